@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// The CLI is TypeScript run through tsx, so an installed `brainops` needs no build step.
+require('tsx/cjs');
+require('../src/cli/main.ts');

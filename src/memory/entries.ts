@@ -1,0 +1,300 @@
+/**
+ * SQL of memory entries. Functions receive a `Queryable` (pool or client) and never own the pool.
+ * Inputs are already parsed by `schema.ts`.
+ */
+import type { Pool, PoolClient } from 'pg';
+import { StaleWriteError } from '../shared/errors';
+import type { z } from 'zod';
+import type {
+  listMemoryInputSchema,
+  MemoryEntry,
+  memoryIdentitySchema,
+  MemorySearchHit,
+  MemoryStats,
+  searchMemoryInputSchema,
+  storeMemoryInputSchema,
+} from './schema';
+
+export type Queryable = Pool | PoolClient;
+export type StoreInput = z.output<typeof storeMemoryInputSchema>;
+export type Identity = z.output<typeof memoryIdentitySchema>;
+export type SearchInput = z.output<typeof searchMemoryInputSchema>;
+export type ListInput = z.output<typeof listMemoryInputSchema>;
+
+/** snake_case columns renamed to camelCase once, here. */
+const ENTRY_COLUMNS = `id, key, value, title, content, memory_type as "memoryType", layer, scope, priority,
+  importance, category, source, tags, tenant_id as "tenantId", user_id as "userId",
+  session_id as "sessionId", agent_id as "agentId", metadata, created_at as "createdAt",
+  updated_at as "updatedAt", expires_at as "expiresAt", access_count::float8 as "accessCount",
+  last_accessed_at as "lastAccessedAt", sync_version as "syncVersion", archived_at as "archivedAt"`;
+
+const OWNER_COLUMNS = ['tenant_id', 'user_id', 'session_id', 'agent_id'] as const;
+const LIVE = `archived_at is null and (expires_at is null or expires_at > now())`;
+
+function ownerValues(identity: Pick<Identity, 'tenantId' | 'userId' | 'sessionId' | 'agentId'>) {
+  return [identity.tenantId, identity.userId, identity.sessionId, identity.agentId];
+}
+
+/**
+ * `key = $1 and scope = $2 and <owners>`, with `is null` for absent owners so that the unique
+ * btree index serves the lookup (`is not distinct from` would not use it).
+ */
+function identityPredicate(identity: Identity): { sql: string; params: unknown[] } {
+  const params: unknown[] = [identity.key, identity.scope];
+  const parts = ['key = $1', 'scope = $2'];
+  ownerValues(identity).forEach((value, i) => {
+    if (value === undefined) {
+      parts.push(`${OWNER_COLUMNS[i]} is null`);
+    } else {
+      params.push(value);
+      parts.push(`${OWNER_COLUMNS[i]} = $${params.length}`);
+    }
+  });
+  return { sql: parts.join(' and '), params };
+}
+
+function entryParams(input: StoreInput, expiresAt: Date | null): unknown[] {
+  return [
+    input.key,
+    JSON.stringify(input.value),
+    input.title ?? null,
+    input.content ?? null,
+    input.memoryType,
+    input.layer,
+    input.scope,
+    input.priority,
+    input.importance,
+    input.category ?? null,
+    input.source ?? null,
+    input.tags,
+    ...ownerValues(input).map((v) => v ?? null),
+    JSON.stringify(input.metadata),
+    expiresAt,
+    input.writeId ?? null,
+  ];
+}
+
+const UPSERT = `
+  insert into memory_entries as m (key, value, title, content, memory_type, layer, scope, priority,
+    importance, category, source, tags, tenant_id, user_id, session_id, agent_id, metadata, expires_at,
+    last_write_id)
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+  on conflict (key, scope, tenant_id, user_id, session_id, agent_id) do update set
+    value = excluded.value, title = excluded.title, content = excluded.content,
+    memory_type = excluded.memory_type, layer = excluded.layer, priority = excluded.priority,
+    importance = excluded.importance, category = excluded.category, source = excluded.source,
+    tags = excluded.tags, metadata = m.metadata || excluded.metadata, expires_at = excluded.expires_at,
+    last_write_id = excluded.last_write_id, updated_at = now(), sync_version = m.sync_version + 1
+  where excluded.last_write_id is null or m.last_write_id is distinct from excluded.last_write_id
+  returning ${ENTRY_COLUMNS}`;
+
+const UPDATE_AT_VERSION = `
+  update memory_entries as m set
+    value = $2, title = $3, content = $4, memory_type = $5, layer = $6, priority = $8,
+    importance = $9, category = $10, source = $11, tags = $12, metadata = m.metadata || $17::jsonb,
+    expires_at = $18, last_write_id = $19, updated_at = now(), sync_version = m.sync_version + 1
+  where m.key = $1 and m.scope = $7 and %OWNERS% and m.sync_version = $20
+  returning ${ENTRY_COLUMNS}`;
+
+/** Owner predicate over the owner parameters $13..$16 of `entryParams`, index-friendly for NULLs. */
+function ownerParamPredicate(input: StoreInput): string {
+  return ownerValues(input)
+    .map((value, i) => {
+      const column = `m.${OWNER_COLUMNS[i]}`;
+      const param = `$${13 + i}::text`;
+      return value === undefined ? `${column} is null and ${param} is null` : `${column} = ${param}`;
+    })
+    .join(' and ');
+}
+
+/**
+ * Inserts or replaces an entry (value replaced, metadata merged, `sync_version` + 1).
+ * A repeat of the write that produced the stored version (same `writeId`) returns it unchanged.
+ * @throws StaleWriteError when `expectedVersion` does not match the stored version.
+ */
+export async function upsertEntry(db: Queryable, input: StoreInput, expiresAt: Date | null): Promise<MemoryEntry> {
+  const params = entryParams(input, expiresAt);
+  if (input.expectedVersion !== undefined) {
+    const sql = UPDATE_AT_VERSION.replace('%OWNERS%', ownerParamPredicate(input));
+    const updated = await db.query<MemoryEntry>(sql, [...params, input.expectedVersion]);
+    if (updated.rows[0]) return updated.rows[0];
+  } else {
+    const written = await db.query<MemoryEntry>(UPSERT, params);
+    if (written.rows[0]) return written.rows[0];
+  }
+  // Nothing written: either this exact write already happened (a retried activity), or the
+  // stored version is not the expected one.
+  const current = await selectEntry(db, input, { live: false });
+  if (current && input.writeId !== undefined && (await lastWriteId(db, current.id)) === input.writeId) {
+    return current;
+  }
+  throw new StaleWriteError(input.key, input.expectedVersion ?? 0, current?.syncVersion ?? null);
+}
+
+async function lastWriteId(db: Queryable, id: string): Promise<string | null> {
+  const result = await db.query<{ lastWriteId: string | null }>(
+    'select last_write_id as "lastWriteId" from memory_entries where id = $1',
+    [id],
+  );
+  return result.rows[0]?.lastWriteId ?? null;
+}
+
+/** The entry with this identity, or null. `live` hides expired and archived entries. */
+export async function selectEntry(db: Queryable, identity: Identity, opts: { live: boolean }): Promise<MemoryEntry | null> {
+  const where = identityPredicate(identity);
+  const result = await db.query<MemoryEntry>(
+    `select ${ENTRY_COLUMNS} from memory_entries where ${where.sql}${opts.live ? ` and ${LIVE}` : ''}`,
+    where.params,
+  );
+  return result.rows[0] ?? null;
+}
+
+/** Reads a live entry and counts the access in the same statement (one round trip). */
+export async function readEntryCountingAccess(db: Queryable, identity: Identity): Promise<MemoryEntry | null> {
+  const where = identityPredicate(identity);
+  const result = await db.query<MemoryEntry>(
+    `update memory_entries set access_count = access_count + 1, last_accessed_at = now()
+     where ${where.sql} and ${LIVE} returning ${ENTRY_COLUMNS}`,
+    where.params,
+  );
+  return result.rows[0] ?? null;
+}
+
+/** Adds batched cache-hit accesses: `counts[i]` reads of entry `ids[i]`. */
+export async function addAccesses(db: Queryable, ids: string[], counts: number[]): Promise<void> {
+  await db.query(
+    `update memory_entries m set access_count = m.access_count + a.n, last_accessed_at = now()
+     from unnest($1::uuid[], $2::int[]) as a(id, n) where m.id = a.id`,
+    [ids, counts],
+  );
+}
+
+/**
+ * Full-text search ranked by text rank blended with importance, recency (30-day half-weight)
+ * and access frequency (SPEC "Search"). Bounded to one tenant (plus shared entries if asked).
+ */
+export async function searchEntries(db: Queryable, input: SearchInput): Promise<MemorySearchHit[]> {
+  const params: unknown[] = [input.query];
+  const where: string[] = ['m.search_vector @@ q.tsq'];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (input.tenantId === undefined) where.push('m.tenant_id is null');
+  else if (input.includeShared) add((p) => `(m.tenant_id = ${p} or m.tenant_id is null)`, input.tenantId);
+  else add((p) => `m.tenant_id = ${p}`, input.tenantId);
+  if (input.userId) add((p) => `m.user_id = ${p}`, input.userId);
+  if (input.sessionId) add((p) => `m.session_id = ${p}`, input.sessionId);
+  if (input.agentId) add((p) => `m.agent_id = ${p}`, input.agentId);
+  if (input.layers) add((p) => `m.layer = any(${p})`, input.layers);
+  if (input.scopes) add((p) => `m.scope = any(${p})`, input.scopes);
+  if (input.memoryTypes) add((p) => `m.memory_type = any(${p})`, input.memoryTypes);
+  if (input.tags) add((p) => `m.tags @> ${p}::text[]`, input.tags);
+  if (input.since) add((p) => `m.updated_at >= ${p}`, input.since);
+  if (input.until) add((p) => `m.updated_at < ${p}`, input.until);
+  where.push(input.includeExpired ? 'm.archived_at is null' : LIVE);
+  params.push(input.limit);
+  const result = await db.query<MemoryEntry & { rank: number }>(
+    `select ${ENTRY_COLUMNS},
+       (ts_rank_cd(m.search_vector, q.tsq)
+         * (0.5 + m.importance)
+         * (1.0 / (1.0 + extract(epoch from now() - m.updated_at) / 2592000.0))
+         * (1.0 + ln(1.0 + m.access_count) / 10.0))::float8 as rank
+     from memory_entries m, websearch_to_tsquery('english', $1) as q(tsq)
+     where ${where.join(' and ')}
+     order by rank desc
+     limit $${params.length}`,
+    params,
+  );
+  return result.rows.map(({ rank, ...entry }) => ({ entry, rank }));
+}
+
+/** Entries newest first, filtered; page with `before` = the last `updatedAt` seen. */
+export async function listEntries(db: Queryable, input: ListInput): Promise<MemoryEntry[]> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (input.tenantId) add((p) => `tenant_id = ${p}`, input.tenantId);
+  if (input.userId) add((p) => `user_id = ${p}`, input.userId);
+  if (input.sessionId) add((p) => `session_id = ${p}`, input.sessionId);
+  if (input.agentId) add((p) => `agent_id = ${p}`, input.agentId);
+  if (input.layer) add((p) => `layer = ${p}`, input.layer);
+  if (input.memoryType) add((p) => `memory_type = ${p}`, input.memoryType);
+  if (input.keyPrefix) add((p) => `starts_with(key, ${p})`, input.keyPrefix);
+  if (input.before) add((p) => `updated_at < ${p}`, input.before);
+  where.push(input.includeExpired ? 'archived_at is null' : LIVE);
+  params.push(input.limit);
+  const result = await db.query<MemoryEntry>(
+    `select ${ENTRY_COLUMNS} from memory_entries where ${where.join(' and ')}
+     order by updated_at desc limit $${params.length}`,
+    params,
+  );
+  return result.rows;
+}
+
+const ARCHIVE_MOVED = `
+  insert into memory_archive (id, key, value, title, content, memory_type, layer, scope, priority,
+    importance, category, source, tags, tenant_id, user_id, session_id, agent_id, metadata, created_at,
+    updated_at, expires_at, access_count, last_accessed_at, sync_version, last_write_id, archive_reason)
+  select id, key, value, title, content, memory_type, layer, scope, priority, importance, category,
+    source, tags, tenant_id, user_id, session_id, agent_id, metadata, created_at, updated_at,
+    expires_at, access_count, last_accessed_at, sync_version, last_write_id, $REASON
+  from moved`;
+
+/** Moves one entry to `memory_archive` ("delete" never destroys). Returns whether it existed. */
+export async function archiveEntry(db: Queryable, identity: Identity, reason: string): Promise<boolean> {
+  const where = identityPredicate(identity);
+  const result = await db.query(
+    `with moved as (delete from memory_entries where ${where.sql} returning *)
+     ${ARCHIVE_MOVED.replace('$REASON', `$${where.params.length + 1}`)}`,
+    [...where.params, reason],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Moves up to `limit` expired entries to the archive; returns how many moved. */
+export async function archiveExpiredEntries(db: Queryable, limit: number): Promise<number> {
+  const result = await db.query(
+    `with moved as (
+       delete from memory_entries where id in (
+         select id from memory_entries where expires_at <= now() order by expires_at limit $1
+         for update skip locked)
+       returning *)
+     ${ARCHIVE_MOVED.replace('$REASON', `'expired'`)}`,
+    [limit],
+  );
+  return result.rowCount ?? 0;
+}
+
+/** Makes every entry of a session's `session` layer expire now (the session ended). */
+export async function expireSessionEntries(db: Queryable, tenantId: string, sessionId: string): Promise<number> {
+  const result = await db.query(
+    `update memory_entries set expires_at = now()
+     where session_id = $2 and tenant_id is not distinct from $1 and layer = 'session'
+       and (expires_at is null or expires_at > now())`,
+    [tenantId, sessionId],
+  );
+  return result.rowCount ?? 0;
+}
+
+/** Counts for `brainops memory stats`; `tenantId` narrows to one tenant. */
+export async function entryStats(db: Queryable, tenantId?: string): Promise<Omit<MemoryStats, 'cache'>> {
+  const result = await db.query<Omit<MemoryStats, 'cache'>>(
+    `with e as (select * from memory_entries where $1::text is null or tenant_id = $1)
+     select
+       (select count(*) from e where archived_at is null and (expires_at is null or expires_at > now()))::int as entries,
+       (select count(*) from memory_archive where $1::text is null or tenant_id = $1)::int as archived,
+       (select count(*) from e where expires_at <= now())::int as expired,
+       (select coalesce(jsonb_object_agg(layer, n), '{}') from (select layer, count(*)::int n from e group by 1) x) as "byLayer",
+       (select coalesce(jsonb_object_agg(priority, n), '{}') from (select priority, count(*)::int n from e group by 1) x) as "byPriority",
+       (select coalesce(jsonb_object_agg(memory_type, n), '{}') from (select memory_type, count(*)::int n from e group by 1) x) as "byType",
+       (select count(distinct tenant_id) from e)::int as tenants,
+       (select count(*) from sessions where status = 'active' and ($1::text is null or tenant_id = $1))::int as "activeSessions",
+       (select coalesce(sum(access_count), 0) from e)::float8 as "totalAccesses"`,
+    [tenantId ?? null],
+  );
+  return result.rows[0]!;
+}

@@ -1,0 +1,201 @@
+/**
+ * Vocabularies and zod schemas of the memory store: every input is parsed by one of these before
+ * it reaches SQL. The vocabularies mirror the CHECK constraints of `migrations/000001`.
+ */
+import { z } from 'zod';
+
+/** Seed 004's taxonomy plus seed 000's; unknown types are rejected, never stored. */
+export const MEMORY_TYPES = Object.freeze([
+  'user_interaction',
+  'ai_response',
+  'agent_conversation',
+  'system_error',
+  'system_event',
+  'system_state',
+  'performance_metric',
+  'health_check',
+  'ai_insight',
+  'error_solution',
+  'optimization',
+  'knowledge',
+  'business_decision',
+  'workflow_state',
+  'task',
+  'api_call',
+  'webhook_event',
+  'integration_sync',
+] as const);
+export type MemoryType = (typeof MEMORY_TYPES)[number];
+
+/** Lifetimes, shortest first (seed 003). */
+export const LAYERS = Object.freeze(['ephemeral', 'session', 'short_term', 'long_term', 'permanent'] as const);
+export type Layer = (typeof LAYERS)[number];
+
+export const SCOPES = Object.freeze(['global', 'tenant', 'user', 'session', 'agent'] as const);
+export type Scope = (typeof SCOPES)[number];
+
+export const PRIORITIES = Object.freeze(['critical', 'high', 'medium', 'low'] as const);
+export type Priority = (typeof PRIORITIES)[number];
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Default time to live per layer, ms; `null` never expires by time. `session` entries live until
+ * their session ends (the session workflow expires them); `ephemeral` ones stay in-process.
+ */
+export const LAYER_TTL_MS: Readonly<Record<Layer, number | null>> = Object.freeze({
+  ephemeral: 5 * 60 * 1000,
+  session: null,
+  short_term: 30 * DAY_MS,
+  long_term: 365 * DAY_MS,
+  permanent: null,
+});
+
+/** Owner and tenant ids: the same alphabet as workflow ids, so they can be part of one. */
+export const ownerId = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'expected 1-128 letters, digits or ._:@-');
+
+const owners = {
+  tenantId: ownerId.optional(),
+  userId: ownerId.optional(),
+  sessionId: ownerId.optional(),
+  agentId: ownerId.optional(),
+};
+type Owners = { tenantId?: string; userId?: string; sessionId?: string; agentId?: string };
+
+/** Which owner id each scope requires, so an entry cannot claim a scope it has no owner for. */
+const SCOPE_OWNER: Record<Scope, keyof Owners | null> = {
+  global: null,
+  tenant: 'tenantId',
+  user: 'userId',
+  session: 'sessionId',
+  agent: 'agentId',
+};
+
+function requireScopeOwner(value: Owners & { scope: Scope }, ctx: z.RefinementCtx): void {
+  const owner = SCOPE_OWNER[value.scope];
+  if (owner && !value[owner]) {
+    ctx.addIssue({ code: 'custom', path: [owner], message: `required when scope is "${value.scope}"` });
+  }
+}
+
+export const memoryKey = z.string().min(1).max(512);
+
+/** Input of {@link MemoryStore.store}. */
+export const storeMemoryInputSchema = z
+  .object({
+    key: memoryKey,
+    value: z.json().default(null),
+    title: z.string().max(1000).optional(),
+    content: z.string().max(1_000_000).optional(),
+    memoryType: z.enum(MEMORY_TYPES),
+    layer: z.enum(LAYERS).default('short_term'),
+    scope: z.enum(SCOPES).default('global'),
+    priority: z.enum(PRIORITIES).default('medium'),
+    importance: z.number().min(0).max(1).default(0.5),
+    category: z.string().max(200).optional(),
+    source: z.string().max(200).optional(),
+    tags: z.array(z.string().min(1).max(100)).max(50).default([]),
+    ...owners,
+    metadata: z.record(z.string(), z.json()).default({}),
+    /** Absolute expiry; overrides the layer's default TTL. */
+    expiresAt: z.coerce.date().optional(),
+    /** Rejects the write unless the stored entry is at this `syncVersion` (optimistic concurrency). */
+    expectedVersion: z.number().int().positive().optional(),
+    /** Idempotency key; a retry carrying the write id of the stored version is a no-op. */
+    writeId: z.string().min(1).max(500).optional(),
+  })
+  .superRefine(requireScopeOwner);
+export type StoreMemoryInput = z.input<typeof storeMemoryInputSchema>;
+
+/** Identity of one entry: key, scope and owners (the unique key of `memory_entries`). */
+export const memoryIdentitySchema = z
+  .object({ key: memoryKey, scope: z.enum(SCOPES).default('global'), ...owners })
+  .superRefine(requireScopeOwner);
+export type MemoryIdentity = z.input<typeof memoryIdentitySchema>;
+
+/** Input of {@link MemoryStore.search}. A search never crosses a tenant. */
+export const searchMemoryInputSchema = z.object({
+  /** Web-search syntax (`websearch_to_tsquery`): words, "phrases", -exclusions, or. */
+  query: z.string().trim().min(1).max(1000),
+  /** The tenant searched; entries of other tenants are never returned. */
+  tenantId: ownerId.optional(),
+  /** Also return entries with no tenant (global knowledge). @defaultValue true */
+  includeShared: z.boolean().default(true),
+  userId: ownerId.optional(),
+  sessionId: ownerId.optional(),
+  agentId: ownerId.optional(),
+  layers: z.array(z.enum(LAYERS)).optional(),
+  scopes: z.array(z.enum(SCOPES)).optional(),
+  memoryTypes: z.array(z.enum(MEMORY_TYPES)).optional(),
+  /** Entries must carry all of these tags. */
+  tags: z.array(z.string().min(1)).optional(),
+  since: z.coerce.date().optional(),
+  until: z.coerce.date().optional(),
+  includeExpired: z.boolean().default(false),
+  limit: z.number().int().min(1).max(200).default(20),
+});
+export type SearchMemoryInput = z.input<typeof searchMemoryInputSchema>;
+
+/** Input of {@link MemoryStore.list}: newest first, keyset-paginated by `updatedAt`. */
+export const listMemoryInputSchema = z.object({
+  tenantId: ownerId.optional(),
+  userId: ownerId.optional(),
+  sessionId: ownerId.optional(),
+  agentId: ownerId.optional(),
+  layer: z.enum(LAYERS).optional(),
+  memoryType: z.enum(MEMORY_TYPES).optional(),
+  keyPrefix: z.string().max(512).optional(),
+  includeExpired: z.boolean().default(false),
+  before: z.coerce.date().optional(),
+  limit: z.number().int().min(1).max(1000).default(50),
+});
+export type ListMemoryInput = z.input<typeof listMemoryInputSchema>;
+
+/** A stored memory entry, camelCased. */
+export interface MemoryEntry {
+  id: string;
+  key: string;
+  value: unknown;
+  title: string | null;
+  content: string | null;
+  memoryType: MemoryType;
+  layer: Layer;
+  scope: Scope;
+  priority: Priority;
+  importance: number;
+  category: string | null;
+  source: string | null;
+  tags: string[];
+  tenantId: string | null;
+  userId: string | null;
+  sessionId: string | null;
+  agentId: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date | null;
+  accessCount: number;
+  lastAccessedAt: Date | null;
+  syncVersion: number;
+  archivedAt: Date | null;
+}
+
+/** A search hit: the entry and its blended rank (higher is better). */
+export interface MemorySearchHit {
+  entry: MemoryEntry;
+  rank: number;
+}
+
+/** Counts returned by {@link MemoryStore.stats}. */
+export interface MemoryStats {
+  entries: number;
+  archived: number;
+  expired: number;
+  byLayer: Record<string, number>;
+  byPriority: Record<string, number>;
+  byType: Record<string, number>;
+  tenants: number;
+  activeSessions: number;
+  totalAccesses: number;
+  cache: { size: number; hits: number; misses: number };
+}

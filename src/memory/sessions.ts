@@ -1,0 +1,268 @@
+/**
+ * SQL of sessions, session messages, session tasks and handoffs (ContextKeeper's tables).
+ * Every write is keyed naturally (tenant, session, seq / task id / handoff id), so a retried
+ * activity re-applies the same row instead of duplicating it.
+ */
+import type { Queryable } from './entries';
+
+/** A message as the session workflow persists it; `seq` orders a session's messages from 1. */
+export interface SessionMessage {
+  seq: number;
+  role: 'user' | 'assistant' | 'system' | 'agent' | 'tool';
+  content: string;
+  agentId?: string;
+  metadata?: Record<string, unknown>;
+  /** Caller-chosen id used to drop duplicate deliveries. */
+  messageId?: string;
+  /** ISO-8601 time the workflow accepted the message. */
+  createdAt: string;
+}
+
+/** A session task. `createdAt`/`completedAt` are ISO-8601. */
+export interface SessionTask {
+  taskId: string;
+  title: string;
+  description?: string;
+  status: 'open' | 'done' | 'cancelled';
+  priority: 'critical' | 'high' | 'medium' | 'low';
+  assignedTo?: string;
+  result?: unknown;
+  createdAt: string;
+  completedAt?: string;
+}
+
+export interface SessionKey {
+  tenantId: string;
+  sessionId: string;
+}
+
+/** What a (re)started session workflow needs to continue where the session left off. */
+export interface OpenedSession {
+  nextSeq: number;
+  messageCount: number;
+  openTasks: SessionTask[];
+  lastSnapshot: unknown;
+  startedAt: string;
+  resumed: boolean;
+}
+
+const TASK_COLUMNS = `task_id as "taskId", title, description, status, priority, assigned_to as "assignedTo",
+  result, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt",
+  to_char(completed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "completedAt"`;
+
+/** Creates the session row, or reactivates it, and returns where it left off. */
+export async function openSession(
+  db: Queryable,
+  s: SessionKey & { userId?: string; agentId?: string; title?: string; metadata?: Record<string, unknown>; workflowId: string },
+): Promise<OpenedSession> {
+  const opened = await db.query<{ startedAt: Date; messageCount: string; snapshot: unknown; resumed: boolean }>(
+    `insert into sessions as s (tenant_id, session_id, user_id, agent_id, title, metadata, workflow_id)
+     values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (tenant_id, session_id) do update set
+       status = 'active', ended_at = null, last_activity_at = now(),
+       user_id = coalesce(excluded.user_id, s.user_id), agent_id = coalesce(excluded.agent_id, s.agent_id),
+       title = coalesce(excluded.title, s.title), metadata = s.metadata || excluded.metadata
+     returning started_at as "startedAt", message_count as "messageCount",
+       context_snapshot as snapshot, (xmax <> 0) as resumed`,
+    [s.tenantId, s.sessionId, s.userId ?? null, s.agentId ?? null, s.title ?? null, JSON.stringify(s.metadata ?? {}), s.workflowId],
+  );
+  const row = opened.rows[0]!;
+  const [seq, tasks] = await Promise.all([
+    db.query<{ maxSeq: string | null }>(
+      'select max(seq) as "maxSeq" from session_messages where tenant_id = $1 and session_id = $2',
+      [s.tenantId, s.sessionId],
+    ),
+    listTasks(db, s, 'open'),
+  ]);
+  return {
+    nextSeq: Number(seq.rows[0]?.maxSeq ?? 0) + 1,
+    messageCount: Number(row.messageCount),
+    openTasks: tasks,
+    lastSnapshot: row.snapshot,
+    startedAt: row.startedAt.toISOString(),
+    resumed: row.resumed,
+  };
+}
+
+/**
+ * Inserts a batch of messages in one statement; already-stored sequence numbers are skipped.
+ * Returns how many rows were new.
+ */
+export async function appendMessages(db: Queryable, s: SessionKey, messages: SessionMessage[]): Promise<number> {
+  if (messages.length === 0) return 0;
+  const result = await db.query<{ inserted: number }>(
+    `with inserted as (
+       insert into session_messages (tenant_id, session_id, seq, role, agent_id, content, metadata, message_id, created_at)
+       select $1, $2, m.seq, m.role, m.agent_id, m.content, m.metadata, m.message_id, m.created_at
+       from unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::timestamptz[])
+         as m(seq, role, agent_id, content, metadata, message_id, created_at)
+       on conflict do nothing
+       returning 1)
+     , counted as (select count(*)::int as n from inserted)
+     update sessions set message_count = message_count + counted.n, last_activity_at = now()
+     from counted where tenant_id = $1 and session_id = $2
+     returning counted.n as inserted`,
+    [
+      s.tenantId,
+      s.sessionId,
+      messages.map((m) => m.seq),
+      messages.map((m) => m.role),
+      messages.map((m) => m.agentId ?? null),
+      messages.map((m) => m.content),
+      messages.map((m) => JSON.stringify(m.metadata ?? {})),
+      messages.map((m) => m.messageId ?? null),
+      messages.map((m) => m.createdAt),
+    ],
+  );
+  return result.rows[0]?.inserted ?? 0;
+}
+
+/** Messages of a session in order; `afterSeq` pages forward. */
+export async function listMessages(
+  db: Queryable,
+  s: SessionKey,
+  opts: { afterSeq?: number; limit?: number; newest?: boolean } = {},
+): Promise<SessionMessage[]> {
+  const result = await db.query<SessionMessage>(
+    `select * from (
+       select seq::int, role, content, agent_id as "agentId", metadata, message_id as "messageId",
+         to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"
+       from session_messages where tenant_id = $1 and session_id = $2 and seq > $3
+       order by seq ${opts.newest ? 'desc' : 'asc'} limit $4) m
+     order by seq`,
+    [s.tenantId, s.sessionId, opts.afterSeq ?? 0, opts.limit ?? 1000],
+  );
+  return result.rows;
+}
+
+/** Creates or updates a task (the same call twice leaves one row). */
+export async function upsertTask(db: Queryable, s: SessionKey, task: SessionTask): Promise<void> {
+  await db.query(
+    `insert into session_tasks (tenant_id, session_id, task_id, title, description, status, priority,
+       assigned_to, result, created_at, completed_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     on conflict (tenant_id, session_id, task_id) do update set
+       title = excluded.title, description = excluded.description, status = excluded.status,
+       priority = excluded.priority, assigned_to = excluded.assigned_to, result = excluded.result,
+       completed_at = excluded.completed_at`,
+    [
+      s.tenantId,
+      s.sessionId,
+      task.taskId,
+      task.title,
+      task.description ?? null,
+      task.status,
+      task.priority,
+      task.assignedTo ?? null,
+      task.result === undefined ? null : JSON.stringify(task.result),
+      task.createdAt,
+      task.completedAt ?? null,
+    ],
+  );
+}
+
+/** Tasks of one session, or (without `sessionId`) the open tasks of a tenant, newest first. */
+export async function listTasks(
+  db: Queryable,
+  s: { tenantId: string; sessionId?: string },
+  status?: SessionTask['status'],
+  limit = 200,
+): Promise<(SessionTask & { sessionId: string })[]> {
+  const result = await db.query<SessionTask & { sessionId: string }>(
+    `select session_id as "sessionId", ${TASK_COLUMNS} from session_tasks
+     where tenant_id = $1 and ($2::text is null or session_id = $2) and ($3::text is null or status = $3)
+     order by created_at desc limit $4`,
+    [s.tenantId, s.sessionId ?? null, status ?? null, limit],
+  );
+  return result.rows.map((row) => stripNulls(row));
+}
+
+/** A handoff as recorded (seed 003). */
+export interface HandoffRecord {
+  handoffId: string;
+  fromAgent?: string;
+  toAgent: string;
+  reason: string;
+  criticalInfo: Record<string, unknown>;
+  continuationInstructions?: string;
+  contextSnapshot: unknown;
+  createdAt: string;
+}
+
+/** Records a handoff once (retries are no-ops). */
+export async function recordHandoff(db: Queryable, s: SessionKey, h: HandoffRecord): Promise<void> {
+  await db.query(
+    `insert into handoffs (tenant_id, session_id, handoff_id, from_agent, to_agent, reason, critical_info,
+       continuation_instructions, context_snapshot, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     on conflict do nothing`,
+    [
+      s.tenantId,
+      s.sessionId,
+      h.handoffId,
+      h.fromAgent ?? null,
+      h.toAgent,
+      h.reason,
+      JSON.stringify(h.criticalInfo),
+      h.continuationInstructions ?? null,
+      JSON.stringify(h.contextSnapshot),
+      h.createdAt,
+    ],
+  );
+}
+
+/** Marks the session ended and stores its final context snapshot. */
+export async function endSession(db: Queryable, s: SessionKey, snapshot: unknown): Promise<void> {
+  await db.query(
+    `update sessions set status = 'ended', ended_at = coalesce(ended_at, now()), context_snapshot = $3,
+       last_activity_at = now()
+     where tenant_id = $1 and session_id = $2`,
+    [s.tenantId, s.sessionId, JSON.stringify(snapshot)],
+  );
+}
+
+/** Stores a context snapshot of a live session (handoffs, continue-as-new). */
+export async function saveSnapshot(db: Queryable, s: SessionKey, snapshot: unknown): Promise<void> {
+  await db.query(
+    'update sessions set context_snapshot = $3, last_activity_at = now() where tenant_id = $1 and session_id = $2',
+    [s.tenantId, s.sessionId, JSON.stringify(snapshot)],
+  );
+}
+
+/** A session row, camelCased. */
+export interface SessionRow {
+  tenantId: string;
+  sessionId: string;
+  userId: string | null;
+  agentId: string | null;
+  title: string | null;
+  status: 'active' | 'ended';
+  workflowId: string;
+  messageCount: number;
+  contextSnapshot: unknown;
+  startedAt: Date;
+  lastActivityAt: Date;
+  endedAt: Date | null;
+}
+
+const SESSION_COLUMNS = `tenant_id as "tenantId", session_id as "sessionId", user_id as "userId",
+  agent_id as "agentId", title, status, workflow_id as "workflowId", message_count::int as "messageCount",
+  context_snapshot as "contextSnapshot", started_at as "startedAt", last_activity_at as "lastActivityAt",
+  ended_at as "endedAt"`;
+
+/** Sessions of a tenant, most recently active first. */
+export async function listSessions(
+  db: Queryable,
+  opts: { tenantId: string; status?: 'active' | 'ended'; limit?: number },
+): Promise<SessionRow[]> {
+  const result = await db.query<SessionRow>(
+    `select ${SESSION_COLUMNS} from sessions where tenant_id = $1 and ($2::text is null or status = $2)
+     order by last_activity_at desc limit $3`,
+    [opts.tenantId, opts.status ?? null, opts.limit ?? 50],
+  );
+  return result.rows;
+}
+
+function stripNulls<T extends object>(row: T): T {
+  return Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)) as T;
+}

@@ -1,0 +1,264 @@
+/**
+ * The memory store: the one library that reads and writes BrainOps' PostgreSQL tables. Activities
+ * use it; a low-latency API can use it directly. Every method takes one object argument, parses it
+ * with zod (throwing `ValidationError` naming the field) and owns its SQL.
+ */
+import { Pool, type PoolConfig } from 'pg';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import { parseInput } from '../shared/validate';
+import { MemoryCache } from './cache';
+import { Batcher } from './batcher';
+import * as entries from './entries';
+import * as sessions from './sessions';
+import * as history from './work-history';
+import {
+  LAYER_TTL_MS,
+  listMemoryInputSchema,
+  memoryIdentitySchema,
+  searchMemoryInputSchema,
+  storeMemoryInputSchema,
+  type ListMemoryInput,
+  type MemoryEntry,
+  type MemoryIdentity,
+  type MemorySearchHit,
+  type MemoryStats,
+  type SearchMemoryInput,
+  type StoreMemoryInput,
+} from './schema';
+
+/** Options of {@link MemoryStore.connect}. */
+export interface MemoryStoreOptions {
+  /** postgres:// URL of the memory database. */
+  databaseUrl: string;
+  /** Pool size. @defaultValue 10 */
+  poolSize?: number;
+  /** Entries in the read-through cache; 0 disables it. @defaultValue 10000 */
+  cacheMaxEntries?: number;
+  logger: Logger;
+}
+
+function cacheKey(identity: entries.Identity): string {
+  return JSON.stringify([identity.key, identity.scope, identity.tenantId, identity.userId, identity.sessionId, identity.agentId]);
+}
+
+export class MemoryStore {
+  /** Ephemeral-layer entries: in this process only, gone on restart (seed 003). */
+  private readonly ephemeral = new LRUCache<string, MemoryEntry>({ max: 10_000, ttlAutopurge: false });
+  /** Cache hits waiting to be added to `access_count`, by entry id. */
+  private pendingAccesses = new Map<string, number>();
+  private readonly accessTimer: NodeJS.Timeout;
+  private readonly workHistoryBatcher: Batcher<history.WorkHistoryRecord>;
+
+  private constructor(
+    readonly pool: Pool,
+    private readonly cache: MemoryCache | undefined,
+    private readonly logger: Logger,
+  ) {
+    this.accessTimer = setInterval(() => void this.flushAccesses(), 1000);
+    this.accessTimer.unref();
+    this.workHistoryBatcher = new Batcher((rows) => history.insertWorkHistory(this.pool, rows), 200, 10);
+  }
+
+  /** Opens a pool (and the cache's listening connection) to a migrated memory database. */
+  static async connect(options: MemoryStoreOptions): Promise<MemoryStore> {
+    const config: PoolConfig = { connectionString: options.databaseUrl, max: options.poolSize ?? 10 };
+    const pool = new Pool(config);
+    pool.on('error', (error) => options.logger.error({ err: error }, 'idle memory database connection failed'));
+    const cacheSize = options.cacheMaxEntries ?? 10_000;
+    const cache = cacheSize > 0 ? new MemoryCache(cacheSize, config, options.logger) : undefined;
+    try {
+      await pool.query('select 1');
+      await cache?.start();
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+    return new MemoryStore(pool, cache, options.logger);
+  }
+
+  /**
+   * Inserts or replaces a memory entry (upsert on key + scope + owners). The layer's TTL applies
+   * unless `expiresAt` is given.
+   * @throws ValidationError on bad input; StaleWriteError when `expectedVersion` does not match.
+   */
+  async store(input: StoreMemoryInput): Promise<MemoryEntry> {
+    const parsed = parseInput(storeMemoryInputSchema, input, 'memory entry');
+    const ttl = LAYER_TTL_MS[parsed.layer];
+    const expiresAt = parsed.expiresAt ?? (ttl === null ? null : new Date(Date.now() + ttl));
+    if (parsed.layer === 'ephemeral') return this.storeEphemeral(parsed, expiresAt!);
+    const entry = await entries.upsertEntry(this.pool, parsed, expiresAt);
+    this.cache?.delete(cacheKey(parsed));
+    return entry;
+  }
+
+  private storeEphemeral(input: entries.StoreInput, expiresAt: Date): MemoryEntry {
+    const key = cacheKey(input);
+    const previous = this.ephemeral.get(key);
+    const now = new Date();
+    const entry: MemoryEntry = {
+      id: previous?.id ?? crypto.randomUUID(),
+      key: input.key,
+      value: input.value,
+      title: input.title ?? null,
+      content: input.content ?? null,
+      memoryType: input.memoryType,
+      layer: 'ephemeral',
+      scope: input.scope,
+      priority: input.priority,
+      importance: input.importance,
+      category: input.category ?? null,
+      source: input.source ?? null,
+      tags: input.tags,
+      tenantId: input.tenantId ?? null,
+      userId: input.userId ?? null,
+      sessionId: input.sessionId ?? null,
+      agentId: input.agentId ?? null,
+      metadata: { ...previous?.metadata, ...input.metadata },
+      createdAt: previous?.createdAt ?? now,
+      updatedAt: now,
+      expiresAt,
+      accessCount: previous?.accessCount ?? 0,
+      lastAccessedAt: previous?.lastAccessedAt ?? null,
+      syncVersion: (previous?.syncVersion ?? 0) + 1,
+      archivedAt: null,
+    };
+    this.ephemeral.set(key, entry, { ttl: Math.max(1, expiresAt.getTime() - now.getTime()) });
+    return entry;
+  }
+
+  /**
+   * The live entry with this identity, or null. Served from the cache when possible; every read
+   * counts in `access_count` (cache hits are added in batches, once a second).
+   * @throws ValidationError on a bad identity.
+   */
+  async retrieve(identity: MemoryIdentity): Promise<MemoryEntry | null> {
+    const parsed = parseInput(memoryIdentitySchema, identity, 'memory identity');
+    const key = cacheKey(parsed);
+    const ephemeral = this.ephemeral.get(key);
+    if (ephemeral) return ephemeral;
+    const cached = this.cache?.get(key);
+    if (cached) {
+      this.pendingAccesses.set(cached.id, (this.pendingAccesses.get(cached.id) ?? 0) + 1);
+      return cached;
+    }
+    const token = this.cache?.readToken() ?? 0;
+    const entry = await entries.readEntryCountingAccess(this.pool, parsed);
+    if (entry) this.cache?.set(key, entry, token);
+    return entry;
+  }
+
+  /**
+   * Full-text search within one tenant, ranked by text rank, importance, recency and access
+   * frequency. Expired entries are left out unless `includeExpired`.
+   */
+  async search(input: SearchMemoryInput): Promise<MemorySearchHit[]> {
+    return entries.searchEntries(this.pool, parseInput(searchMemoryInputSchema, input, 'memory search'));
+  }
+
+  /** Entries newest first, filtered (no text query). */
+  async list(input: ListMemoryInput = {}): Promise<MemoryEntry[]> {
+    return entries.listEntries(this.pool, parseInput(listMemoryInputSchema, input, 'memory list'));
+  }
+
+  /** Moves the entry to the archive. Returns false when there was none. */
+  async archive(identity: MemoryIdentity & { reason?: string }): Promise<boolean> {
+    const parsed = parseInput(memoryIdentitySchema, identity, 'memory identity');
+    this.cache?.delete(cacheKey(parsed));
+    if (this.ephemeral.delete(cacheKey(parsed))) return true;
+    return entries.archiveEntry(this.pool, parsed, identity.reason ?? 'deleted');
+  }
+
+  /** Moves up to `limit` expired entries to the archive. */
+  archiveExpired(opts: { limit?: number } = {}): Promise<number> {
+    return entries.archiveExpiredEntries(this.pool, opts.limit ?? 10_000);
+  }
+
+  /** Counts per layer, priority and type; active sessions, tenants, accesses; cache figures. */
+  async stats(opts: { tenantId?: string } = {}): Promise<MemoryStats> {
+    const counts = await entries.entryStats(this.pool, opts.tenantId);
+    return {
+      ...counts,
+      cache: { size: this.cache?.size ?? 0, hits: this.cache?.hits ?? 0, misses: this.cache?.misses ?? 0 },
+    };
+  }
+
+  // Sessions (ContextKeeper).
+  openSession(s: Parameters<typeof sessions.openSession>[1]) {
+    return sessions.openSession(this.pool, s);
+  }
+  appendMessages(s: sessions.SessionKey & { messages: sessions.SessionMessage[] }) {
+    return sessions.appendMessages(this.pool, s, s.messages);
+  }
+  listMessages(s: sessions.SessionKey & { afterSeq?: number; limit?: number; newest?: boolean }) {
+    return sessions.listMessages(this.pool, s, s);
+  }
+  upsertTask(s: sessions.SessionKey & { task: sessions.SessionTask }) {
+    return sessions.upsertTask(this.pool, s, s.task);
+  }
+  listTasks(s: { tenantId: string; sessionId?: string; status?: sessions.SessionTask['status']; limit?: number }) {
+    return sessions.listTasks(this.pool, s, s.status, s.limit);
+  }
+  recordHandoff(s: sessions.SessionKey & { handoff: sessions.HandoffRecord }) {
+    return sessions.recordHandoff(this.pool, s, s.handoff);
+  }
+  saveSnapshot(s: sessions.SessionKey & { snapshot: unknown }) {
+    return sessions.saveSnapshot(this.pool, s, s.snapshot);
+  }
+  listSessions(opts: Parameters<typeof sessions.listSessions>[1]) {
+    return sessions.listSessions(this.pool, opts);
+  }
+
+  /** Ends a session: final snapshot stored, its `session`-layer memory expired. Idempotent. */
+  async endSession(s: sessions.SessionKey & { snapshot: unknown }): Promise<{ expiredEntries: number }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      await sessions.endSession(client, s, s.snapshot);
+      const expiredEntries = await entries.expireSessionEntries(client, s.tenantId, s.sessionId);
+      await client.query('commit');
+      return { expiredEntries };
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  // Work history and error events.
+
+  /** Records one activity attempt; resolves once it is stored (group-committed with others). */
+  recordWorkHistory(row: history.WorkHistoryRecord): Promise<void> {
+    return this.workHistoryBatcher.add(row);
+  }
+  listWorkHistory(opts: Parameters<typeof history.listWorkHistory>[1] = {}) {
+    return history.listWorkHistory(this.pool, opts);
+  }
+  recordErrorEvent(e: history.ErrorEventInput) {
+    return history.insertErrorEvent(this.pool, e);
+  }
+  listErrorEvents(opts: Parameters<typeof history.listErrorEvents>[1] = {}) {
+    return history.listErrorEvents(this.pool, opts);
+  }
+
+  private async flushAccesses(): Promise<void> {
+    if (this.pendingAccesses.size === 0) return;
+    const batch = this.pendingAccesses;
+    this.pendingAccesses = new Map();
+    try {
+      await entries.addAccesses(this.pool, [...batch.keys()], [...batch.values()]);
+    } catch (error) {
+      this.logger.warn({ err: error, entries: batch.size }, 'could not record cached memory accesses');
+    }
+  }
+
+  /** Writes pending batches, then closes the cache listener and the pool. */
+  async close(): Promise<void> {
+    clearInterval(this.accessTimer);
+    await this.workHistoryBatcher.drain();
+    await this.flushAccesses();
+    await this.cache?.close();
+    await this.pool.end();
+  }
+}

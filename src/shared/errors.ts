@@ -1,0 +1,45 @@
+/**
+ * Errors BrainOps raises on purpose. Each has a stable `code`; `retryable: false` tells the
+ * activity layer to turn it into a non-retryable `ApplicationFailure` of type `code`, so Temporal
+ * does not retry what cannot succeed (SPEC "Architecture").
+ */
+export class BrainOpsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** Bad input: names the field and why. */
+export class ValidationError extends BrainOpsError {
+  constructor(
+    readonly subject: string,
+    readonly issues: { field: string; message: string }[],
+  ) {
+    super(
+      'ValidationError',
+      `Invalid ${subject}: ${issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ')}`,
+      false,
+      { issues },
+    );
+  }
+}
+
+/** A write carried `expectedVersion` and the stored entry is at another version. */
+export class StaleWriteError extends BrainOpsError {
+  constructor(key: string, expected: number, actual: number | null) {
+    super(
+      'StaleWriteError',
+      actual === null
+        ? `memory entry "${key}" does not exist (expected version ${expected})`
+        : `memory entry "${key}" is at version ${actual}, not the expected ${expected}`,
+      false,
+      { key, expected, actual },
+    );
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The one typed configuration of BrainOps: the process environment parsed with zod.
+ *
+ * Every setting has a default that works on a laptop with nothing installed but Node (an embedded
+ * PostgreSQL and a local Temporal dev server). Production sets `TEMPORAL_ADDRESS` and
+ * `DATABASE_URL`. A bad value stops start-up with {@link ConfigError}, naming the variable.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { healthTargetSchema, type HealthTarget } from './src/shared/health';
+
+const projectRoot = __dirname;
+
+/** Thrown when the environment holds a value BrainOps cannot use. */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const duration = z.string().refine(
+  (value) => {
+    try {
+      return msToNumber(value as never) > 0;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a duration such as "30s", "1m" or "5 minutes"' },
+);
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const identifier = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected 1-128 letters, digits, ".", "_" or "-"');
+
+const jsonTargets = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not valid JSON (${(error as Error).message})` });
+    return z.NEVER;
+  }
+});
+
+/** The environment variables BrainOps reads, with their defaults. */
+export const envSchema = z.object({
+  /** Temporal frontend `host:port`. Unset: `npm start` runs a local dev server. */
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  /** @defaultValue `default` */
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** @defaultValue `brainops` */
+  TEMPORAL_TASK_QUEUE: identifier.default('brainops'),
+  /** Use TLS to reach `TEMPORAL_ADDRESS` (implied by an API key or client certificate). */
+  TEMPORAL_TLS: bool.optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  /** Temporal Cloud API key. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** Path of a `temporal` CLI binary; wins over every other way of finding one. */
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** @defaultValue 7233 */
+  TEMPORAL_DEV_SERVER_PORT: port.default(7233),
+  /** @defaultValue 8233 */
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** PostgreSQL connection string. Unset: an embedded PostgreSQL under the data directory. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  /** @defaultValue 10 */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  /** Port of the embedded PostgreSQL. @defaultValue 54329 */
+  EMBEDDED_POSTGRES_PORT: port.default(54329),
+  /** Where the embedded PostgreSQL and the dev server keep their files. @defaultValue `<project>/.brainops` */
+  BRAINOPS_DATA_DIR: z.string().min(1).default(path.join(projectRoot, '.brainops')),
+  /** Where a Temporal CLI built from source is cached. @defaultValue `~/.cache/brainops` */
+  BRAINOPS_CACHE_DIR: z
+    .string()
+    .min(1)
+    .default(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'brainops')),
+  /** JSON array of health targets (see `src/shared/health.ts`). Default: the memory database and Temporal. */
+  BRAINOPS_HEALTH_TARGETS: jsonTargets.pipe(z.array(healthTargetSchema)).optional(),
+  /** How often the SystemMonitor schedule runs. @defaultValue `1m` */
+  BRAINOPS_MONITOR_INTERVAL: duration.default('1m'),
+  /** Entries kept by the read-through cache of each process. @defaultValue 10000 */
+  BRAINOPS_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
+  /** How long a session waits to batch messages before persisting them. @defaultValue `200ms` */
+  BRAINOPS_SESSION_FLUSH_INTERVAL: duration.default('200ms'),
+  /** pino level. @defaultValue `info` */
+  BRAINOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+/** The resolved configuration every part of BrainOps receives. */
+export interface BrainOpsConfig {
+  temporal: {
+    /** `host:port` of an existing server, or undefined to run the dev server. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    tls: boolean;
+    tlsCertPath?: string;
+    tlsKeyPath?: string;
+    apiKey?: string;
+    cliPath?: string;
+    devServerPort: number;
+    uiPort: number;
+  };
+  database: {
+    /** Explicit URL, or undefined to run the embedded PostgreSQL. */
+    url?: string;
+    poolSize: number;
+    embeddedPort: number;
+  };
+  dataDir: string;
+  cacheDir: string;
+  healthTargets: HealthTarget[];
+  schedules: {
+    /** Interval of the SystemMonitor schedule, ms. */
+    systemMonitorIntervalMs: number;
+  };
+  cacheMaxEntries: number;
+  /** ms a session waits to batch messages before persisting them. */
+  sessionFlushIntervalMs: number;
+  logLevel: z.output<typeof envSchema>['BRAINOPS_LOG_LEVEL'];
+}
+
+/** Address a client should dial: the configured server or the local dev server. */
+export function temporalAddress(config: BrainOpsConfig): string {
+  return config.temporal.address ?? `127.0.0.1:${config.temporal.devServerPort}`;
+}
+
+/** URL of the memory database: `DATABASE_URL` or the embedded server's. */
+export function databaseUrl(config: BrainOpsConfig): string {
+  return config.database.url ?? `postgres://postgres:postgres@127.0.0.1:${config.database.embeddedPort}/brainops`;
+}
+
+/**
+ * Parses the environment into a {@link BrainOpsConfig}.
+ * @throws ConfigError naming each bad variable and what it expected.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrainOpsConfig {
+  const relevant = Object.fromEntries(
+    Object.keys(envSchema.shape).map((name) => [name, env[name] === '' ? undefined : env[name]]),
+  );
+  const parsed = envSchema.safeParse(relevant);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls: e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_CERT_PATH),
+      tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+      apiKey: e.TEMPORAL_API_KEY,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      devServerPort: e.TEMPORAL_DEV_SERVER_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+    },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
+    dataDir: path.resolve(e.BRAINOPS_DATA_DIR),
+    cacheDir: path.resolve(e.BRAINOPS_CACHE_DIR),
+    healthTargets: e.BRAINOPS_HEALTH_TARGETS ?? [
+      { kind: 'postgres', name: 'memory-database', timeoutMs: 5000 },
+      { kind: 'temporal', name: 'temporal', timeoutMs: 5000 },
+    ],
+    schedules: { systemMonitorIntervalMs: msToNumber(e.BRAINOPS_MONITOR_INTERVAL as never) },
+    cacheMaxEntries: e.BRAINOPS_CACHE_MAX_ENTRIES,
+    sessionFlushIntervalMs: msToNumber(e.BRAINOPS_SESSION_FLUSH_INTERVAL as never),
+    logLevel: e.BRAINOPS_LOG_LEVEL,
+  };
+}
