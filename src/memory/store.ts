@@ -12,6 +12,8 @@ import { Batcher } from './batcher';
 import * as entries from './entries';
 import * as sessions from './sessions';
 import * as history from './work-history';
+import { recordHealthChecks } from './health';
+import type { HealthCheckResult, HealthTransition } from '../shared/health';
 import {
   LAYER_TTL_MS,
   listMemoryInputSchema,
@@ -240,6 +242,14 @@ export class MemoryStore {
   }
   listErrorEvents(opts: Parameters<typeof history.listErrorEvents>[1] = {}) {
     return history.listErrorEvents(this.pool, opts);
+  }
+
+  /**
+   * Records one SystemMonitor run: latest health per target, transitions as `system_event`
+   * entries, failing targets as error events — atomically, keyed by `writeId`.
+   */
+  recordHealthChecks(opts: { results: HealthCheckResult[]; writeId: string }): Promise<{ transitions: HealthTransition[] }> {
+    return recordHealthChecks(this.pool, opts.results, opts.writeId);
   }
 
   private async flushAccesses(): Promise<void> {

@@ -1,0 +1,18 @@
+/**
+ * All activities of a BrainOps worker, built from their dependencies (pg pool via the memory
+ * store, logger, config, Temporal connection). Workflows import this factory as a type only.
+ */
+import type { ActivityDeps } from './deps';
+import { createMemoryActivities } from './memory';
+import { createMonitorActivities } from './monitor';
+import { createSessionActivities } from './sessions';
+
+export type { ActivityDeps } from './deps';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createSessionActivities(deps),
+    ...createMemoryActivities(deps),
+    ...createMonitorActivities(deps),
+  };
+}

@@ -1,0 +1,49 @@
+/** SystemMonitor's activities: probe a target, record a run's results. */
+import { performance } from 'node:perf_hooks';
+import { databaseUrl } from '../../temporal.config';
+import type { HealthCheckResult, HealthTarget, HealthTransition } from '../shared/health';
+import type { ActivityDeps } from './deps';
+import { createProbes } from './health-probes';
+import { activityWriteId } from './idempotency';
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    const code = (error as { code?: string }).code;
+    const base = error.message || code || error.name;
+    return cause instanceof Error && !base.includes(cause.message) ? `${base}: ${cause.message}` : base;
+  }
+  return String(error);
+}
+
+export function createMonitorActivities({ store, config, temporal }: ActivityDeps) {
+  const probes = createProbes({ databaseUrl: databaseUrl(config), temporal });
+  return {
+    /** The targets configured in `BRAINOPS_HEALTH_TARGETS` for this worker. */
+    async configuredHealthTargets(): Promise<HealthTarget[]> {
+      return config.healthTargets;
+    },
+    /** Probes one target; a down target is a result, never a thrown error. */
+    async checkHealthTarget(target: HealthTarget): Promise<HealthCheckResult> {
+      const started = performance.now();
+      let error: string | undefined;
+      try {
+        await (probes[target.kind] as (t: HealthTarget) => Promise<void>)(target);
+      } catch (e) {
+        error = describe(e);
+      }
+      return {
+        target: target.name,
+        kind: target.kind,
+        status: error === undefined ? 'up' : 'down',
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        ...(error === undefined ? {} : { error }),
+        checkedAt: new Date().toISOString(),
+      };
+    },
+    /** Stores results, transitions and error events of one run atomically. */
+    async recordHealthResults(input: { results: HealthCheckResult[] }): Promise<{ transitions: HealthTransition[] }> {
+      return store.recordHealthChecks({ results: input.results, writeId: activityWriteId() });
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * Connections to the Temporal frontend from the configuration: the local dev server, a
+ * self-hosted cluster (mTLS) or Temporal Cloud (API key).
+ */
+import fs from 'node:fs';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { temporalAddress, type BrainOpsConfig } from '../../temporal.config';
+
+function tlsOptions(config: BrainOpsConfig): ConnectionOptions['tls'] {
+  const t = config.temporal;
+  if (!t.tls) return undefined;
+  if (t.tlsCertPath && t.tlsKeyPath) {
+    return { clientCertPair: { crt: fs.readFileSync(t.tlsCertPath), key: fs.readFileSync(t.tlsKeyPath) } };
+  }
+  return true;
+}
+
+/** Connection options shared by client and worker connections. */
+export function connectionOptions(config: BrainOpsConfig) {
+  return { address: temporalAddress(config), tls: tlsOptions(config), apiKey: config.temporal.apiKey };
+}
+
+/**
+ * A client connection; fails with a message naming the address when the server cannot be reached.
+ * @throws Error "cannot reach Temporal at <address>: …"
+ */
+export async function connectClient(config: BrainOpsConfig): Promise<Connection> {
+  const options = connectionOptions(config);
+  try {
+    return await Connection.connect({ ...options, connectTimeout: '5s' });
+  } catch (error) {
+    throw new Error(`cannot reach Temporal at ${options.address}: ${(error as Error).message}. Is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
+  }
+}
+
+/** A worker connection (native). */
+export async function connectWorker(config: BrainOpsConfig): Promise<NativeConnection> {
+  const options = connectionOptions(config);
+  return NativeConnection.connect({ address: options.address, tls: options.tls, apiKey: options.apiKey });
+}

@@ -1,0 +1,87 @@
+/**
+ * SQL of SystemMonitor's results: the latest `health_check` entry per target, a `system_event`
+ * per state transition and an error event per failing target, written in one transaction so a
+ * retried activity neither loses nor doubles a transition.
+ */
+import type { Pool } from 'pg';
+import type { HealthCheckResult, HealthTransition } from '../shared/health';
+import { errorSignature } from '../shared/signature';
+import { parseInput } from '../shared/validate';
+import { selectEntry, upsertEntry } from './entries';
+import { storeMemoryInputSchema, type StoreMemoryInput } from './schema';
+import { insertErrorEvent } from './work-history';
+
+/** Key of the latest health_check entry of a target. */
+export function healthKey(target: string): string {
+  return `health/${target}`;
+}
+
+export async function recordHealthChecks(
+  pool: Pool,
+  results: HealthCheckResult[],
+  writeId: string,
+): Promise<{ transitions: HealthTransition[] }> {
+  const client = await pool.connect();
+  const write = (input: StoreMemoryInput) => {
+    const parsed = parseInput(storeMemoryInputSchema, input, 'memory entry');
+    return upsertEntry(client, parsed, parsed.expiresAt ?? new Date(Date.now() + 30 * 24 * 3600 * 1000));
+  };
+  try {
+    await client.query('begin');
+    const transitions: HealthTransition[] = [];
+    for (const result of results) {
+      const previous = await selectEntry(client, { key: healthKey(result.target), scope: 'global' }, { live: false });
+      const from = ((previous?.value as HealthCheckResult | null)?.status ?? 'unknown') as HealthTransition['from'];
+      await write({
+        key: healthKey(result.target),
+        value: result as never,
+        title: `${result.target} is ${result.status}`,
+        content: result.error ?? `${result.kind} check of ${result.target} passed in ${result.latencyMs} ms`,
+        memoryType: 'health_check',
+        layer: 'short_term',
+        priority: result.status === 'down' ? 'high' : 'low',
+        source: 'SystemMonitor',
+        tags: ['health', result.kind],
+        metadata: { lastChangeAt: from === result.status ? String(previous?.metadata.lastChangeAt ?? result.checkedAt) : result.checkedAt },
+        writeId: `${writeId}/${result.target}`,
+      });
+      if (from !== result.status && !(from === 'unknown' && result.status === 'up')) {
+        const transition: HealthTransition = { target: result.target, from, to: result.status };
+        transitions.push(transition);
+        await write({
+          key: `system-event/health/${result.target}/${result.checkedAt}`,
+          value: { ...transition, error: result.error ?? null, checkedAt: result.checkedAt },
+          title: `${result.target} went ${result.status}`,
+          content: result.error ?? `${result.target} recovered`,
+          memoryType: 'system_event',
+          layer: 'long_term',
+          priority: result.status === 'down' ? 'critical' : 'medium',
+          importance: result.status === 'down' ? 0.9 : 0.6,
+          source: 'SystemMonitor',
+          tags: ['health', 'transition', result.target],
+          writeId: `${writeId}/${result.target}/transition`,
+        });
+      }
+      if (result.status === 'down') {
+        const errorType = 'HealthCheckFailed';
+        const message = `${result.kind} check of ${result.target} failed: ${result.error ?? 'down'}`;
+        await insertErrorEvent(client, {
+          signature: errorSignature(errorType, message),
+          errorType,
+          message,
+          context: { target: result.target, kind: result.kind, latencyMs: result.latencyMs, checkedAt: result.checkedAt },
+          source: 'SystemMonitor',
+          agentId: 'SystemMonitor',
+          dedupeKey: `${writeId}/${result.target}`,
+        });
+      }
+    }
+    await client.query('commit');
+    return { transitions };
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Names shared by the worker, the client and the workflows, declared once. Safe to import from
+ * workflow code (no Node built-ins).
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Task queue used when `TEMPORAL_TASK_QUEUE` is unset. */
+export const DEFAULT_TASK_QUEUE = 'brainops';
+
+/** Custom search attributes, registered on the dev server at start-up and by `schedules apply`. */
+export const SEARCH_ATTRIBUTES = Object.freeze({
+  /** The BrainOps agent that owns the workflow (ContextKeeper, SystemMonitor, …). */
+  agent: defineSearchAttributeKey('BrainOpsAgent', SearchAttributeType.KEYWORD),
+  session: defineSearchAttributeKey('BrainOpsSession', SearchAttributeType.KEYWORD),
+  tenant: defineSearchAttributeKey('BrainOpsTenant', SearchAttributeType.KEYWORD),
+});
+
+/** Schedule ids are fixed so `schedules apply` can create or update them idempotently. */
+export const SCHEDULE_IDS = Object.freeze({
+  systemMonitor: 'brainops-system-monitor',
+});
+
+/** `session/<tenant>/<session>`: one workflow per session, readable in the Web UI. */
+export function sessionWorkflowId(tenantId: string, sessionId: string): string {
+  return `session/${tenantId}/${sessionId}`;
+}
+
+/** Prefix of SystemMonitor runs started by hand (`brainops monitor run`). */
+export const SYSTEM_MONITOR_WORKFLOW_ID_PREFIX = 'system-monitor';

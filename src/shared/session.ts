@@ -1,0 +1,100 @@
+/**
+ * The shapes a session workflow accepts and returns (seed 003's session API), with the zod
+ * schemas that the client, the CLI and the workflow's update validators share.
+ */
+import { z } from 'zod';
+import { ownerId } from '../memory/schema';
+import type { SessionMessage, SessionTask } from '../memory/sessions';
+
+export type { SessionMessage, SessionTask };
+
+export const MESSAGE_ROLES = Object.freeze(['user', 'assistant', 'system', 'agent', 'tool'] as const);
+
+/** Payload of the `addMessage` signal. `messageId` lets a caller retry without duplicating. */
+export const messageInputSchema = z.object({
+  role: z.enum(MESSAGE_ROLES),
+  content: z.string().min(1).max(100_000),
+  agentId: ownerId.optional(),
+  metadata: z.record(z.string(), z.json()).optional(),
+  messageId: z.string().min(1).max(200).optional(),
+});
+export type MessageInput = z.input<typeof messageInputSchema>;
+
+export const sessionStartSchema = z.object({
+  tenantId: ownerId,
+  sessionId: ownerId,
+  userId: ownerId.optional(),
+  agentId: ownerId.optional(),
+  title: z.string().max(500).optional(),
+  metadata: z.record(z.string(), z.json()).optional(),
+});
+export type SessionStart = z.input<typeof sessionStartSchema>;
+
+export const addTaskInputSchema = z.object({
+  /** Chosen by the caller to make the update idempotent; generated when absent. */
+  taskId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1-128 letters, digits or ._:-').optional(),
+  title: z.string().min(1).max(500),
+  description: z.string().max(10_000).optional(),
+  priority: z.enum(['critical', 'high', 'medium', 'low']).default('medium'),
+  assignedTo: ownerId.optional(),
+});
+export type AddTaskInput = z.input<typeof addTaskInputSchema>;
+
+export const completeTaskInputSchema = z.object({
+  taskId: z.string().min(1),
+  status: z.enum(['done', 'cancelled']).default('done'),
+  result: z.json().optional(),
+});
+export type CompleteTaskInput = z.input<typeof completeTaskInputSchema>;
+
+export const handoffInputSchema = z.object({
+  toAgent: ownerId,
+  reason: z.string().min(1).max(2000),
+  criticalInfo: z.record(z.string(), z.json()).default({}),
+  continuationInstructions: z.string().max(10_000).optional(),
+});
+export type HandoffInput = z.input<typeof handoffInputSchema>;
+
+export const endInputSchema = z.object({ summary: z.string().max(10_000).optional() });
+export type EndInput = z.input<typeof endInputSchema>;
+
+/** What a new agent needs to continue a conversation (seed 003's `context_snapshot`). */
+export interface ContextSnapshot {
+  conversationSummary: string;
+  criticalFacts: Record<string, unknown>;
+  pendingTasks: SessionTask[];
+  continuationInstructions?: string;
+  recentMessages: SessionMessage[];
+  messageCount: number;
+  currentAgent?: string;
+  /** ISO-8601. */
+  takenAt: string;
+}
+
+/** Result of the `handoff` update (seed 003's POST /memory/session/handoff response). */
+export interface HandoffResult {
+  handoffId: string;
+  sessionId: string;
+  fromAgent?: string;
+  toAgent: string;
+  /** ISO-8601. */
+  timestamp: string;
+  contextSnapshot: ContextSnapshot;
+}
+
+/** Result of the `context` query (seed 003's GET /memory/session/context). */
+export interface SessionContext {
+  tenantId: string;
+  sessionId: string;
+  userId?: string;
+  title?: string;
+  status: 'active' | 'ending' | 'ended';
+  startedAt: string;
+  durationSeconds: number;
+  conversation: { messageCount: number; persistedThrough: number; recentMessages: SessionMessage[]; summary: string };
+  agents: { current?: string; previous?: string; active: string[]; handoffCount: number };
+  tasks: { pending: SessionTask[]; completed: SessionTask[]; completionRate: number | null };
+  memory: { criticalFacts: Record<string, unknown> };
+  lastHandoff?: Omit<HandoffResult, 'contextSnapshot'>;
+  run: { continuedAsNew: number };
+}

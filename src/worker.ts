@@ -1,0 +1,43 @@
+/**
+ * Builds a BrainOps worker: the workflows of `src/workflows`, the activities of
+ * `src/activities` with their dependencies injected, and the interceptors that record work
+ * history and mark non-retryable failures.
+ */
+import type { Connection } from '@temporalio/client';
+import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { BrainOpsConfig } from '../temporal.config';
+import { createActivities } from './activities';
+import { failureInterceptor } from './interceptors/failures';
+import { workHistoryInterceptor } from './interceptors/work-history';
+import type { MemoryStore } from './memory';
+
+/** Path of the workflows module, for `workflowsPath` and `bundleWorkflowCode`. */
+export const WORKFLOWS_PATH = require.resolve('./workflows');
+
+export interface BrainOpsWorkerOptions {
+  config: BrainOpsConfig;
+  store: MemoryStore;
+  logger: Logger;
+  connection: NativeConnection;
+  /** Client connection the activities use (health checks). */
+  clientConnection: Connection;
+  /** Overrides `config.temporal.taskQueue` (tests use one queue each). */
+  taskQueue?: string;
+  /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkflowBundle;
+}
+
+export async function createWorker(options: BrainOpsWorkerOptions): Promise<Worker> {
+  const { config, store, logger } = options;
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ store, logger, config, temporal: options.clientConnection }),
+    interceptors: { activity: [workHistoryInterceptor(store, logger), failureInterceptor] },
+    // Graceful shutdown: running activities get this long to finish before they are cancelled.
+    shutdownGraceTime: '10s',
+  });
+}

@@ -1,0 +1,3 @@
+// The workflows a BrainOps worker runs (bundled for the deterministic sandbox).
+export { sessionWorkflow } from './session';
+export { systemMonitorWorkflow } from './system-monitor';

@@ -1,0 +1,29 @@
+/**
+ * Signals, queries and updates of `sessionWorkflow`, declared once for the workflow, the client
+ * and the `temporal` CLI (which uses the names: `temporal workflow signal --name addMessage`).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  AddTaskInput,
+  CompleteTaskInput,
+  ContextSnapshot,
+  EndInput,
+  HandoffInput,
+  HandoffResult,
+  MessageInput,
+  SessionContext,
+  SessionTask,
+} from '../shared/session';
+
+/** Appends a message; order of arrival is the session order. Starts the session if needed. */
+export const addMessageSignal = defineSignal<[MessageInput]>('addMessage');
+/** Adds a task and returns it (with its generated `taskId`). */
+export const addTaskUpdate = defineUpdate<SessionTask, [AddTaskInput]>('addTask');
+/** Marks an open task done or cancelled. */
+export const completeTaskUpdate = defineUpdate<SessionTask, [CompleteTaskInput]>('completeTask');
+/** Hands the session to another agent and returns the context snapshot it needs. */
+export const handoffUpdate = defineUpdate<HandoffResult, [HandoffInput]>('handoff');
+/** Ends the session: messages persisted, snapshot stored, session memory expired. */
+export const endUpdate = defineUpdate<ContextSnapshot, [EndInput]>('end');
+/** The full live context of the session. */
+export const contextQuery = defineQuery<SessionContext>('context');
