@@ -1,0 +1,51 @@
+/**
+ * `brainops`: every command is a client call (start, signal, update, query) or a memory-store
+ * call, printing text for people or JSON with `--json`. Bad input or an unreachable server exits
+ * non-zero with one clear line.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../../temporal.config';
+import { BrainOpsError } from '../shared/errors';
+import { createCliContext, type CliContext } from './context';
+import { registerMemoryCommands } from './commands/memory';
+import { registerOperationCommands } from './commands/operations';
+import { registerSessionCommands } from './commands/session';
+
+let context: CliContext | undefined;
+const ctx = (): CliContext => (context ??= createCliContext({ quiet: !['start', 'worker'].includes(process.argv[2] ?? '') }));
+
+function describeFailure(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof BrainOpsError) return error.message;
+  if (error instanceof Error) {
+    // Temporal wraps an update's or a workflow's failure; the cause says what went wrong.
+    let cause: unknown = error;
+    while (cause instanceof Error && (cause as { cause?: unknown }).cause instanceof Error) cause = (cause as { cause: Error }).cause;
+    const root = cause instanceof Error && cause !== error ? `: ${cause.message}` : '';
+    return `${error.message}${root}`;
+  }
+  return String(error);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('brainops')
+    .description('BrainOps: persistent memory and operations agents on Temporal and PostgreSQL')
+    .showHelpAfterError()
+    .exitOverride();
+  registerOperationCommands(program, ctx);
+  registerSessionCommands(program, ctx);
+  registerMemoryCommands(program, ctx);
+  try {
+    await program.parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    process.stderr.write(`brainops: ${describeFailure(error)}\n`);
+    return 1;
+  } finally {
+    await context?.close();
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => process.exit(code));
+}

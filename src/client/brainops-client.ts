@@ -1,0 +1,185 @@
+/**
+ * The typed TypeScript client API of BrainOps. Session and monitor operations are Temporal client
+ * calls (start, signal-with-start, update, query); memory operations go straight to the memory
+ * store, the low-latency path. Input is validated here, at the edge, with the same zod schemas
+ * the workflows use; a bad field throws `ValidationError` before anything is sent.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, WorkflowIdConflictPolicy, type Connection, type WorkflowHandle } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { databaseUrl, type BrainOpsConfig } from '../../temporal.config';
+import { MemoryStore } from '../memory';
+import { healthTargetSchema, type HealthTarget } from '../shared/health';
+import { SEARCH_ATTRIBUTES, sessionWorkflowId, SYSTEM_MONITOR_WORKFLOW_ID_PREFIX } from '../shared/names';
+import {
+  addTaskInputSchema,
+  completeTaskInputSchema,
+  endInputSchema,
+  handoffInputSchema,
+  messageInputSchema,
+  sessionStartSchema,
+  type AddTaskInput,
+  type CompleteTaskInput,
+  type ContextSnapshot,
+  type EndInput,
+  type HandoffInput,
+  type HandoffResult,
+  type MessageInput,
+  type SessionContext,
+  type SessionStart,
+  type SessionTask,
+} from '../shared/session';
+import { parseInput } from '../shared/validate';
+import { sessionWorkflow, systemMonitorWorkflow } from '../workflows';
+import {
+  addMessageSignal,
+  addTaskUpdate,
+  completeTaskUpdate,
+  contextQuery,
+  endUpdate,
+  handoffUpdate,
+} from '../workflows/session-messages';
+import type { SystemMonitorResult } from '../workflows/system-monitor';
+import { buildBrief, type SessionBrief } from './brief';
+import { applySchedules, listSchedules } from './schedules';
+import { connectClient } from './connection';
+
+/** Identifies a session: tenant and session id. */
+export interface SessionRef {
+  tenantId: string;
+  sessionId: string;
+}
+
+const sessionRefSchema = sessionStartSchema.pick({ tenantId: true, sessionId: true });
+
+export class BrainOpsClient {
+  private memoryStore: Promise<MemoryStore> | undefined;
+
+  constructor(
+    readonly temporal: Client,
+    readonly config: BrainOpsConfig,
+    private readonly logger: Logger,
+    private readonly ownedConnection?: Connection,
+  ) {}
+
+  /**
+   * Connects to Temporal as configured.
+   * @throws Error naming the address when Temporal cannot be reached.
+   */
+  static async connect(config: BrainOpsConfig, logger: Logger): Promise<BrainOpsClient> {
+    const connection = await connectClient(config);
+    return new BrainOpsClient(new Client({ connection, namespace: config.temporal.namespace }), config, logger, connection);
+  }
+
+  /** The memory store (opened on first use, from `DATABASE_URL` or the embedded server's URL). */
+  memory(): Promise<MemoryStore> {
+    this.memoryStore ??= MemoryStore.connect({
+      databaseUrl: databaseUrl(this.config),
+      poolSize: 4,
+      cacheMaxEntries: 0,
+      logger: this.logger,
+    });
+    return this.memoryStore;
+  }
+
+  private sessionHandle(ref: SessionRef): WorkflowHandle<typeof sessionWorkflow> {
+    const { tenantId, sessionId } = parseInput(sessionRefSchema, ref, 'session');
+    return this.temporal.workflow.getHandle(sessionWorkflowId(tenantId, sessionId));
+  }
+
+  private sessionStartOptions(start: SessionStart) {
+    return {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: sessionWorkflowId(start.tenantId, start.sessionId),
+      args: [{ ...start, flushIntervalMs: this.config.sessionFlushIntervalMs }] as [Parameters<typeof sessionWorkflow>[0]],
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.agent, value: 'ContextKeeper' },
+        { key: SEARCH_ATTRIBUTES.session, value: start.sessionId },
+        { key: SEARCH_ATTRIBUTES.tenant, value: start.tenantId },
+      ],
+      memo: { title: start.title ?? `session ${start.sessionId}`, tenant: start.tenantId, user: start.userId ?? null },
+    };
+  }
+
+  /**
+   * Starts a session, or resumes it: a running session is reused, an ended one continues with
+   * its numbering and open tasks. Returns the workflow id.
+   * @throws ValidationError on a bad tenant, session, user or agent id.
+   */
+  async startSession(input: SessionStart): Promise<{ workflowId: string; runId: string }> {
+    const start = parseInput(sessionStartSchema, input, 'session');
+    const handle = await this.temporal.workflow.start(sessionWorkflow, {
+      ...this.sessionStartOptions(start),
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+  }
+
+  /**
+   * Appends a message (signal-with-start: a message to an unknown or ended session starts it).
+   * Give `messageId` to make a retry of this call harmless.
+   */
+  async addMessage(ref: SessionRef & Partial<SessionStart>, message: MessageInput): Promise<void> {
+    const start = parseInput(sessionStartSchema, ref, 'session');
+    const parsed = parseInput(messageInputSchema, message, 'message');
+    await this.temporal.workflow.signalWithStart(sessionWorkflow, {
+      ...this.sessionStartOptions(start),
+      signal: addMessageSignal,
+      signalArgs: [parsed],
+    });
+  }
+
+  async addTask(ref: SessionRef, task: AddTaskInput): Promise<SessionTask> {
+    const parsed = parseInput(addTaskInputSchema, task, 'task');
+    return this.sessionHandle(ref).executeUpdate(addTaskUpdate, { args: [{ ...parsed, taskId: parsed.taskId ?? `task-${randomUUID()}` }] });
+  }
+
+  async completeTask(ref: SessionRef, input: CompleteTaskInput): Promise<SessionTask> {
+    return this.sessionHandle(ref).executeUpdate(completeTaskUpdate, { args: [parseInput(completeTaskInputSchema, input, 'task completion')] });
+  }
+
+  /** Hands the session to another agent; returns seed 003's context snapshot. */
+  async handoff(ref: SessionRef, input: HandoffInput): Promise<HandoffResult> {
+    return this.sessionHandle(ref).executeUpdate(handoffUpdate, { args: [parseInput(handoffInputSchema, input, 'handoff')] });
+  }
+
+  /** The live context of a running session (query). */
+  async sessionContext(ref: SessionRef): Promise<SessionContext> {
+    return this.sessionHandle(ref).query(contextQuery);
+  }
+
+  /** Ends the session and returns its final snapshot. */
+  async endSession(ref: SessionRef, input: EndInput = {}): Promise<ContextSnapshot> {
+    return this.sessionHandle(ref).executeUpdate(endUpdate, { args: [parseInput(endInputSchema, input, 'end request')] });
+  }
+
+  /** Runs SystemMonitor once now (configured targets unless given) and returns what it found. */
+  async runMonitor(targets?: HealthTarget[]): Promise<SystemMonitorResult> {
+    const parsed = targets?.map((t, i) => parseInput(healthTargetSchema, t, `health target ${i}`));
+    return this.temporal.workflow.execute(systemMonitorWorkflow, {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: `${SYSTEM_MONITOR_WORKFLOW_ID_PREFIX}/manual/${randomUUID()}`,
+      args: [parsed ? { targets: parsed } : {}],
+      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'SystemMonitor' }],
+    });
+  }
+
+  applySchedules() {
+    return applySchedules(this.temporal, this.config);
+  }
+
+  listSchedules() {
+    return listSchedules(this.temporal);
+  }
+
+  /** Seed 000's session-start brief for `tenantId`. */
+  async brief(tenantId: string): Promise<SessionBrief> {
+    const { tenantId: tenant } = parseInput(sessionRefSchema.pick({ tenantId: true }), { tenantId }, 'brief');
+    return buildBrief(await this.memory(), tenant);
+  }
+
+  async close(): Promise<void> {
+    if (this.memoryStore) await (await this.memoryStore).close();
+    await this.ownedConnection?.close();
+  }
+}

@@ -1,0 +1,17 @@
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import type { Logger } from 'pino';
+
+/**
+ * Routes the Temporal SDK's logs to pino. Call once per process before creating a worker.
+ * Ctrl-C / SIGTERM make the runtime shut workers down gracefully (the SDK's default signals).
+ */
+export function installRuntime(logger: Logger): void {
+  const temporalLogger = logger.child({ component: 'temporal' });
+  const level = (logger.level === 'trace' ? 'TRACE' : logger.level === 'debug' ? 'DEBUG' : 'WARN') as LogLevel;
+  Runtime.install({
+    logger: new DefaultLogger(level, ({ level: l, message, meta }) => {
+      const method = l === 'TRACE' ? 'trace' : l === 'DEBUG' ? 'debug' : l === 'INFO' ? 'info' : l === 'WARN' ? 'warn' : 'error';
+      temporalLogger[method](meta ?? {}, message);
+    }),
+  });
+}
