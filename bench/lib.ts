@@ -178,7 +178,7 @@ export async function startBenchDatabase(opts: { port: number; database: string;
   fs.chmodSync(dataDir, 0o755);
   const removeDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
   try {
-    const pg = await startEmbeddedPostgres({ dataDir, port: opts.port, database: opts.database, logger: opts.logger, persistent: false });
+    const pg = await startEmbeddedPostgres({ dataDir, port: opts.port, database: opts.database, logger: opts.logger, ephemeral: true });
     return {
       url: pg.url,
       description: `embedded PostgreSQL on 127.0.0.1:${opts.port}, database "${opts.database}", data in ${dataDir}`,

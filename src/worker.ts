@@ -4,7 +4,7 @@
  * history and mark non-retryable failures.
  */
 import type { Connection } from '@temporalio/client';
-import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type ActivityInterceptorsFactory, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { BrainOpsConfig } from '../temporal.config';
 import { createActivities } from './activities';
@@ -26,6 +26,8 @@ export interface BrainOpsWorkerOptions {
   taskQueue?: string;
   /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundle;
+  /** More activity interceptors, run inside BrainOps' own (closest to the activity). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export async function createWorker(options: BrainOpsWorkerOptions): Promise<Worker> {
@@ -36,7 +38,7 @@ export async function createWorker(options: BrainOpsWorkerOptions): Promise<Work
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ store, logger, config, temporal: options.clientConnection }),
-    interceptors: { activity: [workHistoryInterceptor(store, logger), failureInterceptor] },
+    interceptors: { activity: [workHistoryInterceptor(store, logger), failureInterceptor, ...(options.activityInterceptors ?? [])] },
     // Graceful shutdown: running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '10s',
   });

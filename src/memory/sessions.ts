@@ -40,6 +40,8 @@ export interface SessionKey {
 export interface OpenedSession {
   nextSeq: number;
   messageCount: number;
+  /** Stored messages per role. */
+  roleCounts: Record<string, number>;
   openTasks: SessionTask[];
   lastSnapshot: unknown;
   startedAt: string;
@@ -67,16 +69,18 @@ export async function openSession(
     [s.tenantId, s.sessionId, s.userId ?? null, s.agentId ?? null, s.title ?? null, JSON.stringify(s.metadata ?? {}), s.workflowId],
   );
   const row = opened.rows[0]!;
-  const [seq, tasks] = await Promise.all([
-    db.query<{ maxSeq: string | null }>(
-      'select max(seq) as "maxSeq" from session_messages where tenant_id = $1 and session_id = $2',
+  const [roles, tasks] = await Promise.all([
+    db.query<{ role: string; n: number; maxSeq: string }>(
+      `select role, count(*)::int as n, max(seq) as "maxSeq" from session_messages
+       where tenant_id = $1 and session_id = $2 group by role`,
       [s.tenantId, s.sessionId],
     ),
     listTasks(db, s, 'open'),
   ]);
   return {
-    nextSeq: Number(seq.rows[0]?.maxSeq ?? 0) + 1,
+    nextSeq: Math.max(0, ...roles.rows.map((r) => Number(r.maxSeq))) + 1,
     messageCount: Number(row.messageCount),
+    roleCounts: Object.fromEntries(roles.rows.map((r) => [r.role, r.n])),
     openTasks: tasks,
     lastSnapshot: row.snapshot,
     startedAt: row.startedAt.toISOString(),

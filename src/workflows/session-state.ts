@@ -61,18 +61,29 @@ export class SessionState {
     };
   }
 
-  /** Continues the numbering and tasks of a session that existed before this workflow. */
+  /**
+   * Continues a session that existed before this workflow: its numbering, counts, open tasks,
+   * and from its last snapshot the agent, critical facts and recent messages.
+   */
   applyOpened(opened: OpenedSession): void {
     const d = this.data;
     d.startedAt = opened.startedAt;
-    // Messages may have arrived (by signal-with-start) before the session was opened.
+    // Messages may have arrived (by signal-with-start) before the session was opened; `pending`
+    // and `recent` share those objects, so each is renumbered once.
     const offset = opened.nextSeq - 1;
-    for (const m of d.pending) m.seq += offset;
-    for (const m of d.recent) m.seq += offset;
+    for (const m of new Set([...d.pending, ...d.recent])) m.seq += offset;
     d.nextSeq += offset;
     d.messageCount += opened.messageCount;
+    for (const [role, n] of Object.entries(opened.roleCounts)) d.roleCounts[role] = (d.roleCounts[role] ?? 0) + n;
     const known = new Set(d.tasks.map((t) => t.taskId));
     d.tasks.push(...opened.openTasks.filter((t) => !known.has(t.taskId)));
+    const last = opened.lastSnapshot as Partial<ContextSnapshot> | null;
+    if (last) {
+      d.criticalFacts = { ...last.criticalFacts, ...d.criticalFacts };
+      d.currentAgent ??= last.currentAgent;
+      if (d.currentAgent && !d.agents.includes(d.currentAgent)) d.agents.unshift(d.currentAgent);
+      d.recent = [...(last.recentMessages ?? []), ...d.recent].slice(-RECENT_MESSAGES);
+    }
   }
 
   /** Accepts a message; returns false for a repeated `messageId`. */

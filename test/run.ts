@@ -1,0 +1,83 @@
+/**
+ * `npm test`: prepares what every test file shares, then runs them with Node's test runner.
+ * - the Temporal CLI (resolved, and built once if needed), passed on as `TEMPORAL_CLI_PATH`;
+ * - PostgreSQL: `DATABASE_URL` when set (its server must allow `create database`), otherwise an
+ *   embedded server in a temporary directory;
+ * - a template database migrated once, which each test file clones (fast, isolated).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { loadConfig } from '../temporal.config';
+import { migrate } from '../src/memory';
+import { createLogger } from '../src/shared/logger';
+import { startEmbeddedPostgres, ensureDatabase, quoteIdent, type EmbeddedPostgresHandle } from '../src/stack/embedded-postgres';
+import { resolveTemporalCli } from '../src/stack/temporal-cli';
+
+const TEMPLATE = 'brainops_test_template';
+
+async function main(): Promise<number> {
+  const logger = createLogger('info', 'test');
+  const config = loadConfig();
+  const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, logger });
+  if (cli.type !== 'existing-path') logger.warn('no Temporal CLI on disk; tests will use the SDK download');
+  logger.info(`Temporal CLI: ${cli.type === 'existing-path' ? cli.path : 'SDK download'} (${cli.origin})`);
+
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let adminUrl: string;
+  if (process.env.DATABASE_URL) {
+    adminUrl = process.env.DATABASE_URL;
+    logger.info('PostgreSQL: DATABASE_URL');
+  } else {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-test-'));
+    fs.chmodSync(dataDir, 0o755);
+    embedded = await startEmbeddedPostgres({ dataDir, port: 54350 + (process.pid % 500), database: 'postgres', logger, ephemeral: true });
+    adminUrl = embedded.adminUrl;
+    logger.info(`PostgreSQL: embedded, ${adminUrl}`);
+  }
+  try {
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`drop database if exists ${quoteIdent(TEMPLATE)} with (force)`);
+    await admin.end();
+    await ensureDatabase(adminUrl, TEMPLATE);
+    await migrate({ databaseUrl: withDatabase(adminUrl, TEMPLATE), logger });
+
+    const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(__dirname, f));
+    const only = process.argv.slice(2);
+    const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
+    return await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...selected], {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          TEMPORAL_CLI_PATH: cli.type === 'existing-path' ? cli.path : '',
+          BRAINOPS_TEST_ADMIN_URL: adminUrl,
+          BRAINOPS_TEST_TEMPLATE: TEMPLATE,
+        },
+      });
+      child.on('exit', (code) => resolve(code ?? 1));
+    });
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+/** The same server URL with another database. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`test setup failed: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
