@@ -238,12 +238,14 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
     await flush();
     if (endRequest) break;
     if (shouldContinueAsNew()) {
-      await condition(allHandlersFinished);
-      await flush();
-      state.data.continuedAsNew++;
       await acts.saveSessionSnapshot({ ...key, snapshot: state.snapshot(nowIso()) });
+      // An end request may arrive while we wait; it wins over continuing as new.
+      await condition(() => allHandlersFinished() || endRequest !== undefined);
+      // Nothing awaits between this check and continueAsNew, so no update can slip in between.
+      if (endRequest) continue;
+      state.data.continuedAsNew++;
       log.info('session continues as new', { signalsThisRun, historyLength: workflowInfo().historyLength });
-      // Messages signalled after the last flush travel in `carried.pending`; none is lost.
+      // Messages signalled during this last activation travel in `carried.pending`; none is lost.
       await continueAsNew<typeof sessionWorkflow>({ ...input, carried: state.data });
     }
   }
