@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { BrainOpsClient } from '../src/client/brainops-client';
+import type { MemoryStore } from '../src/memory';
+import type { HealthTarget } from '../src/shared/health';
+import { SCHEDULE_IDS } from '../src/shared/names';
+import { ValidationError } from '../src/shared/errors';
+import { createTestDatabase, createTestEnv, eventually, logger, openStore, testConfig, testWorker } from './helpers';
+
+function listen(server: http.Server, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () => {
+  let env: TestWorkflowEnvironment;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let store: MemoryStore;
+
+  before(async () => {
+    [env, db] = await Promise.all([createTestEnv(), createTestDatabase()]);
+    store = await openStore(db.url);
+  });
+  after(async () => {
+    await store?.close();
+    await env?.teardown();
+    await db?.drop();
+  });
+
+  it('sees a local HTTP service go down and come back, recording transitions and errors', async () => {
+    let status = 200;
+    const service = http.createServer((_req, res) => res.writeHead(status).end('ok'));
+    const port = await listen(service);
+    const targets: HealthTarget[] = [
+      { kind: 'http', name: 'web', url: `http://127.0.0.1:${port}/health`, expectStatus: 200, timeoutMs: 2000 },
+      { kind: 'tcp', name: 'web-tcp', host: '127.0.0.1', port, timeoutMs: 2000 },
+      { kind: 'postgres', name: 'memory-database', timeoutMs: 2000 },
+      { kind: 'temporal', name: 'temporal', timeoutMs: 2000 },
+    ];
+    const config = testConfig(db.url, { healthTargets: targets });
+    const client = new BrainOpsClient(env.client, config, logger);
+    const worker = await testWorker(env, config, store, { clientConnection: env.connection });
+    await worker.runUntil(async () => {
+      const up = await client.runMonitor();
+      assert.deepEqual(up.results.map((r) => [r.target, r.status]), [['web', 'up'], ['web-tcp', 'up'], ['memory-database', 'up'], ['temporal', 'up']]);
+      assert.deepEqual(up.transitions, [], 'first sight of an up target is not a transition');
+
+      status = 503;
+      const degraded = await client.runMonitor();
+      assert.equal(degraded.results[0]?.status, 'down');
+      assert.match(degraded.results[0]?.error ?? '', /HTTP 503 .* expected 200/);
+      assert.deepEqual(degraded.transitions, [{ target: 'web', from: 'up', to: 'down' }]);
+
+      await closeServer(service);
+      const down = await client.runMonitor();
+      assert.deepEqual(down.results.slice(0, 2).map((r) => r.status), ['down', 'down']);
+      assert.match(down.results[1]?.error ?? '', /ECONNREFUSED/);
+      assert.deepEqual(down.transitions, [{ target: 'web-tcp', from: 'up', to: 'down' }], 'web was already down');
+
+      status = 200;
+      const revived = http.createServer((_req, res) => res.writeHead(status).end('ok'));
+      await listen(revived, port);
+      const back = await client.runMonitor();
+      assert.deepEqual(back.results.map((r) => r.status), ['up', 'up', 'up', 'up']);
+      assert.deepEqual(back.transitions, [
+        { target: 'web', from: 'down', to: 'up' },
+        { target: 'web-tcp', from: 'down', to: 'up' },
+      ]);
+      await closeServer(revived);
+    });
+
+    const latest = await store.retrieve({ key: 'health/web' });
+    assert.equal((latest?.value as { status: string }).status, 'up');
+    assert.equal(latest?.memoryType, 'health_check');
+    const events = await store.list({ memoryType: 'system_event', keyPrefix: 'system-event/health/web/' });
+    assert.deepEqual(events.map((e) => (e.value as { to: string }).to).sort(), ['down', 'up']);
+    const errors = await store.listErrorEvents({ limit: 10 });
+    assert.equal(errors.length, 3, 'one error event per failing check');
+    assert.ok(errors.every((e) => e.source === 'SystemMonitor' && e.errorType === 'HealthCheckFailed'));
+    const signatures = new Set(errors.filter((e) => e.context?.target === 'web').map((e) => e.signature));
+    assert.equal(signatures.size, 2, 'HTTP 503 and connection refused are different problems');
+    const history = await store.listWorkHistory({ agentId: 'SystemMonitor', limit: 100 });
+    assert.equal(history.filter((h) => h.action === 'checkHealthTarget').length, 16, 'every check is in work history');
+  });
+
+  it('rejects bad health targets at the edge with the field named', async () => {
+    const client = new BrainOpsClient(env.client, testConfig(db.url), logger);
+    await assert.rejects(
+      client.runMonitor([{ kind: 'http', name: 'x', url: 'ftp://example' } as never]),
+      (e) => e instanceof ValidationError && /health target 0: url/.test(e.message),
+    );
+    await assert.rejects(
+      client.runMonitor([{ kind: 'tcp', name: 'x', host: '127.0.0.1', port: 70000 } as never]),
+      (e) => e instanceof ValidationError && /port/.test(e.message),
+    );
+    await assert.rejects(client.runMonitor([{ kind: 'smtp', name: 'x' } as never]), (e) => e instanceof ValidationError && /kind/.test(e.message));
+  });
+
+  it('applies its schedule idempotently, and a triggered run records health', async () => {
+    const config = testConfig(db.url, { schedules: { systemMonitorIntervalMs: 3_600_000 } });
+    const client = new BrainOpsClient(env.client, config, logger);
+    assert.deepEqual(await client.applySchedules(), [{ scheduleId: SCHEDULE_IDS.systemMonitor, outcome: 'created' }]);
+    assert.deepEqual(await client.applySchedules(), [{ scheduleId: SCHEDULE_IDS.systemMonitor, outcome: 'updated' }]);
+    const handle = env.client.schedule.getHandle(SCHEDULE_IDS.systemMonitor);
+    const description = await handle.describe();
+    assert.equal(description.spec.intervals?.[0]?.every, 3_600_000);
+    assert.equal(description.policies.overlap, 'SKIP');
+    const listed = await client.listSchedules();
+    assert.ok(listed.some((s) => s.scheduleId === SCHEDULE_IDS.systemMonitor && s.workflowType === 'systemMonitorWorkflow'));
+
+    const before = (await store.listWorkHistory({ agentId: 'SystemMonitor', limit: 1000 })).length;
+    const worker = await testWorker(env, config, store);
+    await worker.runUntil(async () => {
+      await handle.trigger();
+      await eventually(async () => ((await handle.describe()).info.recentActions.length > 0 ? true : undefined), 15_000, 'scheduled run');
+      await eventually(async () => {
+        const rows = await store.listWorkHistory({ agentId: 'SystemMonitor', limit: 1000 });
+        return rows.length > before && rows.some((r) => r.action === 'recordHealthResults' && r.workflowId.startsWith('system-monitor/scheduled')) ? true : undefined;
+      }, 20_000, 'scheduled run recorded');
+    });
+    await handle.delete();
+  });
+});
