@@ -110,7 +110,7 @@ async function phaseA({ client, store, env }: Context): Promise<void> {
   let inFlight = 0;
   let maxInFlight = 0;
   let failures = 0;
-  let firstError: unknown;
+  const errors = new Map<string, number>();
   let maxLag = 0;
   let sleeper: { wake: () => void } | undefined;
   const calls = new Set<Promise<void>>();
@@ -135,7 +135,8 @@ async function phaseA({ client, store, env }: Context): Promise<void> {
           },
           (error: unknown) => {
             failures++;
-            firstError ??= error;
+            const text = describeError(error);
+            errors.set(text, (errors.get(text) ?? 0) + 1);
           },
         )
         .finally(() => {
@@ -180,12 +181,7 @@ async function phaseA({ client, store, env }: Context): Promise<void> {
     if (m.content !== `m${k}`) outOfPlace++;
   });
 
-  let runs = 0;
-  try {
-    for await (const _ of env.client.workflow.list({ query: `WorkflowId = '${sessionWorkflowId(ref.tenantId, ref.sessionId)}'` })) runs++;
-  } catch (error) {
-    logger.warn({ err: error }, 'could not list the runs of the hot session');
-  }
+  const runs = await describeRuns(env, sessionWorkflowId(ref.tenantId, ref.sessionId));
 
   const ackIndices = [...Array(sent).keys()].filter((i) => Number.isFinite(acks[i]!));
   const callLatency = summarize(ackIndices.map((i) => acks[i]! - starts[i]!));
@@ -193,7 +189,8 @@ async function phaseA({ client, store, env }: Context): Promise<void> {
 
   heading(`Phase A: one session, ${RATE} messages/s for ${SECONDS} s`);
   printFacts([
-    ['messages sent', `${sent} (${acked} acknowledged, ${failures} failed${firstError ? `: ${(firstError as Error).message}` : ''})`],
+    ['messages sent', `${sent} (${acked} acknowledged, ${failures} failed)`],
+    ...[...errors].map(([text, n]) => ['  failure', `${n} x ${text}`] as const),
     ['achieved rate', `${(sent / sendSeconds).toFixed(1)} messages/s sent over ${sendSeconds.toFixed(1)} s; all acknowledged after ${drainedSeconds.toFixed(1)} s`],
     ['calls in flight', `at most ${maxInFlight} (limit ${CONCURRENCY}); worst start delay behind schedule ${fmtMs(maxLag)} ms`],
   ]);
@@ -218,8 +215,68 @@ async function phaseA({ client, store, env }: Context): Promise<void> {
         : `NO: ${outOfPlace} messages out of place (concurrent calls may arrive in either order)`,
     ],
     ['order kept (causal)', violations === 0 ? 'yes: every message acknowledged before another was sent is stored before it' : `NO: ${violations} violations`],
-    ['continue-as-new', `${runs > 0 ? `${runs - 1} (${runs} runs listed)` : 'runs could not be listed'}; workflow state says ${live.run.continuedAsNew}`],
+    [
+      'continue-as-new',
+      `${runs.length > 0 ? `${runs.length - 1} (${runs.length} runs listed)` : 'runs could not be listed'}; workflow state says ${live.run.continuedAsNew}`,
+    ],
+    ...runs.map((r, k) => [`  run ${k + 1}`, r] as const),
   ]);
+}
+
+/** The message of an error and of its causes: "Failed to signalWithStart Workflow: 14 UNAVAILABLE: …". */
+function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
+  return parts.length ? parts.join(': ') : String(error);
+}
+
+/** Temporal's per-run history limit: the server terminates a run that reaches it. */
+const HISTORY_EVENT_LIMIT = 51_200;
+/** `WorkflowTaskFailedCause` numbers seen here (temporal/api/enums/v1/failed_cause.proto). */
+const TASK_FAILED_CAUSES: Record<number, string> = {
+  1: 'unhandled command',
+  13: 'reset sticky task queue',
+  14: 'workflow worker unhandled failure',
+  24: 'non-deterministic error',
+  31: 'unhandled update',
+};
+
+/**
+ * One line per run of a workflow, oldest first: status, history length (of Temporal's hard limit),
+ * signals, and failed workflow tasks by cause (a continue-as-new completion is refused while new
+ * signals are pending, which fails the task with "unhandled command").
+ */
+async function describeRuns(env: TestWorkflowEnvironment, workflowId: string): Promise<string[]> {
+  const lines: { start: number; text: string }[] = [];
+  try {
+    for await (const run of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      const history = await env.client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+      let signals = 0;
+      let tasksCompleted = 0;
+      const failed = new Map<string, number>();
+      for (const event of history.events ?? []) {
+        if (event.workflowExecutionSignaledEventAttributes) signals++;
+        if (event.workflowTaskCompletedEventAttributes) tasksCompleted++;
+        const failure = event.workflowTaskFailedEventAttributes;
+        if (failure) {
+          const cause = TASK_FAILED_CAUSES[failure.cause ?? 0] ?? `cause ${failure.cause}`;
+          failed.set(cause, (failed.get(cause) ?? 0) + 1);
+        }
+      }
+      const events = history.events?.length ?? 0;
+      const failures = [...failed].map(([cause, n]) => `${n} ${cause}`).join(', ') || 'none';
+      lines.push({
+        start: run.startTime.getTime(),
+        text:
+          `${run.status.name.toLowerCase()}, ${events.toLocaleString('en-US')} history events ` +
+          `(${((100 * events) / HISTORY_EVENT_LIMIT).toFixed(0)} % of the ${HISTORY_EVENT_LIMIT.toLocaleString('en-US')} limit), ` +
+          `${signals} signals, ${tasksCompleted} workflow tasks completed, failed workflow tasks: ${failures}`,
+      });
+    }
+  } catch (error) {
+    logger.warn({ err: error }, `could not list the runs of ${workflowId}`);
+  }
+  return lines.sort((a, b) => a.start - b.start).map((l) => l.text);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { MemoryStore } from '../src/memory';
+import { createTestDatabase, createTestEnv, openStore, testConfig, testWorker } from './helpers';
+
+const run = promisify(execFile);
+const BIN = path.join(__dirname, '..', 'bin', 'brainops.cjs');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
+  let env: TestWorkflowEnvironment;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let store: MemoryStore;
+  let worker: Worker;
+  let running: Promise<void>;
+  let cliEnv: NodeJS.ProcessEnv;
+
+  async function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...cliEnv, ...extraEnv }, timeout: 60_000 });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  before(async () => {
+    [env, db] = await Promise.all([createTestEnv(), createTestDatabase()]);
+    store = await openStore(db.url);
+    const config = testConfig(db.url);
+    worker = await testWorker(env, config, store);
+    running = worker.run();
+    cliEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      DATABASE_URL: db.url,
+    };
+  });
+  after(async () => {
+    worker?.shutdown();
+    await running;
+    await store?.close();
+    await env?.teardown();
+    await db?.drop();
+  });
+
+  it('drives a session end to end, with text and JSON output', async () => {
+    const ref = ['--tenant', 'acme', '--session', 'cli'];
+    assert.match((await cli(['session', 'start', ...ref, '--agent', 'helper'])).stdout, /Session acme\/cli is running as workflow session\/acme\/cli/);
+    assert.equal((await cli(['session', 'message', ...ref, '--role', 'user', 'hello from the CLI'])).code, 0);
+    const task = JSON.parse((await cli(['session', 'task', 'add', ...ref, 'Write docs', '--id', 'docs', '--json'])).stdout);
+    assert.equal(task.taskId, 'docs');
+    const handoff = JSON.parse((await cli(['session', 'handoff', ...ref, '--to', 'writer', '--reason', 'docs', '--info', '{"audience":"ops"}', '--json'])).stdout);
+    assert.deepEqual(handoff.contextSnapshot.criticalFacts, { audience: 'ops' });
+    const context = await cli(['session', 'context', ...ref]);
+    assert.match(context.stdout, /current writer/);
+    assert.match(context.stdout, /hello from the CLI/);
+    const brief = await cli(['brief', '--tenant', 'acme']);
+    assert.match(brief.stdout, /# Session brief — tenant acme/);
+    assert.match(brief.stdout, /\[ \] Write docs/);
+    const ended = JSON.parse((await cli(['session', 'end', ...ref, '--json'])).stdout);
+    assert.equal(ended.currentAgent, 'writer');
+    assert.equal((await store.listMessages({ tenantId: 'acme', sessionId: 'cli' })).length, 1);
+  });
+
+  it('stores, reads and searches memory', async () => {
+    const stored = await cli(['memory', 'store', 'runbook/db', '{"steps":3}', '--type', 'knowledge', '--scope', 'tenant', '--tenant', 'acme', '--title', 'Database failover runbook']);
+    assert.equal(stored.code, 0, stored.stderr);
+    const got = JSON.parse((await cli(['memory', 'get', 'runbook/db', '--scope', 'tenant', '--tenant', 'acme', '--json'])).stdout);
+    assert.deepEqual(got.value, { steps: 3 });
+    const search = await cli(['memory', 'search', 'failover', '--tenant', 'acme']);
+    assert.match(search.stdout, /runbook\/db/);
+    const other = await cli(['memory', 'search', 'failover', '--tenant', 'globex', '--json']);
+    assert.deepEqual(JSON.parse(other.stdout), []);
+    const stats = JSON.parse((await cli(['memory', 'stats', '--json'])).stdout);
+    assert.ok(stats.entries >= 1);
+    const missing = await cli(['memory', 'get', 'nope']);
+    assert.equal(missing.code, 1);
+  });
+
+  it('runs the monitor and prints a table', async () => {
+    const result = await cli(['monitor', 'run']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /memory-database\s+postgres\s+up/);
+    assert.match(result.stdout, /temporal\s+temporal\s+up/);
+  });
+
+  it('rejects every kind of bad input with a clear message and a non-zero exit', async () => {
+    const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+      [['session', 'message', '-t', 'acme', '-s', 'x', '-r', 'robot', 'hi'], {}, /Invalid message: role/],
+      [['session', 'message', '-t', 'bad tenant', '-s', 'x', 'hi'], {}, /Invalid session: tenantId/],
+      [['session', 'task', 'add', '-t', 'acme', '-s', 'cli2', ''], {}, /Invalid task: title/],
+      [['session', 'handoff', '-t', 'acme', '-s', 'x', '--to', 'a', '--reason', 'r', '--info', '[1]'], {}, /--info: expected a JSON object/],
+      [['memory', 'store', 'k', 'v', '--type', 'gossip'], {}, /Invalid memory entry: memoryType/],
+      [['memory', 'store', 'k', 'v', '--type', 'knowledge', '--importance', '3'], {}, /importance/],
+      [['memory', 'store', 'k', 'v', '--type', 'knowledge', '--scope', 'user'], {}, /userId: required when scope is "user"/],
+      [['memory', 'search', ' '], {}, /Invalid memory search: query/],
+      [['schedules', 'list'], { TEMPORAL_UI_PORT: 'eighty' }, /TEMPORAL_UI_PORT/],
+      [['schedules', 'list'], { BRAINOPS_HEALTH_TARGETS: '[{"kind":"http","name":"x","url":"nope"}]' }, /BRAINOPS_HEALTH_TARGETS\.0\.url/],
+      [['schedules', 'list'], { BRAINOPS_MONITOR_INTERVAL: 'often' }, /BRAINOPS_MONITOR_INTERVAL: expected a duration/],
+      [['schedules', 'list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }, /cannot reach Temporal at 127\.0\.0\.1:1/],
+      [['session', 'nonsense'], {}, /unknown command/],
+    ];
+    for (const [args, extraEnv, message] of cases) {
+      const result = await cli(args, extraEnv);
+      assert.notEqual(result.code, 0, `${args.join(' ')} should fail`);
+      assert.match(result.stderr, message, `${args.join(' ')}: ${result.stderr}`);
+    }
+    const { rows } = await store.pool.query("select count(*)::int as n from memory_entries where key = 'k'");
+    assert.equal(rows[0].n, 0, 'nothing stored by rejected input');
+  });
+});
