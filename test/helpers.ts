@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import pino from 'pino';
-import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
 import { MemoryStore } from '../src/memory';
@@ -12,6 +12,9 @@ import { createWorker } from '../src/worker';
 import { withDatabase } from './run';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+
+// Worker state changes are noise in test output; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 function requireEnv(name: string): string {
   const value = process.env[name];

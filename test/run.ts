@@ -38,10 +38,7 @@ async function main(): Promise<number> {
     logger.info(`PostgreSQL: embedded, ${adminUrl}`);
   }
   try {
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${quoteIdent(TEMPLATE)} with (force)`);
-    await admin.end();
+    await dropTemplate(adminUrl);
     await ensureDatabase(adminUrl, TEMPLATE);
     await migrate({ databaseUrl: withDatabase(adminUrl, TEMPLATE), logger });
 
@@ -61,7 +58,18 @@ async function main(): Promise<number> {
       child.on('exit', (code) => resolve(code ?? 1));
     });
   } finally {
-    await embedded?.stop();
+    if (embedded) await embedded.stop();
+    else await dropTemplate(adminUrl).catch((e: Error) => logger.warn(`could not drop ${TEMPLATE}: ${e.message}`));
+  }
+}
+
+async function dropTemplate(adminUrl: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${quoteIdent(TEMPLATE)} with (force)`);
+  } finally {
+    await admin.end();
   }
 }
 
