@@ -3,10 +3,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import type { MemoryStore } from '../src/memory';
-import { createTestDatabase, createTestEnv, openStore, testConfig, testWorker } from './helpers';
+import { testConfig, testWorker, useTestStack } from './helpers';
 
 const run = promisify(execFile);
 const BIN = path.join(__dirname, '..', 'bin', 'brainops.cjs');
@@ -18,9 +16,7 @@ interface CliResult {
 }
 
 describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
-  let env: TestWorkflowEnvironment;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let store: MemoryStore;
+  const stack = useTestStack();
   let worker: Worker;
   let running: Promise<void>;
   let cliEnv: NodeJS.ProcessEnv;
@@ -36,25 +32,20 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
   }
 
   before(async () => {
-    [env, db] = await Promise.all([createTestEnv(), createTestDatabase()]);
-    store = await openStore(db.url);
-    const config = testConfig(db.url);
-    worker = await testWorker(env, config, store);
+    const config = testConfig(stack.db.url);
+    worker = await testWorker(stack.env, config, stack.store);
     running = worker.run();
     cliEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_ADDRESS: stack.env.address,
       TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      DATABASE_URL: db.url,
+      DATABASE_URL: stack.db.url,
     };
   });
   after(async () => {
     worker?.shutdown();
     await running;
-    await store?.close();
-    await env?.teardown();
-    await db?.drop();
   });
 
   it('drives a session end to end, with text and JSON output', async () => {
@@ -73,7 +64,7 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
     assert.match(brief.stdout, /\[ \] Write docs/);
     const ended = JSON.parse((await cli(['session', 'end', ...ref, '--json'])).stdout);
     assert.equal(ended.currentAgent, 'writer');
-    assert.equal((await store.listMessages({ tenantId: 'acme', sessionId: 'cli' })).length, 1);
+    assert.equal((await stack.store.listMessages({ tenantId: 'acme', sessionId: 'cli' })).length, 1);
   });
 
   it('stores, reads and searches memory', async () => {
@@ -119,7 +110,7 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
       assert.notEqual(result.code, 0, `${args.join(' ')} should fail`);
       assert.match(result.stderr, message, `${args.join(' ')}: ${result.stderr}`);
     }
-    const { rows } = await store.pool.query("select count(*)::int as n from memory_entries where key = 'k'");
+    const { rows } = await stack.store.pool.query("select count(*)::int as n from memory_entries where key = 'k'");
     assert.equal(rows[0].n, 0, 'nothing stored by rejected input');
   });
 });

@@ -1,5 +1,6 @@
 /** Shared by the test files: a fresh database per file, the dev server, a worker per test. */
 import { randomUUID } from 'node:crypto';
+import { after, before } from 'node:test';
 import { Client } from 'pg';
 import pino from 'pino';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
@@ -99,4 +100,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, ms = 15
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * Registers before/after hooks giving a test file a dev server, a fresh database and a memory
+ * store; read them from the returned object inside tests.
+ */
+export function useTestStack(opts: { database?: boolean } = {}) {
+  const stack = {} as { env: TestWorkflowEnvironment; db: Awaited<ReturnType<typeof createTestDatabase>>; store: MemoryStore };
+  before(async () => {
+    [stack.env, stack.db] = await Promise.all([createTestEnv(), opts.database === false ? (undefined as never) : createTestDatabase()]);
+    if (stack.db) stack.store = await openStore(stack.db.url);
+  });
+  after(async () => {
+    await stack.store?.close();
+    await stack.env?.teardown();
+    await stack.db?.drop();
+  });
+  return stack;
 }

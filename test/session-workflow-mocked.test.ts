@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { createActivities } from '../src/activities';
 import type { SessionMessage } from '../src/memory';
 import { sessionWorkflow } from '../src/workflows';
 import { addMessageSignal, endUpdate } from '../src/workflows/session-messages';
-import { createTestEnv, workflowBundle } from './helpers';
+import { useTestStack, workflowBundle } from './helpers';
 
 type Activities = ReturnType<typeof createActivities>;
 
 describe('session workflow with mocked activities (real dev server)', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await createTestEnv();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const stack = useTestStack({ database: false });
 
   it('persists a burst of messages in one batch, in order', async () => {
     const batches: SessionMessage[][] = [];
@@ -31,9 +24,9 @@ describe('session workflow with mocked activities (real dev server)', () => {
       endSession: async () => ({ expiredEntries: 0 }),
     };
     const taskQueue = `mocked-${randomUUID()}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: mocked });
+    const worker = await Worker.create({ connection: stack.env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: mocked });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(sessionWorkflow, {
+      const handle = await stack.env.client.workflow.start(sessionWorkflow, {
         taskQueue,
         workflowId: `session/t/${randomUUID()}`,
         args: [{ tenantId: 't', sessionId: 's', flushIntervalMs: 1000 }],

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { BrainOpsConfig } from '../temporal.config';
 import { BrainOpsClient } from '../src/client/brainops-client';
-import type { MemoryStore } from '../src/memory';
 import { sessionWorkflowId } from '../src/shared/names';
 import { sessionWorkflow } from '../src/workflows';
-import { createTestDatabase, createTestEnv, eventually, logger, openStore, testConfig, testWorker } from './helpers';
+import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
 
 /** Fails the first attempt of the named activities after they have done their work. */
 function failFirstAttemptAfterWork(types: string[]): ActivityInterceptorsFactory {
@@ -27,30 +25,18 @@ function failFirstAttemptAfterWork(types: string[]): ActivityInterceptorsFactory
 }
 
 describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () => {
-  let env: TestWorkflowEnvironment;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let store: MemoryStore;
-
-  before(async () => {
-    [env, db] = await Promise.all([createTestEnv(), createTestDatabase()]);
-    store = await openStore(db.url);
-  });
-  after(async () => {
-    await store?.close();
-    await env?.teardown();
-    await db?.drop();
-  });
+  const stack = useTestStack();
 
   function clientFor(config: BrainOpsConfig) {
-    return new BrainOpsClient(env.client, config, logger);
+    return new BrainOpsClient(stack.env.client, config, logger);
   }
 
   it('runs a session end to end, surviving a worker restart in the middle', async () => {
-    const config = testConfig(db.url);
+    const config = testConfig(stack.db.url);
     const client = clientFor(config);
     const ref = { tenantId: 'acme', sessionId: 'lifecycle' };
 
-    const first = await testWorker(env, config, store);
+    const first = await testWorker(stack.env, config, stack.store);
     await first.runUntil(async () => {
       await client.startSession({ ...ref, userId: 'u1', agentId: 'general_assistant', title: 'Checkout help' });
       await client.addMessage(ref, { role: 'user', content: 'My checkout fails' });
@@ -58,13 +44,13 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       const task = await client.addTask(ref, { title: 'Review auth module', priority: 'high' });
       assert.match(task.taskId, /^task-/);
       assert.equal(task.status, 'open');
-      await eventually(async () => ((await store.listMessages(ref)).length === 2 ? true : undefined), 10_000, 'messages persisted');
+      await eventually(async () => ((await stack.store.listMessages(ref)).length === 2 ? true : undefined), 10_000, 'messages persisted');
     });
 
     // No worker: messages wait in Temporal, nothing is lost.
     for (let i = 0; i < 5; i++) await client.addMessage(ref, { role: 'user', content: `while down ${i}` });
 
-    const second = await testWorker(env, config, store);
+    const second = await testWorker(stack.env, config, stack.store);
     await second.runUntil(async () => {
       const context = await eventually(async () => {
         const c = await client.sessionContext(ref);
@@ -89,34 +75,34 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       const done = await client.completeTask(ref, { taskId: context.tasks.pending[0]!.taskId, result: { ok: true } });
       assert.equal(done.status, 'done');
 
-      await store.store({ key: 'scratch', value: 1, memoryType: 'workflow_state', layer: 'session', scope: 'session', tenantId: 'acme', sessionId: 'lifecycle' });
+      await stack.store.store({ key: 'scratch', value: 1, memoryType: 'workflow_state', layer: 'session', scope: 'session', tenantId: 'acme', sessionId: 'lifecycle' });
       const final = await client.endSession(ref, { summary: 'Auth reviewed' });
       assert.equal(final.messageCount, 7);
       assert.equal(final.currentAgent, 'code_specialist');
       assert.equal(final.pendingTasks.length, 0);
-      assert.equal(await store.retrieve({ key: 'scratch', scope: 'session', tenantId: 'acme', sessionId: 'lifecycle' }), null, 'session memory expired at end');
+      assert.equal(await stack.store.retrieve({ key: 'scratch', scope: 'session', tenantId: 'acme', sessionId: 'lifecycle' }), null, 'session memory expired at end');
     });
 
-    const messages = await store.listMessages(ref);
+    const messages = await stack.store.listMessages(ref);
     assert.deepEqual(messages.map((m) => m.seq), [1, 2, 3, 4, 5, 6, 7]);
     assert.deepEqual(messages.slice(2).map((m) => m.content), [0, 1, 2, 3, 4].map((i) => `while down ${i}`));
-    const [session] = await store.listSessions({ tenantId: 'acme' });
+    const [session] = await stack.store.listSessions({ tenantId: 'acme' });
     assert.equal(session?.status, 'ended');
     assert.equal(session?.messageCount, 7);
-    const handoffs = await store.pool.query('select to_agent, critical_info from handoffs where session_id = $1', ['lifecycle']);
+    const handoffs = await stack.store.pool.query('select to_agent, critical_info from handoffs where session_id = $1', ['lifecycle']);
     assert.deepEqual(handoffs.rows, [{ to_agent: 'code_specialist', critical_info: { project: 'shop', language: 'ts' } }]);
-    const tasks = await store.listTasks({ tenantId: 'acme', sessionId: 'lifecycle' });
+    const tasks = await stack.store.listTasks({ tenantId: 'acme', sessionId: 'lifecycle' });
     assert.deepEqual(tasks.map((t) => [t.title, t.status]), [['Review auth module', 'done']]);
-    const history = await store.listWorkHistory({ workflowId: sessionWorkflowId('acme', 'lifecycle') });
+    const history = await stack.store.listWorkHistory({ workflowId: sessionWorkflowId('acme', 'lifecycle') });
     assert.ok(history.some((h) => h.action === 'persistSessionMessages' && h.success && h.agentId === 'ContextKeeper'));
     assert.ok(history.some((h) => h.action === 'endSession' && h.tenantId === 'acme' && h.sessionId === 'lifecycle'));
   });
 
   it('resumes an ended session with its numbering when a message arrives (signal-with-start)', async () => {
-    const config = testConfig(db.url);
+    const config = testConfig(stack.db.url);
     const client = clientFor(config);
     const ref = { tenantId: 'acme', sessionId: 'lifecycle' };
-    const worker = await testWorker(env, config, store);
+    const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       await client.addMessage(ref, { role: 'user', content: 'back again' });
       const context = await eventually(async () => {
@@ -128,18 +114,18 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       assert.deepEqual(context.memory.criticalFacts, { project: 'shop', language: 'ts' });
       await client.endSession(ref);
     });
-    const messages = await store.listMessages(ref);
+    const messages = await stack.store.listMessages(ref);
     assert.equal(messages.at(-1)?.seq, 8);
     assert.equal(messages.at(-1)?.content, 'back again');
   });
 
   it('continues as new without losing or reordering messages, and drops duplicate message ids', async () => {
-    const config = testConfig(db.url);
+    const config = testConfig(stack.db.url);
     const client = clientFor(config);
     const ref = { tenantId: 'acme', sessionId: 'busy' };
-    const worker = await testWorker(env, config, store);
+    const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
-      await env.client.workflow.start(sessionWorkflow, {
+      await stack.env.client.workflow.start(sessionWorkflow, {
         taskQueue: config.temporal.taskQueue,
         workflowId: sessionWorkflowId(ref.tenantId, ref.sessionId),
         args: [{ ...ref, maxSignalsPerRun: 20, flushIntervalMs: 20 }],
@@ -157,11 +143,15 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
         const c = await client.sessionContext(ref);
         return c.conversation.persistedThrough === 150 ? c : undefined;
       }, 30_000, 'all messages persisted');
-      assert.ok(context.run.continuedAsNew >= 3, `continued as new ${context.run.continuedAsNew} times`);
+      let runs = 0;
+      for await (const _ of stack.env.client.workflow.list({ query: `WorkflowId = '${sessionWorkflowId(ref.tenantId, ref.sessionId)}'` })) runs++;
+      // How many runs share the signals depends on timing; that the run rolled over does not.
+      assert.ok(context.run.continuedAsNew >= 1, `continued as new ${context.run.continuedAsNew} times`);
+      assert.equal(runs, context.run.continuedAsNew + 1);
       assert.equal(context.conversation.messageCount, 150);
       await client.endSession(ref);
     });
-    const messages = await store.listMessages({ ...ref, limit: 1000 });
+    const messages = await stack.store.listMessages({ ...ref, limit: 1000 });
     assert.equal(messages.length, 150);
     // Concurrent signals of one burst arrive in any order; bursts keep theirs.
     for (let burst = 0; burst < 15; burst++) {
@@ -172,10 +162,10 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
   });
 
   it('does not duplicate rows when a persistence activity is retried after writing', async () => {
-    const config = testConfig(db.url);
+    const config = testConfig(stack.db.url);
     const client = clientFor(config);
     const ref = { tenantId: 'acme', sessionId: 'retried' };
-    const worker = await testWorker(env, config, store, {
+    const worker = await testWorker(stack.env, config, stack.store, {
       activityInterceptors: [failFirstAttemptAfterWork(['persistSessionMessages', 'persistSessionTask', 'storeMemory'])],
     });
     await worker.runUntil(async () => {
@@ -184,13 +174,13 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       await eventually(async () => ((await client.sessionContext(ref)).conversation.persistedThrough === 1 ? true : undefined), 15_000, 'persisted');
       await client.endSession(ref);
     });
-    const messages = await store.pool.query('select count(*)::int as n from session_messages where session_id = $1', ['retried']);
+    const messages = await stack.store.pool.query('select count(*)::int as n from session_messages where session_id = $1', ['retried']);
     assert.equal(messages.rows[0].n, 1);
-    const session = await store.pool.query('select message_count::int as n from sessions where session_id = $1', ['retried']);
+    const session = await stack.store.pool.query('select message_count::int as n from sessions where session_id = $1', ['retried']);
     assert.equal(session.rows[0].n, 1, 'message_count counts the retried batch once');
-    const tasks = await store.pool.query('select count(*)::int as n from session_tasks where session_id = $1', ['retried']);
+    const tasks = await stack.store.pool.query('select count(*)::int as n from session_tasks where session_id = $1', ['retried']);
     assert.equal(tasks.rows[0].n, 1);
-    const attempts = await store.pool.query(
+    const attempts = await stack.store.pool.query(
       "select attempt, success from work_history where workflow_id = $1 and action = 'persistSessionMessages' order by attempt",
       [sessionWorkflowId('acme', 'retried')],
     );
@@ -198,13 +188,13 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
   });
 
   it('rejects bad updates with a clear error and keeps the session intact', async () => {
-    const config = testConfig(db.url);
+    const config = testConfig(stack.db.url);
     const client = clientFor(config);
     const ref = { tenantId: 'acme', sessionId: 'strict' };
-    const worker = await testWorker(env, config, store);
+    const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       await client.startSession(ref);
-      const handle = env.client.workflow.getHandle(sessionWorkflowId(ref.tenantId, ref.sessionId));
+      const handle = stack.env.client.workflow.getHandle(sessionWorkflowId(ref.tenantId, ref.sessionId));
       await assert.rejects(
         handle.executeUpdate('completeTask', { args: [{ taskId: 'nope' }] }),
         (e) => e instanceof WorkflowUpdateFailedError && /taskId: no task "nope"/.test(String((e.cause as Error)?.message)),

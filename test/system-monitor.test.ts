@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, it } from 'node:test';
 import { BrainOpsClient } from '../src/client/brainops-client';
-import type { MemoryStore } from '../src/memory';
 import type { HealthTarget } from '../src/shared/health';
 import { SCHEDULE_IDS } from '../src/shared/names';
 import { ValidationError } from '../src/shared/errors';
-import { createTestDatabase, createTestEnv, eventually, logger, openStore, testConfig, testWorker } from './helpers';
+import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
 
 function listen(server: http.Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,19 +21,7 @@ function closeServer(server: http.Server): Promise<void> {
 }
 
 describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () => {
-  let env: TestWorkflowEnvironment;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let store: MemoryStore;
-
-  before(async () => {
-    [env, db] = await Promise.all([createTestEnv(), createTestDatabase()]);
-    store = await openStore(db.url);
-  });
-  after(async () => {
-    await store?.close();
-    await env?.teardown();
-    await db?.drop();
-  });
+  const stack = useTestStack();
 
   it('sees a local HTTP service go down and come back, recording transitions and errors', async () => {
     let status = 200;
@@ -47,9 +33,9 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       { kind: 'postgres', name: 'memory-database', timeoutMs: 2000 },
       { kind: 'temporal', name: 'temporal', timeoutMs: 2000 },
     ];
-    const config = testConfig(db.url, { healthTargets: targets });
-    const client = new BrainOpsClient(env.client, config, logger);
-    const worker = await testWorker(env, config, store, { clientConnection: env.connection });
+    const config = testConfig(stack.db.url, { healthTargets: targets });
+    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const worker = await testWorker(stack.env, config, stack.store, { clientConnection: stack.env.connection });
     await worker.runUntil(async () => {
       const up = await client.runMonitor();
       assert.deepEqual(up.results.map((r) => [r.target, r.status]), [['web', 'up'], ['web-tcp', 'up'], ['memory-database', 'up'], ['temporal', 'up']]);
@@ -79,22 +65,22 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       await closeServer(revived);
     });
 
-    const latest = await store.retrieve({ key: 'health/web' });
+    const latest = await stack.store.retrieve({ key: 'health/web' });
     assert.equal((latest?.value as { status: string }).status, 'up');
     assert.equal(latest?.memoryType, 'health_check');
-    const events = await store.list({ memoryType: 'system_event', keyPrefix: 'system-event/health/web/' });
+    const events = await stack.store.list({ memoryType: 'system_event', keyPrefix: 'system-event/health/web/' });
     assert.deepEqual(events.map((e) => (e.value as { to: string }).to).sort(), ['down', 'up']);
-    const errors = await store.listErrorEvents({ limit: 10 });
+    const errors = await stack.store.listErrorEvents({ limit: 10 });
     assert.equal(errors.length, 3, 'one error event per failing check');
     assert.ok(errors.every((e) => e.source === 'SystemMonitor' && e.errorType === 'HealthCheckFailed'));
     const signatures = new Set(errors.filter((e) => e.context?.target === 'web').map((e) => e.signature));
     assert.equal(signatures.size, 2, 'HTTP 503 and connection refused are different problems');
-    const history = await store.listWorkHistory({ agentId: 'SystemMonitor', limit: 100 });
+    const history = await stack.store.listWorkHistory({ agentId: 'SystemMonitor', limit: 100 });
     assert.equal(history.filter((h) => h.action === 'checkHealthTarget').length, 16, 'every check is in work history');
   });
 
   it('rejects bad health targets at the edge with the field named', async () => {
-    const client = new BrainOpsClient(env.client, testConfig(db.url), logger);
+    const client = new BrainOpsClient(stack.env.client, testConfig(stack.db.url), logger);
     await assert.rejects(
       client.runMonitor([{ kind: 'http', name: 'x', url: 'ftp://example' } as never]),
       (e) => e instanceof ValidationError && /health target 0: url/.test(e.message),
@@ -107,24 +93,24 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
   });
 
   it('applies its schedule idempotently, and a triggered run records health', async () => {
-    const config = testConfig(db.url, { schedules: { systemMonitorIntervalMs: 3_600_000 } });
-    const client = new BrainOpsClient(env.client, config, logger);
+    const config = testConfig(stack.db.url, { schedules: { systemMonitorIntervalMs: 3_600_000 } });
+    const client = new BrainOpsClient(stack.env.client, config, logger);
     assert.deepEqual(await client.applySchedules(), [{ scheduleId: SCHEDULE_IDS.systemMonitor, outcome: 'created' }]);
     assert.deepEqual(await client.applySchedules(), [{ scheduleId: SCHEDULE_IDS.systemMonitor, outcome: 'updated' }]);
-    const handle = env.client.schedule.getHandle(SCHEDULE_IDS.systemMonitor);
+    const handle = stack.env.client.schedule.getHandle(SCHEDULE_IDS.systemMonitor);
     const description = await handle.describe();
     assert.equal(description.spec.intervals?.[0]?.every, 3_600_000);
     assert.equal(description.policies.overlap, 'SKIP');
     const listed = await client.listSchedules();
     assert.ok(listed.some((s) => s.scheduleId === SCHEDULE_IDS.systemMonitor && s.workflowType === 'systemMonitorWorkflow'));
 
-    const before = (await store.listWorkHistory({ agentId: 'SystemMonitor', limit: 1000 })).length;
-    const worker = await testWorker(env, config, store);
+    const before = (await stack.store.listWorkHistory({ agentId: 'SystemMonitor', limit: 1000 })).length;
+    const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       await handle.trigger();
       await eventually(async () => ((await handle.describe()).info.recentActions.length > 0 ? true : undefined), 15_000, 'scheduled run');
       await eventually(async () => {
-        const rows = await store.listWorkHistory({ agentId: 'SystemMonitor', limit: 1000 });
+        const rows = await stack.store.listWorkHistory({ agentId: 'SystemMonitor', limit: 1000 });
         return rows.length > before && rows.some((r) => r.action === 'recordHealthResults' && r.workflowId.startsWith('system-monitor/scheduled')) ? true : undefined;
       }, 20_000, 'scheduled run recorded');
     });

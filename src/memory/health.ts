@@ -9,6 +9,7 @@ import { errorSignature } from '../shared/signature';
 import { parseInput } from '../shared/validate';
 import { selectEntry, upsertEntry } from './entries';
 import { storeMemoryInputSchema, type StoreMemoryInput } from './schema';
+import { withTransaction } from './transaction';
 import { insertErrorEvent } from './work-history';
 
 /** Key of the latest health_check entry of a target. */
@@ -21,13 +22,11 @@ export async function recordHealthChecks(
   results: HealthCheckResult[],
   writeId: string,
 ): Promise<{ transitions: HealthTransition[] }> {
-  const client = await pool.connect();
-  const write = (input: StoreMemoryInput) => {
-    const parsed = parseInput(storeMemoryInputSchema, input, 'memory entry');
-    return upsertEntry(client, parsed, parsed.expiresAt ?? new Date(Date.now() + 30 * 24 * 3600 * 1000));
-  };
-  try {
-    await client.query('begin');
+  return withTransaction(pool, async (client) => {
+    const write = (input: StoreMemoryInput) => {
+      const parsed = parseInput(storeMemoryInputSchema, input, 'memory entry');
+      return upsertEntry(client, parsed, parsed.expiresAt ?? new Date(Date.now() + 30 * 24 * 3600 * 1000));
+    };
     const transitions: HealthTransition[] = [];
     for (const result of results) {
       const previous = await selectEntry(client, { key: healthKey(result.target), scope: 'global' }, { live: false });
@@ -76,12 +75,6 @@ export async function recordHealthChecks(
         });
       }
     }
-    await client.query('commit');
     return { transitions };
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -13,6 +13,7 @@ import * as entries from './entries';
 import * as sessions from './sessions';
 import * as history from './work-history';
 import { recordHealthChecks } from './health';
+import { withTransaction } from './transaction';
 import type { HealthCheckResult, HealthTransition } from '../shared/health';
 import {
   LAYER_TTL_MS,
@@ -213,19 +214,10 @@ export class MemoryStore {
 
   /** Ends a session: final snapshot stored, its `session`-layer memory expired. Idempotent. */
   async endSession(s: sessions.SessionKey & { snapshot: unknown }): Promise<{ expiredEntries: number }> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
+    return withTransaction(this.pool, async (client) => {
       await sessions.endSession(client, s, s.snapshot);
-      const expiredEntries = await entries.expireSessionEntries(client, s.tenantId, s.sessionId);
-      await client.query('commit');
-      return { expiredEntries };
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return { expiredEntries: await entries.expireSessionEntries(client, s.tenantId, s.sessionId) };
+    });
   }
 
   // Work history and error events.
