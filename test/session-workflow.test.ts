@@ -161,6 +161,34 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
     assert.deepEqual(messages.map((m) => m.seq), Array.from({ length: 150 }, (_, i) => i + 1));
   });
 
+  it('rolls over to a new run under steady traffic, not only when traffic pauses', async () => {
+    const config = testConfig(stack.db.url);
+    const client = clientFor(config);
+    const ref = { tenantId: 'acme', sessionId: 'steady' };
+    const workflowId = sessionWorkflowId(ref.tenantId, ref.sessionId);
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      await stack.env.client.workflow.start(sessionWorkflow, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId,
+        args: [{ ...ref, maxSignalsPerRun: 50, flushIntervalMs: 10 }],
+      });
+      // A steady stream: one message after another with no pause for the session to go idle.
+      for (let i = 0; i < 300; i++) await client.addMessage(ref, { role: 'user', content: `s${i}` });
+      await eventually(async () => ((await client.sessionContext(ref)).conversation.persistedThrough === 300 ? true : undefined), 30_000, 'persisted');
+      await client.endSession(ref);
+    });
+    const signalsPerRun: number[] = [];
+    for await (const run of stack.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      const history = await stack.env.client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+      signalsPerRun.push((history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length);
+    }
+    assert.ok(signalsPerRun.length >= 3, `runs: ${JSON.stringify(signalsPerRun)}`);
+    assert.ok(Math.max(...signalsPerRun) <= 150, `no run takes far more than 50 signals: ${JSON.stringify(signalsPerRun)}`);
+    const messages = await stack.store.listMessages({ ...ref, limit: 1000 });
+    assert.deepEqual(messages.map((m) => m.content), Array.from({ length: 300 }, (_, i) => `s${i}`), 'sequential sends keep their order');
+  });
+
   it('does not duplicate rows when a persistence activity is retried after writing', async () => {
     const config = testConfig(stack.db.url);
     const client = clientFor(config);

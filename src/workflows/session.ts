@@ -213,9 +213,15 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
     opened = true;
   }
 
+  /**
+   * Persists the messages pending now, in batches. Messages that arrive meanwhile wait for the
+   * next round, so steady traffic cannot keep the loop from its continue-as-new and end checks.
+   */
   const flush = async () => {
-    while (state.data.pending.length > 0) {
-      const batch = state.takePending(maxBatch);
+    let remaining = state.data.pending.length;
+    while (remaining > 0) {
+      const batch = state.takePending(Math.min(maxBatch, remaining));
+      remaining -= batch.length;
       try {
         await acts.persistSessionMessages({ ...key, messages: batch });
       } catch (error) {
@@ -232,8 +238,14 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
   for (;;) {
     await condition(() => state.data.pending.length > 0 || endRequest !== undefined || shouldContinueAsNew());
     if (state.data.pending.length > 0 && state.data.pending.length < maxBatch && !endRequest) {
-      // Let a burst gather so that one activity persists many messages.
-      await condition(() => state.data.pending.length >= maxBatch || endRequest !== undefined, flushIntervalMs);
+      // Let a burst gather so that one activity persists many messages. Under steady traffic every
+      // signal wakes the workflow, and the age of the oldest pending message (workflow time) ends
+      // the wait; the timer is for a burst followed by silence (short server timers can lag).
+      const oldest = Date.parse(state.data.pending[0]!.createdAt);
+      await condition(
+        () => state.data.pending.length >= maxBatch || endRequest !== undefined || Date.now() - oldest >= flushIntervalMs,
+        flushIntervalMs,
+      );
     }
     await flush();
     if (endRequest) break;
@@ -255,8 +267,11 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
   await acts.endSession({ ...key, snapshot });
   state.status = 'ended';
   finalSnapshot = snapshot;
-  await condition(allHandlersFinished);
-  // Messages that raced the end are persisted too.
-  await flush();
+  // Messages that raced the end are persisted too; the check right before returning sees any
+  // signal delivered with the last activity's completion.
+  do {
+    await condition(allHandlersFinished);
+    await flush();
+  } while (state.data.pending.length > 0);
   return snapshot;
 }
