@@ -86,6 +86,12 @@ export const envSchema = z.object({
   BRAINOPS_MONITOR_INTERVAL: duration.default('1m'),
   /** Entries kept by the read-through cache of each process. @defaultValue 10000 */
   BRAINOPS_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
+  /**
+   * Workflows a worker keeps in memory (each open session is one; about 1.5 MB each). Beyond it,
+   * the least recently used is evicted and replayed from history when it next gets work.
+   * @defaultValue the SDK's default, sized from available memory
+   */
+  BRAINOPS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   /** How long a session waits to batch messages before persisting them. @defaultValue `200ms` */
   BRAINOPS_SESSION_FLUSH_INTERVAL: duration.default('200ms'),
   /** pino level. @defaultValue `info` */
@@ -121,6 +127,8 @@ export interface BrainOpsConfig {
     systemMonitorIntervalMs: number;
   };
   cacheMaxEntries: number;
+  /** Workflows cached per worker; undefined leaves the SDK's default. */
+  maxCachedWorkflows?: number;
   /** ms a session waits to batch messages before persisting them. */
   sessionFlushIntervalMs: number;
   logLevel: z.output<typeof envSchema>['BRAINOPS_LOG_LEVEL'];
@@ -171,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrainOpsConfig
     ],
     schedules: { systemMonitorIntervalMs: msToNumber(e.BRAINOPS_MONITOR_INTERVAL as never) },
     cacheMaxEntries: e.BRAINOPS_CACHE_MAX_ENTRIES,
+    maxCachedWorkflows: e.BRAINOPS_MAX_CACHED_WORKFLOWS,
     sessionFlushIntervalMs: msToNumber(e.BRAINOPS_SESSION_FLUSH_INTERVAL as never),
     logLevel: e.BRAINOPS_LOG_LEVEL,
   };

@@ -2,7 +2,8 @@
  * SQL of memory entries. Functions receive a `Queryable` (pool or client) and never own the pool.
  * Inputs are already parsed by `schema.ts`.
  */
-import type { Pool, PoolClient } from 'pg';
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { StaleWriteError } from '../shared/errors';
 import type { z } from 'zod';
 import type {
@@ -20,6 +21,21 @@ export type StoreInput = z.output<typeof storeMemoryInputSchema>;
 export type Identity = z.output<typeof memoryIdentitySchema>;
 export type SearchInput = z.output<typeof searchMemoryInputSchema>;
 export type ListInput = z.output<typeof listMemoryInputSchema>;
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A named (server-side prepared) statement for hot queries, so PostgreSQL parses and plans each
+ * text once per connection. The name is derived from the text, so equal texts share it.
+ */
+function prepared(text: string, values: unknown[]): QueryConfig {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `brainops_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
 
 /** snake_case columns renamed to camelCase once, here. */
 const ENTRY_COLUMNS = `id, key, value, title, content, memory_type as "memoryType", layer, scope, priority,
@@ -119,7 +135,7 @@ export async function upsertEntry(db: Queryable, input: StoreInput, expiresAt: D
     const updated = await db.query<MemoryEntry>(sql, [...params, input.expectedVersion]);
     if (updated.rows[0]) return updated.rows[0];
   } else {
-    const written = await db.query<MemoryEntry>(UPSERT, params);
+    const written = await db.query<MemoryEntry>(prepared(UPSERT, params));
     if (written.rows[0]) return written.rows[0];
   }
   // Nothing written: either this exact write already happened (a retried activity), or the
@@ -153,9 +169,11 @@ export async function selectEntry(db: Queryable, identity: Identity, opts: { liv
 export async function readEntryCountingAccess(db: Queryable, identity: Identity): Promise<MemoryEntry | null> {
   const where = identityPredicate(identity);
   const result = await db.query<MemoryEntry>(
-    `update memory_entries set access_count = access_count + 1, last_accessed_at = now()
-     where ${where.sql} and ${LIVE} returning ${ENTRY_COLUMNS}`,
-    where.params,
+    prepared(
+      `update memory_entries set access_count = access_count + 1, last_accessed_at = now()
+       where ${where.sql} and ${LIVE} returning ${ENTRY_COLUMNS}`,
+      where.params,
+    ),
   );
   return result.rows[0] ?? null;
 }
@@ -194,16 +212,22 @@ export async function searchEntries(db: Queryable, input: SearchInput): Promise<
   if (input.until) add((p) => `m.updated_at < ${p}`, input.until);
   where.push(input.includeExpired ? 'm.archived_at is null' : LIVE);
   params.push(input.limit);
+  // Rank ids only, then fetch the winning rows: sorting thousands of matches carrying every
+  // column was most of the cost of a broad query.
   const result = await db.query<MemoryEntry & { rank: number }>(
-    `select ${ENTRY_COLUMNS},
-       (ts_rank_cd(m.search_vector, q.tsq)
-         * (0.5 + m.importance)
-         * (1.0 / (1.0 + extract(epoch from now() - m.updated_at) / 2592000.0))
-         * (1.0 + ln(1.0 + m.access_count) / 10.0))::float8 as rank
-     from memory_entries m, websearch_to_tsquery('english', $1) as q(tsq)
-     where ${where.join(' and ')}
-     order by rank desc
-     limit $${params.length}`,
+    `select ${ENTRY_COLUMNS}, top.rank
+     from (
+       select m.id,
+         (ts_rank_cd(m.search_vector, q.tsq)
+           * (0.5 + m.importance)
+           * (1.0 / (1.0 + extract(epoch from now() - m.updated_at) / 2592000.0))
+           * (1.0 + ln(1.0 + m.access_count) / 10.0))::float8 as rank
+       from memory_entries m, websearch_to_tsquery('english', $1) as q(tsq)
+       where ${where.join(' and ')}
+       order by rank desc
+       limit $${params.length}) top
+     join memory_entries using (id)
+     order by top.rank desc`,
     params,
   );
   return result.rows.map(({ rank, ...entry }) => ({ entry, rank }));

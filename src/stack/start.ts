@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client, type Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { temporalAddress, type BrainOpsConfig } from '../../temporal.config';
+import { databaseUrl, temporalAddress, type BrainOpsConfig } from '../../temporal.config';
 import { connectClient, connectWorker } from '../client/connection';
 import { applySchedules } from '../client/schedules';
 import { ensureSearchAttributes } from '../client/search-attributes';
@@ -27,8 +27,7 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
     installRuntime(logger);
     // 1. PostgreSQL
     let dbUrl = config.database.url;
-    if (!dbUrl) {
-      if (!opts.servers) throw new Error('DATABASE_URL is not set; `brainops worker` needs it (or use `brainops start`)');
+    if (!dbUrl && opts.servers) {
       step(1, `starting the embedded PostgreSQL on 127.0.0.1:${config.database.embeddedPort} (data in ${path.join(config.dataDir, 'postgres')})`);
       const pg: EmbeddedPostgresHandle = await startEmbeddedPostgres({
         dataDir: config.dataDir,
@@ -38,7 +37,11 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
       });
       stops.unshift(() => pg.stop());
       dbUrl = pg.url;
-    } else step(1, `using PostgreSQL at ${redact(dbUrl)}`);
+    } else {
+      // `brainops worker` beside a running `npm start` uses its embedded server.
+      dbUrl ??= databaseUrl(config);
+      step(1, `using PostgreSQL at ${redact(dbUrl)}`);
+    }
 
     // 2. Migrations
     const applied = await migrate({ databaseUrl: dbUrl, logger });

@@ -15,7 +15,7 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
 
   program
     .command('worker')
-    .description('only the worker, against TEMPORAL_ADDRESS (or the local dev server) and DATABASE_URL')
+    .description('one more worker: against TEMPORAL_ADDRESS and DATABASE_URL, or the servers of a running `brainops start`')
     .action(async () => {
       const { config, logger } = ctx();
       await runStack(config, logger, { servers: false });
