@@ -40,6 +40,9 @@ export async function createWorker(options: BrainOpsWorkerOptions): Promise<Work
     activities: createActivities({ store, logger, config, temporal: options.clientConnection }),
     interceptors: { activity: [workHistoryInterceptor(store, logger), failureInterceptor, ...(options.activityInterceptors ?? [])] },
     ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
+    // A continue-as-new that races a signal evicts the run; its next task waits this long on the
+    // sticky queue before any worker may take it (default 10 s), so a session stalls that long.
+    stickyQueueScheduleToStartTimeout: '1s',
     // Graceful shutdown: running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '10s',
   });

@@ -54,7 +54,7 @@ export interface SessionWorkflowInput extends SessionStart {
   maxBatch?: number;
   /** Signals accepted by one run before it continues as new. @defaultValue 4000 */
   maxSignalsPerRun?: number;
-  /** History events of one run before it continues as new. @defaultValue 20000 */
+  /** History events of one run before it continues as new; small, because a continue-as-new that races a signal replays the whole run. @defaultValue 2000 */
   maxHistoryEvents?: number;
   /** Set only by continue-as-new. */
   carried?: CarriedSessionState;
@@ -71,7 +71,7 @@ function invalid(error: { issues: { path: PropertyKey[]; message: string }[] }, 
 
 /** One session: ordered, never lost, never duplicated messages; tasks; handoffs; end. */
 export async function sessionWorkflow(input: SessionWorkflowInput): Promise<ContextSnapshot> {
-  const { carried, flushIntervalMs = 200, maxBatch = 500, maxSignalsPerRun = 4000, maxHistoryEvents = 20_000, ...start } = input;
+  const { carried, flushIntervalMs = 200, maxBatch = 500, maxSignalsPerRun = 4000, maxHistoryEvents = 2000, ...start } = input;
   const key = { tenantId: start.tenantId, sessionId: start.sessionId };
   const state = new SessionState(start, carried);
   let signalsThisRun = 0;
