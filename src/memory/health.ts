@@ -5,7 +5,7 @@
  */
 import type { Pool } from 'pg';
 import type { HealthCheckResult, HealthTransition } from '../shared/health';
-import { errorSignature } from '../shared/signature';
+import { errorSignature } from '../errors/signature';
 import { parseInput } from '../shared/validate';
 import { selectEntry, upsertEntry } from './entries';
 import { storeMemoryInputSchema, type StoreMemoryInput } from './schema';
