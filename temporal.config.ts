@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { healthTargetSchema, type HealthTarget } from './src/shared/health';
+import { remediationRegistrySchema, type RemediationRegistry } from './src/errors/remediations';
 
 const projectRoot = __dirname;
 
@@ -38,7 +39,7 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const identifier = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected 1-128 letters, digits, ".", "_" or "-"');
 
-const jsonTargets = z.string().transform((text, ctx) => {
+const json = z.string().transform((text, ctx) => {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -81,7 +82,20 @@ export const envSchema = z.object({
     .min(1)
     .default(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'brainops')),
   /** JSON array of health targets (see `src/shared/health.ts`). Default: the memory database and Temporal. */
-  BRAINOPS_HEALTH_TARGETS: jsonTargets.pipe(z.array(healthTargetSchema)).optional(),
+  BRAINOPS_HEALTH_TARGETS: json.pipe(z.array(healthTargetSchema)).optional(),
+  /**
+   * JSON object of remediation actions error-learning may apply, by name (see
+   * `src/errors/remediations.ts`), e.g. `{"restart-redis":{"kind":"command","argv":["systemctl","restart","redis"]}}`.
+   */
+  BRAINOPS_REMEDIATIONS: json.pipe(remediationRegistrySchema).optional(),
+  /** Health target name → remediation name: SystemMonitor starts error-learning with it. */
+  BRAINOPS_TARGET_REMEDIATIONS: json.pipe(z.record(z.string(), z.string())).optional(),
+  /** Apply a known solution automatically at or above this confidence (0..1). @defaultValue 0.5 */
+  BRAINOPS_AUTO_REMEDIATION_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
+  /** How long an escalated error waits for a person (resolve, retry, ignore). @defaultValue `24h` */
+  BRAINOPS_ESCALATION_TIMEOUT: duration.default('24h'),
+  /** Webhook called (POST, JSON) when an error is escalated. */
+  BRAINOPS_ESCALATION_WEBHOOK: z.url({ protocol: /^https?$/ }).optional(),
   /** How often the SystemMonitor schedule runs. @defaultValue `1m` */
   BRAINOPS_MONITOR_INTERVAL: duration.default('1m'),
   /** Entries kept by the read-through cache of each process. @defaultValue 10000 */
@@ -122,6 +136,15 @@ export interface BrainOpsConfig {
   dataDir: string;
   cacheDir: string;
   healthTargets: HealthTarget[];
+  errorLearning: {
+    remediations: RemediationRegistry;
+    /** Health target name → remediation name to try first when it goes down. */
+    targetRemediations: Record<string, string>;
+    autoRemediationConfidence: number;
+    /** ms an escalation waits for a person. */
+    escalationTimeoutMs: number;
+    escalationWebhook?: string;
+  };
   schedules: {
     /** Interval of the SystemMonitor schedule, ms. */
     systemMonitorIntervalMs: number;
@@ -177,6 +200,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrainOpsConfig
       { kind: 'postgres', name: 'memory-database', timeoutMs: 5000 },
       { kind: 'temporal', name: 'temporal', timeoutMs: 5000 },
     ],
+    errorLearning: {
+      remediations: e.BRAINOPS_REMEDIATIONS ?? {},
+      targetRemediations: e.BRAINOPS_TARGET_REMEDIATIONS ?? {},
+      autoRemediationConfidence: e.BRAINOPS_AUTO_REMEDIATION_CONFIDENCE,
+      escalationTimeoutMs: msToNumber(e.BRAINOPS_ESCALATION_TIMEOUT as never),
+      escalationWebhook: e.BRAINOPS_ESCALATION_WEBHOOK,
+    },
     schedules: { systemMonitorIntervalMs: msToNumber(e.BRAINOPS_MONITOR_INTERVAL as never) },
     cacheMaxEntries: e.BRAINOPS_CACHE_MAX_ENTRIES,
     maxCachedWorkflows: e.BRAINOPS_MAX_CACHED_WORKFLOWS,

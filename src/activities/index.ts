@@ -3,6 +3,7 @@
  * store, logger, config, Temporal connection). Workflows import this factory as a type only.
  */
 import type { ActivityDeps } from './deps';
+import { createErrorLearningActivities } from './error-learning';
 import { createMemoryActivities } from './memory';
 import { createMonitorActivities } from './monitor';
 import { createSessionActivities } from './sessions';
@@ -14,5 +15,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createSessionActivities(deps),
     ...createMemoryActivities(deps),
     ...createMonitorActivities(deps),
+    ...createErrorLearningActivities(deps),
   };
 }

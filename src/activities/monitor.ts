@@ -1,7 +1,8 @@
 /** SystemMonitor's activities: probe a target, record a run's results. */
 import { performance } from 'node:perf_hooks';
 import { databaseUrl } from '../../temporal.config';
-import type { HealthCheckResult, HealthTarget, HealthTransition } from '../shared/health';
+import type { HealthCheckResult, HealthTarget } from '../shared/health';
+import type { RecordedHealth } from '../memory/health';
 import type { ActivityDeps } from './deps';
 import { createProbes } from './health-probes';
 import { activityWriteId } from './idempotency';
@@ -23,6 +24,10 @@ export function createMonitorActivities({ store, config, temporal }: ActivityDep
     async configuredHealthTargets(): Promise<HealthTarget[]> {
       return config.healthTargets;
     },
+    /** Error-learning settings of this worker, for workflows that start it. */
+    async errorLearningSettings(): Promise<{ autoConfidence: number; escalationTimeoutMs: number }> {
+      return { autoConfidence: config.errorLearning.autoRemediationConfidence, escalationTimeoutMs: config.errorLearning.escalationTimeoutMs };
+    },
     /** Probes one target; a down target is a result, never a thrown error. */
     async checkHealthTarget(target: HealthTarget): Promise<HealthCheckResult> {
       const started = performance.now();
@@ -42,7 +47,7 @@ export function createMonitorActivities({ store, config, temporal }: ActivityDep
       };
     },
     /** Stores results, transitions and error events of one run atomically. */
-    async recordHealthResults(input: { results: HealthCheckResult[] }): Promise<{ transitions: HealthTransition[] }> {
+    async recordHealthResults(input: { results: HealthCheckResult[] }): Promise<RecordedHealth> {
       return store.recordHealthChecks({ results: input.results, writeId: activityWriteId() });
     },
   };

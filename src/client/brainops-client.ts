@@ -30,6 +30,7 @@ import {
   type SessionTask,
 } from '../shared/session';
 import { parseInput } from '../shared/validate';
+import { ValidationError } from '../shared/errors';
 import { sessionWorkflow, systemMonitorWorkflow } from '../workflows';
 import {
   addMessageSignal,
@@ -41,6 +42,31 @@ import {
 } from '../workflows/session-messages';
 import type { SystemMonitorResult } from '../workflows/system-monitor';
 import { buildBrief, type SessionBrief } from './brief';
+import { errorSignature } from '../errors/signature';
+import { errorLearningWorkflowId } from '../errors/names';
+import { validateRemediation } from '../errors/remediations';
+import type { Solution } from '../memory';
+import { errorLearningWorkflow } from '../workflows';
+import { resolveSignal } from '../workflows/error-learning';
+import { z } from 'zod';
+
+const reportErrorSchema = z.object({
+  errorType: z.string().min(1).max(200).default('Error'),
+  message: z.string().min(1).max(10_000),
+  source: z.string().min(1).max(200),
+  stack: z.string().max(50_000).optional(),
+  context: z.record(z.string(), z.json()).default({}),
+});
+/** An error reported by a service outside the worker. */
+export type ReportErrorInput = z.input<typeof reportErrorSchema>;
+
+const addSolutionSchema = z.object({
+  problemSignature: z.string().min(1).max(2000),
+  description: z.string().min(1).max(5000),
+  action: z.string().min(1),
+  params: z.record(z.string(), z.json()).default({}),
+});
+export type AddSolutionInput = z.input<typeof addSolutionSchema>;
 import { applySchedules, listSchedules } from './schedules';
 import { connectClient } from './connection';
 
@@ -176,6 +202,62 @@ export class BrainOpsClient {
   async brief(tenantId: string): Promise<SessionBrief> {
     const { tenantId: tenant } = parseInput(sessionRefSchema.pick({ tenantId: true }), { tenantId }, 'brief');
     return buildBrief(await this.memory(), tenant);
+  }
+
+  /**
+   * Records an error and hands it to error-learning (started for its signature, or counted by
+   * the run already in flight). Returns the error event id, signature and workflow id.
+   */
+  async reportError(input: ReportErrorInput): Promise<{ errorEventId: number; signature: string; workflowId: string }> {
+    const e = parseInput(reportErrorSchema, input, 'error report');
+    const signature = errorSignature(e.errorType, e.message, e.stack);
+    const store = await this.memory();
+    const errorEventId = await store.recordErrorEvent({ signature, errorType: e.errorType, message: e.message, stack: e.stack, context: e.context, source: e.source });
+    const workflowId = errorLearningWorkflowId(signature);
+    await this.temporal.workflow.signalWithStart(errorLearningWorkflow, {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId,
+      args: [
+        {
+          signature,
+          errorType: e.errorType,
+          message: e.message,
+          source: e.source,
+          errorEventId,
+          autoConfidence: this.config.errorLearning.autoRemediationConfidence,
+          escalationTimeoutMs: this.config.errorLearning.escalationTimeoutMs,
+        },
+      ],
+      signal: 'occurrence',
+      signalArgs: [{ errorEventId }],
+      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'SystemMonitor' }],
+      memo: { signature, source: e.source },
+    });
+    return { errorEventId, signature, workflowId };
+  }
+
+  /**
+   * Teaches a fix: a solution naming a registered remediation.
+   * @throws ValidationError when the action is not registered or its params do not fit.
+   */
+  async addSolution(input: AddSolutionInput): Promise<Solution> {
+    const s = parseInput(addSolutionSchema, input, 'solution');
+    const params = validateRemediation(this.config.errorLearning.remediations, s.action, s.params);
+    return (await this.memory()).upsertSolution({ ...s, params, source: 'human' });
+  }
+
+  /**
+   * Tells the error-learning run of an escalated error that a person fixed it with `action`;
+   * the fix is learned for its signature.
+   * @throws Error when the error event does not exist; ValidationError for an unregistered action.
+   */
+  async resolveError(input: { errorEventId: number; action: string; params?: Record<string, unknown>; description?: string }): Promise<{ workflowId: string }> {
+    validateRemediation(this.config.errorLearning.remediations, input.action, input.params ?? {});
+    const [event] = await (await this.memory()).listErrorEvents({ id: input.errorEventId, limit: 1 });
+    if (!event) throw new ValidationError('error resolution', [{ field: 'errorEventId', message: `no error event ${input.errorEventId}` }]);
+    const workflowId = errorLearningWorkflowId(event.signature);
+    await this.temporal.workflow.getHandle(workflowId).signal(resolveSignal, { action: input.action, params: input.params, description: input.description });
+    return { workflowId };
   }
 
   async close(): Promise<void> {

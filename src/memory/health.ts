@@ -17,17 +17,24 @@ export function healthKey(target: string): string {
   return `health/${target}`;
 }
 
+/** What a recorded run found: transitions, and an error event per failing target. */
+export interface RecordedHealth {
+  transitions: HealthTransition[];
+  errors: { target: string; errorEventId: number; signature: string; errorType: string; message: string }[];
+}
+
 export async function recordHealthChecks(
   pool: Pool,
   results: HealthCheckResult[],
   writeId: string,
-): Promise<{ transitions: HealthTransition[] }> {
+): Promise<RecordedHealth> {
   return withTransaction(pool, async (client) => {
     const write = (input: StoreMemoryInput) => {
       const parsed = parseInput(storeMemoryInputSchema, input, 'memory entry');
       return upsertEntry(client, parsed, parsed.expiresAt ?? new Date(Date.now() + 30 * 24 * 3600 * 1000));
     };
     const transitions: HealthTransition[] = [];
+    const errors: RecordedHealth['errors'] = [];
     for (const result of results) {
       const previous = await selectEntry(client, { key: healthKey(result.target), scope: 'global' }, { live: false });
       const from = ((previous?.value as HealthCheckResult | null)?.status ?? 'unknown') as HealthTransition['from'];
@@ -64,8 +71,9 @@ export async function recordHealthChecks(
       if (result.status === 'down') {
         const errorType = 'HealthCheckFailed';
         const message = `${result.kind} check of ${result.target} failed: ${result.error ?? 'down'}`;
-        await insertErrorEvent(client, {
-          signature: errorSignature(errorType, message),
+        const signature = errorSignature(errorType, message);
+        const errorEventId = await insertErrorEvent(client, {
+          signature,
           errorType,
           message,
           context: { target: result.target, kind: result.kind, latencyMs: result.latencyMs, checkedAt: result.checkedAt },
@@ -73,8 +81,9 @@ export async function recordHealthChecks(
           agentId: 'SystemMonitor',
           dedupeKey: `${writeId}/${result.target}`,
         });
+        errors.push({ target: result.target, errorEventId, signature, errorType, message });
       }
     }
-    return { transitions };
+    return { transitions, errors };
   });
 }

@@ -12,9 +12,10 @@ import { Batcher } from './batcher';
 import * as entries from './entries';
 import * as sessions from './sessions';
 import * as history from './work-history';
-import { recordHealthChecks } from './health';
+import { recordHealthChecks, type RecordedHealth } from './health';
 import { withTransaction } from './transaction';
-import type { HealthCheckResult, HealthTransition } from '../shared/health';
+import * as kb from './knowledge-base';
+import type { HealthCheckResult } from '../shared/health';
 import {
   LAYER_TTL_MS,
   listMemoryInputSchema,
@@ -236,11 +237,37 @@ export class MemoryStore {
     return history.listErrorEvents(this.pool, opts);
   }
 
+  // Knowledge base and decision log (error-learning).
+  upsertSolution(s: Parameters<typeof kb.upsertSolution>[1]) {
+    return kb.upsertSolution(this.pool, s);
+  }
+  listSolutions(opts: Parameters<typeof kb.listSolutions>[1] = {}) {
+    return kb.listSolutions(this.pool, opts);
+  }
+  getSolution(opts: { id: number }) {
+    return kb.getSolution(this.pool, opts.id);
+  }
+  disableSolution(opts: { id: number }) {
+    return kb.disableSolution(this.pool, opts.id);
+  }
+  findSimilarSolutions(opts: { signature: string; minSimilarity: number; limit?: number }) {
+    return kb.findSimilarSolutions(this.pool, opts.signature, opts.minSimilarity, opts.limit);
+  }
+  recordSolutionOutcome(opts: { id: number; success: boolean }) {
+    return kb.recordSolutionOutcome(this.pool, opts.id, opts.success);
+  }
+  resolveErrorEvents(opts: Parameters<typeof kb.resolveErrorEvents>[1]) {
+    return kb.resolveErrorEvents(this.pool, opts);
+  }
+  recordDecision(d: kb.Decision) {
+    return kb.insertDecision(this.pool, d);
+  }
+
   /**
    * Records one SystemMonitor run: latest health per target, transitions as `system_event`
    * entries, failing targets as error events — atomically, keyed by `writeId`.
    */
-  recordHealthChecks(opts: { results: HealthCheckResult[]; writeId: string }): Promise<{ transitions: HealthTransition[] }> {
+  recordHealthChecks(opts: { results: HealthCheckResult[]; writeId: string }): Promise<RecordedHealth> {
     return recordHealthChecks(this.pool, opts.results, opts.writeId);
   }
 

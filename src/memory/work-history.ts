@@ -81,10 +81,16 @@ export interface ErrorEventInput {
   agentId?: string;
   /** Idempotency key (for example workflow id + activity id + target). */
   dedupeKey?: string;
+  workflowId?: string;
+  activityType?: string;
+  attempt?: number;
 }
 
 export interface ErrorEventRow extends ErrorEventInput {
   id: number;
+  resolvedBy: number | null;
+  resolvedAt: Date | null;
+  resolutionMs: number | null;
   status: 'open' | 'resolved' | 'ignored' | 'escalated';
   occurredAt: Date;
 }
@@ -93,14 +99,27 @@ export interface ErrorEventRow extends ErrorEventInput {
 export async function insertErrorEvent(db: Queryable, e: ErrorEventInput): Promise<number> {
   const result = await db.query<{ id: number }>(
     `with ins as (
-       insert into error_events (signature, error_type, message, stack, context, source, agent_id, dedupe_key)
-       values ($1, $2, $3, $4, $5, $6, $7, $8)
+       insert into error_events (signature, error_type, message, stack, context, source, agent_id, dedupe_key,
+         workflow_id, activity_type, attempt)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        on conflict (dedupe_key) do nothing
        returning id)
      select id::int from ins
      union all select id::int from error_events where dedupe_key = $8
      limit 1`,
-    [e.signature, e.errorType, e.message, e.stack ?? null, JSON.stringify(e.context ?? {}), e.source, e.agentId ?? null, e.dedupeKey ?? null],
+    [
+      e.signature,
+      e.errorType,
+      e.message,
+      e.stack ?? null,
+      JSON.stringify(e.context ?? {}),
+      e.source,
+      e.agentId ?? null,
+      e.dedupeKey ?? null,
+      e.workflowId ?? null,
+      e.activityType ?? null,
+      e.attempt ?? null,
+    ],
   );
   return result.rows[0]!.id;
 }
@@ -108,15 +127,18 @@ export async function insertErrorEvent(db: Queryable, e: ErrorEventInput): Promi
 /** Newest error events first. */
 export async function listErrorEvents(
   db: Queryable,
-  opts: { status?: ErrorEventRow['status']; limit?: number; since?: Date } = {},
+  opts: { status?: ErrorEventRow['status']; limit?: number; since?: Date; id?: number; signature?: string } = {},
 ): Promise<ErrorEventRow[]> {
   const result = await db.query<ErrorEventRow>(
     `select id::int, signature, error_type as "errorType", message, stack, context, source, agent_id as "agentId",
-       dedupe_key as "dedupeKey", status, occurred_at as "occurredAt"
+       dedupe_key as "dedupeKey", status, occurred_at as "occurredAt", workflow_id as "workflowId",
+       activity_type as "activityType", attempt, resolved_by::int as "resolvedBy", resolved_at as "resolvedAt",
+       resolution_ms as "resolutionMs"
      from error_events
      where ($1::text is null or status = $1) and ($2::timestamptz is null or occurred_at >= $2)
+       and ($4::bigint is null or id = $4) and ($5::text is null or signature = $5)
      order by occurred_at desc, id desc limit $3`,
-    [opts.status ?? null, opts.since ?? null, opts.limit ?? 20],
+    [opts.status ?? null, opts.since ?? null, opts.limit ?? 20, opts.id ?? null, opts.signature ?? null],
   );
   return result.rows;
 }

@@ -15,6 +15,8 @@ const record = proxyActivities<Activities>({ startToCloseTimeout: '30s' });
 /** Input of {@link systemMonitorWorkflow}. Without `targets`, the worker's configured targets. */
 export interface SystemMonitorInput {
   targets?: HealthTarget[];
+  /** Start error-learning for failing targets. @defaultValue true */
+  learnFromErrors?: boolean;
 }
 
 /** What one run found. */
@@ -37,6 +39,24 @@ export async function systemMonitorWorkflow(input: SystemMonitorInput = {}): Pro
       return checkHealthTarget(target);
     }),
   );
-  const { transitions } = await record.recordHealthResults({ results });
+  const { transitions, errors } = await record.recordHealthResults({ results });
+  // Every failing check is an occurrence for error-learning: the first starts it (and its
+  // remediation), the rest are counted by the workflow already running for that signature.
+  if (errors.length > 0 && input.learnFromErrors !== false) {
+    const settings = await record.errorLearningSettings();
+    await Promise.all(
+      errors.map((e) =>
+        record.startErrorLearning({
+          signature: e.signature,
+          errorType: e.errorType,
+          message: e.message,
+          source: 'SystemMonitor',
+          errorEventId: e.errorEventId,
+          target: targets.find((t) => t.name === e.target),
+          ...settings,
+        }),
+      ),
+    );
+  }
   return { results, transitions };
 }

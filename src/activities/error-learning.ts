@@ -1,0 +1,130 @@
+/** Error-learning's activities: find solutions, remediate, record outcomes, escalate, learn. */
+import { Client } from '@temporalio/client';
+import { solutionConfidence } from '../errors/confidence';
+import { errorLearningWorkflowId } from '../errors/names';
+import { validateRemediation } from '../errors/remediations';
+import { SEARCH_ATTRIBUTES } from '../shared/names';
+import { BrainOpsError } from '../shared/errors';
+import type { ActivityDeps } from './deps';
+import { activityWriteId } from './idempotency';
+import { carryOut, type RemediationResult } from './remediate';
+import type { ErrorLearningInput } from '../workflows/error-learning';
+
+/** Solutions below this pg_trgm similarity are not candidates. */
+const MIN_SIMILARITY = 0.5;
+
+/** A solution error-learning may apply, with its confidence (similarity × track record). */
+export interface Candidate {
+  solutionId?: number;
+  problemSignature: string;
+  action: string;
+  params: Record<string, unknown>;
+  similarity: number;
+  confidence: number;
+  origin: 'knowledge base' | 'configured for the target';
+}
+
+export function createErrorLearningActivities({ store, config, temporal, logger }: ActivityDeps) {
+  const registry = config.errorLearning.remediations;
+  const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
+  return {
+    /**
+     * Candidates for a signature, best first: exact and similar knowledge-base solutions whose
+     * action is still registered, then the remediation configured for the failing target.
+     */
+    async findSolutions(input: { signature: string; target?: string }): Promise<Candidate[]> {
+      const rows = await store.findSimilarSolutions({ signature: input.signature, minSimilarity: MIN_SIMILARITY });
+      const candidates: Candidate[] = [];
+      for (const row of rows) {
+        if (!registry[row.action]) {
+          logger.warn({ solution: row.id, action: row.action }, 'knowledge-base solution names an unregistered remediation; skipped');
+          continue;
+        }
+        candidates.push({
+          solutionId: row.id,
+          problemSignature: row.problemSignature,
+          action: row.action,
+          params: row.params,
+          similarity: row.similarity,
+          confidence: solutionConfidence(row.similarity, row.successCount, row.failureCount),
+          origin: 'knowledge base',
+        });
+      }
+      const configured = input.target ? config.errorLearning.targetRemediations[input.target] : undefined;
+      if (configured && registry[configured] && !candidates.some((c) => c.action === configured && c.similarity === 1)) {
+        // Declared by a person for this target: trusted like a taught solution with no record yet,
+        // and tried after known solutions of equal confidence (the sort below is stable).
+        candidates.push({ problemSignature: input.signature, action: configured, params: {}, similarity: 1, confidence: solutionConfidence(1, 0, 0), origin: 'configured for the target' });
+      }
+      return candidates.sort((a, b) => b.confidence - a.confidence);
+    },
+
+    /** Carries out a registered remediation (non-retryable error if it is not registered). */
+    async applyRemediation(input: { action: string; params: Record<string, unknown> }): Promise<RemediationResult> {
+      const params = validateRemediation(registry, input.action, input.params);
+      return carryOut(registry[input.action]!, params);
+    },
+
+    async recordSolutionOutcome(input: { solutionId: number; success: boolean }): Promise<void> {
+      await store.recordSolutionOutcome({ id: input.solutionId, success: input.success });
+    },
+
+    /** Adds (or updates) a solution; a person's resolution counts as its first success. */
+    async learnSolution(input: { signature: string; action: string; params?: Record<string, unknown>; description: string; source: 'human' | 'learned' }): Promise<number> {
+      const params = validateRemediation(registry, input.action, input.params);
+      const solution = await store.upsertSolution({ problemSignature: input.signature, description: input.description, action: input.action, params, source: input.source, successCount: 1 });
+      return solution.id;
+    },
+
+    async markErrors(input: { signature: string; status: 'resolved' | 'ignored' | 'escalated'; solutionId?: number }): Promise<number> {
+      return store.resolveErrorEvents(input);
+    },
+
+    async recordDecision(input: { decision: string; confidence?: number; context?: Record<string, unknown>; patterns?: unknown[]; outcome?: string }): Promise<void> {
+      await store.recordDecision({ agentId: 'SystemMonitor', ...input, dedupeKey: activityWriteId() });
+    },
+
+    /** An escalation record in memory, and the configured webhook (POST, JSON) if any. */
+    async escalate(input: { signature: string; message: string; occurrences: number; tried: string[]; workflowId: string }): Promise<{ webhook?: string }> {
+      await store.store({
+        key: `escalation/${input.workflowId}`,
+        value: { ...input, escalatedAt: new Date().toISOString() },
+        title: `Escalated: ${input.message.slice(0, 200)}`,
+        content: `No known fix worked for ${input.signature}. Tried: ${input.tried.join(', ') || 'nothing'}. Resolve with \`brainops errors resolve\`.`,
+        memoryType: 'system_error',
+        layer: 'long_term',
+        priority: 'critical',
+        importance: 0.9,
+        source: 'error-learning',
+        tags: ['escalation'],
+        writeId: activityWriteId(),
+      });
+      const url = config.errorLearning.escalationWebhook;
+      if (!url) return {};
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ event: 'brainops.escalation', ...input }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.body?.cancel();
+      if (!response.ok) throw new BrainOpsError('EscalationWebhookFailed', `escalation webhook answered HTTP ${response.status}`, true);
+      return { webhook: `HTTP ${response.status}` };
+    },
+
+    /** Starts error-learning for a signature, or tells the running one of another occurrence. */
+    async startErrorLearning(input: ErrorLearningInput): Promise<string> {
+      const workflowId = errorLearningWorkflowId(input.signature);
+      await client.workflow.signalWithStart('errorLearningWorkflow', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId,
+        args: [input],
+        signal: 'occurrence',
+        signalArgs: [{ errorEventId: input.errorEventId }],
+        typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'SystemMonitor' }],
+        memo: { signature: input.signature, source: input.source },
+      });
+      return workflowId;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Carries out a registered remediation. Commands run from their argv with no shell; a failed
+ * remediation is a result (`ok: false`), so error-learning can move to its next candidate.
+ */
+import { execFile } from 'node:child_process';
+import { Context } from '@temporalio/activity';
+import type { Remediation } from '../errors/remediations';
+
+export interface RemediationResult {
+  ok: boolean;
+  /** What happened, for the decision log (output tail or HTTP status). */
+  detail: string;
+}
+
+function runCommand(r: Extract<Remediation, { kind: 'command' }>): Promise<RemediationResult> {
+  return new Promise((resolve) => {
+    const [file, ...args] = r.argv;
+    execFile(file!, args, { cwd: r.cwd, env: { ...process.env, ...r.env }, timeout: r.timeoutMs, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      const tail = `${stdout}${stderr}`.trim().slice(-500);
+      resolve(error ? { ok: false, detail: `${error.message.split('\n')[0]}${tail ? `: ${tail}` : ''}` } : { ok: true, detail: tail || 'exit 0' });
+    });
+  });
+}
+
+async function callWebhook(r: Extract<Remediation, { kind: 'webhook' }>, params: Record<string, unknown>): Promise<RemediationResult> {
+  try {
+    const response = await fetch(r.url, {
+      method: r.method,
+      headers: { 'content-type': 'application/json', ...r.headers },
+      body: r.method === 'GET' ? undefined : JSON.stringify(params.body ?? {}),
+      signal: AbortSignal.timeout(r.timeoutMs),
+    });
+    await response.body?.cancel();
+    return { ok: response.ok, detail: `HTTP ${response.status}` };
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message };
+  }
+}
+
+async function wait(ms: number): Promise<RemediationResult> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    Context.current().heartbeat();
+    await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
+  }
+  return { ok: true, detail: `waited ${ms} ms` };
+}
+
+export function carryOut(r: Remediation, params: Record<string, unknown>): Promise<RemediationResult> {
+  switch (r.kind) {
+    case 'command':
+      return runCommand(r);
+    case 'webhook':
+      return callWebhook(r, params);
+    case 'wait':
+      return wait((params.delayMs as number | undefined) ?? r.delayMs);
+  }
+}

