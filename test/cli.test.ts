@@ -104,6 +104,9 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
       [['schedules', 'list'], { BRAINOPS_MONITOR_INTERVAL: 'often' }, /BRAINOPS_MONITOR_INTERVAL: expected a duration/],
       [['schedules', 'list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }, /cannot reach Temporal at 127\.0\.0\.1:1/],
       [['session', 'nonsense'], {}, /unknown command/],
+      [['kb', 'add', 'X: y', '--action', 'nope', '--description', 'd'], {}, /action: "nope" is not a registered remediation/],
+      [['kb', 'add', 'X: y', '--action', 'pause', '--description', 'd', '--params', '{"argv":["sh"]}'], { BRAINOPS_REMEDIATIONS: '{"pause":{"kind":"wait"}}' }, /params: Unrecognized key: "argv"/],
+      [['schedules', 'list'], { BRAINOPS_REMEDIATIONS: '{"x":{"kind":"command","argv":"rm -rf /"}}' }, /BRAINOPS_REMEDIATIONS\.x\.argv/],
     ];
     for (const [args, extraEnv, message] of cases) {
       const result = await cli(args, extraEnv);

@@ -213,6 +213,14 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       [sessionWorkflowId('acme', 'retried')],
     );
     assert.deepEqual(attempts.rows.slice(0, 2), [{ attempt: 1, success: false }, { attempt: 2, success: true }], 'both attempts are in work history');
+    const captured = await stack.store.pool.query(
+      "select error_type, signature, attempt from error_events where workflow_id = $1 and activity_type = 'persistSessionMessages'",
+      [sessionWorkflowId('acme', 'retried')],
+    );
+    assert.equal(captured.rows.length, 1, 'the failed attempt is one error event');
+    assert.equal(captured.rows[0].error_type, 'InjectedFailure');
+    assert.equal(captured.rows[0].attempt, 1);
+    assert.match(captured.rows[0].signature, /^InjectedFailure: injected failure after the write @ /);
   });
 
   it('rejects bad updates with a clear error and keeps the session intact', async () => {

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../temporal.config';
 import { BrainOpsError } from '../shared/errors';
 import { createCliContext, type CliContext } from './context';
+import { registerErrorCommands } from './commands/errors';
 import { registerMemoryCommands } from './commands/memory';
 import { registerOperationCommands } from './commands/operations';
 import { registerSessionCommands } from './commands/session';
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   registerOperationCommands(program, ctx);
   registerSessionCommands(program, ctx);
   registerMemoryCommands(program, ctx);
+  registerErrorCommands(program, ctx);
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

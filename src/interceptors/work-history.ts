@@ -1,5 +1,5 @@
 /**
- * Records every activity execution in work history — agent, action, input and output summaries,
+ * Records every activity execution in work history, and every failed attempt as an error event — agent, action, input and output summaries,
  * outcome, duration, workflow/run/activity ids, attempt — so no activity does it by hand (SPEC
  * "every action is stored"). The record is awaited (group-committed with others) before the
  * activity reports back, so a completed action is never missing from work history.
@@ -9,6 +9,7 @@ import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } fro
 import type { Logger } from 'pino';
 import { agentForWorkflow } from '../agents';
 import type { MemoryStore } from '../memory';
+import { errorSignature } from '../errors/signature';
 
 const SUMMARY_CHARS = 2000;
 
@@ -30,6 +31,35 @@ function ownerOf(args: unknown[]): { tenantId?: string; sessionId?: string } {
     };
   }
   return {};
+}
+
+/**
+ * Every failed attempt is also an error event, with its signature; keyed by workflow, run,
+ * activity and attempt, so recording it twice stores it once.
+ */
+async function captureError(
+  store: MemoryStore,
+  logger: Logger,
+  failure: unknown,
+  r: { agentId: string; action: string; workflowId: string; runId: string; activityId: string; attempt: number; input: unknown },
+): Promise<void> {
+  const error = failure instanceof Error ? failure : new Error(String(failure));
+  const errorType = (error as { type?: string }).type ?? error.name;
+  await store
+    .recordErrorEvent({
+      signature: errorSignature(errorType, error.message, error.stack),
+      errorType,
+      message: error.message.slice(0, 10_000),
+      stack: error.stack,
+      context: { input: r.input },
+      source: 'activity',
+      agentId: r.agentId,
+      workflowId: r.workflowId,
+      activityType: r.action,
+      attempt: r.attempt,
+      dedupeKey: `${r.workflowId}/${r.runId}/${r.activityId}/${r.attempt}`,
+    })
+    .catch((e: unknown) => logger.error({ err: e, activity: r.action }, 'could not record error event'));
 }
 
 export function workHistoryInterceptor(store: MemoryStore, logger: Logger): ActivityInterceptorsFactory {
@@ -67,6 +97,7 @@ export function workHistoryInterceptor(store: MemoryStore, logger: Logger): Acti
           await store.recordWorkHistory(record).catch((error: unknown) => {
             logger.error({ err: error, activity: info.activityType }, 'could not record work history');
           });
+          if (failure !== undefined) await captureError(store, logger, failure, record);
         }
       },
     };

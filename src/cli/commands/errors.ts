@@ -1,0 +1,92 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context';
+import { printJson, printLines, printTable } from '../output';
+
+function jsonObject(name: string, text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new Error(`--${name}: expected a JSON object, got ${text}`);
+}
+
+export function registerErrorCommands(program: Command, ctx: () => CliContext): void {
+  const errors = program.command('errors').description('error events and their resolution');
+  errors
+    .command('report')
+    .description('report an error from a service outside the worker (starts error-learning)')
+    .requiredOption('--message <text>', 'the error message')
+    .requiredOption('--source <name>', 'where it happened')
+    .option('--type <errorType>', 'error type', 'Error')
+    .option('--context <json>', 'context as a JSON object')
+    .option('--json', 'print JSON')
+    .action(async (o: { message: string; source: string; type: string; context?: string; json?: boolean }) => {
+      const r = await (await ctx().client()).reportError({ errorType: o.type, message: o.message, source: o.source, context: jsonObject('context', o.context) as never });
+      if (o.json) printJson(r);
+      else printLines(`Error event ${r.errorEventId} (${r.signature}) → ${r.workflowId}`);
+    });
+  errors
+    .command('list')
+    .description('recent error events')
+    .option('--status <status>', 'open | resolved | ignored | escalated')
+    .option('--limit <n>', 'how many', Number, 20)
+    .option('--json', 'print JSON')
+    .action(async (o: { status?: 'open'; limit: number; json?: boolean }) => {
+      const rows = await (await (await ctx().client()).memory()).listErrorEvents({ status: o.status, limit: o.limit });
+      if (o.json) return printJson(rows);
+      printTable(rows.map((r) => ({ id: r.id, at: r.occurredAt, status: r.status, source: r.source, message: r.message.slice(0, 70) })), ['id', 'at', 'status', 'source', 'message']);
+    });
+  errors
+    .command('resolve')
+    .description('tell error-learning a person fixed an escalated error with a registered action (learned for next time)')
+    .argument('<errorEventId>', 'error event id', Number)
+    .requiredOption('--with <action>', 'registered remediation that fixed it')
+    .option('--params <json>', 'its parameters as a JSON object')
+    .option('--description <text>', 'what was done')
+    .action(async (id: number, o: { with: string; params?: string; description?: string }) => {
+      const r = await (await ctx().client()).resolveError({ errorEventId: id, action: o.with, params: jsonObject('params', o.params), description: o.description });
+      printLines(`Told ${r.workflowId}: resolved with "${o.with}"`);
+    });
+
+  const kb = program.command('kb').description('the knowledge base of solutions');
+  kb.command('add')
+    .description('teach a fix for a problem signature')
+    .argument('<signature>', 'problem signature (see `brainops errors list --json`)')
+    .requiredOption('--action <name>', 'registered remediation (BRAINOPS_REMEDIATIONS)')
+    .requiredOption('--description <text>', 'what the fix does')
+    .option('--params <json>', 'parameters as a JSON object')
+    .option('--json', 'print JSON')
+    .action(async (signature: string, o: { action: string; description: string; params?: string; json?: boolean }) => {
+      const s = await (await ctx().client()).addSolution({ problemSignature: signature, action: o.action, description: o.description, params: jsonObject('params', o.params) as never });
+      if (o.json) printJson(s);
+      else printLines(`Solution ${s.id}: ${s.action} for ${s.problemSignature}`);
+    });
+  kb.command('list')
+    .description('solutions with their track record')
+    .option('--all', 'include disabled ones')
+    .option('--json', 'print JSON')
+    .action(async (o: { all?: boolean; json?: boolean }) => {
+      const rows = await (await (await ctx().client()).memory()).listSolutions({ includeDisabled: o.all });
+      if (o.json) return printJson(rows);
+      printTable(
+        rows.map((s) => ({ id: s.id, action: s.action, ok: s.successCount, failed: s.failureCount, source: s.source, signature: s.problemSignature.slice(0, 70) })),
+        ['id', 'action', 'ok', 'failed', 'source', 'signature'],
+      );
+    });
+  kb.command('show')
+    .argument('<id>', 'solution id', Number)
+    .action(async (id: number) => {
+      const s = await (await (await ctx().client()).memory()).getSolution({ id });
+      if (!s) throw new Error(`id: no solution ${id}`);
+      printJson(s);
+    });
+  kb.command('disable')
+    .argument('<id>', 'solution id', Number)
+    .action(async (id: number) => {
+      if (!(await (await (await ctx().client()).memory()).disableSolution({ id }))) throw new Error(`id: no solution ${id}`);
+      printLines(`Solution ${id} disabled`);
+    });
+}
