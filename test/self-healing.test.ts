@@ -48,7 +48,7 @@ describe('SystemMonitor heals a real Redis on loopback (real Temporal, real Post
         assert.equal(down.results[0]?.status, 'down');
         const detectedAt = Date.now();
         const [error] = await stack.store.listErrorEvents({ limit: 1 });
-        const status = await client.temporal.workflow.getHandle(errorLearningWorkflowId(error!.signature)).result<ErrorLearningStatus>();
+        const status = await client.temporal.workflow.getHandle(errorLearningWorkflowId(error!.signature)).result() as ErrorLearningStatus;
         const recoveredAt = Date.now();
         assert.equal(status.state, 'resolved', `round ${round}`);
         assert.equal(status.resolvedBy?.action, 'restart-redis');
