@@ -1,17 +1,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
+import { jsonObjectOption } from '../options';
 import { printJson, printLines, printTable } from '../output';
 
-function jsonObject(name: string, text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new Error(`--${name}: expected a JSON object, got ${text}`);
-}
 
 export function registerErrorCommands(program: Command, ctx: () => CliContext): void {
   const errors = program.command('errors').description('error events and their resolution');
@@ -24,7 +15,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--context <json>', 'context as a JSON object')
     .option('--json', 'print JSON')
     .action(async (o: { message: string; source: string; type: string; context?: string; json?: boolean }) => {
-      const r = await (await ctx().client()).reportError({ errorType: o.type, message: o.message, source: o.source, context: jsonObject('context', o.context) as never });
+      const r = await (await ctx().client()).reportError({ errorType: o.type, message: o.message, source: o.source, context: jsonObjectOption('context', o.context) as never });
       if (o.json) printJson(r);
       else printLines(`Error event ${r.errorEventId} (${r.signature}) → ${r.workflowId}`);
     });
@@ -47,7 +38,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--params <json>', 'its parameters as a JSON object')
     .option('--description <text>', 'what was done')
     .action(async (id: number, o: { with: string; params?: string; description?: string }) => {
-      const r = await (await ctx().client()).resolveError({ errorEventId: id, action: o.with, params: jsonObject('params', o.params), description: o.description });
+      const r = await (await ctx().client()).resolveError({ errorEventId: id, action: o.with, params: jsonObjectOption('params', o.params), description: o.description });
       printLines(`Told ${r.workflowId}: resolved with "${o.with}"`);
     });
 
@@ -60,7 +51,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--params <json>', 'parameters as a JSON object')
     .option('--json', 'print JSON')
     .action(async (signature: string, o: { action: string; description: string; params?: string; json?: boolean }) => {
-      const s = await (await ctx().client()).addSolution({ problemSignature: signature, action: o.action, description: o.description, params: jsonObject('params', o.params) as never });
+      const s = await (await ctx().client()).addSolution({ problemSignature: signature, action: o.action, description: o.description, params: jsonObjectOption('params', o.params) as never });
       if (o.json) printJson(s);
       else printLines(`Solution ${s.id}: ${s.action} for ${s.problemSignature}`);
     });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
+import { jsonObjectOption } from '../options';
 import { printJson, printLines, printTable } from '../output';
 import type { ContextSnapshot, SessionContext } from '../../shared/session';
 
@@ -10,16 +11,6 @@ function withRef(cmd: Command): Command {
   return cmd.requiredOption('-t, --tenant <id>', 'tenant id').requiredOption('-s, --session <id>', 'session id').option('--json', 'print JSON');
 }
 
-function parseJsonOption(name: string, text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new Error(`--${name}: expected a JSON object, got ${text}`);
-}
 
 function printSnapshot(snapshot: ContextSnapshot): void {
   printLines(
@@ -98,7 +89,7 @@ export function registerSessionCommands(program: Command, ctx: () => CliContext)
       const result = await (await ctx().client()).handoff(ref(o), {
         toAgent: o.to,
         reason: o.reason,
-        criticalInfo: parseJsonOption('info', o.info) as never,
+        criticalInfo: jsonObjectOption('info', o.info) as never,
         continuationInstructions: o.instructions,
       });
       if (o.json) return printJson(result);
