@@ -14,6 +14,8 @@ import type { MemoryStore } from './memory';
 
 /** Path of the workflows module, for `workflowsPath` and `bundleWorkflowCode`. */
 export const WORKFLOWS_PATH = require.resolve('./workflows');
+/** Workflow interceptor modules, for `bundleWorkflowCode({ workflowInterceptorModules })`. */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('./workflows/interceptors')];
 
 export interface BrainOpsWorkerOptions {
   config: BrainOpsConfig;
@@ -38,7 +40,10 @@ export async function createWorker(options: BrainOpsWorkerOptions): Promise<Work
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ store, logger, config, temporal: options.clientConnection }),
-    interceptors: { activity: [workHistoryInterceptor(store, logger), failureInterceptor, ...(options.activityInterceptors ?? [])] },
+    interceptors: {
+      activity: [workHistoryInterceptor(store, logger), failureInterceptor, ...(options.activityInterceptors ?? [])],
+      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
+    },
     ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
     // A continue-as-new that races a signal evicts the run; its next task waits this long on the
     // sticky queue before any worker may take it (default 10 s), so a session stalls that long.

@@ -9,7 +9,7 @@ import { loadConfig, type BrainOpsConfig } from '../temporal.config';
 import { MemoryStore } from '../src/memory';
 import { quoteIdent } from '../src/stack/embedded-postgres';
 import { startTestServer } from '../src/stack/dev-server';
-import { createWorker } from '../src/worker';
+import { createWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../src/worker';
 import { withDatabase } from './run';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
@@ -54,7 +54,7 @@ export function createTestEnv(): Promise<TestWorkflowEnvironment> {
 let bundle: Promise<WorkflowBundle> | undefined;
 /** The workflow bundle, built once per test file. */
 export function workflowBundle(workflowsPath = require.resolve('../src/workflows')): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+  bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
   return bundle;
 }
 

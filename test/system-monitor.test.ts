@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { BrainOpsClient } from '../src/client/brainops-client';
 import type { HealthTarget } from '../src/shared/health';
 import { SCHEDULE_IDS } from '../src/shared/names';
@@ -90,6 +91,36 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       (e) => e instanceof ValidationError && /port/.test(e.message),
     );
     await assert.rejects(client.runMonitor([{ kind: 'smtp', name: 'x' } as never]), (e) => e instanceof ValidationError && /kind/.test(e.message));
+  });
+
+  it('fails a run with a bad target without retrying it, and records the failure as error events', async () => {
+    const config = testConfig(stack.db.url);
+    const worker = await testWorker(stack.env, config, stack.store);
+    const workflowId = `system-monitor/bad-${Date.now()}`;
+    await worker.runUntil(async () => {
+      await assert.rejects(
+        stack.env.client.workflow.execute('systemMonitorWorkflow', {
+          taskQueue: config.temporal.taskQueue,
+          workflowId,
+          args: [{ targets: [{ kind: 'tcp', name: 'nowhere', host: '127.0.0.1', port: 0 }] }],
+        }),
+        (e) =>
+          e instanceof WorkflowFailedError &&
+          e.cause instanceof ActivityFailure &&
+          e.cause.cause instanceof ApplicationFailure &&
+          e.cause.cause.type === 'ValidationError' &&
+          e.cause.cause.nonRetryable &&
+          /health target: port/.test(e.cause.cause.message),
+      );
+    });
+    const rows = await stack.store.pool.query(
+      'select source, attempt, activity_type from error_events where workflow_id = $1 order by source',
+      [workflowId],
+    );
+    assert.deepEqual(rows.rows, [
+      { source: 'activity', attempt: 1, activity_type: 'checkHealthTarget' },
+      { source: 'workflow', attempt: null, activity_type: null },
+    ]);
   });
 
   it('applies its schedule idempotently, and a triggered run records health', async () => {

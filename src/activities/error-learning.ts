@@ -1,5 +1,8 @@
 /** Error-learning's activities: find solutions, remediate, record outcomes, escalate, learn. */
+import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
+import { agentForWorkflow } from '../agents';
+import { errorSignature } from '../errors/signature';
 import { solutionConfidence } from '../errors/confidence';
 import { errorLearningWorkflowId } from '../errors/names';
 import { validateRemediation } from '../errors/remediations';
@@ -110,6 +113,22 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
       await response.body?.cancel();
       if (!response.ok) throw new BrainOpsError('EscalationWebhookFailed', `escalation webhook answered HTTP ${response.status}`, true);
       return { webhook: `HTTP ${response.status}` };
+    },
+
+    /** Records the failure of the calling workflow as an error event (once per run). */
+    async recordWorkflowFailure(input: { workflowType: string; errorType: string; message: string; stack?: string }): Promise<void> {
+      const { workflowExecution } = Context.current().info;
+      await store.recordErrorEvent({
+        signature: errorSignature(input.errorType, input.message, input.stack),
+        errorType: input.errorType,
+        message: input.message.slice(0, 10_000),
+        stack: input.stack,
+        context: { workflowType: input.workflowType },
+        source: 'workflow',
+        agentId: agentForWorkflow(input.workflowType),
+        workflowId: workflowExecution?.workflowId,
+        dedupeKey: `${workflowExecution?.workflowId}/${workflowExecution?.runId}/workflow-failure`,
+      });
     },
 
     /** Starts error-learning for a signature, or tells the running one of another occurrence. */

@@ -1,7 +1,8 @@
 /** SystemMonitor's activities: probe a target, record a run's results. */
 import { performance } from 'node:perf_hooks';
 import { databaseUrl } from '../../temporal.config';
-import type { HealthCheckResult, HealthTarget } from '../shared/health';
+import { healthTargetSchema, type HealthCheckResult, type HealthTarget } from '../shared/health';
+import { parseInput } from '../shared/validate';
 import type { RecordedHealth } from '../memory/health';
 import type { ActivityDeps } from './deps';
 import { createProbes } from './health-probes';
@@ -29,7 +30,8 @@ export function createMonitorActivities({ store, config, temporal }: ActivityDep
       return { autoConfidence: config.errorLearning.autoRemediationConfidence, escalationTimeoutMs: config.errorLearning.escalationTimeoutMs };
     },
     /** Probes one target; a down target is a result, never a thrown error. */
-    async checkHealthTarget(target: HealthTarget): Promise<HealthCheckResult> {
+    async checkHealthTarget(raw: HealthTarget): Promise<HealthCheckResult> {
+      const target = parseInput(healthTargetSchema, raw, 'health target');
       const started = performance.now();
       let error: string | undefined;
       try {
