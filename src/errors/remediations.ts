@@ -30,6 +30,15 @@ export const remediationSchema = z.discriminatedUnion('kind', [
     description: z.string().optional(),
   }),
   z.object({
+    /** Re-run a Temporal workflow (a repair or resync job) and wait for it to complete. */
+    kind: z.literal('workflow'),
+    workflowType: z.string().min(1),
+    taskQueue: z.string().min(1).optional(),
+    args: z.array(z.json()).default([]),
+    timeoutMs: timeoutMs.default(300_000),
+    description: z.string().optional(),
+  }),
+  z.object({
     /** Wait, then let verification decide (transient faults). */
     kind: z.literal('wait'),
     delayMs: z.number().int().min(0).max(600_000).default(1000),
@@ -47,6 +56,7 @@ const PARAMS: Record<Remediation['kind'], z.ZodType> = {
   command: z.object({}).strict(),
   webhook: z.object({ body: z.record(z.string(), z.json()).optional() }).strict(),
   wait: z.object({ delayMs: z.number().int().min(0).max(600_000).optional() }).strict(),
+  workflow: z.object({}).strict(),
 };
 
 /**
