@@ -13,10 +13,20 @@ import type { ErrorLearningStatus } from '../src/workflows/error-learning';
 import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
 
 /** A local HTTP service whose health a test breaks, and whose `/fix` repairs it (a real webhook). */
-async function service(): Promise<{ port: number; status: { code: number }; fixes: { count: number }; close(): Promise<void> }> {
+async function service(): Promise<{ port: number; status: { code: number }; fixes: { count: number }; escalations: unknown[]; close(): Promise<void> }> {
   const status = { code: 200 };
   const fixes = { count: 0 };
+  const escalations: unknown[] = [];
   const server = http.createServer((req, res) => {
+    if (req.url === '/escalate') {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        escalations.push(JSON.parse(body));
+        res.writeHead(202).end();
+      });
+      return;
+    }
     if (req.url === '/fix') {
       fixes.count++;
       status.code = 200;
@@ -30,6 +40,7 @@ async function service(): Promise<{ port: number; status: { code: number }; fixe
     port: (server.address() as AddressInfo).port,
     status,
     fixes,
+    escalations,
     close: () => {
       server.closeAllConnections();
       return new Promise((r) => server.close(() => r()));
@@ -64,6 +75,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
           'rerun-monitor': { kind: 'workflow', workflowType: 'systemMonitorWorkflow', args: [{ targets: [], learnFromErrors: false }], timeoutMs: 30_000 },
         },
         escalationTimeoutMs: 60_000,
+        escalationWebhook: `http://127.0.0.1:${svc.port}/escalate`,
       },
     };
     const client = new BrainOpsClient(stack.env.client, config, logger);
@@ -113,6 +125,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
       assert.ok(escalation.some((e) => (e.value as { signature: string }).signature === signature));
       const [event] = await stack.store.listErrorEvents({ signature, limit: 1 });
       assert.equal(event?.status, 'escalated');
+      assert.deepEqual(svc.escalations.map((e) => (e as { event: string; signature: string }).signature), [signature], 'the escalation webhook was called once');
 
       // A bad answer is refused and the run keeps waiting; a good one is learned.
       await handle.signal('resolve', { action: 'format-disk' });
