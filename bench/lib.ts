@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import pino, { type Logger } from 'pino';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/stack/embedded-postgres';
+import { redact, withDatabase } from '../src/shared/database-url';
 
 /** Logs go to stderr (warnings and worse unless `BENCH_LOG_LEVEL`), so stdout holds only figures. */
 export function createBenchLogger(name: string): Logger {
@@ -142,15 +143,7 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${encodeURIComponent(database)}`;
-  return parsed.toString();
-}
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-}
 
 /**
  * With `DATABASE_URL`: drops and recreates the scratch database `brainops_bench` on that server.

@@ -10,7 +10,7 @@ import { MemoryStore } from '../src/memory';
 import { quoteIdent } from '../src/stack/embedded-postgres';
 import { startTestServer } from '../src/stack/dev-server';
 import { createWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../src/worker';
-import { withDatabase } from './run';
+import { withDatabase } from '../src/shared/database-url';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 

@@ -13,6 +13,7 @@ import { Client } from 'pg';
 import { loadConfig } from '../temporal.config';
 import { migrate } from '../src/memory';
 import { createLogger } from '../src/shared/logger';
+import { withDatabase } from '../src/shared/database-url';
 import { startEmbeddedPostgres, ensureDatabase, quoteIdent, type EmbeddedPostgresHandle } from '../src/stack/embedded-postgres';
 import { resolveTemporalCli } from '../src/stack/temporal-cli';
 
@@ -73,12 +74,6 @@ async function dropTemplate(adminUrl: string): Promise<void> {
   }
 }
 
-/** The same server URL with another database. */
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 if (require.main === module) {
   main().then(

@@ -4,14 +4,12 @@ import { Client } from '@temporalio/client';
 import { agentForWorkflow } from '../agents';
 import { errorSignature } from '../errors/signature';
 import { solutionConfidence } from '../errors/confidence';
-import { errorLearningWorkflowId } from '../errors/names';
 import { validateRemediation } from '../errors/remediations';
-import { SEARCH_ATTRIBUTES } from '../shared/names';
 import { BrainOpsError } from '../shared/errors';
 import type { ActivityDeps } from './deps';
 import { activityWriteId } from './idempotency';
 import { carryOut, type RemediationResult } from './remediate';
-import type { ErrorLearningInput } from '../workflows/error-learning';
+import { startErrorLearning, type ErrorOccurrence } from '../client/error-learning';
 
 /** Solutions below this pg_trgm similarity are not candidates. */
 const MIN_SIMILARITY = 0.5;
@@ -132,18 +130,8 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
     },
 
     /** Starts error-learning for a signature, or tells the running one of another occurrence. */
-    async startErrorLearning(input: ErrorLearningInput): Promise<string> {
-      const workflowId = errorLearningWorkflowId(input.signature);
-      await client.workflow.signalWithStart('errorLearningWorkflow', {
-        taskQueue: config.temporal.taskQueue,
-        workflowId,
-        args: [input],
-        signal: 'occurrence',
-        signalArgs: [{ errorEventId: input.errorEventId }],
-        typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'SystemMonitor' }],
-        memo: { signature: input.signature, source: input.source },
-      });
-      return workflowId;
+    async startErrorLearning(occurrence: ErrorOccurrence): Promise<string> {
+      return startErrorLearning(client, config, occurrence);
     },
   };
 }

@@ -25,10 +25,6 @@ export function createMonitorActivities({ store, config, temporal }: ActivityDep
     async configuredHealthTargets(): Promise<HealthTarget[]> {
       return config.healthTargets;
     },
-    /** Error-learning settings of this worker, for workflows that start it. */
-    async errorLearningSettings(): Promise<{ autoConfidence: number; escalationTimeoutMs: number }> {
-      return { autoConfidence: config.errorLearning.autoRemediationConfidence, escalationTimeoutMs: config.errorLearning.escalationTimeoutMs };
-    },
     /** Probes one target; a down target is a result, never a thrown error. */
     async checkHealthTarget(raw: HealthTarget): Promise<HealthCheckResult> {
       const target = parseInput(healthTargetSchema, raw, 'health target');

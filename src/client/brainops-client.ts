@@ -42,11 +42,11 @@ import {
 } from '../workflows/session-messages';
 import type { SystemMonitorResult } from '../workflows/system-monitor';
 import { buildBrief, type SessionBrief } from './brief';
+import { startErrorLearning } from './error-learning';
 import { errorSignature } from '../errors/signature';
 import { errorLearningWorkflowId } from '../errors/names';
 import { validateRemediation } from '../errors/remediations';
 import type { Solution } from '../memory';
-import { errorLearningWorkflow } from '../workflows';
 import { resolveSignal } from '../workflows/error-learning';
 import { z } from 'zod';
 
@@ -213,26 +213,7 @@ export class BrainOpsClient {
     const signature = errorSignature(e.errorType, e.message, e.stack);
     const store = await this.memory();
     const errorEventId = await store.recordErrorEvent({ signature, errorType: e.errorType, message: e.message, stack: e.stack, context: e.context, source: e.source });
-    const workflowId = errorLearningWorkflowId(signature);
-    await this.temporal.workflow.signalWithStart(errorLearningWorkflow, {
-      taskQueue: this.config.temporal.taskQueue,
-      workflowId,
-      args: [
-        {
-          signature,
-          errorType: e.errorType,
-          message: e.message,
-          source: e.source,
-          errorEventId,
-          autoConfidence: this.config.errorLearning.autoRemediationConfidence,
-          escalationTimeoutMs: this.config.errorLearning.escalationTimeoutMs,
-        },
-      ],
-      signal: 'occurrence',
-      signalArgs: [{ errorEventId }],
-      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'SystemMonitor' }],
-      memo: { signature, source: e.source },
-    });
+    const workflowId = await startErrorLearning(this.temporal, this.config, { signature, errorType: e.errorType, message: e.message, source: e.source, errorEventId });
     return { errorEventId, signature, workflowId };
   }
 

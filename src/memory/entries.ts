@@ -187,18 +187,44 @@ export async function addAccesses(db: Queryable, ids: string[], counts: number[]
   );
 }
 
+/** A WHERE clause built condition by condition, each value bound as the next `$n` parameter. */
+class Conditions {
+  readonly params: unknown[];
+  private readonly parts: string[] = [];
+
+  constructor(...params: unknown[]) {
+    this.params = params;
+  }
+
+  /** Adds `sql(placeholder)` with `value` bound to the placeholder. */
+  bind(sql: (placeholder: string) => string, value: unknown): void {
+    this.parts.push(sql(this.param(value)));
+  }
+
+  add(sql: string): void {
+    this.parts.push(sql);
+  }
+
+  /** Binds a value that is not a condition (a limit) and returns its placeholder. */
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  get sql(): string {
+    return this.parts.join(' and ');
+  }
+}
+
 /**
  * Full-text search ranked by text rank blended with importance, recency (30-day half-weight)
  * and access frequency (SPEC "Search"). Bounded to one tenant (plus shared entries if asked).
  */
 export async function searchEntries(db: Queryable, input: SearchInput): Promise<MemorySearchHit[]> {
-  const params: unknown[] = [input.query];
-  const where: string[] = ['m.search_vector @@ q.tsq'];
-  const add = (sql: (p: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(sql(`$${params.length}`));
-  };
-  if (input.tenantId === undefined) where.push('m.tenant_id is null');
+  const where = new Conditions(input.query);
+  const add = where.bind.bind(where);
+  where.add('m.search_vector @@ q.tsq');
+  if (input.tenantId === undefined) where.add('m.tenant_id is null');
   else if (input.includeShared) add((p) => `(m.tenant_id = ${p} or m.tenant_id is null)`, input.tenantId);
   else add((p) => `m.tenant_id = ${p}`, input.tenantId);
   if (input.userId) add((p) => `m.user_id = ${p}`, input.userId);
@@ -210,8 +236,8 @@ export async function searchEntries(db: Queryable, input: SearchInput): Promise<
   if (input.tags) add((p) => `m.tags @> ${p}::text[]`, input.tags);
   if (input.since) add((p) => `m.updated_at >= ${p}`, input.since);
   if (input.until) add((p) => `m.updated_at < ${p}`, input.until);
-  where.push(input.includeExpired ? 'm.archived_at is null' : LIVE);
-  params.push(input.limit);
+  where.add(input.includeExpired ? 'm.archived_at is null' : LIVE);
+  const limit = where.param(input.limit);
   // Rank ids only, then fetch the winning rows: sorting thousands of matches carrying every
   // column was most of the cost of a broad query.
   const result = await db.query<MemoryEntry & { rank: number }>(
@@ -223,24 +249,20 @@ export async function searchEntries(db: Queryable, input: SearchInput): Promise<
            * (1.0 / (1.0 + extract(epoch from now() - m.updated_at) / 2592000.0))
            * (1.0 + ln(1.0 + m.access_count) / 10.0))::float8 as rank
        from memory_entries m, websearch_to_tsquery('english', $1) as q(tsq)
-       where ${where.join(' and ')}
+       where ${where.sql}
        order by rank desc
-       limit $${params.length}) top
+       limit ${limit}) top
      join memory_entries using (id)
      order by top.rank desc`,
-    params,
+    where.params,
   );
   return result.rows.map(({ rank, ...entry }) => ({ entry, rank }));
 }
 
 /** Entries newest first, filtered; page with `before` = the last `updatedAt` seen. */
 export async function listEntries(db: Queryable, input: ListInput): Promise<MemoryEntry[]> {
-  const params: unknown[] = [];
-  const where: string[] = [];
-  const add = (sql: (p: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(sql(`$${params.length}`));
-  };
+  const where = new Conditions();
+  const add = where.bind.bind(where);
   if (input.tenantId) add((p) => `tenant_id = ${p}`, input.tenantId);
   if (input.userId) add((p) => `user_id = ${p}`, input.userId);
   if (input.sessionId) add((p) => `session_id = ${p}`, input.sessionId);
@@ -249,12 +271,12 @@ export async function listEntries(db: Queryable, input: ListInput): Promise<Memo
   if (input.memoryType) add((p) => `memory_type = ${p}`, input.memoryType);
   if (input.keyPrefix) add((p) => `starts_with(key, ${p})`, input.keyPrefix);
   if (input.before) add((p) => `updated_at < ${p}`, input.before);
-  where.push(input.includeExpired ? 'archived_at is null' : LIVE);
-  params.push(input.limit);
+  where.add(input.includeExpired ? 'archived_at is null' : LIVE);
+  const limit = where.param(input.limit);
   const result = await db.query<MemoryEntry>(
-    `select ${ENTRY_COLUMNS} from memory_entries where ${where.join(' and ')}
-     order by updated_at desc limit $${params.length}`,
-    params,
+    `select ${ENTRY_COLUMNS} from memory_entries where ${where.sql}
+     order by updated_at desc limit ${limit}`,
+    where.params,
   );
   return result.rows;
 }

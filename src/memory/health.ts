@@ -8,7 +8,7 @@ import type { HealthCheckResult, HealthTransition } from '../shared/health';
 import { errorSignature } from '../errors/signature';
 import { parseInput } from '../shared/validate';
 import { selectEntry, upsertEntry } from './entries';
-import { storeMemoryInputSchema, type StoreMemoryInput } from './schema';
+import { expiryFor, storeMemoryInputSchema, type StoreMemoryInput } from './schema';
 import { withTransaction } from './transaction';
 import { insertErrorEvent } from './work-history';
 
@@ -31,7 +31,7 @@ export async function recordHealthChecks(
   return withTransaction(pool, async (client) => {
     const write = (input: StoreMemoryInput) => {
       const parsed = parseInput(storeMemoryInputSchema, input, 'memory entry');
-      return upsertEntry(client, parsed, parsed.expiresAt ?? new Date(Date.now() + 30 * 24 * 3600 * 1000));
+      return upsertEntry(client, parsed, expiryFor(parsed.layer, parsed.expiresAt));
     };
     const transitions: HealthTransition[] = [];
     const errors: RecordedHealth['errors'] = [];

@@ -82,11 +82,13 @@ export async function findSimilarSolutions(
   limit = 10,
 ): Promise<(Solution & { similarity: number })[]> {
   const result = await db.query<Solution & { similarity: number }>(
-    `select ${SOLUTION_COLUMNS},
-       (case when problem_signature = $1 then 1 else similarity(problem_signature, $1) end)::float8 as similarity
-     from knowledge_base
-     where disabled_at is null and (problem_signature = $1 or similarity(problem_signature, $1) >= $2)
-     order by similarity desc, success_count desc limit $3`,
+    `select * from (
+       select ${SOLUTION_COLUMNS}, similarity(problem_signature, $1)::float8 as similarity
+       from knowledge_base
+       -- \`%\` (pg_trgm's default threshold, 0.3) lets the trigram index find candidates.
+       where disabled_at is null and problem_signature % $1) s
+     where similarity >= $2
+     order by similarity desc, "successCount" desc limit $3`,
     [signature, minSimilarity, limit],
   );
   return result.rows;

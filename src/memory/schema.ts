@@ -51,6 +51,13 @@ export const LAYER_TTL_MS: Readonly<Record<Layer, number | null>> = Object.freez
   permanent: null,
 });
 
+/** When an entry written now expires: `expiresAt` if given, else its layer's TTL (null: never). */
+export function expiryFor(layer: Layer, expiresAt?: Date): Date | null {
+  if (expiresAt) return expiresAt;
+  const ttl = LAYER_TTL_MS[layer];
+  return ttl === null ? null : new Date(Date.now() + ttl);
+}
+
 /** Owner and tenant ids: the same alphabet as workflow ids, so they can be part of one. */
 export const ownerId = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'expected 1-128 letters, digits or ._:@-');
 

@@ -17,7 +17,7 @@ import { withTransaction } from './transaction';
 import * as kb from './knowledge-base';
 import type { HealthCheckResult } from '../shared/health';
 import {
-  LAYER_TTL_MS,
+  expiryFor,
   listMemoryInputSchema,
   memoryIdentitySchema,
   searchMemoryInputSchema,
@@ -88,8 +88,7 @@ export class MemoryStore {
    */
   async store(input: StoreMemoryInput): Promise<MemoryEntry> {
     const parsed = parseInput(storeMemoryInputSchema, input, 'memory entry');
-    const ttl = LAYER_TTL_MS[parsed.layer];
-    const expiresAt = parsed.expiresAt ?? (ttl === null ? null : new Date(Date.now() + ttl));
+    const expiresAt = expiryFor(parsed.layer, parsed.expiresAt);
     if (parsed.layer === 'ephemeral') return this.storeEphemeral(parsed, expiresAt!);
     const entry = await entries.upsertEntry(this.pool, parsed, expiresAt);
     this.cache?.delete(cacheKey(parsed));

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
+import { withDatabase } from '../shared/database-url';
 
 const execFile = promisify(execFileCb);
 
@@ -117,7 +118,7 @@ export async function startEmbeddedPostgres(opts: {
     await stop().catch(() => undefined);
     throw error;
   }
-  return { url: adminUrl.replace(/\/postgres$/, `/${opts.database}`), adminUrl, stop };
+  return { url: withDatabase(adminUrl, opts.database), adminUrl, stop };
 }
 
 /** Creates `database` on the server at `adminUrl` unless it exists. */

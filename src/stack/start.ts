@@ -13,6 +13,7 @@ import { connectClient, connectWorker } from '../client/connection';
 import { applySchedules } from '../client/schedules';
 import { ensureSearchAttributes } from '../client/search-attributes';
 import { migrate, MemoryStore } from '../memory';
+import { redact } from '../shared/database-url';
 import { createWorker } from '../worker';
 import { runDevServer } from './dev-server';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
@@ -91,9 +92,6 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
   }
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-}
 
 function printWelcome(config: BrainOpsConfig, logger: Logger, devServer: boolean): void {
   const ui = devServer ? `http://127.0.0.1:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows` : 'your Temporal Web UI';

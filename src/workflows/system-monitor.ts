@@ -43,7 +43,6 @@ export async function systemMonitorWorkflow(input: SystemMonitorInput = {}): Pro
   // Every failing check is an occurrence for error-learning: the first starts it (and its
   // remediation), the rest are counted by the workflow already running for that signature.
   if (errors.length > 0 && input.learnFromErrors !== false) {
-    const settings = await record.errorLearningSettings();
     await Promise.all(
       errors.map((e) =>
         record.startErrorLearning({
@@ -53,7 +52,6 @@ export async function systemMonitorWorkflow(input: SystemMonitorInput = {}): Pro
           source: 'SystemMonitor',
           errorEventId: e.errorEventId,
           target: targets.find((t) => t.name === e.target),
-          ...settings,
         }),
       ),
     );
