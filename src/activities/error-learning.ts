@@ -2,9 +2,9 @@
 import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import { agentForWorkflow } from '../agents';
-import { errorSignature } from '../errors/signature';
+import { errorSignature, normaliseMessage } from '../errors/signature';
 import { solutionConfidence } from '../errors/confidence';
-import { validateRemediation } from '../errors/remediations';
+import { validateRemediation, type Remediation } from '../errors/remediations';
 import { BrainOpsError } from '../shared/errors';
 import type { ActivityDeps } from './deps';
 import { activityWriteId } from './idempotency';
@@ -19,23 +19,38 @@ export interface Candidate {
   solutionId?: number;
   problemSignature: string;
   action: string;
+  /** The action's kind: a `sequence` runs as a child workflow of its `steps`. */
+  kind: Remediation['kind'];
+  steps?: string[];
   params: Record<string, unknown>;
   similarity: number;
   confidence: number;
   origin: 'knowledge base' | 'configured for the target';
 }
 
+/** Workflows whose failure is recorded but not handed to error-learning (it would feed itself). */
+const NOT_LEARNED_FROM = new Set(['errorLearningWorkflow', 'remediationSequenceWorkflow']);
+
 export function createErrorLearningActivities({ store, config, temporal, logger }: ActivityDeps) {
   const registry = config.errorLearning.remediations;
   const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
   return {
     /**
-     * Candidates for a signature, best first: exact and similar knowledge-base solutions whose
-     * action is still registered, then the remediation configured for the failing target.
+     * Candidates for an error, best first: knowledge-base solutions with the same or a similar
+     * signature or message whose action is still registered, then the remediation configured for
+     * the failing target.
      */
-    async findSolutions(input: { signature: string; target?: string }): Promise<Candidate[]> {
-      const rows = await store.findSimilarSolutions({ signature: input.signature, minSimilarity: MIN_SIMILARITY });
+    async findSolutions(input: { signature: string; message?: string; target?: string }): Promise<Candidate[]> {
+      const rows = await store.findSimilarSolutions({
+        signature: input.signature,
+        message: input.message === undefined ? undefined : normaliseMessage(input.message),
+        minSimilarity: MIN_SIMILARITY,
+      });
       const candidates: Candidate[] = [];
+      const described = (action: string) => {
+        const r = registry[action]!;
+        return { action, kind: r.kind, ...(r.kind === 'sequence' ? { steps: r.steps } : {}) };
+      };
       for (const row of rows) {
         if (!registry[row.action]) {
           logger.warn({ solution: row.id, action: row.action }, 'knowledge-base solution names an unregistered remediation; skipped');
@@ -44,7 +59,7 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
         candidates.push({
           solutionId: row.id,
           problemSignature: row.problemSignature,
-          action: row.action,
+          ...described(row.action),
           params: row.params,
           similarity: row.similarity,
           confidence: solutionConfidence(row.similarity, row.successCount, row.failureCount),
@@ -55,25 +70,39 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
       if (configured && registry[configured] && !candidates.some((c) => c.action === configured && c.similarity === 1)) {
         // Declared by a person for this target: trusted like a taught solution with no record yet,
         // and tried after known solutions of equal confidence (the sort below is stable).
-        candidates.push({ problemSignature: input.signature, action: configured, params: {}, similarity: 1, confidence: solutionConfidence(1, 0, 0), origin: 'configured for the target' });
+        candidates.push({ problemSignature: input.signature, ...described(configured), params: {}, similarity: 1, confidence: solutionConfidence(1, 0, 0), origin: 'configured for the target' });
       }
       return candidates.sort((a, b) => b.confidence - a.confidence);
     },
 
-    /** Carries out a registered remediation (non-retryable error if it is not registered). */
-    async applyRemediation(input: { action: string; params: Record<string, unknown> }): Promise<RemediationResult> {
+    /**
+     * Carries out a registered remediation (non-retryable error if it is not registered);
+     * `failedWorkflowId` is what a `workflow-reset` naming no workflow resets.
+     */
+    async applyRemediation(input: { action: string; params: Record<string, unknown>; failedWorkflowId?: string }): Promise<RemediationResult> {
       const params = validateRemediation(registry, input.action, input.params);
-      return carryOut(registry[input.action]!, params, client, config.temporal.taskQueue);
+      return carryOut(registry[input.action]!, params, { client, taskQueue: config.temporal.taskQueue, failingWorkflowId: input.failedWorkflowId });
     },
 
     async recordSolutionOutcome(input: { solutionId: number; success: boolean }): Promise<void> {
       await store.recordSolutionOutcome({ id: input.solutionId, success: input.success });
     },
 
-    /** Adds (or updates) a solution; a person's resolution counts as its first success. */
-    async learnSolution(input: { signature: string; action: string; params?: Record<string, unknown>; description: string; source: 'human' | 'learned' }): Promise<number> {
+    /**
+     * Adds (or updates) a solution, with the error's normalised message for full-text matching;
+     * a person's resolution counts as its first success.
+     */
+    async learnSolution(input: { signature: string; message?: string; action: string; params?: Record<string, unknown>; description: string; source: 'human' | 'learned' }): Promise<number> {
       const params = validateRemediation(registry, input.action, input.params);
-      const solution = await store.upsertSolution({ problemSignature: input.signature, description: input.description, action: input.action, params, source: input.source, successCount: 1 });
+      const solution = await store.upsertSolution({
+        problemSignature: input.signature,
+        exampleMessage: input.message === undefined ? undefined : normaliseMessage(input.message),
+        description: input.description,
+        action: input.action,
+        params,
+        source: input.source,
+        successCount: 1,
+      });
       return solution.id;
     },
 
@@ -113,19 +142,33 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
       return { webhook: `HTTP ${response.status}` };
     },
 
-    /** Records the failure of the calling workflow as an error event (once per run). */
+    /**
+     * Records the failure of the calling workflow as an error event (once per run) and hands it to
+     * error-learning, which may know a fix (a `workflow-reset` once the cause is mended, say).
+     */
     async recordWorkflowFailure(input: { workflowType: string; errorType: string; message: string; stack?: string }): Promise<void> {
       const { workflowExecution } = Context.current().info;
-      await store.recordErrorEvent({
-        signature: errorSignature(input.errorType, input.message, input.stack),
+      const signature = errorSignature(input.errorType, input.message, input.stack);
+      const message = input.message.slice(0, 10_000);
+      const errorEventId = await store.recordErrorEvent({
+        signature,
         errorType: input.errorType,
-        message: input.message.slice(0, 10_000),
+        message,
         stack: input.stack,
         context: { workflowType: input.workflowType },
         source: 'workflow',
         agentId: agentForWorkflow(input.workflowType),
         workflowId: workflowExecution?.workflowId,
         dedupeKey: `${workflowExecution?.workflowId}/${workflowExecution?.runId}/workflow-failure`,
+      });
+      if (NOT_LEARNED_FROM.has(input.workflowType)) return;
+      await startErrorLearning(client, config, {
+        signature,
+        errorType: input.errorType,
+        message,
+        source: `workflow ${input.workflowType}`,
+        errorEventId,
+        failedWorkflowId: workflowExecution?.workflowId,
       });
     },
 

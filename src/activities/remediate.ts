@@ -6,7 +6,10 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { Remediation } from '../errors/remediations';
+import { BrainOpsError } from '../shared/errors';
+import { activityWriteId } from './idempotency';
 
 export interface RemediationResult {
   ok: boolean;
@@ -57,24 +60,81 @@ async function rerunWorkflow(r: Extract<Remediation, { kind: 'workflow' }>, clie
       args: r.args,
       workflowExecutionTimeout: r.timeoutMs,
     });
-    const context = Context.current();
-    const beat = setInterval(() => context.heartbeat(), 5000);
-    try {
-      await handle.result();
-    } finally {
-      clearInterval(beat);
-    }
+    await awaitResult(client, workflowId, handle.firstExecutionRunId, r.timeoutMs);
     return { ok: true, detail: `${workflowId} completed` };
   } catch (error) {
     return { ok: false, detail: `${workflowId}: ${(error as Error).message}` };
   }
 }
 
-/** Carries out `r`; `client` and `taskQueue` serve the `workflow` kind. */
-export function carryOut(r: Remediation, params: Record<string, unknown>, client: Client, taskQueue: string): Promise<RemediationResult> {
+/** Waits for a workflow run's result, heartbeating, for at most `timeoutMs`. */
+async function awaitResult(client: Client, workflowId: string, runId: string, timeoutMs: number): Promise<void> {
+  const context = Context.current();
+  const beat = setInterval(() => context.heartbeat(), 5000);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.workflow.getHandle(workflowId, runId).result(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`not finished after ${timeoutMs} ms`)), timeoutMs))),
+    ]);
+  } finally {
+    clearInterval(beat);
+    clearTimeout(timer);
+  }
+}
+
+const WORKFLOW_TASK_COMPLETED = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
+
+/**
+ * Resets the current run of `workflowId` to its first or last completed workflow task, as
+ * `temporal workflow reset --type FirstWorkflowTask|LastWorkflowTask` does; the request id makes a
+ * retried activity ask for the same reset, not a second one.
+ */
+async function resetWorkflow(r: Extract<Remediation, { kind: 'workflow-reset' }>, client: Client, failingWorkflowId: string | undefined): Promise<RemediationResult> {
+  const workflowId = r.workflowId ?? failingWorkflowId;
+  if (!workflowId) return { ok: false, detail: 'nothing to reset: the action names no workflowId and the error came from no workflow' };
+  try {
+    const handle = client.workflow.getHandle(workflowId);
+    const { runId } = await handle.describe();
+    const completed = ((await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []).filter((e) => e.eventType === WORKFLOW_TASK_COMPLETED);
+    const point = r.resetTo === 'first-workflow-task' ? completed[0] : completed.at(-1);
+    if (!point?.eventId) return { ok: false, detail: `${workflowId} has no completed workflow task to reset to` };
+    const reset = await client.workflowService.resetWorkflowExecution({
+      namespace: client.options.namespace,
+      workflowExecution: { workflowId, runId },
+      workflowTaskFinishEventId: point.eventId,
+      reason: `BrainOps remediation (${r.description ?? r.resetTo})`,
+      requestId: activityWriteId(),
+    });
+    const newRunId = reset.runId!;
+    if (r.wait) await awaitResult(client, workflowId, newRunId, r.timeoutMs);
+    return { ok: true, detail: `${workflowId} reset to event ${String(point.eventId)} as run ${newRunId}${r.wait ? ', completed' : ''}` };
+  } catch (error) {
+    return { ok: false, detail: `${workflowId}: ${(error as Error).message}` };
+  }
+}
+
+/** What a remediation acts on besides its declaration. */
+export interface RemediationContext {
+  client: Client;
+  /** Task queue of workflows the `workflow` kind starts. */
+  taskQueue: string;
+  /** The workflow the error came from, which `workflow-reset` resets when it names none. */
+  failingWorkflowId?: string;
+}
+
+/**
+ * Carries out `r`.
+ * @throws BrainOpsError (non-retryable) for a `sequence`: error-learning runs those as a child workflow.
+ */
+export function carryOut(r: Remediation, params: Record<string, unknown>, ctx: RemediationContext): Promise<RemediationResult> {
   switch (r.kind) {
+    case 'sequence':
+      throw new BrainOpsError('RemediationIsSequence', 'a sequence remediation runs as a child workflow (remediationSequenceWorkflow), not as one activity', false);
+    case 'workflow-reset':
+      return resetWorkflow(r, ctx.client, ctx.failingWorkflowId);
     case 'workflow':
-      return rerunWorkflow(r, client, taskQueue);
+      return rerunWorkflow(r, ctx.client, ctx.taskQueue);
     case 'command':
       return runCommand(r);
     case 'webhook':

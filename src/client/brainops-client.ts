@@ -43,7 +43,7 @@ import {
 import type { SystemMonitorResult } from '../workflows/system-monitor';
 import { buildBrief, type SessionBrief } from './brief';
 import { startErrorLearning } from './error-learning';
-import { errorSignature } from '../errors/signature';
+import { errorSignature, normaliseMessage } from '../errors/signature';
 import { errorLearningWorkflowId } from '../errors/names';
 import { validateRemediation } from '../errors/remediations';
 import type { Solution } from '../memory';
@@ -56,6 +56,8 @@ const reportErrorSchema = z.object({
   source: z.string().min(1).max(200),
   stack: z.string().max(50_000).optional(),
   context: z.record(z.string(), z.json()).default({}),
+  /** The Temporal workflow the error came from, if any: a `workflow-reset` remediation resets it. */
+  workflowId: z.string().min(1).max(1000).optional(),
 });
 /** An error reported by a service outside the worker. */
 export type ReportErrorInput = z.input<typeof reportErrorSchema>;
@@ -65,6 +67,8 @@ const addSolutionSchema = z.object({
   description: z.string().min(1).max(5000),
   action: z.string().min(1),
   params: z.record(z.string(), z.json()).default({}),
+  /** An error message the fix is for: similar messages find it by full-text (normalised before storing). */
+  exampleMessage: z.string().min(1).max(10_000).optional(),
 });
 export type AddSolutionInput = z.input<typeof addSolutionSchema>;
 import { applySchedules, listSchedules } from './schedules';
@@ -212,8 +216,23 @@ export class BrainOpsClient {
     const e = parseInput(reportErrorSchema, input, 'error report');
     const signature = errorSignature(e.errorType, e.message, e.stack);
     const store = await this.memory();
-    const errorEventId = await store.recordErrorEvent({ signature, errorType: e.errorType, message: e.message, stack: e.stack, context: e.context, source: e.source });
-    const workflowId = await startErrorLearning(this.temporal, this.config, { signature, errorType: e.errorType, message: e.message, source: e.source, errorEventId });
+    const errorEventId = await store.recordErrorEvent({
+      signature,
+      errorType: e.errorType,
+      message: e.message,
+      stack: e.stack,
+      context: e.context,
+      source: e.source,
+      workflowId: e.workflowId,
+    });
+    const workflowId = await startErrorLearning(this.temporal, this.config, {
+      signature,
+      errorType: e.errorType,
+      message: e.message,
+      source: e.source,
+      errorEventId,
+      failedWorkflowId: e.workflowId,
+    });
     return { errorEventId, signature, workflowId };
   }
 
@@ -224,7 +243,8 @@ export class BrainOpsClient {
   async addSolution(input: AddSolutionInput): Promise<Solution> {
     const s = parseInput(addSolutionSchema, input, 'solution');
     const params = validateRemediation(this.config.errorLearning.remediations, s.action, s.params);
-    return (await this.memory()).upsertSolution({ ...s, params, source: 'human' });
+    const exampleMessage = s.exampleMessage === undefined ? undefined : normaliseMessage(s.exampleMessage);
+    return (await this.memory()).upsertSolution({ ...s, exampleMessage, params, source: 'human' });
   }
 
   /**

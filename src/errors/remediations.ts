@@ -39,6 +39,28 @@ export const remediationSchema = z.discriminatedUnion('kind', [
     description: z.string().optional(),
   }),
   z.object({
+    /**
+     * Reset a Temporal workflow execution (Temporal docs, "Reset"): a new run replays its history
+     * up to the chosen workflow task and goes on from there, re-running the work after it. Without
+     * `workflowId`, the workflow the error came from. Waits for the new run when `wait` is set.
+     */
+    kind: z.literal('workflow-reset'),
+    workflowId: z.string().min(1).optional(),
+    resetTo: z.enum(['first-workflow-task', 'last-workflow-task']).default('last-workflow-task'),
+    wait: z.boolean().default(true),
+    timeoutMs: timeoutMs.default(300_000),
+    description: z.string().optional(),
+  }),
+  z.object({
+    /**
+     * Several registered actions in order, run as a child workflow of error-learning so each step
+     * is its own durable activity; it stops at the first step that fails.
+     */
+    kind: z.literal('sequence'),
+    steps: z.array(z.string().min(1)).min(1).max(20),
+    description: z.string().optional(),
+  }),
+  z.object({
     /** Wait, then let verification decide (transient faults). */
     kind: z.literal('wait'),
     delayMs: z.number().int().min(0).max(600_000).default(1000),
@@ -49,7 +71,17 @@ export type Remediation = z.output<typeof remediationSchema>;
 export type RemediationRegistry = Record<string, Remediation>;
 
 export const remediationNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected 1-64 lower-case letters, digits, ".", "_" or "-"');
-export const remediationRegistrySchema = z.record(remediationNameSchema, remediationSchema);
+/** The registry: a sequence may only name registered actions that are not sequences themselves. */
+export const remediationRegistrySchema = z.record(remediationNameSchema, remediationSchema).superRefine((registry, ctx) => {
+  for (const [name, r] of Object.entries(registry)) {
+    if (r.kind !== 'sequence') continue;
+    r.steps.forEach((step, i) => {
+      const declared = registry[step];
+      if (!declared) ctx.addIssue({ code: 'custom', path: [name, 'steps', i], message: `"${step}" is not a registered remediation` });
+      else if (declared.kind === 'sequence') ctx.addIssue({ code: 'custom', path: [name, 'steps', i], message: `"${step}" is a sequence; sequences cannot nest` });
+    });
+  }
+});
 
 /** What a knowledge-base row may pass to each kind: nothing that could become a command. */
 const PARAMS: Record<Remediation['kind'], z.ZodType> = {
@@ -57,6 +89,8 @@ const PARAMS: Record<Remediation['kind'], z.ZodType> = {
   webhook: z.object({ body: z.record(z.string(), z.json()).optional() }).strict(),
   wait: z.object({ delayMs: z.number().int().min(0).max(600_000).optional() }).strict(),
   workflow: z.object({}).strict(),
+  'workflow-reset': z.object({}).strict(),
+  sequence: z.object({}).strict(),
 };
 
 /**

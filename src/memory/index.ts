@@ -3,4 +3,4 @@ export { MemoryStore, type MemoryStoreOptions } from './store';
 export { migrate, MIGRATIONS_TABLE } from './migrate';
 export type { SessionMessage, SessionTask, SessionKey, OpenedSession, HandoffRecord, SessionRow } from './sessions';
 export type { WorkHistoryRecord, ErrorEventInput, ErrorEventRow } from './work-history';
-export type { Solution, Decision } from './knowledge-base';
+export type { Solution, Decision, ErrorSummary } from './knowledge-base';

@@ -17,13 +17,16 @@ export interface Solution {
   successRate: number | null;
   lastUsedAt: Date | null;
   source: 'human' | 'learned';
+  /** The normalised message the solution was learned from or taught for (full-text matching). */
+  exampleMessage: string | null;
   disabledAt: Date | null;
   createdAt: Date;
 }
 
 const SOLUTION_COLUMNS = `id::int, problem_signature as "problemSignature", description, action, params,
   success_count as "successCount", failure_count as "failureCount", usage_count as "usageCount",
-  success_rate as "successRate", last_used_at as "lastUsedAt", source, disabled_at as "disabledAt",
+  success_rate as "successRate", last_used_at as "lastUsedAt", source, example_message as "exampleMessage",
+  disabled_at as "disabledAt",
   created_at as "createdAt"`;
 
 /**
@@ -32,13 +35,22 @@ const SOLUTION_COLUMNS = `id::int, problem_signature as "problemSignature", desc
  */
 export async function upsertSolution(
   db: Queryable,
-  s: { problemSignature: string; description: string; action: string; params: Record<string, unknown>; source: Solution['source']; successCount?: number },
+  s: {
+    problemSignature: string;
+    description: string;
+    action: string;
+    params: Record<string, unknown>;
+    source: Solution['source'];
+    successCount?: number;
+    exampleMessage?: string;
+  },
 ): Promise<Solution> {
   const result = await db.query<Solution>(
-    `insert into knowledge_base (problem_signature, description, action, params, source, success_count)
-     values ($1, $2, $3, $4, $5, $6)
+    `insert into knowledge_base (problem_signature, description, action, params, source, success_count, example_message)
+     values ($1, $2, $3, $4, $5, $6, $7)
      on conflict (problem_signature) do update set
        description = excluded.description, action = excluded.action, params = excluded.params,
+       example_message = coalesce(excluded.example_message, knowledge_base.example_message),
        disabled_at = null, updated_at = now(),
        -- Another action for the signature replaces the old one, and starts its own record.
        source = case when knowledge_base.action = excluded.action then knowledge_base.source else excluded.source end,
@@ -47,7 +59,7 @@ export async function upsertSolution(
        failure_count = case when knowledge_base.action = excluded.action then knowledge_base.failure_count else 0 end,
        usage_count = case when knowledge_base.action = excluded.action then knowledge_base.usage_count else 0 end
      returning ${SOLUTION_COLUMNS}`,
-    [s.problemSignature, s.description, s.action, JSON.stringify(s.params), s.source, s.successCount ?? 0],
+    [s.problemSignature, s.description, s.action, JSON.stringify(s.params), s.source, s.successCount ?? 0, s.exampleMessage ?? null],
   );
   return result.rows[0]!;
 }
@@ -72,24 +84,30 @@ export async function disableSolution(db: Queryable, id: number): Promise<boolea
 }
 
 /**
- * Enabled solutions whose signature equals `signature` (similarity 1) or is similar to it by
- * pg_trgm (`similarity` ≥ `minSimilarity`), most similar first.
+ * Enabled solutions similar to an error, most similar first. `similarity` (0..1) is the larger of
+ * - pg_trgm `similarity` of the signatures (1 for the same signature), and
+ * - the Dice coefficient of full-text lexemes, 2|A∩B| / (|A|+|B|), between `message` (normalised)
+ *   and the solution's example message: the same words in another wording, type or stack.
+ * Candidates come from the trigram index (`%`, pg_trgm's default threshold 0.3) or the lexeme
+ * index (`&&`, at least one word in common); those under `minSimilarity` are dropped.
  */
 export async function findSimilarSolutions(
   db: Queryable,
-  signature: string,
-  minSimilarity: number,
-  limit = 10,
-): Promise<(Solution & { similarity: number })[]> {
-  const result = await db.query<Solution & { similarity: number }>(
-    `select * from (
-       select ${SOLUTION_COLUMNS}, similarity(problem_signature, $1)::float8 as similarity
-       from knowledge_base
-       -- \`%\` (pg_trgm's default threshold, 0.3) lets the trigram index find candidates.
-       where disabled_at is null and problem_signature % $1) s
-     where similarity >= $2
-     order by similarity desc, "successCount" desc limit $3`,
-    [signature, minSimilarity, limit],
+  e: { signature: string; message?: string; minSimilarity: number; limit?: number },
+): Promise<(Solution & { similarity: number; signatureSimilarity: number; textSimilarity: number })[]> {
+  const result = await db.query<Solution & { similarity: number; signatureSimilarity: number; textSimilarity: number }>(
+    `with q as (select tsvector_to_array(to_tsvector('english', coalesce($2, ''))) as lexemes)
+     select *, greatest("signatureSimilarity", "textSimilarity") as similarity from (
+       select ${SOLUTION_COLUMNS},
+         similarity(problem_signature, $1)::float8 as "signatureSimilarity",
+         case when cardinality(q.lexemes) = 0 or cardinality(example_lexemes) = 0 then 0::float8
+              else 2.0 * (select count(*) from unnest(q.lexemes) w where w = any(example_lexemes))
+                   / (cardinality(q.lexemes) + cardinality(example_lexemes)) end::float8 as "textSimilarity"
+       from knowledge_base, q
+       where disabled_at is null and (problem_signature % $1 or example_lexemes && q.lexemes)) s
+     where greatest("signatureSimilarity", "textSimilarity") >= $3
+     order by similarity desc, "successCount" desc limit $4`,
+    [e.signature, e.message ?? null, e.minSimilarity, e.limit ?? 10],
   );
   return result.rows;
 }
@@ -138,4 +156,41 @@ export async function insertDecision(db: Queryable, d: Decision): Promise<void> 
      on conflict (dedupe_key) do update set outcome = coalesce(excluded.outcome, decision_log.outcome)`,
     [d.agentId, d.decision, JSON.stringify(d.context ?? {}), d.confidence ?? null, JSON.stringify(d.patterns ?? []), d.outcome ?? null, d.dedupeKey ?? null],
   );
+}
+
+/** How one error signature fared over a window: occurrences by status and time to resolution. */
+export interface ErrorSummary {
+  signature: string;
+  occurrences: number;
+  open: number;
+  escalated: number;
+  resolved: number;
+  ignored: number;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  /** Action of the solution that resolved it most recently (null: a person, or not resolved). */
+  resolvedWith: string | null;
+  /** Time from occurrence to resolution, ms (null when none was resolved). */
+  medianResolutionMs: number | null;
+  p95ResolutionMs: number | null;
+}
+
+/** Error events since `since`, grouped by signature, most frequent first. */
+export async function summariseErrors(db: Queryable, opts: { since: Date; limit?: number }): Promise<ErrorSummary[]> {
+  const result = await db.query<ErrorSummary>(
+    `select e.signature, count(*)::int as occurrences,
+       count(*) filter (where e.status = 'open')::int as open,
+       count(*) filter (where e.status = 'escalated')::int as escalated,
+       count(*) filter (where e.status = 'resolved')::int as resolved,
+       count(*) filter (where e.status = 'ignored')::int as ignored,
+       min(e.occurred_at) as "firstSeenAt", max(e.occurred_at) as "lastSeenAt",
+       (array_agg(kb.action order by e.resolved_at desc) filter (where kb.action is not null))[1] as "resolvedWith",
+       round(percentile_cont(0.5) within group (order by e.resolution_ms))::int as "medianResolutionMs",
+       round(percentile_cont(0.95) within group (order by e.resolution_ms))::int as "p95ResolutionMs"
+     from error_events e left join knowledge_base kb on kb.id = e.resolved_by
+     where e.occurred_at >= $1
+     group by e.signature order by occurrences desc, "lastSeenAt" desc limit $2`,
+    [opts.since, opts.limit ?? 50],
+  );
+  return result.rows;
 }

@@ -249,14 +249,18 @@ export class MemoryStore {
   disableSolution(opts: { id: number }) {
     return kb.disableSolution(this.pool, opts.id);
   }
-  findSimilarSolutions(opts: { signature: string; minSimilarity: number; limit?: number }) {
-    return kb.findSimilarSolutions(this.pool, opts.signature, opts.minSimilarity, opts.limit);
+  findSimilarSolutions(opts: Parameters<typeof kb.findSimilarSolutions>[1]) {
+    return kb.findSimilarSolutions(this.pool, opts);
   }
   recordSolutionOutcome(opts: { id: number; success: boolean }) {
     return kb.recordSolutionOutcome(this.pool, opts.id, opts.success);
   }
   resolveErrorEvents(opts: Parameters<typeof kb.resolveErrorEvents>[1]) {
     return kb.resolveErrorEvents(this.pool, opts);
+  }
+  /** Error events since a time, by signature, with time to resolution (see `summariseErrors`). */
+  summariseErrors(opts: Parameters<typeof kb.summariseErrors>[1]) {
+    return kb.summariseErrors(this.pool, opts);
   }
   recordDecision(d: kb.Decision) {
     return kb.insertDecision(this.pool, d);

@@ -5,9 +5,12 @@
  * One workflow per signature in flight (id `error-learning/<hash>`); further occurrences arrive
  * as `occurrence` signals and are counted, so a storm of one error starts one remediation.
  */
-import { ActivityFailure, condition, defineQuery, defineSignal, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, condition, defineQuery, defineSignal, executeChild, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import type { Candidate } from '../activities/error-learning';
+import type { RemediationResult } from '../activities/remediate';
 import type { HealthTarget } from '../shared/health';
+import { remediationSequenceWorkflow } from './remediation-sequence';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -21,6 +24,8 @@ export interface ErrorLearningInput {
   message: string;
   source: string;
   errorEventId?: number;
+  /** The workflow whose failure this is: a `workflow-reset` naming no workflow resets it. */
+  failedWorkflowId?: string;
   /** The failing health target: verification re-checks it. */
   target?: HealthTarget;
   /** Apply automatically at or above this confidence. @defaultValue 0.5 */
@@ -71,9 +76,19 @@ export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<
     return false;
   };
 
+  // A sequence runs as a child workflow (one activity per step); anything else is one activity.
+  let applications = 0;
+  const apply = (candidate: Candidate): Promise<RemediationResult> =>
+    candidate.kind === 'sequence'
+      ? executeChild(remediationSequenceWorkflow, {
+          workflowId: `${workflowInfo().workflowId}/remediation/${++applications}`,
+          args: [{ action: candidate.action, steps: candidate.steps ?? [], failedWorkflowId: input.failedWorkflowId }],
+        })
+      : remediation.applyRemediation({ action: candidate.action, params: candidate.params, failedWorkflowId: input.failedWorkflowId });
+
   const tried = new Set<string>();
   for (;;) {
-    const candidates = await acts.findSolutions({ signature: input.signature, target: input.target?.name });
+    const candidates = await acts.findSolutions({ signature: input.signature, message: input.message, target: input.target?.name });
     for (const candidate of candidates) {
       const key = `${candidate.solutionId ?? 'configured'}:${candidate.action}`;
       if (tried.has(key) || candidate.confidence < threshold) continue;
@@ -84,7 +99,7 @@ export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<
         patterns: [candidate.problemSignature],
         context: { signature: input.signature, origin: candidate.origin, similarity: candidate.similarity, occurrences: status.occurrences },
       });
-      const applied = await remediation.applyRemediation({ action: candidate.action, params: candidate.params });
+      const applied = await apply(candidate);
       const verified = applied.ok && (await verify());
       status.attempts.push({ action: candidate.action, solutionId: candidate.solutionId, confidence: candidate.confidence, ok: applied.ok, verified, detail: applied.detail });
       if (candidate.solutionId !== undefined) await acts.recordSolutionOutcome({ solutionId: candidate.solutionId, success: verified });
@@ -93,14 +108,13 @@ export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<
       // A configured remediation that worked becomes a solution in the knowledge base.
       const solutionId =
         candidate.solutionId ??
-        (await acts.learnSolution({ signature: input.signature, action: candidate.action, description: `learned: "${candidate.action}" fixed ${input.message.slice(0, 200)}`, source: 'learned' }));
+        (await acts.learnSolution({ signature: input.signature, message: input.message, action: candidate.action, description: `learned: "${candidate.action}" fixed ${input.message.slice(0, 200)}`, source: 'learned' }));
       await acts.markErrors({ signature: input.signature, status: 'resolved', solutionId });
       status.state = 'resolved';
       status.resolvedBy = { solutionId, action: candidate.action, by: 'automation' };
       return status;
     }
 
-    status.state = 'escalated';
     await acts.escalate({
       signature: input.signature,
       message: input.message,
@@ -109,6 +123,8 @@ export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<
       workflowId: workflowInfo().workflowId,
     });
     await acts.markErrors({ signature: input.signature, status: 'escalated' });
+    // Only now: a caller who sees `escalated` finds the escalation and the errors recorded.
+    status.state = 'escalated';
     // Wait for a person; an answer that cannot be carried out is reported and waited on again.
     for (;;) {
       const answered = await condition(() => decision !== undefined, input.escalationTimeoutMs ?? 24 * 3600 * 1000);
@@ -128,6 +144,7 @@ export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<
       try {
         solutionId = await acts.learnSolution({
           signature: input.signature,
+          message: input.message,
           action: d.action,
           params: d.params,
           description: d.description ?? `resolved by a person with "${d.action}"`,

@@ -1,8 +1,20 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { CliContext } from '../context';
 import { jsonObjectOption } from '../options';
 import { printJson, printLines, printTable } from '../output';
 
+function durationOption(value: string): number {
+  try {
+    const ms = msToNumber(value as never);
+    if (ms > 0) return ms;
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError('expected a duration such as "1h", "24h" or "7d"');
+}
+
+const ms = (value: number | null) => (value === null ? '-' : value < 10_000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`);
 
 export function registerErrorCommands(program: Command, ctx: () => CliContext): void {
   const errors = program.command('errors').description('error events and their resolution');
@@ -13,9 +25,16 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .requiredOption('--source <name>', 'where it happened')
     .option('--type <errorType>', 'error type', 'Error')
     .option('--context <json>', 'context as a JSON object')
+    .option('--workflow-id <id>', 'the Temporal workflow it came from (a workflow-reset fix resets it)')
     .option('--json', 'print JSON')
-    .action(async (o: { message: string; source: string; type: string; context?: string; json?: boolean }) => {
-      const r = await (await ctx().client()).reportError({ errorType: o.type, message: o.message, source: o.source, context: jsonObjectOption('context', o.context) as never });
+    .action(async (o: { message: string; source: string; type: string; context?: string; workflowId?: string; json?: boolean }) => {
+      const r = await (await ctx().client()).reportError({
+        errorType: o.type,
+        message: o.message,
+        source: o.source,
+        context: jsonObjectOption('context', o.context) as never,
+        workflowId: o.workflowId,
+      });
       if (o.json) printJson(r);
       else printLines(`Error event ${r.errorEventId} (${r.signature}) → ${r.workflowId}`);
     });
@@ -29,6 +48,28 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
       const rows = await (await (await ctx().client()).memory()).listErrorEvents({ status: o.status, limit: o.limit });
       if (o.json) return printJson(rows);
       printTable(rows.map((r) => ({ id: r.id, at: r.occurredAt, status: r.status, source: r.source, message: r.message.slice(0, 70) })), ['id', 'at', 'status', 'source', 'message']);
+    });
+  errors
+    .command('summary')
+    .description('errors by signature over a window: occurrences, status, the fix that resolved them, time to resolution')
+    .option('--since <duration>', 'how far back', durationOption, 24 * 3600 * 1000)
+    .option('--limit <n>', 'how many signatures', Number, 20)
+    .option('--json', 'print JSON')
+    .action(async (o: { since: number; limit: number; json?: boolean }) => {
+      const rows = await (await (await ctx().client()).memory()).summariseErrors({ since: new Date(Date.now() - o.since), limit: o.limit });
+      if (o.json) return printJson(rows);
+      printTable(
+        rows.map((r) => ({
+          seen: r.occurrences,
+          open: r.open + r.escalated,
+          resolved: r.resolved,
+          'fixed with': r.resolvedWith ?? (r.resolved ? 'a person' : '-'),
+          'p50 to fix': ms(r.medianResolutionMs),
+          'p95 to fix': ms(r.p95ResolutionMs),
+          signature: r.signature.slice(0, 60),
+        })),
+        ['seen', 'open', 'resolved', 'fixed with', 'p50 to fix', 'p95 to fix', 'signature'],
+      );
     });
   errors
     .command('resolve')
@@ -49,9 +90,16 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .requiredOption('--action <name>', 'registered remediation (BRAINOPS_REMEDIATIONS)')
     .requiredOption('--description <text>', 'what the fix does')
     .option('--params <json>', 'parameters as a JSON object')
+    .option('--example <message>', 'an error message it fixes (similar messages find it by full-text)')
     .option('--json', 'print JSON')
-    .action(async (signature: string, o: { action: string; description: string; params?: string; json?: boolean }) => {
-      const s = await (await ctx().client()).addSolution({ problemSignature: signature, action: o.action, description: o.description, params: jsonObjectOption('params', o.params) as never });
+    .action(async (signature: string, o: { action: string; description: string; params?: string; example?: string; json?: boolean }) => {
+      const s = await (await ctx().client()).addSolution({
+        problemSignature: signature,
+        action: o.action,
+        description: o.description,
+        params: jsonObjectOption('params', o.params) as never,
+        exampleMessage: o.example,
+      });
       if (o.json) printJson(s);
       else printLines(`Solution ${s.id}: ${s.action} for ${s.problemSignature}`);
     });
