@@ -18,6 +18,22 @@ export function findingKey(database: string, f: Pick<Finding, 'kind' | 'object'>
   return `${findingKeyPrefix(database)}${f.kind}/${f.object}`.slice(0, 512);
 }
 
+/**
+ * Which kinds each guardian task checks, so a task resolves only the findings it could have seen
+ * again: `schema` and `backup` own theirs; `performance` owns every other kind.
+ */
+export const FINDING_FAMILIES = Object.freeze({
+  schema: ['schema-drift', 'migrations'],
+  backup: ['backup-failed'],
+});
+export type FindingFamily = keyof typeof FINDING_FAMILIES | 'performance';
+
+/** `kinds`/`exclude` of the findings a family owns (for `resolveObservations`). */
+export function familyKinds(family: FindingFamily): { kinds: string[]; exclude: boolean } {
+  if (family === 'performance') return { kinds: Object.values(FINDING_FAMILIES).flat(), exclude: true };
+  return { kinds: [...FINDING_FAMILIES[family]], exclude: false };
+}
+
 /** Prefix of every finding of a database. */
 export function findingKeyPrefix(database: string): string {
   return `insight/database/${database}/`;

@@ -37,6 +37,9 @@ export interface Insight {
 const PRIORITY: Record<Severity, string> = { info: 'low', low: 'low', medium: 'medium', high: 'high', critical: 'critical' };
 const IMPORTANCE: Record<Severity, number> = { info: 0.2, low: 0.35, medium: 0.5, high: 0.75, critical: 0.95 };
 
+/** Memory types an insight entry may have: findings and patterns, records, reports. */
+export type InsightMemoryType = 'ai_insight' | 'performance_metric' | 'optimization';
+
 function rows(insights: Insight[], metadata: (i: Insight) => Record<string, unknown>) {
   return {
     keys: insights.map((i) => i.key),
@@ -56,7 +59,7 @@ function rows(insights: Insight[], metadata: (i: Insight) => Record<string, unkn
 const INSERT = `
   insert into memory_entries as m (key, value, title, content, memory_type, layer, scope, priority, importance,
     category, source, tags, metadata, expires_at, last_write_id)
-  select r.key, r.value, r.title, r.content, 'ai_insight', 'short_term', 'global', r.priority, r.importance,
+  select r.key, r.value, r.title, r.content, $13, 'short_term', 'global', r.priority, r.importance,
     r.category, $10, r.tags::text[], r.metadata, $11, $12
   from unnest($1::text[], $2::jsonb[], $3::text[], $4::text[], $5::text[], $6::real[], $7::text[], $8::text[], $9::jsonb[])
     as r(key, value, title, content, priority, importance, category, tags, metadata)
@@ -85,22 +88,30 @@ export async function upsertObservations(db: Queryable, insights: Insight[], opt
          - 'resolvedAt'
      where m.last_write_id is distinct from excluded.last_write_id
      returning key`,
-    [r.keys, r.values, r.titles, r.contents, r.priorities, r.importances, r.categories, r.tags, r.metadata, opts.source, expiresAt, opts.writeId],
+    [r.keys, r.values, r.titles, r.contents, r.priorities, r.importances, r.categories, r.tags, r.metadata, opts.source, expiresAt, opts.writeId, 'ai_insight'],
   );
   return result.rows.map((row) => row.key);
 }
 
 /**
- * Marks open observations under `keyPrefix` that this run did not see (`seenKeys`) as resolved.
+ * Marks open observations under `keyPrefix` that this run did not see (`seenKeys`) as resolved,
+ * restricted to the kinds this run checked: `kinds` only, or all but `kinds` with `exclude`.
  * Returns how many.
  */
-export async function resolveObservations(db: Queryable, keyPrefix: string, seenKeys: string[], resolvedAt: Date): Promise<number> {
+export async function resolveObservations(
+  db: Queryable,
+  keyPrefix: string,
+  seenKeys: string[],
+  resolvedAt: Date,
+  checked: { kinds: string[]; exclude: boolean },
+): Promise<number> {
   const result = await db.query(
     `update memory_entries set metadata = metadata || jsonb_build_object('status', 'resolved', 'resolvedAt', $3::text),
        priority = 'low', updated_at = now(), sync_version = sync_version + 1
      where starts_with(key, $1) and scope = 'global' and tenant_id is null and user_id is null and session_id is null
-       and agent_id is null and memory_type = 'ai_insight' and metadata->>'status' = 'open' and key <> all($2::text[])`,
-    [keyPrefix, seenKeys, resolvedAt.toISOString()],
+       and agent_id is null and memory_type = 'ai_insight' and metadata->>'status' = 'open' and key <> all($2::text[])
+       and (category = any($4::text[])) <> $5`,
+    [keyPrefix, seenKeys, resolvedAt.toISOString(), checked.kinds, checked.exclude],
   );
   return result.rowCount ?? 0;
 }
@@ -113,7 +124,7 @@ export async function resolveObservations(db: Queryable, keyPrefix: string, seen
 export async function upsertWindowInsights(
   db: Queryable,
   insights: Insight[],
-  opts: { source: string; windowStart: Date; windowEnd: Date; writeId: string },
+  opts: { source: string; windowStart: Date; windowEnd: Date; writeId: string; memoryType?: InsightMemoryType },
 ): Promise<string[]> {
   if (insights.length === 0) return [];
   const r = rows(insights, () => ({ windowStart: opts.windowStart.toISOString(), windowEnd: opts.windowEnd.toISOString() }));
@@ -124,7 +135,7 @@ export async function upsertWindowInsights(
        and (m.value, m.title, m.content, m.priority, m.metadata, m.tags, m.expires_at)
          is distinct from (excluded.value, excluded.title, excluded.content, excluded.priority, excluded.metadata, excluded.tags, excluded.expires_at)
      returning key`,
-    [r.keys, r.values, r.titles, r.contents, r.priorities, r.importances, r.categories, r.tags, r.metadata, opts.source, expiresAt, opts.writeId],
+    [r.keys, r.values, r.titles, r.contents, r.priorities, r.importances, r.categories, r.tags, r.metadata, opts.source, expiresAt, opts.writeId, opts.memoryType ?? 'ai_insight'],
   );
   return result.rows.map((row) => row.key);
 }
@@ -142,7 +153,7 @@ export async function listInsights(
        metadata->>'firstSeenAt' as "firstSeenAt", metadata->>'lastSeenAt' as "lastSeenAt", metadata->>'status' as status,
        metadata->>'windowEnd' as "windowEnd", updated_at as "updatedAt", sync_version as "syncVersion"
      from memory_entries
-     where memory_type = 'ai_insight' and 'insight' = any(tags) and archived_at is null
+     where 'insight' = any(tags) and archived_at is null
        and ($1::text is null or starts_with(key, $1)) and ($2::text[] is null or category = any($2))
        and ($3::text is null or metadata->>'status' = $3)
      order by array_position(array['critical','high','medium','low','info'], metadata->>'severity'), key

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';
 import type { Logger } from 'pino';
-import type { Queryable } from './entries';
+import type { ClientBase, Pool } from 'pg';
 
 export const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 export const MIGRATIONS_TABLE = 'brainops_migrations';
@@ -49,7 +49,7 @@ export interface MigrationStatus {
 }
 
 /** Reads `brainops_migrations` (absent table: nothing applied) against the migration files. */
-export async function migrationStatus(db: Queryable, dir = MIGRATIONS_DIR): Promise<MigrationStatus> {
+export async function migrationStatus(db: Pool | ClientBase, dir = MIGRATIONS_DIR): Promise<MigrationStatus> {
   const exists = await db.query<{ found: boolean }>('select to_regclass($1) is not null as found', [MIGRATIONS_TABLE]);
   const applied = exists.rows[0]?.found
     ? (await db.query<{ name: string; runOn: Date }>(`select name, run_on as "runOn" from ${MIGRATIONS_TABLE} order by run_on, id`)).rows

@@ -301,10 +301,10 @@ export class MemoryStore {
   recordObservations(opts: { insights: insights.Insight[]; source: string; writeId: string; seenAt: Date }) {
     return insights.upsertObservations(this.pool, opts.insights, opts);
   }
-  resolveObservations(opts: { keyPrefix: string; seenKeys: string[]; resolvedAt: Date }) {
-    return insights.resolveObservations(this.pool, opts.keyPrefix, opts.seenKeys, opts.resolvedAt);
+  resolveObservations(opts: { keyPrefix: string; seenKeys: string[]; resolvedAt: Date; kinds: string[]; exclude: boolean }) {
+    return insights.resolveObservations(this.pool, opts.keyPrefix, opts.seenKeys, opts.resolvedAt, opts);
   }
-  recordWindowInsights(opts: { insights: insights.Insight[]; source: string; windowStart: Date; windowEnd: Date; writeId: string }) {
+  recordWindowInsights(opts: { insights: insights.Insight[]; source: string; windowStart: Date; windowEnd: Date; writeId: string; memoryType?: insights.InsightMemoryType }) {
     return insights.upsertWindowInsights(this.pool, opts.insights, opts);
   }
   listInsights(opts: Parameters<typeof insights.listInsights>[1] = {}) {

@@ -2,3 +2,5 @@
 export { sessionWorkflow } from './session';
 export { systemMonitorWorkflow } from './system-monitor';
 export { errorLearningWorkflow } from './error-learning';
+export { databaseGuardianWorkflow, databaseBackupWorkflow, databaseRestoreCheckWorkflow } from './database-guardian';
+export { learningCycleWorkflow } from './learning-cycle';
