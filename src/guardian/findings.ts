@@ -103,12 +103,15 @@ const statements: Check = async (db, t, database) => {
 /** Large tables read mostly by sequential scans: missing-index candidates. */
 const sequentialScans: Check = async (db, t, database) => {
   const result = await db.query<{ tbl: string; seq_scan: number; seq_tup_read: number; idx_scan: number; live: number; bytes: number }>(
-    `select schemaname || '.' || relname as tbl, seq_scan::float8, seq_tup_read::float8, coalesce(idx_scan, 0)::float8 as idx_scan,
-       n_live_tup::float8 as live, pg_total_relation_size(relid)::float8 as bytes
-     from pg_stat_user_tables
-     where n_live_tup >= $1 and seq_scan > 0 and seq_scan > coalesce(idx_scan, 0)
-       and seq_tup_read / seq_scan >= n_live_tup / 2
-     order by seq_tup_read desc limit 20`,
+    // Rows: the planner's estimate (pg_class.reltuples, kept by ANALYZE and autovacuum), which
+    // unlike n_live_tup does not drift with statistics flushed out of order.
+    `select s.schemaname || '.' || s.relname as tbl, s.seq_scan::float8, s.seq_tup_read::float8,
+       coalesce(s.idx_scan, 0)::float8 as idx_scan, greatest(c.reltuples, s.n_live_tup)::float8 as live,
+       pg_total_relation_size(s.relid)::float8 as bytes
+     from pg_stat_user_tables s join pg_class c on c.oid = s.relid
+     where greatest(c.reltuples, s.n_live_tup) >= $1::float8 and s.seq_scan > 0 and s.seq_scan > coalesce(s.idx_scan, 0)
+       and s.seq_tup_read::float8 / s.seq_scan >= $1::float8
+     order by s.seq_tup_read desc limit 20`,
     [t.largeTableRows],
   );
   return result.rows.map((r) => ({
@@ -116,8 +119,8 @@ const sequentialScans: Check = async (db, t, database) => {
     object: r.tbl,
     subject: database,
     severity: r.seq_scan >= 100 ? 'high' : 'medium',
-    title: `Missing index candidate on ${database}: ${r.tbl} (${r.live} rows) read by ${r.seq_scan} sequential scans`,
-    detail: `${r.tbl} has ${r.live} live rows (${mb(r.bytes)}); ${r.seq_scan} sequential scans read ${r.seq_tup_read} rows, against ${r.idx_scan} index scans.`,
+    title: `Missing index candidate on ${database}: ${r.tbl} (about ${r.live} rows) read by ${r.seq_scan} sequential scans`,
+    detail: `${r.tbl} has about ${r.live} rows (${mb(r.bytes)}); ${r.seq_scan} sequential scans read ${r.seq_tup_read} rows (${Math.round(r.seq_tup_read / r.seq_scan)} per scan), against ${r.idx_scan} index scans.`,
     recommendedAction: `find the queries that filter ${r.tbl} (pg_stat_statements, or EXPLAIN shows "Seq Scan on ${r.tbl.split('.').pop()}") and create an index on the columns they filter by`,
     actionable: true,
     evidence: { table: r.tbl, seqScans: r.seq_scan, seqRowsRead: r.seq_tup_read, indexScans: r.idx_scan, liveRows: r.live, bytes: r.bytes },
@@ -238,7 +241,7 @@ const deadTuples: Check = async (db, t, database) => {
        current_setting('autovacuum_vacuum_threshold')::float8
          + current_setting('autovacuum_vacuum_scale_factor')::float8 * greatest(c.reltuples, 0) as trigger
      from pg_stat_user_tables s join pg_class c on c.oid = s.relid
-     where s.n_dead_tup >= $1 and s.n_dead_tup >= $2 * greatest(s.n_live_tup, 1)
+     where s.n_dead_tup >= $1::float8 and s.n_dead_tup >= $2::float8 * greatest(s.n_live_tup, 1)
      order by s.n_dead_tup desc limit 20`,
     [t.deadTuplesMin, t.deadTupleRatio],
   );
