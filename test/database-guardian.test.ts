@@ -123,7 +123,7 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
 
       const config = guardianConfig(testConfig(stack.db.url), {
         databases: [{ name: 'shop', url: shop.url, backup: false, expectedSchema: { orders: ['id', 'customer', 'note', 'total'], 'public.customers': ['id'] } }],
-        thresholds: findingThresholdsSchema.parse({ slowQueryMeanMs: 5, largeTableRows: 10_000, longQuerySeconds: 1, idleInTransactionSeconds: 1 }),
+        thresholds: findingThresholdsSchema.parse({ slowQueryMeanMs: 5, largeTableRows: 10_000, minSeqScans: 5, longQuerySeconds: 1, idleInTransactionSeconds: 1 }),
       });
       const client = new BrainOpsClient(stack.env.client, config, logger);
       const worker = await testWorker(stack.env, config, stack.store);

@@ -77,6 +77,11 @@ export const findingThresholdsSchema = z
     topQueries: z.number().int().min(1).max(50).default(5),
     /** A table this large (live rows) that is read by sequential scans is an index candidate. @defaultValue 10000 */
     largeTableRows: z.number().int().min(1).default(10_000),
+    /**
+     * Sequential scans a table needs before it is a candidate (a backup's count and dump scan each
+     * table too, so a few scans say nothing). @defaultValue 50
+     */
+    minSeqScans: z.number().int().min(1).default(50),
     /** Unused indexes smaller than this are not reported. @defaultValue 8 MiB */
     unusedIndexMinBytes: z.number().int().min(0).default(8 * 1024 * 1024),
     /** Estimated bloat must reach both this size and ratio. @defaultValue 10 MiB, 0.3 */

@@ -100,7 +100,10 @@ const statements: Check = async (db, t, database) => {
   });
 };
 
-/** Large tables read mostly by sequential scans: missing-index candidates. */
+/**
+ * Large tables read by many full sequential scans, whose rows come mostly from those scans rather
+ * than from indexes: missing-index candidates.
+ */
 const sequentialScans: Check = async (db, t, database) => {
   const result = await db.query<{ tbl: string; seq_scan: number; seq_tup_read: number; idx_scan: number; live: number; bytes: number }>(
     // Rows: the planner's estimate (pg_class.reltuples, kept by ANALYZE and autovacuum), which
@@ -109,16 +112,17 @@ const sequentialScans: Check = async (db, t, database) => {
        coalesce(s.idx_scan, 0)::float8 as idx_scan, greatest(c.reltuples, s.n_live_tup)::float8 as live,
        pg_total_relation_size(s.relid)::float8 as bytes
      from pg_stat_user_tables s join pg_class c on c.oid = s.relid
-     where greatest(c.reltuples, s.n_live_tup) >= $1::float8 and s.seq_scan > 0 and s.seq_scan > coalesce(s.idx_scan, 0)
+     where greatest(c.reltuples, s.n_live_tup) >= $1::float8 and s.seq_scan >= $2::int
        and s.seq_tup_read::float8 / s.seq_scan >= $1::float8
+       and s.seq_tup_read > 10 * coalesce(s.idx_tup_fetch, 0)
      order by s.seq_tup_read desc limit 20`,
-    [t.largeTableRows],
+    [t.largeTableRows, t.minSeqScans],
   );
   return result.rows.map((r) => ({
     kind: 'seq-scan',
     object: r.tbl,
     subject: database,
-    severity: r.seq_scan >= 100 ? 'high' : 'medium',
+    severity: r.seq_scan >= 1000 ? 'high' : 'medium',
     title: `Missing index candidate on ${database}: ${r.tbl} (about ${r.live} rows) read by ${r.seq_scan} sequential scans`,
     detail: `${r.tbl} has about ${r.live} rows (${mb(r.bytes)}); ${r.seq_scan} sequential scans read ${r.seq_tup_read} rows (${Math.round(r.seq_tup_read / r.seq_scan)} per scan), against ${r.idx_scan} index scans.`,
     recommendedAction: `find the queries that filter ${r.tbl} (pg_stat_statements, or EXPLAIN shows "Seq Scan on ${r.tbl.split('.').pop()}") and create an index on the columns they filter by`,
