@@ -100,7 +100,6 @@ export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<
       return status;
     }
 
-    status.state = 'escalated';
     await acts.escalate({
       signature: input.signature,
       message: input.message,
@@ -109,6 +108,8 @@ export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<
       workflowId: workflowInfo().workflowId,
     });
     await acts.markErrors({ signature: input.signature, status: 'escalated' });
+    // Reported only once recorded, so a caller that sees "escalated" finds the events escalated.
+    status.state = 'escalated';
     // Wait for a person; an answer that cannot be carried out is reported and waited on again.
     for (;;) {
       const answered = await condition(() => decision !== undefined, input.escalationTimeoutMs ?? 24 * 3600 * 1000);
