@@ -9,14 +9,10 @@
  * - the hourly cycle once; the daily cycle (memory optimisation) once, then the same window again.
  */
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
-import { BrainOpsClient } from '../src/client/brainops-client';
 import { cycleWindow } from '../src/learning/windows';
-import { MemoryStore, migrate } from '../src/memory';
-import { startTestServer } from '../src/stack/dev-server';
-import { installRuntime } from '../src/stack/runtime';
-import { resolveTemporalCli } from '../src/stack/temporal-cli';
-import { createWorker } from '../src/worker';
-import { createBenchLogger, envInt, exitAfterCleanup, fmtMs, heading, machineLine, now, printFacts, printTable, serverVersion, startBenchDatabase, type BenchDatabase } from './lib';
+import type { MemoryStore } from '../src/memory';
+import { createBenchLogger, envInt, fmtMs, heading, machineLine, now, printFacts, printTable, runBench, serverVersion } from './lib';
+import { withBenchStack } from './stack';
 
 const ENTRIES = envInt('BENCH_ENTRIES', 1_000_000);
 const WORK = envInt('BENCH_WORK', 100_000);
@@ -85,16 +81,7 @@ async function seed(store: MemoryStore, dailyEnd: Date, fiveEnd: Date): Promise<
 async function main(): Promise<void> {
   const base = loadConfig();
   const config: BrainOpsConfig = { ...base, temporal: { ...base.temporal, namespace: 'default', taskQueue: TASK_QUEUE } };
-  let db: BenchDatabase | undefined;
-  let store: MemoryStore | undefined;
-  let env: Awaited<ReturnType<typeof startTestServer>> | undefined;
-  let client: BrainOpsClient | undefined;
-  try {
-    installRuntime(logger);
-    db = await startBenchDatabase({ port: 54403, database: 'bench', logger });
-    config.database = { ...config.database, url: db.url };
-    await migrate({ databaseUrl: db.url, logger });
-    store = await MemoryStore.connect({ databaseUrl: db.url, logger, poolSize: config.database.poolSize, cacheMaxEntries: 0 });
+  await withBenchStack({ config, dbPort: 54403, temporalPort: 7402, cacheMaxEntries: 0, logger }, async ({ db, store, worker, client }) => {
     const daily = cycleWindow('daily', Date.now());
     const fives = [3, 2, 1].map((k) => cycleWindow('five-minute', new Date(daily.end).getTime() - (k - 1) * 5 * MIN));
     const lastFive = fives[fives.length - 1]!;
@@ -111,15 +98,11 @@ async function main(): Promise<void> {
       ['seed history', `${(seeded.history! / 1000).toFixed(1)} s`],
     ]);
 
-    const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, logger });
-    env = await startTestServer({ cli, namespace: 'default', port: 7402, ui: false });
-    const worker = await createWorker({ config, store, logger, connection: env.nativeConnection, clientConnection: env.connection, taskQueue: TASK_QUEUE });
-    client = new BrainOpsClient(env.client, config, logger);
     const rows: string[][] = [];
     await worker.runUntil(async () => {
       const time = async (label: string, cycle: 'five-minute' | 'hourly' | 'daily', windowEnd: string, describe: (r: unknown) => string) => {
         const t = now();
-        const outcome = await client!.runLearningCycle({ cycle, windowEnd });
+        const outcome = await client.runLearningCycle({ cycle, windowEnd });
         rows.push([label, fmtMs(now() - t), describe(outcome.result)]);
       };
       for (const [i, w] of fives.entries()) {
@@ -139,18 +122,7 @@ async function main(): Promise<void> {
     printTable(['cycle', 'ms', 'what it did'], rows);
     const worst = Math.max(...rows.filter((r) => r[0]!.startsWith('five-minute')).map((r) => Number(r[1])));
     console.log(`\nfive-minute cycle, slowest of 3 = ${worst.toFixed(0)} ms (target < 2000 ms) ${worst < 2000 ? 'MET' : 'NOT MET'}`);
-  } finally {
-    await client?.close().catch(() => undefined);
-    await env?.teardown().catch(() => undefined);
-    await store?.close().catch(() => undefined);
-    await db?.stop().catch(() => undefined);
-  }
+  });
 }
 
-main().then(
-  () => exitAfterCleanup(0, logger),
-  (error: unknown) => {
-    console.error(error);
-    exitAfterCleanup(1, logger);
-  },
-);
+runBench(main, logger);

@@ -40,6 +40,22 @@ const rate = (c: Pick<CapabilityPerformance, 'runs' | 'successes'>) => (c.runs =
 const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
 const hhmm = (d: Date) => d.toISOString().slice(11, 16);
 
+/**
+ * Runs a batched daily step for the window until a batch moves nothing, adding each batch to
+ * `progress[field]` and heartbeating the progress after it.
+ */
+async function drain<P extends Record<string, number>>(
+  step: (batch: { windowEnd: Date; windowKey: string; limit: number }) => Promise<number>,
+  w: CycleWindow,
+  progress: P,
+  field: keyof P,
+): Promise<void> {
+  for (let n; (n = await step({ windowEnd: new Date(w.end), windowKey: w.key, limit: BATCH })) > 0; ) {
+    (progress as Record<string, number>)[field as string]! += n;
+    Context.current().heartbeat(progress);
+  }
+}
+
 function bounds(w: CycleWindow) {
   return { start: new Date(w.start), end: new Date(w.end) };
 }
@@ -231,43 +247,25 @@ export function createLearningActivities({ store }: ActivityDeps) {
 
     /** Daily: archives `session`-layer memory of sessions ended by the window's end, then every entry expired by it. */
     async archiveMemoryForWindow(w: CycleWindow): Promise<{ sessionEnded: number; expired: number }> {
-      const windowEnd = new Date(w.end);
       const moved = { sessionEnded: 0, expired: 0 };
-      for (let n; (n = await store.archiveEndedSessionEntries({ windowEnd, windowKey: w.key, limit: BATCH })) > 0; ) {
-        moved.sessionEnded += n;
-        Context.current().heartbeat(moved);
-      }
-      for (let n; (n = await store.archiveEntriesExpiredBy({ windowEnd, windowKey: w.key, limit: BATCH })) > 0; ) {
-        moved.expired += n;
-        Context.current().heartbeat(moved);
-      }
+      await drain((b) => store.archiveEndedSessionEntries(b), w, moved, 'sessionEnded');
+      await drain((b) => store.archiveEntriesExpiredBy(b), w, moved, 'expired');
       return moved;
     },
 
     /** Daily: promotes often-read or important `short_term` entries, demotes idle unimportant `long_term` ones. */
     async changeMemoryLayers(w: CycleWindow): Promise<{ promoted: number; demoted: number }> {
-      const windowEnd = new Date(w.end);
       const changed = { promoted: 0, demoted: 0 };
-      for (let n; (n = await store.promoteEntries({ windowEnd, windowKey: w.key, limit: BATCH })) > 0; ) {
-        changed.promoted += n;
-        Context.current().heartbeat(changed);
-      }
-      for (let n; (n = await store.demoteEntries({ windowEnd, windowKey: w.key, limit: BATCH })) > 0; ) {
-        changed.demoted += n;
-        Context.current().heartbeat(changed);
-      }
+      await drain((b) => store.promoteEntries(b), w, changed, 'promoted');
+      await drain((b) => store.demoteEntries(b), w, changed, 'demoted');
       return changed;
     },
 
     /** Daily: merges exact duplicates (the oldest survives; the others are archived). */
     async mergeDuplicateMemory(w: CycleWindow): Promise<{ merged: number }> {
-      const windowEnd = new Date(w.end);
-      let merged = 0;
-      for (let n; (n = await store.mergeDuplicateEntries({ windowEnd, windowKey: w.key, limit: BATCH })) > 0; ) {
-        merged += n;
-        Context.current().heartbeat({ merged });
-      }
-      return { merged };
+      const merged = { merged: 0 };
+      await drain((b) => store.mergeDuplicateEntries(b), w, merged, 'merged');
+      return merged;
     },
 
     /** Daily: refreshes planner statistics of the memory tables. */

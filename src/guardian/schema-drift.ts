@@ -63,31 +63,28 @@ export function driftFindings(database: string, drift: SchemaDrift): Finding[] {
     for (const { table, column } of list) grouped.set(table, [...(grouped.get(table) ?? []), column]);
     return [...grouped].map(([table, columns]) => ({ table, columns }));
   };
-  for (const { table, columns } of byTable(drift.missingColumns)) {
-    findings.push({
-      kind: 'schema-drift',
-      object: `${table}/missing-columns`,
-      subject: database,
-      severity: 'high',
-      title: `Schema drift on ${database}: ${table} lacks ${columns.join(', ')}`,
-      detail: `Declared columns missing from ${table}: ${columns.join(', ')}.`,
-      recommendedAction: `apply the pending migration for ${table} on ${database}, or fix the declaration`,
-      actionable: true,
-      evidence: { table, missingColumns: columns },
-    });
-  }
-  for (const { table, columns } of byTable(drift.extraColumns)) {
-    findings.push({
-      kind: 'schema-drift',
-      object: `${table}/extra-columns`,
-      subject: database,
-      severity: 'info',
-      title: `Schema drift on ${database}: ${table} has undeclared columns ${columns.join(', ')}`,
-      detail: `Columns of ${table} the declaration does not list: ${columns.join(', ')}.`,
-      recommendedAction: 'add them to the declared schema if they are meant to stay',
-      actionable: false,
-      evidence: { table, extraColumns: columns },
-    });
+  const columnFindings = [
+    { list: drift.missingColumns, object: 'missing-columns', severity: 'high', actionable: true,
+      title: (t: string, c: string) => `${t} lacks ${c}`, detail: (t: string, c: string) => `Declared columns missing from ${t}: ${c}.`,
+      action: (t: string) => `apply the pending migration for ${t} on ${database}, or fix the declaration`, evidence: 'missingColumns' },
+    { list: drift.extraColumns, object: 'extra-columns', severity: 'info', actionable: false,
+      title: (t: string, c: string) => `${t} has undeclared columns ${c}`, detail: (t: string, c: string) => `Columns of ${t} the declaration does not list: ${c}.`,
+      action: () => 'add them to the declared schema if they are meant to stay', evidence: 'extraColumns' },
+  ] as const;
+  for (const kind of columnFindings) {
+    for (const { table, columns } of byTable(kind.list)) {
+      findings.push({
+        kind: 'schema-drift',
+        object: `${table}/${kind.object}`,
+        subject: database,
+        severity: kind.severity,
+        title: `Schema drift on ${database}: ${kind.title(table, columns.join(', '))}`,
+        detail: kind.detail(table, columns.join(', ')),
+        recommendedAction: kind.action(table),
+        actionable: kind.actionable,
+        evidence: { table, [kind.evidence]: columns },
+      });
+    }
   }
   return findings;
 }

@@ -50,53 +50,64 @@ export async function archiveEntriesExpiredBy(db: Queryable, windowEnd: Date, wi
   return result.rowCount ?? 0;
 }
 
-/**
- * Promotes up to `limit` often-read or important `short_term` entries to `long_term` (expiry moved
- * to a year after the window), recording each change. Returns how many changed.
- */
-export async function promoteEntries(db: Queryable, windowEnd: Date, windowKey: string, limit: number): Promise<number> {
+/** One layer change: which entries move from `from` to `to`, and their new expiry. */
+interface LayerRule {
+  from: 'short_term' | 'long_term';
+  to: 'short_term' | 'long_term';
+  /** Extra condition; `$3`, `$4` are `params`. */
+  where: string;
+  /** New `expires_at` (`$1` is the window's end). */
+  expires: string;
+  reason: string;
+  params: [unknown, unknown];
+}
+
+const PROMOTE: LayerRule = {
+  from: 'short_term',
+  to: 'long_term',
+  where: `(access_count >= $3 or importance >= $4 or priority = 'critical')`,
+  expires: `greatest(coalesce(m.expires_at, $1), $1::timestamptz + interval '365 days')`,
+  reason: 'often read or important',
+  params: [LAYER_RULES.promoteAccessCount, LAYER_RULES.promoteImportance],
+};
+
+const DEMOTE: LayerRule = {
+  from: 'long_term',
+  to: 'short_term',
+  where: `importance < $3 and access_count <= 1 and priority in ('low', 'medium')
+    and coalesce(last_accessed_at, updated_at) < $1::timestamptz - make_interval(days => $4)`,
+  expires: `least(coalesce(m.expires_at, 'infinity'), $1::timestamptz + interval '30 days')`,
+  reason: 'idle and unimportant',
+  params: [LAYER_RULES.demoteImportanceBelow, LAYER_RULES.demoteIdleDays],
+};
+
+/** Moves up to `limit` live entries by `rule`, recording each change; returns how many changed. */
+async function changeLayer(db: Queryable, rule: LayerRule, windowEnd: Date, windowKey: string, limit: number): Promise<number> {
   const result = await db.query(
     `with cand as (
        select id from memory_entries
-       where layer = 'short_term' and archived_at is null and (expires_at is null or expires_at > $1)
-         and (access_count >= $3 or importance >= $4 or priority = 'critical')
+       where layer = '${rule.from}' and archived_at is null and (expires_at is null or expires_at > $1) and ${rule.where}
        limit $5 for update skip locked),
      changed as (
-       update memory_entries m set layer = 'long_term',
-         expires_at = greatest(coalesce(m.expires_at, $1), $1::timestamptz + interval '365 days'),
+       update memory_entries m set layer = '${rule.to}', expires_at = ${rule.expires},
          updated_at = now(), sync_version = m.sync_version + 1
        from cand where m.id = cand.id returning m.id, m.key)
      insert into memory_layer_changes (window_key, entry_id, key, from_layer, to_layer, reason)
-     select $2, id, key, 'short_term', 'long_term', 'often read or important' from changed
+     select $2, id, key, '${rule.from}', '${rule.to}', '${rule.reason}' from changed
      on conflict do nothing`,
-    [windowEnd, windowKey, LAYER_RULES.promoteAccessCount, LAYER_RULES.promoteImportance, limit],
+    [windowEnd, windowKey, ...rule.params, limit],
   );
   return result.rowCount ?? 0;
 }
 
-/**
- * Demotes up to `limit` idle, unimportant `long_term` entries to `short_term` (expiry at most 30
- * days after the window), recording each change. Returns how many changed.
- */
-export async function demoteEntries(db: Queryable, windowEnd: Date, windowKey: string, limit: number): Promise<number> {
-  const result = await db.query(
-    `with cand as (
-       select id from memory_entries
-       where layer = 'long_term' and archived_at is null and (expires_at is null or expires_at > $1)
-         and importance < $3 and access_count <= 1 and priority in ('low', 'medium')
-         and coalesce(last_accessed_at, updated_at) < $1::timestamptz - make_interval(days => $4)
-       limit $5 for update skip locked),
-     changed as (
-       update memory_entries m set layer = 'short_term',
-         expires_at = least(coalesce(m.expires_at, 'infinity'), $1::timestamptz + interval '30 days'),
-         updated_at = now(), sync_version = m.sync_version + 1
-       from cand where m.id = cand.id returning m.id, m.key)
-     insert into memory_layer_changes (window_key, entry_id, key, from_layer, to_layer, reason)
-     select $2, id, key, 'long_term', 'short_term', 'idle and unimportant' from changed
-     on conflict do nothing`,
-    [windowEnd, windowKey, LAYER_RULES.demoteImportanceBelow, LAYER_RULES.demoteIdleDays, limit],
-  );
-  return result.rowCount ?? 0;
+/** Promotes up to `limit` often-read or important `short_term` entries to `long_term` (expiry a year after the window). */
+export function promoteEntries(db: Queryable, windowEnd: Date, windowKey: string, limit: number): Promise<number> {
+  return changeLayer(db, PROMOTE, windowEnd, windowKey, limit);
+}
+
+/** Demotes up to `limit` idle, unimportant `long_term` entries to `short_term` (expiry at most 30 days after the window). */
+export function demoteEntries(db: Queryable, windowEnd: Date, windowKey: string, limit: number): Promise<number> {
+  return changeLayer(db, DEMOTE, windowEnd, windowKey, limit);
 }
 
 /**
