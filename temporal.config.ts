@@ -11,6 +11,12 @@ import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { healthTargetSchema, type HealthTarget } from './src/shared/health';
 import { remediationRegistrySchema, type RemediationRegistry } from './src/errors/remediations';
+import {
+  findingThresholdsSchema,
+  guardedDatabasesSchema,
+  type FindingThresholds,
+  type GuardedDatabaseDeclaration,
+} from './src/guardian/databases';
 
 const projectRoot = __dirname;
 
@@ -47,6 +53,14 @@ const json = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
 });
+
+/** A five-field cron expression (minute hour day-of-month month day-of-week), as Temporal Schedules take. */
+const cron = z
+  .string()
+  .trim()
+  .refine((value) => /^(\S+\s+){4}\S+$/.test(value) && /^[\d*/,\-\sA-Za-z?]+$/.test(value), {
+    message: 'expected a five-field cron expression such as "0 3 * * *"',
+  });
 
 /** The environment variables BrainOps reads, with their defaults. */
 export const envSchema = z.object({
@@ -108,6 +122,25 @@ export const envSchema = z.object({
   BRAINOPS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   /** How long a session waits to batch messages before persisting them. @defaultValue `200ms` */
   BRAINOPS_SESSION_FLUSH_INTERVAL: duration.default('200ms'),
+  /**
+   * JSON array of databases DatabaseGuardian looks after besides the memory database (see
+   * `src/guardian/databases.ts`), e.g. `[{"name":"shop","url":"postgres://…/shop","expectedSchema":{"orders":["id","total"]}}]`.
+   */
+  BRAINOPS_DATABASES: json.pipe(guardedDatabasesSchema).optional(),
+  /** Where backups are written (`<dir>/<database>/<database>-<time>.dump`). @defaultValue `<data dir>/backups` */
+  BRAINOPS_BACKUP_DIR: z.string().min(1).optional(),
+  /** Daily backups kept (the newest of each of the last N days). @defaultValue 7 */
+  BRAINOPS_BACKUP_KEEP_DAILY: z.coerce.number().int().min(0).max(3660).default(7),
+  /** Weekly backups kept (the newest of each of the last M ISO weeks). @defaultValue 4 */
+  BRAINOPS_BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).max(520).default(4),
+  /** When the backup schedule runs (cron, UTC). @defaultValue `0 3 * * *` */
+  BRAINOPS_BACKUP_CRON: cron.default('0 3 * * *'),
+  /** How often DatabaseGuardian checks schema drift and collects performance findings. @defaultValue `1h` */
+  BRAINOPS_FINDINGS_INTERVAL: duration.default('1h'),
+  /** Directory searched first for `pg_dump`/`pg_restore` matching the server's major version. */
+  BRAINOPS_PG_BIN_DIR: z.string().min(1).optional(),
+  /** JSON object overriding the thresholds of performance findings (see `src/guardian/databases.ts`). */
+  BRAINOPS_FINDING_THRESHOLDS: json.pipe(findingThresholdsSchema).optional(),
   /** pino level. @defaultValue `info` */
   BRAINOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -148,6 +181,20 @@ export interface BrainOpsConfig {
   schedules: {
     /** Interval of the SystemMonitor schedule, ms. */
     systemMonitorIntervalMs: number;
+    /** Cron expression (UTC) of DatabaseGuardian's backup schedule. */
+    backupCron: string;
+    /** Interval of DatabaseGuardian's schema and findings schedule, ms. */
+    findingsIntervalMs: number;
+  };
+  guardian: {
+    /** Databases besides the memory database. */
+    databases: GuardedDatabaseDeclaration[];
+    backupDir: string;
+    keepDaily: number;
+    keepWeekly: number;
+    /** Searched first for pg_dump/pg_restore. */
+    pgBinDir?: string;
+    thresholds: FindingThresholds;
   };
   cacheMaxEntries: number;
   /** Workflows cached per worker; undefined leaves the SDK's default. */
@@ -180,6 +227,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrainOpsConfig
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
+  if (e.BRAINOPS_BACKUP_KEEP_DAILY + e.BRAINOPS_BACKUP_KEEP_WEEKLY === 0) {
+    throw new ConfigError(['BRAINOPS_BACKUP_KEEP_DAILY, BRAINOPS_BACKUP_KEEP_WEEKLY: keep at least one backup (both are 0)']);
+  }
+  const dataDir = path.resolve(e.BRAINOPS_DATA_DIR);
   return {
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -194,7 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrainOpsConfig
       uiPort: e.TEMPORAL_UI_PORT,
     },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
-    dataDir: path.resolve(e.BRAINOPS_DATA_DIR),
+    dataDir,
     cacheDir: path.resolve(e.BRAINOPS_CACHE_DIR),
     healthTargets: e.BRAINOPS_HEALTH_TARGETS ?? [
       { kind: 'postgres', name: 'memory-database', timeoutMs: 5000 },
@@ -207,7 +258,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrainOpsConfig
       escalationTimeoutMs: msToNumber(e.BRAINOPS_ESCALATION_TIMEOUT as never),
       escalationWebhook: e.BRAINOPS_ESCALATION_WEBHOOK,
     },
-    schedules: { systemMonitorIntervalMs: msToNumber(e.BRAINOPS_MONITOR_INTERVAL as never) },
+    schedules: {
+      systemMonitorIntervalMs: msToNumber(e.BRAINOPS_MONITOR_INTERVAL as never),
+      backupCron: e.BRAINOPS_BACKUP_CRON,
+      findingsIntervalMs: msToNumber(e.BRAINOPS_FINDINGS_INTERVAL as never),
+    },
+    guardian: {
+      databases: e.BRAINOPS_DATABASES ?? [],
+      backupDir: path.resolve(e.BRAINOPS_BACKUP_DIR ?? path.join(dataDir, 'backups')),
+      keepDaily: e.BRAINOPS_BACKUP_KEEP_DAILY,
+      keepWeekly: e.BRAINOPS_BACKUP_KEEP_WEEKLY,
+      pgBinDir: e.BRAINOPS_PG_BIN_DIR,
+      thresholds: e.BRAINOPS_FINDING_THRESHOLDS ?? findingThresholdsSchema.parse({}),
+    },
     cacheMaxEntries: e.BRAINOPS_CACHE_MAX_ENTRIES,
     maxCachedWorkflows: e.BRAINOPS_MAX_CACHED_WORKFLOWS,
     sessionFlushIntervalMs: msToNumber(e.BRAINOPS_SESSION_FLUSH_INTERVAL as never),

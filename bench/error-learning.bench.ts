@@ -8,17 +8,11 @@
  *   BENCH_RATE per second (default 10), each with a known solution (a `wait` of 0 ms).
  */
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
-import { BrainOpsClient } from '../src/client/brainops-client';
 import { errorSignature } from '../src/errors/signature';
-import { MemoryStore, migrate } from '../src/memory';
-import { startTestServer } from '../src/stack/dev-server';
-import { installRuntime } from '../src/stack/runtime';
-import { resolveTemporalCli } from '../src/stack/temporal-cli';
-import { createWorker } from '../src/worker';
 import {
   createBenchLogger,
   envInt,
-  exitAfterCleanup,
+  runBench,
   heading,
   LATENCY_HEADERS,
   latencyCells,
@@ -28,11 +22,10 @@ import {
   printFacts,
   printTable,
   sleep,
-  startBenchDatabase,
   summarize,
   waitFor,
-  type BenchDatabase,
 } from './lib';
+import { withBenchStack } from './stack';
 
 const ERRORS = envInt('BENCH_ERRORS', 200);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10);
@@ -48,21 +41,7 @@ async function main(): Promise<void> {
     temporal: { ...base.temporal, namespace: 'default', taskQueue: TASK_QUEUE },
     errorLearning: { ...base.errorLearning, remediations: { pause: { kind: 'wait', delayMs: 0 } } },
   };
-  let db: BenchDatabase | undefined;
-  let store: MemoryStore | undefined;
-  let env: Awaited<ReturnType<typeof startTestServer>> | undefined;
-  let client: BrainOpsClient | undefined;
-  try {
-    installRuntime(logger);
-    db = await startBenchDatabase({ port: 54402, database: 'bench', logger });
-    config.database = { ...config.database, url: db.url };
-    await migrate({ databaseUrl: db.url, logger });
-    store = await MemoryStore.connect({ databaseUrl: db.url, logger, poolSize: config.database.poolSize });
-    const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, logger });
-    env = await startTestServer({ cli, namespace: 'default', port: 7401, ui: false });
-    const worker = await createWorker({ config, store, logger, connection: env.nativeConnection, clientConnection: env.connection, taskQueue: TASK_QUEUE });
-    client = new BrainOpsClient(env.client, config, logger);
-
+  await withBenchStack({ config, dbPort: 54402, temporalPort: 7401, logger }, async ({ db, store, worker, client }) => {
     heading('BrainOps error-learning benchmark');
     printFacts([
       ['machine', machineLine()],
@@ -97,12 +76,12 @@ async function main(): Promise<void> {
       const begin = Date.now();
       await mapLimit(messages, CONCURRENCY, async (message, i) => {
         await sleep(Math.max(0, begin + (i * 1000) / RATE - Date.now()));
-        const r = await client!.reportError({ errorType: 'BenchError', message, source: 'bench' });
+        const r = await client.reportError({ errorType: 'BenchError', message, source: 'bench' });
         reported.set(r.workflowId, Date.now());
       });
       await waitFor(
         'every error resolved',
-        async () => (await store!.pool.query("select count(*)::int as n from error_events where source = 'bench' and status = 'resolved'")).rows[0].n === ERRORS,
+        async () => (await store.pool.query("select count(*)::int as n from error_events where source = 'bench' and status = 'resolved'")).rows[0].n === ERRORS,
         120_000,
       );
     });
@@ -118,18 +97,7 @@ async function main(): Promise<void> {
     ]);
     const p95 = summarize(toRemediation).p95;
     console.log(`\nerror → remediation started p95 = ${p95.toFixed(0)} ms (target < 1000 ms) ${p95 < 1000 ? 'MET' : 'NOT MET'}`);
-  } finally {
-    await client?.close().catch(() => undefined);
-    await env?.teardown().catch(() => undefined);
-    await store?.close().catch(() => undefined);
-    await db?.stop().catch(() => undefined);
-  }
+  });
 }
 
-main().then(
-  () => exitAfterCleanup(0, logger),
-  (error: unknown) => {
-    console.error(error);
-    exitAfterCleanup(1, logger);
-  },
-);
+runBench(main, logger);

@@ -218,3 +218,14 @@ export function exitAfterCleanup(code: number, logger: Logger, graceMs = 10_000)
     process.exit(code);
   }, graceMs).unref();
 }
+
+/** Runs a benchmark's `main`, printing its error if it fails, and makes sure the process ends. */
+export function runBench(main: () => Promise<void>, logger: Logger): void {
+  main().then(
+    () => exitAfterCleanup(0, logger),
+    (error: unknown) => {
+      console.error(error);
+      exitAfterCleanup(1, logger);
+    },
+  );
+}

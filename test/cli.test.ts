@@ -89,6 +89,18 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
     assert.match(result.stdout, /temporal\s+temporal\s+up/);
   });
 
+  it('runs DatabaseGuardian and a learning cycle', async () => {
+    const status = await cli(['db', 'status']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^memory: \d+ migrations applied \(last \d{17}_[\w-]+\), 0 pending$/m);
+    const findings = await cli(['db', 'findings', '--database', 'memory', '--json']);
+    assert.equal(findings.code, 0, findings.stderr);
+    assert.equal(JSON.parse(findings.stdout).databases[0].database, 'memory');
+    const cycle = await cli(['learning', 'run', 'five-minute', '--window-end', '2026-01-01T00:07:00Z', '--json']);
+    assert.equal(cycle.code, 0, cycle.stderr);
+    assert.deepEqual(JSON.parse(cycle.stdout).result.window, { cycle: 'five-minute', start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T00:05:00.000Z', key: 'five-minute/2026-01-01T00:05:00.000Z' });
+  });
+
   it('rejects every kind of bad input with a clear message and a non-zero exit', async () => {
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [['session', 'message', '-t', 'acme', '-s', 'x', '-r', 'robot', 'hi'], {}, /Invalid message: role/],
@@ -107,6 +119,12 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
       [['kb', 'add', 'X: y', '--action', 'nope', '--description', 'd'], {}, /action: "nope" is not a registered remediation/],
       [['kb', 'add', 'X: y', '--action', 'pause', '--description', 'd', '--params', '{"argv":["sh"]}'], { BRAINOPS_REMEDIATIONS: '{"pause":{"kind":"wait"}}' }, /params: Unrecognized key: "argv"/],
       [['schedules', 'list'], { BRAINOPS_REMEDIATIONS: '{"x":{"kind":"command","argv":"rm -rf /"}}' }, /BRAINOPS_REMEDIATIONS\.x\.argv/],
+      [['db', 'restore-check', '--backup', 'latest'], {}, /--backup: expected a backup id/],
+      [['db', 'findings', '--database', 'Shop DB'], {}, /Invalid DatabaseGuardian run: databases\.0/],
+      [['db', 'findings', '--database', 'nope'], {}, /no guarded database "nope" \(configured: memory\)/],
+      [['db', 'status'], { BRAINOPS_DATABASES: '[{"name":"memory","url":"postgres://x/y"}]' }, /BRAINOPS_DATABASES\.0\.name: "memory" is the memory database's name/],
+      [['learning', 'run', 'weekly'], {}, /Invalid learning cycle: cycle/],
+      [['learning', 'run', 'daily', '--window-end', 'yesterday'], {}, /Invalid learning cycle: windowEnd/],
     ];
     for (const [args, extraEnv, message] of cases) {
       const result = await cli(args, extraEnv);

@@ -39,3 +39,45 @@ describe('temporal.config', () => {
     );
   });
 });
+
+describe('temporal.config: DatabaseGuardian settings', () => {
+  it('defaults: the memory database only, backups under the data directory, 7 daily and 4 weekly kept', () => {
+    const config = loadConfig({ BRAINOPS_DATA_DIR: '/var/lib/brainops' });
+    assert.deepEqual(config.guardian.databases, []);
+    assert.equal(config.guardian.backupDir, '/var/lib/brainops/backups');
+    assert.equal(config.guardian.keepDaily, 7);
+    assert.equal(config.guardian.keepWeekly, 4);
+    assert.equal(config.schedules.backupCron, '0 3 * * *');
+    assert.equal(config.schedules.findingsIntervalMs, 3_600_000);
+    assert.equal(config.guardian.thresholds.slowQueryMeanMs, 100);
+  });
+
+  it('reads declared databases and thresholds', () => {
+    const config = loadConfig({
+      BRAINOPS_DATABASES: '[{"name":"shop","url":"postgres://u@db/shop","expectedSchema":{"public.orders":["id","total"]},"backup":false}]',
+      BRAINOPS_FINDING_THRESHOLDS: '{"slowQueryMeanMs":250}',
+      BRAINOPS_BACKUP_CRON: '30 2 * * 1-5',
+    });
+    assert.deepEqual(config.guardian.databases, [{ name: 'shop', url: 'postgres://u@db/shop', expectedSchema: { 'public.orders': ['id', 'total'] }, backup: false }]);
+    assert.equal(config.guardian.thresholds.slowQueryMeanMs, 250);
+    assert.equal(config.guardian.thresholds.largeTableRows, 10_000, 'the others keep their defaults');
+    assert.equal(config.schedules.backupCron, '30 2 * * 1-5');
+  });
+
+  it('rejects bad guardian configuration with messages naming the field', () => {
+    const rejects = (env: Record<string, string>, pattern: RegExp) =>
+      assert.throws(() => loadConfig(env), (e) => e instanceof ConfigError && pattern.test(e.message), `${JSON.stringify(env)} → ${pattern}`);
+    rejects({ BRAINOPS_DATABASES: '[{"name":"shop","url":"mysql://db/shop"}]' }, /BRAINOPS_DATABASES\.0\.url: expected a postgres:\/\/ URL/);
+    rejects({ BRAINOPS_DATABASES: '[{"name":"memory","url":"postgres://db/x"}]' }, /BRAINOPS_DATABASES\.0\.name: "memory" is the memory database's name/);
+    rejects({ BRAINOPS_DATABASES: '[{"name":"a","url":"postgres://db/a"},{"name":"a","url":"postgres://db/b"}]' }, /BRAINOPS_DATABASES\.1\.name: duplicate database name "a"/);
+    rejects({ BRAINOPS_DATABASES: '[{"name":"Shop DB","url":"postgres://db/x"}]' }, /BRAINOPS_DATABASES\.0\.name: expected 1-63 lower-case letters/);
+    rejects({ BRAINOPS_DATABASES: '[{"name":"shop","url":"postgres://db/x","expectedSchema":{"orders; drop":["id"]}}]' }, /BRAINOPS_DATABASES\.0\.expectedSchema\.orders; drop: Invalid key/);
+    rejects({ BRAINOPS_DATABASES: '[{"name":"shop","url":"postgres://db/x","replicas":2}]' }, /BRAINOPS_DATABASES\.0: Unrecognized key.*replicas/);
+    rejects({ BRAINOPS_BACKUP_KEEP_DAILY: '0', BRAINOPS_BACKUP_KEEP_WEEKLY: '0' }, /keep at least one backup/);
+    rejects({ BRAINOPS_BACKUP_KEEP_DAILY: '-1' }, /BRAINOPS_BACKUP_KEEP_DAILY/);
+    rejects({ BRAINOPS_BACKUP_CRON: 'every night' }, /BRAINOPS_BACKUP_CRON: expected a five-field cron expression/);
+    rejects({ BRAINOPS_FINDINGS_INTERVAL: 'often' }, /BRAINOPS_FINDINGS_INTERVAL: expected a duration/);
+    rejects({ BRAINOPS_FINDING_THRESHOLDS: '{"slowQueryMs":5}' }, /BRAINOPS_FINDING_THRESHOLDS: Unrecognized key.*slowQueryMs/);
+    rejects({ BRAINOPS_FINDING_THRESHOLDS: '{"cacheHitRatio":2}' }, /BRAINOPS_FINDING_THRESHOLDS\.cacheHitRatio/);
+  });
+});

@@ -4,6 +4,8 @@
  */
 import type { ActivityDeps } from './deps';
 import { createErrorLearningActivities } from './error-learning';
+import { createGuardianActivities } from './guardian';
+import { createLearningActivities } from './learning';
 import { createMemoryActivities } from './memory';
 import { createMonitorActivities } from './monitor';
 import { createSessionActivities } from './sessions';
@@ -16,5 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMemoryActivities(deps),
     ...createMonitorActivities(deps),
     ...createErrorLearningActivities(deps),
+    ...createGuardianActivities(deps),
+    ...createLearningActivities(deps),
   };
 }

@@ -7,7 +7,9 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../temporal.config';
 import { BrainOpsError } from '../shared/errors';
 import { createCliContext, type CliContext } from './context';
+import { registerDatabaseCommands } from './commands/database';
 import { registerErrorCommands } from './commands/errors';
+import { registerLearningCommands } from './commands/learning';
 import { registerMemoryCommands } from './commands/memory';
 import { registerOperationCommands } from './commands/operations';
 import { registerSessionCommands } from './commands/session';
@@ -36,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
   registerSessionCommands(program, ctx);
   registerMemoryCommands(program, ctx);
   registerErrorCommands(program, ctx);
+  registerDatabaseCommands(program, ctx);
+  registerLearningCommands(program, ctx);
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

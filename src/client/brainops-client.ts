@@ -72,6 +72,8 @@ const addSolutionSchema = z.object({
 });
 export type AddSolutionInput = z.input<typeof addSolutionSchema>;
 import { applySchedules, listSchedules } from './schedules';
+import { runGuardian, runLearningCycle, runRestoreCheck, type GuardianRunInput, type LearningRunInput, type RestoreCheckInput } from './guardian';
+import { selectAgent, type Selection, type SelectionInput } from '../learning/select-agent';
 import { connectClient } from './connection';
 
 /** Identifies a session: tenant and session id. */
@@ -259,6 +261,39 @@ export class BrainOpsClient {
     const workflowId = errorLearningWorkflowId(event.signature);
     await this.temporal.workflow.getHandle(workflowId).signal(resolveSignal, { action: input.action, params: input.params, description: input.description });
     return { workflowId };
+  }
+
+  /** DatabaseGuardian's schema sync now: migration status (applying pending ones with `applyMigrations`) and drift. */
+  databaseStatus(input: GuardianRunInput = {}) {
+    return runGuardian(this.temporal, this.config, ['schema'], input);
+  }
+
+  /** A verified backup of each guarded database (or of `databases`) now, with retention. */
+  backupDatabases(input: Omit<GuardianRunInput, 'applyMigrations'> = {}) {
+    return runGuardian(this.temporal, this.config, ['backup'], input);
+  }
+
+  /** Restore-checks a backup: by id, or the newest of a database (default the memory database). */
+  restoreCheck(input: RestoreCheckInput = {}) {
+    return runRestoreCheck(this.temporal, this.config, input);
+  }
+
+  /** DatabaseGuardian's performance findings now (stored as insights and returned). */
+  databaseFindings(input: Omit<GuardianRunInput, 'applyMigrations'> = {}) {
+    return runGuardian(this.temporal, this.config, ['findings'], input);
+  }
+
+  /** Runs a learning cycle for a window (default the last complete one); re-running a window changes nothing. */
+  runLearningCycle(input: LearningRunInput) {
+    return runLearningCycle(this.temporal, this.config, input);
+  }
+
+  /**
+   * Chooses among agents that can all do a capability by their performance record, and logs the
+   * choice in the decision log. @throws ValidationError on bad input.
+   */
+  async selectAgent(input: SelectionInput): Promise<Selection> {
+    return selectAgent(await this.memory(), input, `client/${randomUUID()}`);
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,40 @@
  */
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { BrainOpsConfig } from '../../temporal.config';
-import { SCHEDULE_IDS, SEARCH_ATTRIBUTES, SYSTEM_MONITOR_WORKFLOW_ID_PREFIX } from '../shared/names';
-import type { systemMonitorWorkflow } from '../workflows';
+import { CYCLE_LENGTH_MS, type LearningCycle } from '../learning/windows';
+import {
+  DATABASE_GUARDIAN_WORKFLOW_ID_PREFIX,
+  LEARNING_WORKFLOW_ID_PREFIX,
+  SCHEDULE_IDS,
+  SEARCH_ATTRIBUTES,
+  SYSTEM_MONITOR_WORKFLOW_ID_PREFIX,
+} from '../shared/names';
+import type { databaseGuardianWorkflow, learningCycleWorkflow, systemMonitorWorkflow } from '../workflows';
+import type { DatabaseGuardianInput } from '../workflows/database-guardian';
+
+const LEARNING_SCHEDULES: { cycle: LearningCycle; scheduleId: string; catchupWindow: string; purpose: string }[] = [
+  { cycle: 'five-minute', scheduleId: SCHEDULE_IDS.learningFiveMinute, catchupWindow: '1 hour', purpose: 'agent performance and rising error patterns of the last 5 minutes' },
+  { cycle: 'hourly', scheduleId: SCHEDULE_IDS.learningHourly, catchupWindow: '1 day', purpose: 'recommendations from the last hour and day' },
+  { cycle: 'daily', scheduleId: SCHEDULE_IDS.learningDaily, catchupWindow: '7 days', purpose: 'memory optimisation: archive, layers, duplicates, statistics' },
+];
+
+function guardianSchedule(config: BrainOpsConfig, scheduleId: string, spec: ScheduleOptions['spec'], input: DatabaseGuardianInput, purpose: string, catchupWindow: string): ScheduleOptions {
+  return {
+    scheduleId,
+    spec,
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'databaseGuardianWorkflow' satisfies (typeof databaseGuardianWorkflow)['name'],
+      workflowId: `${DATABASE_GUARDIAN_WORKFLOW_ID_PREFIX}/${scheduleId.replace('brainops-database-', '')}`,
+      taskQueue: config.temporal.taskQueue,
+      args: [input],
+      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'DatabaseGuardian' }],
+      memo: { agent: 'DatabaseGuardian', purpose },
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow },
+    memo: { agent: 'DatabaseGuardian' },
+  };
+}
 
 /** The declared schedules, by id. */
 export function declaredSchedules(config: BrainOpsConfig): ScheduleOptions[] {
@@ -25,6 +57,41 @@ export function declaredSchedules(config: BrainOpsConfig): ScheduleOptions[] {
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
       memo: { agent: 'SystemMonitor' },
     },
+    guardianSchedule(
+      config,
+      SCHEDULE_IDS.databaseBackup,
+      { cronExpressions: [config.schedules.backupCron] },
+      { tasks: ['backup'] },
+      'verified backups of the guarded databases, with retention',
+      '6 hours',
+    ),
+    guardianSchedule(
+      config,
+      SCHEDULE_IDS.databaseFindings,
+      { intervals: [{ every: config.schedules.findingsIntervalMs }] },
+      { tasks: ['schema', 'findings'], applyMigrations: true },
+      'schema sync (pending migrations applied) and performance findings',
+      '10 minutes',
+    ),
+    // Intervals are aligned to the epoch, so each run is scheduled at its window's end. Missed
+    // windows are buffered and run in turn (each is idempotent), up to the catch-up window.
+    ...LEARNING_SCHEDULES.map(
+      (s): ScheduleOptions => ({
+        scheduleId: s.scheduleId,
+        spec: { intervals: [{ every: CYCLE_LENGTH_MS[s.cycle] }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'learningCycleWorkflow' satisfies (typeof learningCycleWorkflow)['name'],
+          workflowId: `${LEARNING_WORKFLOW_ID_PREFIX}/${s.cycle}/scheduled`,
+          taskQueue: config.temporal.taskQueue,
+          args: [{ cycle: s.cycle }],
+          typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'ContextKeeper' }],
+          memo: { agent: 'ContextKeeper', purpose: s.purpose },
+        },
+        policies: { overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: s.catchupWindow },
+        memo: { agent: 'ContextKeeper' },
+      }),
+    ),
   ];
 }
 

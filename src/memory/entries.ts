@@ -281,21 +281,27 @@ export async function listEntries(db: Queryable, input: ListInput): Promise<Memo
   return result.rows;
 }
 
-const ARCHIVE_MOVED = `
+/**
+ * `insert into memory_archive … select … from moved`: archives the rows of a CTE named `moved`
+ * (deleted entries), with the SQL expressions `reason` and `archivedBy` (who moved them).
+ */
+export function archiveMovedSql(reason: string, archivedBy = 'null'): string {
+  return `
   insert into memory_archive (id, key, value, title, content, memory_type, layer, scope, priority,
     importance, category, source, tags, tenant_id, user_id, session_id, agent_id, metadata, created_at,
-    updated_at, expires_at, access_count, last_accessed_at, sync_version, last_write_id, archive_reason)
+    updated_at, expires_at, access_count, last_accessed_at, sync_version, last_write_id, archive_reason, archived_by)
   select id, key, value, title, content, memory_type, layer, scope, priority, importance, category,
     source, tags, tenant_id, user_id, session_id, agent_id, metadata, created_at, updated_at,
-    expires_at, access_count, last_accessed_at, sync_version, last_write_id, $REASON
+    expires_at, access_count, last_accessed_at, sync_version, last_write_id, ${reason}, ${archivedBy}
   from moved`;
+}
 
 /** Moves one entry to `memory_archive` ("delete" never destroys). Returns whether it existed. */
 export async function archiveEntry(db: Queryable, identity: Identity, reason: string): Promise<boolean> {
   const where = identityPredicate(identity);
   const result = await db.query(
     `with moved as (delete from memory_entries where ${where.sql} returning *)
-     ${ARCHIVE_MOVED.replace('$REASON', `$${where.params.length + 1}`)}`,
+     ${archiveMovedSql(`$${where.params.length + 1}`)}`,
     [...where.params, reason],
   );
   return (result.rowCount ?? 0) > 0;
@@ -309,7 +315,7 @@ export async function archiveExpiredEntries(db: Queryable, limit: number): Promi
          select id from memory_entries where expires_at <= now() order by expires_at limit $1
          for update skip locked)
        returning *)
-     ${ARCHIVE_MOVED.replace('$REASON', `'expired'`)}`,
+     ${archiveMovedSql(`'expired'`)}`,
     [limit],
   );
   return result.rowCount ?? 0;

@@ -1,6 +1,10 @@
 export * from './schema';
 export { MemoryStore, type MemoryStoreOptions } from './store';
-export { migrate, MIGRATIONS_TABLE } from './migrate';
+export { migrate, migrationFiles, MIGRATIONS_TABLE, type MigrationStatus } from './migrate';
 export type { SessionMessage, SessionTask, SessionKey, OpenedSession, HandoffRecord, SessionRow } from './sessions';
 export type { WorkHistoryRecord, ErrorEventInput, ErrorEventRow } from './work-history';
 export type { Solution, Decision, ErrorSummary } from './knowledge-base';
+export type { BackupRecord, MigrationRun } from './guardian';
+export { SEVERITIES, type Insight, type Severity } from './insights';
+export type { CapabilityPerformance, SignatureTrend, FailingSignature } from './learning';
+export { LAYER_RULES, type MaintenanceCounts } from './maintenance';

@@ -15,6 +15,11 @@ import * as history from './work-history';
 import { recordHealthChecks, type RecordedHealth } from './health';
 import { withTransaction } from './transaction';
 import * as kb from './knowledge-base';
+import * as guardian from './guardian';
+import * as insights from './insights';
+import * as learning from './learning';
+import * as maintenance from './maintenance';
+import { migrationStatus, type MigrationStatus } from './migrate';
 import type { HealthCheckResult } from '../shared/health';
 import {
   expiryFor,
@@ -264,6 +269,96 @@ export class MemoryStore {
   }
   recordDecision(d: kb.Decision) {
     return kb.insertDecision(this.pool, d);
+  }
+
+  // DatabaseGuardian: backups and migration runs.
+  recordBackup(b: Parameters<typeof guardian.insertBackup>[1]) {
+    return guardian.insertBackup(this.pool, b);
+  }
+  getBackup(opts: { id: number }) {
+    return guardian.getBackup(this.pool, opts.id);
+  }
+  listBackups(opts: Parameters<typeof guardian.listBackups>[1] = {}) {
+    return guardian.listBackups(this.pool, opts);
+  }
+  setBackupChecksum(opts: { id: number; sha256: string; sizeBytes: number }) {
+    return guardian.setBackupChecksum(this.pool, opts.id, opts.sha256, opts.sizeBytes);
+  }
+  setBackupVerification(opts: { id: number } & Parameters<typeof guardian.setBackupVerification>[2]) {
+    return guardian.setBackupVerification(this.pool, opts.id, opts);
+  }
+  markBackupsPruned(opts: { ids: number[] }) {
+    return guardian.markBackupsPruned(this.pool, opts.ids);
+  }
+  recordMigrationRun(r: Parameters<typeof guardian.insertMigrationRun>[1]) {
+    return guardian.insertMigrationRun(this.pool, r);
+  }
+  lastFailedMigrationRun(opts: { databaseName: string }) {
+    return guardian.lastFailedMigrationRun(this.pool, opts.databaseName);
+  }
+  /** Applied, pending and unknown migrations of this memory database. */
+  migrationStatus(): Promise<MigrationStatus> {
+    return migrationStatus(this.pool);
+  }
+
+  // Insights (DatabaseGuardian findings, learning-cycle results).
+  recordObservations(opts: { insights: insights.Insight[]; source: string; writeId: string; seenAt: Date }) {
+    return insights.upsertObservations(this.pool, opts.insights, opts);
+  }
+  resolveObservations(opts: { keyPrefix: string; seenKeys: string[]; resolvedAt: Date; kinds: string[]; exclude: boolean }) {
+    return insights.resolveObservations(this.pool, opts.keyPrefix, opts.seenKeys, opts.resolvedAt, opts);
+  }
+  recordWindowInsights(opts: { insights: insights.Insight[]; source: string; windowStart: Date; windowEnd: Date; writeId: string; memoryType?: insights.InsightMemoryType }) {
+    return insights.upsertWindowInsights(this.pool, opts.insights, opts);
+  }
+  listInsights(opts: Parameters<typeof insights.listInsights>[1] = {}) {
+    return insights.listInsights(this.pool, opts);
+  }
+
+  // Learning cycles.
+  refreshAgentPerformance(w: { start: Date; end: Date }) {
+    return learning.refreshAgentPerformance(this.pool, w.start, w.end);
+  }
+  capabilityPerformance(w: { start: Date; end: Date; agentIds?: string[]; capability?: string }) {
+    return learning.capabilityPerformance(this.pool, w.start, w.end, w);
+  }
+  workHistoryPerformance(w: { start: Date; end: Date }) {
+    return learning.workHistoryPerformance(this.pool, w.start, w.end);
+  }
+  signatureTrends(w: { start: Date; end: Date }) {
+    return learning.signatureTrends(this.pool, w.start, w.end);
+  }
+  failingSignatures(opts: { end: Date; minCount: number }) {
+    return learning.failingSignatures(this.pool, opts.end, opts.minCount);
+  }
+  recordCycleRun(r: Parameters<typeof learning.recordCycleRun>[1]) {
+    return learning.recordCycleRun(this.pool, r);
+  }
+  listCycleRuns(opts: Parameters<typeof learning.listCycleRuns>[1] = {}) {
+    return learning.listCycleRuns(this.pool, opts);
+  }
+
+  // Daily memory optimisation: each step moves at most `limit` rows; call until it returns 0.
+  archiveEndedSessionEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+    return maintenance.archiveEndedSessionEntries(this.pool, w.windowEnd, w.windowKey, w.limit);
+  }
+  archiveEntriesExpiredBy(w: { windowEnd: Date; windowKey: string; limit: number }) {
+    return maintenance.archiveEntriesExpiredBy(this.pool, w.windowEnd, w.windowKey, w.limit);
+  }
+  promoteEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+    return maintenance.promoteEntries(this.pool, w.windowEnd, w.windowKey, w.limit);
+  }
+  demoteEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+    return maintenance.demoteEntries(this.pool, w.windowEnd, w.windowKey, w.limit);
+  }
+  mergeDuplicateEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+    return maintenance.mergeDuplicateEntries(this.pool, w.windowEnd, w.windowKey, w.limit);
+  }
+  analyzeMemoryTables() {
+    return maintenance.analyzeMemoryTables(this.pool);
+  }
+  maintenanceCounts(opts: { windowKey: string }) {
+    return maintenance.maintenanceCounts(this.pool, opts.windowKey);
   }
 
   /**

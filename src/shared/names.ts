@@ -18,6 +18,11 @@ export const SEARCH_ATTRIBUTES = Object.freeze({
 /** Schedule ids are fixed so `schedules apply` can create or update them idempotently. */
 export const SCHEDULE_IDS = Object.freeze({
   systemMonitor: 'brainops-system-monitor',
+  databaseBackup: 'brainops-database-backup',
+  databaseFindings: 'brainops-database-findings',
+  learningFiveMinute: 'brainops-learning-five-minute',
+  learningHourly: 'brainops-learning-hourly',
+  learningDaily: 'brainops-learning-daily',
 });
 
 /** `session/<tenant>/<session>`: one workflow per session, readable in the Web UI. */
@@ -27,3 +32,9 @@ export function sessionWorkflowId(tenantId: string, sessionId: string): string {
 
 /** Prefix of SystemMonitor runs started by hand (`brainops monitor run`). */
 export const SYSTEM_MONITOR_WORKFLOW_ID_PREFIX = 'system-monitor';
+
+/** Prefix of DatabaseGuardian runs: `database-guardian/scheduled-…`, `database-guardian/manual/<uuid>`. */
+export const DATABASE_GUARDIAN_WORKFLOW_ID_PREFIX = 'database-guardian';
+
+/** Prefix of learning-cycle runs: `learning/<cycle>/scheduled-…`, `learning/<cycle>/<window end>`. */
+export const LEARNING_WORKFLOW_ID_PREFIX = 'learning';

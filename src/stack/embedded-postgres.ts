@@ -98,7 +98,8 @@ export async function startEmbeddedPostgres(opts: {
   try {
     await run(
       bin.pg_ctl,
-      ['start', '-D', pgdata, '-l', logFile, '-w', '-t', '60', '-o', `-p ${opts.port} -h 127.0.0.1 -k ${os.tmpdir()}`],
+      // pg_stat_statements (shipped with the server binaries) lets DatabaseGuardian report slow queries.
+      ['start', '-D', pgdata, '-l', logFile, '-w', '-t', '60', '-o', `-p ${opts.port} -h 127.0.0.1 -k ${os.tmpdir()} -c shared_preload_libraries=pg_stat_statements`],
       user,
       'pg_ctl start',
     );

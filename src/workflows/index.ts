@@ -3,3 +3,5 @@ export { sessionWorkflow } from './session';
 export { systemMonitorWorkflow } from './system-monitor';
 export { errorLearningWorkflow } from './error-learning';
 export { remediationSequenceWorkflow } from './remediation-sequence';
+export { databaseGuardianWorkflow, databaseBackupWorkflow, databaseRestoreCheckWorkflow } from './database-guardian';
+export { learningCycleWorkflow } from './learning-cycle';

@@ -1,0 +1,52 @@
+/**
+ * Agent selection by historical performance: among agents that can all do a capability, the one
+ * with the best record (`rankByPerformance`) over the last days of `agent_performance`, with the
+ * choice and the whole ranking written to the decision log. Used by the `selectAgent` activity
+ * and by `BrainOpsClient.selectAgent`.
+ */
+import { z } from 'zod';
+import type { MemoryStore } from '../memory';
+import { parseInput } from '../shared/validate';
+import { rankByPerformance, type RankedCandidate } from './selection';
+
+const DAY_MS = 24 * 3_600_000;
+
+export const selectionSchema = z.object({
+  /** The capability (activity type in work history), e.g. `applyRemediation`. */
+  capability: z.string().min(1).max(200),
+  /** Agents that can do it, in preference order for ties. */
+  candidates: z.array(z.string().min(1).max(200)).min(1).max(50),
+  /** Who decides (the decision log's agent). @defaultValue ContextKeeper */
+  decidedBy: z.string().min(1).max(100).default('ContextKeeper'),
+  purpose: z.string().max(500).optional(),
+  /** Days of record to judge by. @defaultValue 7 */
+  days: z.number().int().min(1).max(90).default(7),
+});
+export type SelectionInput = z.input<typeof selectionSchema>;
+
+/** The agent chosen, and the ranking it was chosen from. */
+export interface Selection {
+  chosen: string;
+  ranking: RankedCandidate[];
+}
+
+/**
+ * Ranks the candidates and logs the decision once per `dedupeKey`.
+ * @throws ValidationError on bad input.
+ */
+export async function selectAgent(store: MemoryStore, raw: SelectionInput, dedupeKey: string): Promise<Selection> {
+  const input = parseInput(selectionSchema, raw, 'agent selection');
+  const end = new Date();
+  const figures = await store.capabilityPerformance({ start: new Date(end.getTime() - input.days * DAY_MS), end, agentIds: input.candidates, capability: input.capability });
+  const ranking = rankByPerformance(input.candidates, Object.fromEntries(figures.map((f) => [f.agentId, f])));
+  const chosen = ranking[0]!;
+  await store.recordDecision({
+    agentId: input.decidedBy,
+    decision: `assign "${input.capability}" to ${chosen.id}`,
+    confidence: chosen.score,
+    patterns: ranking.map((r) => ({ agent: r.id, score: r.score, runs: r.record.runs, successes: r.record.successes, avgMs: r.record.avgMs })),
+    context: { capability: input.capability, purpose: input.purpose ?? null, candidates: input.candidates, days: input.days },
+    dedupeKey,
+  });
+  return { chosen: chosen.id, ranking };
+}

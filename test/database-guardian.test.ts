@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { Client } from 'pg';
+import type { BrainOpsConfig } from '../temporal.config';
+import { BrainOpsClient } from '../src/client/brainops-client';
+import { findingThresholdsSchema } from '../src/guardian/databases';
+import { findPgTool } from '../src/guardian/pg-tools';
+import { migrationFiles } from '../src/memory';
+import { createTestDatabase, logger, testConfig, testWorker, useTestStack } from './helpers';
+
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+function guardianConfig(base: BrainOpsConfig, overrides: Partial<BrainOpsConfig['guardian']>): BrainOpsConfig {
+  return { ...base, guardian: { ...base.guardian, ...overrides } };
+}
+
+describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_restore)', () => {
+  const stack = useTestStack();
+  const backupDir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-backups-'));
+
+  it('takes a backup, verifies it by restoring it, applies retention, and detects corrupt backups', async () => {
+    const config = guardianConfig(testConfig(stack.db.url), { backupDir, keepDaily: 2, keepWeekly: 3 });
+    for (let i = 0; i < 25; i++) await stack.store.store({ key: `fact/${i}`, value: { i }, memoryType: 'knowledge', title: `fact ${i}` });
+
+    // Older verified backups (fixed dates, all before today) and a failed one, for retention.
+    const old = async (day: string, status: 'verified' | 'failed') => {
+      const file = path.join(backupDir, 'memory', `old-${day}-${status}.dump`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, 'old');
+      const b = await stack.store.recordBackup({ databaseName: 'memory', filePath: file, status: 'taken', sizeBytes: 3, pgDumpPath: null, pgDumpVersion: null, serverVersion: null, rowCounts: {}, error: null, workflowId: null, startedAt: new Date(`${day}T12:00:00Z`), finishedAt: new Date(`${day}T12:01:00Z`), dedupeKey: `test/${day}/${status}` });
+      await stack.store.setBackupVerification({ id: b.id, ok: status === 'verified', verification: {} });
+      return { id: b.id, file };
+    };
+    // 2026-01-05 is a Monday: the 5th, 6th and 7th share ISO week 2; the 14th is in week 3.
+    const jan5 = await old('2026-01-05', 'verified');
+    const jan6 = await old('2026-01-06', 'verified');
+    const jan7 = await old('2026-01-07', 'verified');
+    const jan14 = await old('2026-01-14', 'verified');
+    const failed = await old('2026-01-15', 'failed');
+
+    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      const report = await client.backupDatabases();
+      assert.deepEqual(report.databases.map((d) => d.database), ['memory']);
+      const outcome = report.databases[0]!.backup!;
+      assert.equal(outcome.status, 'verified', outcome.error);
+      assert.equal(outcome.restoreCheck?.ok, true);
+      assert.equal(outcome.restoreCheck?.checksum, 'match');
+      assert.equal(outcome.backup.rowCounts?.memory_entries, 25, 'counted in the dump snapshot');
+      assert.equal(outcome.restoreCheck?.restoredCounts?.memory_entries, 25, 'restored into the scratch database');
+      assert.equal(outcome.restoreCheck?.restoredCounts?.database_backups, outcome.backup.rowCounts?.database_backups);
+      assert.match(outcome.backup.pgDumpVersion ?? '', /^15\./);
+      const file = outcome.backup.filePath;
+      assert.ok(file.startsWith(path.join(backupDir, 'memory')));
+      assert.equal(outcome.backup.sha256, sha256(file), 'the recorded checksum is the file\'s sha256');
+      assert.equal((await stack.store.getBackup({ id: outcome.backup.id }))?.status, 'verified');
+
+      // Retention: daily keeps today's and Jan 14; weekly (3) adds the newest of ISO week 2, Jan 7.
+      assert.deepEqual(outcome.retention, { kept: 3, pruned: 3 });
+      for (const kept of [jan7, jan14]) assert.ok(fs.existsSync(kept.file), `${kept.file} kept`);
+      for (const gone of [jan5, jan6, failed]) {
+        assert.ok(!fs.existsSync(gone.file), `${gone.file} pruned`);
+        assert.equal((await stack.store.getBackup({ id: gone.id }))?.status, 'pruned', 'the row stays, marked pruned');
+      }
+      assert.ok(fs.existsSync(file));
+
+      // A byte flipped in the file: the restore check fails on the checksum and marks it failed.
+      const bytes = fs.readFileSync(file);
+      const middle = Math.floor(bytes.length / 2);
+      bytes[middle] = bytes[middle]! ^ 0xff;
+      fs.writeFileSync(file, bytes);
+      const corrupt = await client.restoreCheck({ backupId: outcome.backup.id });
+      assert.equal(corrupt.ok, false);
+      assert.equal(corrupt.checksum, 'mismatch');
+      assert.match(corrupt.error ?? '', /checksum mismatch/);
+      assert.equal((await stack.store.getBackup({ id: outcome.backup.id }))?.status, 'failed');
+
+      // A truncated dump whose checksum was recorded as is: pg_restore itself fails.
+      const truncated = path.join(backupDir, 'memory', 'truncated.dump');
+      fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 3)));
+      const t = await stack.store.recordBackup({ databaseName: 'memory', filePath: truncated, status: 'taken', sizeBytes: null, pgDumpPath: null, pgDumpVersion: null, serverVersion: null, rowCounts: { memory_entries: 25 }, error: null, workflowId: null, startedAt: new Date(), finishedAt: new Date(), dedupeKey: 'test/truncated' });
+      await stack.store.setBackupChecksum({ id: t.id, sha256: sha256(truncated), sizeBytes: fs.statSync(truncated).size });
+      const unrestorable = await client.restoreCheck({ backupId: t.id });
+      assert.equal(unrestorable.ok, false);
+      assert.equal(unrestorable.checksum, 'match');
+      assert.match(unrestorable.error ?? '', /restore failed: pg_restore exited with 1/);
+    });
+    fs.rmSync(backupDir, { recursive: true, force: true });
+  });
+
+  it('refuses a pg_dump of another major version, naming both versions', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-fake-pg-'));
+    fs.writeFileSync(path.join(dir, 'pg_dump'), '#!/bin/sh\necho "pg_dump (PostgreSQL) 14.9"\n', { mode: 0o755 });
+    await assert.rejects(findPgTool('pg_dump', '15.4', [dir]), (e: Error) => e.name === 'PgToolVersionMismatch' && /server is PostgreSQL 15\.4/.test(e.message) && /14\.9/.test(e.message));
+    await assert.rejects(findPgTool('pg_dump', '15.4', [path.join(dir, 'nothing')]), /no pg_dump found for PostgreSQL 15\.4/);
+    const found = await findPgTool('pg_dump', '15.4', [dir, '/usr/bin']);
+    assert.equal(found.path, '/usr/bin/pg_dump', 'the matching one is found further down the list');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds a seeded slow query, a missing index, long and idle sessions and schema drift; a repeat updates, not duplicates', async () => {
+    const shop = await createTestDatabase();
+    const seed = new Client({ connectionString: shop.url });
+    await seed.connect();
+    const stall = new Client({ connectionString: shop.url, application_name: 'stalled-report' });
+    const idle = new Client({ connectionString: shop.url, application_name: 'forgetful-app' });
+    try {
+      await seed.query(`create table orders (id serial primary key, customer int not null, note text not null)`);
+      await seed.query(`insert into orders (customer, note) select g % 5000, md5(g::text) from generate_series(1, 60000) g`);
+      await seed.query('analyze orders');
+      const { loaded } = (await seed.query<{ loaded: boolean }>(`select current_setting('shared_preload_libraries') ~ 'pg_stat_statements' as loaded`)).rows[0]!;
+      if (loaded) await seed.query('create extension if not exists pg_stat_statements');
+      // The missing index: lookups by customer scan the whole table.
+      for (let c = 1; c <= 6; c++) await seed.query('select count(*) from orders where customer = $1', [c]);
+      // The slow query: every row through md5, several times.
+      for (let i = 0; i < 3; i++) await seed.query(`select count(*) from orders where md5(note || $1) like '%abc%'`, [String(i)]);
+      await seed.query('select pg_stat_force_next_flush()');
+
+      const config = guardianConfig(testConfig(stack.db.url), {
+        databases: [{ name: 'shop', url: shop.url, backup: false, expectedSchema: { orders: ['id', 'customer', 'note', 'total'], 'public.customers': ['id'] } }],
+        thresholds: findingThresholdsSchema.parse({ slowQueryMeanMs: 5, largeTableRows: 10_000, minSeqScans: 5, longQuerySeconds: 1, idleInTransactionSeconds: 1 }),
+      });
+      const client = new BrainOpsClient(stack.env.client, config, logger);
+      const worker = await testWorker(stack.env, config, stack.store);
+      await stall.connect();
+      await idle.connect();
+      await idle.query('begin');
+      await idle.query('select count(*) from orders');
+      const stalled = stall.query('select pg_sleep(4)').catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 1500));
+
+      await worker.runUntil(async () => {
+        const first = await client.databaseFindings({ databases: ['shop'] });
+        const kinds = (first.databases[0]!.findings?.items ?? []).map((f) => `${f.kind}: ${f.title}`);
+        assert.ok(kinds.some((k) => k.startsWith('seq-scan: Missing index candidate on shop: public.orders (about ')), kinds.join('\n'));
+        assert.ok(kinds.some((k) => k.startsWith('long-running-query: Query running on shop')), kinds.join('\n'));
+        assert.ok(kinds.some((k) => k.startsWith('idle-in-transaction: Session idle in transaction on shop')), kinds.join('\n'));
+        const insights = await stack.store.listInsights({ keyPrefix: 'insight/database/shop/' });
+        if (loaded) {
+          const slow = insights.find((i) => i.kind === 'slow-query' && /md5\(note/.test(String(i.evidence.query)));
+          assert.ok(slow, `slow query found among ${insights.map((i) => i.title).join('; ')}`);
+          assert.equal(slow.actionable, true);
+          assert.match(slow.recommendedAction, /EXPLAIN/);
+        } else {
+          assert.ok(insights.some((i) => i.kind === 'pg-stat-statements-unavailable'));
+        }
+        const seqScan = insights.find((i) => i.key === 'insight/database/shop/seq-scan/public.orders');
+        assert.equal(seqScan?.severity, 'medium');
+        assert.equal(seqScan?.timesSeen, 1);
+        assert.match(seqScan?.recommendedAction ?? '', /create an index/);
+
+        await stalled;
+        await idle.query('commit');
+        const status = await client.databaseStatus({ databases: ['shop'] });
+        const drift = status.databases[0]!.schema!.status.findings.map((f) => f.title);
+        assert.deepEqual(drift.sort(), ['Schema drift on shop: public.orders lacks total', 'Schema drift on shop: table public.customers is missing']);
+
+        const second = await client.databaseFindings({ databases: ['shop'] });
+        assert.ok(second.databases[0]!.findings!.resolved >= 2, 'the long query and the idle transaction ended');
+        const again = await stack.store.listInsights({ keyPrefix: 'insight/database/shop/seq-scan/' });
+        assert.equal(again.length, 1, 'a repeating finding is updated, not duplicated');
+        assert.equal(again[0]!.timesSeen, 2);
+        assert.equal(again[0]!.firstSeenAt, seqScan?.firstSeenAt);
+        const ended = await stack.store.listInsights({ keyPrefix: 'insight/database/shop/long-running-query/' });
+        assert.deepEqual(ended.map((i) => i.status), ['resolved']);
+        const driftAfter = await stack.store.listInsights({ keyPrefix: 'insight/database/shop/schema-drift/', status: 'open' });
+        assert.equal(driftAfter.length, 2, 'a findings run does not resolve schema findings');
+      });
+    } finally {
+      await Promise.all([seed.end(), stall.end().catch(() => undefined), idle.end().catch(() => undefined)]);
+      await shop.drop();
+    }
+  });
+
+  it('reports pending migrations and applies them in a recorded run', async () => {
+    const empty = await createTestDatabase();
+    const c = new Client({ connectionString: empty.url });
+    await c.connect();
+    // A database that was never migrated: drop what the template brought.
+    await c.query('drop schema public cascade; create schema public');
+    await c.end();
+    try {
+      // The guarded memory database is the empty one; records go to the test store.
+      const base = testConfig(stack.db.url);
+      const config: BrainOpsConfig = { ...base, database: { ...base.database, url: empty.url } };
+      const client = new BrainOpsClient(stack.env.client, config, logger);
+      const worker = await testWorker(stack.env, config, stack.store);
+      await worker.runUntil(async () => {
+        const before = await client.databaseStatus({ databases: ['memory'] });
+        const m = before.databases[0]!.schema!.status.migrations!;
+        assert.deepEqual(m.pending, migrationFiles());
+        assert.equal(m.applied, 0);
+        assert.ok(before.databases[0]!.schema!.status.findings.some((f) => f.kind === 'migrations' && f.severity === 'high'));
+
+        const applied = await client.databaseStatus({ databases: ['memory'], applyMigrations: true });
+        const run = applied.databases[0]!.schema!.migrationRun!;
+        assert.deepEqual(run.applied, migrationFiles());
+        assert.equal(run.failed, null);
+        assert.deepEqual(applied.databases[0]!.schema!.status.migrations!.pending, []);
+        const pendingFinding = await stack.store.listInsights({ keyPrefix: 'insight/database/memory/migrations/' });
+        assert.deepEqual(pendingFinding.map((i) => i.status), ['resolved'], 'the pending-migrations finding is resolved');
+      });
+    } finally {
+      await empty.drop();
+    }
+  });
+});
