@@ -6,11 +6,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Client } from 'pg';
 import type { BrainOpsConfig } from '../temporal.config';
-import { BrainOpsClient } from '../src/client/brainops-client';
 import { findingThresholdsSchema } from '../src/guardian/databases';
 import { findPgTool } from '../src/guardian/pg-tools';
 import { migrationFiles } from '../src/memory';
-import { createTestDatabase, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { createTestDatabase, testConfig, testWorker, useTestStack } from './helpers';
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -42,7 +41,7 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
     const jan14 = await old('2026-01-14', 'verified');
     const failed = await old('2026-01-15', 'failed');
 
-    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const client = stack.client(config);
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       const report = await client.backupDatabases();
@@ -125,7 +124,7 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
         databases: [{ name: 'shop', url: shop.url, backup: false, expectedSchema: { orders: ['id', 'customer', 'note', 'total'], 'public.customers': ['id'] } }],
         thresholds: findingThresholdsSchema.parse({ slowQueryMeanMs: 5, largeTableRows: 10_000, minSeqScans: 5, longQuerySeconds: 1, idleInTransactionSeconds: 1 }),
       });
-      const client = new BrainOpsClient(stack.env.client, config, logger);
+      const client = stack.client(config);
       const worker = await testWorker(stack.env, config, stack.store);
       await stall.connect();
       await idle.connect();
@@ -188,7 +187,7 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       // The guarded memory database is the empty one; records go to the test store.
       const base = testConfig(stack.db.url);
       const config: BrainOpsConfig = { ...base, database: { ...base.database, url: empty.url } };
-      const client = new BrainOpsClient(stack.env.client, config, logger);
+      const client = stack.client(config);
       const worker = await testWorker(stack.env, config, stack.store);
       await worker.runUntil(async () => {
         const before = await client.databaseStatus({ databases: ['memory'] });

@@ -12,7 +12,7 @@ import { ValidationError } from '../src/shared/errors';
 import type { HealthTarget } from '../src/shared/health';
 import type { ErrorLearningStatus } from '../src/workflows/error-learning';
 import type { SystemMonitorResult } from '../src/workflows/system-monitor';
-import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 
 /** A local HTTP service whose health a test breaks, and whose `/fix` repairs it (a real webhook). */
 async function service(): Promise<{ port: number; status: { code: number }; fixes: { count: number }; escalations: unknown[]; close(): Promise<void> }> {
@@ -55,7 +55,6 @@ function webhook(port: number, path: string): Remediation {
 }
 
 describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', () => {
-  // Registered first so it runs first: services and clients close before the database is dropped.
   const services: { close(): Promise<void> }[] = [];
   after(async () => {
     await Promise.all(services.map((s) => s.close()));
@@ -83,8 +82,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
         escalationWebhook: `http://127.0.0.1:${svc.port}/escalate`,
       },
     };
-    const client = new BrainOpsClient(stack.env.client, config, logger);
-    services.push(client);
+    const client = stack.client(config);
     const signatureFor = (code: number) =>
       errorSignature('HealthCheckFailed', `http check of ${name} failed: HTTP ${code} from ${target.url}, expected 200`);
     return { svc, target, config, client, signatureFor };

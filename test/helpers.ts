@@ -6,6 +6,7 @@ import pino from 'pino';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
+import { BrainOpsClient } from '../src/client/brainops-client';
 import { MemoryStore } from '../src/memory';
 import { quoteIdent } from '../src/stack/embedded-postgres';
 import { startTestServer } from '../src/stack/dev-server';
@@ -107,12 +108,21 @@ export async function eventually<T>(check: () => Promise<T | undefined>, ms = 15
  * store; read them from the returned object inside tests.
  */
 export function useTestStack(opts: { database?: boolean } = {}) {
-  const stack = {} as { env: TestWorkflowEnvironment; db: Awaited<ReturnType<typeof createTestDatabase>>; store: MemoryStore };
+  const clients: BrainOpsClient[] = [];
+  const stack = {
+    /** A client API on the test server; its memory store is closed before the database is dropped. */
+    client(config: BrainOpsConfig): BrainOpsClient {
+      const client = new BrainOpsClient(stack.env.client, config, logger);
+      clients.push(client);
+      return client;
+    },
+  } as { env: TestWorkflowEnvironment; db: Awaited<ReturnType<typeof createTestDatabase>>; store: MemoryStore; client(config: BrainOpsConfig): BrainOpsClient };
   before(async () => {
     [stack.env, stack.db] = await Promise.all([createTestEnv(), opts.database === false ? (undefined as never) : createTestDatabase()]);
     if (stack.db) stack.store = await openStore(stack.db.url);
   });
   after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
     await stack.store?.close();
     await stack.env?.teardown();
     await stack.db?.drop();

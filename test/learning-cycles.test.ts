@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BrainOpsClient } from '../src/client/brainops-client';
 import { rankByPerformance } from '../src/learning/selection';
 import { cycleWindow } from '../src/learning/windows';
 import { SCHEDULE_IDS } from '../src/shared/names';
 import { ValidationError } from '../src/shared/errors';
-import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 
 const MIN = 60_000;
 
@@ -38,7 +37,7 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
 
   it('five-minute cycle: agent performance and rising error patterns; the same window twice gives identical insights', async () => {
     const config = testConfig(stack.db.url);
-    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const client = stack.client(config);
     const window = cycleWindow('five-minute', Date.now() - 3 * 3_600_000);
     const start = new Date(window.start);
     await seedWork('SystemMonitor', 'checkHealthTarget', start, 6, 4);
@@ -86,7 +85,7 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
 
   it('hourly cycle: "X has failed N times since HH:MM, no known fix", actionable; a known working fix is not', async () => {
     const config = testConfig(stack.db.url);
-    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const client = stack.client(config);
     const window = cycleWindow('hourly', Date.now() - 5 * 3_600_000);
     const firstAt = new Date(new Date(window.start).getTime() + 10 * MIN);
     await seedErrors('HealthCheckFailed: tcp check of <host> failed: ECONNREFUSED', 'redis', firstAt, 12, 60_000);
@@ -115,7 +114,7 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
 
   it('daily cycle archives exactly the expired and ended-session entries, merges duplicates, promotes, and reports the same counts when re-run', async () => {
     const config = testConfig(stack.db.url);
-    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const client = stack.client(config);
     const window = cycleWindow('daily', Date.now());
     const end = new Date(window.end).getTime();
     const expired: string[] = [];
@@ -173,7 +172,7 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
 
   it('a back-filled schedule runs each window it was scheduled for', async () => {
     const config = testConfig(stack.db.url);
-    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const client = stack.client(config);
     await client.applySchedules();
     const handle = stack.env.client.schedule.getHandle(SCHEDULE_IDS.learningFiveMinute);
     await handle.pause('test: back-fill only');
@@ -196,7 +195,7 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
 
   it('chooses an agent by its record and logs the choice; bad input is rejected naming the field', async () => {
     const config = testConfig(stack.db.url);
-    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const client = stack.client(config);
     const recent = cycleWindow('five-minute', Date.now() - 3_600_000);
     await q(
       `insert into agent_performance (agent_id, capability, window_start, window_end, runs, successes, total_ms, p95_ms)

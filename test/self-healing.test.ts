@@ -5,11 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { BrainOpsClient } from '../src/client/brainops-client';
 import { errorLearningWorkflowId } from '../src/errors/names';
 import type { HealthTarget } from '../src/shared/health';
 import type { ErrorLearningStatus } from '../src/workflows/error-learning';
-import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 
 const run = promisify(execFile);
 
@@ -37,7 +36,7 @@ describe('SystemMonitor heals a real Redis on loopback (real Temporal, real Post
         targetRemediations: { redis: 'restart-redis' },
       },
     };
-    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const client = stack.client(config);
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       await eventually(async () => ((await client.runMonitor()).results[0]?.status === 'up' ? true : undefined), 10_000, 'redis up');

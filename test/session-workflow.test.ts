@@ -4,10 +4,9 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { BrainOpsConfig } from '../temporal.config';
-import { BrainOpsClient } from '../src/client/brainops-client';
 import { sessionWorkflowId } from '../src/shared/names';
 import { sessionWorkflow } from '../src/workflows';
-import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 
 /** Fails the first attempt of the named activities after they have done their work. */
 function failFirstAttemptAfterWork(types: string[]): ActivityInterceptorsFactory {
@@ -28,7 +27,7 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
   const stack = useTestStack();
 
   function clientFor(config: BrainOpsConfig) {
-    return new BrainOpsClient(stack.env.client, config, logger);
+    return stack.client(config);
   }
 
   it('runs a session end to end, surviving a worker restart in the middle', async () => {

@@ -3,11 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { BrainOpsClient } from '../src/client/brainops-client';
 import type { HealthTarget } from '../src/shared/health';
 import { SCHEDULE_IDS } from '../src/shared/names';
 import { ValidationError } from '../src/shared/errors';
-import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 
 function listen(server: http.Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -35,7 +34,7 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       { kind: 'temporal', name: 'temporal', timeoutMs: 2000 },
     ];
     const config = testConfig(stack.db.url, { healthTargets: targets });
-    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const client = stack.client(config);
     const worker = await testWorker(stack.env, config, stack.store, { clientConnection: stack.env.connection });
     await worker.runUntil(async () => {
       const up = await client.runMonitor();
@@ -81,7 +80,7 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
   });
 
   it('rejects bad health targets at the edge with the field named', async () => {
-    const client = new BrainOpsClient(stack.env.client, testConfig(stack.db.url), logger);
+    const client = stack.client(testConfig(stack.db.url));
     await assert.rejects(
       client.runMonitor([{ kind: 'http', name: 'x', url: 'ftp://example' } as never]),
       (e) => e instanceof ValidationError && /health target 0: url/.test(e.message),
@@ -136,7 +135,7 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
   it('applies its schedule idempotently, and a triggered run records health', async () => {
     const base = testConfig(stack.db.url);
     const config = { ...base, schedules: { ...base.schedules, systemMonitorIntervalMs: 3_600_000 } };
-    const client = new BrainOpsClient(stack.env.client, config, logger);
+    const client = stack.client(config);
     const monitorOutcome = (applied: { scheduleId: string; outcome: string }[]) => applied.find((a) => a.scheduleId === SCHEDULE_IDS.systemMonitor)?.outcome;
     assert.equal(monitorOutcome(await client.applySchedules()), 'created');
     assert.equal(monitorOutcome(await client.applySchedules()), 'updated');
