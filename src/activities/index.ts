@@ -3,6 +3,7 @@
  * store, logger, config, Temporal connection). Workflows import this factory as a type only.
  */
 import type { ActivityDeps } from './deps';
+import { createDeploymentActivities } from './deployments';
 import { createErrorLearningActivities } from './error-learning';
 import { createMemoryActivities } from './memory';
 import { createMonitorActivities } from './monitor';
@@ -16,5 +17,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createMemoryActivities(deps),
     ...createMonitorActivities(deps),
     ...createErrorLearningActivities(deps),
+    ...createDeploymentActivities(deps),
   };
 }

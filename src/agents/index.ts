@@ -1,14 +1,15 @@
 /**
- * The operations agents of BrainOps. DeploymentManager and DatabaseGuardian are declared here as
- * they are planned; their workflows arrive with their own issues.
+ * The operations agents of BrainOps. DatabaseGuardian is declared here as it is planned; its
+ * workflows arrive with its own issue.
  */
 import { contextKeeper } from './context-keeper';
+import { deploymentManager } from './deployment-manager';
 import { systemMonitor } from './system-monitor';
 import type { AgentDefinition } from './types';
 
 export type { AgentDefinition } from './types';
 
-export const AGENTS: readonly AgentDefinition[] = Object.freeze([contextKeeper, systemMonitor]);
+export const AGENTS: readonly AgentDefinition[] = Object.freeze([contextKeeper, systemMonitor, deploymentManager]);
 
 const byWorkflow = new Map(AGENTS.flatMap((agent) => agent.workflows.map((w) => [w, agent.name] as const)));
 

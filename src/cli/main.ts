@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../temporal.config';
 import { BrainOpsError } from '../shared/errors';
 import { createCliContext, type CliContext } from './context';
+import { registerDeployCommands } from './commands/deploy';
 import { registerErrorCommands } from './commands/errors';
 import { registerMemoryCommands } from './commands/memory';
 import { registerOperationCommands } from './commands/operations';
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSessionCommands(program, ctx);
   registerMemoryCommands(program, ctx);
   registerErrorCommands(program, ctx);
+  registerDeployCommands(program, ctx);
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

@@ -69,6 +69,7 @@ const addSolutionSchema = z.object({
 export type AddSolutionInput = z.input<typeof addSolutionSchema>;
 import { applySchedules, listSchedules } from './schedules';
 import { connectClient } from './connection';
+import { DeploymentsClient } from './deployments';
 
 /** Identifies a session: tenant and session id. */
 export interface SessionRef {
@@ -80,13 +81,17 @@ const sessionRefSchema = sessionStartSchema.pick({ tenantId: true, sessionId: tr
 
 export class BrainOpsClient {
   private memoryStore: Promise<MemoryStore> | undefined;
+  /** DeploymentManager: start, status, approve, reject, cancel, rollback, history. */
+  readonly deployments: DeploymentsClient;
 
   constructor(
     readonly temporal: Client,
     readonly config: BrainOpsConfig,
     private readonly logger: Logger,
     private readonly ownedConnection?: Connection,
-  ) {}
+  ) {
+    this.deployments = new DeploymentsClient(temporal, config, () => this.memory());
+  }
 
   /**
    * Connects to Temporal as configured.

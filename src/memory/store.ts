@@ -15,6 +15,7 @@ import * as history from './work-history';
 import { recordHealthChecks, type RecordedHealth } from './health';
 import { withTransaction } from './transaction';
 import * as kb from './knowledge-base';
+import * as deployments from './deployments';
 import type { HealthCheckResult } from '../shared/health';
 import {
   expiryFor,
@@ -260,6 +261,32 @@ export class MemoryStore {
   }
   recordDecision(d: kb.Decision) {
     return kb.insertDecision(this.pool, d);
+  }
+
+  // Deployments (DeploymentManager).
+
+  /** Opens the record of a deployment run; returns its id (the same id on a retry). */
+  openDeployment(d: Parameters<typeof deployments.openDeployment>[1]) {
+    return deployments.openDeployment(this.pool, d);
+  }
+  recordDeploymentPrecheck(d: Parameters<typeof deployments.recordPrecheck>[1]) {
+    return deployments.recordPrecheck(this.pool, d);
+  }
+  recordDeploymentStep(d: { deploymentId: number; step: deployments.DeploymentStepRecord }) {
+    return deployments.upsertDeploymentStep(this.pool, d.deploymentId, d.step);
+  }
+  finishDeployment(d: Parameters<typeof deployments.finishDeployment>[1]) {
+    return deployments.finishDeployment(this.pool, d);
+  }
+  listDeployments(opts: Parameters<typeof deployments.listDeployments>[1] = {}) {
+    return deployments.listDeployments(this.pool, opts);
+  }
+  /** The live and the previous good commit of a target, from its deployment records. */
+  goodReleases(opts: { target: string }) {
+    return deployments.goodReleases(this.pool, opts.target);
+  }
+  deploymentPast(opts: Parameters<typeof deployments.deploymentPast>[1]) {
+    return deployments.deploymentPast(this.pool, opts);
   }
 
   /**

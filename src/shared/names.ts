@@ -27,3 +27,11 @@ export function sessionWorkflowId(tenantId: string, sessionId: string): string {
 
 /** Prefix of SystemMonitor runs started by hand (`brainops monitor run`). */
 export const SYSTEM_MONITOR_WORKFLOW_ID_PREFIX = 'system-monitor';
+
+/**
+ * `deploy/<target>/<ref>`: one deployment of a ref of a target at a time (a second start while it
+ * runs is refused); readable in the Web UI.
+ */
+export function deploymentWorkflowId(target: string, ref: string): string {
+  return `deploy/${target}/${ref}`;
+}

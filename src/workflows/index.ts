@@ -2,3 +2,4 @@
 export { sessionWorkflow } from './session';
 export { systemMonitorWorkflow } from './system-monitor';
 export { errorLearningWorkflow } from './error-learning';
+export { deploymentWorkflow } from './deployment';
