@@ -89,7 +89,7 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
      * Fetches the repository into the target's mirror and resolves `ref`; the paths it changes are
      * diffed against the live release (the last good deployment).
      */
-    async fetchRef(input: { target: string; ref: string }): Promise<{ commit: string; baseCommit: string | null; changedPaths: string[] }> {
+    async fetchRef(input: { deploymentId: number; target: string; ref: string }): Promise<{ commit: string; baseCommit: string | null; changedPaths: string[] }> {
       const t = targetOf(input.target);
       parseInput(gitRefSchema, input.ref, 'deployment ref');
       const context = Context.current();
@@ -97,7 +97,9 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
       try {
         const commit = await fetchAndResolve(t.repository, t.directory, input.ref);
         const { live } = await store.goodReleases({ target: t.name });
-        return { commit, baseCommit: live, changedPaths: await changedPaths(t.directory, live, commit) };
+        const fetched = { commit, baseCommit: live, changedPaths: await changedPaths(t.directory, live, commit) };
+        await store.recordDeploymentCommit({ id: input.deploymentId, ...fetched });
+        return fetched;
       } finally {
         clearInterval(beat);
       }
@@ -107,12 +109,12 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
      * The memory-aware pre-check: past deployments of the target and of these paths give a risk
      * and reasons; the target's policy decides. Both go to the record and the decision log.
      */
-    async assessDeployment(input: { deploymentId: number; target: string; commit: string; baseCommit: string | null; changedPaths: string[] }): Promise<RiskAssessment & { decision: PrecheckDecision }> {
+    async assessDeployment(input: { deploymentId: number; target: string; commit: string; changedPaths: string[] }): Promise<RiskAssessment & { decision: PrecheckDecision }> {
       const t = targetOf(input.target);
       const past = await store.deploymentPast({ target: t.name, paths: input.changedPaths, excludeId: input.deploymentId });
       const assessment = assessRisk({ commit: input.commit, steps: t.steps.map((s) => s.name), past });
       const decision = precheckDecision(assessment.risk, t.precheck);
-      await store.recordDeploymentPrecheck({ id: input.deploymentId, commit: input.commit, risk: assessment.risk, riskReasons: assessment.reasons, baseCommit: input.baseCommit, changedPaths: input.changedPaths });
+      await store.recordDeploymentRisk({ id: input.deploymentId, risk: assessment.risk, riskReasons: assessment.reasons });
       await store.recordDecision({
         agentId: 'DeploymentManager',
         decision: `pre-check of ${t.name} ${input.commit.slice(0, 12)}: ${decision === 'go' ? 'go on' : decision === 'approve' ? 'ask for approval' : 'block'}`,

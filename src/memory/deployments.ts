@@ -71,15 +71,14 @@ export async function openDeployment(
   return result.rows[0]!.id;
 }
 
-/** Adds what the pre-check learnt: the commit, the risk and why, the changed paths. */
-export async function recordPrecheck(
-  db: Queryable,
-  d: { id: number; commit: string; risk: number; riskReasons: string[]; baseCommit: string | null; changedPaths: string[] },
-): Promise<void> {
-  await db.query(
-    `update deployments set commit_sha = $2, risk = $3, risk_reasons = $4, base_commit = $5, changed_paths = $6 where id = $1`,
-    [d.id, d.commit, d.risk, JSON.stringify(d.riskReasons), d.baseCommit, d.changedPaths],
-  );
+/** Adds the commit a ref resolved to, the last good commit and the paths changed since it. */
+export async function recordCommit(db: Queryable, d: { id: number; commit: string; baseCommit: string | null; changedPaths: string[] }): Promise<void> {
+  await db.query(`update deployments set commit_sha = $2, base_commit = $3, changed_paths = $4 where id = $1`, [d.id, d.commit, d.baseCommit, d.changedPaths]);
+}
+
+/** Adds the pre-check's risk and its reasons. */
+export async function recordRisk(db: Queryable, d: { id: number; risk: number; riskReasons: string[] }): Promise<void> {
+  await db.query(`update deployments set risk = $2, risk_reasons = $3 where id = $1`, [d.id, d.risk, JSON.stringify(d.riskReasons)]);
 }
 
 export async function upsertDeploymentStep(db: Queryable, deploymentId: number, s: DeploymentStepRecord): Promise<void> {

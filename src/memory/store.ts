@@ -269,8 +269,11 @@ export class MemoryStore {
   openDeployment(d: Parameters<typeof deployments.openDeployment>[1]) {
     return deployments.openDeployment(this.pool, d);
   }
-  recordDeploymentPrecheck(d: Parameters<typeof deployments.recordPrecheck>[1]) {
-    return deployments.recordPrecheck(this.pool, d);
+  recordDeploymentCommit(d: Parameters<typeof deployments.recordCommit>[1]) {
+    return deployments.recordCommit(this.pool, d);
+  }
+  recordDeploymentRisk(d: Parameters<typeof deployments.recordRisk>[1]) {
+    return deployments.recordRisk(this.pool, d);
   }
   recordDeploymentStep(d: { deploymentId: number; step: deployments.DeploymentStepRecord }) {
     return deployments.upsertDeploymentStep(this.pool, d.deploymentId, d.step);

@@ -179,9 +179,13 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
     }
   };
 
-  /** Every check of the environment up within the configured rounds; otherwise the first one down. */
-  const verify = async (env: ResolvedEnvironment): Promise<{ down?: HealthCheckResult; check?: HealthTarget; detail: string }> => {
-    if (env.healthChecks.length === 0) return { detail: 'no health checks configured' };
+  /**
+   * Every check of the environment up within the configured rounds; otherwise a non-retryable
+   * `HealthCheckFailed` naming the first one down (worded as SystemMonitor's, so the signature is
+   * shared), with `{ down, check }` as its details.
+   */
+  const verify = async (env: ResolvedEnvironment): Promise<string> => {
+    if (env.healthChecks.length === 0) return 'no health checks configured';
     let results: HealthCheckResult[] = [];
     for (let round = 0; round < target.verify.attempts; round++) {
       if (round > 0 && target.verify.intervalMs > 0) await sleep(target.verify.intervalMs);
@@ -190,10 +194,13 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
           proxyActivities<Activities>({ startToCloseTimeout: check.timeoutMs + 5000, retry: { maximumAttempts: 2 } }).checkHealthTarget(check),
         ),
       );
-      if (results.every((r) => r.status === 'up')) return { detail: `${results.map((r) => r.target).join(', ')} up (round ${round + 1})` };
+      if (results.every((r) => r.status === 'up')) return `${results.map((r) => r.target).join(', ')} up (round ${round + 1})`;
     }
     const down = results.find((r) => r.status === 'down')!;
-    return { down, check: env.healthChecks.find((c) => c.name === down.target), detail: `${down.kind} check of ${down.target} failed: ${down.error ?? 'down'}` };
+    throw ApplicationFailure.nonRetryable(`${down.kind} check of ${down.target} failed: ${down.error ?? 'down'}`, 'HealthCheckFailed', {
+      down,
+      check: env.healthChecks.find((c) => c.name === down.target),
+    });
   };
 
   const compensations: Compensation[] = [];
@@ -203,7 +210,7 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
 
   try {
     await work.run(async () => {
-      const fetched = await phase('fetch', undefined, () => network.fetchRef({ target: input.target, ref: input.ref }), (r) => `${input.ref} is ${r.commit}`);
+      const fetched = await phase('fetch', undefined, () => network.fetchRef({ deploymentId, target: input.target, ref: input.ref }), (r) => `${input.ref} is ${r.commit}`);
       const commit = fetched.commit;
       view.commit = commit;
 
@@ -211,7 +218,7 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
         const assessment = await phase(
           'pre-check',
           undefined,
-          () => acts.assessDeployment({ deploymentId, target: input.target, commit, baseCommit: fetched.baseCommit, changedPaths: fetched.changedPaths }),
+          () => acts.assessDeployment({ deploymentId, target: input.target, commit, changedPaths: fetched.changedPaths }),
           (a) => `risk ${a.risk}: ${a.decision}`,
         );
         view.risk = assessment.risk;
@@ -256,15 +263,23 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
           environment: env.name,
           run: async () => {
             await phase('rollback', env.name, () => network.switchRelease({ target: input.target, environment: env.name, ref: previous ?? input.ref, commit: previous }), (d) => d);
-            const checked = previous === null ? { detail: 'nothing to verify: there was no release before' } : await phase('verify rollback', env.name, () => verify(env), (v) => v.detail);
-            const verified = !('down' in checked && checked.down);
-            rollbacks.push({ environment: env.name, to: previous, verified, ...('down' in checked ? { down: checked.down, check: checked.check } : {}) });
-            return `back to ${previous ?? 'no release'}: ${checked.detail}`;
+            if (previous === null) {
+              rollbacks.push({ environment: env.name, to: null, verified: true });
+              return 'back to no release: nothing to verify';
+            }
+            try {
+              const detail = await phase('verify rollback', env.name, () => verify(env), (d) => d);
+              rollbacks.push({ environment: env.name, to: previous, verified: true });
+              return `back to ${previous}: ${detail}`;
+            } catch (error) {
+              const details = (error as ApplicationFailure).details?.[0] as { down?: HealthCheckResult; check?: HealthTarget } | undefined;
+              rollbacks.push({ environment: env.name, to: previous, verified: false, down: details?.down, check: details?.check });
+              return `back to ${previous}, but it is not healthy: ${(error as Error).message}`;
+            }
           },
         });
         await phase('release', env.name, () => network.switchRelease({ target: input.target, environment: env.name, ref: input.ref, commit }), (d) => d);
-        const verified = await phase('verify', env.name, () => verify(env), (v) => v.detail);
-        if (verified.down) throw ApplicationFailure.nonRetryable(verified.detail, 'HealthCheckFailed');
+        await phase('verify', env.name, () => verify(env), (d) => d);
       }
 
       for (const env of target.environments) {
