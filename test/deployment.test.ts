@@ -72,6 +72,39 @@ async function releaseHealthServer(currentDirs: Record<string, string>): Promise
   };
 }
 
+/**
+ * A platform with a deploy hook: POST /hook {commit} makes that commit live a moment later;
+ * GET /status names the live commit; GET /health fails while the commit in `broken` is live.
+ */
+async function hookPlatform(broken: () => string): Promise<{ port: number; calls: string[]; close(): Promise<void> }> {
+  let live = '';
+  const calls: string[] = [];
+  const server = http.createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/hook') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const { commit } = JSON.parse(body) as { commit: string };
+        calls.push(commit);
+        setTimeout(() => (live = commit), 150);
+        res.writeHead(202).end();
+      });
+      return;
+    }
+    if (req.url === '/status') return void res.writeHead(200).end(JSON.stringify({ live }));
+    res.writeHead(live && live !== broken() ? 200 : 503).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    calls,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 const count = (file: string, line: string) => lines(file).filter((l) => l === line).length;
 const currentOf = (dir: string) => path.basename(fs.readlinkSync(path.join(dir, 'current')));
@@ -80,6 +113,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
   // Registered before the stack's own hook, so it runs before the database is dropped.
   after(async () => {
     await health?.close();
+    await platform?.close();
     await client?.close();
     fs.rmSync(root, { recursive: true, force: true });
   });
@@ -90,6 +124,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
   const go = path.join(root, 'go');
   let commits: Awaited<ReturnType<typeof createRepo>>;
   let health: Awaited<ReturnType<typeof releaseHealthServer>>;
+  let platform: Awaited<ReturnType<typeof hookPlatform>>;
   let targetsJson: string;
   let config: BrainOpsConfig;
   let client: BrainOpsClient;
@@ -98,6 +133,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
   before(async () => {
     commits = await createRepo(repo);
     health = await releaseHealthServer({ web: dir('web'), staging: dir('staged'), production: dir('staged-production') });
+    platform = await hookPlatform(() => commits.bad);
     const check = (name: string) => [{ kind: 'http', name: `${name}-health`, url: `http://127.0.0.1:${health.port}/${name}`, timeoutMs: 2000 }];
     const fast = { verify: { attempts: 2, intervalMs: 100 }, heartbeatTimeoutMs: 2000 };
     const env = { MARKER: marker, GO: go };
@@ -144,6 +180,15 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
           { name: 'slow', argv: waitForGo('slow'), compensate: append('undo slow'), env: { ...env, GO: path.join(root, 'never') } },
         ],
       },
+      hooked: {
+        ...fast,
+        repository: repo,
+        directory: dir('hooked'),
+        steps: [{ name: 'test', argv: node('process.exit(0)') }],
+        release: { kind: 'hook', url: `http://127.0.0.1:${platform.port}/hook`, statusUrl: `http://127.0.0.1:${platform.port}/status`, pollIntervalMs: 100, timeoutMs: 5000 },
+        healthChecks: [{ kind: 'http', name: 'platform', url: `http://127.0.0.1:${platform.port}/health`, timeoutMs: 2000 }],
+        precheck: { approveAt: 1, blockAt: 1 },
+      },
       noisy: {
         ...fast,
         repository: repo,
@@ -154,6 +199,14 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     config = testConfig(stack.db.url, { deployTargets: loadConfig({ BRAINOPS_DEPLOY_TARGETS: targetsJson }).deployTargets });
     client = new BrainOpsClient(stack.env.client, config, logger);
   });
+  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: stack.env.address, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue, DATABASE_URL: stack.db.url, BRAINOPS_DEPLOY_TARGETS: targetsJson };
+    return exec(process.execPath, [BIN, ...args], { env, timeout: 60_000 }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+  }
+
   const result = (workflowId: string) => client.temporal.workflow.getHandle<() => Promise<DeploymentResult>>(workflowId).result();
 
   it('deploys a good commit, rolls a bad one back to it automatically, weighs the failure next time, and rolls back by hand', async () => {
@@ -215,6 +268,14 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       assert.equal(currentOf(dir('web')), commits.good);
       assert.equal(count(marker, 'build'), builds, 'the earlier release was not built again');
       assert.ok(rolledBack.view.steps.some((s) => s.name === 'build' && s.status === 'skipped'));
+
+      // The same through the CLI.
+      const status = await cli(['deploy', 'status', 'deploy/web/bad']);
+      assert.match(status.stdout, /^deploy\/web\/bad: rejected\n/);
+      assert.match(status.stdout, /pre-check risk 0\.\d+: commit [0-9a-f]{12} failed before/);
+      const started = JSON.parse((await cli(['deploy', 'start', 'web', 'good2', '--by', 'erin', '--wait', '--json'])).stdout);
+      assert.equal(started.state, 'succeeded');
+      assert.equal(currentOf(dir('web')), commits.good2);
     });
 
     // Memory: the records, their steps, the error with its signature, the decisions, work history.
@@ -222,6 +283,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.deepEqual(
       history.map((d) => [d.ref, d.kind, d.status, d.startedBy]),
       [
+        ['good2', 'deploy', 'succeeded', 'erin'],
         [commits.good, 'rollback', 'succeeded', 'dave'],
         ['good2', 'deploy', 'succeeded', 'alice'],
         ['bad', 'deploy', 'rejected', 'bob'],
@@ -229,7 +291,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         ['good', 'deploy', 'succeeded', 'alice'],
       ],
     );
-    const bad = history[3]!;
+    const bad = history[4]!;
     assert.deepEqual(bad.rollback, { to: commits.good, verified: true, environments: ['default'] });
     assert.equal(bad.failedStep, 'verify');
     assert.equal(bad.commit, commits.bad);
@@ -237,7 +299,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.match(bad.errorSignature ?? '', /^HealthCheckFailed: http check of web-health failed: HTTP <n> from http:\/\/<host>\/<path>/);
     const [event] = await stack.store.listErrorEvents({ signature: bad.errorSignature!, limit: 1 });
     assert.equal(event?.source, 'DeploymentManager');
-    const steps = history[4]!.steps!;
+    const steps = history[5]!.steps!;
     assert.deepEqual(steps.map((s) => s.name), ['fetch', 'pre-check', 'checkout', 'install', 'build', 'release', 'verify']);
     assert.ok(steps.every((s) => s.status === 'succeeded' && s.durationMs >= 0));
     const decisions = await stack.store.pool.query<{ decision: string; context: { reasons: string[] } }>(
@@ -357,6 +419,20 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     });
     const [record] = await client.deployments.history({ target: 'noisy' });
     assert.ok(record!.steps!.find((s) => s.name === 'chatter')!.logTail!.endsWith('all done\n'));
+  });
+
+  it('releases through a deploy hook, waits for the status URL, and calls the hook with the previous commit to roll back', async () => {
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      const good = await result((await client.deployments.start({ target: 'hooked', ref: 'good', startedBy: 'ci' })).workflowId);
+      assert.equal(good.status, 'succeeded');
+      assert.match(good.view.steps.find((s) => s.name === 'release')?.detail ?? '', /deploy hook: HTTP 202; [0-9a-f]{12} is live/);
+      const { workflowId } = await client.deployments.start({ target: 'hooked', ref: 'bad', startedBy: 'ci' });
+      await assert.rejects(result(workflowId), (e: Error) => /rolled back at verify: http check of platform failed: HTTP 503/.test(String(e.cause)));
+    });
+    assert.deepEqual(platform.calls, [commits.good, commits.bad, commits.good]);
+    const [bad] = await client.deployments.history({ target: 'hooked' });
+    assert.deepEqual(bad?.rollback, { to: commits.good, verified: true, environments: ['default'] });
   });
 
   it('rejects an invalid target at start-up, naming the field', async () => {
