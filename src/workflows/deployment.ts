@@ -125,18 +125,18 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
   const network = long(3_600_000);
 
   let seq = 0;
-  const newStep = (name: string, environment?: string): DeploymentStepView & { seq: number; started: number } => {
-    const step = { seq: ++seq, name, environment, status: 'running' as const, startedAt: new Date().toISOString(), started: Date.now() };
-    const shown: DeploymentStepView = { name, environment, status: 'running', startedAt: step.startedAt };
+  /** Shows a new step in the live status; `seq` numbers its row in the record. */
+  const newStep = (name: string, environment?: string): { shown: DeploymentStepView; seq: number; started: number } => {
+    const shown: DeploymentStepView = { name, environment, status: 'running', startedAt: new Date().toISOString() };
     view.steps.push(shown);
     view.step = name;
     view.environment = environment;
-    view.stepStartedAt = step.startedAt;
-    return Object.assign(shown, { seq: step.seq, started: step.started });
+    view.stepStartedAt = shown.startedAt;
+    return { shown, seq: ++seq, started: Date.now() };
   };
   /** Runs `fn` as a recorded step of the deployment (its row written when it ends). */
   const phase = async <T>(name: string, environment: string | undefined, fn: () => Promise<T>, detail?: (r: T) => string): Promise<T> => {
-    const step = newStep(name, environment);
+    const { shown: step, seq: stepSeq, started } = newStep(name, environment);
     try {
       const result = await fn();
       step.status = 'succeeded';
@@ -147,11 +147,11 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
       step.detail = failureOf(error, name).message;
       throw error;
     } finally {
-      step.durationMs = Date.now() - step.started;
+      step.durationMs = Date.now() - started;
       await CancellationScope.nonCancellable(() =>
         acts.recordDeploymentStep({
           deploymentId,
-          step: { seq: step.seq, name, environment, status: step.status === 'running' ? 'failed' : step.status, durationMs: step.durationMs!, error: step.status === 'succeeded' ? null : step.detail, startedAt: step.startedAt, finishedAt: new Date().toISOString() },
+          step: { seq: stepSeq, name, environment, status: step.status === 'running' ? 'failed' : step.status, durationMs: step.durationMs!, error: step.status === 'succeeded' ? null : step.detail, startedAt: step.startedAt, finishedAt: new Date().toISOString() },
         }),
       );
     }
@@ -231,20 +231,21 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
       const checkout = await phase('checkout', undefined, () => network.checkoutRelease({ target: input.target, commit }), (r) => (r.created ? `checked out ${r.path}` : `${r.path} was there already`));
 
       if (kind === 'rollback' && checkout.built) {
-        newStep('build', undefined).status = 'skipped';
+        // Built by an earlier deployment: a rollback only switches back to it.
+        await phase('build', undefined, async () => undefined, () => 'skipped: built before');
       } else {
         for (const step of target.steps) {
           const release = { target: input.target, ref: input.ref, commit };
           if (step.compensate) {
             compensations.push({ name: `undo ${step.name}`, run: async () => (await acts.compensateDeployStep({ ...release, step: step.name })).detail });
           }
-          const shown = newStep(step.name);
+          const { shown, seq: stepSeq, started } = newStep(step.name);
           try {
-            const outcome = await long(step.timeoutMs + 60_000).runDeployStep({ ...release, deploymentId, seq: shown.seq, step: step.name });
+            const outcome = await long(step.timeoutMs + 60_000).runDeployStep({ ...release, deploymentId, seq: stepSeq, step: step.name });
             Object.assign(shown, { status: 'succeeded', durationMs: outcome.durationMs, logTail: outcome.tail, detail: `exit 0, ${outcome.outputBytes} bytes of output` });
           } catch (error) {
             const details = error instanceof ActivityFailure ? ((error.cause as { details?: unknown[] } | undefined)?.details?.[0] as StepOutcome | undefined) : undefined;
-            Object.assign(shown, { status: isCancellation(error) ? 'cancelled' : 'failed', durationMs: details?.durationMs ?? Date.now() - shown.started, logTail: details?.tail, detail: failureOf(error, step.name).message });
+            Object.assign(shown, { status: isCancellation(error) ? 'cancelled' : 'failed', durationMs: details?.durationMs ?? Date.now() - started, logTail: details?.tail, detail: failureOf(error, step.name).message });
             throw error;
           }
         }
