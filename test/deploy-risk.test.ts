@@ -27,13 +27,14 @@ describe('deployment pre-check risk', () => {
       recent: [
         deployment(4, 'bad', 'rolled_back', 'build', 'Error: step build exited with code <n>'),
         deployment(3, 'x', 'cancelled'),
+        { ...deployment(5, 'typo', 'failed', 'fetch'), commit: null },
         deployment(2, 'ok', 'succeeded'),
         deployment(1, 'old', 'failed', 'build', 'Error: step build exited with code <n>'),
       ],
       touchingPaths: [{ id: 1, commit: 'old', failedStep: 'build', errorSignature: 'E: other', overlap: ['src/a.ts'] }],
     };
     const r = assessRisk({ commit: 'bad', steps: ['install', 'build'], past });
-    // 0.6 (same commit) + 0.3 × 2/3 (cancelled is not counted) + 0.15 (one overlap) + 0.1 (build failed twice)
+    // 0.6 (same commit) + 0.3 × 2/3 (the cancelled one and the unresolved ref are not counted) + 0.15 (one overlap) + 0.1 (build failed twice)
     assert.equal(r.risk, 1);
     assert.equal(r.reasons.length, 4);
     assert.match(r.reasons[0]!, /^commit bad failed before \(1×; last: deployment 4 at build\)$/);

@@ -5,6 +5,7 @@
  * What adds up (capped at 1):
  * - the same commit failed before                                        +0.6
  * - failures among the target's last 10 finished deployments             +0.3 × failure rate
+ *   (cancelled, rejected and blocked ones, and those whose ref did not resolve, are not counted)
  * - failed deployments whose changed paths overlap this one's            +0.15 each, at most +0.3
  * - failed steps that this deployment runs again                         +0.05 each, at most +0.15
  */
@@ -30,7 +31,8 @@ export function assessRisk(input: { commit: string; steps: string[]; past: Deplo
   let risk = 0;
   const reasons: string[] = [];
   const signatures = new Set<string>();
-  const judged = past.recent.filter((d) => !NOT_JUDGED.has(d.status));
+  // A deployment that never resolved its ref (a typo) says nothing about the code either.
+  const judged = past.recent.filter((d) => !NOT_JUDGED.has(d.status) && d.commit !== null);
 
   const sameCommit = judged.filter((d) => d.commit === input.commit && FAILED.has(d.status));
   if (sameCommit.length > 0) {
