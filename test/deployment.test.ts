@@ -276,6 +276,12 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       const started = JSON.parse((await cli(['deploy', 'start', 'web', 'good2', '--by', 'erin', '--wait', '--json'])).stdout);
       assert.equal(started.state, 'succeeded');
       assert.equal(currentOf(dir('web')), commits.good2);
+
+      // A person may force past the pre-check; it is still assessed, and logged as overridden.
+      const forced = await cli(['deploy', 'start', 'web', 'bad', '--by', 'frank', '--force', '--wait', '--json']);
+      assert.equal(forced.code, 2, 'a deployment that did not succeed exits 2');
+      assert.equal(JSON.parse(forced.stdout).state, 'rolled_back');
+      assert.equal(currentOf(dir('web')), commits.good2);
     });
 
     // Memory: the records, their steps, the error with its signature, the decisions, work history.
@@ -283,6 +289,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.deepEqual(
       history.map((d) => [d.ref, d.kind, d.status, d.startedBy]),
       [
+        ['bad', 'deploy', 'rolled_back', 'frank'],
         ['good2', 'deploy', 'succeeded', 'erin'],
         [commits.good, 'rollback', 'succeeded', 'dave'],
         ['good2', 'deploy', 'succeeded', 'alice'],
@@ -291,7 +298,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         ['good', 'deploy', 'succeeded', 'alice'],
       ],
     );
-    const bad = history[4]!;
+    const bad = history[5]!;
     assert.deepEqual(bad.rollback, { to: commits.good, verified: true, environments: ['default'] });
     assert.equal(bad.failedStep, 'verify');
     assert.equal(bad.commit, commits.bad);
@@ -299,7 +306,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.match(bad.errorSignature ?? '', /^HealthCheckFailed: http check of web-health failed: HTTP <n> from http:\/\/<host>\/<path>/);
     const [event] = await stack.store.listErrorEvents({ signature: bad.errorSignature!, limit: 1 });
     assert.equal(event?.source, 'DeploymentManager');
-    const steps = history[5]!.steps!;
+    const steps = history[6]!.steps!;
     assert.deepEqual(steps.map((s) => s.name), ['fetch', 'pre-check', 'checkout', 'install', 'build', 'release', 'verify']);
     assert.ok(steps.every((s) => s.status === 'succeeded' && s.durationMs >= 0));
     const decisions = await stack.store.pool.query<{ decision: string; context: { reasons: string[] } }>(
@@ -308,6 +315,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.match(decisions.rows[0]!.decision, /^pre-check of web [0-9a-f]{12}: go on$/);
     assert.ok(decisions.rows.some((d) => /: ask for approval$/.test(d.decision) && d.context.reasons.length > 0));
     assert.ok(decisions.rows.some((d) => /^rejected pre-check gate of web/.test(d.decision)));
+    assert.ok(decisions.rows.some((d) => /: ask for approval \(overridden by frank\)$/.test(d.decision)), decisions.rows.map((d) => d.decision).join('\n'));
     const work = await stack.store.listWorkHistory({ workflowId: 'deploy/web/good', limit: 100 });
     assert.ok(work.length > 0 && work.every((w) => w.agentId === 'DeploymentManager'));
     assert.ok(work.some((w) => w.action === 'runDeployStep' && w.success));

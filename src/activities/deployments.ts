@@ -109,15 +109,17 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
      * The memory-aware pre-check: past deployments of the target and of these paths give a risk
      * and reasons; the target's policy decides. Both go to the record and the decision log.
      */
-    async assessDeployment(input: { deploymentId: number; target: string; commit: string; changedPaths: string[] }): Promise<RiskAssessment & { decision: PrecheckDecision }> {
+    async assessDeployment(input: { deploymentId: number; target: string; commit: string; changedPaths: string[]; forcedBy?: string }): Promise<RiskAssessment & { decision: PrecheckDecision }> {
       const t = targetOf(input.target);
       const past = await store.deploymentPast({ target: t.name, paths: input.changedPaths, excludeId: input.deploymentId });
       const assessment = assessRisk({ commit: input.commit, steps: t.steps.map((s) => s.name), past });
-      const decision = precheckDecision(assessment.risk, t.precheck);
+      const policy = precheckDecision(assessment.risk, t.precheck);
+      // A person who forces a deployment takes the decision; the log keeps what the policy said.
+      const decision = input.forcedBy ? 'go' : policy;
       await store.recordDeploymentRisk({ id: input.deploymentId, risk: assessment.risk, riskReasons: assessment.reasons });
       await store.recordDecision({
         agentId: 'DeploymentManager',
-        decision: `pre-check of ${t.name} ${input.commit.slice(0, 12)}: ${decision === 'go' ? 'go on' : decision === 'approve' ? 'ask for approval' : 'block'}`,
+        decision: `pre-check of ${t.name} ${input.commit.slice(0, 12)}: ${policy === 'go' ? 'go on' : policy === 'approve' ? 'ask for approval' : 'block'}${input.forcedBy && policy !== 'go' ? ` (overridden by ${input.forcedBy})` : ''}`,
         confidence: 1 - assessment.risk,
         context: { target: t.name, commit: input.commit, risk: assessment.risk, reasons: assessment.reasons, policy: t.precheck, changedPaths: input.changedPaths.length },
         patterns: assessment.signatures,

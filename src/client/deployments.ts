@@ -19,6 +19,8 @@ const startSchema = z.object({
   target: z.string().min(1),
   ref: gitRefSchema,
   startedBy: z.string().min(1).max(200).default('brainops'),
+  /** Override the pre-check's block or approval gate (logged as overridden by `startedBy`). */
+  force: z.boolean().default(false),
 });
 export type StartDeploymentInput = z.input<typeof startSchema>;
 
@@ -61,7 +63,7 @@ export class DeploymentsClient {
       const handle = await this.temporal.workflow.start(deploymentWorkflow, {
         taskQueue: this.config.temporal.taskQueue,
         workflowId,
-        args: [{ target: s.target, ref: s.ref, startedBy: s.startedBy, kind }],
+        args: [{ target: s.target, ref: s.ref, startedBy: s.startedBy, kind, force: s.force }],
         typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'DeploymentManager' }],
         memo: { target: s.target, ref: s.ref, startedBy: s.startedBy, kind },
       });

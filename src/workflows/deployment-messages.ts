@@ -12,6 +12,8 @@ export interface DeploymentInput {
   /** Who or what started it (a person, a CI job), for the record. */
   startedBy: string;
   kind?: 'deploy' | 'rollback';
+  /** Go on whatever the pre-check's policy says (it is still assessed and logged, as overridden). */
+  force?: boolean;
 }
 
 /** One step as the live status shows it. Times ISO-8601; `durationMs` in ms. */

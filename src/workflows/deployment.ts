@@ -218,7 +218,7 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
         const assessment = await phase(
           'pre-check',
           undefined,
-          () => acts.assessDeployment({ deploymentId, target: input.target, commit, changedPaths: fetched.changedPaths }),
+          () => acts.assessDeployment({ deploymentId, target: input.target, commit, changedPaths: fetched.changedPaths, forcedBy: input.force ? input.startedBy : undefined }),
           (a) => `risk ${a.risk}: ${a.decision}`,
         );
         view.risk = assessment.risk;

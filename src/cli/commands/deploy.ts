@@ -31,11 +31,12 @@ export function registerDeployCommands(program: Command, ctx: () => CliContext):
     .argument('<target>', 'deployment target')
     .argument('<ref>', 'git ref')
     .option('--by <name>', 'who starts it, for the record', process.env.USER ?? 'brainops')
+    .option('--force', 'go on even if the pre-check would block or ask for approval (logged)')
     .option('--wait', 'wait until it has finished and print its status')
     .option('--json', 'print JSON')
-    .action(async (target: string, ref: string, o: { by: string; wait?: boolean; json?: boolean }) => {
+    .action(async (target: string, ref: string, o: { by: string; force?: boolean; wait?: boolean; json?: boolean }) => {
       const deployments = await client();
-      const started = await deployments.start({ target, ref, startedBy: o.by });
+      const started = await deployments.start({ target, ref, startedBy: o.by, force: o.force ?? false });
       if (o.wait) {
         await (await ctx().client()).temporal.workflow.getHandle(started.workflowId).result().catch(() => undefined);
         const status = await deployments.status(started.workflowId);
