@@ -16,7 +16,7 @@ import { ValidationError } from '../shared/errors';
 import type { ActivityDeps } from './deps';
 import { changedPaths, checkoutRelease, fetchAndResolve, readMarker, releasePath, writeMarker } from './deploy/git';
 import { callHook, currentCommit, currentLink, pollUntilLive, promoteRelease, pruneReleases, statusNamesCommit, switchSymlink } from './deploy/release';
-import { describeEnd, runArgv, stepEnvironment } from './deploy/run-argv';
+import { describeEnd, runArgv, stepEnvironment } from './run-argv';
 import { createProbes } from './health-probes';
 import { activityWriteId } from './idempotency';
 import { probeTarget } from './monitor';
