@@ -410,6 +410,8 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.equal(fs.existsSync(path.join(dir('cancel'), 'current')), false);
     const [record] = await client.deployments.history({ target: 'cancel' });
     assert.equal(record?.status, 'cancelled');
+    assert.equal(record?.errorMessage, 'cancelled by alice: wrong branch');
+    assert.equal(record?.errorSignature, null, 'a cancel is a decision, not an error');
   });
 
   it('keeps a bounded tail of a step that prints a lot, in memory and in the history', async () => {

@@ -255,6 +255,9 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
       deploymentId: number;
       status: DeploymentStatus;
       failedStep?: string;
+      /** Why it stopped (a cancel, a rejection, a block or an error). */
+      errorMessage?: string;
+      /** Only for a real failure: recorded as an error event unless an activity did. */
       error?: { type: string; message: string; fromActivity: boolean };
       rollback?: RollbackRecord;
     }): Promise<Omit<DeploymentRow, 'steps'> & { errorEventId?: number }> {
@@ -274,7 +277,7 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
           dedupeKey: activityWriteId(),
         });
       }
-      const row = await store.finishDeployment({ id: input.deploymentId, status: input.status, failedStep: input.failedStep, errorMessage: input.error?.message, errorSignature: signature, rollback: input.rollback });
+      const row = await store.finishDeployment({ id: input.deploymentId, status: input.status, failedStep: input.failedStep, errorMessage: input.errorMessage ?? input.error?.message, errorSignature: signature, rollback: input.rollback });
       return { ...row, ...(errorEventId === undefined ? {} : { errorEventId }) };
     },
   };

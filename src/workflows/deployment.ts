@@ -319,12 +319,14 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
     }
     view.state = status;
     view.error = failure?.message;
-    const informational = status === 'cancelled' || status === 'rejected';
+    // A person's cancel or rejection and the policy's block are decisions, not errors.
+    const decided = status === 'cancelled' || status === 'rejected' || status === 'blocked';
     const row = await acts.finishDeployment({
       deploymentId,
       status,
       failedStep: failure?.step,
-      error: failure && !informational ? failure : undefined,
+      errorMessage: failure?.message,
+      error: failure && !decided ? failure : undefined,
       rollback,
     });
 
