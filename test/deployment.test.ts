@@ -12,6 +12,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, loadConfig, type BrainOpsConfig } from '../temporal.config';
 import { BrainOpsClient } from '../src/client/brainops-client';
 import type { DeploymentResult } from '../src/workflows/deployment';
+import type { ErrorLearningStatus } from '../src/workflows/error-learning';
+import { errorLearningWorkflowId } from '../src/errors/names';
+import { errorSignature } from '../src/errors/signature';
 import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
 
 const exec = promisify(execFile);
@@ -51,9 +54,12 @@ async function createRepo(dir: string): Promise<Record<'good' | 'bad' | 'good2',
 }
 
 /** An HTTP service whose health is the `health.txt` of the release its `current` link points at. */
-async function releaseHealthServer(currentDirs: Record<string, string>): Promise<{ port: number; close(): Promise<void> }> {
+async function releaseHealthServer(currentDirs: Record<string, string>): Promise<{ port: number; down: Set<string>; close(): Promise<void> }> {
+  const down = new Set<string>();
   const server = http.createServer((req, res) => {
-    const dir = currentDirs[(req.url ?? '/').slice(1)];
+    const name = (req.url ?? '/').slice(1);
+    if (down.has(name)) return void res.writeHead(503).end('down whatever is released');
+    const dir = currentDirs[name];
     let text = '';
     try {
       text = fs.readFileSync(path.join(dir!, 'current', 'health.txt'), 'utf8').trim();
@@ -65,6 +71,7 @@ async function releaseHealthServer(currentDirs: Record<string, string>): Promise
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as AddressInfo).port,
+    down,
     close: () => {
       server.closeAllConnections();
       return new Promise((r) => server.close(() => r()));
@@ -132,7 +139,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
 
   before(async () => {
     commits = await createRepo(repo);
-    health = await releaseHealthServer({ web: dir('web'), staging: dir('staged'), production: dir('staged-production') });
+    health = await releaseHealthServer({ web: dir('web'), staging: dir('staged'), production: dir('staged-production'), fragile: dir('fragile') });
     platform = await hookPlatform(() => commits.bad);
     const check = (name: string) => [{ kind: 'http', name: `${name}-health`, url: `http://127.0.0.1:${health.port}/${name}`, timeoutMs: 2000 }];
     const fast = { verify: { attempts: 2, intervalMs: 100 }, heartbeatTimeoutMs: 2000 };
@@ -187,6 +194,13 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         steps: [{ name: 'test', argv: node('process.exit(0)') }],
         release: { kind: 'hook', url: `http://127.0.0.1:${platform.port}/hook`, statusUrl: `http://127.0.0.1:${platform.port}/status`, pollIntervalMs: 100, timeoutMs: 5000 },
         healthChecks: [{ kind: 'http', name: 'platform', url: `http://127.0.0.1:${platform.port}/health`, timeoutMs: 2000 }],
+        precheck: { approveAt: 1, blockAt: 1 },
+      },
+      fragile: {
+        ...fast,
+        repository: repo,
+        directory: dir('fragile'),
+        healthChecks: check('fragile'),
         precheck: { approveAt: 1, blockAt: 1 },
       },
       noisy: {
@@ -443,6 +457,26 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.deepEqual(platform.calls, [commits.good, commits.bad, commits.good]);
     const [bad] = await client.deployments.history({ target: 'hooked' });
     assert.deepEqual(bad?.rollback, { to: commits.good, verified: true, environments: ['default'] });
+  });
+
+  it('hands a rollback that does not come back healthy to error-learning', async () => {
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      assert.equal((await result((await client.deployments.start({ target: 'fragile', ref: 'good', startedBy: 'ci' })).workflowId)).status, 'succeeded');
+      health.down.add('fragile');
+      const { workflowId } = await client.deployments.start({ target: 'fragile', ref: 'good2', startedBy: 'ci' });
+      await assert.rejects(result(workflowId), (e: Error) => /rollback failed at verify/.test(String(e.cause)));
+      const signature = errorSignature('HealthCheckFailed', `http check of fragile-health failed: HTTP 503 from http://127.0.0.1:${health.port}/fragile, expected 200`);
+      const learning = client.temporal.workflow.getHandle(errorLearningWorkflowId(signature));
+      const state = await eventually(async () => (await learning.query<ErrorLearningStatus>('status')).state, 15_000, 'error-learning started');
+      assert.ok(['remediating', 'escalated'].includes(state), state);
+      await learning.signal('ignore', { reason: 'test' });
+      assert.equal((await learning.result()).state, 'ignored');
+    });
+    assert.equal(currentOf(dir('fragile')), commits.good, 'the previous release is back, though unhealthy');
+    const [record] = await client.deployments.history({ target: 'fragile' });
+    assert.equal(record?.status, 'rollback_failed');
+    assert.deepEqual(record?.rollback, { to: commits.good, verified: false, environments: ['default'] });
   });
 
   it('rejects an invalid target at start-up, naming the field', async () => {
