@@ -283,9 +283,15 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
         await phase('verify', env.name, () => verify(env), (d) => d);
       }
 
+      // Housekeeping: a release that is live and verified is not rolled back for it.
       for (const env of target.environments) {
-        const pruned = await acts.pruneReleases({ target: input.target, environment: env.name, protect: [commit, fetched.baseCommit] });
-        if (pruned.length > 0) log.info('pruned old releases', { environment: env.name, pruned });
+        try {
+          const pruned = await acts.pruneReleases({ target: input.target, environment: env.name, protect: [commit, fetched.baseCommit] });
+          if (pruned.length > 0) log.info('pruned old releases', { environment: env.name, pruned });
+        } catch (error) {
+          if (isCancellation(error)) throw error;
+          log.warn('could not prune old releases', { environment: env.name, error: failureOf(error, 'prune').message });
+        }
       }
     });
   } catch (error) {
