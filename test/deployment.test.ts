@@ -53,6 +53,18 @@ async function createRepo(dir: string): Promise<Record<'good' | 'bad' | 'good2',
   return { good, bad, good2 };
 }
 
+/** Starts `server` on a loopback port. */
+async function listen(server: http.Server): Promise<{ port: number; close(): Promise<void> }> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
 /** An HTTP service whose health is the `health.txt` of the release its `current` link points at. */
 async function releaseHealthServer(currentDirs: Record<string, string>): Promise<{ port: number; down: Set<string>; close(): Promise<void> }> {
   const down = new Set<string>();
@@ -68,15 +80,7 @@ async function releaseHealthServer(currentDirs: Record<string, string>): Promise
     }
     res.writeHead(text === 'ok' ? 200 : 500).end(text);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    down,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
+  return { ...(await listen(server)), down };
 }
 
 /**
@@ -101,15 +105,7 @@ async function hookPlatform(broken: () => string): Promise<{ port: number; calls
     if (req.url === '/status') return void res.writeHead(200).end(JSON.stringify({ live }));
     res.writeHead(live && live !== broken() ? 200 : 503).end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    calls,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
+  return { ...(await listen(server)), calls };
 }
 
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
