@@ -17,6 +17,7 @@ import {
   type FindingThresholds,
   type GuardedDatabaseDeclaration,
 } from './src/guardian/databases';
+import { deployTargetsSchema, resolveTarget, type ResolvedTarget } from './src/deploy/target';
 
 const projectRoot = __dirname;
 
@@ -110,6 +111,11 @@ export const envSchema = z.object({
   BRAINOPS_ESCALATION_TIMEOUT: duration.default('24h'),
   /** Webhook called (POST, JSON) when an error is escalated. */
   BRAINOPS_ESCALATION_WEBHOOK: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * JSON object of deployment targets by name (see `src/deploy/target.ts`), e.g.
+   * `{"web":{"repository":"/srv/git/web.git","directory":"/srv/web","steps":[{"name":"install","argv":["npm","ci"]}],"healthChecks":[{"kind":"http","name":"web","url":"http://127.0.0.1:3000/health"}]}}`.
+   */
+  BRAINOPS_DEPLOY_TARGETS: json.pipe(deployTargetsSchema).optional(),
   /** How often the SystemMonitor schedule runs. @defaultValue `1m` */
   BRAINOPS_MONITOR_INTERVAL: duration.default('1m'),
   /** Entries kept by the read-through cache of each process. @defaultValue 10000 */
@@ -178,6 +184,8 @@ export interface BrainOpsConfig {
     escalationTimeoutMs: number;
     escalationWebhook?: string;
   };
+  /** Deployment targets by name, with their defaults applied (DeploymentManager). */
+  deployTargets: Record<string, ResolvedTarget>;
   schedules: {
     /** Interval of the SystemMonitor schedule, ms. */
     systemMonitorIntervalMs: number;
@@ -258,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrainOpsConfig
       escalationTimeoutMs: msToNumber(e.BRAINOPS_ESCALATION_TIMEOUT as never),
       escalationWebhook: e.BRAINOPS_ESCALATION_WEBHOOK,
     },
+    deployTargets: Object.fromEntries(Object.entries(e.BRAINOPS_DEPLOY_TARGETS ?? {}).map(([name, t]) => [name, resolveTarget(name, t)])),
     schedules: {
       systemMonitorIntervalMs: msToNumber(e.BRAINOPS_MONITOR_INTERVAL as never),
       backupCron: e.BRAINOPS_BACKUP_CRON,

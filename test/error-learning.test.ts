@@ -128,10 +128,13 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
       await client.runMonitor();
       const handle = client.temporal.workflow.getHandle(errorLearningWorkflowId(signature));
       await eventually(async () => ((await handle.query<ErrorLearningStatus>('status')).state === 'escalated' ? true : undefined), 15_000, 'escalation');
+      // The state turns 'escalated' before its activities (escalate, then mark the errors) have run.
+      const event = await eventually(async () => {
+        const [e] = await stack.store.listErrorEvents({ signature, limit: 1 });
+        return e?.status === 'escalated' ? e : undefined;
+      }, 15_000, 'error event escalated');
       const escalation = await stack.store.list({ memoryType: 'system_error', keyPrefix: 'escalation/' });
       assert.ok(escalation.some((e) => (e.value as { signature: string }).signature === signature));
-      const [event] = await stack.store.listErrorEvents({ signature, limit: 1 });
-      assert.equal(event?.status, 'escalated');
       assert.deepEqual(svc.escalations.map((e) => (e as { event: string; signature: string }).signature), [signature], 'the escalation webhook was called once');
 
       // A bad answer is refused and the run keeps waiting; a good one is learned.

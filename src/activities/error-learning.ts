@@ -110,8 +110,9 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
       return store.resolveErrorEvents(input);
     },
 
-    async recordDecision(input: { decision: string; confidence?: number; context?: Record<string, unknown>; patterns?: unknown[]; outcome?: string }): Promise<void> {
-      await store.recordDecision({ agentId: 'SystemMonitor', ...input, dedupeKey: activityWriteId() });
+    /** One decision of an agent (SystemMonitor's error-learning unless `agentId` says otherwise). */
+    async recordDecision(input: { decision: string; confidence?: number; context?: Record<string, unknown>; patterns?: unknown[]; outcome?: string; agentId?: 'SystemMonitor' | 'DeploymentManager' }): Promise<void> {
+      await store.recordDecision({ ...input, agentId: input.agentId ?? 'SystemMonitor', dedupeKey: activityWriteId() });
     },
 
     /** An escalation record in memory, and the configured webhook (POST, JSON) if any. */

@@ -3,6 +3,7 @@
  * store, logger, config, Temporal connection). Workflows import this factory as a type only.
  */
 import type { ActivityDeps } from './deps';
+import { createDeploymentActivities } from './deployments';
 import { createErrorLearningActivities } from './error-learning';
 import { createGuardianActivities } from './guardian';
 import { createLearningActivities } from './learning';
@@ -20,5 +21,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createErrorLearningActivities(deps),
     ...createGuardianActivities(deps),
     ...createLearningActivities(deps),
+    ...createDeploymentActivities(deps),
   };
 }

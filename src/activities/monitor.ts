@@ -18,6 +18,25 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/** Runs the probe of `target`'s kind and times it; a down target is a result, never a thrown error. */
+export async function probeTarget(probes: ReturnType<typeof createProbes>, target: HealthTarget): Promise<HealthCheckResult> {
+  const started = performance.now();
+  let error: string | undefined;
+  try {
+    await (probes[target.kind] as (t: HealthTarget) => Promise<void>)(target);
+  } catch (e) {
+    error = describe(e);
+  }
+  return {
+    target: target.name,
+    kind: target.kind,
+    status: error === undefined ? 'up' : 'down',
+    latencyMs: Math.round((performance.now() - started) * 10) / 10,
+    ...(error === undefined ? {} : { error }),
+    checkedAt: new Date().toISOString(),
+  };
+}
+
 export function createMonitorActivities({ store, config, temporal }: ActivityDeps) {
   const probes = createProbes({ databaseUrl: databaseUrl(config), temporal });
   return {
@@ -27,22 +46,7 @@ export function createMonitorActivities({ store, config, temporal }: ActivityDep
     },
     /** Probes one target; a down target is a result, never a thrown error. */
     async checkHealthTarget(raw: HealthTarget): Promise<HealthCheckResult> {
-      const target = parseInput(healthTargetSchema, raw, 'health target');
-      const started = performance.now();
-      let error: string | undefined;
-      try {
-        await (probes[target.kind] as (t: HealthTarget) => Promise<void>)(target);
-      } catch (e) {
-        error = describe(e);
-      }
-      return {
-        target: target.name,
-        kind: target.kind,
-        status: error === undefined ? 'up' : 'down',
-        latencyMs: Math.round((performance.now() - started) * 10) / 10,
-        ...(error === undefined ? {} : { error }),
-        checkedAt: new Date().toISOString(),
-      };
+      return probeTarget(probes, parseInput(healthTargetSchema, raw, 'health target'));
     },
     /** Stores results, transitions and error events of one run atomically. */
     async recordHealthResults(input: { results: HealthCheckResult[] }): Promise<RecordedHealth> {

@@ -2,7 +2,6 @@
  * Carries out a registered remediation. Commands run from their argv with no shell; a failed
  * remediation is a result (`ok: false`), so error-learning can move to its next candidate.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -10,6 +9,7 @@ import { temporal } from '@temporalio/proto';
 import type { Remediation } from '../errors/remediations';
 import { BrainOpsError } from '../shared/errors';
 import { activityWriteId } from './idempotency';
+import { describeEnd, runArgv } from './run-argv';
 
 export interface RemediationResult {
   ok: boolean;
@@ -17,14 +17,15 @@ export interface RemediationResult {
   detail: string;
 }
 
-function runCommand(r: Extract<Remediation, { kind: 'command' }>): Promise<RemediationResult> {
-  return new Promise((resolve) => {
-    const [file, ...args] = r.argv;
-    execFile(file!, args, { cwd: r.cwd, env: { ...process.env, ...r.env }, timeout: r.timeoutMs, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      const tail = `${stdout}${stderr}`.trim().slice(-500);
-      resolve(error ? { ok: false, detail: `${error.message.split('\n')[0]}${tail ? `: ${tail}` : ''}` } : { ok: true, detail: tail || 'exit 0' });
-    });
-  });
+async function runCommand(r: Extract<Remediation, { kind: 'command' }>): Promise<RemediationResult> {
+  let result;
+  try {
+    result = await runArgv({ argv: r.argv, cwd: r.cwd ?? process.cwd(), env: { ...process.env, ...r.env }, timeoutMs: r.timeoutMs, tailBytes: 500 });
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message };
+  }
+  const ok = result.exitCode === 0 && !result.timedOut;
+  return ok ? { ok, detail: result.tail.trim() || 'exit 0' } : { ok, detail: describeEnd(r.argv[0]!, result, r.timeoutMs) };
 }
 
 async function callWebhook(r: Extract<Remediation, { kind: 'webhook' }>, params: Record<string, unknown>): Promise<RemediationResult> {

@@ -1,15 +1,15 @@
 /**
- * The operations agents of BrainOps. DeploymentManager is declared here as it is planned; its
- * workflows arrive with its own issue.
+ * The operations agents of BrainOps.
  */
 import { contextKeeper } from './context-keeper';
 import { databaseGuardian } from './database-guardian';
+import { deploymentManager } from './deployment-manager';
 import { systemMonitor } from './system-monitor';
 import type { AgentDefinition } from './types';
 
 export type { AgentDefinition } from './types';
 
-export const AGENTS: readonly AgentDefinition[] = Object.freeze([contextKeeper, systemMonitor, databaseGuardian]);
+export const AGENTS: readonly AgentDefinition[] = Object.freeze([contextKeeper, systemMonitor, deploymentManager, databaseGuardian]);
 
 const byWorkflow = new Map(AGENTS.flatMap((agent) => agent.workflows.map((w) => [w, agent.name] as const)));
 

@@ -8,6 +8,7 @@ import { ConfigError } from '../../temporal.config';
 import { BrainOpsError } from '../shared/errors';
 import { createCliContext, type CliContext } from './context';
 import { registerDatabaseCommands } from './commands/database';
+import { registerDeployCommands } from './commands/deploy';
 import { registerErrorCommands } from './commands/errors';
 import { registerLearningCommands } from './commands/learning';
 import { registerMemoryCommands } from './commands/memory';
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   registerErrorCommands(program, ctx);
   registerDatabaseCommands(program, ctx);
   registerLearningCommands(program, ctx);
+  registerDeployCommands(program, ctx);
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

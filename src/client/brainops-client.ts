@@ -75,6 +75,7 @@ import { applySchedules, listSchedules } from './schedules';
 import { runGuardian, runLearningCycle, runRestoreCheck, type GuardianRunInput, type LearningRunInput, type RestoreCheckInput } from './guardian';
 import { selectAgent, type Selection, type SelectionInput } from '../learning/select-agent';
 import { connectClient } from './connection';
+import { DeploymentsClient } from './deployments';
 
 /** Identifies a session: tenant and session id. */
 export interface SessionRef {
@@ -86,13 +87,17 @@ const sessionRefSchema = sessionStartSchema.pick({ tenantId: true, sessionId: tr
 
 export class BrainOpsClient {
   private memoryStore: Promise<MemoryStore> | undefined;
+  /** DeploymentManager: start, status, approve, reject, cancel, rollback, history. */
+  readonly deployments: DeploymentsClient;
 
   constructor(
     readonly temporal: Client,
     readonly config: BrainOpsConfig,
     private readonly logger: Logger,
     private readonly ownedConnection?: Connection,
-  ) {}
+  ) {
+    this.deployments = new DeploymentsClient(temporal, config, () => this.memory());
+  }
 
   /**
    * Connects to Temporal as configured.

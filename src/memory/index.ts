@@ -8,3 +8,4 @@ export type { BackupRecord, MigrationRun } from './guardian';
 export { SEVERITIES, type Insight, type Severity } from './insights';
 export type { CapabilityPerformance, SignatureTrend, FailingSignature } from './learning';
 export { LAYER_RULES, type MaintenanceCounts } from './maintenance';
+export type { DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord, DeploymentPast } from './deployments';

@@ -20,6 +20,7 @@ import * as insights from './insights';
 import * as learning from './learning';
 import * as maintenance from './maintenance';
 import { migrationStatus, type MigrationStatus } from './migrate';
+import * as deployments from './deployments';
 import type { HealthCheckResult } from '../shared/health';
 import {
   expiryFor,
@@ -359,6 +360,35 @@ export class MemoryStore {
   }
   maintenanceCounts(opts: { windowKey: string }) {
     return maintenance.maintenanceCounts(this.pool, opts.windowKey);
+  }
+
+  // Deployments (DeploymentManager).
+
+  /** Opens the record of a deployment run; returns its id (the same id on a retry). */
+  openDeployment(d: Parameters<typeof deployments.openDeployment>[1]) {
+    return deployments.openDeployment(this.pool, d);
+  }
+  recordDeploymentCommit(d: Parameters<typeof deployments.recordCommit>[1]) {
+    return deployments.recordCommit(this.pool, d);
+  }
+  recordDeploymentRisk(d: Parameters<typeof deployments.recordRisk>[1]) {
+    return deployments.recordRisk(this.pool, d);
+  }
+  recordDeploymentStep(d: { deploymentId: number; step: deployments.DeploymentStepRecord }) {
+    return deployments.upsertDeploymentStep(this.pool, d.deploymentId, d.step);
+  }
+  finishDeployment(d: Parameters<typeof deployments.finishDeployment>[1]) {
+    return deployments.finishDeployment(this.pool, d);
+  }
+  listDeployments(opts: Parameters<typeof deployments.listDeployments>[1] = {}) {
+    return deployments.listDeployments(this.pool, opts);
+  }
+  /** The live and the previous good commit of a target, from its deployment records. */
+  goodReleases(opts: { target: string }) {
+    return deployments.goodReleases(this.pool, opts.target);
+  }
+  deploymentPast(opts: Parameters<typeof deployments.deploymentPast>[1]) {
+    return deployments.deploymentPast(this.pool, opts);
   }
 
   /**

@@ -38,3 +38,11 @@ export const DATABASE_GUARDIAN_WORKFLOW_ID_PREFIX = 'database-guardian';
 
 /** Prefix of learning-cycle runs: `learning/<cycle>/scheduled-…`, `learning/<cycle>/<window end>`. */
 export const LEARNING_WORKFLOW_ID_PREFIX = 'learning';
+
+/**
+ * `deploy/<target>/<ref>`: one deployment of a ref of a target at a time (a second start while it
+ * runs is refused); readable in the Web UI.
+ */
+export function deploymentWorkflowId(target: string, ref: string): string {
+  return `deploy/${target}/${ref}`;
+}

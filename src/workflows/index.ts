@@ -5,3 +5,4 @@ export { errorLearningWorkflow } from './error-learning';
 export { remediationSequenceWorkflow } from './remediation-sequence';
 export { databaseGuardianWorkflow, databaseBackupWorkflow, databaseRestoreCheckWorkflow } from './database-guardian';
 export { learningCycleWorkflow } from './learning-cycle';
+export { deploymentWorkflow } from './deployment';

@@ -1,0 +1,101 @@
+/**
+ * Runs one argv with no shell: bounded by a timeout, output kept as a bounded tail, heartbeats
+ * with the tail while it runs, and stopped (its whole process group) when the activity is
+ * cancelled or times out.
+ */
+import { spawn } from 'node:child_process';
+import { Context } from '@temporalio/activity';
+import { OutputTail } from '../deploy/tail';
+
+/** How a run ended. `durationMs` is wall time in ms; `tail` the last 8 KiB of stdout + stderr. */
+export interface ArgvResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  tail: string;
+  /** Bytes of output in all. */
+  outputBytes: number;
+  durationMs: number;
+}
+
+/** Variables a step inherits from the worker: enough to find programs, nothing secret. */
+const INHERITED = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'NODE_OPTIONS'];
+
+/** The worker's harmless variables plus `extra` (a step's own and the deployment's). */
+export function stepEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(INHERITED.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
+  return { ...base, CI: 'true', ...extra };
+}
+
+/** Kills the process group: a step's own children (npm → node → …) stop with it. */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Runs `argv` in `cwd`. Never throws for a failing command (the result says how it ended); throws
+ * only when the program cannot be started. Heartbeats every `heartbeatMs` inside an activity.
+ */
+export function runArgv(opts: { argv: string[]; cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; heartbeatMs?: number; tailBytes?: number }): Promise<ArgvResult> {
+  const context = Context.current();
+  const tail = new OutputTail(opts.tailBytes);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const [file, ...args] = opts.argv;
+    const child = spawn(file!, args, { cwd: opts.cwd, env: opts.env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let timedOut = false;
+    let cancelled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      killGroup(child.pid, 'SIGTERM');
+      killTimer ??= setTimeout(() => killGroup(child.pid, 'SIGKILL'), 5000);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, opts.timeoutMs);
+    const beat = setInterval(() => context.heartbeat({ tail: tail.text() }), opts.heartbeatMs ?? 1000);
+    const onCancel = () => {
+      cancelled = true;
+      stop();
+    };
+    context.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+    child.stdout.on('data', (chunk: Buffer) => tail.write(chunk));
+    child.stderr.on('data', (chunk: Buffer) => tail.write(chunk));
+    const cleanup = () => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      clearInterval(beat);
+      context.cancellationSignal.removeEventListener('abort', onCancel);
+    };
+    child.once('error', (error) => {
+      cleanup();
+      reject(new Error(`cannot run ${file}: ${error.message}`));
+    });
+    child.once('close', (exitCode, signal) => {
+      cleanup();
+      resolve({
+        exitCode,
+        signal,
+        timedOut,
+        cancelled,
+        tail: tail.text(),
+        outputBytes: tail.total,
+        durationMs: Math.round(performance.now() - started),
+      });
+    });
+  });
+}
+
+/** One line saying how a run ended, for error messages (its last output line included). */
+export function describeEnd(what: string, r: ArgvResult, timeoutMs: number): string {
+  const lastLine = r.tail.trimEnd().split('\n').pop()?.slice(0, 300) ?? '';
+  const how = r.timedOut ? `timed out after ${timeoutMs} ms` : r.cancelled ? 'was cancelled' : r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`;
+  return `${what} ${how}${lastLine ? `: ${lastLine}` : ''}`;
+}
