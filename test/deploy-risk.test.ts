@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assessRisk, precheckDecision } from '../src/deploy/risk';
 import { OutputTail } from '../src/deploy/tail';
+import { telltaleLine } from '../src/activities/run-argv';
 import type { DeploymentPast } from '../src/memory';
 
 const deployment = (id: number, commit: string, status: DeploymentPast['recent'][number]['status'], failedStep: string | null = null, errorSignature: string | null = null) => ({
@@ -68,5 +69,26 @@ describe('bounded output tail', () => {
     const tail = new OutputTail(4);
     tail.write(Buffer.from('aé€'));
     assert.equal(tail.text(), '[… 2 earlier bytes not kept]\n€');
+  });
+});
+
+describe('telltale output line of a failed command', () => {
+  it("picks the script's own error over npm's wrapper lines and log-file pointer", () => {
+    const npm = [
+      '> shop@1.0.0 build',
+      '> tsc -p .',
+      "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.",
+      'npm error Lifecycle script `build` failed with error:',
+      'npm error code 2',
+      'npm error A complete log of this run can be found in: /root/.npm/_logs/2026-11-21T22_40_01_123Z-debug-0.log',
+      '',
+    ].join('\n');
+    assert.equal(telltaleLine(npm), "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.");
+    assert.equal(telltaleLine('npm error code 2\nnpm error A complete log of this run can be found in: /x.log'), 'npm error code 2');
+  });
+
+  it('falls back to the last line when none names an error', () => {
+    assert.equal(telltaleLine('step one\nstep two\nhealth says broken\n'), 'health says broken');
+    assert.equal(telltaleLine(''), '');
   });
 });

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -90,6 +93,25 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       (e) => e instanceof ValidationError && /port/.test(e.message),
     );
     await assert.rejects(client.runMonitor([{ kind: 'smtp', name: 'x' } as never]), (e) => e instanceof ValidationError && /kind/.test(e.message));
+  });
+
+  it('checks a command target: up when it exits 0, down with its telltale output line otherwise', async () => {
+    const marker = path.join(os.tmpdir(), `brainops-check-${process.pid}-${Date.now()}`);
+    const script = `if (!require('fs').existsSync(${JSON.stringify(marker)})) { console.error('queue consumer not running'); process.exit(3); }`;
+    const target: HealthTarget = { kind: 'command', name: 'consumer', argv: [process.execPath, '-e', script], env: {}, timeoutMs: 5000 };
+    const config = testConfig(stack.db.url, { healthTargets: [target] });
+    const client = stack.client(config);
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      const down = await client.runMonitor();
+      assert.deepEqual([down.results[0]?.status, down.results[0]?.error], ['down', `${process.execPath} exited with code 3: queue consumer not running`]);
+      fs.writeFileSync(marker, '');
+      try {
+        assert.equal((await client.runMonitor()).results[0]?.status, 'up');
+      } finally {
+        fs.rmSync(marker, { force: true });
+      }
+    });
   });
 
   it('fails a run with a bad target without retrying it, and records the failure as error events', async () => {

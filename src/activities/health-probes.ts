@@ -6,6 +6,7 @@ import net from 'node:net';
 import { Client } from 'pg';
 import type { Connection } from '@temporalio/client';
 import type { HealthTarget } from '../shared/health';
+import { describeEnd, runArgv } from './run-argv';
 
 type Probe<K extends HealthTarget['kind']> = (target: Extract<HealthTarget, { kind: K }>) => Promise<void>;
 
@@ -65,5 +66,10 @@ export function createProbes(deps: ProbeDeps) {
       socket.once('error', (error) => reject(error));
     });
 
-  return { postgres, temporal, http, tcp } as { [K in HealthTarget['kind']]: Probe<K> };
+  const command: Probe<'command'> = async (target) => {
+    const result = await runArgv({ argv: target.argv, cwd: target.cwd ?? process.cwd(), env: { ...process.env, ...target.env }, timeoutMs: target.timeoutMs, tailBytes: 2048 });
+    if (result.exitCode !== 0 || result.timedOut) throw new Error(describeEnd(target.argv[0]!, result, target.timeoutMs));
+  };
+
+  return { postgres, temporal, http, tcp, command } as { [K in HealthTarget['kind']]: Probe<K> };
 }

@@ -93,9 +93,27 @@ export function runArgv(opts: { argv: string[]; cwd: string; env: NodeJS.Process
   });
 }
 
-/** One line saying how a run ended, for error messages (its last output line included). */
+/** Lines that say nothing about the error: blank ones and npm's pointer to its log file. */
+const NOISE = /A complete log of this run can be found in|^\s*$/;
+/** Lines a package manager wraps a failed script in: the script's own error comes first. */
+const WRAPPER = /^(npm (ERR!|error)|yarn (error|ERR)|pnpm ERR)/i;
+const ERROR_WORD = /\berr(or)?\b|failed|fatal|exception/i;
+
+/**
+ * The output line that best says what went wrong, for messages and error signatures: among the
+ * last 20 lines, the last one mentioning an error that a package manager did not print, else the
+ * last one mentioning an error, else the last line (npm's log-file pointer and blanks skipped).
+ */
+export function telltaleLine(tail: string): string {
+  const lines = tail.trimEnd().split('\n').slice(-20).filter((l) => !NOISE.test(l));
+  const telling = lines.filter((l) => ERROR_WORD.test(l));
+  const line = telling.filter((l) => !WRAPPER.test(l)).at(-1) ?? telling.at(-1) ?? lines.at(-1) ?? '';
+  return line.trim().slice(0, 300);
+}
+
+/** One line saying how a run ended, for error messages (its telltale output line included). */
 export function describeEnd(what: string, r: ArgvResult, timeoutMs: number): string {
-  const lastLine = r.tail.trimEnd().split('\n').pop()?.slice(0, 300) ?? '';
+  const lastLine = telltaleLine(r.tail);
   const how = r.timedOut ? `timed out after ${timeoutMs} ms` : r.cancelled ? 'was cancelled' : r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`;
   return `${what} ${how}${lastLine ? `: ${lastLine}` : ''}`;
 }

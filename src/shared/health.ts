@@ -31,6 +31,15 @@ export const healthTargetSchema = z.discriminatedUnion('kind', [
     port: z.number().int().min(1).max(65535),
     timeoutMs: z.number().int().positive().max(120_000).default(5000),
   }),
+  z.object({
+    /** Up when the command exits 0 (argv from configuration, run with no shell). */
+    kind: z.literal('command'),
+    name: z.string().min(1).max(100),
+    argv: z.array(z.string().min(1)).min(1),
+    cwd: z.string().min(1).optional(),
+    env: z.record(z.string(), z.string()).default({}),
+    timeoutMs: z.number().int().positive().max(120_000).default(5000),
+  }),
 ]);
 
 /** One configured health target (see {@link healthTargetSchema}). */
