@@ -115,6 +115,10 @@ export async function startEmbeddedPostgres(opts: {
   };
   try {
     await ensureDatabase(adminUrl, opts.database);
+    // Our own server, so we may: the extension DatabaseGuardian reads slow queries from.
+    const db = new Client({ connectionString: withDatabase(adminUrl, opts.database) });
+    await db.connect();
+    await db.query('create extension if not exists pg_stat_statements').finally(() => db.end());
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
