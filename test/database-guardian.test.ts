@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
 import { Client } from 'pg';
 import type { BrainOpsConfig } from '../temporal.config';
 import { findingThresholdsSchema } from '../src/guardian/databases';
 import { findPgTool } from '../src/guardian/pg-tools';
+import { retentionPlan } from '../src/guardian/retention';
 import { migrationFiles } from '../src/memory';
 import { createTestDatabase, testConfig, testWorker, useTestStack } from './helpers';
 
@@ -206,6 +208,102 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       });
     } finally {
       await empty.drop();
+    }
+  });
+  it('retention never prunes the newest verified backup, nor one still being verified', () => {
+    const at = (day: string) => new Date(`${day}T12:00:00Z`);
+    const backups = [
+      { id: 1, startedAt: at('2026-01-05'), status: 'verified' as const },
+      { id: 2, startedAt: at('2026-01-06'), status: 'verified' as const },
+      { id: 3, startedAt: at('2026-01-07'), status: 'failed' as const },
+      { id: 4, startedAt: at('2026-01-08'), status: 'taken' as const },
+    ];
+    const none = retentionPlan(backups, 0, 0);
+    assert.deepEqual(none.keep.map((k) => k.id), [2], 'keep 0 daily and 0 weekly still keeps the last restorable copy');
+    assert.deepEqual(none.prune.sort(), [1, 3]);
+    assert.deepEqual(retentionPlan(backups, 1, 0).prune.sort(), [1, 3]);
+  });
+
+  it('a backup whose checksum step fails for good is that backup\'s failure, and retention prunes its file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-backups-'));
+    const config = guardianConfig(testConfig(stack.db.url), { backupDir: dir, keepDaily: 7, keepWeekly: 4 });
+    const client = stack.client(config);
+    // The real activities, except that the checksum fails for good (a vanished disk, say).
+    const worker = await testWorker(stack.env, config, stack.store, {
+      activityInterceptors: [
+        (ctx) => ({
+          inbound: {
+            execute: (input, next) => {
+              if (ctx.info.activityType === 'checksumBackup') throw ApplicationFailure.nonRetryable('backup volume unreadable', 'TestDiskGone');
+              return next(input);
+            },
+          },
+        }),
+      ],
+    });
+    try {
+      await worker.runUntil(async () => {
+        const before = (await stack.store.listBackups({ databaseName: 'memory', limit: 1000 })).length;
+        const outcome = (await client.backupDatabases({ databases: ['memory'] })).databases[0]!.backup!;
+        assert.equal(outcome.status, 'failed');
+        assert.match(outcome.error ?? '', /backup volume unreadable/);
+        const rows = await stack.store.listBackups({ databaseName: 'memory', limit: 1000 });
+        assert.equal(rows.length, before + 1, 'one record for the one backup taken');
+        const taken = rows[0]!;
+        assert.equal(outcome.backup.id, taken.id, 'the failure is recorded on the backup that was taken');
+        assert.ok(taken.filePath.endsWith('.dump'));
+        assert.equal(taken.status, 'pruned', 'failed, then pruned by retention');
+        assert.match(taken.error ?? '', /backup volume unreadable/);
+        assert.ok(!fs.existsSync(taken.filePath), 'its file is removed, not left behind as a backup in progress');
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('findings on PostgreSQL 15: sort order tells indexes apart, fresh relations are not bloated, sessions idle on one statement are one finding', async () => {
+    const shop = await createTestDatabase();
+    const seed = new Client({ connectionString: shop.url });
+    const idle = [new Client({ connectionString: shop.url }), new Client({ connectionString: shop.url })];
+    try {
+      await seed.connect();
+      await seed.query('create table items (id int primary key, a int not null, b int not null)');
+      await seed.query('insert into items select g, g % 100, g from generate_series(1, 200000) g');
+      await seed.query('create index items_a_b on items (a, b)');
+      await seed.query('create index items_a_b_desc on items (a, b desc)');
+      await seed.query('create index items_a_b_again on items (a, b)');
+      await seed.query('vacuum analyze items');
+      for (const c of idle) {
+        await c.connect();
+        await c.query('begin');
+        await c.query('select count(*) from items where id < 10');
+      }
+      const config = guardianConfig(testConfig(stack.db.url), {
+        databases: [{ name: 'shop2', url: shop.url, backup: false }],
+        thresholds: findingThresholdsSchema.parse({ bloatMinBytes: 0, bloatRatio: 0.12, idleInTransactionSeconds: 0.001 }),
+      });
+      const client = stack.client(config);
+      const worker = await testWorker(stack.env, config, stack.store);
+      await worker.runUntil(async () => {
+        const items = async () => (await client.databaseFindings({ databases: ['shop2'] })).databases[0]!.findings!.items;
+        const fresh = await items();
+        const titles = fresh.map((f) => `${f.kind}: ${f.title}`);
+        const dups = fresh.filter((f) => f.kind === 'duplicate-index');
+        assert.deepEqual(dups.map((f) => f.title), ['Duplicate indexes on shop2: items_a_b, items_a_b_again'], titles.join('\n'));
+        assert.deepEqual(fresh.filter((f) => /bloat/.test(f.kind)).map((f) => f.title), [], 'freshly built: no bloat estimated');
+        const idleFindings = fresh.filter((f) => f.kind === 'idle-in-transaction');
+        assert.equal(idleFindings.length, 1, titles.join('\n'));
+        assert.match(idleFindings[0]!.title, /2 sessions/);
+
+        await seed.query('delete from items where id % 2 = 0');
+        await seed.query('vacuum analyze items');
+        const bloated = (await items()).filter((f) => f.kind === 'table-bloat').map((f) => f.title);
+        assert.equal(bloated.length, 1, 'half the rows deleted: the table is half empty');
+        assert.match(bloated[0]!, /public\.items about (4|5)\d% wasted/);
+      });
+    } finally {
+      await Promise.all([seed.end(), ...idle.map((c) => c.end().catch(() => undefined))]);
+      await shop.drop();
     }
   });
 });

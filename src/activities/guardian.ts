@@ -185,7 +185,13 @@ export function createGuardianActivities({ store, config, logger }: ActivityDeps
     async recordFindings(input: { database: string; family: FindingFamily; findings: Finding[] }): Promise<{ recorded: number; resolved: number; keys: string[] }> {
       const writeId = activityWriteId();
       const seenAt = new Date();
-      const insights = input.findings.map(({ object, ...f }) => ({ ...f, key: findingKey(input.database, { kind: f.kind, object }) }));
+      // One row per key: a batch that names a key twice would make the upsert fail ("cannot affect row a second time").
+      const byKey = new Map<string, Omit<Finding, 'object'> & { key: string }>();
+      for (const { object, ...f } of input.findings) {
+        const key = findingKey(input.database, { kind: f.kind, object });
+        if (!byKey.has(key)) byKey.set(key, { ...f, key });
+      }
+      const insights = [...byKey.values()];
       const recorded = await store.recordObservations({ insights, source: 'DatabaseGuardian', writeId, seenAt });
       const resolved = await store.resolveObservations({
         keyPrefix: findingKeyPrefix(input.database),
@@ -230,8 +236,17 @@ export function createGuardianActivities({ store, config, logger }: ActivityDeps
       return summary(record);
     },
 
-    /** Records a backup that could not be taken (the dump activity failed for good). */
-    async recordBackupFailure(input: { database: string; error: string }): Promise<BackupSummary> {
+    /**
+     * Records a failed backup: `backupId` (taken, but its checksum or restore check failed for
+     * good) is marked failed; without it, a backup that could not be taken is recorded.
+     */
+    async recordBackupFailure(input: { database: string; error: string; backupId?: number }): Promise<BackupSummary> {
+      if (input.backupId !== undefined) {
+        const error = input.error.slice(0, 2000);
+        const marked = await store.setBackupVerification({ id: input.backupId, ok: false, verification: { error }, error });
+        if (!marked) throw new BrainOpsError('UnknownBackup', `backupId: no backup ${input.backupId}`, false);
+        return summary(marked);
+      }
       const writeId = activityWriteId();
       const now = new Date();
       const record = await store.recordBackup({

@@ -157,14 +157,17 @@ const unusedIndexes: Check = async (db, t, database) => {
   }));
 };
 
-/** Indexes with the same table, columns, operator classes, expressions and predicate. */
+/**
+ * Indexes with the same table, columns, operator classes, collations, sort orders (`indoption`:
+ * `(a, b desc)` serves orderings `(a, b)` cannot), expressions and predicate.
+ */
 const duplicateIndexes: Check = async (db, _t, database) => {
   const result = await db.query<{ tbl: string; indexes: string[]; bytes: number }>(
     `select i.indrelid::regclass::text as tbl, array_agg(i.indexrelid::regclass::text order by i.indexrelid::regclass::text) as indexes,
        sum(pg_relation_size(i.indexrelid))::float8 as bytes
      from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
      where n.nspname not in ${SYSTEM_SCHEMAS} and n.nspname !~ '^pg_toast'
-     group by i.indrelid, i.indkey::text, i.indclass::text, i.indcollation::text,
+     group by i.indrelid, i.indkey::text, i.indclass::text, i.indcollation::text, i.indoption::text,
        coalesce(pg_get_expr(i.indexprs, i.indrelid), ''), coalesce(pg_get_expr(i.indpred, i.indrelid), '')
      having count(*) > 1`,
   );
@@ -209,13 +212,15 @@ const bloat: Check = async (db, t, database) => {
        where am.amname = 'btree' and n.nspname not in ${SYSTEM_SCHEMAS} and n.nspname !~ '^pg_toast'
          and ci.relpages > 1 and ci.reltuples > 0)
      select 'table' as kind, nspname || '.' || relname as name, nspname || '.' || relname as tbl, pages * bs as bytes,
-       -- tuple header (23 bytes, aligned to 24) and line pointer (4) per row; page header 24 bytes
-       ceil(tuples * (28 + width) / ((bs - 24) * ff / 100)) * bs as expected_bytes
+       -- tuple header (23 bytes, aligned to 24) and data, the whole aligned to 8 (MAXALIGN), and a
+       -- line pointer (4) per row; page header 24 bytes
+       ceil(tuples * (8 * ceil((24 + width) / 8.0) + 4) / ((bs - 24) * ff / 100)) * bs as expected_bytes
      from tables where width is not null
      union all
-     -- index tuple header (8) and line pointer (4) per entry; page header and btree special space 40 bytes; leaf fill 90%
+     -- index tuple header (8) and data aligned to 8, and a line pointer (4) per entry; page header
+     -- and btree special space 40 bytes; leaf fill 90%
      select 'index', nspname || '.' || relname, nspname || '.' || tbl, pages * bs,
-       (ceil(tuples * (12 + width) / ((bs - 40) * 0.9)) + 1) * bs
+       (ceil(tuples * (8 * ceil((8 + width) / 8.0) + 4) / ((bs - 40) * 0.9)) + 1) * bs
      from indexes where width is not null and expressions = 0`,
   );
   return result.rows
@@ -308,7 +313,15 @@ const longSessions: Check = async (db, t, database) => {
      order by seconds desc limit 20`,
     [t.longQuerySeconds, t.idleInTransactionSeconds],
   );
-  return result.rows.map((r) => {
+  // One finding per kind and statement (its key): the longest session, with how many there are.
+  const byKey = new Map<string, { row: (typeof result.rows)[number]; sessions: number }>();
+  for (const row of result.rows) {
+    const key = `${row.state === 'active'}/${row.fp}`;
+    const seen = byKey.get(key);
+    if (seen) seen.sessions += 1;
+    else byKey.set(key, { row, sessions: 1 });
+  }
+  return [...byKey.values()].map(({ row: r, sessions }) => {
     const idle = r.state !== 'active';
     return {
       kind: idle ? 'idle-in-transaction' : 'long-running-query',
@@ -316,14 +329,14 @@ const longSessions: Check = async (db, t, database) => {
       subject: database,
       severity: idle ? 'high' : r.seconds >= t.longQuerySeconds * 10 ? 'high' : 'medium',
       title: idle
-        ? `Session idle in transaction on ${database} for ${Math.round(r.seconds)} s (pid ${r.pid}, ${r.usename})`
-        : `Query running on ${database} for ${Math.round(r.seconds)} s (pid ${r.pid}, ${r.usename})`,
+        ? `Session idle in transaction on ${database} for ${Math.round(r.seconds)} s (pid ${r.pid}, ${r.usename}${sessions > 1 ? `; ${sessions} sessions` : ''})`
+        : `Query running on ${database} for ${Math.round(r.seconds)} s (pid ${r.pid}, ${r.usename}${sessions > 1 ? `; ${sessions} sessions` : ''})`,
       detail: `${r.app ? `${r.app}: ` : ''}${r.query}`,
       recommendedAction: idle
         ? `the application holds a transaction open (locks, no vacuum): fix it to commit promptly; set idle_in_transaction_session_timeout; pg_terminate_backend(${r.pid}) if stuck`
         : `EXPLAIN it; set statement_timeout for this role; pg_cancel_backend(${r.pid}) if it should not run`,
       actionable: true,
-      evidence: { pid: r.pid, user: r.usename, application: r.app, state: r.state, seconds: round(r.seconds), query: r.query },
+      evidence: { pid: r.pid, user: r.usename, application: r.app, state: r.state, seconds: round(r.seconds), query: r.query, sessions },
     };
   });
 };

@@ -1,8 +1,10 @@
 /**
  * Backup retention: keep the newest verified backup of each of the last `keepDaily` days that
  * have one, and the newest verified backup of each of the last `keepWeekly` ISO weeks that have
- * one (days and weeks in UTC); prune every other verified backup and every failed one. Backups
- * still `taken` (not yet verified) are left alone. Pure: the caller removes the files.
+ * one (days and weeks in UTC); prune every other verified backup and every failed one. The newest
+ * verified backup is always kept (even with both counts 0: the last restorable copy is never
+ * removed). Backups still `taken` (not yet verified) are left alone. Pure: the caller removes the
+ * files.
  */
 
 export interface RetentionCandidate {
@@ -44,6 +46,7 @@ export function retentionPlan(backups: RetentionCandidate[], keepDaily: number, 
       reasons.set(b.id, [...(reasons.get(b.id) ?? []), `${label} ${key}`]);
     }
   };
+  if (verified[0]) reasons.set(verified[0].id, ['newest verified']);
   keepNewestPer(dayOf, keepDaily, 'daily');
   keepNewestPer(isoWeekOf, keepWeekly, 'weekly');
   return {

@@ -140,15 +140,18 @@ export async function databaseGuardianWorkflow(input: DatabaseGuardianInput = {}
 export async function databaseBackupWorkflow(input: { database: string }): Promise<BackupOutcome> {
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.agent, value: 'DatabaseGuardian' }]);
   let outcome: BackupOutcome;
+  let taken: BackupSummary | undefined;
   try {
-    const taken = await longRunning.takeBackup({ database: input.database });
+    taken = await longRunning.takeBackup({ database: input.database });
     await longRunning.checksumBackup({ backupId: taken.id });
     const check = await longRunning.verifyBackup({ backupId: taken.id });
     outcome = { status: check.ok ? 'verified' : 'failed', backup: check.backup, restoreCheck: check, error: check.error };
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     const message = failureMessage(error);
-    outcome = { status: 'failed', backup: await acts.recordBackupFailure({ database: input.database, error: message }), error: message };
+    // A dump that was taken but could not be checksummed or verified is that backup's failure
+    // (so retention prunes its file), not a second record beside a backup left `taken` for ever.
+    outcome = { status: 'failed', backup: await acts.recordBackupFailure({ database: input.database, error: message, backupId: taken?.id }), error: message };
   }
   const failed: Finding[] =
     outcome.status === 'failed'
