@@ -112,6 +112,25 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
     });
   });
 
+  it('hourly cycle judges the hour against the day from work history, whether or not the five-minute windows ran', async () => {
+    const config = testConfig(stack.db.url);
+    const client = stack.client(config);
+    const window = cycleWindow('hourly', Date.now() - 40 * 3_600_000);
+    const start = new Date(window.start);
+    await seedWork('Deployer', 'runBuildStep', new Date(start.getTime() - 20 * 3_600_000), 40, 0);
+    await seedWork('Deployer', 'runBuildStep', new Date(start.getTime() + 50 * MIN), 4, 6);
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      // No five-minute cycle ran for these windows (missed beyond its catch-up, or still running at the hour).
+      const first = await client.runLearningCycle({ cycle: 'hourly', windowEnd: window.end });
+      const r = first.cycle === 'hourly' ? first.result : assert.fail();
+      assert.deepEqual(r.degraded, [{ agentId: 'Deployer', capability: 'runBuildStep', hourRate: 0.4, dayRate: 0.88 }]);
+      await client.runLearningCycle({ cycle: 'five-minute', windowEnd: new Date(start.getTime() + 55 * MIN).toISOString() });
+      const again = await client.runLearningCycle({ cycle: 'hourly', windowEnd: window.end });
+      assert.deepEqual(again, first, 'the same result once the five-minute window has run');
+    });
+  });
+
   it('daily cycle archives exactly the expired and ended-session entries, merges duplicates, promotes, and reports the same counts when re-run', async () => {
     const config = testConfig(stack.db.url);
     const client = stack.client(config);

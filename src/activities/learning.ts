@@ -175,8 +175,11 @@ export function createLearningActivities({ store }: ActivityDeps) {
     async runHourlyCycle(w: CycleWindow): Promise<HourlyResult> {
       const { start, end } = bounds(w);
       const failing = await store.failingSignatures({ end, minCount: LEARNING_RULES.failingMinCount });
-      const hour = await store.capabilityPerformance({ start, end });
-      const day = await store.capabilityPerformance({ start: new Date(end.getTime() - DAY_MS), end });
+      // From work history itself, not from the five-minute windows: the five-minute run of the
+      // hour's last window starts at the same moment (and windows missed beyond its catch-up are
+      // never written), so reading those would make the result depend on timing.
+      const hour = await store.workHistoryPerformance({ start, end });
+      const day = await store.workHistoryPerformance({ start: new Date(end.getTime() - DAY_MS), end });
       const dayOf = (h: CapabilityPerformance) => day.find((d) => d.agentId === h.agentId && d.capability === h.capability);
       const degraded = hour.filter((h) => h.runs >= LEARNING_RULES.minRuns && rate(h) < rate(dayOf(h)!) - LEARNING_RULES.degradationDrop);
       const slower = hour.filter((h) => {
