@@ -70,6 +70,11 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       }
       assert.ok(fs.existsSync(file));
 
+      // Two restore checks of one backup at once share its scratch database: both pass.
+      const both = await Promise.all([client.restoreCheck({ backupId: outcome.backup.id }), client.restoreCheck({ backupId: outcome.backup.id })]);
+      assert.deepEqual(both.map((c) => [c.ok, c.error]), [[true, undefined], [true, undefined]]);
+      assert.equal((await stack.store.getBackup({ id: outcome.backup.id }))?.status, 'verified');
+
       // A byte flipped in the file: the restore check fails on the checksum and marks it failed.
       const bytes = fs.readFileSync(file);
       const middle = Math.floor(bytes.length / 2);

@@ -39,6 +39,9 @@ function guardianSchedule(config: BrainOpsConfig, scheduleId: string, spec: Sche
   };
 }
 
+/** ms a learning cycle waits after its window closes: activities finishing then still count. */
+export const LEARNING_SETTLE_MS = 30_000;
+
 /** The declared schedules, by id. */
 export function declaredSchedules(config: BrainOpsConfig): ScheduleOptions[] {
   return [
@@ -73,12 +76,13 @@ export function declaredSchedules(config: BrainOpsConfig): ScheduleOptions[] {
       'schema sync (pending migrations applied) and performance findings',
       '10 minutes',
     ),
-    // Intervals are aligned to the epoch, so each run is scheduled at its window's end. Missed
-    // windows are buffered and run in turn (each is idempotent), up to the catch-up window.
+    // Intervals are aligned to the epoch; each run is scheduled LEARNING_SETTLE_MS after its
+    // window's end (the window is rounded down), so work recorded as the window closed is in it.
+    // Missed windows are buffered and run in turn (each is idempotent), up to the catch-up window.
     ...LEARNING_SCHEDULES.map(
       (s): ScheduleOptions => ({
         scheduleId: s.scheduleId,
-        spec: { intervals: [{ every: CYCLE_LENGTH_MS[s.cycle] }] },
+        spec: { intervals: [{ every: CYCLE_LENGTH_MS[s.cycle], offset: LEARNING_SETTLE_MS }] },
         action: {
           type: 'startWorkflow',
           workflowType: 'learningCycleWorkflow' satisfies (typeof learningCycleWorkflow)['name'],

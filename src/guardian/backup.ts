@@ -137,6 +137,12 @@ export async function verifyRestore(opts: {
   await admin.connect();
   const scratch = quoteIdent(opts.scratchDatabase);
   try {
+    // Two checks of one backup share its scratch database: the second waits (session-level
+    // advisory lock, released when this connection ends) rather than drop the first's mid-check.
+    while (!(await admin.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [opts.scratchDatabase])).rows[0]!.ok) {
+      opts.onTick?.();
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     await admin.query(`drop database if exists ${scratch} with (force)`);
     await admin.query(`create database ${scratch} template template0`);
     const scratchUrl = withDatabase(opts.url, opts.scratchDatabase);

@@ -1,7 +1,7 @@
 /**
  * The windows of the learning cycles. A cycle's window ends at its schedule's scheduled time
  * (`TemporalScheduledStartTime`), rounded down to the cycle's length, and is one length long: the
- * 12:05 run of the five-minute cycle analyses [12:00, 12:05). A back-filled or re-run window has
+ * 12:05:30 run of the five-minute cycle analyses [12:00, 12:05). A back-filled or re-run window has
  * the same bounds, so it reads the same rows and writes the same results. Safe in workflow code.
  */
 
