@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Client } from 'pg';
 import type { BrainOpsConfig } from '../temporal.config';
 import { findingThresholdsSchema } from '../src/guardian/databases';
-import { findPgTool } from '../src/guardian/pg-tools';
+import { connectionArgs, findPgTool } from '../src/guardian/pg-tools';
 import { retentionPlan } from '../src/guardian/retention';
 import { migrationFiles } from '../src/memory';
 import { createTestDatabase, testConfig, testWorker, useTestStack } from './helpers';
@@ -215,6 +215,12 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       await empty.drop();
     }
   });
+  it('keeps passwords off pg_dump and pg_restore command lines, wherever the URL has them', () => {
+    assert.deepEqual(connectionArgs('postgres://guard:s%3Dcret@db.internal:5432/shop'), { dbname: 'postgres://guard@db.internal:5432/shop', env: { PGPASSWORD: 's=cret' } });
+    assert.deepEqual(connectionArgs('postgres://guard@db.internal/shop?password=s3cret&sslmode=require'), { dbname: 'postgres://guard@db.internal/shop?sslmode=require', env: { PGPASSWORD: 's3cret' } });
+    assert.deepEqual(connectionArgs('postgres://guard@db.internal/shop'), { dbname: 'postgres://guard@db.internal/shop', env: {} });
+  });
+
   it('retention never prunes the newest verified backup, nor one still being verified', () => {
     const at = (day: string) => new Date(`${day}T12:00:00Z`);
     const backups = [

@@ -111,8 +111,10 @@ export async function findPgTool(program: PgProgram, serverVersion: string, dirs
  */
 export function connectionArgs(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
   const parsed = new URL(url);
-  const password = decodeURIComponent(parsed.password);
+  // libpq also takes the password as a query parameter (`?password=`); move that one too.
+  const password = decodeURIComponent(parsed.password) || parsed.searchParams.get('password') || '';
   parsed.password = '';
+  parsed.searchParams.delete('password');
   return { dbname: parsed.toString(), env: password ? { PGPASSWORD: password } : {} };
 }
 
