@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { databaseUrl } from '../../temporal.config';
 import { assessRisk, precheckDecision, type PrecheckDecision, type RiskAssessment } from '../deploy/risk';
-import { gitRefSchema, type ResolvedEnvironment, type ResolvedTarget } from '../deploy/target';
+import { deploymentPlan, gitRefSchema, type DeploymentPlan, type ResolvedEnvironment, type ResolvedTarget } from '../deploy/target';
 import { parseInput } from '../shared/validate';
 import { errorSignature } from '../errors/signature';
 import type { DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord } from '../memory';
@@ -37,6 +37,22 @@ interface ReleaseRef {
   target: string;
   ref: string;
   commit: string;
+}
+
+/**
+ * Runs `fn` heartbeating every second. The workflow gives these activities a heartbeat timeout
+ * (`heartbeatTimeoutMs`), which Temporal counts from the attempt's start: a clone, copy or hook call
+ * longer than that would otherwise be taken for a lost worker and started again beside itself.
+ */
+async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const beat = setInterval(() => context.heartbeat(), 1000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 function runId(): string {
@@ -69,9 +85,9 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
   });
 
   return {
-    /** The named target as this worker configured it. */
-    async deploymentTarget(input: { target: string }): Promise<ResolvedTarget> {
-      return targetOf(input.target);
+    /** The named target as this worker configured it, without what may be secret (see {@link DeploymentPlan}). */
+    async deploymentTarget(input: { target: string }): Promise<DeploymentPlan> {
+      return deploymentPlan(targetOf(input.target));
     },
 
     /** Opens the deployment record of the calling workflow run; returns its id. */
@@ -92,17 +108,13 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
     async fetchRef(input: { deploymentId: number; target: string; ref: string }): Promise<{ commit: string; baseCommit: string | null; changedPaths: string[] }> {
       const t = targetOf(input.target);
       parseInput(gitRefSchema, input.ref, 'deployment ref');
-      const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), 1000);
-      try {
+      return heartbeating(async () => {
         const commit = await fetchAndResolve(t.repository, t.directory, input.ref);
         const { live } = await store.goodReleases({ target: t.name });
         const fetched = { commit, baseCommit: live, changedPaths: await changedPaths(t.directory, live, commit) };
         await store.recordDeploymentCommit({ id: input.deploymentId, ...fetched });
         return fetched;
-      } finally {
-        clearInterval(beat);
-      }
+      });
     },
 
     /**
@@ -131,7 +143,7 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
     /** `releases/<sha>` checked out at the commit; `created` when this run made it. */
     async checkoutRelease(input: { target: string; commit: string }): Promise<{ path: string; created: boolean; built: boolean }> {
       const t = targetOf(input.target);
-      const marker = await checkoutRelease(t.directory, input.commit, runId());
+      const marker = await heartbeating(() => checkoutRelease(t.directory, input.commit, runId()));
       return { path: releasePath(t.directory, input.commit), created: marker.createdBy === runId(), built: marker.built };
     },
 
@@ -196,7 +208,7 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
     /** Copies the built release into an environment with a directory of its own. */
     async promoteRelease(input: { target: string; commit: string; environment: string }): Promise<boolean> {
       const t = targetOf(input.target);
-      return promoteRelease(t.directory, envOf(t, input.environment).directory, input.commit);
+      return heartbeating(() => promoteRelease(t.directory, envOf(t, input.environment).directory, input.commit));
     },
 
     /** The commit live in an environment: its `current` link, or (deploy hook) the last good deployment. */
@@ -226,7 +238,7 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
       }
       if (input.commit === null) return 'no earlier release to return to';
       const commit = input.commit;
-      const called = await callHook(release, { target: t.name, environment: env.name, ref: input.ref, commit });
+      const called = await heartbeating(() => callHook(release, { target: t.name, environment: env.name, ref: input.ref, commit }));
       await pollUntilLive(release, async () => {
         if (release.statusUrl) return statusNamesCommit(release.statusUrl, commit);
         const results = await Promise.all(env.healthChecks.map((c) => probeTarget(probes, c)));
