@@ -237,7 +237,10 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         ...fast,
         repository: repo,
         directory: dir('unrunnable'),
-        steps: [{ name: 'build', argv: ['brainops-test-no-such-program'] }],
+        steps: [
+          { name: 'prep', argv: node('process.exit(0)'), compensate: node("console.error('cannot undo prep'); process.exit(4)") },
+          { name: 'build', argv: ['brainops-test-no-such-program'] },
+        ],
         precheck: { approveAt: 1, blockAt: 1 },
       },
       noisy: {
@@ -582,7 +585,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.equal(currentOf(dir('slowgit')), commits.good);
   });
 
-  it('records a step whose program cannot be started', async () => {
+  it('records a step whose program cannot be started, and an undo that fails', async () => {
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       await assert.rejects(result((await client.deployments.start({ target: 'unrunnable', ref: 'good', startedBy: 'ci' })).workflowId), (e: Error) => /failed at build: cannot run brainops-test-no-such-program/.test(String(e.cause)));
@@ -592,6 +595,9 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     const build = record?.steps?.find((s) => s.name === 'build');
     assert.equal(build?.status, 'failed');
     assert.match(build?.error ?? '', /cannot run brainops-test-no-such-program/);
+    const undo = record?.steps?.find((s) => s.name === 'undo prep');
+    assert.equal(undo?.status, 'failed');
+    assert.equal(undo?.error, 'undo of prep exited with code 4: cannot undo prep');
   });
 
   it('rejects an invalid target at start-up, naming the field', async () => {

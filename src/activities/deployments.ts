@@ -105,15 +105,16 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
      * Fetches the repository into the target's mirror and resolves `ref`; the paths it changes are
      * diffed against the live release (the last good deployment).
      */
-    async fetchRef(input: { deploymentId: number; target: string; ref: string }): Promise<{ commit: string; baseCommit: string | null; changedPaths: string[] }> {
+    async fetchRef(input: { deploymentId: number; target: string; ref: string }): Promise<{ commit: string; baseCommit: string | null; changedCount: number }> {
       const t = targetOf(input.target);
       parseInput(gitRefSchema, input.ref, 'deployment ref');
       return heartbeating(async () => {
         const commit = await fetchAndResolve(t.repository, t.directory, input.ref);
         const { live } = await store.goodReleases({ target: t.name });
-        const fetched = { commit, baseCommit: live, changedPaths: await changedPaths(t.directory, live, commit) };
-        await store.recordDeploymentCommit({ id: input.deploymentId, ...fetched });
-        return fetched;
+        const paths = await changedPaths(t.directory, live, commit);
+        await store.recordDeploymentCommit({ id: input.deploymentId, commit, baseCommit: live, changedPaths: paths });
+        // The paths (up to 2,000) stay in the record; the workflow's history gets their number.
+        return { commit, baseCommit: live, changedCount: paths.length };
       });
     },
 
@@ -121,9 +122,11 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
      * The memory-aware pre-check: past deployments of the target and of these paths give a risk
      * and reasons; the target's policy decides. Both go to the record and the decision log.
      */
-    async assessDeployment(input: { deploymentId: number; target: string; commit: string; changedPaths: string[]; forcedBy?: string }): Promise<RiskAssessment & { decision: PrecheckDecision }> {
+    async assessDeployment(input: { deploymentId: number; target: string; commit: string; baseCommit: string | null; forcedBy?: string }): Promise<RiskAssessment & { decision: PrecheckDecision }> {
       const t = targetOf(input.target);
-      const past = await store.deploymentPast({ target: t.name, paths: input.changedPaths, excludeId: input.deploymentId });
+      // The same diff fetchRef recorded (computed again rather than carried through the history).
+      const paths = await changedPaths(t.directory, input.baseCommit, input.commit);
+      const past = await store.deploymentPast({ target: t.name, paths, excludeId: input.deploymentId });
       const assessment = assessRisk({ commit: input.commit, steps: t.steps.map((s) => s.name), past });
       const policy = precheckDecision(assessment.risk, t.precheck);
       // A person who forces a deployment takes the decision; the log keeps what the policy said.
@@ -133,7 +136,7 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
         agentId: 'DeploymentManager',
         decision: `pre-check of ${t.name} ${input.commit.slice(0, 12)}: ${policy === 'go' ? 'go on' : policy === 'approve' ? 'ask for approval' : 'block'}${input.forcedBy && policy !== 'go' ? ` (overridden by ${input.forcedBy})` : ''}`,
         confidence: 1 - assessment.risk,
-        context: { target: t.name, commit: input.commit, risk: assessment.risk, reasons: assessment.reasons, policy: t.precheck, changedPaths: input.changedPaths.length },
+        context: { target: t.name, commit: input.commit, risk: assessment.risk, reasons: assessment.reasons, policy: t.precheck, changedPaths: paths.length },
         patterns: assessment.signatures,
         dedupeKey: activityWriteId(),
       });
@@ -171,16 +174,19 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
       return outcome;
     },
 
-    /** Runs a step's `compensate` command (in the release tree if it is still there). */
-    async compensateDeployStep(input: ReleaseRef & { step: string }): Promise<{ ok: boolean; detail: string }> {
+    /**
+     * Runs a step's `compensate` command (in the release tree if it is still there).
+     * @throws ApplicationFailure `CompensationFailed` (non-retryable) when it does not exit 0.
+     */
+    async compensateDeployStep(input: ReleaseRef & { step: string }): Promise<{ detail: string }> {
       const t = targetOf(input.target);
       const step = t.steps.find((s) => s.name === input.step);
-      if (!step?.compensate) return { ok: true, detail: 'nothing to undo' };
+      if (!step?.compensate) return { detail: 'nothing to undo' };
       const release = releasePath(t.directory, input.commit);
       const cwd = (await readMarker(release)) ? release : t.directory;
       const r = await runArgv({ argv: step.compensate, cwd, env: stepEnvironment({ ...step.env, ...deployEnv(input, cwd) }), timeoutMs: step.timeoutMs });
-      const ok = r.exitCode === 0 && !r.timedOut;
-      return { ok, detail: ok ? r.tail.slice(-500) || 'exit 0' : describeEnd(`undo of ${step.name}`, r, step.timeoutMs) };
+      if (r.exitCode !== 0 || r.timedOut) throw ApplicationFailure.create({ type: 'CompensationFailed', message: describeEnd(`undo of ${step.name}`, r, step.timeoutMs), nonRetryable: true });
+      return { detail: r.tail.slice(-500) || 'exit 0' };
     },
 
     /** Notes in the release that every step passed (a rollback to it needs no rebuild). */

@@ -218,7 +218,7 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
         const assessment = await phase(
           'pre-check',
           undefined,
-          () => acts.assessDeployment({ deploymentId, target: input.target, commit, changedPaths: fetched.changedPaths, forcedBy: input.force ? input.startedBy : undefined }),
+          () => acts.assessDeployment({ deploymentId, target: input.target, commit, baseCommit: fetched.baseCommit, forcedBy: input.force ? input.startedBy : undefined }),
           (a) => `risk ${a.risk}: ${a.decision}`,
         );
         view.risk = assessment.risk;
@@ -237,7 +237,10 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
         for (const step of target.steps) {
           const release = { target: input.target, ref: input.ref, commit };
           if (step.compensates) {
-            compensations.push({ name: `undo ${step.name}`, run: async () => (await acts.compensateDeployStep({ ...release, step: step.name })).detail });
+            // Recorded as a step of its own (a failed undo is in the record, not only in a log line),
+            // and bounded by the step's timeout like the step itself.
+            const undo = `undo ${step.name}`;
+            compensations.push({ name: undo, run: async () => (await phase(undo, undefined, () => long(step.timeoutMs + 60_000).compensateDeployStep({ ...release, step: step.name }), (r) => r.detail)).detail });
           }
           const { shown, seq: stepSeq, started } = newStep(step.name);
           try {

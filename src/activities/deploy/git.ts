@@ -96,8 +96,12 @@ export async function readMarker(release: string): Promise<ReleaseMarker | null>
   }
 }
 
+/** Writes the marker whole or not at all: a torn one would make a live release look unowned. */
 export async function writeMarker(release: string, marker: ReleaseMarker): Promise<void> {
-  await fs.writeFile(markerFile(release), JSON.stringify(marker));
+  const file = markerFile(release);
+  const tmp = `${file}.tmp-${randomUUID().slice(0, 8)}`;
+  await fs.writeFile(tmp, JSON.stringify(marker));
+  await fs.rename(tmp, file);
 }
 
 /**
