@@ -616,6 +616,12 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     );
     assert.equal(cli.code, 1);
     assert.match(cli.stderr, /BRAINOPS_DEPLOY_TARGETS\.web\.directory: expected an absolute path/);
+    const limit = await exec(process.execPath, [BIN, 'deploy', 'history', 'web', '--limit', 'lots'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, BRAINOPS_DEPLOY_TARGETS: targetsJson, DATABASE_URL: stack.db.url } }).then(
+      () => assert.fail('the CLI accepted --limit lots'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(limit.code, 1);
+    assert.match(limit.stderr, /option '--limit <n>' argument 'lots' is invalid\. expected a whole number/);
     await assert.rejects(client.deployments.start({ target: 'nope', ref: 'main' }), /target: "nope" is not a configured deployment target/);
     await assert.rejects(client.deployments.start({ target: 'web', ref: '--upload-pack=evil' }), /ref: expected a git ref/);
   });
