@@ -140,6 +140,12 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     const check = (name: string) => [{ kind: 'http', name: `${name}-health`, url: `http://127.0.0.1:${health.port}/${name}`, timeoutMs: 2000 }];
     const fast = { verify: { attempts: 2, intervalMs: 100 }, heartbeatTimeoutMs: 2000 };
     const env = { MARKER: marker, GO: go };
+    /** Released through the test platform's deploy hook, healthy unless the bad commit is live. */
+    const onPlatform = {
+      release: { kind: 'hook', url: `http://127.0.0.1:${platform.port}/hook`, statusUrl: `http://127.0.0.1:${platform.port}/status`, pollIntervalMs: 100, timeoutMs: 5000 },
+      healthChecks: [{ kind: 'http', name: 'platform', url: `http://127.0.0.1:${platform.port}/health`, timeoutMs: 2000 }],
+      precheck: { approveAt: 1, blockAt: 1 },
+    };
     // Declared as an operator would, in BRAINOPS_DEPLOY_TARGETS, and parsed by the real config loader.
     targetsJson = JSON.stringify({
       web: {
@@ -188,9 +194,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         repository: repo,
         directory: dir('hooked'),
         steps: [{ name: 'test', argv: node('process.exit(0)') }],
-        release: { kind: 'hook', url: `http://127.0.0.1:${platform.port}/hook`, statusUrl: `http://127.0.0.1:${platform.port}/status`, pollIntervalMs: 100, timeoutMs: 5000 },
-        healthChecks: [{ kind: 'http', name: 'platform', url: `http://127.0.0.1:${platform.port}/health`, timeoutMs: 2000 }],
-        precheck: { approveAt: 1, blockAt: 1 },
+        ...onPlatform,
       },
       fragile: {
         ...fast,
@@ -210,9 +214,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         ...fast,
         repository: repo,
         directory: dir('hookfresh'),
-        release: { kind: 'hook', url: `http://127.0.0.1:${platform.port}/hook`, statusUrl: `http://127.0.0.1:${platform.port}/status`, pollIntervalMs: 100, timeoutMs: 5000 },
-        healthChecks: [{ kind: 'http', name: 'platform', url: `http://127.0.0.1:${platform.port}/health`, timeoutMs: 2000 }],
-        precheck: { approveAt: 1, blockAt: 1 },
+        ...onPlatform,
       },
       secret: {
         ...fast,
