@@ -16,7 +16,7 @@ import { ValidationError } from '../shared/errors';
 import type { ActivityDeps } from './deps';
 import { changedPaths, checkoutRelease, fetchAndResolve, readMarker, releasePath, writeMarker } from './deploy/git';
 import { callHook, currentCommit, currentLink, pollUntilLive, promoteRelease, pruneReleases, statusNamesCommit, switchSymlink } from './deploy/release';
-import { describeEnd, runArgv, stepEnvironment } from './run-argv';
+import { describeEnd, HEARTBEAT_MS, runArgv, stepEnvironment } from './run-argv';
 import { createProbes } from './health-probes';
 import { activityWriteId } from './idempotency';
 import { probeTarget } from './monitor';
@@ -40,14 +40,14 @@ interface ReleaseRef {
 }
 
 /**
- * Runs `fn` heartbeating every second. The workflow gives these activities a heartbeat timeout
+ * Runs `fn` heartbeating. The workflow gives these activities a heartbeat timeout
  * (`heartbeatTimeoutMs`), which Temporal counts from the attempt's start: a clone, copy or hook call
  * longer than that would otherwise be taken for a lost worker and started again beside itself.
  */
 async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
   const context = Context.current();
   context.heartbeat();
-  const beat = setInterval(() => context.heartbeat(), 1000);
+  const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
   try {
     return await fn();
   } finally {
