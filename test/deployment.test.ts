@@ -91,7 +91,7 @@ async function hookPlatform(broken: () => string): Promise<{ port: number; calls
   let live = '';
   const calls: string[] = [];
   const server = http.createServer((req, res) => {
-    if (req.method === 'POST' && req.url === '/hook') {
+    if (req.method === 'POST' && req.url?.split('?')[0] === '/hook') {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
@@ -135,11 +135,17 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
 
   before(async () => {
     commits = await createRepo(repo);
-    health = await releaseHealthServer({ web: dir('web'), staging: dir('staged'), production: dir('staged-production'), fragile: dir('fragile') });
+    health = await releaseHealthServer({ web: dir('web'), staging: dir('staged'), production: dir('staged-production'), fragile: dir('fragile'), fresh: dir('fresh') });
     platform = await hookPlatform(() => commits.bad);
     const check = (name: string) => [{ kind: 'http', name: `${name}-health`, url: `http://127.0.0.1:${health.port}/${name}`, timeoutMs: 2000 }];
     const fast = { verify: { attempts: 2, intervalMs: 100 }, heartbeatTimeoutMs: 2000 };
     const env = { MARKER: marker, GO: go };
+    /** Released through the test platform's deploy hook, healthy unless the bad commit is live. */
+    const onPlatform = {
+      release: { kind: 'hook', url: `http://127.0.0.1:${platform.port}/hook`, statusUrl: `http://127.0.0.1:${platform.port}/status`, pollIntervalMs: 100, timeoutMs: 5000 },
+      healthChecks: [{ kind: 'http', name: 'platform', url: `http://127.0.0.1:${platform.port}/health`, timeoutMs: 2000 }],
+      precheck: { approveAt: 1, blockAt: 1 },
+    };
     // Declared as an operator would, in BRAINOPS_DEPLOY_TARGETS, and parsed by the real config loader.
     targetsJson = JSON.stringify({
       web: {
@@ -188,15 +194,55 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         repository: repo,
         directory: dir('hooked'),
         steps: [{ name: 'test', argv: node('process.exit(0)') }],
-        release: { kind: 'hook', url: `http://127.0.0.1:${platform.port}/hook`, statusUrl: `http://127.0.0.1:${platform.port}/status`, pollIntervalMs: 100, timeoutMs: 5000 },
-        healthChecks: [{ kind: 'http', name: 'platform', url: `http://127.0.0.1:${platform.port}/health`, timeoutMs: 2000 }],
-        precheck: { approveAt: 1, blockAt: 1 },
+        ...onPlatform,
       },
       fragile: {
         ...fast,
         repository: repo,
         directory: dir('fragile'),
         healthChecks: check('fragile'),
+        precheck: { approveAt: 1, blockAt: 1 },
+      },
+      fresh: {
+        ...fast,
+        repository: repo,
+        directory: dir('fresh'),
+        healthChecks: check('fresh'),
+        precheck: { approveAt: 1, blockAt: 1 },
+      },
+      hookfresh: {
+        ...fast,
+        repository: repo,
+        directory: dir('hookfresh'),
+        ...onPlatform,
+      },
+      secret: {
+        ...fast,
+        repository: repo,
+        directory: dir('secret'),
+        steps: [{ name: 'build', argv: node('process.exit(process.env.API_TOKEN ? 0 : 1)'), env: { API_TOKEN: 's3cret-step-env' } }],
+        release: { kind: 'symlink', restart: { argv: [...node('process.exit(0)'), '--', '--token=s3cret-restart-argv'], env: { RESTART_TOKEN: 's3cret-restart-env' } } },
+        environments: [
+          { name: 'staging' },
+          { name: 'production', release: { kind: 'hook', url: `http://127.0.0.1:${platform.port}/hook?key=s3cret-hook-key`, headers: { authorization: 'Bearer s3cret-hook-header' }, statusUrl: `http://127.0.0.1:${platform.port}/status`, pollIntervalMs: 100, timeoutMs: 5000 } },
+        ],
+        precheck: { approveAt: 1, blockAt: 1 },
+      },
+      slowgit: {
+        ...fast,
+        heartbeatTimeoutMs: 1000,
+        repository: repo,
+        directory: dir('slowgit'),
+        precheck: { approveAt: 1, blockAt: 1 },
+      },
+      unrunnable: {
+        ...fast,
+        repository: repo,
+        directory: dir('unrunnable'),
+        steps: [
+          { name: 'prep', argv: node('process.exit(0)'), compensate: node("console.error('cannot undo prep'); process.exit(4)") },
+          { name: 'build', argv: ['brainops-test-no-such-program'] },
+        ],
         precheck: { approveAt: 1, blockAt: 1 },
       },
       noisy: {
@@ -475,6 +521,87 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.deepEqual(record?.rollback, { to: commits.good, verified: false, environments: ['default'] });
   });
 
+  it('rolls a first-ever release that fails back to no release, and says so when a deploy hook has nothing to return to', async () => {
+    const worker = await testWorker(stack.env, config, stack.store);
+    const calls = platform.calls.length;
+    await worker.runUntil(async () => {
+      // Symlink: `current` is removed again and so is the checkout; there is nothing to verify.
+      await assert.rejects(result((await client.deployments.start({ target: 'fresh', ref: 'bad', startedBy: 'ci' })).workflowId), (e: Error) => /rolled back at verify/.test(String(e.cause)));
+      assert.equal(fs.existsSync(path.join(dir('fresh'), 'current')), false);
+      assert.equal(fs.existsSync(path.join(dir('fresh'), 'releases', commits.bad)), false);
+      const [fresh] = await client.deployments.history({ target: 'fresh' });
+      assert.equal(fresh?.status, 'rolled_back');
+      assert.deepEqual(fresh?.rollback, { to: null, verified: true, environments: ['default'] });
+
+      // Deploy hook: the platform still runs the failed commit, so it is not a verified rollback.
+      await assert.rejects(result((await client.deployments.start({ target: 'hookfresh', ref: 'bad', startedBy: 'ci' })).workflowId), (e: Error) => /rollback failed at verify/.test(String(e.cause)));
+      const [hooked] = await client.deployments.history({ target: 'hookfresh' });
+      assert.equal(hooked?.status, 'rollback_failed');
+      assert.deepEqual(hooked?.rollback, { to: null, verified: false, environments: ['default'] });
+    });
+    assert.deepEqual(platform.calls.slice(calls), [commits.bad], 'the hook was called once, with the failed commit');
+  });
+
+  it('keeps a target\'s secrets (step and restart env and argv, hook URL and headers) out of the workflow history', async () => {
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      const { workflowId } = await client.deployments.start({ target: 'secret', ref: 'good', startedBy: 'ci' });
+      assert.equal((await result(workflowId)).status, 'succeeded', 'the step saw its env, the hook was called');
+      const history = await client.temporal.workflow.getHandle(workflowId).fetchHistory();
+      // Payloads are JSON in bytes: every byte field is decoded before searching.
+      const texts: string[] = [];
+      const collect = (v: unknown): void => {
+        if (v instanceof Uint8Array) texts.push(Buffer.from(v).toString('utf8'));
+        else if (typeof v === 'string') texts.push(v);
+        else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+      };
+      collect(history);
+      const text = texts.join('\n');
+      assert.ok(text.includes('production'), 'the history was decoded');
+      assert.deepEqual(text.match(/s3cret[\w-]*/g) ?? [], []);
+    });
+  });
+
+  it('heartbeats while it checks out a release, so a slow checkout is not taken for a lost worker', async () => {
+    // A git that takes 2 s to clone a release, against a heartbeat timeout of 1 s.
+    const bin = path.join(root, 'slow-git-bin');
+    fs.mkdirSync(bin, { recursive: true });
+    const realGit = (await exec('sh', ['-c', 'command -v git'])).stdout.trim();
+    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\ncase "$*" in *--no-checkout*) sleep 2;; esac\nexec ${realGit} "$@"\n`, { mode: 0o755 });
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
+    try {
+      const worker = await testWorker(stack.env, config, stack.store);
+      await worker.runUntil(async () => {
+        const done = await result((await client.deployments.start({ target: 'slowgit', ref: 'good', startedBy: 'ci' })).workflowId);
+        assert.equal(done.status, 'succeeded');
+        // One attempt: no heartbeat timeout, no second clone racing the first into the same directory.
+        const events = (await client.temporal.workflow.getHandle('deploy/slowgit/good').fetchHistory()).events ?? [];
+        const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkoutRelease');
+        const started = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled?.eventId));
+        assert.equal(started?.activityTaskStartedEventAttributes?.attempt, 1, started?.activityTaskStartedEventAttributes?.lastFailure?.message ?? '');
+      });
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    assert.equal(currentOf(dir('slowgit')), commits.good);
+  });
+
+  it('records a step whose program cannot be started, and an undo that fails', async () => {
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      await assert.rejects(result((await client.deployments.start({ target: 'unrunnable', ref: 'good', startedBy: 'ci' })).workflowId), (e: Error) => /failed at build: cannot run brainops-test-no-such-program/.test(String(e.cause)));
+    });
+    const [record] = await client.deployments.history({ target: 'unrunnable' });
+    assert.equal(record?.failedStep, 'build');
+    const build = record?.steps?.find((s) => s.name === 'build');
+    assert.equal(build?.status, 'failed');
+    assert.match(build?.error ?? '', /cannot run brainops-test-no-such-program/);
+    const undo = record?.steps?.find((s) => s.name === 'undo prep');
+    assert.equal(undo?.status, 'failed');
+    assert.equal(undo?.error, 'undo of prep exited with code 4: cannot undo prep');
+  });
+
   it('rejects an invalid target at start-up, naming the field', async () => {
     const bad = JSON.stringify({ web: { repository: repo, directory: 'relative/dir', steps: [{ name: 'build', argv: [] }], release: { kind: 'ftp' } } });
     assert.throws(
@@ -491,6 +618,12 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     );
     assert.equal(cli.code, 1);
     assert.match(cli.stderr, /BRAINOPS_DEPLOY_TARGETS\.web\.directory: expected an absolute path/);
+    const limit = await exec(process.execPath, [BIN, 'deploy', 'history', 'web', '--limit', 'lots'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, BRAINOPS_DEPLOY_TARGETS: targetsJson, DATABASE_URL: stack.db.url } }).then(
+      () => assert.fail('the CLI accepted --limit lots'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(limit.code, 1);
+    assert.match(limit.stderr, /option '--limit <n>' argument 'lots' is invalid\. expected a whole number/);
     await assert.rejects(client.deployments.start({ target: 'nope', ref: 'main' }), /target: "nope" is not a configured deployment target/);
     await assert.rejects(client.deployments.start({ target: 'web', ref: '--upload-pack=evil' }), /ref: expected a git ref/);
   });

@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { databaseUrl } from '../../temporal.config';
 import { assessRisk, precheckDecision, type PrecheckDecision, type RiskAssessment } from '../deploy/risk';
-import { gitRefSchema, type ResolvedEnvironment, type ResolvedTarget } from '../deploy/target';
+import { deploymentPlan, gitRefSchema, type DeploymentPlan, type ResolvedEnvironment, type ResolvedTarget } from '../deploy/target';
 import { parseInput } from '../shared/validate';
 import { errorSignature } from '../errors/signature';
 import type { DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord } from '../memory';
@@ -16,7 +16,7 @@ import { ValidationError } from '../shared/errors';
 import type { ActivityDeps } from './deps';
 import { changedPaths, checkoutRelease, fetchAndResolve, readMarker, releasePath, writeMarker } from './deploy/git';
 import { callHook, currentCommit, currentLink, pollUntilLive, promoteRelease, pruneReleases, statusNamesCommit, switchSymlink } from './deploy/release';
-import { describeEnd, runArgv, stepEnvironment } from './run-argv';
+import { describeEnd, HEARTBEAT_MS, runArgv, stepEnvironment } from './run-argv';
 import { createProbes } from './health-probes';
 import { activityWriteId } from './idempotency';
 import { probeTarget } from './monitor';
@@ -37,6 +37,22 @@ interface ReleaseRef {
   target: string;
   ref: string;
   commit: string;
+}
+
+/**
+ * Runs `fn` heartbeating. The workflow gives these activities a heartbeat timeout
+ * (`heartbeatTimeoutMs`), which Temporal counts from the attempt's start: a clone, copy or hook call
+ * longer than that would otherwise be taken for a lost worker and started again beside itself.
+ */
+async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 function runId(): string {
@@ -69,9 +85,9 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
   });
 
   return {
-    /** The named target as this worker configured it. */
-    async deploymentTarget(input: { target: string }): Promise<ResolvedTarget> {
-      return targetOf(input.target);
+    /** The named target as this worker configured it, without what may be secret (see {@link DeploymentPlan}). */
+    async deploymentTarget(input: { target: string }): Promise<DeploymentPlan> {
+      return deploymentPlan(targetOf(input.target));
     },
 
     /** Opens the deployment record of the calling workflow run; returns its id. */
@@ -89,29 +105,28 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
      * Fetches the repository into the target's mirror and resolves `ref`; the paths it changes are
      * diffed against the live release (the last good deployment).
      */
-    async fetchRef(input: { deploymentId: number; target: string; ref: string }): Promise<{ commit: string; baseCommit: string | null; changedPaths: string[] }> {
+    async fetchRef(input: { deploymentId: number; target: string; ref: string }): Promise<{ commit: string; baseCommit: string | null; changedCount: number }> {
       const t = targetOf(input.target);
       parseInput(gitRefSchema, input.ref, 'deployment ref');
-      const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), 1000);
-      try {
+      return heartbeating(async () => {
         const commit = await fetchAndResolve(t.repository, t.directory, input.ref);
         const { live } = await store.goodReleases({ target: t.name });
-        const fetched = { commit, baseCommit: live, changedPaths: await changedPaths(t.directory, live, commit) };
-        await store.recordDeploymentCommit({ id: input.deploymentId, ...fetched });
-        return fetched;
-      } finally {
-        clearInterval(beat);
-      }
+        const paths = await changedPaths(t.directory, live, commit);
+        await store.recordDeploymentCommit({ id: input.deploymentId, commit, baseCommit: live, changedPaths: paths });
+        // The paths (up to 2,000) stay in the record; the workflow's history gets their number.
+        return { commit, baseCommit: live, changedCount: paths.length };
+      });
     },
 
     /**
      * The memory-aware pre-check: past deployments of the target and of these paths give a risk
      * and reasons; the target's policy decides. Both go to the record and the decision log.
      */
-    async assessDeployment(input: { deploymentId: number; target: string; commit: string; changedPaths: string[]; forcedBy?: string }): Promise<RiskAssessment & { decision: PrecheckDecision }> {
+    async assessDeployment(input: { deploymentId: number; target: string; commit: string; baseCommit: string | null; forcedBy?: string }): Promise<RiskAssessment & { decision: PrecheckDecision }> {
       const t = targetOf(input.target);
-      const past = await store.deploymentPast({ target: t.name, paths: input.changedPaths, excludeId: input.deploymentId });
+      // The same diff fetchRef recorded (computed again rather than carried through the history).
+      const paths = await changedPaths(t.directory, input.baseCommit, input.commit);
+      const past = await store.deploymentPast({ target: t.name, paths, excludeId: input.deploymentId });
       const assessment = assessRisk({ commit: input.commit, steps: t.steps.map((s) => s.name), past });
       const policy = precheckDecision(assessment.risk, t.precheck);
       // A person who forces a deployment takes the decision; the log keeps what the policy said.
@@ -121,7 +136,7 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
         agentId: 'DeploymentManager',
         decision: `pre-check of ${t.name} ${input.commit.slice(0, 12)}: ${policy === 'go' ? 'go on' : policy === 'approve' ? 'ask for approval' : 'block'}${input.forcedBy && policy !== 'go' ? ` (overridden by ${input.forcedBy})` : ''}`,
         confidence: 1 - assessment.risk,
-        context: { target: t.name, commit: input.commit, risk: assessment.risk, reasons: assessment.reasons, policy: t.precheck, changedPaths: input.changedPaths.length },
+        context: { target: t.name, commit: input.commit, risk: assessment.risk, reasons: assessment.reasons, policy: t.precheck, changedPaths: paths.length },
         patterns: assessment.signatures,
         dedupeKey: activityWriteId(),
       });
@@ -131,7 +146,7 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
     /** `releases/<sha>` checked out at the commit; `created` when this run made it. */
     async checkoutRelease(input: { target: string; commit: string }): Promise<{ path: string; created: boolean; built: boolean }> {
       const t = targetOf(input.target);
-      const marker = await checkoutRelease(t.directory, input.commit, runId());
+      const marker = await heartbeating(() => checkoutRelease(t.directory, input.commit, runId()));
       return { path: releasePath(t.directory, input.commit), created: marker.createdBy === runId(), built: marker.built };
     },
 
@@ -159,16 +174,19 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
       return outcome;
     },
 
-    /** Runs a step's `compensate` command (in the release tree if it is still there). */
-    async compensateDeployStep(input: ReleaseRef & { step: string }): Promise<{ ok: boolean; detail: string }> {
+    /**
+     * Runs a step's `compensate` command (in the release tree if it is still there).
+     * @throws ApplicationFailure `CompensationFailed` (non-retryable) when it does not exit 0.
+     */
+    async compensateDeployStep(input: ReleaseRef & { step: string }): Promise<{ detail: string }> {
       const t = targetOf(input.target);
       const step = t.steps.find((s) => s.name === input.step);
-      if (!step?.compensate) return { ok: true, detail: 'nothing to undo' };
+      if (!step?.compensate) return { detail: 'nothing to undo' };
       const release = releasePath(t.directory, input.commit);
       const cwd = (await readMarker(release)) ? release : t.directory;
       const r = await runArgv({ argv: step.compensate, cwd, env: stepEnvironment({ ...step.env, ...deployEnv(input, cwd) }), timeoutMs: step.timeoutMs });
-      const ok = r.exitCode === 0 && !r.timedOut;
-      return { ok, detail: ok ? r.tail.slice(-500) || 'exit 0' : describeEnd(`undo of ${step.name}`, r, step.timeoutMs) };
+      if (r.exitCode !== 0 || r.timedOut) throw ApplicationFailure.create({ type: 'CompensationFailed', message: describeEnd(`undo of ${step.name}`, r, step.timeoutMs), nonRetryable: true });
+      return { detail: r.tail.slice(-500) || 'exit 0' };
     },
 
     /** Notes in the release that every step passed (a rollback to it needs no rebuild). */
@@ -196,7 +214,7 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
     /** Copies the built release into an environment with a directory of its own. */
     async promoteRelease(input: { target: string; commit: string; environment: string }): Promise<boolean> {
       const t = targetOf(input.target);
-      return promoteRelease(t.directory, envOf(t, input.environment).directory, input.commit);
+      return heartbeating(() => promoteRelease(t.directory, envOf(t, input.environment).directory, input.commit));
     },
 
     /** The commit live in an environment: its `current` link, or (deploy hook) the last good deployment. */
@@ -226,7 +244,7 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
       }
       if (input.commit === null) return 'no earlier release to return to';
       const commit = input.commit;
-      const called = await callHook(release, { target: t.name, environment: env.name, ref: input.ref, commit });
+      const called = await heartbeating(() => callHook(release, { target: t.name, environment: env.name, ref: input.ref, commit }));
       await pollUntilLive(release, async () => {
         if (release.statusUrl) return statusNamesCommit(release.statusUrl, commit);
         const results = await Promise.all(env.healthChecks.map((c) => probeTarget(probes, c)));

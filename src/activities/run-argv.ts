@@ -19,6 +19,13 @@ export interface ArgvResult {
   durationMs: number;
 }
 
+/**
+ * How often a running activity heartbeats (ms). Well under the smallest heartbeat timeout a target
+ * may set (1 s): a beat every second against a 1 s timeout misses it by any jitter. The SDK sends
+ * at most one heartbeat per 80% of the timeout, so beating often costs nothing on the wire.
+ */
+export const HEARTBEAT_MS = 200;
+
 /** Variables a step inherits from the worker: enough to find programs, nothing secret. */
 const INHERITED = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'NODE_OPTIONS'];
 
@@ -60,7 +67,7 @@ export function runArgv(opts: { argv: string[]; cwd: string; env: NodeJS.Process
       timedOut = true;
       stop();
     }, opts.timeoutMs);
-    const beat = setInterval(() => context.heartbeat({ tail: tail.text() }), opts.heartbeatMs ?? 1000);
+    const beat = setInterval(() => context.heartbeat({ tail: tail.text() }), opts.heartbeatMs ?? HEARTBEAT_MS);
     const onCancel = () => {
       cancelled = true;
       stop();

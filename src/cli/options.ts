@@ -1,3 +1,15 @@
+import { InvalidArgumentError } from 'commander';
+
+/**
+ * Parses a whole-number option such as `--limit <n>` (1..10,000); commander reports a bad one
+ * with the option's name and exits 1.
+ */
+export function countOption(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 10_000) throw new InvalidArgumentError('expected a whole number from 1 to 10000.');
+  return n;
+}
+
 /**
  * Parses a `--name <json>` option that must hold a JSON object.
  * @throws Error "--name: expected a JSON object, got …"

@@ -153,3 +153,35 @@ export function resolveTarget(targetName: string, t: DeployTargetConfig): Resolv
     }),
   };
 }
+
+/** One environment as a deployment workflow sees it (see {@link DeploymentPlan}). */
+export interface PlannedEnvironment {
+  name: string;
+  releaseKind: ReleaseMethod['kind'];
+  directory: string;
+  healthChecks: ResolvedEnvironment['healthChecks'];
+  approval: boolean;
+}
+
+/**
+ * What `deploymentWorkflow` needs of its target: names, timeouts, directories, gates and checks.
+ * Commands, environment variables, the repository and hook URLs and headers are left out: they may
+ * hold credentials, and whatever an activity returns is kept in the workflow's history. The worker
+ * looks them up in its own configuration when an activity runs.
+ */
+export interface DeploymentPlan extends Pick<ResolvedTarget, 'name' | 'directory' | 'verify' | 'approvalTimeoutMs' | 'heartbeatTimeoutMs'> {
+  steps: { name: string; timeoutMs: number; compensates: boolean }[];
+  environments: PlannedEnvironment[];
+}
+
+export function deploymentPlan(t: ResolvedTarget): DeploymentPlan {
+  return {
+    name: t.name,
+    directory: t.directory,
+    verify: t.verify,
+    approvalTimeoutMs: t.approvalTimeoutMs,
+    heartbeatTimeoutMs: t.heartbeatTimeoutMs,
+    steps: t.steps.map((s) => ({ name: s.name, timeoutMs: s.timeoutMs, compensates: s.compensate !== undefined })),
+    environments: t.environments.map((e) => ({ name: e.name, releaseKind: e.release.kind, directory: e.directory, healthChecks: e.healthChecks, approval: e.approval })),
+  };
+}

@@ -25,7 +25,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { StepOutcome } from '../activities/deployments';
-import type { ResolvedEnvironment } from '../deploy/target';
+import type { PlannedEnvironment } from '../deploy/target';
 import { errorSignature } from '../errors/signature';
 import type { DeploymentStatus, RollbackRecord } from '../memory/deployments';
 import type { HealthCheckResult, HealthTarget } from '../shared/health';
@@ -184,7 +184,7 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
    * `HealthCheckFailed` naming the first one down (worded as SystemMonitor's, so the signature is
    * shared), with `{ down, check }` as its details.
    */
-  const verify = async (env: ResolvedEnvironment): Promise<string> => {
+  const verify = async (env: PlannedEnvironment): Promise<string> => {
     if (env.healthChecks.length === 0) return 'no health checks configured';
     let results: HealthCheckResult[] = [];
     for (let round = 0; round < target.verify.attempts; round++) {
@@ -218,7 +218,7 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
         const assessment = await phase(
           'pre-check',
           undefined,
-          () => acts.assessDeployment({ deploymentId, target: input.target, commit, changedPaths: fetched.changedPaths, forcedBy: input.force ? input.startedBy : undefined }),
+          () => acts.assessDeployment({ deploymentId, target: input.target, commit, baseCommit: fetched.baseCommit, forcedBy: input.force ? input.startedBy : undefined }),
           (a) => `risk ${a.risk}: ${a.decision}`,
         );
         view.risk = assessment.risk;
@@ -236,8 +236,11 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
       } else {
         for (const step of target.steps) {
           const release = { target: input.target, ref: input.ref, commit };
-          if (step.compensate) {
-            compensations.push({ name: `undo ${step.name}`, run: async () => (await acts.compensateDeployStep({ ...release, step: step.name })).detail });
+          if (step.compensates) {
+            // Recorded as a step of its own (a failed undo is in the record, not only in a log line),
+            // and bounded by the step's timeout like the step itself.
+            const undo = `undo ${step.name}`;
+            compensations.push({ name: undo, run: async () => (await phase(undo, undefined, () => long(step.timeoutMs + 60_000).compensateDeployStep({ ...release, step: step.name }), (r) => r.detail)).detail });
           }
           const { shown, seq: stepSeq, started } = newStep(step.name);
           try {
@@ -246,6 +249,16 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
           } catch (error) {
             const details = error instanceof ActivityFailure ? ((error.cause as { details?: unknown[] } | undefined)?.details?.[0] as StepOutcome | undefined) : undefined;
             Object.assign(shown, { status: isCancellation(error) ? 'cancelled' : 'failed', durationMs: details?.durationMs ?? Date.now() - started, logTail: details?.tail, detail: failureOf(error, step.name).message });
+            // Without an outcome the step never ran to its end (its program could not start, its
+            // attempts timed out): the activity did not record it, so its row is written here.
+            if (!details) {
+              await CancellationScope.nonCancellable(() =>
+                acts.recordDeploymentStep({
+                  deploymentId,
+                  step: { seq: stepSeq, name: step.name, status: shown.status === 'cancelled' ? 'cancelled' : 'failed', durationMs: shown.durationMs!, error: shown.detail, startedAt: shown.startedAt, finishedAt: new Date().toISOString() },
+                }),
+              );
+            }
             throw error;
           }
         }
@@ -265,8 +278,10 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
           run: async () => {
             await phase('rollback', env.name, () => network.switchRelease({ target: input.target, environment: env.name, ref: previous ?? input.ref, commit: previous }), (d) => d);
             if (previous === null) {
-              rollbacks.push({ environment: env.name, to: null, verified: true });
-              return 'back to no release: nothing to verify';
+              // A `current` link can be taken away; a deploy hook's platform keeps running the failed commit.
+              const gone = env.releaseKind === 'symlink';
+              rollbacks.push({ environment: env.name, to: null, verified: gone });
+              return gone ? 'back to no release: nothing to verify' : 'no earlier release to return to: the failed commit stays live';
             }
             try {
               const detail = await phase('verify rollback', env.name, () => verify(env), (d) => d);

@@ -44,6 +44,11 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/** `repository` for messages: a URL's user and password (or token) hidden. */
+function shown(repository: string): string {
+  return repository.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+}
+
 /** Creates or updates the mirror of `repository`, then resolves `ref` to a full commit sha. */
 export async function fetchAndResolve(repository: string, directory: string, ref: string): Promise<string> {
   const mirror = mirrorPath(directory);
@@ -57,9 +62,11 @@ export async function fetchAndResolve(repository: string, directory: string, ref
     await fs.rename(tmp, mirror);
   }
   try {
-    return (await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: mirror })).trim();
+    // Refs are validated before they get here; `--end-of-options` keeps one from ever being an option.
+    return (await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: mirror })).trim();
   } catch {
-    throw new BrainOpsError('UnknownRef', `ref "${ref}" is not a commit, branch or tag of ${repository}`, false, { ref });
+    // The message goes to the workflow's history and the error events: no credentials of the URL.
+    throw new BrainOpsError('UnknownRef', `ref "${ref}" is not a commit, branch or tag of ${shown(repository)}`, false, { ref });
   }
 }
 
@@ -89,8 +96,12 @@ export async function readMarker(release: string): Promise<ReleaseMarker | null>
   }
 }
 
+/** Writes the marker whole or not at all: a torn one would make a live release look unowned. */
 export async function writeMarker(release: string, marker: ReleaseMarker): Promise<void> {
-  await fs.writeFile(markerFile(release), JSON.stringify(marker));
+  const file = markerFile(release);
+  const tmp = `${file}.tmp-${randomUUID().slice(0, 8)}`;
+  await fs.writeFile(tmp, JSON.stringify(marker));
+  await fs.rename(tmp, file);
 }
 
 /**

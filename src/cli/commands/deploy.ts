@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { DeploymentStatusReport } from '../../client/deployments';
 import type { CliContext } from '../context';
+import { countOption } from '../options';
 import { printJson, printLines, printTable } from '../output';
 
 const seconds = (ms: number | undefined) => (ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`);
@@ -81,7 +82,7 @@ export function registerDeployCommands(program: Command, ctx: () => CliContext):
     .command('history')
     .description('deployments of a target, newest first')
     .argument('<target>', 'deployment target')
-    .option('--limit <n>', 'how many', Number, 20)
+    .option('--limit <n>', 'how many', countOption, 20)
     .option('--json', 'print JSON')
     .action(async (target: string, o: { limit: number; json?: boolean }) => {
       const rows = await (await client()).history({ target, limit: o.limit });
