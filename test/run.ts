@@ -45,7 +45,7 @@ async function main(): Promise<number> {
 
     const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(__dirname, f));
     const only = process.argv.slice(2);
-    const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
+    const selected = only.length ? files.filter((f) => only.some((o) => path.basename(f).includes(o))) : files;
     return await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...selected], {
         stdio: 'inherit',

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { msToNumber } from '@temporalio/common/lib/time';
 
 /**
  * Parses a whole-number option such as `--limit <n>` (1..10,000); commander reports a bad one
@@ -8,6 +9,24 @@ export function countOption(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n < 1 || n > 10_000) throw new InvalidArgumentError('expected a whole number from 1 to 10000.');
   return n;
+}
+
+/** Parses a record id argument or option (a positive whole number). */
+export function idOption(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an id (a positive whole number).');
+  return n;
+}
+
+/** Parses a duration option such as `--since 24h` into ms (the formats `temporal.config.ts` takes). */
+export function durationOption(value: string): number {
+  try {
+    const ms = msToNumber(value as never);
+    if (ms > 0) return ms;
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError('expected a duration such as "1h", "24h" or "7d".');
 }
 
 /**

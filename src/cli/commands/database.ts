@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
+import { idOption } from '../options';
 import { printJson, printLines, printTable } from '../output';
 import type { DatabaseGuardianReport } from '../../workflows/database-guardian';
 
@@ -62,11 +63,7 @@ export function registerDatabaseCommands(program: Command, ctx: () => CliContext
     });
   db.command('restore-check')
     .description('restore a backup into a scratch database and compare row counts')
-    .option('--backup <id>', 'backup id (default: the newest backup of --database)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`--backup: expected a backup id (a positive integer), got ${v}`);
-      return n;
-    })
+    .option('--backup <id>', 'backup id (default: the newest backup of --database)', idOption)
     .option('--database <name>', 'guarded database (default: memory)')
     .option('--json', 'print JSON')
     .action(async (o: { backup?: number; database?: string; json?: boolean }) => {

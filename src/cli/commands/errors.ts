@@ -1,18 +1,7 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { msToNumber } from '@temporalio/common/lib/time';
+import type { Command } from 'commander';
 import type { CliContext } from '../context';
-import { jsonObjectOption } from '../options';
+import { countOption, durationOption, idOption, jsonObjectOption } from '../options';
 import { printJson, printLines, printTable } from '../output';
-
-function durationOption(value: string): number {
-  try {
-    const ms = msToNumber(value as never);
-    if (ms > 0) return ms;
-  } catch {
-    // reported below
-  }
-  throw new InvalidArgumentError('expected a duration such as "1h", "24h" or "7d"');
-}
 
 const ms = (value: number | null) => (value === null ? '-' : value < 10_000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`);
 
@@ -42,7 +31,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .command('list')
     .description('recent error events')
     .option('--status <status>', 'open | resolved | ignored | escalated')
-    .option('--limit <n>', 'how many', Number, 20)
+    .option('--limit <n>', 'how many', countOption, 20)
     .option('--json', 'print JSON')
     .action(async (o: { status?: 'open'; limit: number; json?: boolean }) => {
       const rows = await (await (await ctx().client()).memory()).listErrorEvents({ status: o.status, limit: o.limit });
@@ -53,7 +42,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .command('summary')
     .description('errors by signature over a window: occurrences, status, the fix that resolved them, time to resolution')
     .option('--since <duration>', 'how far back', durationOption, 24 * 3600 * 1000)
-    .option('--limit <n>', 'how many signatures', Number, 20)
+    .option('--limit <n>', 'how many signatures', countOption, 20)
     .option('--json', 'print JSON')
     .action(async (o: { since: number; limit: number; json?: boolean }) => {
       const rows = await (await (await ctx().client()).memory()).summariseErrors({ since: new Date(Date.now() - o.since), limit: o.limit });
@@ -74,7 +63,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
   errors
     .command('resolve')
     .description('tell error-learning a person fixed an escalated error with a registered action (learned for next time)')
-    .argument('<errorEventId>', 'error event id', Number)
+    .argument('<errorEventId>', 'error event id', idOption)
     .requiredOption('--with <action>', 'registered remediation that fixed it')
     .option('--params <json>', 'its parameters as a JSON object')
     .option('--description <text>', 'what was done')
@@ -116,14 +105,14 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
       );
     });
   kb.command('show')
-    .argument('<id>', 'solution id', Number)
+    .argument('<id>', 'solution id', idOption)
     .action(async (id: number) => {
       const s = await (await (await ctx().client()).memory()).getSolution({ id });
       if (!s) throw new Error(`id: no solution ${id}`);
       printJson(s);
     });
   kb.command('disable')
-    .argument('<id>', 'solution id', Number)
+    .argument('<id>', 'solution id', idOption)
     .action(async (id: number) => {
       if (!(await (await (await ctx().client()).memory()).disableSolution({ id }))) throw new Error(`id: no solution ${id}`);
       printLines(`Solution ${id} disabled`);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { countOption } from '../options';
 import { LAYERS, MEMORY_TYPES, SCOPES } from '../../memory';
 import type { CliContext } from '../context';
 import { printJson, printLines, printTable } from '../output';
@@ -76,7 +77,7 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .option('--type <memoryType...>', 'only these memory types')
     .option('--layer <layer...>', 'only these layers')
     .option('--tag <tag...>', 'entries must carry all these tags')
-    .option('--limit <n>', 'maximum hits', Number, 20)
+    .option('--limit <n>', 'maximum hits', countOption, 20)
     .option('--include-expired', 'include expired entries')
     .option('--json', 'print JSON')
     .action(async (query: string, o: { tenant?: string; type?: string[]; layer?: string[]; tag?: string[]; limit: number; includeExpired?: boolean; json?: boolean }) => {
