@@ -332,6 +332,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       const started = JSON.parse((await cli(['deploy', 'start', 'web', 'good2', '--by', 'erin', '--wait', '--json'])).stdout);
       assert.equal(started.state, 'succeeded');
       assert.equal(currentOf(dir('web')), commits.good2);
+      assert.equal(count(marker, 'build'), builds, 'a release built before is switched to as it is, never rebuilt in place');
 
       // A person may force past the pre-check; it is still assessed, and logged as overridden.
       const forced = await cli(['deploy', 'start', 'web', 'bad', '--by', 'frank', '--force', '--wait', '--json']);

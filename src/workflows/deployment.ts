@@ -230,8 +230,9 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
       compensations.push({ name: 'remove release', run: async () => ((await acts.removeRelease({ target: input.target, commit })) ? `removed releases/${commit}` : 'release kept (not made by this deployment, or live)') });
       const checkout = await phase('checkout', undefined, () => network.checkoutRelease({ target: input.target, commit }), (r) => (r.created ? `checked out ${r.path}` : `${r.path} was there already`));
 
-      if (kind === 'rollback' && checkout.built) {
-        // Built by an earlier deployment: a rollback only switches back to it.
+      if (checkout.built) {
+        // Built by an earlier deployment (every step succeeded): switch to it as it is. Building it
+        // again would run the steps in a tree that may be live (`current` points at it).
         await phase('build', undefined, async () => undefined, () => 'skipped: built before');
       } else {
         for (const step of target.steps) {
