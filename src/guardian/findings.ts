@@ -11,6 +11,13 @@ import type { Insight, Severity } from '../memory/insights';
 import type { FindingThresholds } from './databases';
 
 /** A finding before it is stored: an insight whose key is derived from database, kind and object. */
+
+/** The first 60 characters of a statement, white space folded, for a finding's title. */
+function statementHead(query: string): string {
+  const folded = query.replace(/\s+/g, ' ').trim();
+  return folded.length > 60 ? `${folded.slice(0, 59)}…` : folded;
+}
+
 export type Finding = Omit<Insight, 'key'> & { object: string };
 
 /** Key of a finding's insight entry: `insight/database/<database>/<kind>/<object>`. */
@@ -87,9 +94,8 @@ const statements: Check = async (db, t, database) => {
       object: q.queryid,
       subject: database,
       severity,
-      title: slow
-        ? `Slow query on ${database}: ${round(q.mean_ms)} ms mean over ${q.calls} calls`
-        : `Top query by total time on ${database}: ${round(q.total_ms / 1000, 2)} s over ${q.calls} calls`,
+      // The statement's opening words tell two top queries apart in a list of titles.
+      title: `${slow ? `Slow query on ${database}: ${round(q.mean_ms)} ms mean` : `Top query by total time on ${database}: ${round(q.total_ms / 1000, 2)} s`} over ${q.calls} calls: ${statementHead(q.query)}`,
       detail: `${q.query}`,
       recommendedAction: slow
         ? 'EXPLAIN (ANALYZE, BUFFERS) it: add an index for its filter or join columns, or rewrite it to read fewer rows'
