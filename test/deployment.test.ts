@@ -245,6 +245,13 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         ],
         precheck: { approveAt: 1, blockAt: 1 },
       },
+      serial: {
+        ...fast,
+        repository: repo,
+        directory: dir('serial'),
+        steps: [{ name: 'build', argv: waitForGo('serial build'), env: { ...env, GO: path.join(root, 'serial-go') } }],
+        precheck: { approveAt: 1, blockAt: 1 },
+      },
       noisy: {
         ...fast,
         repository: repo,
@@ -278,7 +285,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       assert.deepEqual(lines(marker), ['install', 'build']);
       assert.deepEqual(
         good.view.steps.map((s) => [s.name, s.status]),
-        ['fetch', 'pre-check', 'checkout', 'install', 'build', 'release', 'verify'].map((n) => [n, 'succeeded']),
+        ['queue', 'fetch', 'pre-check', 'checkout', 'install', 'build', 'release', 'verify'].map((n) => [n, 'succeeded']),
       );
 
       // 2. The bad commit builds but fails its health check after release: rolled back to good, verified.
@@ -364,7 +371,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     const [event] = await stack.store.listErrorEvents({ signature: bad.errorSignature!, limit: 1 });
     assert.equal(event?.source, 'DeploymentManager');
     const steps = history[6]!.steps!;
-    assert.deepEqual(steps.map((s) => s.name), ['fetch', 'pre-check', 'checkout', 'install', 'build', 'release', 'verify']);
+    assert.deepEqual(steps.map((s) => s.name), ['queue', 'fetch', 'pre-check', 'checkout', 'install', 'build', 'release', 'verify']);
     assert.ok(steps.every((s) => s.status === 'succeeded' && s.durationMs >= 0));
     const decisions = await stack.store.pool.query<{ decision: string; context: { reasons: string[] } }>(
       "select decision, context from decision_log where agent_id = 'DeploymentManager' order by id",
@@ -446,6 +453,30 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       );
     });
     assert.equal(currentOf(dir('staged-production')), commits.good2);
+  });
+
+  it('deploys two refs of one target one after the other, in the order they started', async () => {
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      const first = await client.deployments.start({ target: 'serial', ref: 'good', startedBy: 'alice' });
+      await eventually(async () => (count(marker, 'serial build start') === 1 ? true : undefined), 20_000, 'the first build');
+      const second = await client.deployments.start({ target: 'serial', ref: 'good2', startedBy: 'bob' });
+      const queued = await eventually(async () => {
+        const s = await client.deployments.status(second.workflowId);
+        return s.step === 'queue' ? s : undefined;
+      }, 20_000, 'the second deployment queued');
+      assert.equal(queued.steps.at(-1)?.status, 'running');
+      assert.equal(count(marker, 'serial build start'), 1, 'the second has not started building');
+
+      fs.writeFileSync(path.join(root, 'serial-go'), '');
+      assert.equal((await result(first.workflowId)).status, 'succeeded');
+      const done = await result(second.workflowId);
+      assert.equal(done.status, 'succeeded');
+      assert.equal(done.view.steps[0]?.name, 'queue');
+      assert.equal(done.view.steps[0]?.detail, 'no other deployment of serial running');
+    });
+    assert.deepEqual(lines(marker).filter((l) => l.startsWith('serial')), ['serial build start', 'serial build done', 'serial build start', 'serial build done']);
+    assert.equal(currentOf(dir('serial')), commits.good2, 'the later start is released last');
   });
 
   it('cancels mid-step: the step is stopped and every completed step is undone, newest first', async () => {

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
+import { Client } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { databaseUrl } from '../../temporal.config';
 import { assessRisk, precheckDecision, type PrecheckDecision, type RiskAssessment } from '../deploy/risk';
@@ -60,8 +61,12 @@ function runId(): string {
   return `${workflowExecution?.workflowId ?? 'standalone'}/${workflowExecution?.runId ?? '-'}`;
 }
 
+/** Failure type of {@link waitForTarget} while another deployment of the target runs. */
+export const TARGET_BUSY = 'TargetBusy';
+
 export function createDeploymentActivities({ store, config, temporal }: ActivityDeps) {
   const probes = createProbes({ databaseUrl: databaseUrl(config), temporal });
+  const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
 
   const targetOf = (name: string): ResolvedTarget => {
     const target = config.deployTargets[name];
@@ -99,6 +104,22 @@ export function createDeploymentActivities({ store, config, temporal }: Activity
         runId: workflowExecution!.runId,
         environments: targetOf(input.target).environments.map((e) => e.name),
       });
+    },
+
+    /**
+     * One deployment of a target at a time, in the order they started: throws a retryable
+     * `TargetBusy` naming the earliest deployment of the target whose run is still open (the
+     * workflow retries it until that one ends). Records left `running` by a run that was
+     * terminated do not block.
+     */
+    async waitForTarget(input: { target: string; deploymentId: number }): Promise<string> {
+      for (const earlier of await store.earlierOpenDeployments({ target: input.target, deploymentId: input.deploymentId })) {
+        const { status } = await client.workflow.getHandle(earlier.workflowId, earlier.runId).describe().catch(() => ({ status: { name: 'UNKNOWN' } }));
+        if (status.name === 'RUNNING') {
+          throw ApplicationFailure.retryable(`target ${input.target} is being deployed by ${earlier.workflowId} (deployment ${earlier.id}); waiting for it to finish`, TARGET_BUSY);
+        }
+      }
+      return `no other deployment of ${input.target} running`;
     },
 
     /**

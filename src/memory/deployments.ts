@@ -71,6 +71,19 @@ export async function openDeployment(
   return result.rows[0]!.id;
 }
 
+/**
+ * Deployments of `target` opened before deployment `id` whose record is still `running`: what
+ * `id` waits for (oldest first, so two deployments never wait for each other).
+ */
+export async function earlierOpenDeployments(db: Queryable, target: string, id: number): Promise<{ id: number; workflowId: string; runId: string }[]> {
+  const result = await db.query<{ id: number; workflowId: string; runId: string }>(
+    `select id::int, workflow_id as "workflowId", run_id as "runId" from deployments
+     where target = $1 and status = 'running' and id < $2 order by id`,
+    [target, id],
+  );
+  return result.rows;
+}
+
 /** Adds the commit a ref resolved to, the last good commit and the paths changed since it. */
 export async function recordCommit(db: Queryable, d: { id: number; commit: string; baseCommit: string | null; changedPaths: string[] }): Promise<void> {
   await db.query(`update deployments set commit_sha = $2, base_commit = $3, changed_paths = $4 where id = $1`, [d.id, d.commit, d.baseCommit, d.changedPaths]);

@@ -368,6 +368,10 @@ export class MemoryStore {
   openDeployment(d: Parameters<typeof deployments.openDeployment>[1]) {
     return deployments.openDeployment(this.pool, d);
   }
+  /** Earlier deployments of a target still running (see `earlierOpenDeployments`). */
+  earlierOpenDeployments(opts: { target: string; deploymentId: number }) {
+    return deployments.earlierOpenDeployments(this.pool, opts.target, opts.deploymentId);
+  }
   recordDeploymentCommit(d: Parameters<typeof deployments.recordCommit>[1]) {
     return deployments.recordCommit(this.pool, d);
   }

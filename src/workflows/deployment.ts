@@ -44,6 +44,8 @@ import {
 type Activities = ReturnType<typeof createActivities>;
 
 const acts = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '10s', maximumAttempts: 5 } });
+/** Retried until the deployments of the target started earlier have finished (or this one is cancelled). */
+const queue = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '15s' } });
 
 /** What a finished deployment returns (a failed one fails the workflow with `DeploymentFailed`). */
 export interface DeploymentResult {
@@ -210,6 +212,8 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
 
   try {
     await work.run(async () => {
+      // One deployment of a target at a time: two refs released at once would fight over `current`.
+      await phase('queue', undefined, () => queue.waitForTarget({ target: input.target, deploymentId }), (d) => d);
       const fetched = await phase('fetch', undefined, () => network.fetchRef({ deploymentId, target: input.target, ref: input.ref }), (r) => `${input.ref} is ${r.commit}`);
       const commit = fetched.commit;
       view.commit = commit;
