@@ -238,8 +238,11 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
       const child = await client.temporal.workflow.getHandle(childId).describe();
       assert.deepEqual([child.type, child.status.name, child.parentExecution?.workflowId], ['remediationSequenceWorkflow', 'COMPLETED', errorLearningWorkflowId(signature)]);
     });
-    const steps = await stack.store.pool.query('select action, success from work_history where workflow_id = $1 order by id', [childId]);
-    assert.deepEqual(steps.rows, [{ action: 'applyRemediation', success: true }, { action: 'applyRemediation', success: true }]);
+    const steps = await stack.store.pool.query('select action, success, agent_id from work_history where workflow_id = $1 order by id', [childId]);
+    assert.deepEqual(steps.rows, [
+      { action: 'applyRemediation', success: true, agent_id: 'SystemMonitor' },
+      { action: 'applyRemediation', success: true, agent_id: 'SystemMonitor' },
+    ], 'error-learning works for SystemMonitor (SPEC: auto-healing through error-learning)');
   });
 
   it('resets the workflow an error came from once its cause is mended', async () => {
