@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Remediation } from '../errors/remediations';
 import { BrainOpsError } from '../shared/errors';
+import { withTimeout } from './health-probes';
 import { activityWriteId } from './idempotency';
 import { describeEnd, runArgv } from './run-argv';
 
@@ -72,15 +73,10 @@ async function rerunWorkflow(r: Extract<Remediation, { kind: 'workflow' }>, clie
 async function awaitResult(client: Client, workflowId: string, runId: string, timeoutMs: number): Promise<void> {
   const context = Context.current();
   const beat = setInterval(() => context.heartbeat(), 5000);
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      client.workflow.getHandle(workflowId, runId).result(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`not finished after ${timeoutMs} ms`)), timeoutMs))),
-    ]);
+    await withTimeout(client.workflow.getHandle(workflowId, runId).result(), timeoutMs, `${workflowId}`);
   } finally {
     clearInterval(beat);
-    clearTimeout(timer);
   }
 }
 
