@@ -1,23 +1,22 @@
 /**
- * The one typed configuration of BrainOps: the process environment parsed with zod.
+ * The one typed configuration of BrainOps: the process environment parsed by one zod schema.
  *
- * Every setting has a default that works on a laptop with nothing installed but Node (an embedded
- * PostgreSQL and a local Temporal dev server). Production sets `TEMPORAL_ADDRESS` and
- * `DATABASE_URL`. A bad value stops start-up with {@link ConfigError}, naming the variable.
+ * `envSchema` declares every variable with its default; `configSchema` turns the parsed
+ * variables into the nested {@link BrainOpsConfig} that every part of BrainOps receives (its type
+ * is inferred from the schema, so there is one definition). Every setting has a default that works
+ * on a laptop with nothing installed but Node (an embedded PostgreSQL and a local Temporal dev
+ * server). Production sets `TEMPORAL_ADDRESS` and `DATABASE_URL`. A bad value stops start-up with
+ * {@link ConfigError}, naming the variable. The README's configuration table is held against
+ * `envSchema` by a test.
  */
 import os from 'node:os';
 import path from 'node:path';
+import ms, { type StringValue } from 'ms';
 import { z } from 'zod';
-import { msToNumber } from '@temporalio/common/lib/time';
-import { healthTargetSchema, type HealthTarget } from './src/shared/health';
-import { remediationRegistrySchema, type RemediationRegistry } from './src/errors/remediations';
-import {
-  findingThresholdsSchema,
-  guardedDatabasesSchema,
-  type FindingThresholds,
-  type GuardedDatabaseDeclaration,
-} from './src/guardian/databases';
-import { deployTargetsSchema, resolveTarget, type ResolvedTarget } from './src/deploy/target';
+import { healthTargetSchema } from './src/contracts/health';
+import { remediationRegistrySchema } from './src/contracts/remediation';
+import { findingThresholdsSchema, guardedDatabasesSchema } from './src/contracts/guarded-database';
+import { deployTargetsSchema, resolveTarget } from './src/contracts/deploy-target';
 
 const projectRoot = __dirname;
 
@@ -29,16 +28,20 @@ export class ConfigError extends Error {
   }
 }
 
-const duration = z.string().refine(
-  (value) => {
-    try {
-      return msToNumber(value as never) > 0;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a duration such as "30s", "1m" or "5 minutes"' },
-);
+/** A positive duration such as "30s", "1m" or "5 minutes", parsed to ms (the grammar of `ms`, as Temporal's own options take). */
+const duration = z.string().transform((value, ctx) => {
+  let parsed: number | undefined;
+  try {
+    parsed = ms(value as StringValue);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || !Number.isFinite(parsed) || parsed <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration such as "30s", "1m" or "5 minutes"' });
+    return z.NEVER;
+  }
+  return parsed;
+});
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z
@@ -96,11 +99,11 @@ export const envSchema = z.object({
     .string()
     .min(1)
     .default(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'brainops')),
-  /** JSON array of health targets (see `src/shared/health.ts`). Default: the memory database and Temporal. */
+  /** JSON array of health targets (see `src/contracts/health.ts`). Default: the memory database and Temporal. */
   BRAINOPS_HEALTH_TARGETS: json.pipe(z.array(healthTargetSchema)).optional(),
   /**
    * JSON object of remediation actions error-learning may apply, by name (see
-   * `src/errors/remediations.ts`), e.g. `{"restart-redis":{"kind":"command","argv":["systemctl","restart","redis"]}}`.
+   * `src/contracts/remediation.ts`), e.g. `{"restart-redis":{"kind":"command","argv":["systemctl","restart","redis"]}}`.
    */
   BRAINOPS_REMEDIATIONS: json.pipe(remediationRegistrySchema).optional(),
   /** Health target name → remediation name: SystemMonitor starts error-learning with it. */
@@ -108,16 +111,16 @@ export const envSchema = z.object({
   /** Apply a known solution automatically at or above this confidence (0..1). @defaultValue 0.5 */
   BRAINOPS_AUTO_REMEDIATION_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
   /** How long an escalated error waits for a person (resolve, retry, ignore). @defaultValue `24h` */
-  BRAINOPS_ESCALATION_TIMEOUT: duration.default('24h'),
+  BRAINOPS_ESCALATION_TIMEOUT: duration.default(ms('24h')),
   /** Webhook called (POST, JSON) when an error is escalated. */
   BRAINOPS_ESCALATION_WEBHOOK: z.url({ protocol: /^https?$/ }).optional(),
   /**
-   * JSON object of deployment targets by name (see `src/deploy/target.ts`), e.g.
+   * JSON object of deployment targets by name (see `src/contracts/deploy-target.ts`), e.g.
    * `{"web":{"repository":"/srv/git/web.git","directory":"/srv/web","steps":[{"name":"install","argv":["npm","ci"]}],"healthChecks":[{"kind":"http","name":"web","url":"http://127.0.0.1:3000/health"}]}}`.
    */
   BRAINOPS_DEPLOY_TARGETS: json.pipe(deployTargetsSchema).optional(),
   /** How often the SystemMonitor schedule runs. @defaultValue `1m` */
-  BRAINOPS_MONITOR_INTERVAL: duration.default('1m'),
+  BRAINOPS_MONITOR_INTERVAL: duration.default(ms('1m')),
   /** Entries kept by the read-through cache of each process. @defaultValue 10000 */
   BRAINOPS_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
   /**
@@ -127,10 +130,10 @@ export const envSchema = z.object({
    */
   BRAINOPS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   /** How long a session waits to batch messages before persisting them. @defaultValue `200ms` */
-  BRAINOPS_SESSION_FLUSH_INTERVAL: duration.default('200ms'),
+  BRAINOPS_SESSION_FLUSH_INTERVAL: duration.default(ms('200ms')),
   /**
    * JSON array of databases DatabaseGuardian looks after besides the memory database (see
-   * `src/guardian/databases.ts`), e.g. `[{"name":"shop","url":"postgres://…/shop","expectedSchema":{"orders":["id","total"]}}]`.
+   * `src/contracts/guarded-database.ts`), e.g. `[{"name":"shop","url":"postgres://…/shop","expectedSchema":{"orders":["id","total"]}}]`.
    */
   BRAINOPS_DATABASES: json.pipe(guardedDatabasesSchema).optional(),
   /** Where backups are written (`<dir>/<database>/<database>-<time>.dump`). @defaultValue `<data dir>/backups` */
@@ -142,75 +145,96 @@ export const envSchema = z.object({
   /** When the backup schedule runs (cron, UTC). @defaultValue `0 3 * * *` */
   BRAINOPS_BACKUP_CRON: cron.default('0 3 * * *'),
   /** How often DatabaseGuardian checks schema drift and collects performance findings. @defaultValue `1h` */
-  BRAINOPS_FINDINGS_INTERVAL: duration.default('1h'),
+  BRAINOPS_FINDINGS_INTERVAL: duration.default(ms('1h')),
   /** Directory searched first for `pg_dump`/`pg_restore` matching the server's major version. */
   BRAINOPS_PG_BIN_DIR: z.string().min(1).optional(),
-  /** JSON object overriding the thresholds of performance findings (see `src/guardian/databases.ts`). */
+  /** JSON object overriding the thresholds of performance findings (see `src/contracts/guarded-database.ts`). */
   BRAINOPS_FINDING_THRESHOLDS: json.pipe(findingThresholdsSchema).optional(),
   /** pino level. @defaultValue `info` */
   BRAINOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
-/** The resolved configuration every part of BrainOps receives. */
-export interface BrainOpsConfig {
-  temporal: {
-    /** `host:port` of an existing server, or undefined to run the dev server. */
-    address?: string;
-    namespace: string;
-    taskQueue: string;
-    tls: boolean;
-    tlsCertPath?: string;
-    tlsKeyPath?: string;
-    apiKey?: string;
-    cliPath?: string;
-    devServerPort: number;
-    uiPort: number;
-  };
-  database: {
-    /** Explicit URL, or undefined to run the embedded PostgreSQL. */
-    url?: string;
-    poolSize: number;
-    embeddedPort: number;
-  };
-  dataDir: string;
-  cacheDir: string;
-  healthTargets: HealthTarget[];
-  errorLearning: {
-    remediations: RemediationRegistry;
-    /** Health target name → remediation name to try first when it goes down. */
-    targetRemediations: Record<string, string>;
-    autoRemediationConfidence: number;
-    /** ms an escalation waits for a person. */
-    escalationTimeoutMs: number;
-    escalationWebhook?: string;
-  };
-  /** Deployment targets by name, with their defaults applied (DeploymentManager). */
-  deployTargets: Record<string, ResolvedTarget>;
-  schedules: {
-    /** Interval of the SystemMonitor schedule, ms. */
-    systemMonitorIntervalMs: number;
-    /** Cron expression (UTC) of DatabaseGuardian's backup schedule. */
-    backupCron: string;
-    /** Interval of DatabaseGuardian's schema and findings schedule, ms. */
-    findingsIntervalMs: number;
-  };
-  guardian: {
-    /** Databases besides the memory database. */
-    databases: GuardedDatabaseDeclaration[];
-    backupDir: string;
-    keepDaily: number;
-    keepWeekly: number;
-    /** Searched first for pg_dump/pg_restore. */
-    pgBinDir?: string;
-    thresholds: FindingThresholds;
-  };
-  cacheMaxEntries: number;
-  /** Workflows cached per worker; undefined leaves the SDK's default. */
-  maxCachedWorkflows?: number;
-  /** ms a session waits to batch messages before persisting them. */
-  sessionFlushIntervalMs: number;
-  logLevel: z.output<typeof envSchema>['BRAINOPS_LOG_LEVEL'];
-}
+
+/** The default health targets: the memory database and Temporal. */
+const DEFAULT_HEALTH_TARGETS = [
+  { kind: 'postgres', name: 'memory-database', timeoutMs: 5000 },
+  { kind: 'temporal', name: 'temporal', timeoutMs: 5000 },
+] as const;
+
+/** The environment, parsed and checked, turned into the configuration every part of BrainOps receives. */
+export const configSchema = envSchema
+  .superRefine((e, ctx) => {
+    if (e.BRAINOPS_BACKUP_KEEP_DAILY + e.BRAINOPS_BACKUP_KEEP_WEEKLY === 0) {
+      ctx.addIssue({ code: 'custom', path: ['BRAINOPS_BACKUP_KEEP_DAILY, BRAINOPS_BACKUP_KEEP_WEEKLY'], message: 'keep at least one backup (both are 0)' });
+    }
+  })
+  .transform((e) => {
+    const dataDir = path.resolve(e.BRAINOPS_DATA_DIR);
+    return {
+      temporal: {
+        /** `host:port` of an existing server, or undefined to run the dev server. */
+        address: e.TEMPORAL_ADDRESS,
+        namespace: e.TEMPORAL_NAMESPACE,
+        taskQueue: e.TEMPORAL_TASK_QUEUE,
+        tls: e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_CERT_PATH),
+        tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
+        tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+        apiKey: e.TEMPORAL_API_KEY,
+        cliPath: e.TEMPORAL_CLI_PATH,
+        devServerPort: e.TEMPORAL_DEV_SERVER_PORT,
+        uiPort: e.TEMPORAL_UI_PORT,
+      },
+      database: {
+        /** Explicit URL, or undefined to run the embedded PostgreSQL. */
+        url: e.DATABASE_URL,
+        poolSize: e.DATABASE_POOL_SIZE,
+        embeddedPort: e.EMBEDDED_POSTGRES_PORT,
+      },
+      dataDir,
+      cacheDir: path.resolve(e.BRAINOPS_CACHE_DIR),
+      healthTargets: e.BRAINOPS_HEALTH_TARGETS ?? DEFAULT_HEALTH_TARGETS.map((t) => healthTargetSchema.parse(t)),
+      errorLearning: {
+        remediations: e.BRAINOPS_REMEDIATIONS ?? {},
+        /** Health target name → remediation name to try first when it goes down. */
+        targetRemediations: e.BRAINOPS_TARGET_REMEDIATIONS ?? {},
+        autoRemediationConfidence: e.BRAINOPS_AUTO_REMEDIATION_CONFIDENCE,
+        /** ms an escalation waits for a person. */
+        escalationTimeoutMs: e.BRAINOPS_ESCALATION_TIMEOUT,
+        escalationWebhook: e.BRAINOPS_ESCALATION_WEBHOOK,
+      },
+      deploy: {
+        /** Deployment targets by name, with their defaults applied (DeploymentManager). */
+        targets: Object.fromEntries(Object.entries(e.BRAINOPS_DEPLOY_TARGETS ?? {}).map(([name, t]) => [name, resolveTarget(name, t)])),
+      },
+      schedules: {
+        /** Interval of the SystemMonitor schedule, ms. */
+        systemMonitorIntervalMs: e.BRAINOPS_MONITOR_INTERVAL,
+        /** Cron expression (UTC) of DatabaseGuardian's backup schedule. */
+        backupCron: e.BRAINOPS_BACKUP_CRON,
+        /** Interval of DatabaseGuardian's schema and findings schedule, ms. */
+        findingsIntervalMs: e.BRAINOPS_FINDINGS_INTERVAL,
+      },
+      guardian: {
+        /** Databases besides the memory database. */
+        databases: e.BRAINOPS_DATABASES ?? [],
+        backupDir: path.resolve(e.BRAINOPS_BACKUP_DIR ?? path.join(dataDir, 'backups')),
+        keepDaily: e.BRAINOPS_BACKUP_KEEP_DAILY,
+        keepWeekly: e.BRAINOPS_BACKUP_KEEP_WEEKLY,
+        /** Searched first for pg_dump/pg_restore. */
+        pgBinDir: e.BRAINOPS_PG_BIN_DIR,
+        thresholds: e.BRAINOPS_FINDING_THRESHOLDS ?? findingThresholdsSchema.parse({}),
+      },
+      cacheMaxEntries: e.BRAINOPS_CACHE_MAX_ENTRIES,
+      /** Workflows cached per worker; undefined leaves the SDK's default. */
+      maxCachedWorkflows: e.BRAINOPS_MAX_CACHED_WORKFLOWS,
+      /** ms a session waits to batch messages before persisting them. */
+      sessionFlushIntervalMs: e.BRAINOPS_SESSION_FLUSH_INTERVAL,
+      logLevel: e.BRAINOPS_LOG_LEVEL,
+    };
+  });
+
+/** The resolved configuration every part of BrainOps receives; factories take the slice they need. */
+export type BrainOpsConfig = z.output<typeof configSchema>;
 
 /** Address a client should dial: the configured server or the local dev server. */
 export function temporalAddress(config: BrainOpsConfig): string {
@@ -223,66 +247,16 @@ export function databaseUrl(config: BrainOpsConfig): string {
 }
 
 /**
- * Parses the environment into a {@link BrainOpsConfig}.
+ * Parses the environment into a {@link BrainOpsConfig}. Empty variables count as unset.
  * @throws ConfigError naming each bad variable and what it expected.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrainOpsConfig {
   const relevant = Object.fromEntries(
     Object.keys(envSchema.shape).map((name) => [name, env[name] === '' ? undefined : env[name]]),
   );
-  const parsed = envSchema.safeParse(relevant);
+  const parsed = configSchema.safeParse(relevant);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const e = parsed.data;
-  if (e.BRAINOPS_BACKUP_KEEP_DAILY + e.BRAINOPS_BACKUP_KEEP_WEEKLY === 0) {
-    throw new ConfigError(['BRAINOPS_BACKUP_KEEP_DAILY, BRAINOPS_BACKUP_KEEP_WEEKLY: keep at least one backup (both are 0)']);
-  }
-  const dataDir = path.resolve(e.BRAINOPS_DATA_DIR);
-  return {
-    temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
-      taskQueue: e.TEMPORAL_TASK_QUEUE,
-      tls: e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_CERT_PATH),
-      tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
-      tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
-      apiKey: e.TEMPORAL_API_KEY,
-      cliPath: e.TEMPORAL_CLI_PATH,
-      devServerPort: e.TEMPORAL_DEV_SERVER_PORT,
-      uiPort: e.TEMPORAL_UI_PORT,
-    },
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
-    dataDir,
-    cacheDir: path.resolve(e.BRAINOPS_CACHE_DIR),
-    healthTargets: e.BRAINOPS_HEALTH_TARGETS ?? [
-      { kind: 'postgres', name: 'memory-database', timeoutMs: 5000 },
-      { kind: 'temporal', name: 'temporal', timeoutMs: 5000 },
-    ],
-    errorLearning: {
-      remediations: e.BRAINOPS_REMEDIATIONS ?? {},
-      targetRemediations: e.BRAINOPS_TARGET_REMEDIATIONS ?? {},
-      autoRemediationConfidence: e.BRAINOPS_AUTO_REMEDIATION_CONFIDENCE,
-      escalationTimeoutMs: msToNumber(e.BRAINOPS_ESCALATION_TIMEOUT as never),
-      escalationWebhook: e.BRAINOPS_ESCALATION_WEBHOOK,
-    },
-    deployTargets: Object.fromEntries(Object.entries(e.BRAINOPS_DEPLOY_TARGETS ?? {}).map(([name, t]) => [name, resolveTarget(name, t)])),
-    schedules: {
-      systemMonitorIntervalMs: msToNumber(e.BRAINOPS_MONITOR_INTERVAL as never),
-      backupCron: e.BRAINOPS_BACKUP_CRON,
-      findingsIntervalMs: msToNumber(e.BRAINOPS_FINDINGS_INTERVAL as never),
-    },
-    guardian: {
-      databases: e.BRAINOPS_DATABASES ?? [],
-      backupDir: path.resolve(e.BRAINOPS_BACKUP_DIR ?? path.join(dataDir, 'backups')),
-      keepDaily: e.BRAINOPS_BACKUP_KEEP_DAILY,
-      keepWeekly: e.BRAINOPS_BACKUP_KEEP_WEEKLY,
-      pgBinDir: e.BRAINOPS_PG_BIN_DIR,
-      thresholds: e.BRAINOPS_FINDING_THRESHOLDS ?? findingThresholdsSchema.parse({}),
-    },
-    cacheMaxEntries: e.BRAINOPS_CACHE_MAX_ENTRIES,
-    maxCachedWorkflows: e.BRAINOPS_MAX_CACHED_WORKFLOWS,
-    sessionFlushIntervalMs: msToNumber(e.BRAINOPS_SESSION_FLUSH_INTERVAL as never),
-    logLevel: e.BRAINOPS_LOG_LEVEL,
-  };
+  return parsed.data;
 }

@@ -8,7 +8,7 @@
  *   BENCH_RATE per second (default 10), each with a known solution (a `wait` of 0 ms).
  */
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
-import { errorSignature } from '../src/errors/signature';
+import { errorSignature } from '../src/domain/error-signature';
 import {
   createBenchLogger,
   envInt,

@@ -9,7 +9,7 @@
  * - the hourly cycle once; the daily cycle (memory optimisation) once, then the same window again.
  */
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
-import { cycleWindow } from '../src/learning/windows';
+import { cycleWindow } from '../src/domain/cycle-windows';
 import type { MemoryStore } from '../src/memory';
 import { createBenchLogger, envInt, fmtMs, heading, machineLine, now, printFacts, printTable, runBench, serverVersion } from './lib';
 import { withBenchStack } from './stack';

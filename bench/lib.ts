@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import pino, { type Logger } from 'pino';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/stack/embedded-postgres';
-import { redact, withDatabase } from '../src/shared/database-url';
+import { redact, withDatabase } from '../src/domain/database-url';
 
 /** Logs go to stderr (warnings and worse unless `BENCH_LOG_LEVEL`), so stdout holds only figures. */
 export function createBenchLogger(name: string): Logger {

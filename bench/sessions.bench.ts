@@ -20,7 +20,7 @@ import { MemoryStore, migrate } from '../src/memory';
 import { startTestServer } from '../src/stack/dev-server';
 import { installRuntime } from '../src/stack/runtime';
 import { resolveTemporalCli } from '../src/stack/temporal-cli';
-import { sessionWorkflowId } from '../src/shared/names';
+import { sessionWorkflowId } from '../src/contracts/names';
 import { createWorker } from '../src/worker';
 import {
   createBenchLogger,

@@ -6,7 +6,7 @@
 import type { Connection } from '@temporalio/client';
 import { Worker, type ActivityInterceptorsFactory, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import type { BrainOpsConfig } from '../temporal.config';
+import { databaseUrl, type BrainOpsConfig } from '../temporal.config';
 import { createActivities } from './activities';
 import { failureInterceptor } from './interceptors/failures';
 import { workHistoryInterceptor } from './interceptors/work-history';
@@ -34,12 +34,16 @@ export interface BrainOpsWorkerOptions {
 
 export async function createWorker(options: BrainOpsWorkerOptions): Promise<Worker> {
   const { config, store, logger } = options;
+  const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
-    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ store, logger, config, temporal: options.clientConnection }),
+    activities: createActivities(
+      { store, logger, temporal: options.clientConnection, namespace: config.temporal.namespace, taskQueue, memoryDatabaseUrl: databaseUrl(config) },
+      config,
+    ),
     interceptors: {
       activity: [workHistoryInterceptor(store, logger), failureInterceptor, ...(options.activityInterceptors ?? [])],
       workflowModules: WORKFLOW_INTERCEPTOR_MODULES,

@@ -7,9 +7,9 @@ import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client } from 'pg';
 import type { BrainOpsConfig } from '../temporal.config';
-import { findingThresholdsSchema } from '../src/guardian/databases';
-import { connectionArgs, findPgTool } from '../src/guardian/pg-tools';
-import { retentionPlan } from '../src/guardian/retention';
+import { findingThresholdsSchema } from '../src/contracts/guarded-database';
+import { connectionArgs, findPgTool } from '../src/activities/guardian/pg-tools';
+import { retentionPlan } from '../src/domain/backup-retention';
 import { migrationFiles } from '../src/memory';
 import { createTestDatabase, testConfig, testWorker, useTestStack } from './helpers';
 

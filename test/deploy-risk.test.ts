@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assessRisk, precheckDecision } from '../src/deploy/risk';
-import { OutputTail } from '../src/deploy/tail';
-import { telltaleLine } from '../src/activities/run-argv';
+import { assessRisk, precheckDecision } from '../src/domain/deploy-risk';
+import { OutputTail } from '../src/activities/process/output-tail';
+import { telltaleLine } from '../src/activities/process/run-argv';
 import type { DeploymentPast } from '../src/memory';
 
 const deployment = (id: number, commit: string, status: DeploymentPast['recent'][number]['status'], failedStep: string | null = null, errorSignature: string | null = null) => ({

@@ -12,9 +12,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, loadConfig, type BrainOpsConfig } from '../temporal.config';
 import { BrainOpsClient } from '../src/client/brainops-client';
 import type { DeploymentResult } from '../src/workflows/deployment';
-import type { ErrorLearningStatus } from '../src/workflows/error-learning';
-import { errorLearningWorkflowId } from '../src/errors/names';
-import { errorSignature } from '../src/errors/signature';
+import type { ErrorLearningStatus } from '../src/contracts/error-learning-messages';
+import { errorLearningWorkflowId } from '../src/domain/signature-hash';
+import { errorSignature } from '../src/domain/error-signature';
 import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
 
 const exec = promisify(execFile);
@@ -259,7 +259,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         steps: [{ name: 'chatter', argv: node("for (let i = 0; i < 20000; i++) console.log('line ' + i + ' ' + 'x'.repeat(90)); console.log('all done')") }],
       },
     });
-    config = testConfig(stack.db.url, { deployTargets: loadConfig({ BRAINOPS_DEPLOY_TARGETS: targetsJson }).deployTargets });
+    config = testConfig(stack.db.url, { deploy: loadConfig({ BRAINOPS_DEPLOY_TARGETS: targetsJson }).deploy });
     client = new BrainOpsClient(stack.env.client, config, logger);
   });
   async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

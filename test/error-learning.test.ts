@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
 import { BrainOpsClient } from '../src/client/brainops-client';
-import { errorLearningWorkflowId } from '../src/errors/names';
-import { errorSignature, normaliseMessage } from '../src/errors/signature';
-import type { Remediation } from '../src/errors/remediations';
-import { ValidationError } from '../src/shared/errors';
-import type { HealthTarget } from '../src/shared/health';
-import type { ErrorLearningStatus } from '../src/workflows/error-learning';
+import { errorLearningWorkflowId } from '../src/domain/signature-hash';
+import { errorSignature, normaliseMessage } from '../src/domain/error-signature';
+import type { Remediation } from '../src/contracts/remediation';
+import { ValidationError } from '../src/contracts/errors';
+import type { HealthTarget } from '../src/contracts/health';
+import type { ErrorLearningStatus } from '../src/contracts/error-learning-messages';
 import type { SystemMonitorResult } from '../src/workflows/system-monitor';
 import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 

@@ -8,10 +8,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
 import { BrainOpsClient } from '../src/client/brainops-client';
 import { MemoryStore } from '../src/memory';
-import { quoteIdent } from '../src/stack/embedded-postgres';
+import { quoteIdent } from '../src/domain/sql-identifier';
 import { startTestServer } from '../src/stack/dev-server';
 import { createWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../src/worker';
-import { withDatabase } from '../src/shared/database-url';
+import { withDatabase } from '../src/domain/database-url';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 

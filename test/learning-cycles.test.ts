@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rankByPerformance } from '../src/learning/selection';
-import { cycleWindow } from '../src/learning/windows';
-import { SCHEDULE_IDS } from '../src/shared/names';
-import { ValidationError } from '../src/shared/errors';
+import { rankByPerformance } from '../src/domain/agent-ranking';
+import { cycleWindow } from '../src/domain/cycle-windows';
+import { SCHEDULE_IDS } from '../src/contracts/names';
+import { ValidationError } from '../src/contracts/errors';
 import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 
 const MIN = 60_000;

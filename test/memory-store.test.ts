@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MemoryStore } from '../src/memory';
-import { StaleWriteError, ValidationError } from '../src/shared/errors';
+import { StaleWriteError, ValidationError } from '../src/contracts/errors';
 import { createTestDatabase, eventually, openStore } from './helpers';
 
 describe('memory store (real PostgreSQL)', () => {

@@ -12,9 +12,10 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { loadConfig } from '../temporal.config';
 import { migrate } from '../src/memory';
-import { createLogger } from '../src/shared/logger';
-import { withDatabase } from '../src/shared/database-url';
-import { startEmbeddedPostgres, ensureDatabase, quoteIdent, type EmbeddedPostgresHandle } from '../src/stack/embedded-postgres';
+import { createLogger } from '../src/stack/logger';
+import { withDatabase } from '../src/domain/database-url';
+import { startEmbeddedPostgres, ensureDatabase, type EmbeddedPostgresHandle } from '../src/stack/embedded-postgres';
+import { quoteIdent } from '../src/domain/sql-identifier';
 import { resolveTemporalCli } from '../src/stack/temporal-cli';
 
 const TEMPLATE = 'brainops_test_template';

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { errorLearningWorkflowId } from '../src/errors/names';
-import type { HealthTarget } from '../src/shared/health';
-import type { ErrorLearningStatus } from '../src/workflows/error-learning';
+import { errorLearningWorkflowId } from '../src/domain/signature-hash';
+import type { HealthTarget } from '../src/contracts/health';
+import type { ErrorLearningStatus } from '../src/contracts/error-learning-messages';
 import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 
 const run = promisify(execFile);

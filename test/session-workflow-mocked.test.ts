@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import type { createActivities } from '../src/activities';
 import type { SessionMessage } from '../src/memory';
 import { sessionWorkflow } from '../src/workflows';
-import { addMessageSignal, endUpdate } from '../src/workflows/session-messages';
+import { addMessageSignal, endUpdate } from '../src/contracts/session-messages';
 import { useTestStack, workflowBundle } from './helpers';
 
 type Activities = ReturnType<typeof createActivities>;

@@ -4,7 +4,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { BrainOpsConfig } from '../temporal.config';
-import { sessionWorkflowId } from '../src/shared/names';
+import { sessionWorkflowId } from '../src/contracts/names';
 import { sessionWorkflow } from '../src/workflows';
 import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 

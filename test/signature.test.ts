@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { Client } from 'pg';
-import { errorSignature, normaliseMessage, topFrames } from '../src/errors/signature';
+import { errorSignature, normaliseMessage, topFrames } from '../src/domain/error-signature';
 
 function refusedError(port: number): Promise<Error> {
   return new Promise((resolve) => {

@@ -6,9 +6,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import type { HealthTarget } from '../src/shared/health';
-import { SCHEDULE_IDS } from '../src/shared/names';
-import { ValidationError } from '../src/shared/errors';
+import type { HealthTarget } from '../src/contracts/health';
+import { SCHEDULE_IDS } from '../src/contracts/names';
+import { ValidationError } from '../src/contracts/errors';
 import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 
 function listen(server: http.Server, port = 0): Promise<number> {

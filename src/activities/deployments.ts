@@ -3,32 +3,25 @@
  * and build a release, switch it live, undo each of those, and keep the deployment record.
  * Targets are looked up by name in this worker's configuration: a workflow can only name one.
  */
+import type { StepOutcome } from '../contracts/deployment';
 import fs from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { databaseUrl } from '../../temporal.config';
-import { assessRisk, precheckDecision, type PrecheckDecision, type RiskAssessment } from '../deploy/risk';
-import { deploymentPlan, gitRefSchema, type DeploymentPlan, type ResolvedEnvironment, type ResolvedTarget } from '../deploy/target';
-import { parseInput } from '../shared/validate';
-import { errorSignature } from '../errors/signature';
+import type { BrainOpsConfig } from '../../temporal.config';
+import { assessRisk, precheckDecision, type PrecheckDecision, type RiskAssessment } from '../domain/deploy-risk';
+import { deploymentPlan, gitRefSchema, type DeploymentPlan, type ResolvedEnvironment, type ResolvedTarget } from '../contracts/deploy-target';
+import { parseInput } from '../contracts/validate';
+import { errorSignature } from '../domain/error-signature';
 import type { DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord } from '../memory';
-import { ValidationError } from '../shared/errors';
+import { ValidationError } from '../contracts/errors';
 import type { ActivityDeps } from './deps';
 import { changedPaths, checkoutRelease, fetchAndResolve, readMarker, releasePath, writeMarker } from './deploy/git';
 import { callHook, currentCommit, currentLink, pollUntilLive, promoteRelease, pruneReleases, statusNamesCommit, switchSymlink } from './deploy/release';
-import { describeEnd, HEARTBEAT_MS, runArgv, stepEnvironment } from './run-argv';
+import { describeEnd, HEARTBEAT_MS, runArgv, stepEnvironment } from './process/run-argv';
 import { createProbes } from './health-probes';
 import { activityWriteId } from './idempotency';
 import { probeTarget } from './monitor';
-
-/** What a build step left: exit code, wall time (ms), the last 8 KiB of its output. */
-export interface StepOutcome {
-  exitCode: number | null;
-  durationMs: number;
-  tail: string;
-  outputBytes: number;
-}
 
 /** The failure type of a step that did not exit 0; its details hold a {@link StepOutcome}. */
 export const STEP_FAILED = 'DeployStepFailed';
@@ -64,14 +57,14 @@ function runId(): string {
 /** Failure type of {@link waitForTarget} while another deployment of the target runs. */
 export const TARGET_BUSY = 'TargetBusy';
 
-export function createDeploymentActivities({ store, config, temporal }: ActivityDeps) {
-  const probes = createProbes({ databaseUrl: databaseUrl(config), temporal });
-  const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
+export function createDeploymentActivities({ store, temporal, namespace, memoryDatabaseUrl }: ActivityDeps, deploy: BrainOpsConfig['deploy']) {
+  const probes = createProbes({ databaseUrl: memoryDatabaseUrl, temporal });
+  const client = new Client({ connection: temporal, namespace });
 
   const targetOf = (name: string): ResolvedTarget => {
-    const target = config.deployTargets[name];
+    const target = deploy.targets[name];
     if (!target) {
-      const known = Object.keys(config.deployTargets);
+      const known = Object.keys(deploy.targets);
       throw new ValidationError('deployment', [{ field: 'target', message: `"${name}" is not a configured deployment target (configured: ${known.length ? known.join(', ') : 'none'})` }]);
     }
     return target;

@@ -2,38 +2,27 @@
 import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import { agentForWorkflow } from '../agents';
-import { errorSignature, normaliseMessage } from '../errors/signature';
-import { solutionConfidence } from '../errors/confidence';
-import { validateRemediation, type Remediation } from '../errors/remediations';
-import { BrainOpsError } from '../shared/errors';
+import { errorSignature, normaliseMessage } from '../domain/error-signature';
+import { solutionConfidence } from '../domain/confidence';
+import { validateRemediation, type Remediation } from '../contracts/remediation';
+import { BrainOpsError } from '../contracts/errors';
+import type { BrainOpsConfig } from '../../temporal.config';
 import type { ActivityDeps } from './deps';
 import { activityWriteId } from './idempotency';
-import { carryOut, type RemediationResult } from './remediate';
-import { startErrorLearning, type ErrorOccurrence } from '../client/error-learning';
+import { carryOut } from './remediate';
+import type { Candidate, RemediationResult } from '../contracts/error-learning-messages';
+import { startErrorLearning, type ErrorOccurrence } from './error-learning-start';
 
 /** Solutions below this pg_trgm similarity are not candidates. */
 const MIN_SIMILARITY = 0.5;
 
-/** A solution error-learning may apply, with its confidence (similarity × track record). */
-export interface Candidate {
-  solutionId?: number;
-  problemSignature: string;
-  action: string;
-  /** The action's kind: a `sequence` runs as a child workflow of its `steps`. */
-  kind: Remediation['kind'];
-  steps?: string[];
-  params: Record<string, unknown>;
-  similarity: number;
-  confidence: number;
-  origin: 'knowledge base' | 'configured for the target';
-}
-
 /** Workflows whose failure is recorded but not handed to error-learning (it would feed itself). */
 const NOT_LEARNED_FROM = new Set(['errorLearningWorkflow', 'remediationSequenceWorkflow']);
 
-export function createErrorLearningActivities({ store, config, temporal, logger }: ActivityDeps) {
-  const registry = config.errorLearning.remediations;
-  const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
+export function createErrorLearningActivities({ store, temporal, namespace, taskQueue, logger }: ActivityDeps, settings: BrainOpsConfig['errorLearning']) {
+  const registry = settings.remediations;
+  const client = new Client({ connection: temporal, namespace });
+  const start = { taskQueue, autoConfidence: settings.autoRemediationConfidence, escalationTimeoutMs: settings.escalationTimeoutMs };
   return {
     /**
      * Candidates for an error, best first: knowledge-base solutions with the same or a similar
@@ -66,7 +55,7 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
           origin: 'knowledge base',
         });
       }
-      const configured = input.target ? config.errorLearning.targetRemediations[input.target] : undefined;
+      const configured = input.target ? settings.targetRemediations[input.target] : undefined;
       if (configured && registry[configured] && !candidates.some((c) => c.action === configured && c.similarity === 1)) {
         // Declared by a person for this target: trusted like a taught solution with no record yet,
         // and tried after known solutions of equal confidence (the sort below is stable).
@@ -81,7 +70,7 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
      */
     async applyRemediation(input: { action: string; params: Record<string, unknown>; failedWorkflowId?: string }): Promise<RemediationResult> {
       const params = validateRemediation(registry, input.action, input.params);
-      return carryOut(registry[input.action]!, params, { client, taskQueue: config.temporal.taskQueue, failingWorkflowId: input.failedWorkflowId });
+      return carryOut(registry[input.action]!, params, { client, taskQueue, failingWorkflowId: input.failedWorkflowId });
     },
 
     async recordSolutionOutcome(input: { solutionId: number; success: boolean }): Promise<void> {
@@ -130,7 +119,7 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
         tags: ['escalation'],
         writeId: activityWriteId(),
       });
-      const url = config.errorLearning.escalationWebhook;
+      const url = settings.escalationWebhook;
       if (!url) return {};
       const response = await fetch(url, {
         method: 'POST',
@@ -163,7 +152,7 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
         dedupeKey: `${workflowExecution?.workflowId}/${workflowExecution?.runId}/workflow-failure`,
       });
       if (NOT_LEARNED_FROM.has(input.workflowType)) return;
-      await startErrorLearning(client, config, {
+      await startErrorLearning(client, start, {
         signature,
         errorType: input.errorType,
         message,
@@ -175,7 +164,7 @@ export function createErrorLearningActivities({ store, config, temporal, logger 
 
     /** Starts error-learning for a signature, or tells the running one of another occurrence. */
     async startErrorLearning(occurrence: ErrorOccurrence): Promise<string> {
-      return startErrorLearning(client, config, occurrence);
+      return startErrorLearning(client, start, occurrence);
     },
   };
 }

@@ -5,8 +5,8 @@
 import net from 'node:net';
 import { Client } from 'pg';
 import type { Connection } from '@temporalio/client';
-import type { HealthTarget } from '../shared/health';
-import { describeEnd, runArgv } from './run-argv';
+import type { HealthTarget } from '../contracts/health';
+import { describeEnd, runArgv } from './process/run-argv';
 
 type Probe<K extends HealthTarget['kind']> = (target: Extract<HealthTarget, { kind: K }>) => Promise<void>;
 

@@ -1,26 +1,27 @@
 /**
  * All activities of a BrainOps worker, built from their dependencies (pg pool via the memory
- * store, logger, config, Temporal connection). Workflows import this factory as a type only.
+ * store, logger, Temporal connection) and the configuration slices each needs. Workflows import
+ * this factory as a type only.
  */
-import type { ActivityDeps } from './deps';
+import type { ActivityConfig, ActivityDeps } from './deps';
 import { createDeploymentActivities } from './deployments';
 import { createErrorLearningActivities } from './error-learning';
-import { createGuardianActivities } from './guardian';
+import { createGuardianActivities } from './guardian/index';
 import { createLearningActivities } from './learning';
 import { createMemoryActivities } from './memory';
 import { createMonitorActivities } from './monitor';
 import { createSessionActivities } from './sessions';
 
-export type { ActivityDeps } from './deps';
+export type { ActivityConfig, ActivityDeps } from './deps';
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps, config: ActivityConfig) {
   return {
     ...createSessionActivities(deps),
     ...createMemoryActivities(deps),
-    ...createMonitorActivities(deps),
-    ...createErrorLearningActivities(deps),
-    ...createGuardianActivities(deps),
+    ...createMonitorActivities(deps, config.healthTargets),
+    ...createErrorLearningActivities(deps, config.errorLearning),
+    ...createGuardianActivities(deps, config.guardian),
     ...createLearningActivities(deps),
-    ...createDeploymentActivities(deps),
+    ...createDeploymentActivities(deps, config.deploy),
   };
 }

@@ -5,11 +5,12 @@
  * rows inside it and stores results keyed by it, so a re-run or back-fill of a window gives the
  * same result and never counts twice.
  */
+import type { DailyReport, FiveMinuteResult, HourlyResult } from '../contracts/learning';
 import { Context } from '@temporalio/activity';
-import { signatureHash } from '../errors/names';
+import { signatureHash } from '../domain/signature-hash';
 import type { CapabilityPerformance, Insight, MaintenanceCounts } from '../memory';
-import { selectAgent, type Selection, type SelectionInput } from '../learning/select-agent';
-import type { CycleWindow } from '../learning/windows';
+import { selectAgent, type Selection, type SelectionInput } from './select-agent';
+import type { CycleWindow } from '../contracts/learning';
 import type { ActivityDeps } from './deps';
 import { activityWriteId } from './idempotency';
 
@@ -58,35 +59,6 @@ async function drain<P extends Record<string, number>>(
 
 function bounds(w: CycleWindow) {
   return { start: new Date(w.start), end: new Date(w.end) };
-}
-
-/** Result of the five-minute cycle for its window. */
-export interface FiveMinuteResult {
-  window: CycleWindow;
-  runs: number;
-  capabilities: number;
-  errorEvents: number;
-  risingPatterns: { signature: string; count: number; previousHour: number }[];
-  lowSuccess: { agentId: string; capability: string; runs: number; successRate: number }[];
-  agentsRecorded: string[];
-  insights: string[];
-}
-
-/** Result of the hourly cycle for its window. */
-export interface HourlyResult {
-  window: CycleWindow;
-  failing: { signature: string; subject: string; hourCount: number; dayCount: number; knownFix: string | null; actionable: boolean }[];
-  degraded: { agentId: string; capability: string; hourRate: number; dayRate: number }[];
-  slower: { agentId: string; capability: string; hourAvgMs: number; dayAvgMs: number }[];
-  insights: string[];
-  actionable: number;
-}
-
-/** Report of the daily memory optimisation for its window. */
-export interface DailyReport extends MaintenanceCounts {
-  window: CycleWindow;
-  statisticsRefreshed: string[];
-  report: string;
 }
 
 export function createLearningActivities({ store }: ActivityDeps) {

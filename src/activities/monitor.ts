@@ -1,8 +1,7 @@
 /** SystemMonitor's activities: probe a target, record a run's results. */
 import { performance } from 'node:perf_hooks';
-import { databaseUrl } from '../../temporal.config';
-import { healthTargetSchema, type HealthCheckResult, type HealthTarget } from '../shared/health';
-import { parseInput } from '../shared/validate';
+import { healthTargetSchema, type HealthCheckResult, type HealthTarget } from '../contracts/health';
+import { parseInput } from '../contracts/validate';
 import type { RecordedHealth } from '../memory/health';
 import type { ActivityDeps } from './deps';
 import { createProbes } from './health-probes';
@@ -37,12 +36,12 @@ export async function probeTarget(probes: ReturnType<typeof createProbes>, targe
   };
 }
 
-export function createMonitorActivities({ store, config, temporal }: ActivityDeps) {
-  const probes = createProbes({ databaseUrl: databaseUrl(config), temporal });
+export function createMonitorActivities({ store, temporal, memoryDatabaseUrl }: ActivityDeps, healthTargets: HealthTarget[]) {
+  const probes = createProbes({ databaseUrl: memoryDatabaseUrl, temporal });
   return {
     /** The targets configured in `BRAINOPS_HEALTH_TARGETS` for this worker. */
     async configuredHealthTargets(): Promise<HealthTarget[]> {
-      return config.healthTargets;
+      return healthTargets;
     },
     /** Probes one target; a down target is a result, never a thrown error. */
     async checkHealthTarget(raw: HealthTarget): Promise<HealthCheckResult> {

@@ -6,17 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { Remediation } from '../errors/remediations';
-import { BrainOpsError } from '../shared/errors';
+import type { Remediation } from '../contracts/remediation';
+import { BrainOpsError } from '../contracts/errors';
 import { withTimeout } from './health-probes';
 import { activityWriteId } from './idempotency';
-import { describeEnd, runArgv } from './run-argv';
-
-export interface RemediationResult {
-  ok: boolean;
-  /** What happened, for the decision log (output tail or HTTP status). */
-  detail: string;
-}
+import { describeEnd, runArgv } from './process/run-argv';
+import type { RemediationResult } from '../contracts/error-learning-messages';
 
 async function runCommand(r: Extract<Remediation, { kind: 'command' }>): Promise<RemediationResult> {
   let result;

@@ -1,5 +1,5 @@
 /** ContextKeeper's activities: the session workflow's reads and writes of memory. */
-import type { ContextSnapshot, SessionStart } from '../shared/session';
+import type { ContextSnapshot, SessionStart } from '../contracts/session';
 import type { HandoffRecord, OpenedSession, SessionKey, SessionMessage, SessionTask } from '../memory';
 import type { ActivityDeps } from './deps';
 

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import { loadConfig, type BrainOpsConfig } from '../../temporal.config';
 import { BrainOpsClient } from '../client/brainops-client';
-import { createLogger } from '../shared/logger';
+import { createLogger } from '../stack/logger';
 
 export interface CliContext {
   config: BrainOpsConfig;

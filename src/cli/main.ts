@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../temporal.config';
-import { BrainOpsError } from '../shared/errors';
+import { BrainOpsError } from '../contracts/errors';
 import { createCliContext, type CliContext } from './context';
 import { registerDatabaseCommands } from './commands/database';
 import { registerDeployCommands } from './commands/deploy';

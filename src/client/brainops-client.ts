@@ -9,8 +9,8 @@ import { Client, WorkflowIdConflictPolicy, type Connection, type WorkflowHandle 
 import type { Logger } from 'pino';
 import { databaseUrl, type BrainOpsConfig } from '../../temporal.config';
 import { MemoryStore } from '../memory';
-import { healthTargetSchema, type HealthTarget } from '../shared/health';
-import { SEARCH_ATTRIBUTES, sessionWorkflowId, SYSTEM_MONITOR_WORKFLOW_ID_PREFIX } from '../shared/names';
+import { healthTargetSchema, type HealthTarget } from '../contracts/health';
+import { SEARCH_ATTRIBUTES, sessionWorkflowId, SYSTEM_MONITOR_WORKFLOW_ID_PREFIX } from '../contracts/names';
 import {
   addTaskInputSchema,
   completeTaskInputSchema,
@@ -28,9 +28,9 @@ import {
   type SessionContext,
   type SessionStart,
   type SessionTask,
-} from '../shared/session';
-import { parseInput } from '../shared/validate';
-import { ValidationError } from '../shared/errors';
+} from '../contracts/session';
+import { parseInput } from '../contracts/validate';
+import { ValidationError } from '../contracts/errors';
 import { sessionWorkflow, systemMonitorWorkflow } from '../workflows';
 import {
   addMessageSignal,
@@ -39,15 +39,15 @@ import {
   contextQuery,
   endUpdate,
   handoffUpdate,
-} from '../workflows/session-messages';
+} from '../contracts/session-messages';
 import type { SystemMonitorResult } from '../workflows/system-monitor';
 import { buildBrief, type SessionBrief } from './brief';
-import { startErrorLearning } from './error-learning';
-import { errorSignature, normaliseMessage } from '../errors/signature';
-import { errorLearningWorkflowId } from '../errors/names';
-import { validateRemediation } from '../errors/remediations';
+import { startErrorLearning } from '../activities/error-learning-start';
+import { errorSignature, normaliseMessage } from '../domain/error-signature';
+import { errorLearningWorkflowId } from '../domain/signature-hash';
+import { validateRemediation } from '../contracts/remediation';
 import type { Solution } from '../memory';
-import { resolveSignal } from '../workflows/error-learning';
+import { resolveSignal } from '../contracts/error-learning-messages';
 import { z } from 'zod';
 
 const reportErrorSchema = z.object({
@@ -73,7 +73,7 @@ const addSolutionSchema = z.object({
 export type AddSolutionInput = z.input<typeof addSolutionSchema>;
 import { applySchedules, listSchedules } from './schedules';
 import { runGuardian, runLearningCycle, runRestoreCheck, type GuardianRunInput, type LearningRunInput, type RestoreCheckInput } from './guardian';
-import { selectAgent, type Selection, type SelectionInput } from '../learning/select-agent';
+import { selectAgent, type Selection, type SelectionInput } from '../activities/select-agent';
 import { connectClient } from './connection';
 import { DeploymentsClient } from './deployments';
 
@@ -232,7 +232,9 @@ export class BrainOpsClient {
       source: e.source,
       workflowId: e.workflowId,
     });
-    const workflowId = await startErrorLearning(this.temporal, this.config, {
+    const { taskQueue } = this.config.temporal;
+    const { autoRemediationConfidence: autoConfidence, escalationTimeoutMs } = this.config.errorLearning;
+    const workflowId = await startErrorLearning(this.temporal, { taskQueue, autoConfidence, escalationTimeoutMs }, {
       signature,
       errorType: e.errorType,
       message: e.message,

@@ -3,7 +3,7 @@
  * system status and recent errors, read from memory, as data or Markdown.
  */
 import type { MemoryStore } from '../memory';
-import type { HealthCheckResult } from '../shared/health';
+import type { HealthCheckResult } from '../contracts/health';
 
 export interface SessionBrief {
   tenantId: string;

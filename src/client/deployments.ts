@@ -7,13 +7,13 @@ import { WorkflowExecutionAlreadyStartedError, defaultPayloadConverter, type Pay
 import type { Client as TemporalClient } from '@temporalio/client';
 import { z } from 'zod';
 import type { BrainOpsConfig } from '../../temporal.config';
-import { gitRefSchema } from '../deploy/target';
+import { gitRefSchema } from '../contracts/deploy-target';
 import type { MemoryStore } from '../memory';
-import { BrainOpsError, ValidationError } from '../shared/errors';
-import { deploymentWorkflowId, SEARCH_ATTRIBUTES } from '../shared/names';
-import { parseInput } from '../shared/validate';
+import { BrainOpsError, ValidationError } from '../contracts/errors';
+import { deploymentWorkflowId, SEARCH_ATTRIBUTES } from '../contracts/names';
+import { parseInput } from '../contracts/validate';
 import { deploymentWorkflow } from '../workflows';
-import { approveSignal, cancelSignal, deploymentStatusQuery, rejectSignal, type DeploymentView } from '../workflows/deployment-messages';
+import { approveSignal, cancelSignal, deploymentStatusQuery, rejectSignal, type DeploymentView } from '../contracts/deployment-messages';
 
 const startSchema = z.object({
   target: z.string().min(1),
@@ -44,8 +44,8 @@ export class DeploymentsClient {
   ) {}
 
   private checkTarget(target: string): void {
-    if (!this.config.deployTargets[target]) {
-      const known = Object.keys(this.config.deployTargets);
+    if (!this.config.deploy.targets[target]) {
+      const known = Object.keys(this.config.deploy.targets);
       throw new ValidationError('deployment', [{ field: 'target', message: `"${target}" is not a configured deployment target (configured: ${known.length ? known.join(', ') : 'none'}; see BRAINOPS_DEPLOY_TARGETS)` }]);
     }
   }

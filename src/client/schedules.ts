@@ -3,25 +3,26 @@
  * code: fixed ids, an explicit overlap policy and catch-up window.
  */
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import type { BrainOpsConfig } from '../../temporal.config';
-import { CYCLE_LENGTH_MS, type LearningCycle } from '../learning/windows';
+import { CYCLE_LENGTH_MS, type LearningCycle } from '../contracts/learning';
 import {
   DATABASE_GUARDIAN_WORKFLOW_ID_PREFIX,
   LEARNING_WORKFLOW_ID_PREFIX,
   SCHEDULE_IDS,
   SEARCH_ATTRIBUTES,
   SYSTEM_MONITOR_WORKFLOW_ID_PREFIX,
-} from '../shared/names';
+} from '../contracts/names';
 import type { databaseGuardianWorkflow, learningCycleWorkflow, systemMonitorWorkflow } from '../workflows';
 import type { DatabaseGuardianInput } from '../workflows/database-guardian';
 
-const LEARNING_SCHEDULES: { cycle: LearningCycle; scheduleId: string; catchupWindow: string; purpose: string }[] = [
+const LEARNING_SCHEDULES: { cycle: LearningCycle; scheduleId: string; catchupWindow: Duration; purpose: string }[] = [
   { cycle: 'five-minute', scheduleId: SCHEDULE_IDS.learningFiveMinute, catchupWindow: '1 hour', purpose: 'agent performance and rising error patterns of the last 5 minutes' },
   { cycle: 'hourly', scheduleId: SCHEDULE_IDS.learningHourly, catchupWindow: '1 day', purpose: 'recommendations from the last hour and day' },
   { cycle: 'daily', scheduleId: SCHEDULE_IDS.learningDaily, catchupWindow: '7 days', purpose: 'memory optimisation: archive, layers, duplicates, statistics' },
 ];
 
-function guardianSchedule(config: BrainOpsConfig, scheduleId: string, spec: ScheduleOptions['spec'], input: DatabaseGuardianInput, purpose: string, catchupWindow: string): ScheduleOptions {
+function guardianSchedule(config: BrainOpsConfig, scheduleId: string, spec: ScheduleOptions['spec'], input: DatabaseGuardianInput, purpose: string, catchupWindow: Duration): ScheduleOptions {
   return {
     scheduleId,
     spec,

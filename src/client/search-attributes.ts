@@ -6,7 +6,7 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Logger } from 'pino';
-import { SEARCH_ATTRIBUTES } from '../shared/names';
+import { SEARCH_ATTRIBUTES } from '../contracts/names';
 
 export async function ensureSearchAttributes(connection: Connection, namespace: string, logger: Logger): Promise<void> {
   try {

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { BrainOpsError } from '../shared/errors';
+import { BrainOpsError } from '../contracts/errors';
 
 export const failureInterceptor: ActivityInterceptorsFactory = () => ({
   inbound: {

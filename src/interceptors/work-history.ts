@@ -9,7 +9,7 @@ import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } fro
 import type { Logger } from 'pino';
 import { agentForWorkflow } from '../agents';
 import type { MemoryStore } from '../memory';
-import { errorSignature } from '../errors/signature';
+import { errorSignature } from '../domain/error-signature';
 
 const SUMMARY_CHARS = 2000;
 

@@ -7,7 +7,7 @@
 import { Client, type ClientConfig } from 'pg';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import type { MemoryEntry } from './schema';
+import type { MemoryEntry } from '../contracts/memory';
 
 const CHANNEL = 'brainops_memory_changed';
 

@@ -2,54 +2,10 @@
  * SQL of DeploymentManager's deployment records and their steps. Writes are keyed (workflow run;
  * deployment + step number), so a retried activity rewrites its row instead of adding one.
  */
+import type { DeploymentPast, DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord } from '../contracts/deployment';
 import type { Queryable } from './entries';
 
-export type DeploymentStatus = 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'rollback_failed' | 'cancelled' | 'blocked' | 'rejected';
-
-/** One step of a deployment as recorded. Times ISO-8601, `durationMs` in ms, `logTail` ≤ 8 KiB. */
-export interface DeploymentStepRecord {
-  seq: number;
-  name: string;
-  environment?: string | null;
-  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped';
-  exitCode?: number | null;
-  durationMs: number;
-  logTail?: string | null;
-  error?: string | null;
-  startedAt: string;
-  finishedAt: string;
-}
-
-/** Where a rollback went: the release it restored (null: none before) and whether it verified. */
-export interface RollbackRecord {
-  to: string | null;
-  verified: boolean;
-  environments: string[];
-}
-
-export interface DeploymentRow {
-  id: number;
-  workflowId: string;
-  runId: string;
-  target: string;
-  ref: string;
-  commit: string | null;
-  kind: 'deploy' | 'rollback';
-  startedBy: string;
-  status: DeploymentStatus;
-  risk: number | null;
-  riskReasons: string[];
-  baseCommit: string | null;
-  changedPaths: string[];
-  environments: string[];
-  failedStep: string | null;
-  errorMessage: string | null;
-  errorSignature: string | null;
-  rollback: RollbackRecord | null;
-  startedAt: Date;
-  finishedAt: Date | null;
-  steps?: DeploymentStepRecord[];
-}
+export type { DeploymentPast, DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord };
 
 const COLUMNS = `id::int, workflow_id as "workflowId", run_id as "runId", target, ref, commit_sha as "commit", kind,
   started_by as "startedBy", status, risk, risk_reasons as "riskReasons", base_commit as "baseCommit",
@@ -164,13 +120,6 @@ export async function goodReleases(db: Queryable, target: string): Promise<{ liv
   );
   const live = result.rows[0]?.commit ?? null;
   return { live, previous: result.rows.find((r) => r.commit !== live)?.commit ?? null };
-}
-
-/** What the pre-check weighs: finished deployments of the target, and failed ones touching `paths`. */
-export interface DeploymentPast {
-  recent: Pick<DeploymentRow, 'id' | 'commit' | 'status' | 'failedStep' | 'errorSignature' | 'changedPaths'>[];
-  /** Failed deployments of the target whose changed paths overlap `paths`, with the overlap. */
-  touchingPaths: (Pick<DeploymentRow, 'id' | 'commit' | 'failedStep' | 'errorSignature'> & { overlap: string[] })[];
 }
 
 export async function deploymentPast(

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
-import { StaleWriteError } from '../shared/errors';
+import { StaleWriteError } from '../contracts/errors';
 import type { z } from 'zod';
 import type {
   listMemoryInputSchema,
@@ -14,7 +14,7 @@ import type {
   MemoryStats,
   searchMemoryInputSchema,
   storeMemoryInputSchema,
-} from './schema';
+} from '../contracts/memory';
 
 export type Queryable = Pool | PoolClient;
 export type StoreInput = z.output<typeof storeMemoryInputSchema>;

@@ -2,28 +2,8 @@
  * SQL of DatabaseGuardian's records in the memory database: backups (taken, verified, failed,
  * pruned) and migration runs. Each write is keyed by the activity's idempotency key.
  */
+import type { BackupRecord, MigrationRun } from '../contracts/guardian';
 import type { Queryable } from './entries';
-
-/** One backup as recorded. Times are Dates; `sizeBytes` in bytes. */
-export interface BackupRecord {
-  id: number;
-  databaseName: string;
-  filePath: string;
-  status: 'taken' | 'verified' | 'failed' | 'pruned';
-  sizeBytes: number | null;
-  sha256: string | null;
-  pgDumpPath: string | null;
-  pgDumpVersion: string | null;
-  serverVersion: string | null;
-  rowCounts: Record<string, number> | null;
-  verification: Record<string, unknown> | null;
-  error: string | null;
-  workflowId: string | null;
-  startedAt: Date;
-  finishedAt: Date | null;
-  verifiedAt: Date | null;
-  prunedAt: Date | null;
-}
 
 const BACKUP_COLUMNS = `id::int, database_name as "databaseName", file_path as "filePath", status,
   size_bytes::float8 as "sizeBytes", sha256, pg_dump_path as "pgDumpPath", pg_dump_version as "pgDumpVersion",
@@ -98,19 +78,6 @@ export async function setBackupVerification(
 export async function markBackupsPruned(db: Queryable, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
   await db.query(`update database_backups set status = 'pruned', pruned_at = coalesce(pruned_at, now()) where id = any($1::bigint[])`, [ids]);
-}
-
-/** One schema sync that applied migrations. */
-export interface MigrationRun {
-  id: number;
-  databaseName: string;
-  pending: string[];
-  applied: string[];
-  failed: string | null;
-  error: string | null;
-  workflowId: string | null;
-  startedAt: Date;
-  finishedAt: Date | null;
 }
 
 /** Records a migration run once per `dedupeKey`. */

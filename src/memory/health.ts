@@ -4,11 +4,11 @@
  * retried activity neither loses nor doubles a transition.
  */
 import type { Pool } from 'pg';
-import type { HealthCheckResult, HealthTransition } from '../shared/health';
-import { errorSignature } from '../errors/signature';
-import { parseInput } from '../shared/validate';
+import type { HealthCheckResult, HealthTransition } from '../contracts/health';
+import { errorSignature } from '../domain/error-signature';
+import { parseInput } from '../contracts/validate';
 import { selectEntry, upsertEntry } from './entries';
-import { expiryFor, storeMemoryInputSchema, type StoreMemoryInput } from './schema';
+import { expiryFor, storeMemoryInputSchema, type StoreMemoryInput } from '../contracts/memory';
 import { withTransaction } from './transaction';
 import { insertErrorEvent } from './work-history';
 

@@ -1,11 +1,17 @@
-export * from './schema';
+/**
+ * The memory store's public face: `MemoryStore` (all SQL behind it), the migrations, and the
+ * contract types its methods take and return.
+ */
+export * from '../contracts/memory';
 export { MemoryStore, type MemoryStoreOptions } from './store';
 export { migrate, migrationFiles, MIGRATIONS_TABLE, type MigrationStatus } from './migrate';
-export type { SessionMessage, SessionTask, SessionKey, OpenedSession, HandoffRecord, SessionRow } from './sessions';
+export type { SessionMessage, SessionTask, OpenedSession } from '../contracts/session';
+export type { SessionKey, HandoffRecord, SessionRow } from './sessions';
 export type { WorkHistoryRecord, ErrorEventInput, ErrorEventRow } from './work-history';
 export type { Solution, Decision, ErrorSummary } from './knowledge-base';
-export type { BackupRecord, MigrationRun } from './guardian';
-export { SEVERITIES, type Insight, type Severity } from './insights';
+export type { BackupRecord, MigrationRun } from '../contracts/guardian';
+export { SEVERITIES, type Insight, type Severity } from '../contracts/insight';
 export type { CapabilityPerformance, SignatureTrend, FailingSignature } from './learning';
-export { LAYER_RULES, type MaintenanceCounts } from './maintenance';
-export type { DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord, DeploymentPast } from './deployments';
+export { LAYER_RULES } from './maintenance';
+export type { MaintenanceCounts } from '../contracts/learning';
+export type { DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord, DeploymentPast } from '../contracts/deployment';

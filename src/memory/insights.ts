@@ -10,29 +10,9 @@
  *   window's data, written only when its content differs, and never over the result of a later
  *   window, so re-running or back-filling a window changes nothing that is already right.
  */
+import { SEVERITIES, type Insight, type Severity } from '../contracts/insight';
 import type { Queryable } from './entries';
-import { LAYER_TTL_MS } from './schema';
-
-export const SEVERITIES = Object.freeze(['info', 'low', 'medium', 'high', 'critical'] as const);
-export type Severity = (typeof SEVERITIES)[number];
-
-/** What a learning cycle or DatabaseGuardian found. */
-export interface Insight {
-  /** Stable identity, e.g. `insight/database/shop/seq-scan/public.orders`. */
-  key: string;
-  /** Family of the insight: `slow-query`, `error-pattern`, `failing-check`, … */
-  kind: string;
-  severity: Severity;
-  title: string;
-  detail: string;
-  recommendedAction: string;
-  /** Whether a person (or an agent) should act on it. */
-  actionable: boolean;
-  /** What it is about: a database, table, signature, agent. */
-  subject: string;
-  /** The figures behind it. */
-  evidence: Record<string, unknown>;
-}
+import { LAYER_TTL_MS } from '../contracts/memory';
 
 const PRIORITY: Record<Severity, string> = { info: 'low', low: 'low', medium: 'medium', high: 'high', critical: 'critical' };
 const IMPORTANCE: Record<Severity, number> = { info: 0.2, low: 0.35, medium: 0.5, high: 0.75, critical: 0.95 };

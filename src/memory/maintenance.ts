@@ -6,6 +6,7 @@
  * `memory_layer_changes.window_key`), so the report of a window counts the same rows however
  * often the window runs. Nothing is deleted: moved rows go to `memory_archive`.
  */
+import type { MaintenanceCounts } from '../contracts/learning';
 import type { Queryable } from './entries';
 import { archiveMovedSql } from './entries';
 
@@ -151,15 +152,6 @@ export async function analyzeMemoryTables(db: Queryable): Promise<string[]> {
   const tables = ['memory_entries', 'memory_archive', 'work_history', 'error_events', 'agent_performance', 'session_messages', 'knowledge_base'];
   for (const table of tables) await db.query(`analyze ${table}`);
   return tables;
-}
-
-/** What the daily window did, counted from its provenance (the same however often it ran). */
-export interface MaintenanceCounts {
-  archivedExpired: number;
-  archivedSessionEnded: number;
-  mergedDuplicates: number;
-  promoted: number;
-  demoted: number;
 }
 
 export async function maintenanceCounts(db: Queryable, windowKey: string): Promise<MaintenanceCounts> {

@@ -3,49 +3,14 @@
  * Every write is keyed naturally (tenant, session, seq / task id / handoff id), so a retried
  * activity re-applies the same row instead of duplicating it.
  */
+import type { OpenedSession, SessionMessage, SessionTask } from '../contracts/session';
 import type { Queryable } from './entries';
 
-/** A message as the session workflow persists it; `seq` orders a session's messages from 1. */
-export interface SessionMessage {
-  seq: number;
-  role: 'user' | 'assistant' | 'system' | 'agent' | 'tool';
-  content: string;
-  agentId?: string;
-  metadata?: Record<string, unknown>;
-  /** Caller-chosen id used to drop duplicate deliveries. */
-  messageId?: string;
-  /** ISO-8601 time the workflow accepted the message. */
-  createdAt: string;
-}
-
-/** A session task. `createdAt`/`completedAt` are ISO-8601. */
-export interface SessionTask {
-  taskId: string;
-  title: string;
-  description?: string;
-  status: 'open' | 'done' | 'cancelled';
-  priority: 'critical' | 'high' | 'medium' | 'low';
-  assignedTo?: string;
-  result?: unknown;
-  createdAt: string;
-  completedAt?: string;
-}
+export type { SessionMessage, SessionTask };
 
 export interface SessionKey {
   tenantId: string;
   sessionId: string;
-}
-
-/** What a (re)started session workflow needs to continue where the session left off. */
-export interface OpenedSession {
-  nextSeq: number;
-  messageCount: number;
-  /** Stored messages per role. */
-  roleCounts: Record<string, number>;
-  openTasks: SessionTask[];
-  lastSnapshot: unknown;
-  startedAt: string;
-  resumed: boolean;
 }
 
 const TASK_COLUMNS = `task_id as "taskId", title, description, status, priority, assigned_to as "assignedTo",

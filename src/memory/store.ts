@@ -6,7 +6,7 @@
 import { Pool, type PoolConfig } from 'pg';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import { parseInput } from '../shared/validate';
+import { parseInput } from '../contracts/validate';
 import { MemoryCache } from './cache';
 import { Batcher } from './batcher';
 import * as entries from './entries';
@@ -17,11 +17,12 @@ import { withTransaction } from './transaction';
 import * as kb from './knowledge-base';
 import * as guardian from './guardian';
 import * as insights from './insights';
+import type { Insight } from '../contracts/insight';
 import * as learning from './learning';
 import * as maintenance from './maintenance';
 import { migrationStatus, type MigrationStatus } from './migrate';
 import * as deployments from './deployments';
-import type { HealthCheckResult } from '../shared/health';
+import type { HealthCheckResult } from '../contracts/health';
 import {
   expiryFor,
   listMemoryInputSchema,
@@ -35,7 +36,7 @@ import {
   type MemoryStats,
   type SearchMemoryInput,
   type StoreMemoryInput,
-} from './schema';
+} from '../contracts/memory';
 
 /** Options of {@link MemoryStore.connect}. */
 export interface MemoryStoreOptions {
@@ -303,13 +304,13 @@ export class MemoryStore {
   }
 
   // Insights (DatabaseGuardian findings, learning-cycle results).
-  recordObservations(opts: { insights: insights.Insight[]; source: string; writeId: string; seenAt: Date }) {
+  recordObservations(opts: { insights: Insight[]; source: string; writeId: string; seenAt: Date }) {
     return insights.upsertObservations(this.pool, opts.insights, opts);
   }
   resolveObservations(opts: { keyPrefix: string; seenKeys: string[]; resolvedAt: Date; kinds: string[]; exclude: boolean }) {
     return insights.resolveObservations(this.pool, opts.keyPrefix, opts.seenKeys, opts.resolvedAt, opts);
   }
-  recordWindowInsights(opts: { insights: insights.Insight[]; source: string; windowStart: Date; windowEnd: Date; writeId: string; memoryType?: insights.InsightMemoryType }) {
+  recordWindowInsights(opts: { insights: Insight[]; source: string; windowStart: Date; windowEnd: Date; writeId: string; memoryType?: insights.InsightMemoryType }) {
     return insights.upsertWindowInsights(this.pool, opts.insights, opts);
   }
   listInsights(opts: Parameters<typeof insights.listInsights>[1] = {}) {

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SEARCH_ATTRIBUTES } from '../shared/names';
+import { SEARCH_ATTRIBUTES } from '../contracts/names';
 import type { TemporalCliSource } from './temporal-cli';
 
 export interface DevServerOptions {

@@ -15,7 +15,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { withDatabase } from '../shared/database-url';
+import { withDatabase } from '../domain/database-url';
+import { quoteIdent } from '../domain/sql-identifier';
 
 const execFile = promisify(execFileCb);
 
@@ -140,7 +141,3 @@ export async function ensureDatabase(adminUrl: string, database: string, templat
   }
 }
 
-/** Quotes a PostgreSQL identifier. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}

@@ -13,7 +13,7 @@ import { connectClient, connectWorker } from '../client/connection';
 import { applySchedules } from '../client/schedules';
 import { ensureSearchAttributes } from '../client/search-attributes';
 import { migrate, MemoryStore } from '../memory';
-import { redact } from '../shared/database-url';
+import { redact } from '../domain/database-url';
 import { createWorker } from '../worker';
 import { runDevServer } from './dev-server';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';

@@ -7,11 +7,8 @@
  */
 import { ActivityFailure, ApplicationFailure, executeChild, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { BackupSummary, SchemaStatus } from '../activities/guardian';
-import type { RestoreCheck } from '../guardian/backup';
-import type { Finding } from '../guardian/findings';
-import type { MigrationRun } from '../memory';
-import { SEARCH_ATTRIBUTES } from '../shared/names';
+import type { BackupSummary, Finding, MigrationRun, RestoreCheck, SchemaStatus } from '../contracts/guardian';
+import { SEARCH_ATTRIBUTES } from '../contracts/names';
 
 type Activities = ReturnType<typeof createActivities>;
 

@@ -24,12 +24,12 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { StepOutcome } from '../activities/deployments';
-import type { PlannedEnvironment } from '../deploy/target';
-import { errorSignature } from '../errors/signature';
-import type { DeploymentStatus, RollbackRecord } from '../memory/deployments';
-import type { HealthCheckResult, HealthTarget } from '../shared/health';
-import { SEARCH_ATTRIBUTES } from '../shared/names';
+import type { StepOutcome } from '../contracts/deployment';
+import type { PlannedEnvironment } from '../contracts/deploy-target';
+import { errorSignature } from '../domain/error-signature';
+import type { DeploymentStatus, RollbackRecord } from '../contracts/deployment';
+import type { HealthCheckResult, HealthTarget } from '../contracts/health';
+import { SEARCH_ATTRIBUTES } from '../contracts/names';
 import {
   approveSignal,
   cancelSignal,
@@ -39,7 +39,7 @@ import {
   type DeploymentInput,
   type DeploymentStepView,
   type DeploymentView,
-} from './deployment-messages';
+} from '../contracts/deployment-messages';
 
 type Activities = ReturnType<typeof createActivities>;
 

@@ -5,57 +5,26 @@
  * One workflow per signature in flight (id `error-learning/<hash>`); further occurrences arrive
  * as `occurrence` signals and are counted, so a storm of one error starts one remediation.
  */
-import { ActivityFailure, condition, defineQuery, defineSignal, executeChild, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, condition, executeChild, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { Candidate } from '../activities/error-learning';
-import type { RemediationResult } from '../activities/remediate';
-import type { HealthTarget } from '../shared/health';
+import {
+  ignoreSignal,
+  occurrenceSignal,
+  resolveSignal,
+  retrySignal,
+  statusQuery,
+  type Candidate,
+  type ErrorLearningInput,
+  type ErrorLearningStatus,
+  type HumanDecision,
+  type RemediationResult,
+} from '../contracts/error-learning-messages';
 import { remediationSequenceWorkflow } from './remediation-sequence';
 
 type Activities = ReturnType<typeof createActivities>;
 
 const acts = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s', maximumAttempts: 5 } });
 const remediation = proxyActivities<Activities>({ startToCloseTimeout: '15 minutes', heartbeatTimeout: '30s', retry: { maximumAttempts: 1 } });
-
-/** Input of {@link errorLearningWorkflow}. */
-export interface ErrorLearningInput {
-  signature: string;
-  errorType: string;
-  message: string;
-  source: string;
-  errorEventId?: number;
-  /** The workflow whose failure this is: a `workflow-reset` naming no workflow resets it. */
-  failedWorkflowId?: string;
-  /** The failing health target: verification re-checks it. */
-  target?: HealthTarget;
-  /** Apply automatically at or above this confidence. @defaultValue 0.5 */
-  autoConfidence?: number;
-  /** ms an escalation waits for a person. @defaultValue 24 h */
-  escalationTimeoutMs?: number;
-  /** Verification checks of the target after a remediation, 1 s apart. @defaultValue 5 */
-  verifyAttempts?: number;
-}
-
-/** A person's answer to an escalation. */
-export type HumanDecision =
-  | { kind: 'resolve'; action: string; params?: Record<string, unknown>; description?: string }
-  | { kind: 'retry' }
-  | { kind: 'ignore'; reason?: string };
-
-export const occurrenceSignal = defineSignal<[{ errorEventId?: number }]>('occurrence');
-export const resolveSignal = defineSignal<[{ action: string; params?: Record<string, unknown>; description?: string }]>('resolve');
-export const retrySignal = defineSignal('retry');
-export const ignoreSignal = defineSignal<[{ reason?: string }?]>('ignore');
-
-export interface ErrorLearningStatus {
-  state: 'remediating' | 'escalated' | 'resolved' | 'ignored' | 'unresolved';
-  occurrences: number;
-  attempts: { action: string; solutionId?: number; confidence: number; ok: boolean; verified: boolean; detail: string }[];
-  resolvedBy?: { solutionId?: number; action: string; by: 'automation' | 'person' };
-  /** Why the last answer of a person could not be carried out (an unregistered action, say). */
-  lastRejectedAnswer?: string;
-}
-export const statusQuery = defineQuery<ErrorLearningStatus>('status');
 
 export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<ErrorLearningStatus> {
   const threshold = input.autoConfidence ?? 0.5;

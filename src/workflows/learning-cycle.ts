@@ -9,9 +9,10 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { DailyReport, FiveMinuteResult, HourlyResult } from '../activities/learning';
-import { cycleWindow, type CycleWindow, type LearningCycle } from '../learning/windows';
-import { SEARCH_ATTRIBUTES } from '../shared/names';
+import type { DailyReport, FiveMinuteResult, HourlyResult } from '../contracts/learning';
+import type { CycleWindow, LearningCycle } from '../contracts/learning';
+import { cycleWindow } from '../domain/cycle-windows';
+import { SEARCH_ATTRIBUTES } from '../contracts/names';
 
 type Activities = ReturnType<typeof createActivities>;
 

@@ -5,7 +5,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { RemediationResult } from '../activities/remediate';
+import type { RemediationResult } from '../contracts/error-learning-messages';
 
 const { applyRemediation } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '15 minutes',

@@ -10,8 +10,8 @@ import type {
   SessionMessage,
   SessionStart,
   SessionTask,
-} from '../shared/session';
-import type { OpenedSession } from '../memory/sessions';
+} from '../contracts/session';
+import type { OpenedSession } from '../contracts/session';
 
 const RECENT_MESSAGES = 50;
 const RECENT_MESSAGE_IDS = 2000;

@@ -19,7 +19,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { SEARCH_ATTRIBUTES } from '../shared/names';
+import { SEARCH_ATTRIBUTES } from '../contracts/names';
 import {
   addTaskInputSchema,
   completeTaskInputSchema,
@@ -30,7 +30,7 @@ import {
   type HandoffResult,
   type SessionStart,
   type SessionTask,
-} from '../shared/session';
+} from '../contracts/session';
 import {
   addMessageSignal,
   addTaskUpdate,
@@ -38,7 +38,7 @@ import {
   contextQuery,
   endUpdate,
   handoffUpdate,
-} from './session-messages';
+} from '../contracts/session-messages';
 import { SessionState, type CarriedSessionState } from './session-state';
 
 const acts = proxyActivities<ReturnType<typeof createActivities>>({

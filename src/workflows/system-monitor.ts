@@ -5,8 +5,8 @@
  */
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { HealthCheckResult, HealthTarget, HealthTransition } from '../shared/health';
-import { SEARCH_ATTRIBUTES } from '../shared/names';
+import type { HealthCheckResult, HealthTarget, HealthTransition } from '../contracts/health';
+import { SEARCH_ATTRIBUTES } from '../contracts/names';
 
 type Activities = ReturnType<typeof createActivities>;
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { BrainOpsError } from '../../shared/errors';
+import { BrainOpsError } from '../../contracts/errors';
 
 const exec = promisify(execFile);
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { ReleaseMethod } from '../../deploy/target';
+import type { ReleaseMethod } from '../../contracts/deploy-target';
 import { releasePath } from './git';
 
 export function currentLink(directory: string): string {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { jsonObjectOption } from '../options';
 import { printJson, printLines, printTable } from '../output';
-import type { ContextSnapshot, SessionContext } from '../../shared/session';
+import type { ContextSnapshot, SessionContext } from '../../contracts/session';
 
 type Ref = { tenant: string; session: string; json?: boolean };
 const ref = (o: Ref) => ({ tenantId: o.tenant, sessionId: o.session });

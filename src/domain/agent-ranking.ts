@@ -4,7 +4,7 @@
  * for solutions, `src/errors/confidence.ts`), so an unproven candidate starts at 0.67 and a long
  * record outweighs a lucky streak; ties go to the faster one, then to the order given.
  */
-import { trackRecord } from '../errors/confidence';
+import { trackRecord } from './confidence';
 
 /** A candidate's record for the capability. `avgMs` in ms; absent: never ran it. */
 export interface PerformanceRecord {

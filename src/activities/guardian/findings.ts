@@ -7,8 +7,9 @@
  * severity and a recommended action.
  */
 import type { ClientBase } from 'pg';
-import type { Insight, Severity } from '../memory/insights';
-import type { FindingThresholds } from './databases';
+import type { Finding } from '../../contracts/guardian';
+import type { Severity } from '../../contracts/insight';
+import type { FindingThresholds } from '../../contracts/guarded-database';
 
 /** A finding before it is stored: an insight whose key is derived from database, kind and object. */
 
@@ -17,8 +18,6 @@ function statementHead(query: string): string {
   const folded = query.replace(/\s+/g, ' ').trim();
   return folded.length > 60 ? `${folded.slice(0, 59)}…` : folded;
 }
-
-export type Finding = Omit<Insight, 'key'> & { object: string };
 
 /** Key of a finding's insight entry: `insight/database/<database>/<kind>/<object>`. */
 export function findingKey(database: string, f: Pick<Finding, 'kind' | 'object'>): string {

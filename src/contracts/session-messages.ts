@@ -13,7 +13,7 @@ import type {
   MessageInput,
   SessionContext,
   SessionTask,
-} from '../shared/session';
+} from './session';
 
 /** Appends a message; order of arrival is the session order. Starts the session if needed. */
 export const addMessageSignal = defineSignal<[MessageInput]>('addMessage');

@@ -8,38 +8,19 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { BackupRecord, MigrationRun } from '../memory';
-import { migrate } from '../memory';
-import { migrationStatus } from '../memory/migrate';
-import { BrainOpsError } from '../shared/errors';
-import { dumpDatabase, sha256File, verifyRestore, type RestoreCheck } from '../guardian/backup';
-import { collectFindings, familyKinds, findingKey, findingKeyPrefix, type Finding, type FindingFamily } from '../guardian/findings';
-import { candidateDirs, findPgTool, majorOf, type PgProgram, type PgTool } from '../guardian/pg-tools';
-import { retentionPlan } from '../guardian/retention';
-import { checkSchemaDrift, driftFindings, type SchemaDrift } from '../guardian/schema-drift';
-import { guardedDatabase, guardedDatabases, withConnection } from '../guardian/targets';
-import type { ActivityDeps } from './deps';
-import { activityWriteId } from './idempotency';
-
-/** A guarded database as workflows see it: no URL. */
-export interface GuardedDatabaseRef {
-  name: string;
-  kind: 'memory' | 'declared';
-  backup: boolean;
-  declaredSchema: boolean;
-}
-
-/** Schema status of one database: migrations (memory database) or drift (declared schema). */
-export interface SchemaStatus {
-  database: string;
-  migrations?: { applied: number; lastApplied: string | null; pending: string[]; failed: string | null; failedError: string | null; unknown: string[] };
-  drift?: SchemaDrift;
-  /** Drift and migration problems as findings. */
-  findings: Finding[];
-}
-
-/** A backup's outcome as workflows report it. */
-export type BackupSummary = Pick<BackupRecord, 'id' | 'databaseName' | 'filePath' | 'status' | 'sizeBytes' | 'sha256' | 'pgDumpVersion' | 'serverVersion' | 'rowCounts' | 'error'>;
+import type { BackupRecord, BackupSummary, Finding, GuardedDatabaseRef, MigrationRun, RestoreCheck, SchemaStatus } from '../../contracts/guardian';
+import { migrate } from '../../memory';
+import { migrationStatus } from '../../memory/migrate';
+import { BrainOpsError } from '../../contracts/errors';
+import { dumpDatabase, sha256File, verifyRestore } from './backup';
+import { collectFindings, familyKinds, findingKey, findingKeyPrefix, type FindingFamily } from './findings';
+import { candidateDirs, findPgTool, majorOf, type PgProgram, type PgTool } from './pg-tools';
+import { retentionPlan } from '../../domain/backup-retention';
+import { checkSchemaDrift, driftFindings } from './schema-drift';
+import { guardedDatabase, guardedDatabases, withConnection } from './targets';
+import type { BrainOpsConfig } from '../../../temporal.config';
+import type { ActivityDeps } from '../deps';
+import { activityWriteId } from '../idempotency';
 
 function summary(b: BackupRecord): BackupSummary {
   return { id: b.id, databaseName: b.databaseName, filePath: b.filePath, status: b.status, sizeBytes: b.sizeBytes, sha256: b.sha256, pgDumpVersion: b.pgDumpVersion, serverVersion: b.serverVersion, rowCounts: b.rowCounts, error: b.error };
@@ -97,8 +78,8 @@ function migrationFindings(database: string, m: NonNullable<SchemaStatus['migrat
   return findings;
 }
 
-export function createGuardianActivities({ store, config, logger }: ActivityDeps) {
-  const g = config.guardian;
+export function createGuardianActivities({ store, logger, memoryDatabaseUrl }: ActivityDeps, g: BrainOpsConfig['guardian']) {
+  const databases = guardedDatabases(memoryDatabaseUrl, g.databases);
 
   async function serverVersion(url: string): Promise<{ text: string; num: number }> {
     return withConnection(url, async (c) => {
@@ -114,13 +95,13 @@ export function createGuardianActivities({ store, config, logger }: ActivityDeps
   return {
     /** The guarded databases (the memory database first), without their URLs. */
     async guardedDatabases(input: { names?: string[] } = {}): Promise<GuardedDatabaseRef[]> {
-      const all = input.names?.length ? input.names.map((n) => guardedDatabase(config, n)) : guardedDatabases(config);
+      const all = input.names?.length ? input.names.map((n) => guardedDatabase(databases, n)) : databases;
       return all.map((d) => ({ name: d.name, kind: d.kind, backup: d.backup, declaredSchema: Boolean(d.expectedSchema) }));
     },
 
     /** Migration status (memory database) or drift against the declared schema. */
     async schemaStatus(input: { database: string }): Promise<SchemaStatus> {
-      const db = guardedDatabase(config, input.database);
+      const db = guardedDatabase(databases, input.database);
       if (db.kind === 'memory') {
         const status = await withConnection(db.url, (c) => migrationStatus(c));
         const lastFailed = await store.lastFailedMigrationRun({ databaseName: db.name });
@@ -146,7 +127,7 @@ export function createGuardianActivities({ store, config, logger }: ActivityDeps
      * that failed with its error. A failed migration is a result, not a retried failure.
      */
     async applyMigrations(input: { database: string }): Promise<MigrationRun> {
-      const db = guardedDatabase(config, input.database);
+      const db = guardedDatabase(databases, input.database);
       if (db.kind !== 'memory') {
         throw new BrainOpsError('NotMigratable', `database: "${db.name}" is not the memory database; BrainOps migrates only its own schema`, false);
       }
@@ -174,7 +155,7 @@ export function createGuardianActivities({ store, config, logger }: ActivityDeps
 
     /** Performance findings of one database (read-only statistics queries). */
     async collectFindings(input: { database: string }): Promise<Finding[]> {
-      const db = guardedDatabase(config, input.database);
+      const db = guardedDatabase(databases, input.database);
       return withConnection(db.url, (c) => collectFindings(c, db.name, g.thresholds, () => heartbeat()));
     },
 
@@ -209,7 +190,7 @@ export function createGuardianActivities({ store, config, logger }: ActivityDeps
      * @throws BrainOpsError `PgToolVersionMismatch` (not retryable) naming both versions.
      */
     async takeBackup(input: { database: string }): Promise<BackupSummary> {
-      const db = guardedDatabase(config, input.database);
+      const db = guardedDatabase(databases, input.database);
       const info = Context.current().info;
       const writeId = activityWriteId();
       const server = await serverVersion(db.url);
@@ -284,7 +265,7 @@ export function createGuardianActivities({ store, config, logger }: ActivityDeps
       const backup = await store.getBackup({ id: input.backupId });
       if (!backup) throw new BrainOpsError('UnknownBackup', `backupId: no backup ${input.backupId}`, false);
       if (backup.status === 'pruned') throw new BrainOpsError('BackupPruned', `backupId: backup ${backup.id} was pruned by retention (its file is gone)`, false);
-      const db = guardedDatabase(config, backup.databaseName);
+      const db = guardedDatabase(databases, backup.databaseName);
       const server = await serverVersion(db.url);
       const pgRestore = await pgTool('pg_restore', server);
       const check = await verifyRestore({
@@ -307,7 +288,7 @@ export function createGuardianActivities({ store, config, logger }: ActivityDeps
 
     /** The newest backup of a database that still has its file (to restore-check it). */
     async latestBackup(input: { database: string }): Promise<BackupSummary | null> {
-      const db = guardedDatabase(config, input.database);
+      const db = guardedDatabase(databases, input.database);
       const [latest] = await store.listBackups({ databaseName: db.name, statuses: ['verified', 'taken', 'failed'], limit: 1 });
       return latest ? summary(latest) : null;
     },
@@ -318,7 +299,7 @@ export function createGuardianActivities({ store, config, logger }: ActivityDeps
      * stay, marked pruned).
      */
     async applyBackupRetention(input: { database: string }): Promise<{ kept: { id: number; reasons: string[] }[]; pruned: { id: number; filePath: string }[] }> {
-      const db = guardedDatabase(config, input.database);
+      const db = guardedDatabase(databases, input.database);
       const backups = await store.listBackups({ databaseName: db.name, statuses: ['verified', 'failed', 'taken'], limit: 100_000 });
       const plan = retentionPlan(backups, g.keepDaily, g.keepWeekly);
       const byId = new Map(backups.map((b) => [b.id, b]));

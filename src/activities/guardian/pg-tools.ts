@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { runArgv } from '../activities/run-argv';
-import { BrainOpsError } from '../shared/errors';
+import { runArgv } from '../process/run-argv';
+import { BrainOpsError } from '../../contracts/errors';
 
 const execFile = promisify(execFileCb);
 

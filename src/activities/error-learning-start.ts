@@ -4,26 +4,32 @@
  * client API and by SystemMonitor's activity alike.
  */
 import type { Client } from '@temporalio/client';
-import type { BrainOpsConfig } from '../../temporal.config';
-import { errorLearningWorkflowId } from '../errors/names';
-import { SEARCH_ATTRIBUTES } from '../shared/names';
-import { errorLearningWorkflow } from '../workflows';
-import { occurrenceSignal, type ErrorLearningInput } from '../workflows/error-learning';
+import { errorLearningWorkflowId } from '../domain/signature-hash';
+import { SEARCH_ATTRIBUTES } from '../contracts/names';
+import { ERROR_LEARNING_WORKFLOW_TYPE, occurrenceSignal, type ErrorLearningInput } from '../contracts/error-learning-messages';
 
 /** One occurrence of an error; the settings come from configuration. */
 export type ErrorOccurrence = Omit<ErrorLearningInput, 'autoConfidence' | 'escalationTimeoutMs'>;
 
+/** Where error-learning runs and the settings it is started with (from the configuration). */
+export interface ErrorLearningStart {
+  taskQueue: string;
+  autoConfidence: number;
+  /** ms an escalation waits for a person. */
+  escalationTimeoutMs: number;
+}
+
 /** Returns the id of the error-learning workflow for the occurrence's signature. */
-export async function startErrorLearning(client: Client, config: BrainOpsConfig, occurrence: ErrorOccurrence): Promise<string> {
+export async function startErrorLearning(client: Client, start: ErrorLearningStart, occurrence: ErrorOccurrence): Promise<string> {
   const workflowId = errorLearningWorkflowId(occurrence.signature);
-  await client.workflow.signalWithStart(errorLearningWorkflow, {
-    taskQueue: config.temporal.taskQueue,
+  await client.workflow.signalWithStart(ERROR_LEARNING_WORKFLOW_TYPE, {
+    taskQueue: start.taskQueue,
     workflowId,
     args: [
       {
         ...occurrence,
-        autoConfidence: config.errorLearning.autoRemediationConfidence,
-        escalationTimeoutMs: config.errorLearning.escalationTimeoutMs,
+        autoConfidence: start.autoConfidence,
+        escalationTimeoutMs: start.escalationTimeoutMs,
       },
     ],
     signal: occurrenceSignal,

@@ -5,12 +5,13 @@
  * same server with `pg_restore` and compares the row counts. A backup that cannot be restored, or
  * restores different counts, has failed.
  */
+import type { RestoreCheck } from '../../contracts/guardian';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, type ClientBase } from 'pg';
-import { quoteIdent } from '../stack/embedded-postgres';
-import { withDatabase } from '../shared/database-url';
+import { quoteIdent } from '../../domain/sql-identifier';
+import { withDatabase } from '../../domain/database-url';
 import { connectionArgs, runProgram } from './pg-tools';
 
 /** `schema.table` or `table`, quoted part by part. */
@@ -92,18 +93,6 @@ export async function sha256File(file: string, onTick?: () => void): Promise<{ s
     }
   }
   return { sha256: hash.digest('hex'), sizeBytes: size };
-}
-
-/** What a restore check found. `ok` only when checksum, restore and every count agree. */
-export interface RestoreCheck {
-  ok: boolean;
-  /** Why not, in one line. */
-  error?: string;
-  scratchDatabase: string;
-  checksum: 'match' | 'mismatch' | 'not recorded';
-  restoredCounts?: Record<string, number>;
-  mismatches?: { table: string; expected: number; restored: number | null }[];
-  durationMs: number;
 }
 
 /**

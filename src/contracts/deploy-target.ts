@@ -5,7 +5,7 @@
  * Safe to import from workflow code as types only.
  */
 import { z } from 'zod';
-import { healthTargetSchema } from '../shared/health';
+import { healthTargetSchema } from './health';
 
 const argv = z.array(z.string().min(1)).min(1, 'expected at least the program to run');
 const timeoutMs = z.number().int().positive().max(24 * 3600 * 1000);

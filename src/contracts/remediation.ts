@@ -5,7 +5,7 @@
  * or shell: commands are argv arrays from configuration, run without a shell.
  */
 import { z } from 'zod';
-import { ValidationError } from '../shared/errors';
+import { ValidationError } from './errors';
 
 const timeoutMs = z.number().int().positive().max(600_000);
 

@@ -9,7 +9,7 @@
  * - failed deployments whose changed paths overlap this one's            +0.15 each, at most +0.3
  * - failed steps that this deployment runs again                         +0.05 each, at most +0.15
  */
-import type { DeploymentPast } from '../memory/deployments';
+import type { DeploymentPast } from '../contracts/deployment';
 
 const FAILED = new Set(['failed', 'rolled_back', 'rollback_failed']);
 /** Outcomes that say nothing about the code (a person stopped it, or the pre-check did). */

@@ -5,14 +5,7 @@
  * `info` (the declaration may be behind).
  */
 import type { ClientBase } from 'pg';
-import type { Finding } from './findings';
-
-/** What differs from the declaration. Table names are `schema.table`. */
-export interface SchemaDrift {
-  missingTables: string[];
-  missingColumns: { table: string; column: string }[];
-  extraColumns: { table: string; column: string }[];
-}
+import type { Finding, SchemaDrift } from '../../contracts/guardian';
 
 function qualify(table: string): string {
   return table.includes('.') ? table : `public.${table}`;

@@ -3,7 +3,7 @@
  * `temporal` CLI (`temporal workflow signal --workflow-id deploy/web/v1.2 --name approve`).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { DeploymentStatus, RollbackRecord } from '../memory/deployments';
+import type { DeploymentStatus, RollbackRecord } from './deployment';
 
 /** Input of `deploymentWorkflow`. `kind: 'rollback'` redeploys a release built before (no pre-check, no rebuild). */
 export interface DeploymentInput {

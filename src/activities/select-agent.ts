@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import type { MemoryStore } from '../memory';
-import { parseInput } from '../shared/validate';
-import { rankByPerformance, type RankedCandidate } from './selection';
+import { parseInput } from '../contracts/validate';
+import { rankByPerformance, type RankedCandidate } from '../domain/agent-ranking';
 
 const DAY_MS = 24 * 3_600_000;
 

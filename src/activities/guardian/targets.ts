@@ -2,15 +2,14 @@
  * The guarded databases of a configuration, and connections to them.
  */
 import { Client } from 'pg';
-import { databaseUrl, type BrainOpsConfig } from '../../temporal.config';
-import { BrainOpsError } from '../shared/errors';
-import { MEMORY_DATABASE, MEMORY_MAIN_TABLES, type GuardedDatabase } from './databases';
+import { BrainOpsError } from '../../contracts/errors';
+import { MEMORY_DATABASE, MEMORY_MAIN_TABLES, type GuardedDatabase, type GuardedDatabaseDeclaration } from '../../contracts/guarded-database';
 
-/** The memory database first, then the declared ones. */
-export function guardedDatabases(config: BrainOpsConfig): GuardedDatabase[] {
+/** The databases DatabaseGuardian looks after: the memory database (at `memoryUrl`) first, then the declared ones. */
+export function guardedDatabases(memoryUrl: string, declared: GuardedDatabaseDeclaration[]): GuardedDatabase[] {
   return [
-    { name: MEMORY_DATABASE, url: databaseUrl(config), kind: 'memory', backup: true, mainTables: [...MEMORY_MAIN_TABLES] },
-    ...config.guardian.databases.map((d): GuardedDatabase => ({ ...d, kind: 'declared' })),
+    { name: MEMORY_DATABASE, url: memoryUrl, kind: 'memory', backup: true, mainTables: [...MEMORY_MAIN_TABLES] },
+    ...declared.map((d): GuardedDatabase => ({ ...d, kind: 'declared' })),
   ];
 }
 
@@ -18,8 +17,7 @@ export function guardedDatabases(config: BrainOpsConfig): GuardedDatabase[] {
  * The guarded database named `name`.
  * @throws BrainOpsError `UnknownDatabase` (not retryable) listing the configured names.
  */
-export function guardedDatabase(config: BrainOpsConfig, name: string): GuardedDatabase {
-  const all = guardedDatabases(config);
+export function guardedDatabase(all: GuardedDatabase[], name: string): GuardedDatabase {
   const found = all.find((d) => d.name === name);
   if (!found) {
     throw new BrainOpsError('UnknownDatabase', `database: no guarded database "${name}" (configured: ${all.map((d) => d.name).join(', ')})`, false);

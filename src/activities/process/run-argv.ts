@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Context } from '@temporalio/activity';
-import { OutputTail } from '../deploy/tail';
+import { OutputTail } from './output-tail';
 
 /** How a run ended. `durationMs` is wall time in ms; `tail` the last 8 KiB of stdout + stderr. */
 export interface ArgvResult {

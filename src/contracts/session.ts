@@ -3,10 +3,33 @@
  * schemas that the client, the CLI and the workflow's update validators share.
  */
 import { z } from 'zod';
-import { ownerId } from '../memory/schema';
-import type { SessionMessage, SessionTask } from '../memory/sessions';
+import { ownerId } from './memory';
 
-export type { SessionMessage, SessionTask };
+/** A message as the session workflow persists it; `seq` orders a session's messages from 1. */
+export interface SessionMessage {
+  seq: number;
+  role: 'user' | 'assistant' | 'system' | 'agent' | 'tool';
+  content: string;
+  agentId?: string;
+  metadata?: Record<string, unknown>;
+  /** Caller-chosen id used to drop duplicate deliveries. */
+  messageId?: string;
+  /** ISO-8601 time the workflow accepted the message. */
+  createdAt: string;
+}
+
+/** A session task. `createdAt`/`completedAt` are ISO-8601. */
+export interface SessionTask {
+  taskId: string;
+  title: string;
+  description?: string;
+  status: 'open' | 'done' | 'cancelled';
+  priority: 'critical' | 'high' | 'medium' | 'low';
+  assignedTo?: string;
+  result?: unknown;
+  createdAt: string;
+  completedAt?: string;
+}
 
 export const MESSAGE_ROLES = Object.freeze(['user', 'assistant', 'system', 'agent', 'tool'] as const);
 
@@ -97,4 +120,16 @@ export interface SessionContext {
   memory: { criticalFacts: Record<string, unknown> };
   lastHandoff?: Omit<HandoffResult, 'contextSnapshot'>;
   run: { continuedAsNew: number };
+}
+
+/** What a (re)started session workflow needs to continue where the session left off. */
+export interface OpenedSession {
+  nextSeq: number;
+  messageCount: number;
+  /** Stored messages per role. */
+  roleCounts: Record<string, number>;
+  openTasks: SessionTask[];
+  lastSnapshot: unknown;
+  startedAt: string;
+  resumed: boolean;
 }

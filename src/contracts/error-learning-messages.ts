@@ -1,0 +1,75 @@
+/**
+ * What `errorLearningWorkflow` accepts, answers and is sent: its input, its signals (`occurrence`,
+ * `resolve`, `retry`, `ignore`) and its `status` query, declared once for the workflow, the
+ * activities that start it, the client and the `temporal` CLI
+ * (`temporal workflow signal --workflow-id error-learning/… --name ignore`), with the shapes its
+ * activities return (candidates, remediation results).
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { HealthTarget } from './health';
+import type { Remediation } from './remediation';
+
+/** Workflow type of error-learning, for callers that start it by name (activities may not import workflows). */
+export const ERROR_LEARNING_WORKFLOW_TYPE = 'errorLearningWorkflow';
+
+/** A solution error-learning may apply, with its confidence (similarity × track record). */
+export interface Candidate {
+  solutionId?: number;
+  problemSignature: string;
+  action: string;
+  /** The action's kind: a `sequence` runs as a child workflow of its `steps`. */
+  kind: Remediation['kind'];
+  steps?: string[];
+  params: Record<string, unknown>;
+  similarity: number;
+  confidence: number;
+  origin: 'knowledge base' | 'configured for the target';
+}
+
+/** What carrying out one remediation gave. */
+export interface RemediationResult {
+  ok: boolean;
+  /** What happened, for the decision log (output tail or HTTP status). */
+  detail: string;
+}
+
+/** Input of {@link errorLearningWorkflow}. */
+export interface ErrorLearningInput {
+  signature: string;
+  errorType: string;
+  message: string;
+  source: string;
+  errorEventId?: number;
+  /** The workflow whose failure this is: a `workflow-reset` naming no workflow resets it. */
+  failedWorkflowId?: string;
+  /** The failing health target: verification re-checks it. */
+  target?: HealthTarget;
+  /** Apply automatically at or above this confidence. @defaultValue 0.5 */
+  autoConfidence?: number;
+  /** ms an escalation waits for a person. @defaultValue 24 h */
+  escalationTimeoutMs?: number;
+  /** Verification checks of the target after a remediation, 1 s apart. @defaultValue 5 */
+  verifyAttempts?: number;
+}
+
+/** A person's answer to an escalation. */
+export type HumanDecision =
+  | { kind: 'resolve'; action: string; params?: Record<string, unknown>; description?: string }
+  | { kind: 'retry' }
+  | { kind: 'ignore'; reason?: string };
+
+export const occurrenceSignal = defineSignal<[{ errorEventId?: number }]>('occurrence');
+export const resolveSignal = defineSignal<[{ action: string; params?: Record<string, unknown>; description?: string }]>('resolve');
+export const retrySignal = defineSignal('retry');
+export const ignoreSignal = defineSignal<[{ reason?: string }?]>('ignore');
+
+export interface ErrorLearningStatus {
+  state: 'remediating' | 'escalated' | 'resolved' | 'ignored' | 'unresolved';
+  occurrences: number;
+  attempts: { action: string; solutionId?: number; confidence: number; ok: boolean; verified: boolean; detail: string }[];
+  resolvedBy?: { solutionId?: number; action: string; by: 'automation' | 'person' };
+  /** Why the last answer of a person could not be carried out (an unregistered action, say). */
+  lastRejectedAnswer?: string;
+}
+export const statusQuery = defineQuery<ErrorLearningStatus>('status');
+
