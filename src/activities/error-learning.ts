@@ -4,7 +4,7 @@ import { Client } from '@temporalio/client';
 import { agentForWorkflow } from '../agents';
 import { errorSignature, normaliseMessage } from '../domain/error-signature';
 import { solutionConfidence } from '../domain/confidence';
-import { validateRemediation, type Remediation } from '../contracts/remediation';
+import { validateRemediation } from '../contracts/remediation';
 import { BrainOpsError } from '../contracts/errors';
 import type { BrainOpsConfig } from '../../temporal.config';
 import type { ActivityDeps } from './deps';

@@ -8,7 +8,7 @@
 import type { DailyReport, FiveMinuteResult, HourlyResult } from '../contracts/learning';
 import { Context } from '@temporalio/activity';
 import { signatureHash } from '../domain/signature-hash';
-import type { CapabilityPerformance, Insight, MaintenanceCounts } from '../memory';
+import type { CapabilityPerformance, Insight } from '../memory';
 import { selectAgent, type Selection, type SelectionInput } from './select-agent';
 import type { CycleWindow } from '../contracts/learning';
 import type { ActivityDeps } from './deps';

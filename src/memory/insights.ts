@@ -10,7 +10,7 @@
  *   window's data, written only when its content differs, and never over the result of a later
  *   window, so re-running or back-filling a window changes nothing that is already right.
  */
-import { SEVERITIES, type Insight, type Severity } from '../contracts/insight';
+import type { Insight, Severity } from '../contracts/insight';
 import type { Queryable } from './entries';
 import { LAYER_TTL_MS } from '../contracts/memory';
 
