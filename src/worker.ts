@@ -26,7 +26,10 @@ export interface BrainOpsWorkerOptions {
   clientConnection: Connection;
   /** Overrides `config.temporal.taskQueue` (tests use one queue each). */
   taskQueue?: string;
-  /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled at start. */
+  /**
+   * A prebuilt bundle (tests build it once), built with `WORKFLOW_INTERCEPTOR_MODULES`; otherwise the
+   * workflows are bundled at start.
+   */
   workflowBundle?: WorkflowBundle;
   /** More activity interceptors, run inside BrainOps' own (closest to the activity). */
   activityInterceptors?: ActivityInterceptorsFactory[];
@@ -46,7 +49,9 @@ export async function createWorker(options: BrainOpsWorkerOptions): Promise<Work
     ),
     interceptors: {
       activity: [workHistoryInterceptor(store, logger), failureInterceptor, ...(options.activityInterceptors ?? [])],
-      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
+      // A prebuilt bundle already contains the workflow interceptors (bundleWorkflowCode's
+      // workflowInterceptorModules); naming them again only makes the SDK warn that it ignores them.
+      ...(options.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
     },
     ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
     // A continue-as-new that races a signal evicts the run; its next task waits this long on the

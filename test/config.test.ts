@@ -1,6 +1,9 @@
+/** The configuration: defaults, production settings, errors naming the variable, and the README's table. */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, databaseUrl, loadConfig, temporalAddress } from '../temporal.config';
+import { ConfigError, databaseUrl, envSchema, loadConfig, temporalAddress } from '../temporal.config';
 
 describe('temporal.config', () => {
   it('defaults to the local dev server and the embedded PostgreSQL', () => {
@@ -79,5 +82,23 @@ describe('temporal.config: DatabaseGuardian settings', () => {
     rejects({ BRAINOPS_FINDINGS_INTERVAL: 'often' }, /BRAINOPS_FINDINGS_INTERVAL: expected a duration/);
     rejects({ BRAINOPS_FINDING_THRESHOLDS: '{"slowQueryMs":5}' }, /BRAINOPS_FINDING_THRESHOLDS: Unrecognized key.*slowQueryMs/);
     rejects({ BRAINOPS_FINDING_THRESHOLDS: '{"cacheHitRatio":2}' }, /BRAINOPS_FINDING_THRESHOLDS\.cacheHitRatio/);
+  });
+});
+
+describe('temporal.config: the README documents every variable', () => {
+  it('lists exactly the variables of envSchema in its configuration table', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const table = section.slice(0, section.indexOf('\n###'));
+    const documented = new Set(
+      table
+        .split('\n')
+        .filter((line) => line.startsWith('| `'))
+        .flatMap((line) => [...(line.split('|')[1] ?? '').matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!)),
+    );
+    const declared = new Set(Object.keys(envSchema.shape));
+    assert.ok(declared.size > 30, `${declared.size} variables declared`);
+    assert.deepEqual([...declared].filter((v) => !documented.has(v)), [], 'declared but not documented');
+    assert.deepEqual([...documented].filter((v) => !declared.has(v)), [], 'documented but not declared');
   });
 });

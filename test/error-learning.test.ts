@@ -242,7 +242,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
     assert.deepEqual(steps.rows, [
       { action: 'applyRemediation', success: true, agent_id: 'SystemMonitor' },
       { action: 'applyRemediation', success: true, agent_id: 'SystemMonitor' },
-    ], 'error-learning works for SystemMonitor (SPEC: auto-healing through error-learning)');
+    ], 'error-learning works for SystemMonitor: it heals through error-learning');
   });
 
   it('resets the workflow an error came from once its cause is mended', async () => {

@@ -72,7 +72,8 @@ const addSolutionSchema = z.object({
 });
 export type AddSolutionInput = z.input<typeof addSolutionSchema>;
 import { applySchedules, listSchedules } from './schedules';
-import { runGuardian, runLearningCycle, runRestoreCheck, type GuardianRunInput, type LearningRunInput, type RestoreCheckInput } from './guardian';
+import { runLearningCycle, type LearningRunInput } from './learning';
+import { runGuardian, runRestoreCheck, type GuardianRunInput, type RestoreCheckInput } from './guardian';
 import { selectAgent, type Selection, type SelectionInput } from '../activities/select-agent';
 import { connectClient } from './connection';
 import { DeploymentsClient } from './deployments';
@@ -175,7 +176,7 @@ export class BrainOpsClient {
     return this.sessionHandle(ref).executeUpdate(completeTaskUpdate, { args: [parseInput(completeTaskInputSchema, input, 'task completion')] });
   }
 
-  /** Hands the session to another agent; returns seed 003's context snapshot. */
+  /** Hands the session to another agent; returns the context snapshot the next agent needs. */
   async handoff(ref: SessionRef, input: HandoffInput): Promise<HandoffResult> {
     return this.sessionHandle(ref).executeUpdate(handoffUpdate, { args: [parseInput(handoffInputSchema, input, 'handoff')] });
   }

@@ -1,18 +1,15 @@
 /**
- * Client calls of DatabaseGuardian and the learning cycles: each runs the workflow now (with a
- * readable id) and waits for its result. Input is validated here, at the edge.
+ * Client calls of DatabaseGuardian: each runs the workflow now (with a readable id) and waits for
+ * its result. Input is validated here, at the edge.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { BrainOpsConfig } from '../../temporal.config';
-import { LEARNING_CYCLES } from '../contracts/learning';
-import { cycleWindow } from '../domain/cycle-windows';
-import { DATABASE_GUARDIAN_WORKFLOW_ID_PREFIX, LEARNING_WORKFLOW_ID_PREFIX, SEARCH_ATTRIBUTES } from '../contracts/names';
+import { DATABASE_GUARDIAN_WORKFLOW_ID_PREFIX, SEARCH_ATTRIBUTES } from '../contracts/names';
 import { parseInput } from '../contracts/validate';
-import { databaseGuardianWorkflow, databaseRestoreCheckWorkflow, learningCycleWorkflow } from '../workflows';
+import { databaseGuardianWorkflow, databaseRestoreCheckWorkflow } from '../workflows';
 import type { DatabaseGuardianReport, GuardianTask } from '../workflows/database-guardian';
-import type { LearningCycleResult } from '../workflows/learning-cycle';
 
 const databaseName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a guarded database name');
 
@@ -26,13 +23,6 @@ const restoreCheckSchema = z
   .object({ backupId: z.number().int().positive().optional(), database: databaseName.optional() })
   .refine((v) => !(v.backupId !== undefined && v.database !== undefined), { message: 'give a backup id or a database, not both', path: ['backupId'] });
 export type RestoreCheckInput = z.input<typeof restoreCheckSchema>;
-
-const learningRunSchema = z.object({
-  cycle: z.enum(LEARNING_CYCLES as unknown as ['five-minute', 'hourly', 'daily']),
-  /** End of the window; default: the last complete window. */
-  windowEnd: z.iso.datetime({ offset: true }).optional(),
-});
-export type LearningRunInput = z.input<typeof learningRunSchema>;
 
 /** Runs DatabaseGuardian's `tasks` now and returns its report. */
 export async function runGuardian(client: Client, config: BrainOpsConfig, tasks: GuardianTask[], raw: GuardianRunInput = {}): Promise<DatabaseGuardianReport> {
@@ -54,20 +44,5 @@ export async function runRestoreCheck(client: Client, config: BrainOpsConfig, ra
     workflowId: `${DATABASE_GUARDIAN_WORKFLOW_ID_PREFIX}/manual/restore-check/${randomUUID()}`,
     args: [input],
     typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'DatabaseGuardian' }],
-  });
-}
-
-/**
- * Runs a learning cycle for one window (default: the last complete one) as
- * `learning/<cycle>/<window end>`; running it again re-runs that window, with the same result.
- */
-export async function runLearningCycle(client: Client, config: BrainOpsConfig, raw: LearningRunInput): Promise<LearningCycleResult> {
-  const input = parseInput(learningRunSchema, raw, 'learning cycle');
-  const window = cycleWindow(input.cycle, input.windowEnd ?? Date.now());
-  return client.workflow.execute(learningCycleWorkflow, {
-    taskQueue: config.temporal.taskQueue,
-    workflowId: `${LEARNING_WORKFLOW_ID_PREFIX}/${window.key}`,
-    args: [{ cycle: input.cycle, windowEnd: window.end }],
-    typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'ContextKeeper' }],
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Errors BrainOps raises on purpose. Each has a stable `code`; `retryable: false` tells the
  * activity layer to turn it into a non-retryable `ApplicationFailure` of type `code`, so Temporal
- * does not retry what cannot succeed (SPEC "Architecture").
+ * does not retry what cannot succeed.
  */
 export class BrainOpsError extends Error {
   constructor(

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-/** Seed 004's taxonomy plus seed 000's; unknown types are rejected, never stored. */
+/** The memory types: conversations, system, learning, business, external. Unknown types are rejected, never stored. */
 export const MEMORY_TYPES = Object.freeze([
   'user_interaction',
   'ai_response',
@@ -27,7 +27,7 @@ export const MEMORY_TYPES = Object.freeze([
 ] as const);
 export type MemoryType = (typeof MEMORY_TYPES)[number];
 
-/** Lifetimes, shortest first (seed 003). */
+/** Lifetimes, shortest first. */
 export const LAYERS = Object.freeze(['ephemeral', 'session', 'short_term', 'long_term', 'permanent'] as const);
 export type Layer = (typeof LAYERS)[number];
 

@@ -1,5 +1,5 @@
 /**
- * The shapes a session workflow accepts and returns (seed 003's session API), with the zod
+ * The shapes a session workflow accepts and returns (the session API of the HTTP routes `/memory/session/*`), with the zod
  * schemas that the client, the CLI and the workflow's update validators share.
  */
 import { z } from 'zod';
@@ -81,7 +81,7 @@ export type HandoffInput = z.input<typeof handoffInputSchema>;
 export const endInputSchema = z.object({ summary: z.string().max(10_000).optional() });
 export type EndInput = z.input<typeof endInputSchema>;
 
-/** What a new agent needs to continue a conversation (seed 003's `context_snapshot`). */
+/** What a new agent needs to continue a conversation (`context_snapshot` in the session API). */
 export interface ContextSnapshot {
   conversationSummary: string;
   criticalFacts: Record<string, unknown>;
@@ -94,7 +94,7 @@ export interface ContextSnapshot {
   takenAt: string;
 }
 
-/** Result of the `handoff` update (seed 003's POST /memory/session/handoff response). */
+/** Result of the `handoff` update (the response of POST /memory/session/handoff). */
 export interface HandoffResult {
   handoffId: string;
   sessionId: string;
@@ -105,7 +105,7 @@ export interface HandoffResult {
   contextSnapshot: ContextSnapshot;
 }
 
-/** Result of the `context` query (seed 003's GET /memory/session/context). */
+/** Result of the `context` query (the response of GET /memory/session/context). */
 export interface SessionContext {
   tenantId: string;
   sessionId: string;

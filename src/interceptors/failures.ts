@@ -1,7 +1,8 @@
 /**
  * Turns BrainOps' own non-retryable errors (bad input, stale writes) into non-retryable
- * `ApplicationFailure`s of the same type, so Temporal does not retry what cannot succeed
- * (SPEC "Architecture"); the message names the field.
+ * `ApplicationFailure`s of the same type, so Temporal does not retry what cannot succeed (Temporal
+ * docs, "Failure handling": a non-retryable ApplicationFailure ends the retries); the message names
+ * the field.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';

@@ -1,7 +1,7 @@
 /**
- * Records every activity execution in work history, and every failed attempt as an error event — agent, action, input and output summaries,
- * outcome, duration, workflow/run/activity ids, attempt — so no activity does it by hand (SPEC
- * "every action is stored"). The record is awaited (group-committed with others) before the
+ * Records every activity execution in work history, and every failed attempt as an error event —
+ * agent, action, input and output summaries, outcome, duration, workflow/run/activity ids,
+ * attempt — so no activity does it by hand and no agent action goes unrecorded. The record is awaited (group-committed with others) before the
  * activity reports back, so a completed action is never missing from work history.
  */
 import { Context } from '@temporalio/activity';

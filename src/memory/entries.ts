@@ -218,7 +218,7 @@ class Conditions {
 
 /**
  * Full-text search ranked by text rank blended with importance, recency (30-day half-weight)
- * and access frequency (SPEC "Search"). Bounded to one tenant (plus shared entries if asked).
+ * and access frequency. Bounded to one tenant (plus shared entries if asked).
  */
 export async function searchEntries(db: Queryable, input: SearchInput): Promise<MemorySearchHit[]> {
   const where = new Conditions(input.query);

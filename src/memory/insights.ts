@@ -1,6 +1,6 @@
 /**
  * SQL of insights: what DatabaseGuardian and the learning cycles found, stored as memory entries
- * (seed 004: `ai_insight` entries tagged "actionable") under a stable key, so a finding that repeats
+ * (`ai_insight` entries, tagged "actionable" when someone should act) under a stable key, so a finding that repeats
  * updates its entry instead of adding one.
  *
  * Two kinds of write:

@@ -1,5 +1,5 @@
 /**
- * SQL of the daily memory optimisation (seed 001 "Daily: memory optimization"): archive what
+ * SQL of the daily memory optimisation: archive what
  * expired or belonged to an ended session, promote and demote layers, merge exact duplicates,
  * refresh statistics. Every step is relative to the window's end (never `now()`), moves rows in
  * bounded batches, and tags what it did with the window's key (`memory_archive.archived_by`,

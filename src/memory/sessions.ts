@@ -146,7 +146,7 @@ export async function listTasks(
   return result.rows.map((row) => stripNulls(row));
 }
 
-/** A handoff as recorded (seed 003). */
+/** A handoff as recorded: from and to agent, reason, critical info, continuation instructions, snapshot. */
 export interface HandoffRecord {
   handoffId: string;
   fromAgent?: string;

@@ -54,7 +54,7 @@ function cacheKey(identity: entries.Identity): string {
 }
 
 export class MemoryStore {
-  /** Ephemeral-layer entries: in this process only, gone on restart (seed 003). */
+  /** Ephemeral-layer entries: in this process only, gone on restart (that is what the layer promises). */
   private readonly ephemeral = new LRUCache<string, MemoryEntry>({ max: 10_000, ttlAutopurge: false });
   /** Cache hits waiting to be added to `access_count`, by entry id. */
   private pendingAccesses = new Map<string, number>();

@@ -1,5 +1,5 @@
 /**
- * The learning cycles (ContextKeeper; seed 001 "Continuous Learning"), each run by its own
+ * The learning cycles (ContextKeeper's continuous learning), each run by its own
  * Temporal Schedule: every five minutes (agent performance, rising error patterns), hourly
  * (recommendations) and daily (memory optimisation). The window comes from the schedule's
  * scheduled time (search attribute `TemporalScheduledStartTime`), so a back-fill analyses the

@@ -143,7 +143,7 @@ export class SessionState {
     return this.data.tasks.filter((t) => t.status === 'open');
   }
 
-  /** "15 messages (8 from user, 7 from assistant)", as seed 003 summarises a conversation. */
+  /** A conversation in one line: "15 messages (8 from user, 7 from assistant)". */
   summary(): string {
     const d = this.data;
     const parts = Object.entries(d.roleCounts)

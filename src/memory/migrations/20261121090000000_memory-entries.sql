@@ -1,6 +1,6 @@
 -- Up Migration
 -- Memory entries: the persistent memory every agent reads before acting and writes after
--- (SPEC "Memory model"; seed 003's memory_context_registry). Vocabularies are CHECKed here so
+-- (the memory context registry). Vocabularies are CHECKed here so
 -- that no writer, however it reaches the table, can store an unknown type, layer or scope.
 create extension if not exists pg_trgm;
 

@@ -1,5 +1,5 @@
 -- Up Migration
--- Sessions, their ordered messages, tasks and handoffs (seed 003; ContextKeeper).
+-- Sessions, their ordered messages, tasks and handoffs (ContextKeeper).
 create table sessions (
   tenant_id        text not null,
   session_id       text not null,

@@ -1,5 +1,5 @@
 -- Up Migration
--- Every action an agent took (seed 000, "preventing duplication"). One row per activity attempt:
+-- Every action an agent took, so that work is not done twice. One row per activity attempt:
 -- the natural key makes a re-recorded attempt a no-op.
 create table work_history (
   id            bigserial primary key,

@@ -1,5 +1,5 @@
 -- Up Migration
--- Error-learning (seed 004 "on error", seed 000 "On Error"): errors carry where they came from and
+-- Error-learning: errors carry where they came from and
 -- how they were resolved; the knowledge base holds solutions, each naming a remediation action
 -- registered in configuration (never a command of its own); the decision log says why.
 alter table error_events

@@ -1,0 +1,73 @@
+/**
+ * The layering rules of `.dependency-cruiser.cjs` (README "Layers"), run as `npm run lint` runs
+ * them: the real tree passes, and a small tree with a wrong import, a value import of activities
+ * into a workflow, or an import loop fails with the rule it broke.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+const root = path.join(__dirname, '..');
+const cruiser = path.join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+const config = path.join(root, '.dependency-cruiser.cjs');
+
+function cruise(cwd: string, ...paths: string[]): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, [cruiser, ...paths, '--config', config, '--output-type', 'err'], { cwd, encoding: 'utf8' });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** A throw-away tree of `files` (path → source) with a tsconfig, for the rules to judge. */
+function tree(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-layering-'));
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'preserve', moduleResolution: 'bundler' } }));
+  for (const [file, source] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), source);
+  }
+  return dir;
+}
+
+describe('layering (npm run lint)', () => {
+  it('passes on the project itself', () => {
+    const { status, output } = cruise(root, 'src', 'temporal.config.ts');
+    assert.equal(status, 0, output);
+  });
+
+  it('fails on an import from a lower layer to a higher one, naming the rule', () => {
+    const dir = tree({
+      'src/memory/entries.ts': "import { sessionWorkflow } from '../workflows/session';\nexport const x = sessionWorkflow;\n",
+      'src/workflows/session.ts': 'export function sessionWorkflow() {}\n',
+    });
+    const { status, output } = cruise(dir, 'src');
+    assert.notEqual(status, 0);
+    assert.match(output, /memory-imports-below: src\/memory\/entries\.ts → src\/workflows\/session\.ts/);
+  });
+
+  it('fails when a workflow imports activity code as a value, or reaches past the factory', () => {
+    const dir = tree({
+      'src/workflows/deployment.ts': "import { createActivities } from '../activities';\nimport type { StepOutcome } from '../activities/deployments';\nexport const y: StepOutcome | undefined = undefined;\nexport const x = createActivities;\n",
+      'src/activities/index.ts': 'export function createActivities() {}\n',
+      'src/activities/deployments.ts': 'export interface StepOutcome { exitCode: number }\n',
+    });
+    const { status, output } = cruise(dir, 'src');
+    assert.notEqual(status, 0);
+    assert.match(output, /workflows-import-activities-as-types: src\/workflows\/deployment\.ts → src\/activities\/index\.ts/);
+    assert.match(output, /workflows-see-only-the-activity-factory: src\/workflows\/deployment\.ts → src\/activities\/deployments\.ts/);
+  });
+
+  it('fails on an import loop and on contracts importing the project', () => {
+    const dir = tree({
+      'src/activities/a.ts': "import { b } from './b';\nexport const a = () => b();\n",
+      'src/activities/b.ts': "import { a } from './a';\nexport const b = () => a();\n",
+      'src/contracts/session.ts': "import type { Queryable } from '../memory/entries';\nexport type Q = Queryable;\n",
+      'src/memory/entries.ts': 'export interface Queryable { query(): void }\n',
+    });
+    const { status, output } = cruise(dir, 'src');
+    assert.notEqual(status, 0);
+    assert.match(output, /no-circular/);
+    assert.match(output, /contracts-import-nothing: src\/contracts\/session\.ts → src\/memory\/entries\.ts/);
+  });
+});
