@@ -2,17 +2,19 @@
 import { performance } from 'node:perf_hooks';
 import { healthTargetSchema, type HealthCheckResult, type HealthTarget } from '../contracts/health';
 import { parseInput } from '../contracts/validate';
+import { failureCause } from '../domain/failure-cause';
 import type { RecordedHealth } from '../memory/health';
 import type { ActivityDeps } from './deps';
 import { createProbes } from './health-probes';
 import { activityWriteId } from './idempotency';
 
+/** The error's message (or code, or name), followed by its direct cause's unless it says so already. */
 function describe(error: unknown): string {
   if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
+    const cause = failureCause(error, { depth: 1 });
     const code = (error as { code?: string }).code;
     const base = error.message || code || error.name;
-    return cause instanceof Error && !base.includes(cause.message) ? `${base}: ${cause.message}` : base;
+    return cause && !base.includes(cause.message) ? `${base}: ${cause.message}` : base;
   }
   return String(error);
 }

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../temporal.config';
 import { BrainOpsError } from '../contracts/errors';
+import { failureCause } from '../domain/failure-cause';
 import { createCliContext, type CliContext } from './context';
 import { registerDatabaseCommands } from './commands/database';
 import { registerDeployCommands } from './commands/deploy';
@@ -21,11 +22,9 @@ const ctx = (): CliContext => (context ??= createCliContext({ quiet: !['start', 
 function describeFailure(error: unknown): string {
   if (error instanceof ConfigError || error instanceof BrainOpsError) return error.message;
   if (error instanceof Error) {
-    // Temporal wraps an update's or a workflow's failure; the cause says what went wrong.
-    let cause: unknown = error;
-    while (cause instanceof Error && (cause as { cause?: unknown }).cause instanceof Error) cause = (cause as { cause: Error }).cause;
-    const root = cause instanceof Error && cause !== error ? `: ${cause.message}` : '';
-    return `${error.message}${root}`;
+    // Temporal wraps an update's or a workflow's failure; the innermost cause says what went wrong.
+    const root = failureCause(error);
+    return root ? `${error.message}: ${root.message}` : error.message;
   }
   return String(error);
 }

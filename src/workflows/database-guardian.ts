@@ -9,6 +9,7 @@ import { ActivityFailure, ApplicationFailure, executeChild, proxyActivities, ups
 import type { createActivities } from '../activities';
 import type { BackupSummary, Finding, MigrationRun, RestoreCheck, SchemaStatus } from '../contracts/guardian';
 import { SEARCH_ATTRIBUTES } from '../contracts/names';
+import { activityFailureCause } from './activity-failure';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -69,9 +70,9 @@ function summarise(found: Finding[], resolved: number): FindingsSummary {
   return { count: found.length, bySeverity, items: sorted.map((f) => ({ kind: f.kind, severity: f.severity, title: f.title, recommendedAction: f.recommendedAction })), resolved };
 }
 
+/** The activity's own message (not Temporal's "Activity task failed" wrapper), or the error's. */
 function failureMessage(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
-  return error instanceof Error ? error.message : String(error);
+  return activityFailureCause(error)?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
 /** A memo small enough for the Web UI: one line per database and task. */

@@ -11,7 +11,6 @@
  */
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -40,6 +39,7 @@ import {
   type DeploymentStepView,
   type DeploymentView,
 } from '../contracts/deployment-messages';
+import { activityFailureCause } from './activity-failure';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -75,8 +75,8 @@ const GATE_REJECTED = 'DeploymentRejected';
 const BLOCKED = 'DeploymentBlocked';
 
 function failureOf(error: unknown, step: string | undefined): Failure {
-  if (error instanceof ActivityFailure && error.cause) {
-    const cause = error.cause as Error & { type?: string };
+  const cause = activityFailureCause(error);
+  if (cause) {
     return { step, type: cause.type ?? cause.name, message: cause.message, fromActivity: true };
   }
   const e = error as Error & { type?: string };
@@ -252,7 +252,7 @@ export async function deploymentWorkflow(input: DeploymentInput): Promise<Deploy
             const outcome = await long(step.timeoutMs + 60_000).runDeployStep({ ...release, deploymentId, seq: stepSeq, step: step.name });
             Object.assign(shown, { status: 'succeeded', durationMs: outcome.durationMs, logTail: outcome.tail, detail: `exit 0, ${outcome.outputBytes} bytes of output` });
           } catch (error) {
-            const details = error instanceof ActivityFailure ? ((error.cause as { details?: unknown[] } | undefined)?.details?.[0] as StepOutcome | undefined) : undefined;
+            const details = activityFailureCause(error)?.details?.[0] as StepOutcome | undefined;
             Object.assign(shown, { status: isCancellation(error) ? 'cancelled' : 'failed', durationMs: details?.durationMs ?? Date.now() - started, logTail: details?.tail, detail: failureOf(error, step.name).message });
             // Without an outcome the step never ran to its end (its program could not start, its
             // attempts timed out): the activity did not record it, so its row is written here.

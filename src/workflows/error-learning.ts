@@ -5,7 +5,7 @@
  * One workflow per signature in flight (id `error-learning/<hash>`); further occurrences arrive
  * as `occurrence` signals and are counted, so a storm of one error starts one remediation.
  */
-import { ActivityFailure, condition, executeChild, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, executeChild, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
   ignoreSignal,
@@ -19,6 +19,7 @@ import {
   type HumanDecision,
   type RemediationResult,
 } from '../contracts/error-learning-messages';
+import { activityFailureCause } from './activity-failure';
 import { remediationSequenceWorkflow } from './remediation-sequence';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -120,7 +121,7 @@ export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<
           source: 'human',
         });
       } catch (error) {
-        status.lastRejectedAnswer = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
+        status.lastRejectedAnswer = activityFailureCause(error)?.message ?? String(error);
         continue;
       }
       await acts.markErrors({ signature: input.signature, status: 'resolved', solutionId });
