@@ -4,6 +4,8 @@
  * - PostgreSQL: `DATABASE_URL` when set (its server must allow `create database`), otherwise an
  *   embedded server in a temporary directory;
  * - a template database migrated once, which each test file clones (fast, isolated).
+ * Arguments pick test files by part of their name (`npm test -- replay`); an argument that is the
+ * path of a .ts file runs that file instead (`npm run record-histories`).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,8 +47,14 @@ async function main(): Promise<number> {
     await migrate({ databaseUrl: withDatabase(adminUrl, TEMPLATE), logger });
 
     const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(__dirname, f));
-    const only = process.argv.slice(2);
-    const selected = only.length ? files.filter((f) => only.some((o) => path.basename(f).includes(o))) : files;
+    // An argument naming a .ts file runs that file (`npm run record-histories`); others pick test files by name.
+    const args = process.argv.slice(2);
+    const named = args.filter((a) => a.endsWith('.ts') && fs.existsSync(a));
+    const only = args.filter((a) => !named.includes(a));
+    const selected = [
+      ...named.map((f) => path.resolve(f)),
+      ...(only.length ? files.filter((f) => only.some((o) => path.basename(f).includes(o))) : named.length ? [] : files),
+    ];
     return await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...selected], {
         stdio: 'inherit',
