@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +14,7 @@ import type { DeploymentResult } from '../src/workflows/deployment';
 import type { ErrorLearningStatus } from '../src/contracts/error-learning-messages';
 import { errorLearningWorkflowId } from '../src/domain/signature-hash';
 import { errorSignature } from '../src/domain/error-signature';
-import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, listenLoopback, logger, testConfig, testWorker, useTestStack } from './helpers';
 
 const exec = promisify(execFile);
 const BIN = path.join(__dirname, '..', 'bin', 'brainops.cjs');
@@ -53,17 +52,6 @@ async function createRepo(dir: string): Promise<Record<'good' | 'bad' | 'good2',
   return { good, bad, good2 };
 }
 
-/** Starts `server` on a loopback port. */
-async function listen(server: http.Server): Promise<{ port: number; close(): Promise<void> }> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
-}
 
 /** An HTTP service whose health is the `health.txt` of the release its `current` link points at. */
 async function releaseHealthServer(currentDirs: Record<string, string>): Promise<{ port: number; down: Set<string>; close(): Promise<void> }> {
@@ -80,7 +68,7 @@ async function releaseHealthServer(currentDirs: Record<string, string>): Promise
     }
     res.writeHead(text === 'ok' ? 200 : 500).end(text);
   });
-  return { ...(await listen(server)), down };
+  return { ...(await listenLoopback(server)), down };
 }
 
 /**
@@ -105,7 +93,7 @@ async function hookPlatform(broken: () => string): Promise<{ port: number; calls
     if (req.url === '/status') return void res.writeHead(200).end(JSON.stringify({ live }));
     res.writeHead(live && live !== broken() ? 200 : 503).end();
   });
-  return { ...(await listen(server)), calls };
+  return { ...(await listenLoopback(server)), calls };
 }
 
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);

@@ -1,5 +1,7 @@
 /** Shared by the test files: a fresh database per file, the dev server, a worker per test. */
 import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import { Client } from 'pg';
 import pino from 'pino';
@@ -128,4 +130,16 @@ export function useTestStack(opts: { database?: boolean } = {}) {
     await stack.db?.drop();
   });
   return stack;
+}
+
+/** Starts `server` on a free loopback port; `close()` drops open connections and stops it. */
+export async function listenLoopback(server: http.Server): Promise<{ port: number; close(): Promise<void> }> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
 }
