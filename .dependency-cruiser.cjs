@@ -5,37 +5,22 @@
  */
 const below = (...layers) => `^(?!src/(${layers.join('|')})/)(src/|temporal\\.config)`;
 
+/** A rule: files under `from` may import only the `allowed` layers of the project. */
+const onlyImports = (name, from, allowed, comment) => ({
+  name,
+  severity: 'error',
+  comment,
+  from: { path: `^src/(${from})/` },
+  to: { path: below(...allowed) },
+});
+
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', comment: 'an import loop', from: {}, to: { circular: true } },
-    {
-      name: 'contracts-import-nothing',
-      severity: 'error',
-      comment: 'contracts (schemas, shapes, messages) are the bottom layer: they import nothing else of the project',
-      from: { path: '^src/contracts/' },
-      to: { path: below('contracts') },
-    },
-    {
-      name: 'domain-imports-contracts',
-      severity: 'error',
-      comment: 'domain rules are pure: contracts and other domain rules only',
-      from: { path: '^src/domain/' },
-      to: { path: below('contracts', 'domain') },
-    },
-    {
-      name: 'memory-imports-below',
-      severity: 'error',
-      comment: 'the memory store (all SQL) imports only contracts and domain rules',
-      from: { path: '^src/memory/' },
-      to: { path: below('contracts', 'domain', 'memory') },
-    },
-    {
-      name: 'agents-are-definitions',
-      severity: 'error',
-      comment: 'agent definitions are data: contracts only',
-      from: { path: '^src/agents/' },
-      to: { path: below('contracts', 'agents') },
-    },
+    onlyImports('contracts-import-nothing', 'contracts', ['contracts'], 'contracts (schemas, shapes, messages) are the bottom layer: they import nothing else of the project'),
+    onlyImports('domain-imports-contracts', 'domain', ['contracts', 'domain'], 'domain rules are pure: contracts and other domain rules only'),
+    onlyImports('memory-imports-below', 'memory', ['contracts', 'domain', 'memory'], 'the memory store (all SQL) imports only contracts and domain rules'),
+    onlyImports('agents-are-definitions', 'agents', ['contracts', 'agents'], 'agent definitions are data: contracts only'),
     {
       name: 'activities-import-below',
       severity: 'error',
