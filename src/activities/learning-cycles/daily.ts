@@ -1,0 +1,77 @@
+/**
+ * The daily cycle's memory optimisation: archive what ended or expired, change layers, merge
+ * duplicates, refresh statistics, and the window's report.
+ */
+import { Context } from '@temporalio/activity';
+import type { CycleWindow, DailyReport } from '../../contracts/learning';
+import type { MemoryStore } from '../../memory';
+import { bounds, drain, type WindowWriter } from './rules';
+
+export function createDailyActivities(store: MemoryStore, writeWindow: WindowWriter) {
+  return {
+    /** Daily: archives `session`-layer memory of sessions ended by the window's end, then every entry expired by it. */
+    async archiveMemoryForWindow(w: CycleWindow): Promise<{ sessionEnded: number; expired: number }> {
+      const moved = { sessionEnded: 0, expired: 0 };
+      await drain((b) => store.archiveEndedSessionEntries(b), w, moved, 'sessionEnded');
+      await drain((b) => store.archiveEntriesExpiredBy(b), w, moved, 'expired');
+      return moved;
+    },
+
+    /** Daily: promotes often-read or important `short_term` entries, demotes idle unimportant `long_term` ones. */
+    async changeMemoryLayers(w: CycleWindow): Promise<{ promoted: number; demoted: number }> {
+      const changed = { promoted: 0, demoted: 0 };
+      await drain((b) => store.promoteEntries(b), w, changed, 'promoted');
+      await drain((b) => store.demoteEntries(b), w, changed, 'demoted');
+      return changed;
+    },
+
+    /** Daily: merges exact duplicates (the oldest survives; the others are archived). */
+    async mergeDuplicateMemory(w: CycleWindow): Promise<{ merged: number }> {
+      const merged = { merged: 0 };
+      await drain((b) => store.mergeDuplicateEntries(b), w, merged, 'merged');
+      return merged;
+    },
+
+    /** Daily: refreshes planner statistics of the memory tables. */
+    async refreshMemoryStatistics(): Promise<string[]> {
+      return store.analyzeMemoryTables();
+    },
+
+    /** Daily: the report of the window, counted from what the window moved and changed. */
+    async writeDailyReport(input: { window: CycleWindow; statisticsRefreshed: string[] }): Promise<DailyReport> {
+      const w = input.window;
+      const { start, end } = bounds(w);
+      const counts = await store.maintenanceCounts({ windowKey: w.key });
+      const report =
+        `Memory optimisation for ${w.start.slice(0, 10)}: ${counts.archivedExpired} expired and ${counts.archivedSessionEnded} ended-session entries archived, ` +
+        `${counts.mergedDuplicates} duplicates merged, ${counts.promoted} promoted to long_term, ${counts.demoted} demoted to short_term; ` +
+        `statistics refreshed for ${input.statisticsRefreshed.length} tables.`;
+      await writeWindow(
+        w,
+        [
+          {
+            key: `report/memory-optimisation/${w.start.slice(0, 10)}`,
+            kind: 'memory-report',
+            severity: 'info',
+            title: `Memory optimisation report ${w.start.slice(0, 10)}`,
+            detail: report,
+            recommendedAction: 'none',
+            actionable: false,
+            subject: 'memory',
+            evidence: { ...counts, statisticsRefreshed: input.statisticsRefreshed },
+          },
+        ],
+        'optimization',
+      );
+      const result: DailyReport = { window: w, ...counts, statisticsRefreshed: input.statisticsRefreshed, report };
+      await store.recordCycleRun({
+        cycle: w.cycle,
+        windowStart: start,
+        windowEnd: end,
+        result,
+        workflowId: Context.current().info.workflowExecution?.workflowId,
+      });
+      return result;
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The five-minute cycle: agent performance of the window (recomputed into `agent_performance`),
+ * each agent's performance record over the 24 hours to the window's end, rising error signatures
+ * and capabilities with a low success rate, as insights.
+ */
+import { Context } from '@temporalio/activity';
+import type { CycleWindow, FiveMinuteResult } from '../../contracts/learning';
+import { signatureHash } from '../../domain/signature-hash';
+import type { CapabilityPerformance, Insight, MemoryStore, SignatureTrend } from '../../memory';
+import { bounds, DAY_MS, hhmm, LEARNING_RULES, pct, rate, type WindowWriter } from './rules';
+
+/** A rising error signature and a capability with a low success rate, each as an insight. */
+function patternInsights(
+  rising: SignatureTrend[],
+  lowSuccess: CapabilityPerformance[],
+  start: Date,
+  end: Date,
+): Insight[] {
+  return [
+    ...rising.map((t): Insight => ({
+      key: `insight/error-pattern/${signatureHash(t.signature)}`,
+      kind: 'error-pattern',
+      severity: t.count >= 20 ? 'high' : 'medium',
+      title: `Rising error: ${t.errorType} ×${t.count} in 5 min (${t.previousHour} in the hour before)`,
+      detail: `${t.message.slice(0, 500)} — from ${t.sources.join(', ')}, first at ${hhmm(t.firstAt)} UTC in ${hhmm(start)}–${hhmm(end)}.`,
+      recommendedAction:
+        'see `brainops errors list`; error-learning applies a known fix, otherwise teach one with `brainops kb add`',
+      actionable: true,
+      subject: t.signature,
+      evidence: { signature: t.signature, count: t.count, previousHour: t.previousHour, sources: t.sources },
+    })),
+    ...lowSuccess.map((p): Insight => ({
+      key: `insight/agent-performance/${p.agentId}/${p.capability}`,
+      kind: 'agent-performance',
+      severity: rate(p) < 0.5 ? 'high' : 'medium',
+      title: `${p.agentId} ${p.capability}: ${pct(rate(p))} success in ${hhmm(start)}–${hhmm(end)} (${p.runs} runs)`,
+      detail: `${p.agentId}'s ${p.capability} succeeded ${p.successes} of ${p.runs} times; mean ${p.avgMs} ms, p95 ${p.p95Ms} ms.`,
+      recommendedAction: `look at the failures: \`brainops errors list\`, or work history of ${p.agentId}`,
+      actionable: true,
+      subject: `${p.agentId}/${p.capability}`,
+      evidence: { ...p, successRate: rate(p) },
+    })),
+  ];
+}
+
+/** Each agent's record: exact figures of the last 24 hours (`day`), per capability. */
+function agentRecords(agents: string[], day: CapabilityPerformance[]): Insight[] {
+  return agents.map((agentId): Insight => {
+    const capabilities = day.filter((d) => d.agentId === agentId);
+    const runs = capabilities.reduce((n, c) => n + c.runs, 0);
+    const successes = capabilities.reduce((n, c) => n + c.successes, 0);
+    return {
+      key: `performance/agent/${agentId}`,
+      kind: 'agent-performance-record',
+      severity: 'info',
+      title: `${agentId}: ${pct(rate({ runs, successes }))} success over 24 h (${runs} runs)`,
+      detail: capabilities
+        .map((c) => `${c.capability}: ${c.successes}/${c.runs} ok, mean ${c.avgMs} ms, p95 ${c.p95Ms} ms`)
+        .join('; '),
+      recommendedAction: 'none: the record agent selection uses',
+      actionable: false,
+      subject: agentId,
+      evidence: {
+        agentId,
+        period: '24h',
+        runs,
+        successes,
+        capabilities: Object.fromEntries(capabilities.map(({ agentId: _a, capability, ...c }) => [capability, c])),
+      },
+    };
+  });
+}
+
+export function createFiveMinuteActivities(store: MemoryStore, writeWindow: WindowWriter) {
+  return {
+    /**
+     * Five-minute cycle: agent performance of the window (recomputed into `agent_performance`),
+     * each agent's performance record over the 24 hours to the window's end, rising error
+     * signatures and capabilities with a low success rate, as insights.
+     */
+    async runFiveMinuteCycle(w: CycleWindow): Promise<FiveMinuteResult> {
+      const { start, end } = bounds(w);
+      const performance = await store.refreshAgentPerformance({ start, end });
+      const trends = await store.signatureTrends({ start, end });
+      const rising = trends.filter(
+        (t) =>
+          t.count >= LEARNING_RULES.risingMinCount && t.count > (LEARNING_RULES.risingFactor * t.previousHour) / 12,
+      );
+      const lowSuccess = performance.filter(
+        (p) => p.runs >= LEARNING_RULES.minRuns && rate(p) < LEARNING_RULES.lowSuccessRate,
+      );
+
+      const insights = patternInsights(rising, lowSuccess, start, end);
+      await writeWindow(w, insights);
+
+      const day = await store.workHistoryPerformance({ start: new Date(end.getTime() - DAY_MS), end });
+      const agents = [...new Set(performance.map((p) => p.agentId))].sort();
+      await writeWindow(w, agentRecords(agents, day), 'performance_metric');
+
+      const result: FiveMinuteResult = {
+        window: w,
+        runs: performance.reduce((n, p) => n + p.runs, 0),
+        capabilities: performance.length,
+        errorEvents: trends.reduce((n, t) => n + t.count, 0),
+        risingPatterns: rising.map((t) => ({ signature: t.signature, count: t.count, previousHour: t.previousHour })),
+        lowSuccess: lowSuccess.map((p) => ({
+          agentId: p.agentId,
+          capability: p.capability,
+          runs: p.runs,
+          successRate: rate(p),
+        })),
+        agentsRecorded: agents,
+        insights: insights.map((i) => i.key).sort(),
+      };
+      await store.recordCycleRun({
+        cycle: w.cycle,
+        windowStart: start,
+        windowEnd: end,
+        result,
+        workflowId: Context.current().info.workflowExecution?.workflowId,
+      });
+      return result;
+    },
+  };
+}
