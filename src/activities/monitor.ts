@@ -20,7 +20,10 @@ function describe(error: unknown): string {
 }
 
 /** Runs the probe of `target`'s kind and times it; a down target is a result, never a thrown error. */
-export async function probeTarget(probes: ReturnType<typeof createProbes>, target: HealthTarget): Promise<HealthCheckResult> {
+export async function probeTarget(
+  probes: ReturnType<typeof createProbes>,
+  target: HealthTarget,
+): Promise<HealthCheckResult> {
   const started = performance.now();
   let error: string | undefined;
   try {
@@ -38,7 +41,10 @@ export async function probeTarget(probes: ReturnType<typeof createProbes>, targe
   };
 }
 
-export function createMonitorActivities({ store, temporal, memoryDatabaseUrl }: ActivityDeps, healthTargets: HealthTarget[]) {
+export function createMonitorActivities(
+  { store, temporal, memoryDatabaseUrl }: ActivityDeps,
+  healthTargets: HealthTarget[],
+) {
   const probes = createProbes({ databaseUrl: memoryDatabaseUrl, temporal });
   return {
     /** The targets configured in `BRAINOPS_HEALTH_TARGETS` for this worker. */

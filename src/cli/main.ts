@@ -17,7 +17,8 @@ import { registerOperationCommands } from './commands/operations';
 import { registerSessionCommands } from './commands/session';
 
 let context: CliContext | undefined;
-const ctx = (): CliContext => (context ??= createCliContext({ quiet: !['start', 'worker'].includes(process.argv[2] ?? '') }));
+const ctx = (): CliContext =>
+  (context ??= createCliContext({ quiet: !['start', 'worker'].includes(process.argv[2] ?? '') }));
 
 function describeFailure(error: unknown): string {
   if (error instanceof ConfigError || error instanceof BrainOpsError) return error.message;

@@ -5,7 +5,15 @@
  * restore check → retention) and performance findings. Each outcome is recorded in memory and
  * summarised in the workflow memo, readable in the Web UI.
  */
-import { ActivityFailure, ApplicationFailure, executeChild, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  executeChild,
+  proxyActivities,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { BackupSummary, Finding, MigrationRun, RestoreCheck, SchemaStatus } from '../contracts/guardian';
 import { SEARCH_ATTRIBUTES } from '../contracts/names';
@@ -14,10 +22,18 @@ import { activityFailureCause } from './activity-failure';
 type Activities = ReturnType<typeof createActivities>;
 
 const acts = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } });
-const findings = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 2 } });
+const findings = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 2 },
+});
 const migrations = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 1 } });
 /** Dumps and restores of large databases take long; the heartbeat tells a lost worker from a slow dump. */
-const longRunning = proxyActivities<Activities>({ startToCloseTimeout: '12 hours', heartbeatTimeout: '1 minute', retry: { maximumAttempts: 2, initialInterval: '30s' } });
+const longRunning = proxyActivities<Activities>({
+  startToCloseTimeout: '12 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 2, initialInterval: '30s' },
+});
 
 export type GuardianTask = 'schema' | 'backup' | 'findings';
 
@@ -67,7 +83,17 @@ function summarise(found: Finding[], resolved: number): FindingsSummary {
   const sorted = [...found].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
   const bySeverity: Record<string, number> = {};
   for (const f of found) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
-  return { count: found.length, bySeverity, items: sorted.map((f) => ({ kind: f.kind, severity: f.severity, title: f.title, recommendedAction: f.recommendedAction })), resolved };
+  return {
+    count: found.length,
+    bySeverity,
+    items: sorted.map((f) => ({
+      kind: f.kind,
+      severity: f.severity,
+      title: f.title,
+      recommendedAction: f.recommendedAction,
+    })),
+    resolved,
+  };
 }
 
 /** The activity's own message (not Temporal's "Activity task failed" wrapper), or the error's. */
@@ -84,12 +110,34 @@ function memoOf(report: DatabaseGuardianReport): Record<string, unknown> {
       ...(d.schema
         ? {
             schema: d.schema.status.migrations
-              ? { pending: d.schema.status.migrations.pending.length, failed: d.schema.status.migrations.failed, applied: d.schema.migrationRun?.applied ?? [] }
+              ? {
+                  pending: d.schema.status.migrations.pending.length,
+                  failed: d.schema.status.migrations.failed,
+                  applied: d.schema.migrationRun?.applied ?? [],
+                }
               : { drift: d.schema.status.findings.length },
           }
         : {}),
-      ...(d.backup ? { backup: { status: d.backup.status, id: d.backup.backup.id, file: d.backup.backup.filePath, bytes: d.backup.backup.sizeBytes, error: d.backup.error } } : {}),
-      ...(d.findings ? { findings: { count: d.findings.count, bySeverity: d.findings.bySeverity, top: d.findings.items.slice(0, 5).map((f) => f.title) } } : {}),
+      ...(d.backup
+        ? {
+            backup: {
+              status: d.backup.status,
+              id: d.backup.backup.id,
+              file: d.backup.backup.filePath,
+              bytes: d.backup.backup.sizeBytes,
+              error: d.backup.error,
+            },
+          }
+        : {}),
+      ...(d.findings
+        ? {
+            findings: {
+              count: d.findings.count,
+              bySeverity: d.findings.bySeverity,
+              top: d.findings.items.slice(0, 5).map((f) => f.title),
+            },
+          }
+        : {}),
     })),
   };
 }
@@ -143,13 +191,22 @@ export async function databaseBackupWorkflow(input: { database: string }): Promi
     taken = await longRunning.takeBackup({ database: input.database });
     await longRunning.checksumBackup({ backupId: taken.id });
     const check = await longRunning.verifyBackup({ backupId: taken.id });
-    outcome = { status: check.ok ? 'verified' : 'failed', backup: check.backup, restoreCheck: check, error: check.error };
+    outcome = {
+      status: check.ok ? 'verified' : 'failed',
+      backup: check.backup,
+      restoreCheck: check,
+      error: check.error,
+    };
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     const message = failureMessage(error);
     // A dump that was taken but could not be checksummed or verified is that backup's failure
     // (so retention prunes its file), not a second record beside a backup left `taken` for ever.
-    outcome = { status: 'failed', backup: await acts.recordBackupFailure({ database: input.database, error: message, backupId: taken?.id }), error: message };
+    outcome = {
+      status: 'failed',
+      backup: await acts.recordBackupFailure({ database: input.database, error: message, backupId: taken?.id }),
+      error: message,
+    };
   }
   const failed: Finding[] =
     outcome.status === 'failed'
@@ -161,7 +218,8 @@ export async function databaseBackupWorkflow(input: { database: string }): Promi
             severity: 'critical',
             title: `Backup of ${input.database} failed`,
             detail: outcome.error ?? 'the backup could not be verified',
-            recommendedAction: 'fix the cause and run `brainops db backup`; until then the newest restorable backup is older',
+            recommendedAction:
+              'fix the cause and run `brainops db backup`; until then the newest restorable backup is older',
             actionable: true,
             evidence: { backupId: outcome.backup.id, file: outcome.backup.filePath },
           },
@@ -170,20 +228,44 @@ export async function databaseBackupWorkflow(input: { database: string }): Promi
   await acts.recordFindings({ database: input.database, family: 'backup', findings: failed });
   const retention = await longRunning.applyBackupRetention({ database: input.database });
   outcome.retention = { kept: retention.kept.length, pruned: retention.pruned.length };
-  upsertMemo({ agent: 'DatabaseGuardian', database: input.database, status: outcome.status, backupId: outcome.backup.id, file: outcome.backup.filePath, bytes: outcome.backup.sizeBytes, error: outcome.error ?? null, retention: outcome.retention });
+  upsertMemo({
+    agent: 'DatabaseGuardian',
+    database: input.database,
+    status: outcome.status,
+    backupId: outcome.backup.id,
+    file: outcome.backup.filePath,
+    bytes: outcome.backup.sizeBytes,
+    error: outcome.error ?? null,
+    retention: outcome.retention,
+  });
   return outcome;
 }
 
 /** Restore-checks an existing backup (by id, or the newest of `database`) without taking one. */
-export async function databaseRestoreCheckWorkflow(input: { backupId?: number; database?: string }): Promise<RestoreCheck & { backup: BackupSummary }> {
+export async function databaseRestoreCheckWorkflow(input: {
+  backupId?: number;
+  database?: string;
+}): Promise<RestoreCheck & { backup: BackupSummary }> {
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.agent, value: 'DatabaseGuardian' }]);
   let backupId = input.backupId;
   if (backupId === undefined) {
     const latest = await acts.latestBackup({ database: input.database ?? 'memory' });
-    if (!latest) throw ApplicationFailure.nonRetryable(`database: no backup of "${input.database ?? 'memory'}" to check`, 'NoBackup');
+    if (!latest)
+      throw ApplicationFailure.nonRetryable(
+        `database: no backup of "${input.database ?? 'memory'}" to check`,
+        'NoBackup',
+      );
     backupId = latest.id;
   }
   const check = await longRunning.verifyBackup({ backupId });
-  upsertMemo({ agent: 'DatabaseGuardian', backupId, database: check.backup.databaseName, ok: check.ok, checksum: check.checksum, error: check.error ?? null, durationMs: check.durationMs });
+  upsertMemo({
+    agent: 'DatabaseGuardian',
+    backupId,
+    database: check.backup.databaseName,
+    ok: check.ok,
+    checksum: check.checksum,
+    error: check.error ?? null,
+    durationMs: check.durationMs,
+  });
   return check;
 }

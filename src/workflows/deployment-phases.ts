@@ -257,7 +257,10 @@ export async function releaseEnvironment(
   );
 }
 
-/** Compensation of a release: back to `previous` (null: no release before), verified; the outcome goes to `ctx.rollbacks`. */
+/**
+ * Compensation of a release: back to `previous` (null: no release before), verified; the outcome
+ * goes to `ctx.rollbacks`.
+ */
 async function rollBack(ctx: DeploymentContext, env: PlannedEnvironment, previous: string | null): Promise<string> {
   const { input, network, rollbacks } = ctx;
   await recordedStep(

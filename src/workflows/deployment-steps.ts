@@ -34,7 +34,8 @@ export const queue = proxyActivities<Activities>({
 
 /**
  * Activities that run a while heartbeat: a lost worker is noticed after `heartbeatTimeoutMs`, and a
- * cancel reaches them; compensation waits until a cancelled step has really stopped.
+ * cancel reaches them (Temporal docs, "Detecting Activity failures"); compensation waits until a
+ * cancelled step has really stopped (`WAIT_CANCELLATION_COMPLETED`).
  */
 export function heartbeating(target: DeploymentPlan, startToCloseMs: number): Activities {
   return proxyActivities<Activities>({
@@ -105,7 +106,10 @@ export async function recordedStep<T>(
   }
 }
 
-/** Waits at a gate for `approve` or `reject` (or the target's approval timeout); a rejection throws `DeploymentRejected`. */
+/**
+ * Waits at a gate for `approve` or `reject` (or the target's approval timeout); a rejection throws
+ * `DeploymentRejected`.
+ */
 export async function approvalGate(ctx: DeploymentContext, gate: string): Promise<void> {
   const { input, state, target, deploymentId } = ctx;
   try {

@@ -1,5 +1,5 @@
 /**
- * Error-learning for one error signature (seed 004 "on error", seed 000 "On Error"): candidate
+ * Error-learning for one error signature, started when an error is recorded: candidate
  * solutions → apply the best one whose confidence reaches the threshold → verify → record the
  * outcome → next candidate → escalate and wait for a person (`resolve`, `retry`, `ignore`).
  * One workflow per signature in flight (id `error-learning/<hash>`); further occurrences arrive
@@ -24,8 +24,15 @@ import { remediationSequenceWorkflow } from './remediation-sequence';
 
 type Activities = ReturnType<typeof createActivities>;
 
-const acts = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s', maximumAttempts: 5 } });
-const remediation = proxyActivities<Activities>({ startToCloseTimeout: '15 minutes', heartbeatTimeout: '30s', retry: { maximumAttempts: 1 } });
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumInterval: '10s', maximumAttempts: 5 },
+});
+const remediation = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30s',
+  retry: { maximumAttempts: 1 },
+});
 
 export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<ErrorLearningStatus> {
   const threshold = input.autoConfidence ?? 0.5;
@@ -54,11 +61,19 @@ export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<
           workflowId: `${workflowInfo().workflowId}/remediation/${++applications}`,
           args: [{ action: candidate.action, steps: candidate.steps ?? [], failedWorkflowId: input.failedWorkflowId }],
         })
-      : remediation.applyRemediation({ action: candidate.action, params: candidate.params, failedWorkflowId: input.failedWorkflowId });
+      : remediation.applyRemediation({
+          action: candidate.action,
+          params: candidate.params,
+          failedWorkflowId: input.failedWorkflowId,
+        });
 
   const tried = new Set<string>();
   for (;;) {
-    const candidates = await acts.findSolutions({ signature: input.signature, message: input.message, target: input.target?.name });
+    const candidates = await acts.findSolutions({
+      signature: input.signature,
+      message: input.message,
+      target: input.target?.name,
+    });
     for (const candidate of candidates) {
       const key = `${candidate.solutionId ?? 'configured'}:${candidate.action}`;
       if (tried.has(key) || candidate.confidence < threshold) continue;
@@ -67,18 +82,40 @@ export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<
         decision: `apply remediation "${candidate.action}"`,
         confidence: candidate.confidence,
         patterns: [candidate.problemSignature],
-        context: { signature: input.signature, origin: candidate.origin, similarity: candidate.similarity, occurrences: status.occurrences },
+        context: {
+          signature: input.signature,
+          origin: candidate.origin,
+          similarity: candidate.similarity,
+          occurrences: status.occurrences,
+        },
       });
       const applied = await apply(candidate);
       const verified = applied.ok && (await verify());
-      status.attempts.push({ action: candidate.action, solutionId: candidate.solutionId, confidence: candidate.confidence, ok: applied.ok, verified, detail: applied.detail });
-      if (candidate.solutionId !== undefined) await acts.recordSolutionOutcome({ solutionId: candidate.solutionId, success: verified });
-      await acts.recordDecision({ decision: `outcome of "${candidate.action}"`, outcome: verified ? 'resolved' : applied.ok ? 'not verified' : `failed: ${applied.detail}` });
+      status.attempts.push({
+        action: candidate.action,
+        solutionId: candidate.solutionId,
+        confidence: candidate.confidence,
+        ok: applied.ok,
+        verified,
+        detail: applied.detail,
+      });
+      if (candidate.solutionId !== undefined)
+        await acts.recordSolutionOutcome({ solutionId: candidate.solutionId, success: verified });
+      await acts.recordDecision({
+        decision: `outcome of "${candidate.action}"`,
+        outcome: verified ? 'resolved' : applied.ok ? 'not verified' : `failed: ${applied.detail}`,
+      });
       if (!verified) continue;
       // A configured remediation that worked becomes a solution in the knowledge base.
       const solutionId =
         candidate.solutionId ??
-        (await acts.learnSolution({ signature: input.signature, message: input.message, action: candidate.action, description: `learned: "${candidate.action}" fixed ${input.message.slice(0, 200)}`, source: 'learned' }));
+        (await acts.learnSolution({
+          signature: input.signature,
+          message: input.message,
+          action: candidate.action,
+          description: `learned: "${candidate.action}" fixed ${input.message.slice(0, 200)}`,
+          source: 'learned',
+        }));
       await acts.markErrors({ signature: input.signature, status: 'resolved', solutionId });
       status.state = 'resolved';
       status.resolvedBy = { solutionId, action: candidate.action, by: 'automation' };

@@ -63,8 +63,9 @@ export function deployEnv(r: ReleaseRef, cwd: string, environment?: string): Rec
 
 /**
  * Runs `fn` heartbeating. The workflow gives these activities a heartbeat timeout
- * (`heartbeatTimeoutMs`), which Temporal counts from the attempt's start: a clone, copy or hook call
- * longer than that would otherwise be taken for a lost worker and started again beside itself.
+ * (`heartbeatTimeoutMs`), which Temporal counts from the attempt's start (Temporal docs, "Detecting
+ * Activity failures"): a clone, copy or hook call longer than that would otherwise be taken for a
+ * lost worker and started again beside itself.
  */
 export async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
   const context = Context.current();

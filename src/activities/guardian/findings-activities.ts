@@ -30,7 +30,8 @@ export function createFindingsActivities(
     }): Promise<{ recorded: number; resolved: number; keys: string[] }> {
       const writeId = activityWriteId();
       const seenAt = new Date();
-      // One row per key: a batch that names a key twice would make the upsert fail ("cannot affect row a second time").
+      // One row per key: `INSERT … ON CONFLICT DO UPDATE` may not change the same row twice in one
+      // command, so a batch naming a key twice would fail (PostgreSQL docs, "INSERT").
       const byKey = new Map<string, Omit<Finding, 'object'> & { key: string }>();
       for (const { object, ...f } of input.findings) {
         const key = findingKey(input.database, { kind: f.kind, object });
