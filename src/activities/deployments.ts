@@ -2,11 +2,12 @@
  * DeploymentManager's activities: resolve and fetch a ref, weigh the past (pre-check), check out
  * and build a release, switch it live, undo each of those, and keep the deployment record.
  * Targets are looked up by name in this worker's configuration: a workflow can only name one.
- * The activities live by concern in `deploy/`: the record and pre-check, the build, the releases.
+ * The activities live by concern in `deploy/`: the record, the pre-check, the build, the releases.
  */
 import type { BrainOpsConfig } from '../../temporal.config';
 import { deployTargets } from './deploy/activity-context';
 import { createBuildActivities } from './deploy/build-activities';
+import { createPrecheckActivities } from './deploy/precheck-activities';
 import { createDeploymentRecordActivities } from './deploy/record-activities';
 import { createReleaseActivities } from './deploy/release-activities';
 import type { ActivityDeps } from './deps';
@@ -18,6 +19,7 @@ export function createDeploymentActivities(deps: ActivityDeps, deploy: BrainOpsC
   const targets = deployTargets(deploy);
   return {
     ...createDeploymentRecordActivities(deps, targets),
+    ...createPrecheckActivities(deps, targets),
     ...createBuildActivities(deps, targets),
     ...createReleaseActivities(deps, targets),
   };

@@ -1,18 +1,16 @@
 /**
- * The deployment record and the pre-check: the target's plan, opening and closing the record,
- * one deployment of a target at a time, each step's row, and the memory-aware risk assessment.
+ * The deployment record: the target's plan, opening and closing the record, one deployment of a
+ * target at a time, and each step's row.
  */
 import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { deploymentPlan, type DeploymentPlan } from '../../contracts/deploy-target';
-import { assessRisk, precheckDecision, type PrecheckDecision, type RiskAssessment } from '../../domain/deploy-risk';
 import { errorSignature } from '../../domain/error-signature';
 import type { DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord } from '../../memory';
 import type { ActivityDeps } from '../deps';
 import { activityWriteId } from '../idempotency';
 import type { DeployTargets } from './activity-context';
-import { changedPaths } from './git';
 
 /** Failure type of `waitForTarget` while another deployment of the target runs. */
 export const TARGET_BUSY = 'TargetBusy';
@@ -68,50 +66,6 @@ export function createDeploymentRecordActivities(
         }
       }
       return `no other deployment of ${input.target} running`;
-    },
-
-    /**
-     * The memory-aware pre-check: past deployments of the target and of these paths give a risk
-     * and reasons; the target's policy decides. Both go to the record and the decision log.
-     */
-    async assessDeployment(input: {
-      deploymentId: number;
-      target: string;
-      commit: string;
-      baseCommit: string | null;
-      forcedBy?: string;
-    }): Promise<RiskAssessment & { decision: PrecheckDecision }> {
-      const t = targetOf(input.target);
-      // The same diff fetchRef recorded (computed again rather than carried through the history).
-      const paths = await changedPaths(t.directory, input.baseCommit, input.commit);
-      const past = await store.deploymentPast({ target: t.name, paths, excludeId: input.deploymentId });
-      const assessment = assessRisk({ commit: input.commit, steps: t.steps.map((s) => s.name), past });
-      const policy = precheckDecision(assessment.risk, t.precheck);
-      // A person who forces a deployment takes the decision; the log keeps what the policy said.
-      const decision = input.forcedBy ? 'go' : policy;
-      await store.recordDeploymentRisk({
-        id: input.deploymentId,
-        risk: assessment.risk,
-        riskReasons: assessment.reasons,
-      });
-      const said = policy === 'go' ? 'go on' : policy === 'approve' ? 'ask for approval' : 'block';
-      const overridden = input.forcedBy && policy !== 'go' ? ` (overridden by ${input.forcedBy})` : '';
-      await store.recordDecision({
-        agentId: 'DeploymentManager',
-        decision: `pre-check of ${t.name} ${input.commit.slice(0, 12)}: ${said}${overridden}`,
-        confidence: 1 - assessment.risk,
-        context: {
-          target: t.name,
-          commit: input.commit,
-          risk: assessment.risk,
-          reasons: assessment.reasons,
-          policy: t.precheck,
-          changedPaths: paths.length,
-        },
-        patterns: assessment.signatures,
-        dedupeKey: activityWriteId(),
-      });
-      return { ...assessment, decision };
     },
 
     async recordDeploymentStep(input: { deploymentId: number; step: DeploymentStepRecord }): Promise<void> {
