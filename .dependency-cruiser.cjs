@@ -17,16 +17,40 @@ const onlyImports = (name, from, allowed, comment) => ({
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', comment: 'an import loop', from: {}, to: { circular: true } },
-    onlyImports('contracts-import-nothing', 'contracts', ['contracts'], 'contracts (schemas, shapes, messages) are the bottom layer: they import nothing else of the project'),
-    onlyImports('domain-imports-contracts', 'domain', ['contracts', 'domain'], 'domain rules are pure: contracts and other domain rules only'),
-    onlyImports('memory-imports-below', 'memory', ['contracts', 'domain', 'memory'], 'the memory store (all SQL) imports only contracts and domain rules'),
-    onlyImports('agents-are-definitions', 'agents', ['contracts', 'agents'], 'agent definitions are data: contracts only'),
+    onlyImports(
+      'contracts-import-nothing',
+      'contracts',
+      ['contracts'],
+      'contracts (schemas, shapes, messages) are the bottom layer: they import nothing else of the project',
+    ),
+    onlyImports(
+      'domain-imports-contracts',
+      'domain',
+      ['contracts', 'domain'],
+      'domain rules are pure: contracts and other domain rules only',
+    ),
+    onlyImports(
+      'memory-imports-below',
+      'memory',
+      ['contracts', 'domain', 'memory'],
+      'the memory store (all SQL) imports only contracts and domain rules',
+    ),
+    onlyImports(
+      'agents-are-definitions',
+      'agents',
+      ['contracts', 'agents'],
+      'agent definitions are data: contracts only',
+    ),
     {
       name: 'activities-import-below',
       severity: 'error',
-      comment: 'activities (and their interceptors) use memory, domain, contracts and agent definitions, never workflows or clients',
+      comment:
+        'activities (and their interceptors) use memory, domain, contracts and agent definitions, never workflows or clients',
       from: { path: '^src/(activities|interceptors)/' },
-      to: { path: below('contracts', 'domain', 'memory', 'agents', 'activities', 'interceptors'), pathNot: '^temporal\\.config' },
+      to: {
+        path: below('contracts', 'domain', 'memory', 'agents', 'activities', 'interceptors'),
+        pathNot: '^temporal\\.config',
+      },
     },
     {
       name: 'activities-read-config-types',
@@ -52,7 +76,8 @@ module.exports = {
     {
       name: 'workflows-see-only-the-activity-factory',
       severity: 'error',
-      comment: 'shapes workflows and activities exchange live in contracts; a workflow names only the factory (src/activities/index.ts)',
+      comment:
+        'shapes workflows and activities exchange live in contracts; a workflow names only the factory (src/activities/index.ts)',
       from: { path: '^src/workflows/' },
       to: { path: '^src/activities/(?!index\\.ts$)' },
     },

@@ -24,7 +24,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'workflows are deterministic: no Node built-ins' },
-            { group: ['pg', 'pino', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'], message: 'workflows do no I/O: use an activity' },
+            {
+              group: ['pg', 'pino', '@temporalio/activity', '@temporalio/worker', '@temporalio/client'],
+              message: 'workflows do no I/O: use an activity',
+            },
           ],
         },
       ],

@@ -87,7 +87,10 @@ export const envSchema = z.object({
   /** @defaultValue 8233 */
   TEMPORAL_UI_PORT: port.default(8233),
   /** PostgreSQL connection string. Unset: an embedded PostgreSQL under the data directory. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+    .optional(),
   /** @defaultValue 10 */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   /** Port of the embedded PostgreSQL. @defaultValue 54329 */
@@ -154,7 +157,6 @@ export const envSchema = z.object({
   BRAINOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
-
 /** The default health targets: the memory database and Temporal. */
 const DEFAULT_HEALTH_TARGETS = [
   { kind: 'postgres', name: 'memory-database', timeoutMs: 5000 },
@@ -165,7 +167,11 @@ const DEFAULT_HEALTH_TARGETS = [
 export const configSchema = envSchema
   .superRefine((e, ctx) => {
     if (e.BRAINOPS_BACKUP_KEEP_DAILY + e.BRAINOPS_BACKUP_KEEP_WEEKLY === 0) {
-      ctx.addIssue({ code: 'custom', path: ['BRAINOPS_BACKUP_KEEP_DAILY, BRAINOPS_BACKUP_KEEP_WEEKLY'], message: 'keep at least one backup (both are 0)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BRAINOPS_BACKUP_KEEP_DAILY, BRAINOPS_BACKUP_KEEP_WEEKLY'],
+        message: 'keep at least one backup (both are 0)',
+      });
     }
   })
   .transform((e) => {
@@ -204,7 +210,9 @@ export const configSchema = envSchema
       },
       deploy: {
         /** Deployment targets by name, with their defaults applied (DeploymentManager). */
-        targets: Object.fromEntries(Object.entries(e.BRAINOPS_DEPLOY_TARGETS ?? {}).map(([name, t]) => [name, resolveTarget(name, t)])),
+        targets: Object.fromEntries(
+          Object.entries(e.BRAINOPS_DEPLOY_TARGETS ?? {}).map(([name, t]) => [name, resolveTarget(name, t)]),
+        ),
       },
       schedules: {
         /** Interval of the SystemMonitor schedule, ms. */

@@ -46,7 +46,10 @@ async function main(): Promise<void> {
     printFacts([
       ['machine', machineLine()],
       ['database', db.description],
-      ['method', `${ERRORS} errors at up to ${RATE} per second, ${CONCURRENCY} reports at a time; each signature has a known solution (wait 0 ms)`],
+      [
+        'method',
+        `${ERRORS} errors at up to ${RATE} per second, ${CONCURRENCY} reports at a time; each signature has a known solution (wait 0 ms)`,
+      ],
     ]);
 
     // Capture overhead: the insert the interceptor awaits for each failed attempt.
@@ -67,9 +70,18 @@ async function main(): Promise<void> {
       capture.push(now() - t);
     }
 
-    const messages = Array.from({ length: ERRORS }, (_, i) => `bench failure kind ${String.fromCharCode(65 + (i % 26))}${Math.floor(i / 26)} in module m${i}x`);
+    const messages = Array.from(
+      { length: ERRORS },
+      (_, i) => `bench failure kind ${String.fromCharCode(65 + (i % 26))}${Math.floor(i / 26)} in module m${i}x`,
+    );
     for (const message of messages) {
-      await store.upsertSolution({ problemSignature: errorSignature('BenchError', message), description: 'bench', action: 'pause', params: {}, source: 'human' });
+      await store.upsertSolution({
+        problemSignature: errorSignature('BenchError', message),
+        description: 'bench',
+        action: 'pause',
+        params: {},
+        source: 'human',
+      });
     }
     const reported = new Map<string, number>();
     await worker.runUntil(async () => {
@@ -81,7 +93,12 @@ async function main(): Promise<void> {
       });
       await waitFor(
         'every error resolved',
-        async () => (await store.pool.query("select count(*)::int as n from error_events where source = 'bench' and status = 'resolved'")).rows[0].n === ERRORS,
+        async () =>
+          (
+            await store.pool.query(
+              "select count(*)::int as n from error_events where source = 'bench' and status = 'resolved'",
+            )
+          ).rows[0].n === ERRORS,
         120_000,
       );
     });
@@ -91,12 +108,17 @@ async function main(): Promise<void> {
     );
     const toRemediation = started.rows.map((r) => r.startedAt.getTime() - reported.get(r.workflowId)!);
 
-    printTable(['measure', ...LATENCY_HEADERS], [
-      ['error capture (insert per failed attempt)', ...latencyCells(summarize(capture))],
-      ['error reported → remediation started', ...latencyCells(summarize(toRemediation))],
-    ]);
+    printTable(
+      ['measure', ...LATENCY_HEADERS],
+      [
+        ['error capture (insert per failed attempt)', ...latencyCells(summarize(capture))],
+        ['error reported → remediation started', ...latencyCells(summarize(toRemediation))],
+      ],
+    );
     const p95 = summarize(toRemediation).p95;
-    console.log(`\nerror → remediation started p95 = ${p95.toFixed(0)} ms (target < 1000 ms) ${p95 < 1000 ? 'MET' : 'NOT MET'}`);
+    console.log(
+      `\nerror → remediation started p95 = ${p95.toFixed(0)} ms (target < 1000 ms) ${p95 < 1000 ? 'MET' : 'NOT MET'}`,
+    );
   });
 }
 

@@ -11,7 +11,18 @@
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
 import { cycleWindow } from '../src/domain/cycle-windows';
 import type { MemoryStore } from '../src/memory';
-import { createBenchLogger, envInt, fmtMs, heading, machineLine, now, printFacts, printTable, runBench, serverVersion } from './lib';
+import {
+  createBenchLogger,
+  envInt,
+  fmtMs,
+  heading,
+  machineLine,
+  now,
+  printFacts,
+  printTable,
+  runBench,
+  serverVersion,
+} from './lib';
 import { withBenchStack } from './stack';
 
 const ENTRIES = envInt('BENCH_ENTRIES', 1_000_000);
@@ -80,49 +91,70 @@ async function seed(store: MemoryStore, dailyEnd: Date, fiveEnd: Date): Promise<
 
 async function main(): Promise<void> {
   const base = loadConfig();
-  const config: BrainOpsConfig = { ...base, temporal: { ...base.temporal, namespace: 'default', taskQueue: TASK_QUEUE } };
-  await withBenchStack({ config, dbPort: 54403, temporalPort: 7402, cacheMaxEntries: 0, logger }, async ({ db, store, worker, client }) => {
-    const daily = cycleWindow('daily', Date.now());
-    const fives = [3, 2, 1].map((k) => cycleWindow('five-minute', new Date(daily.end).getTime() - (k - 1) * 5 * MIN));
-    const lastFive = fives[fives.length - 1]!;
+  const config: BrainOpsConfig = {
+    ...base,
+    temporal: { ...base.temporal, namespace: 'default', taskQueue: TASK_QUEUE },
+  };
+  await withBenchStack(
+    { config, dbPort: 54403, temporalPort: 7402, cacheMaxEntries: 0, logger },
+    async ({ db, store, worker, client }) => {
+      const daily = cycleWindow('daily', Date.now());
+      const fives = [3, 2, 1].map((k) => cycleWindow('five-minute', new Date(daily.end).getTime() - (k - 1) * 5 * MIN));
+      const lastFive = fives[fives.length - 1]!;
 
-    heading('BrainOps learning-cycle benchmark');
-    printFacts([
-      ['machine', machineLine()],
-      ['database', `${db.description}, PostgreSQL ${await serverVersion(db.url)}`],
-      ['data', `${ENTRIES.toLocaleString('en')} memory entries, ${WORK.toLocaleString('en')} work-history rows over 24 h, 5,040 error events`],
-    ]);
-    const seeded = await seed(store, new Date(daily.end), new Date(lastFive.end));
-    printFacts([
-      ['seed entries', `${(seeded.entries! / 1000).toFixed(1)} s`],
-      ['seed history', `${(seeded.history! / 1000).toFixed(1)} s`],
-    ]);
+      heading('BrainOps learning-cycle benchmark');
+      printFacts([
+        ['machine', machineLine()],
+        ['database', `${db.description}, PostgreSQL ${await serverVersion(db.url)}`],
+        [
+          'data',
+          `${ENTRIES.toLocaleString('en')} memory entries, ${WORK.toLocaleString('en')} work-history rows over 24 h, 5,040 error events`,
+        ],
+      ]);
+      const seeded = await seed(store, new Date(daily.end), new Date(lastFive.end));
+      printFacts([
+        ['seed entries', `${(seeded.entries! / 1000).toFixed(1)} s`],
+        ['seed history', `${(seeded.history! / 1000).toFixed(1)} s`],
+      ]);
 
-    const rows: string[][] = [];
-    await worker.runUntil(async () => {
-      const time = async (label: string, cycle: 'five-minute' | 'hourly' | 'daily', windowEnd: string, describe: (r: unknown) => string) => {
-        const t = now();
-        const outcome = await client.runLearningCycle({ cycle, windowEnd });
-        rows.push([label, fmtMs(now() - t), describe(outcome.result)]);
-      };
-      for (const [i, w] of fives.entries()) {
-        await time(`five-minute #${i + 1} (${w.end.slice(11, 16)})`, 'five-minute', w.end, (r) => {
-          const f = r as { runs: number; capabilities: number; risingPatterns: unknown[]; errorEvents: number };
-          return `${f.runs} runs, ${f.capabilities} capabilities, ${f.errorEvents} errors, ${f.risingPatterns.length} rising`;
-        });
-      }
-      await time('hourly', 'hourly', lastFive.end, (r) => `${(r as { insights: unknown[] }).insights.length} recommendations`);
-      const describeDaily = (r: unknown) => {
-        const d = r as { archivedExpired: number; mergedDuplicates: number; promoted: number; demoted: number };
-        return `${d.archivedExpired} archived, ${d.mergedDuplicates} merged, ${d.promoted} promoted, ${d.demoted} demoted`;
-      };
-      await time('daily (memory optimisation)', 'daily', daily.end, describeDaily);
-      await time('daily, same window again', 'daily', daily.end, describeDaily);
-    });
-    printTable(['cycle', 'ms', 'what it did'], rows);
-    const worst = Math.max(...rows.filter((r) => r[0]!.startsWith('five-minute')).map((r) => Number(r[1])));
-    console.log(`\nfive-minute cycle, slowest of 3 = ${worst.toFixed(0)} ms (target < 2000 ms) ${worst < 2000 ? 'MET' : 'NOT MET'}`);
-  });
+      const rows: string[][] = [];
+      await worker.runUntil(async () => {
+        const time = async (
+          label: string,
+          cycle: 'five-minute' | 'hourly' | 'daily',
+          windowEnd: string,
+          describe: (r: unknown) => string,
+        ) => {
+          const t = now();
+          const outcome = await client.runLearningCycle({ cycle, windowEnd });
+          rows.push([label, fmtMs(now() - t), describe(outcome.result)]);
+        };
+        for (const [i, w] of fives.entries()) {
+          await time(`five-minute #${i + 1} (${w.end.slice(11, 16)})`, 'five-minute', w.end, (r) => {
+            const f = r as { runs: number; capabilities: number; risingPatterns: unknown[]; errorEvents: number };
+            return `${f.runs} runs, ${f.capabilities} capabilities, ${f.errorEvents} errors, ${f.risingPatterns.length} rising`;
+          });
+        }
+        await time(
+          'hourly',
+          'hourly',
+          lastFive.end,
+          (r) => `${(r as { insights: unknown[] }).insights.length} recommendations`,
+        );
+        const describeDaily = (r: unknown) => {
+          const d = r as { archivedExpired: number; mergedDuplicates: number; promoted: number; demoted: number };
+          return `${d.archivedExpired} archived, ${d.mergedDuplicates} merged, ${d.promoted} promoted, ${d.demoted} demoted`;
+        };
+        await time('daily (memory optimisation)', 'daily', daily.end, describeDaily);
+        await time('daily, same window again', 'daily', daily.end, describeDaily);
+      });
+      printTable(['cycle', 'ms', 'what it did'], rows);
+      const worst = Math.max(...rows.filter((r) => r[0]!.startsWith('five-minute')).map((r) => Number(r[1])));
+      console.log(
+        `\nfive-minute cycle, slowest of 3 = ${worst.toFixed(0)} ms (target < 2000 ms) ${worst < 2000 ? 'MET' : 'NOT MET'}`,
+      );
+    },
+  );
 }
 
 runBench(main, logger);

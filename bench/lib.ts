@@ -106,7 +106,11 @@ export function heading(text: string): void {
 // Concurrency
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; rejects on the first failure. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -120,7 +124,12 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 /** Polls `check` every `intervalMs` until it returns true. @throws Error naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, intervalMs = 250): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -143,14 +152,16 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-
-
 /**
  * With `DATABASE_URL`: drops and recreates the scratch database `brainops_bench` on that server.
  * Otherwise: a non-persistent embedded PostgreSQL in a fresh directory under the OS temp dir,
  * on `port`, with database `database`.
  */
-export async function startBenchDatabase(opts: { port: number; database: string; logger: Logger }): Promise<BenchDatabase> {
+export async function startBenchDatabase(opts: {
+  port: number;
+  database: string;
+  logger: Logger;
+}): Promise<BenchDatabase> {
   const external = process.env.DATABASE_URL;
   if (external) {
     const current = decodeURIComponent(new URL(external).pathname.slice(1));
@@ -171,7 +182,13 @@ export async function startBenchDatabase(opts: { port: number; database: string;
   fs.chmodSync(dataDir, 0o755);
   const removeDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
   try {
-    const pg = await startEmbeddedPostgres({ dataDir, port: opts.port, database: opts.database, logger: opts.logger, ephemeral: true });
+    const pg = await startEmbeddedPostgres({
+      dataDir,
+      port: opts.port,
+      database: opts.database,
+      logger: opts.logger,
+      ephemeral: true,
+    });
     return {
       url: pg.url,
       description: `embedded PostgreSQL on 127.0.0.1:${opts.port}, database "${opts.database}", data in ${dataDir}`,

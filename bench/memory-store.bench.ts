@@ -14,7 +14,14 @@
  * database `brainops_bench` on that server (dropped and recreated).
  */
 import { randomUUID } from 'node:crypto';
-import { MEMORY_TYPES, MemoryStore, migrate, type MemoryIdentity, type Scope, type StoreMemoryInput } from '../src/memory';
+import {
+  MEMORY_TYPES,
+  MemoryStore,
+  migrate,
+  type MemoryIdentity,
+  type Scope,
+  type StoreMemoryInput,
+} from '../src/memory';
 import { VOCABULARY } from './vocabulary';
 import {
   createBenchLogger,
@@ -275,7 +282,9 @@ async function createRawTable(store: MemoryStore): Promise<number> {
   );
   for (const { name, def } of indexes.rows) {
     await store.pool.query(
-      def.replace(`INDEX ${name} ON`, `INDEX bench_raw_${name} ON`).replace(/ ON (\S+\.)?memory_entries /, ' ON bench_raw_entries '),
+      def
+        .replace(`INDEX ${name} ON`, `INDEX bench_raw_${name} ON`)
+        .replace(/ ON (\S+\.)?memory_entries /, ' ON bench_raw_entries '),
     );
   }
   await store.pool.query('vacuum (analyze) bench_raw_entries');
@@ -310,7 +319,9 @@ async function main(): Promise<void> {
     const needed = WARMUP + OPS;
     const sample = await sampleIdentities(store, 2 * needed + HIT_KEYS);
     if (sample.length < 2 * needed + HIT_KEYS) {
-      throw new Error(`need ${2 * needed + HIT_KEYS} seeded entries to sample, have ${sample.length}; raise BENCH_ENTRIES or lower BENCH_OPS`);
+      throw new Error(
+        `need ${2 * needed + HIT_KEYS} seeded entries to sample, have ${sample.length}; raise BENCH_ENTRIES or lower BENCH_OPS`,
+      );
     }
     const missIdentities = sample.slice(0, needed);
     const selectIds = sample.slice(needed, 2 * needed).map((s) => s.id);
@@ -380,7 +391,10 @@ async function main(): Promise<void> {
           `(${TENANTS.length} tenants + 5 % shared, ${MEMORY_TYPES.length} memory types, 4 layers, ${VOCABULARY.length}-word vocabulary); ` +
           `table ${fmtMb(Number(size.rows[0]!.table))} MB, with indexes ${fmtMb(Number(size.rows[0]!.total))} MB`,
       ],
-      ['method', `${OPS} sequential calls per operation after ${WARMUP} warm-up calls; MemoryStore pool size 4; pairs interleaved`],
+      [
+        'method',
+        `${OPS} sequential calls per operation after ${WARMUP} warm-up calls; MemoryStore pool size 4; pairs interleaved`,
+      ],
     ]);
     console.log('');
     printTable(
@@ -401,7 +415,10 @@ async function main(): Promise<void> {
         '(e) table',
         `bench_raw_entries: a copy of memory_entries (same columns, generated search vector, rows and indexes; no triggers), built in ${rawSeconds.toFixed(1)} s`,
       ],
-      ['(b) reads', `${missIdentities.length} distinct seeded keys, each read once${missNulls ? `; ${missNulls} returned null (!)` : ''}`],
+      [
+        '(b) reads',
+        `${missIdentities.length} distinct seeded keys, each read once${missNulls ? `; ${missNulls} returned null (!)` : ''}`,
+      ],
       [
         '(c) reads',
         `${HIT_KEYS} keys, ${WARMUP + OPS} calls; cache counted ${cacheAfter.hits - cacheBefore.hits} hits, ${cacheAfter.misses - cacheBefore.misses} misses`,

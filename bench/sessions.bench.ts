@@ -193,8 +193,14 @@ async function phaseA({ client, store, env }: Context): Promise<void> {
   printFacts([
     ['messages sent', `${sent} (${acked} acknowledged, ${failures} failed)`],
     ...[...errors].map(([text, n]) => ['  failure', `${n} x ${text}`] as const),
-    ['achieved rate', `${(sent / sendSeconds).toFixed(1)} messages/s sent over ${sendSeconds.toFixed(1)} s; all acknowledged after ${drainedSeconds.toFixed(1)} s`],
-    ['calls in flight', `at most ${maxInFlight} (limit ${CONCURRENCY}); worst start delay behind schedule ${fmtMs(maxLag)} ms`],
+    [
+      'achieved rate',
+      `${(sent / sendSeconds).toFixed(1)} messages/s sent over ${sendSeconds.toFixed(1)} s; all acknowledged after ${drainedSeconds.toFixed(1)} s`,
+    ],
+    [
+      'calls in flight',
+      `at most ${maxInFlight} (limit ${CONCURRENCY}); worst start delay behind schedule ${fmtMs(maxLag)} ms`,
+    ],
   ]);
   console.log('');
   printTable(
@@ -206,9 +212,15 @@ async function phaseA({ client, store, env }: Context): Promise<void> {
   );
   console.log('');
   printFacts([
-    ['live context before end', `${live.conversation.messageCount} messages, persisted through seq ${live.conversation.persistedThrough}, continued as new ${live.run.continuedAsNew} times`],
+    [
+      'live context before end',
+      `${live.conversation.messageCount} messages, persisted through seq ${live.conversation.persistedThrough}, continued as new ${live.run.continuedAsNew} times`,
+    ],
     ['endSession', `${fmtMs(endMs)} ms; final snapshot counts ${snapshot.messageCount} messages`],
-    ['stored in database', `${stored.length} messages (expected ${acked}; ${missing} acknowledged but missing, ${duplicates} duplicated)`],
+    [
+      'stored in database',
+      `${stored.length} messages (expected ${acked}; ${missing} acknowledged but missing, ${duplicates} duplicated)`,
+    ],
     ['seq 1..N contiguous', yesNo(contiguous)],
     [
       'order kept (send order)',
@@ -216,7 +228,12 @@ async function phaseA({ client, store, env }: Context): Promise<void> {
         ? `yes: stored content is ${failures ? 'in the order sent (failed calls absent)' : 'm0, m1, … in the order sent'}`
         : `NO: ${descents} times a message is stored right after one sent later (calls in flight together may arrive in either order)`,
     ],
-    ['order kept (causal)', violations === 0 ? 'yes: every message acknowledged before another was sent is stored before it' : `NO: ${violations} violations`],
+    [
+      'order kept (causal)',
+      violations === 0
+        ? 'yes: every message acknowledged before another was sent is stored before it'
+        : `NO: ${violations} violations`,
+    ],
     [
       'continue-as-new',
       `${runs.length > 0 ? `${runs.length - 1} (${runs.length} runs listed)` : 'runs could not be listed'}; workflow state says ${live.run.continuedAsNew}; ` +
@@ -308,7 +325,10 @@ async function phaseB({ client, store, env, worker }: Context): Promise<void> {
     await client.startSession({ tenantId, sessionId });
     startMs.push(now() - t);
     t = now();
-    await client.addMessage({ tenantId, sessionId }, { role: 'user', content: `hello from ${sessionId}`, messageId: `hello-${sessionId}` });
+    await client.addMessage(
+      { tenantId, sessionId },
+      { role: 'user', content: `hello from ${sessionId}`, messageId: `hello-${sessionId}` },
+    );
     messageMs.push(now() - t);
   });
   const openedSeconds = (now() - t0) / 1000;
@@ -334,7 +354,8 @@ async function phaseB({ client, store, env, worker }: Context): Promise<void> {
     const t = now();
     const ctx = await client.sessionContext({ tenantId, sessionId });
     queryMs.push(now() - t);
-    if (ctx.status === 'active' && ctx.conversation.messageCount === 1 && ctx.conversation.persistedThrough === 1) sampleRunning++;
+    if (ctx.status === 'active' && ctx.conversation.messageCount === 1 && ctx.conversation.persistedThrough === 1)
+      sampleRunning++;
   }
   let runningListed = 'n/a';
   try {
@@ -365,13 +386,28 @@ async function phaseB({ client, store, env, worker }: Context): Promise<void> {
 
   heading(`Phase B: ${SESSIONS} sessions at once`);
   printFacts([
-    ['opened', `${SESSIONS} sessions (startSession + one addMessage each, ${SESSION_CONCURRENCY} in flight) in ${openedSeconds.toFixed(1)} s`],
-    ['all running', `after ${readySeconds.toFixed(1)} s (every session row active with its message stored); running per visibility: ${runningListed}`],
-    ['sample queried', `${sampleRunning} / ${sample.length} sessions answer the context query as active with 1 message persisted`],
+    [
+      'opened',
+      `${SESSIONS} sessions (startSession + one addMessage each, ${SESSION_CONCURRENCY} in flight) in ${openedSeconds.toFixed(1)} s`,
+    ],
+    [
+      'all running',
+      `after ${readySeconds.toFixed(1)} s (every session row active with its message stored); running per visibility: ${runningListed}`,
+    ],
+    [
+      'sample queried',
+      `${sampleRunning} / ${sample.length} sessions answer the context query as active with 1 message persisted`,
+    ],
     ['memory before', `${memoryLine(memBefore)}; workflows cached by the worker: ${cachedBefore}`],
     ['memory, all open', `${memoryLine(memAfter)}; workflows cached by the worker: ${cachedAfter}`],
-    ['growth', `rss ${signedMb(memAfter.rss - memBefore.rss)} MB, heapUsed ${signedMb(memAfter.heapUsed - memBefore.heapUsed)} MB (heapUsed is the main thread only; workflow sandboxes live in worker threads, counted in rss)`],
-    ['ended', `${SESSIONS} sessions in ${endedSeconds.toFixed(1)} s; ${ended.rows[0]!.n} rows ended in the database; ${badSnapshots} final snapshots without exactly 1 message`],
+    [
+      'growth',
+      `rss ${signedMb(memAfter.rss - memBefore.rss)} MB, heapUsed ${signedMb(memAfter.heapUsed - memBefore.heapUsed)} MB (heapUsed is the main thread only; workflow sandboxes live in worker threads, counted in rss)`,
+    ],
+    [
+      'ended',
+      `${SESSIONS} sessions in ${endedSeconds.toFixed(1)} s; ${ended.rows[0]!.n} rows ended in the database; ${badSnapshots} final snapshots without exactly 1 message`,
+    ],
     ['memory after end', memoryLine(memEnd)],
   ]);
   console.log('');
@@ -390,7 +426,10 @@ async function phaseB({ client, store, env, worker }: Context): Promise<void> {
 
 async function main(): Promise<void> {
   const base = loadConfig();
-  const config: BrainOpsConfig = { ...base, temporal: { ...base.temporal, namespace: NAMESPACE, taskQueue: TASK_QUEUE } };
+  const config: BrainOpsConfig = {
+    ...base,
+    temporal: { ...base.temporal, namespace: NAMESPACE, taskQueue: TASK_QUEUE },
+  };
   let db: BenchDatabase | undefined;
   let store: MemoryStore | undefined;
   let env: TestWorkflowEnvironment | undefined;
@@ -422,9 +461,18 @@ async function main(): Promise<void> {
     heading('BrainOps session benchmark');
     printFacts([
       ['machine', machineLine()],
-      ['database', `PostgreSQL ${await serverVersion(db.url)}, ${db.description}; worker pool size ${config.database.poolSize}`],
-      ['temporal', `dev server on 127.0.0.1:7400 (in memory, CLI from ${cli.origin}) started in ${devServerSeconds.toFixed(1)} s`],
-      ['worker', `task queue "${TASK_QUEUE}", created (workflows bundled) in ${workerSeconds.toFixed(1)} s; session flush interval ${config.sessionFlushIntervalMs} ms`],
+      [
+        'database',
+        `PostgreSQL ${await serverVersion(db.url)}, ${db.description}; worker pool size ${config.database.poolSize}`,
+      ],
+      [
+        'temporal',
+        `dev server on 127.0.0.1:7400 (in memory, CLI from ${cli.origin}) started in ${devServerSeconds.toFixed(1)} s`,
+      ],
+      [
+        'worker',
+        `task queue "${TASK_QUEUE}", created (workflows bundled) in ${workerSeconds.toFixed(1)} s; session flush interval ${config.sessionFlushIntervalMs} ms`,
+      ],
     ]);
 
     const ctx: Context = { client, store, env: temporal, worker };

@@ -38,12 +38,24 @@ export async function withBenchStack(
     closers.unshift(() => db.stop());
     const config: BrainOpsConfig = { ...opts.config, database: { ...opts.config.database, url: db.url } };
     await migrate({ databaseUrl: db.url, logger });
-    const store = await MemoryStore.connect({ databaseUrl: db.url, logger, poolSize: config.database.poolSize, cacheMaxEntries: opts.cacheMaxEntries });
+    const store = await MemoryStore.connect({
+      databaseUrl: db.url,
+      logger,
+      poolSize: config.database.poolSize,
+      cacheMaxEntries: opts.cacheMaxEntries,
+    });
     closers.unshift(() => store.close());
     const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, logger });
     const env = await startTestServer({ cli, namespace: 'default', port: opts.temporalPort, ui: false });
     closers.unshift(() => env.teardown());
-    const worker = await createWorker({ config, store, logger, connection: env.nativeConnection, clientConnection: env.connection, taskQueue: config.temporal.taskQueue });
+    const worker = await createWorker({
+      config,
+      store,
+      logger,
+      connection: env.nativeConnection,
+      clientConnection: env.connection,
+      taskQueue: config.temporal.taskQueue,
+    });
     const client = new BrainOpsClient(env.client, config, logger);
     closers.unshift(() => client.close());
     await work({ db, store, worker, client, config });

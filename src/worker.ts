@@ -4,7 +4,12 @@
  * history and mark non-retryable failures.
  */
 import type { Connection } from '@temporalio/client';
-import { Worker, type ActivityInterceptorsFactory, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import {
+  Worker,
+  type ActivityInterceptorsFactory,
+  type NativeConnection,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { databaseUrl, type BrainOpsConfig } from '../temporal.config';
 import { createActivities } from './activities';
@@ -44,7 +49,14 @@ export async function createWorker(options: BrainOpsWorkerOptions): Promise<Work
     taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(
-      { store, logger, temporal: options.clientConnection, namespace: config.temporal.namespace, taskQueue, memoryDatabaseUrl: databaseUrl(config) },
+      {
+        store,
+        logger,
+        temporal: options.clientConnection,
+        namespace: config.temporal.namespace,
+        taskQueue,
+        memoryDatabaseUrl: databaseUrl(config),
+      },
       config,
     ),
     interceptors: {

@@ -23,7 +23,10 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
 
   async function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
     try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...cliEnv, ...extraEnv }, timeout: 60_000 });
+      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+        env: { ...cliEnv, ...extraEnv },
+        timeout: 60_000,
+      });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const e = error as { code: number; stdout: string; stderr: string };
@@ -50,11 +53,31 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
 
   it('drives a session end to end, with text and JSON output', async () => {
     const ref = ['--tenant', 'acme', '--session', 'cli'];
-    assert.match((await cli(['session', 'start', ...ref, '--agent', 'helper'])).stdout, /Session acme\/cli is running as workflow session\/acme\/cli/);
+    assert.match(
+      (await cli(['session', 'start', ...ref, '--agent', 'helper'])).stdout,
+      /Session acme\/cli is running as workflow session\/acme\/cli/,
+    );
     assert.equal((await cli(['session', 'message', ...ref, '--role', 'user', 'hello from the CLI'])).code, 0);
-    const task = JSON.parse((await cli(['session', 'task', 'add', ...ref, 'Write docs', '--id', 'docs', '--json'])).stdout);
+    const task = JSON.parse(
+      (await cli(['session', 'task', 'add', ...ref, 'Write docs', '--id', 'docs', '--json'])).stdout,
+    );
     assert.equal(task.taskId, 'docs');
-    const handoff = JSON.parse((await cli(['session', 'handoff', ...ref, '--to', 'writer', '--reason', 'docs', '--info', '{"audience":"ops"}', '--json'])).stdout);
+    const handoff = JSON.parse(
+      (
+        await cli([
+          'session',
+          'handoff',
+          ...ref,
+          '--to',
+          'writer',
+          '--reason',
+          'docs',
+          '--info',
+          '{"audience":"ops"}',
+          '--json',
+        ])
+      ).stdout,
+    );
     assert.deepEqual(handoff.contextSnapshot.criticalFacts, { audience: 'ops' });
     const context = await cli(['session', 'context', ...ref]);
     assert.match(context.stdout, /current writer/);
@@ -68,9 +91,24 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
   });
 
   it('stores, reads and searches memory', async () => {
-    const stored = await cli(['memory', 'store', 'runbook/db', '{"steps":3}', '--type', 'knowledge', '--scope', 'tenant', '--tenant', 'acme', '--title', 'Database failover runbook']);
+    const stored = await cli([
+      'memory',
+      'store',
+      'runbook/db',
+      '{"steps":3}',
+      '--type',
+      'knowledge',
+      '--scope',
+      'tenant',
+      '--tenant',
+      'acme',
+      '--title',
+      'Database failover runbook',
+    ]);
     assert.equal(stored.code, 0, stored.stderr);
-    const got = JSON.parse((await cli(['memory', 'get', 'runbook/db', '--scope', 'tenant', '--tenant', 'acme', '--json'])).stdout);
+    const got = JSON.parse(
+      (await cli(['memory', 'get', 'runbook/db', '--scope', 'tenant', '--tenant', 'acme', '--json'])).stdout,
+    );
     assert.deepEqual(got.value, { steps: 3 });
     const search = await cli(['memory', 'search', 'failover', '--tenant', 'acme']);
     assert.match(search.stdout, /runbook\/db/);
@@ -98,7 +136,12 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
     assert.equal(JSON.parse(findings.stdout).databases[0].database, 'memory');
     const cycle = await cli(['learning', 'run', 'five-minute', '--window-end', '2026-01-01T00:07:00Z', '--json']);
     assert.equal(cycle.code, 0, cycle.stderr);
-    assert.deepEqual(JSON.parse(cycle.stdout).result.window, { cycle: 'five-minute', start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T00:05:00.000Z', key: 'five-minute/2026-01-01T00:05:00.000Z' });
+    assert.deepEqual(JSON.parse(cycle.stdout).result.window, {
+      cycle: 'five-minute',
+      start: '2026-01-01T00:00:00.000Z',
+      end: '2026-01-01T00:05:00.000Z',
+      key: 'five-minute/2026-01-01T00:05:00.000Z',
+    });
   });
 
   it('rejects every kind of bad input with a clear message and a non-zero exit', async () => {
@@ -106,26 +149,66 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
       [['session', 'message', '-t', 'acme', '-s', 'x', '-r', 'robot', 'hi'], {}, /Invalid message: role/],
       [['session', 'message', '-t', 'bad tenant', '-s', 'x', 'hi'], {}, /Invalid session: tenantId/],
       [['session', 'task', 'add', '-t', 'acme', '-s', 'cli2', ''], {}, /Invalid task: title/],
-      [['session', 'handoff', '-t', 'acme', '-s', 'x', '--to', 'a', '--reason', 'r', '--info', '[1]'], {}, /--info: expected a JSON object/],
+      [
+        ['session', 'handoff', '-t', 'acme', '-s', 'x', '--to', 'a', '--reason', 'r', '--info', '[1]'],
+        {},
+        /--info: expected a JSON object/,
+      ],
       [['memory', 'store', 'k', 'v', '--type', 'gossip'], {}, /Invalid memory entry: memoryType/],
       [['memory', 'store', 'k', 'v', '--type', 'knowledge', '--importance', '3'], {}, /importance/],
-      [['memory', 'store', 'k', 'v', '--type', 'knowledge', '--scope', 'user'], {}, /userId: required when scope is "user"/],
+      [
+        ['memory', 'store', 'k', 'v', '--type', 'knowledge', '--scope', 'user'],
+        {},
+        /userId: required when scope is "user"/,
+      ],
       [['memory', 'search', ' '], {}, /Invalid memory search: query/],
       [['schedules', 'list'], { TEMPORAL_UI_PORT: 'eighty' }, /TEMPORAL_UI_PORT/],
-      [['schedules', 'list'], { BRAINOPS_HEALTH_TARGETS: '[{"kind":"http","name":"x","url":"nope"}]' }, /BRAINOPS_HEALTH_TARGETS\.0\.url/],
+      [
+        ['schedules', 'list'],
+        { BRAINOPS_HEALTH_TARGETS: '[{"kind":"http","name":"x","url":"nope"}]' },
+        /BRAINOPS_HEALTH_TARGETS\.0\.url/,
+      ],
       [['schedules', 'list'], { BRAINOPS_MONITOR_INTERVAL: 'often' }, /BRAINOPS_MONITOR_INTERVAL: expected a duration/],
       [['schedules', 'list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }, /cannot reach Temporal at 127\.0\.0\.1:1/],
       [['session', 'nonsense'], {}, /unknown command/],
-      [['kb', 'add', 'X: y', '--action', 'nope', '--description', 'd'], {}, /action: "nope" is not a registered remediation/],
-      [['kb', 'add', 'X: y', '--action', 'pause', '--description', 'd', '--params', '{"argv":["sh"]}'], { BRAINOPS_REMEDIATIONS: '{"pause":{"kind":"wait"}}' }, /params: Unrecognized key: "argv"/],
-      [['schedules', 'list'], { BRAINOPS_REMEDIATIONS: '{"x":{"kind":"command","argv":"rm -rf /"}}' }, /BRAINOPS_REMEDIATIONS\.x\.argv/],
-      [['db', 'restore-check', '--backup', 'latest'], {}, /option '--backup <id>' argument 'latest' is invalid\. expected an id/],
-      [['errors', 'list', '--limit', 'lots'], {}, /option '--limit <n>' argument 'lots' is invalid\. expected a whole number/],
-      [['errors', 'summary', '--since', 'forever'], {}, /option '--since <duration>' argument 'forever' is invalid\. expected a duration/],
+      [
+        ['kb', 'add', 'X: y', '--action', 'nope', '--description', 'd'],
+        {},
+        /action: "nope" is not a registered remediation/,
+      ],
+      [
+        ['kb', 'add', 'X: y', '--action', 'pause', '--description', 'd', '--params', '{"argv":["sh"]}'],
+        { BRAINOPS_REMEDIATIONS: '{"pause":{"kind":"wait"}}' },
+        /params: Unrecognized key: "argv"/,
+      ],
+      [
+        ['schedules', 'list'],
+        { BRAINOPS_REMEDIATIONS: '{"x":{"kind":"command","argv":"rm -rf /"}}' },
+        /BRAINOPS_REMEDIATIONS\.x\.argv/,
+      ],
+      [
+        ['db', 'restore-check', '--backup', 'latest'],
+        {},
+        /option '--backup <id>' argument 'latest' is invalid\. expected an id/,
+      ],
+      [
+        ['errors', 'list', '--limit', 'lots'],
+        {},
+        /option '--limit <n>' argument 'lots' is invalid\. expected a whole number/,
+      ],
+      [
+        ['errors', 'summary', '--since', 'forever'],
+        {},
+        /option '--since <duration>' argument 'forever' is invalid\. expected a duration/,
+      ],
       [['kb', 'show', 'first'], {}, /value 'first' is invalid for argument 'id'\. expected an id/],
       [['db', 'findings', '--database', 'Shop DB'], {}, /Invalid DatabaseGuardian run: databases\.0/],
       [['db', 'findings', '--database', 'nope'], {}, /no guarded database "nope" \(configured: memory\)/],
-      [['db', 'status'], { BRAINOPS_DATABASES: '[{"name":"memory","url":"postgres://x/y"}]' }, /BRAINOPS_DATABASES\.0\.name: "memory" is the memory database's name/],
+      [
+        ['db', 'status'],
+        { BRAINOPS_DATABASES: '[{"name":"memory","url":"postgres://x/y"}]' },
+        /BRAINOPS_DATABASES\.0\.name: "memory" is the memory database's name/,
+      ],
       [['learning', 'run', 'weekly'], {}, /Invalid learning cycle: cycle/],
       [['learning', 'run', 'daily', '--window-end', 'yesterday'], {}, /Invalid learning cycle: windowEnd/],
     ];

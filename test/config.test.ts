@@ -12,7 +12,10 @@ describe('temporal.config', () => {
     assert.equal(config.temporal.taskQueue, 'brainops');
     assert.match(databaseUrl(config), /^postgres:\/\/postgres:postgres@127\.0\.0\.1:54329\/brainops$/);
     assert.equal(config.schedules.systemMonitorIntervalMs, 60_000);
-    assert.deepEqual(config.healthTargets.map((t) => t.kind), ['postgres', 'temporal']);
+    assert.deepEqual(
+      config.healthTargets.map((t) => t.kind),
+      ['postgres', 'temporal'],
+    );
   });
 
   it('reads production settings', () => {
@@ -27,12 +30,20 @@ describe('temporal.config', () => {
     assert.equal(config.temporal.tls, true, 'an API key implies TLS');
     assert.equal(databaseUrl(config), 'postgresql://u:p@db:5432/brainops');
     assert.equal(config.schedules.systemMonitorIntervalMs, 300_000);
-    assert.deepEqual(config.healthTargets, [{ kind: 'tcp', name: 'redis', host: '127.0.0.1', port: 6379, timeoutMs: 5000 }]);
+    assert.deepEqual(config.healthTargets, [
+      { kind: 'tcp', name: 'redis', host: '127.0.0.1', port: 6379, timeoutMs: 5000 },
+    ]);
   });
 
   it('names every bad variable and what it expected', () => {
     assert.throws(
-      () => loadConfig({ DATABASE_URL: 'mysql://x', TEMPORAL_DEV_SERVER_PORT: '99999', TEMPORAL_TLS: 'maybe', BRAINOPS_HEALTH_TARGETS: '{oops' }),
+      () =>
+        loadConfig({
+          DATABASE_URL: 'mysql://x',
+          TEMPORAL_DEV_SERVER_PORT: '99999',
+          TEMPORAL_TLS: 'maybe',
+          BRAINOPS_HEALTH_TARGETS: '{oops',
+        }),
       (e) =>
         e instanceof ConfigError &&
         /DATABASE_URL: expected a postgres:\/\/ URL/.test(e.message) &&
@@ -57,11 +68,19 @@ describe('temporal.config: DatabaseGuardian settings', () => {
 
   it('reads declared databases and thresholds', () => {
     const config = loadConfig({
-      BRAINOPS_DATABASES: '[{"name":"shop","url":"postgres://u@db/shop","expectedSchema":{"public.orders":["id","total"]},"backup":false}]',
+      BRAINOPS_DATABASES:
+        '[{"name":"shop","url":"postgres://u@db/shop","expectedSchema":{"public.orders":["id","total"]},"backup":false}]',
       BRAINOPS_FINDING_THRESHOLDS: '{"slowQueryMeanMs":250}',
       BRAINOPS_BACKUP_CRON: '30 2 * * 1-5',
     });
-    assert.deepEqual(config.guardian.databases, [{ name: 'shop', url: 'postgres://u@db/shop', expectedSchema: { 'public.orders': ['id', 'total'] }, backup: false }]);
+    assert.deepEqual(config.guardian.databases, [
+      {
+        name: 'shop',
+        url: 'postgres://u@db/shop',
+        expectedSchema: { 'public.orders': ['id', 'total'] },
+        backup: false,
+      },
+    ]);
     assert.equal(config.guardian.thresholds.slowQueryMeanMs, 250);
     assert.equal(config.guardian.thresholds.largeTableRows, 10_000, 'the others keep their defaults');
     assert.equal(config.schedules.backupCron, '30 2 * * 1-5');
@@ -69,18 +88,43 @@ describe('temporal.config: DatabaseGuardian settings', () => {
 
   it('rejects bad guardian configuration with messages naming the field', () => {
     const rejects = (env: Record<string, string>, pattern: RegExp) =>
-      assert.throws(() => loadConfig(env), (e) => e instanceof ConfigError && pattern.test(e.message), `${JSON.stringify(env)} → ${pattern}`);
-    rejects({ BRAINOPS_DATABASES: '[{"name":"shop","url":"mysql://db/shop"}]' }, /BRAINOPS_DATABASES\.0\.url: expected a postgres:\/\/ URL/);
-    rejects({ BRAINOPS_DATABASES: '[{"name":"memory","url":"postgres://db/x"}]' }, /BRAINOPS_DATABASES\.0\.name: "memory" is the memory database's name/);
-    rejects({ BRAINOPS_DATABASES: '[{"name":"a","url":"postgres://db/a"},{"name":"a","url":"postgres://db/b"}]' }, /BRAINOPS_DATABASES\.1\.name: duplicate database name "a"/);
-    rejects({ BRAINOPS_DATABASES: '[{"name":"Shop DB","url":"postgres://db/x"}]' }, /BRAINOPS_DATABASES\.0\.name: expected 1-63 lower-case letters/);
-    rejects({ BRAINOPS_DATABASES: '[{"name":"shop","url":"postgres://db/x","expectedSchema":{"orders; drop":["id"]}}]' }, /BRAINOPS_DATABASES\.0\.expectedSchema\.orders; drop: Invalid key/);
-    rejects({ BRAINOPS_DATABASES: '[{"name":"shop","url":"postgres://db/x","replicas":2}]' }, /BRAINOPS_DATABASES\.0: Unrecognized key.*replicas/);
+      assert.throws(
+        () => loadConfig(env),
+        (e) => e instanceof ConfigError && pattern.test(e.message),
+        `${JSON.stringify(env)} → ${pattern}`,
+      );
+    rejects(
+      { BRAINOPS_DATABASES: '[{"name":"shop","url":"mysql://db/shop"}]' },
+      /BRAINOPS_DATABASES\.0\.url: expected a postgres:\/\/ URL/,
+    );
+    rejects(
+      { BRAINOPS_DATABASES: '[{"name":"memory","url":"postgres://db/x"}]' },
+      /BRAINOPS_DATABASES\.0\.name: "memory" is the memory database's name/,
+    );
+    rejects(
+      { BRAINOPS_DATABASES: '[{"name":"a","url":"postgres://db/a"},{"name":"a","url":"postgres://db/b"}]' },
+      /BRAINOPS_DATABASES\.1\.name: duplicate database name "a"/,
+    );
+    rejects(
+      { BRAINOPS_DATABASES: '[{"name":"Shop DB","url":"postgres://db/x"}]' },
+      /BRAINOPS_DATABASES\.0\.name: expected 1-63 lower-case letters/,
+    );
+    rejects(
+      { BRAINOPS_DATABASES: '[{"name":"shop","url":"postgres://db/x","expectedSchema":{"orders; drop":["id"]}}]' },
+      /BRAINOPS_DATABASES\.0\.expectedSchema\.orders; drop: Invalid key/,
+    );
+    rejects(
+      { BRAINOPS_DATABASES: '[{"name":"shop","url":"postgres://db/x","replicas":2}]' },
+      /BRAINOPS_DATABASES\.0: Unrecognized key.*replicas/,
+    );
     rejects({ BRAINOPS_BACKUP_KEEP_DAILY: '0', BRAINOPS_BACKUP_KEEP_WEEKLY: '0' }, /keep at least one backup/);
     rejects({ BRAINOPS_BACKUP_KEEP_DAILY: '-1' }, /BRAINOPS_BACKUP_KEEP_DAILY/);
     rejects({ BRAINOPS_BACKUP_CRON: 'every night' }, /BRAINOPS_BACKUP_CRON: expected a five-field cron expression/);
     rejects({ BRAINOPS_FINDINGS_INTERVAL: 'often' }, /BRAINOPS_FINDINGS_INTERVAL: expected a duration/);
-    rejects({ BRAINOPS_FINDING_THRESHOLDS: '{"slowQueryMs":5}' }, /BRAINOPS_FINDING_THRESHOLDS: Unrecognized key.*slowQueryMs/);
+    rejects(
+      { BRAINOPS_FINDING_THRESHOLDS: '{"slowQueryMs":5}' },
+      /BRAINOPS_FINDING_THRESHOLDS: Unrecognized key.*slowQueryMs/,
+    );
     rejects({ BRAINOPS_FINDING_THRESHOLDS: '{"cacheHitRatio":2}' }, /BRAINOPS_FINDING_THRESHOLDS\.cacheHitRatio/);
   });
 });
@@ -98,7 +142,15 @@ describe('temporal.config: the README documents every variable', () => {
     );
     const declared = new Set(Object.keys(envSchema.shape));
     assert.ok(declared.size > 30, `${declared.size} variables declared`);
-    assert.deepEqual([...declared].filter((v) => !documented.has(v)), [], 'declared but not documented');
-    assert.deepEqual([...documented].filter((v) => !declared.has(v)), [], 'documented but not declared');
+    assert.deepEqual(
+      [...declared].filter((v) => !documented.has(v)),
+      [],
+      'declared but not documented',
+    );
+    assert.deepEqual(
+      [...documented].filter((v) => !declared.has(v)),
+      [],
+      'documented but not declared',
+    );
   });
 });

@@ -25,14 +25,29 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
 
   it('takes a backup, verifies it by restoring it, applies retention, and detects corrupt backups', async () => {
     const config = guardianConfig(testConfig(stack.db.url), { backupDir, keepDaily: 2, keepWeekly: 3 });
-    for (let i = 0; i < 25; i++) await stack.store.store({ key: `fact/${i}`, value: { i }, memoryType: 'knowledge', title: `fact ${i}` });
+    for (let i = 0; i < 25; i++)
+      await stack.store.store({ key: `fact/${i}`, value: { i }, memoryType: 'knowledge', title: `fact ${i}` });
 
     // Older verified backups (fixed dates, all before today) and a failed one, for retention.
     const old = async (day: string, status: 'verified' | 'failed') => {
       const file = path.join(backupDir, 'memory', `old-${day}-${status}.dump`);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, 'old');
-      const b = await stack.store.recordBackup({ databaseName: 'memory', filePath: file, status: 'taken', sizeBytes: 3, pgDumpPath: null, pgDumpVersion: null, serverVersion: null, rowCounts: {}, error: null, workflowId: null, startedAt: new Date(`${day}T12:00:00Z`), finishedAt: new Date(`${day}T12:01:00Z`), dedupeKey: `test/${day}/${status}` });
+      const b = await stack.store.recordBackup({
+        databaseName: 'memory',
+        filePath: file,
+        status: 'taken',
+        sizeBytes: 3,
+        pgDumpPath: null,
+        pgDumpVersion: null,
+        serverVersion: null,
+        rowCounts: {},
+        error: null,
+        workflowId: null,
+        startedAt: new Date(`${day}T12:00:00Z`),
+        finishedAt: new Date(`${day}T12:01:00Z`),
+        dedupeKey: `test/${day}/${status}`,
+      });
       await stack.store.setBackupVerification({ id: b.id, ok: status === 'verified', verification: {} });
       return { id: b.id, file };
     };
@@ -47,7 +62,10 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       const report = await client.backupDatabases();
-      assert.deepEqual(report.databases.map((d) => d.database), ['memory']);
+      assert.deepEqual(
+        report.databases.map((d) => d.database),
+        ['memory'],
+      );
       const outcome = report.databases[0]!.backup!;
       assert.equal(outcome.status, 'verified', outcome.error);
       assert.equal(outcome.restoreCheck?.ok, true);
@@ -58,7 +76,7 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       assert.match(outcome.backup.pgDumpVersion ?? '', /^15\./);
       const file = outcome.backup.filePath;
       assert.ok(file.startsWith(path.join(backupDir, 'memory')));
-      assert.equal(outcome.backup.sha256, sha256(file), 'the recorded checksum is the file\'s sha256');
+      assert.equal(outcome.backup.sha256, sha256(file), "the recorded checksum is the file's sha256");
       assert.equal((await stack.store.getBackup({ id: outcome.backup.id }))?.status, 'verified');
 
       // Retention: daily keeps today's and Jan 14; weekly (3) adds the newest of ISO week 2, Jan 7.
@@ -71,8 +89,17 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       assert.ok(fs.existsSync(file));
 
       // Two restore checks of one backup at once share its scratch database: both pass.
-      const both = await Promise.all([client.restoreCheck({ backupId: outcome.backup.id }), client.restoreCheck({ backupId: outcome.backup.id })]);
-      assert.deepEqual(both.map((c) => [c.ok, c.error]), [[true, undefined], [true, undefined]]);
+      const both = await Promise.all([
+        client.restoreCheck({ backupId: outcome.backup.id }),
+        client.restoreCheck({ backupId: outcome.backup.id }),
+      ]);
+      assert.deepEqual(
+        both.map((c) => [c.ok, c.error]),
+        [
+          [true, undefined],
+          [true, undefined],
+        ],
+      );
       assert.equal((await stack.store.getBackup({ id: outcome.backup.id }))?.status, 'verified');
 
       // A byte flipped in the file: the restore check fails on the checksum and marks it failed.
@@ -89,8 +116,26 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       // A truncated dump whose checksum was recorded as is: pg_restore itself fails.
       const truncated = path.join(backupDir, 'memory', 'truncated.dump');
       fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 3)));
-      const t = await stack.store.recordBackup({ databaseName: 'memory', filePath: truncated, status: 'taken', sizeBytes: null, pgDumpPath: null, pgDumpVersion: null, serverVersion: null, rowCounts: { memory_entries: 25 }, error: null, workflowId: null, startedAt: new Date(), finishedAt: new Date(), dedupeKey: 'test/truncated' });
-      await stack.store.setBackupChecksum({ id: t.id, sha256: sha256(truncated), sizeBytes: fs.statSync(truncated).size });
+      const t = await stack.store.recordBackup({
+        databaseName: 'memory',
+        filePath: truncated,
+        status: 'taken',
+        sizeBytes: null,
+        pgDumpPath: null,
+        pgDumpVersion: null,
+        serverVersion: null,
+        rowCounts: { memory_entries: 25 },
+        error: null,
+        workflowId: null,
+        startedAt: new Date(),
+        finishedAt: new Date(),
+        dedupeKey: 'test/truncated',
+      });
+      await stack.store.setBackupChecksum({
+        id: t.id,
+        sha256: sha256(truncated),
+        sizeBytes: fs.statSync(truncated).size,
+      });
       const unrestorable = await client.restoreCheck({ backupId: t.id });
       assert.equal(unrestorable.ok, false);
       assert.equal(unrestorable.checksum, 'match');
@@ -102,8 +147,15 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
   it('refuses a pg_dump of another major version, naming both versions', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-fake-pg-'));
     fs.writeFileSync(path.join(dir, 'pg_dump'), '#!/bin/sh\necho "pg_dump (PostgreSQL) 14.9"\n', { mode: 0o755 });
-    await assert.rejects(findPgTool('pg_dump', '15.4', [dir]), (e: Error) => e.name === 'PgToolVersionMismatch' && /server is PostgreSQL 15\.4/.test(e.message) && /14\.9/.test(e.message));
-    await assert.rejects(findPgTool('pg_dump', '15.4', [path.join(dir, 'nothing')]), /no pg_dump found for PostgreSQL 15\.4/);
+    await assert.rejects(
+      findPgTool('pg_dump', '15.4', [dir]),
+      (e: Error) =>
+        e.name === 'PgToolVersionMismatch' && /server is PostgreSQL 15\.4/.test(e.message) && /14\.9/.test(e.message),
+    );
+    await assert.rejects(
+      findPgTool('pg_dump', '15.4', [path.join(dir, 'nothing')]),
+      /no pg_dump found for PostgreSQL 15\.4/,
+    );
     const found = await findPgTool('pg_dump', '15.4', [dir, '/usr/bin']);
     assert.equal(found.path, '/usr/bin/pg_dump', 'the matching one is found further down the list');
     fs.rmSync(dir, { recursive: true, force: true });
@@ -117,19 +169,39 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
     const idle = new Client({ connectionString: shop.url, application_name: 'forgetful-app' });
     try {
       await seed.query(`create table orders (id serial primary key, customer int not null, note text not null)`);
-      await seed.query(`insert into orders (customer, note) select g % 5000, md5(g::text) from generate_series(1, 60000) g`);
+      await seed.query(
+        `insert into orders (customer, note) select g % 5000, md5(g::text) from generate_series(1, 60000) g`,
+      );
       await seed.query('analyze orders');
-      const { loaded } = (await seed.query<{ loaded: boolean }>(`select current_setting('shared_preload_libraries') ~ 'pg_stat_statements' as loaded`)).rows[0]!;
+      const { loaded } = (
+        await seed.query<{ loaded: boolean }>(
+          `select current_setting('shared_preload_libraries') ~ 'pg_stat_statements' as loaded`,
+        )
+      ).rows[0]!;
       if (loaded) await seed.query('create extension if not exists pg_stat_statements');
       // The missing index: lookups by customer scan the whole table.
       for (let c = 1; c <= 6; c++) await seed.query('select count(*) from orders where customer = $1', [c]);
       // The slow query: every row through md5, several times.
-      for (let i = 0; i < 3; i++) await seed.query(`select count(*) from orders where md5(note || $1) like '%abc%'`, [String(i)]);
+      for (let i = 0; i < 3; i++)
+        await seed.query(`select count(*) from orders where md5(note || $1) like '%abc%'`, [String(i)]);
       await seed.query('select pg_stat_force_next_flush()');
 
       const config = guardianConfig(testConfig(stack.db.url), {
-        databases: [{ name: 'shop', url: shop.url, backup: false, expectedSchema: { orders: ['id', 'customer', 'note', 'total'], 'public.customers': ['id'] } }],
-        thresholds: findingThresholdsSchema.parse({ slowQueryMeanMs: 5, largeTableRows: 10_000, minSeqScans: 5, longQuerySeconds: 1, idleInTransactionSeconds: 1 }),
+        databases: [
+          {
+            name: 'shop',
+            url: shop.url,
+            backup: false,
+            expectedSchema: { orders: ['id', 'customer', 'note', 'total'], 'public.customers': ['id'] },
+          },
+        ],
+        thresholds: findingThresholdsSchema.parse({
+          slowQueryMeanMs: 5,
+          largeTableRows: 10_000,
+          minSeqScans: 5,
+          longQuerySeconds: 1,
+          idleInTransactionSeconds: 1,
+        }),
       });
       const client = stack.client(config);
       const worker = await testWorker(stack.env, config, stack.store);
@@ -143,9 +215,18 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       await worker.runUntil(async () => {
         const first = await client.databaseFindings({ databases: ['shop'] });
         const kinds = (first.databases[0]!.findings?.items ?? []).map((f) => `${f.kind}: ${f.title}`);
-        assert.ok(kinds.some((k) => k.startsWith('seq-scan: Missing index candidate on shop: public.orders (about ')), kinds.join('\n'));
-        assert.ok(kinds.some((k) => k.startsWith('long-running-query: Query running on shop')), kinds.join('\n'));
-        assert.ok(kinds.some((k) => k.startsWith('idle-in-transaction: Session idle in transaction on shop')), kinds.join('\n'));
+        assert.ok(
+          kinds.some((k) => k.startsWith('seq-scan: Missing index candidate on shop: public.orders (about ')),
+          kinds.join('\n'),
+        );
+        assert.ok(
+          kinds.some((k) => k.startsWith('long-running-query: Query running on shop')),
+          kinds.join('\n'),
+        );
+        assert.ok(
+          kinds.some((k) => k.startsWith('idle-in-transaction: Session idle in transaction on shop')),
+          kinds.join('\n'),
+        );
         const insights = await stack.store.listInsights({ keyPrefix: 'insight/database/shop/' });
         if (loaded) {
           const slow = insights.find((i) => i.kind === 'slow-query' && /md5\(note/.test(String(i.evidence.query)));
@@ -164,7 +245,10 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
         await idle.query('commit');
         const status = await client.databaseStatus({ databases: ['shop'] });
         const drift = status.databases[0]!.schema!.status.findings.map((f) => f.title);
-        assert.deepEqual(drift.sort(), ['Schema drift on shop: public.orders lacks total', 'Schema drift on shop: table public.customers is missing']);
+        assert.deepEqual(drift.sort(), [
+          'Schema drift on shop: public.orders lacks total',
+          'Schema drift on shop: table public.customers is missing',
+        ]);
 
         const second = await client.databaseFindings({ databases: ['shop'] });
         assert.ok(second.databases[0]!.findings!.resolved >= 2, 'the long query and the idle transaction ended');
@@ -173,8 +257,14 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
         assert.equal(again[0]!.timesSeen, 2);
         assert.equal(again[0]!.firstSeenAt, seqScan?.firstSeenAt);
         const ended = await stack.store.listInsights({ keyPrefix: 'insight/database/shop/long-running-query/' });
-        assert.deepEqual(ended.map((i) => i.status), ['resolved']);
-        const driftAfter = await stack.store.listInsights({ keyPrefix: 'insight/database/shop/schema-drift/', status: 'open' });
+        assert.deepEqual(
+          ended.map((i) => i.status),
+          ['resolved'],
+        );
+        const driftAfter = await stack.store.listInsights({
+          keyPrefix: 'insight/database/shop/schema-drift/',
+          status: 'open',
+        });
         assert.equal(driftAfter.length, 2, 'a findings run does not resolve schema findings');
       });
     } finally {
@@ -201,7 +291,9 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
         const m = before.databases[0]!.schema!.status.migrations!;
         assert.deepEqual(m.pending, migrationFiles());
         assert.equal(m.applied, 0);
-        assert.ok(before.databases[0]!.schema!.status.findings.some((f) => f.kind === 'migrations' && f.severity === 'high'));
+        assert.ok(
+          before.databases[0]!.schema!.status.findings.some((f) => f.kind === 'migrations' && f.severity === 'high'),
+        );
 
         const applied = await client.databaseStatus({ databases: ['memory'], applyMigrations: true });
         const run = applied.databases[0]!.schema!.migrationRun!;
@@ -209,16 +301,29 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
         assert.equal(run.failed, null);
         assert.deepEqual(applied.databases[0]!.schema!.status.migrations!.pending, []);
         const pendingFinding = await stack.store.listInsights({ keyPrefix: 'insight/database/memory/migrations/' });
-        assert.deepEqual(pendingFinding.map((i) => i.status), ['resolved'], 'the pending-migrations finding is resolved');
+        assert.deepEqual(
+          pendingFinding.map((i) => i.status),
+          ['resolved'],
+          'the pending-migrations finding is resolved',
+        );
       });
     } finally {
       await empty.drop();
     }
   });
   it('keeps passwords off pg_dump and pg_restore command lines, wherever the URL has them', () => {
-    assert.deepEqual(connectionArgs('postgres://guard:s%3Dcret@db.internal:5432/shop'), { dbname: 'postgres://guard@db.internal:5432/shop', env: { PGPASSWORD: 's=cret' } });
-    assert.deepEqual(connectionArgs('postgres://guard@db.internal/shop?password=s3cret&sslmode=require'), { dbname: 'postgres://guard@db.internal/shop?sslmode=require', env: { PGPASSWORD: 's3cret' } });
-    assert.deepEqual(connectionArgs('postgres://guard@db.internal/shop'), { dbname: 'postgres://guard@db.internal/shop', env: {} });
+    assert.deepEqual(connectionArgs('postgres://guard:s%3Dcret@db.internal:5432/shop'), {
+      dbname: 'postgres://guard@db.internal:5432/shop',
+      env: { PGPASSWORD: 's=cret' },
+    });
+    assert.deepEqual(connectionArgs('postgres://guard@db.internal/shop?password=s3cret&sslmode=require'), {
+      dbname: 'postgres://guard@db.internal/shop?sslmode=require',
+      env: { PGPASSWORD: 's3cret' },
+    });
+    assert.deepEqual(connectionArgs('postgres://guard@db.internal/shop'), {
+      dbname: 'postgres://guard@db.internal/shop',
+      env: {},
+    });
   });
 
   it('retention never prunes the newest verified backup, nor one still being verified', () => {
@@ -230,12 +335,16 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       { id: 4, startedAt: at('2026-01-08'), status: 'taken' as const },
     ];
     const none = retentionPlan(backups, 0, 0);
-    assert.deepEqual(none.keep.map((k) => k.id), [2], 'keep 0 daily and 0 weekly still keeps the last restorable copy');
+    assert.deepEqual(
+      none.keep.map((k) => k.id),
+      [2],
+      'keep 0 daily and 0 weekly still keeps the last restorable copy',
+    );
     assert.deepEqual(none.prune.sort(), [1, 3]);
     assert.deepEqual(retentionPlan(backups, 1, 0).prune.sort(), [1, 3]);
   });
 
-  it('a backup whose checksum step fails for good is that backup\'s failure, and retention prunes its file', async () => {
+  it("a backup whose checksum step fails for good is that backup's failure, and retention prunes its file", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-backups-'));
     const config = guardianConfig(testConfig(stack.db.url), { backupDir: dir, keepDaily: 7, keepWeekly: 4 });
     const client = stack.client(config);
@@ -245,7 +354,8 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
         (ctx) => ({
           inbound: {
             execute: (input, next) => {
-              if (ctx.info.activityType === 'checksumBackup') throw ApplicationFailure.nonRetryable('backup volume unreadable', 'TestDiskGone');
+              if (ctx.info.activityType === 'checksumBackup')
+                throw ApplicationFailure.nonRetryable('backup volume unreadable', 'TestDiskGone');
               return next(input);
             },
           },
@@ -291,17 +401,30 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       }
       const config = guardianConfig(testConfig(stack.db.url), {
         databases: [{ name: 'shop2', url: shop.url, backup: false }],
-        thresholds: findingThresholdsSchema.parse({ bloatMinBytes: 0, bloatRatio: 0.12, idleInTransactionSeconds: 0.001 }),
+        thresholds: findingThresholdsSchema.parse({
+          bloatMinBytes: 0,
+          bloatRatio: 0.12,
+          idleInTransactionSeconds: 0.001,
+        }),
       });
       const client = stack.client(config);
       const worker = await testWorker(stack.env, config, stack.store);
       await worker.runUntil(async () => {
-        const items = async () => (await client.databaseFindings({ databases: ['shop2'] })).databases[0]!.findings!.items;
+        const items = async () =>
+          (await client.databaseFindings({ databases: ['shop2'] })).databases[0]!.findings!.items;
         const fresh = await items();
         const titles = fresh.map((f) => `${f.kind}: ${f.title}`);
         const dups = fresh.filter((f) => f.kind === 'duplicate-index');
-        assert.deepEqual(dups.map((f) => f.title), ['Duplicate indexes on shop2: items_a_b, items_a_b_again'], titles.join('\n'));
-        assert.deepEqual(fresh.filter((f) => /bloat/.test(f.kind)).map((f) => f.title), [], 'freshly built: no bloat estimated');
+        assert.deepEqual(
+          dups.map((f) => f.title),
+          ['Duplicate indexes on shop2: items_a_b, items_a_b_again'],
+          titles.join('\n'),
+        );
+        assert.deepEqual(
+          fresh.filter((f) => /bloat/.test(f.kind)).map((f) => f.title),
+          [],
+          'freshly built: no bloat estimated',
+        );
         const idleFindings = fresh.filter((f) => f.kind === 'idle-in-transaction');
         assert.equal(idleFindings.length, 1, titles.join('\n'));
         assert.match(idleFindings[0]!.title, /2 sessions/);

@@ -5,7 +5,13 @@ import { OutputTail } from '../src/activities/process/output-tail';
 import { telltaleLine } from '../src/activities/process/run-argv';
 import type { DeploymentPast } from '../src/memory';
 
-const deployment = (id: number, commit: string, status: DeploymentPast['recent'][number]['status'], failedStep: string | null = null, errorSignature: string | null = null) => ({
+const deployment = (
+  id: number,
+  commit: string,
+  status: DeploymentPast['recent'][number]['status'],
+  failedStep: string | null = null,
+  errorSignature: string | null = null,
+) => ({
   id,
   commit,
   status,
@@ -18,7 +24,11 @@ describe('deployment pre-check risk', () => {
   it('is low with a clean past and says so', () => {
     const none = assessRisk({ commit: 'c1', steps: ['build'], past: { recent: [], touchingPaths: [] } });
     assert.deepEqual(none, { risk: 0, reasons: ['no earlier deployments of this target'], signatures: [] });
-    const clean = assessRisk({ commit: 'c3', steps: ['build'], past: { recent: [deployment(2, 'c2', 'succeeded'), deployment(1, 'c1', 'succeeded')], touchingPaths: [] } });
+    const clean = assessRisk({
+      commit: 'c3',
+      steps: ['build'],
+      past: { recent: [deployment(2, 'c2', 'succeeded'), deployment(1, 'c1', 'succeeded')], touchingPaths: [] },
+    });
     assert.equal(clean.risk, 0);
     assert.deepEqual(clean.reasons, ['none of the last 2 deployments of this target failed']);
   });
@@ -50,7 +60,10 @@ describe('deployment pre-check risk', () => {
 
   it('applies the policy thresholds', () => {
     const policy = { approveAt: 0.5, blockAt: 0.9 };
-    assert.deepEqual([0, 0.49, 0.5, 0.89, 0.9, 1].map((r) => precheckDecision(r, policy)), ['go', 'go', 'approve', 'approve', 'block', 'block']);
+    assert.deepEqual(
+      [0, 0.49, 0.5, 0.89, 0.9, 1].map((r) => precheckDecision(r, policy)),
+      ['go', 'go', 'approve', 'approve', 'block', 'block'],
+    );
   });
 });
 
@@ -83,8 +96,14 @@ describe('telltale output line of a failed command', () => {
       'npm error A complete log of this run can be found in: /root/.npm/_logs/2026-11-21T22_40_01_123Z-debug-0.log',
       '',
     ].join('\n');
-    assert.equal(telltaleLine(npm), "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.");
-    assert.equal(telltaleLine('npm error code 2\nnpm error A complete log of this run can be found in: /x.log'), 'npm error code 2');
+    assert.equal(
+      telltaleLine(npm),
+      "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.",
+    );
+    assert.equal(
+      telltaleLine('npm error code 2\nnpm error A complete log of this run can be found in: /x.log'),
+      'npm error code 2',
+    );
   });
 
   it('falls back to the last line when none names an error', () => {

@@ -21,7 +21,8 @@ const BIN = path.join(__dirname, '..', 'bin', 'brainops.cjs');
 
 /** A step: `node -e <script>`, no shell. The script sees MARKER (a file steps append to). */
 const node = (script: string) => ['node', '-e', script];
-const append = (line: string) => node(`require('fs').appendFileSync(process.env.MARKER, ${JSON.stringify(line)} + '\\n')`);
+const append = (line: string) =>
+  node(`require('fs').appendFileSync(process.env.MARKER, ${JSON.stringify(line)} + '\\n')`);
 /** Appends "<name> start", then waits for GO to exist (and gives up if its worker dies). */
 const waitForGo = (name: string) =>
   node(
@@ -52,9 +53,10 @@ async function createRepo(dir: string): Promise<Record<'good' | 'bad' | 'good2',
   return { good, bad, good2 };
 }
 
-
 /** An HTTP service whose health is the `health.txt` of the release its `current` link points at. */
-async function releaseHealthServer(currentDirs: Record<string, string>): Promise<{ port: number; down: Set<string>; close(): Promise<void> }> {
+async function releaseHealthServer(
+  currentDirs: Record<string, string>,
+): Promise<{ port: number; down: Set<string>; close(): Promise<void> }> {
   const down = new Set<string>();
   const server = http.createServer((req, res) => {
     const name = (req.url ?? '/').slice(1);
@@ -123,15 +125,31 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
 
   before(async () => {
     commits = await createRepo(repo);
-    health = await releaseHealthServer({ web: dir('web'), staging: dir('staged'), production: dir('staged-production'), fragile: dir('fragile'), fresh: dir('fresh') });
+    health = await releaseHealthServer({
+      web: dir('web'),
+      staging: dir('staged'),
+      production: dir('staged-production'),
+      fragile: dir('fragile'),
+      fresh: dir('fresh'),
+    });
     platform = await hookPlatform(() => commits.bad);
-    const check = (name: string) => [{ kind: 'http', name: `${name}-health`, url: `http://127.0.0.1:${health.port}/${name}`, timeoutMs: 2000 }];
+    const check = (name: string) => [
+      { kind: 'http', name: `${name}-health`, url: `http://127.0.0.1:${health.port}/${name}`, timeoutMs: 2000 },
+    ];
     const fast = { verify: { attempts: 2, intervalMs: 100 }, heartbeatTimeoutMs: 2000 };
     const env = { MARKER: marker, GO: go };
     /** Released through the test platform's deploy hook, healthy unless the bad commit is live. */
     const onPlatform = {
-      release: { kind: 'hook', url: `http://127.0.0.1:${platform.port}/hook`, statusUrl: `http://127.0.0.1:${platform.port}/status`, pollIntervalMs: 100, timeoutMs: 5000 },
-      healthChecks: [{ kind: 'http', name: 'platform', url: `http://127.0.0.1:${platform.port}/health`, timeoutMs: 2000 }],
+      release: {
+        kind: 'hook',
+        url: `http://127.0.0.1:${platform.port}/hook`,
+        statusUrl: `http://127.0.0.1:${platform.port}/status`,
+        pollIntervalMs: 100,
+        timeoutMs: 5000,
+      },
+      healthChecks: [
+        { kind: 'http', name: 'platform', url: `http://127.0.0.1:${platform.port}/health`, timeoutMs: 2000 },
+      ],
       precheck: { approveAt: 1, blockAt: 1 },
     };
     // Declared as an operator would, in BRAINOPS_DEPLOY_TARGETS, and parsed by the real config loader.
@@ -165,7 +183,12 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         steps: [{ name: 'build', argv: append('staged build'), env }],
         environments: [
           { name: 'staging', healthChecks: check('staging') },
-          { name: 'production', approval: true, release: { kind: 'symlink', directory: dir('staged-production') }, healthChecks: check('production') },
+          {
+            name: 'production',
+            approval: true,
+            release: { kind: 'symlink', directory: dir('staged-production') },
+            healthChecks: check('production'),
+          },
         ],
       },
       cancel: {
@@ -174,7 +197,12 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         directory: dir('cancel'),
         steps: [
           { name: 'prep', argv: append('prep'), compensate: append('undo prep'), env },
-          { name: 'slow', argv: waitForGo('slow'), compensate: append('undo slow'), env: { ...env, GO: path.join(root, 'never') } },
+          {
+            name: 'slow',
+            argv: waitForGo('slow'),
+            compensate: append('undo slow'),
+            env: { ...env, GO: path.join(root, 'never') },
+          },
         ],
       },
       hooked: {
@@ -208,11 +236,33 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         ...fast,
         repository: repo,
         directory: dir('secret'),
-        steps: [{ name: 'build', argv: node('process.exit(process.env.API_TOKEN ? 0 : 1)'), env: { API_TOKEN: 's3cret-step-env' } }],
-        release: { kind: 'symlink', restart: { argv: [...node('process.exit(0)'), '--', '--token=s3cret-restart-argv'], env: { RESTART_TOKEN: 's3cret-restart-env' } } },
+        steps: [
+          {
+            name: 'build',
+            argv: node('process.exit(process.env.API_TOKEN ? 0 : 1)'),
+            env: { API_TOKEN: 's3cret-step-env' },
+          },
+        ],
+        release: {
+          kind: 'symlink',
+          restart: {
+            argv: [...node('process.exit(0)'), '--', '--token=s3cret-restart-argv'],
+            env: { RESTART_TOKEN: 's3cret-restart-env' },
+          },
+        },
         environments: [
           { name: 'staging' },
-          { name: 'production', release: { kind: 'hook', url: `http://127.0.0.1:${platform.port}/hook?key=s3cret-hook-key`, headers: { authorization: 'Bearer s3cret-hook-header' }, statusUrl: `http://127.0.0.1:${platform.port}/status`, pollIntervalMs: 100, timeoutMs: 5000 } },
+          {
+            name: 'production',
+            release: {
+              kind: 'hook',
+              url: `http://127.0.0.1:${platform.port}/hook?key=s3cret-hook-key`,
+              headers: { authorization: 'Bearer s3cret-hook-header' },
+              statusUrl: `http://127.0.0.1:${platform.port}/status`,
+              pollIntervalMs: 100,
+              timeoutMs: 5000,
+            },
+          },
         ],
         precheck: { approveAt: 1, blockAt: 1 },
       },
@@ -228,7 +278,11 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         repository: repo,
         directory: dir('unrunnable'),
         steps: [
-          { name: 'prep', argv: node('process.exit(0)'), compensate: node("console.error('cannot undo prep'); process.exit(4)") },
+          {
+            name: 'prep',
+            argv: node('process.exit(0)'),
+            compensate: node("console.error('cannot undo prep'); process.exit(4)"),
+          },
           { name: 'build', argv: ['brainops-test-no-such-program'] },
         ],
         precheck: { approveAt: 1, blockAt: 1 },
@@ -244,21 +298,36 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         ...fast,
         repository: repo,
         directory: dir('noisy'),
-        steps: [{ name: 'chatter', argv: node("for (let i = 0; i < 20000; i++) console.log('line ' + i + ' ' + 'x'.repeat(90)); console.log('all done')") }],
+        steps: [
+          {
+            name: 'chatter',
+            argv: node(
+              "for (let i = 0; i < 20000; i++) console.log('line ' + i + ' ' + 'x'.repeat(90)); console.log('all done')",
+            ),
+          },
+        ],
       },
     });
     config = testConfig(stack.db.url, { deploy: loadConfig({ BRAINOPS_DEPLOY_TARGETS: targetsJson }).deploy });
     client = new BrainOpsClient(stack.env.client, config, logger);
   });
   async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: stack.env.address, TEMPORAL_TASK_QUEUE: config.temporal.taskQueue, DATABASE_URL: stack.db.url, BRAINOPS_DEPLOY_TARGETS: targetsJson };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: stack.env.address,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      DATABASE_URL: stack.db.url,
+      BRAINOPS_DEPLOY_TARGETS: targetsJson,
+    };
     return exec(process.execPath, [BIN, ...args], { env, timeout: 60_000 }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
     );
   }
 
-  const result = (workflowId: string) => client.temporal.workflow.getHandle<() => Promise<DeploymentResult>>(workflowId).result();
+  const result = (workflowId: string) =>
+    client.temporal.workflow.getHandle<() => Promise<DeploymentResult>>(workflowId).result();
 
   it('deploys a good commit, rolls a bad one back to it automatically, weighs the failure next time, and rolls back by hand', async () => {
     const worker = await testWorker(stack.env, config, stack.store);
@@ -273,7 +342,10 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       assert.deepEqual(lines(marker), ['install', 'build']);
       assert.deepEqual(
         good.view.steps.map((s) => [s.name, s.status]),
-        ['queue', 'fetch', 'pre-check', 'checkout', 'install', 'build', 'release', 'verify'].map((n) => [n, 'succeeded']),
+        ['queue', 'fetch', 'pre-check', 'checkout', 'install', 'build', 'release', 'verify'].map((n) => [
+          n,
+          'succeeded',
+        ]),
       );
 
       // 2. The bad commit builds but fails its health check after release: rolled back to good, verified.
@@ -290,26 +362,42 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       const statusAfter = await client.deployments.status(second.workflowId);
       assert.deepEqual(
         statusAfter.steps.slice(-4).map((s) => [s.name, s.status]),
-        [['release', 'succeeded'], ['verify', 'failed'], ['rollback', 'succeeded'], ['verify rollback', 'succeeded']],
+        [
+          ['release', 'succeeded'],
+          ['verify', 'failed'],
+          ['rollback', 'succeeded'],
+          ['verify rollback', 'succeeded'],
+        ],
       );
       assert.equal(statusAfter.execution, 'FAILED');
 
       // 3. The same bad commit again: the pre-check remembers, asks for approval; a person rejects.
       const third = await client.deployments.start({ target: 'web', ref: 'bad', startedBy: 'bob' });
-      const waiting = await eventually(async () => {
-        const s = await client.deployments.status(third.workflowId);
-        return s.awaitingApproval ? s : undefined;
-      }, 20_000, 'pre-check approval gate');
+      const waiting = await eventually(
+        async () => {
+          const s = await client.deployments.status(third.workflowId);
+          return s.awaitingApproval ? s : undefined;
+        },
+        20_000,
+        'pre-check approval gate',
+      );
       assert.equal(waiting.awaitingApproval, 'pre-check');
       assert.ok(waiting.risk! >= 0.6, `risk ${waiting.risk}`);
-      assert.ok(waiting.riskReasons!.some((r) => r.startsWith(`commit ${commits.bad.slice(0, 12)} failed before`)), waiting.riskReasons!.join('; '));
+      assert.ok(
+        waiting.riskReasons!.some((r) => r.startsWith(`commit ${commits.bad.slice(0, 12)} failed before`)),
+        waiting.riskReasons!.join('; '),
+      );
       await client.deployments.reject(third.workflowId, 'carol', 'fix the health check first');
       const rejected = await result(third.workflowId);
       assert.equal(rejected.status, 'rejected');
       assert.equal(currentOf(dir('web')), commits.good);
 
       // 4. A second good commit, then `deploy rollback`: back to the first, without rebuilding it.
-      assert.equal((await result((await client.deployments.start({ target: 'web', ref: 'good2', startedBy: 'alice' })).workflowId)).status, 'succeeded');
+      assert.equal(
+        (await result((await client.deployments.start({ target: 'web', ref: 'good2', startedBy: 'alice' })).workflowId))
+          .status,
+        'succeeded',
+      );
       assert.equal(currentOf(dir('web')), commits.good2);
       const builds = count(marker, 'build');
       const back = await client.deployments.rollback({ target: 'web', startedBy: 'dave' });
@@ -324,10 +412,16 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       const status = await cli(['deploy', 'status', 'deploy/web/bad']);
       assert.match(status.stdout, /^deploy\/web\/bad: rejected\n/);
       assert.match(status.stdout, /pre-check risk 0\.\d+: commit [0-9a-f]{12} failed before/);
-      const started = JSON.parse((await cli(['deploy', 'start', 'web', 'good2', '--by', 'erin', '--wait', '--json'])).stdout);
+      const started = JSON.parse(
+        (await cli(['deploy', 'start', 'web', 'good2', '--by', 'erin', '--wait', '--json'])).stdout,
+      );
       assert.equal(started.state, 'succeeded');
       assert.equal(currentOf(dir('web')), commits.good2);
-      assert.equal(count(marker, 'build'), builds, 'a release built before is switched to as it is, never rebuilt in place');
+      assert.equal(
+        count(marker, 'build'),
+        builds,
+        'a release built before is switched to as it is, never rebuilt in place',
+      );
 
       // A person may force past the pre-check; it is still assessed, and logged as overridden.
       const forced = await cli(['deploy', 'start', 'web', 'bad', '--by', 'frank', '--force', '--wait', '--json']);
@@ -355,11 +449,17 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.equal(bad.failedStep, 'verify');
     assert.equal(bad.commit, commits.bad);
     assert.deepEqual(bad.changedPaths.sort(), ['app.js', 'health.txt'], 'diffed against the last good release');
-    assert.match(bad.errorSignature ?? '', /^HealthCheckFailed: http check of web-health failed: HTTP <n> from http:\/\/<host>\/<path>/);
+    assert.match(
+      bad.errorSignature ?? '',
+      /^HealthCheckFailed: http check of web-health failed: HTTP <n> from http:\/\/<host>\/<path>/,
+    );
     const [event] = await stack.store.listErrorEvents({ signature: bad.errorSignature!, limit: 1 });
     assert.equal(event?.source, 'DeploymentManager');
     const steps = history[6]!.steps!;
-    assert.deepEqual(steps.map((s) => s.name), ['queue', 'fetch', 'pre-check', 'checkout', 'install', 'build', 'release', 'verify']);
+    assert.deepEqual(
+      steps.map((s) => s.name),
+      ['queue', 'fetch', 'pre-check', 'checkout', 'install', 'build', 'release', 'verify'],
+    );
     assert.ok(steps.every((s) => s.status === 'succeeded' && s.durationMs >= 0));
     const decisions = await stack.store.pool.query<{ decision: string; context: { reasons: string[] } }>(
       "select decision, context from decision_log where agent_id = 'DeploymentManager' order by id",
@@ -367,7 +467,10 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.match(decisions.rows[0]!.decision, /^pre-check of web [0-9a-f]{12}: go on$/);
     assert.ok(decisions.rows.some((d) => /: ask for approval$/.test(d.decision) && d.context.reasons.length > 0));
     assert.ok(decisions.rows.some((d) => /^rejected pre-check gate of web/.test(d.decision)));
-    assert.ok(decisions.rows.some((d) => /: ask for approval \(overridden by frank\)$/.test(d.decision)), decisions.rows.map((d) => d.decision).join('\n'));
+    assert.ok(
+      decisions.rows.some((d) => /: ask for approval \(overridden by frank\)$/.test(d.decision)),
+      decisions.rows.map((d) => d.decision).join('\n'),
+    );
     const work = await stack.store.listWorkHistory({ workflowId: 'deploy/web/good', limit: 100 });
     assert.ok(work.length > 0 && work.every((w) => w.agentId === 'DeploymentManager'));
     assert.ok(work.some((w) => w.action === 'runDeployStep' && w.success));
@@ -376,17 +479,21 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
   it('finishes a deployment on a new worker after its worker is killed mid-step, without repeating completed steps', async () => {
     fs.rmSync(marker, { force: true });
     fs.rmSync(go, { force: true });
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'worker-process.ts')], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: stack.env.address,
-        TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-        DATABASE_URL: stack.db.url,
-        BRAINOPS_DEPLOY_TARGETS: targetsJson,
-        BRAINOPS_LOG_LEVEL: 'warn',
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'fixtures', 'worker-process.ts')],
+      {
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: stack.env.address,
+          TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+          DATABASE_URL: stack.db.url,
+          BRAINOPS_DEPLOY_TARGETS: targetsJson,
+          BRAINOPS_LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    );
     const exited = new Promise((r) => child.once('exit', r));
     try {
       await new Promise<void>((resolve, reject) => {
@@ -409,7 +516,11 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       const done = await result('deploy/crash/good');
       assert.equal(done.status, 'succeeded');
     });
-    assert.deepEqual(lines(marker), ['one', 'two start', 'two start', 'two done', 'three'], 'step one ran once, step two finished once, step three ran');
+    assert.deepEqual(
+      lines(marker),
+      ['one', 'two start', 'two start', 'two done', 'three'],
+      'step one ran once, step two finished once, step three ran',
+    );
     assert.equal(currentOf(dir('crash')), commits.good);
   });
 
@@ -417,24 +528,34 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       const { workflowId } = await client.deployments.start({ target: 'staged', ref: 'good2', startedBy: 'alice' });
-      const waiting = await eventually(async () => {
-        const s = await client.deployments.status(workflowId);
-        return s.awaitingApproval ? s : undefined;
-      }, 20_000, 'production approval gate');
+      const waiting = await eventually(
+        async () => {
+          const s = await client.deployments.status(workflowId);
+          return s.awaitingApproval ? s : undefined;
+        },
+        20_000,
+        'production approval gate',
+      );
       assert.equal(waiting.awaitingApproval, 'production');
       assert.equal(waiting.state, 'awaiting-approval');
       assert.equal(currentOf(dir('staged')), commits.good2, 'staging is released and verified');
       assert.equal(fs.existsSync(path.join(dir('staged-production'), 'current')), false, 'production is not');
 
-      await assert.rejects(client.deployments.start({ target: 'staged', ref: 'good2', startedBy: 'bob' }), (e: Error) => {
-        assert.match(e.message, /^deploy\/staged\/good2 is already running/);
-        return true;
-      });
+      await assert.rejects(
+        client.deployments.start({ target: 'staged', ref: 'good2', startedBy: 'bob' }),
+        (e: Error) => {
+          assert.match(e.message, /^deploy\/staged\/good2 is already running/);
+          return true;
+        },
+      );
 
       await client.deployments.approve(workflowId, 'carol');
       const done = await result(workflowId);
       assert.equal(done.status, 'succeeded');
-      assert.deepEqual(done.view.approvals.map((a) => [a.gate, a.approved, a.by]), [['production', true, 'carol']]);
+      assert.deepEqual(
+        done.view.approvals.map((a) => [a.gate, a.approved, a.by]),
+        [['production', true, 'carol']],
+      );
       assert.deepEqual(
         done.view.steps.filter((s) => s.environment).map((s) => `${s.environment}:${s.name}`),
         ['staging:release', 'staging:verify', 'production:promote', 'production:release', 'production:verify'],
@@ -447,12 +568,20 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       const first = await client.deployments.start({ target: 'serial', ref: 'good', startedBy: 'alice' });
-      await eventually(async () => (count(marker, 'serial build start') === 1 ? true : undefined), 20_000, 'the first build');
+      await eventually(
+        async () => (count(marker, 'serial build start') === 1 ? true : undefined),
+        20_000,
+        'the first build',
+      );
       const second = await client.deployments.start({ target: 'serial', ref: 'good2', startedBy: 'bob' });
-      const queued = await eventually(async () => {
-        const s = await client.deployments.status(second.workflowId);
-        return s.step === 'queue' ? s : undefined;
-      }, 20_000, 'the second deployment queued');
+      const queued = await eventually(
+        async () => {
+          const s = await client.deployments.status(second.workflowId);
+          return s.step === 'queue' ? s : undefined;
+        },
+        20_000,
+        'the second deployment queued',
+      );
       assert.equal(queued.steps.at(-1)?.status, 'running');
       assert.equal(count(marker, 'serial build start'), 1, 'the second has not started building');
 
@@ -463,7 +592,10 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       assert.equal(done.view.steps[0]?.name, 'queue');
       assert.equal(done.view.steps[0]?.detail, 'no other deployment of serial running');
     });
-    assert.deepEqual(lines(marker).filter((l) => l.startsWith('serial')), ['serial build start', 'serial build done', 'serial build start', 'serial build done']);
+    assert.deepEqual(
+      lines(marker).filter((l) => l.startsWith('serial')),
+      ['serial build start', 'serial build done', 'serial build start', 'serial build done'],
+    );
     assert.equal(currentOf(dir('serial')), commits.good2, 'the later start is released last');
   });
 
@@ -500,7 +632,8 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       assert.ok(/^\[… \d+ earlier bytes not kept\]\n/.test(tail), tail.slice(0, 100));
       assert.ok(/line 19999 x+\nall done\n$/.test(tail), tail.slice(-200));
       let historyBytes = 0;
-      for (const event of (await client.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? []) historyBytes += JSON.stringify(event).length;
+      for (const event of (await client.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [])
+        historyBytes += JSON.stringify(event).length;
       assert.ok(historyBytes < 100_000, `history is ${historyBytes} bytes for ~1.9 MB of output`);
     });
     const [record] = await client.deployments.history({ target: 'noisy' });
@@ -510,11 +643,18 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
   it('releases through a deploy hook, waits for the status URL, and calls the hook with the previous commit to roll back', async () => {
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
-      const good = await result((await client.deployments.start({ target: 'hooked', ref: 'good', startedBy: 'ci' })).workflowId);
+      const good = await result(
+        (await client.deployments.start({ target: 'hooked', ref: 'good', startedBy: 'ci' })).workflowId,
+      );
       assert.equal(good.status, 'succeeded');
-      assert.match(good.view.steps.find((s) => s.name === 'release')?.detail ?? '', /deploy hook: HTTP 202; [0-9a-f]{12} is live/);
+      assert.match(
+        good.view.steps.find((s) => s.name === 'release')?.detail ?? '',
+        /deploy hook: HTTP 202; [0-9a-f]{12} is live/,
+      );
       const { workflowId } = await client.deployments.start({ target: 'hooked', ref: 'bad', startedBy: 'ci' });
-      await assert.rejects(result(workflowId), (e: Error) => /rolled back at verify: http check of platform failed: HTTP 503/.test(String(e.cause)));
+      await assert.rejects(result(workflowId), (e: Error) =>
+        /rolled back at verify: http check of platform failed: HTTP 503/.test(String(e.cause)),
+      );
     });
     assert.deepEqual(platform.calls, [commits.good, commits.bad, commits.good]);
     const [bad] = await client.deployments.history({ target: 'hooked' });
@@ -524,13 +664,24 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
   it('hands a rollback that does not come back healthy to error-learning', async () => {
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
-      assert.equal((await result((await client.deployments.start({ target: 'fragile', ref: 'good', startedBy: 'ci' })).workflowId)).status, 'succeeded');
+      assert.equal(
+        (await result((await client.deployments.start({ target: 'fragile', ref: 'good', startedBy: 'ci' })).workflowId))
+          .status,
+        'succeeded',
+      );
       health.down.add('fragile');
       const { workflowId } = await client.deployments.start({ target: 'fragile', ref: 'good2', startedBy: 'ci' });
       await assert.rejects(result(workflowId), (e: Error) => /rollback failed at verify/.test(String(e.cause)));
-      const signature = errorSignature('HealthCheckFailed', `http check of fragile-health failed: HTTP 503 from http://127.0.0.1:${health.port}/fragile, expected 200`);
+      const signature = errorSignature(
+        'HealthCheckFailed',
+        `http check of fragile-health failed: HTTP 503 from http://127.0.0.1:${health.port}/fragile, expected 200`,
+      );
       const learning = client.temporal.workflow.getHandle(errorLearningWorkflowId(signature));
-      const state = await eventually(async () => (await learning.query<ErrorLearningStatus>('status')).state, 15_000, 'error-learning started');
+      const state = await eventually(
+        async () => (await learning.query<ErrorLearningStatus>('status')).state,
+        15_000,
+        'error-learning started',
+      );
       assert.ok(['remediating', 'escalated'].includes(state), state);
       await learning.signal('ignore', { reason: 'test' });
       assert.equal((await learning.result()).state, 'ignored');
@@ -546,7 +697,10 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     const calls = platform.calls.length;
     await worker.runUntil(async () => {
       // Symlink: `current` is removed again and so is the checkout; there is nothing to verify.
-      await assert.rejects(result((await client.deployments.start({ target: 'fresh', ref: 'bad', startedBy: 'ci' })).workflowId), (e: Error) => /rolled back at verify/.test(String(e.cause)));
+      await assert.rejects(
+        result((await client.deployments.start({ target: 'fresh', ref: 'bad', startedBy: 'ci' })).workflowId),
+        (e: Error) => /rolled back at verify/.test(String(e.cause)),
+      );
       assert.equal(fs.existsSync(path.join(dir('fresh'), 'current')), false);
       assert.equal(fs.existsSync(path.join(dir('fresh'), 'releases', commits.bad)), false);
       const [fresh] = await client.deployments.history({ target: 'fresh' });
@@ -554,7 +708,10 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       assert.deepEqual(fresh?.rollback, { to: null, verified: true, environments: ['default'] });
 
       // Deploy hook: the platform still runs the failed commit, so it is not a verified rollback.
-      await assert.rejects(result((await client.deployments.start({ target: 'hookfresh', ref: 'bad', startedBy: 'ci' })).workflowId), (e: Error) => /rollback failed at verify/.test(String(e.cause)));
+      await assert.rejects(
+        result((await client.deployments.start({ target: 'hookfresh', ref: 'bad', startedBy: 'ci' })).workflowId),
+        (e: Error) => /rollback failed at verify/.test(String(e.cause)),
+      );
       const [hooked] = await client.deployments.history({ target: 'hookfresh' });
       assert.equal(hooked?.status, 'rollback_failed');
       assert.deepEqual(hooked?.rollback, { to: null, verified: false, environments: ['default'] });
@@ -562,7 +719,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.deepEqual(platform.calls.slice(calls), [commits.bad], 'the hook was called once, with the failed commit');
   });
 
-  it('keeps a target\'s secrets (step and restart env and argv, hook URL and headers) out of the workflow history', async () => {
+  it("keeps a target's secrets (step and restart env and argv, hook URL and headers) out of the workflow history", async () => {
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       const { workflowId } = await client.deployments.start({ target: 'secret', ref: 'good', startedBy: 'ci' });
@@ -587,19 +744,33 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     const bin = path.join(root, 'slow-git-bin');
     fs.mkdirSync(bin, { recursive: true });
     const realGit = (await exec('sh', ['-c', 'command -v git'])).stdout.trim();
-    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\ncase "$*" in *--no-checkout*) sleep 2;; esac\nexec ${realGit} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'git'),
+      `#!/bin/sh\ncase "$*" in *--no-checkout*) sleep 2;; esac\nexec ${realGit} "$@"\n`,
+      { mode: 0o755 },
+    );
     const savedPath = process.env.PATH;
     process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
     try {
       const worker = await testWorker(stack.env, config, stack.store);
       await worker.runUntil(async () => {
-        const done = await result((await client.deployments.start({ target: 'slowgit', ref: 'good', startedBy: 'ci' })).workflowId);
+        const done = await result(
+          (await client.deployments.start({ target: 'slowgit', ref: 'good', startedBy: 'ci' })).workflowId,
+        );
         assert.equal(done.status, 'succeeded');
         // One attempt: no heartbeat timeout, no second clone racing the first into the same directory.
         const events = (await client.temporal.workflow.getHandle('deploy/slowgit/good').fetchHistory()).events ?? [];
-        const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkoutRelease');
-        const started = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled?.eventId));
-        assert.equal(started?.activityTaskStartedEventAttributes?.attempt, 1, started?.activityTaskStartedEventAttributes?.lastFailure?.message ?? '');
+        const scheduled = events.find(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkoutRelease',
+        );
+        const started = events.find(
+          (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled?.eventId),
+        );
+        assert.equal(
+          started?.activityTaskStartedEventAttributes?.attempt,
+          1,
+          started?.activityTaskStartedEventAttributes?.lastFailure?.message ?? '',
+        );
       });
     } finally {
       process.env.PATH = savedPath;
@@ -610,7 +781,10 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
   it('records a step whose program cannot be started, and an undo that fails', async () => {
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
-      await assert.rejects(result((await client.deployments.start({ target: 'unrunnable', ref: 'good', startedBy: 'ci' })).workflowId), (e: Error) => /failed at build: cannot run brainops-test-no-such-program/.test(String(e.cause)));
+      await assert.rejects(
+        result((await client.deployments.start({ target: 'unrunnable', ref: 'good', startedBy: 'ci' })).workflowId),
+        (e: Error) => /failed at build: cannot run brainops-test-no-such-program/.test(String(e.cause)),
+      );
     });
     const [record] = await client.deployments.history({ target: 'unrunnable' });
     assert.equal(record?.failedStep, 'build');
@@ -623,7 +797,14 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
   });
 
   it('rejects an invalid target at start-up, naming the field', async () => {
-    const bad = JSON.stringify({ web: { repository: repo, directory: 'relative/dir', steps: [{ name: 'build', argv: [] }], release: { kind: 'ftp' } } });
+    const bad = JSON.stringify({
+      web: {
+        repository: repo,
+        directory: 'relative/dir',
+        steps: [{ name: 'build', argv: [] }],
+        release: { kind: 'ftp' },
+      },
+    });
     assert.throws(
       () => loadConfig({ BRAINOPS_DEPLOY_TARGETS: bad }),
       (e: unknown) =>
@@ -632,19 +813,34 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         /BRAINOPS_DEPLOY_TARGETS\.web\.steps\.0\.argv: expected at least the program to run/.test(e.message) &&
         /BRAINOPS_DEPLOY_TARGETS\.web\.release\.kind/.test(e.message),
     );
-    const cli = await exec(process.execPath, [BIN, 'deploy', 'history', 'web'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, BRAINOPS_DEPLOY_TARGETS: bad } }).then(
+    const cli = await exec(process.execPath, [BIN, 'deploy', 'history', 'web'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, BRAINOPS_DEPLOY_TARGETS: bad },
+    }).then(
       () => assert.fail('the CLI accepted a bad target'),
       (e: { code: number; stderr: string }) => e,
     );
     assert.equal(cli.code, 1);
     assert.match(cli.stderr, /BRAINOPS_DEPLOY_TARGETS\.web\.directory: expected an absolute path/);
-    const limit = await exec(process.execPath, [BIN, 'deploy', 'history', 'web', '--limit', 'lots'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, BRAINOPS_DEPLOY_TARGETS: targetsJson, DATABASE_URL: stack.db.url } }).then(
+    const limit = await exec(process.execPath, [BIN, 'deploy', 'history', 'web', '--limit', 'lots'], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        BRAINOPS_DEPLOY_TARGETS: targetsJson,
+        DATABASE_URL: stack.db.url,
+      },
+    }).then(
       () => assert.fail('the CLI accepted --limit lots'),
       (e: { code: number; stderr: string }) => e,
     );
     assert.equal(limit.code, 1);
     assert.match(limit.stderr, /option '--limit <n>' argument 'lots' is invalid\. expected a whole number/);
-    await assert.rejects(client.deployments.start({ target: 'nope', ref: 'main' }), /target: "nope" is not a configured deployment target/);
-    await assert.rejects(client.deployments.start({ target: 'web', ref: '--upload-pack=evil' }), /ref: expected a git ref/);
+    await assert.rejects(
+      client.deployments.start({ target: 'nope', ref: 'main' }),
+      /target: "nope" is not a configured deployment target/,
+    );
+    await assert.rejects(
+      client.deployments.start({ target: 'web', ref: '--upload-pack=evil' }),
+      /ref: expected a git ref/,
+    );
   });
 });

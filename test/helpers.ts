@@ -49,7 +49,9 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 export function createTestEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_CLI_PATH;
   return startTestServer({
-    cli: path ? { type: 'existing-path', path, origin: 'TEMPORAL_CLI_PATH' } : { type: 'cached-download', origin: 'sdk download' },
+    cli: path
+      ? { type: 'existing-path', path, origin: 'TEMPORAL_CLI_PATH' }
+      : { type: 'cached-download', origin: 'sdk download' },
     namespace: 'default',
   });
 }
@@ -57,7 +59,11 @@ export function createTestEnv(): Promise<TestWorkflowEnvironment> {
 let bundle: Promise<WorkflowBundle> | undefined;
 /** The workflow bundle, built once per test file. */
 export function workflowBundle(workflowsPath = require.resolve('../src/workflows')): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never,
+  });
   return bundle;
 }
 
@@ -77,7 +83,12 @@ export async function openStore(databaseUrl: string, cacheMaxEntries = 1000): Pr
 }
 
 /** A BrainOps worker on the test server and task queue of `config`. */
-export async function testWorker(env: TestWorkflowEnvironment, config: BrainOpsConfig, store: MemoryStore, extra: Partial<Parameters<typeof createWorker>[0]> = {}) {
+export async function testWorker(
+  env: TestWorkflowEnvironment,
+  config: BrainOpsConfig,
+  store: MemoryStore,
+  extra: Partial<Parameters<typeof createWorker>[0]> = {},
+) {
   return createWorker({
     config,
     store,
@@ -118,9 +129,17 @@ export function useTestStack(opts: { database?: boolean } = {}) {
       clients.push(client);
       return client;
     },
-  } as { env: TestWorkflowEnvironment; db: Awaited<ReturnType<typeof createTestDatabase>>; store: MemoryStore; client(config: BrainOpsConfig): BrainOpsClient };
+  } as {
+    env: TestWorkflowEnvironment;
+    db: Awaited<ReturnType<typeof createTestDatabase>>;
+    store: MemoryStore;
+    client(config: BrainOpsConfig): BrainOpsClient;
+  };
   before(async () => {
-    [stack.env, stack.db] = await Promise.all([createTestEnv(), opts.database === false ? (undefined as never) : createTestDatabase()]);
+    [stack.env, stack.db] = await Promise.all([
+      createTestEnv(),
+      opts.database === false ? (undefined as never) : createTestDatabase(),
+    ]);
     if (stack.db) stack.store = await openStore(stack.db.url);
   });
   after(async () => {

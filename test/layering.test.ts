@@ -15,14 +15,20 @@ const cruiser = path.join(root, 'node_modules', 'dependency-cruiser', 'bin', 'de
 const config = path.join(root, '.dependency-cruiser.cjs');
 
 function cruise(cwd: string, ...paths: string[]): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [cruiser, ...paths, '--config', config, '--output-type', 'err'], { cwd, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [cruiser, ...paths, '--config', config, '--output-type', 'err'], {
+    cwd,
+    encoding: 'utf8',
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 /** A throw-away tree of `files` (path → source) with a tsconfig, for the rules to judge. */
 function tree(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-layering-'));
-  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'preserve', moduleResolution: 'bundler' } }));
+  fs.writeFileSync(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'preserve', moduleResolution: 'bundler' } }),
+  );
   for (const [file, source] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), source);
@@ -38,7 +44,8 @@ describe('layering (npm run lint)', () => {
 
   it('fails on an import from a lower layer to a higher one, naming the rule', () => {
     const dir = tree({
-      'src/memory/entries.ts': "import { sessionWorkflow } from '../workflows/session';\nexport const x = sessionWorkflow;\n",
+      'src/memory/entries.ts':
+        "import { sessionWorkflow } from '../workflows/session';\nexport const x = sessionWorkflow;\n",
       'src/workflows/session.ts': 'export function sessionWorkflow() {}\n',
     });
     const { status, output } = cruise(dir, 'src');
@@ -48,14 +55,21 @@ describe('layering (npm run lint)', () => {
 
   it('fails when a workflow imports activity code as a value, or reaches past the factory', () => {
     const dir = tree({
-      'src/workflows/deployment.ts': "import { createActivities } from '../activities';\nimport type { StepOutcome } from '../activities/deployments';\nexport const y: StepOutcome | undefined = undefined;\nexport const x = createActivities;\n",
+      'src/workflows/deployment.ts':
+        "import { createActivities } from '../activities';\nimport type { StepOutcome } from '../activities/deployments';\nexport const y: StepOutcome | undefined = undefined;\nexport const x = createActivities;\n",
       'src/activities/index.ts': 'export function createActivities() {}\n',
       'src/activities/deployments.ts': 'export interface StepOutcome { exitCode: number }\n',
     });
     const { status, output } = cruise(dir, 'src');
     assert.notEqual(status, 0);
-    assert.match(output, /workflows-import-activities-as-types: src\/workflows\/deployment\.ts → src\/activities\/index\.ts/);
-    assert.match(output, /workflows-see-only-the-activity-factory: src\/workflows\/deployment\.ts → src\/activities\/deployments\.ts/);
+    assert.match(
+      output,
+      /workflows-import-activities-as-types: src\/workflows\/deployment\.ts → src\/activities\/index\.ts/,
+    );
+    assert.match(
+      output,
+      /workflows-see-only-the-activity-factory: src\/workflows\/deployment\.ts → src\/activities\/deployments\.ts/,
+    );
   });
 
   it('fails on an import loop and on contracts importing the project', () => {

@@ -18,11 +18,30 @@ describe('memory store (real PostgreSQL)', () => {
   });
 
   it('stores, replaces and versions an entry; metadata is merged', async () => {
-    const first = await store.store({ key: 'prefs/theme', value: { theme: 'dark' }, memoryType: 'knowledge', scope: 'user', tenantId: 't1', userId: 'u1', metadata: { a: 1 } });
+    const first = await store.store({
+      key: 'prefs/theme',
+      value: { theme: 'dark' },
+      memoryType: 'knowledge',
+      scope: 'user',
+      tenantId: 't1',
+      userId: 'u1',
+      metadata: { a: 1 },
+    });
     assert.equal(first.syncVersion, 1);
     assert.equal(first.layer, 'short_term');
-    assert.ok(first.expiresAt && first.expiresAt.getTime() > Date.now() + 29 * 24 * 3600 * 1000, 'short_term defaults to 30 days');
-    const second = await store.store({ key: 'prefs/theme', value: { theme: 'light' }, memoryType: 'knowledge', scope: 'user', tenantId: 't1', userId: 'u1', metadata: { b: 2 } });
+    assert.ok(
+      first.expiresAt && first.expiresAt.getTime() > Date.now() + 29 * 24 * 3600 * 1000,
+      'short_term defaults to 30 days',
+    );
+    const second = await store.store({
+      key: 'prefs/theme',
+      value: { theme: 'light' },
+      memoryType: 'knowledge',
+      scope: 'user',
+      tenantId: 't1',
+      userId: 'u1',
+      metadata: { b: 2 },
+    });
     assert.equal(second.id, first.id);
     assert.equal(second.syncVersion, 2);
     assert.deepEqual(second.value, { theme: 'light' });
@@ -40,10 +59,21 @@ describe('memory store (real PostgreSQL)', () => {
 
   it('rejects a stale write with expectedVersion and keeps the stored value', async () => {
     const v1 = await store.store({ key: 'occ', value: 'one', memoryType: 'knowledge' });
-    const v2 = await store.store({ key: 'occ', value: 'two', memoryType: 'knowledge', expectedVersion: v1.syncVersion });
+    const v2 = await store.store({
+      key: 'occ',
+      value: 'two',
+      memoryType: 'knowledge',
+      expectedVersion: v1.syncVersion,
+    });
     assert.equal(v2.syncVersion, 2);
-    await assert.rejects(store.store({ key: 'occ', value: 'three', memoryType: 'knowledge', expectedVersion: 1 }), (e) => e instanceof StaleWriteError && /version 2, not the expected 1/.test(e.message));
-    await assert.rejects(store.store({ key: 'missing', value: 'x', memoryType: 'knowledge', expectedVersion: 1 }), StaleWriteError);
+    await assert.rejects(
+      store.store({ key: 'occ', value: 'three', memoryType: 'knowledge', expectedVersion: 1 }),
+      (e) => e instanceof StaleWriteError && /version 2, not the expected 1/.test(e.message),
+    );
+    await assert.rejects(
+      store.store({ key: 'missing', value: 'x', memoryType: 'knowledge', expectedVersion: 1 }),
+      StaleWriteError,
+    );
     assert.equal((await store.retrieve({ key: 'occ' }))?.value, 'two');
   });
 
@@ -58,14 +88,24 @@ describe('memory store (real PostgreSQL)', () => {
       [{ key: 'x', memoryType: 'knowledge', tags: [''] }, /tags/],
     ];
     for (const [input, field] of cases) {
-      await assert.rejects(store.store(input as never), (e) => e instanceof ValidationError && field.test(e.message), `expected ${field} for ${JSON.stringify(input)}`);
+      await assert.rejects(
+        store.store(input as never),
+        (e) => e instanceof ValidationError && field.test(e.message),
+        `expected ${field} for ${JSON.stringify(input)}`,
+      );
     }
     const { rows } = await store.pool.query("select count(*)::int as n from memory_entries where key = 'x'");
     assert.equal(rows[0].n, 0);
   });
 
   it('hides expired entries from reads and search, and counts accesses', async () => {
-    await store.store({ key: 'old', value: 1, title: 'expired fact about penguins', memoryType: 'knowledge', expiresAt: new Date(Date.now() - 1000) });
+    await store.store({
+      key: 'old',
+      value: 1,
+      title: 'expired fact about penguins',
+      memoryType: 'knowledge',
+      expiresAt: new Date(Date.now() - 1000),
+    });
     assert.equal(await store.retrieve({ key: 'old' }), null);
     assert.equal((await store.search({ query: 'penguins' })).length, 0);
     assert.equal((await store.search({ query: 'penguins', includeExpired: true })).length, 1);
@@ -73,23 +113,71 @@ describe('memory store (real PostgreSQL)', () => {
     await store.retrieve({ key: 'counted' });
     await store.retrieve({ key: 'counted' });
     await store.retrieve({ key: 'counted' });
-    await eventually(async () => {
-      const { rows } = await store.pool.query("select access_count::int as n from memory_entries where key = 'counted'");
-      return rows[0].n === 3 ? true : undefined;
-    }, 5000, 'batched access counts');
+    await eventually(
+      async () => {
+        const { rows } = await store.pool.query(
+          "select access_count::int as n from memory_entries where key = 'counted'",
+        );
+        return rows[0].n === 3 ? true : undefined;
+      },
+      5000,
+      'batched access counts',
+    );
   });
 
   it('searches full text within one tenant, ranked, with filters', async () => {
-    await store.store({ key: 'a1', title: 'Checkout deploy runbook', content: 'Deploy the checkout service with blue green releases', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', importance: 0.9, tags: ['deploy'] });
-    await store.store({ key: 'a2', title: 'Lunch menu', content: 'checkout the new lunch menu', memoryType: 'business_decision', scope: 'tenant', tenantId: 'acme', importance: 0.1 });
-    await store.store({ key: 'b1', title: 'Checkout deploy secrets', content: 'Other tenant deploys checkout', memoryType: 'knowledge', scope: 'tenant', tenantId: 'globex' });
+    await store.store({
+      key: 'a1',
+      title: 'Checkout deploy runbook',
+      content: 'Deploy the checkout service with blue green releases',
+      memoryType: 'knowledge',
+      scope: 'tenant',
+      tenantId: 'acme',
+      importance: 0.9,
+      tags: ['deploy'],
+    });
+    await store.store({
+      key: 'a2',
+      title: 'Lunch menu',
+      content: 'checkout the new lunch menu',
+      memoryType: 'business_decision',
+      scope: 'tenant',
+      tenantId: 'acme',
+      importance: 0.1,
+    });
+    await store.store({
+      key: 'b1',
+      title: 'Checkout deploy secrets',
+      content: 'Other tenant deploys checkout',
+      memoryType: 'knowledge',
+      scope: 'tenant',
+      tenantId: 'globex',
+    });
     const hits = await store.search({ query: 'checkout deploy', tenantId: 'acme' });
-    assert.deepEqual(hits.map((h) => h.entry.key), ['a1']);
+    assert.deepEqual(
+      hits.map((h) => h.entry.key),
+      ['a1'],
+    );
     const broad = await store.search({ query: 'checkout', tenantId: 'acme' });
-    assert.deepEqual(broad.map((h) => h.entry.key), ['a1', 'a2'], 'importance lifts the runbook above the menu');
-    assert.ok(broad.every((h) => h.entry.tenantId === 'acme'), 'never another tenant');
-    assert.deepEqual((await store.search({ query: 'checkout', tenantId: 'acme', memoryTypes: ['business_decision'] })).map((h) => h.entry.key), ['a2']);
-    assert.deepEqual((await store.search({ query: 'checkout', tenantId: 'acme', tags: ['deploy'] })).map((h) => h.entry.key), ['a1']);
+    assert.deepEqual(
+      broad.map((h) => h.entry.key),
+      ['a1', 'a2'],
+      'importance lifts the runbook above the menu',
+    );
+    assert.ok(
+      broad.every((h) => h.entry.tenantId === 'acme'),
+      'never another tenant',
+    );
+    assert.deepEqual(
+      (await store.search({ query: 'checkout', tenantId: 'acme', memoryTypes: ['business_decision'] })).map(
+        (h) => h.entry.key,
+      ),
+      ['a2'],
+    );
+    assert.deepEqual(
+      (await store.search({ query: 'checkout', tenantId: 'acme', tags: ['deploy'] })).map((h) => h.entry.key),
+      ['a1'],
+    );
     await assert.rejects(store.search({ query: '   ' }), /query/);
   });
 
@@ -121,9 +209,17 @@ describe('memory store (real PostgreSQL)', () => {
       const stats = await other.stats();
       assert.ok(stats.cache.hits >= 1, 'second read is a cache hit');
       await store.store({ key: 'shared', value: 'v2', memoryType: 'knowledge' });
-      await eventually(async () => ((await other.retrieve({ key: 'shared' }))?.value === 'v2' ? true : undefined), 5000, 'invalidation');
+      await eventually(
+        async () => ((await other.retrieve({ key: 'shared' }))?.value === 'v2' ? true : undefined),
+        5000,
+        'invalidation',
+      );
       await store.archive({ key: 'shared' });
-      await eventually(async () => ((await other.retrieve({ key: 'shared' })) === null ? true : undefined), 5000, 'archival seen');
+      await eventually(
+        async () => ((await other.retrieve({ key: 'shared' })) === null ? true : undefined),
+        5000,
+        'archival seen',
+      );
     } finally {
       await other.close();
     }

@@ -27,12 +27,16 @@ interface ManifestEntry {
 
 describe('recorded workflow histories replay on the current workflow code', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(DIR, MANIFEST), 'utf8')) as ManifestEntry[];
-  const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json') && f !== MANIFEST).sort();
+  const files = fs
+    .readdirSync(DIR)
+    .filter((f) => f.endsWith('.json') && f !== MANIFEST)
+    .sort();
   const histories = new Map<string, History>();
   const results = new Map<string, ReplayResult>();
 
   before(async () => {
-    for (const entry of manifest) histories.set(entry.file, historyFromJson(fs.readFileSync(path.join(DIR, entry.file), 'utf8')));
+    for (const entry of manifest)
+      histories.set(entry.file, historyFromJson(fs.readFileSync(path.join(DIR, entry.file), 'utf8')));
     // One replay worker for all of them; results come back one per history, in order.
     const replays = Worker.runReplayHistories(
       { workflowBundle: await workflowBundle(), replayName: 'replay-test' },
@@ -46,10 +50,18 @@ describe('recorded workflow histories replay on the current workflow code', () =
     assert.ok(files.length > 0, `no histories in ${DIR}: run \`npm run record-histories\``);
     assert.deepEqual(manifest.map((e) => e.file).sort(), files, `${MANIFEST} lists exactly the history files`);
     const types = new Set(manifest.map((e) => e.workflowType));
-    assert.deepEqual(Object.keys(workflows).filter((w) => !types.has(w)), [], 'workflows without a recorded history');
+    assert.deepEqual(
+      Object.keys(workflows).filter((w) => !types.has(w)),
+      [],
+      'workflows without a recorded history',
+    );
     for (const entry of manifest) {
       const started = histories.get(entry.file)?.events?.[0]?.workflowExecutionStartedEventAttributes;
-      assert.equal(started?.workflowType?.name, entry.workflowType, `${entry.file} is a history of ${entry.workflowType}`);
+      assert.equal(
+        started?.workflowType?.name,
+        entry.workflowType,
+        `${entry.file} is a history of ${entry.workflowType}`,
+      );
     }
     assert.equal(results.size, files.length, 'every history was replayed');
   });

@@ -37,7 +37,13 @@ async function main(): Promise<number> {
   } else {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-test-'));
     fs.chmodSync(dataDir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir, port: 54350 + (process.pid % 500), database: 'postgres', logger, ephemeral: true });
+    embedded = await startEmbeddedPostgres({
+      dataDir,
+      port: 54350 + (process.pid % 500),
+      database: 'postgres',
+      logger,
+      ephemeral: true,
+    });
     adminUrl = embedded.adminUrl;
     logger.info(`PostgreSQL: embedded, ${adminUrl}`);
   }
@@ -46,25 +52,37 @@ async function main(): Promise<number> {
     await ensureDatabase(adminUrl, TEMPLATE);
     await migrate({ databaseUrl: withDatabase(adminUrl, TEMPLATE), logger });
 
-    const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(__dirname, f));
+    const files = fs
+      .readdirSync(__dirname)
+      .filter((f) => f.endsWith('.test.ts'))
+      .sort()
+      .map((f) => path.join(__dirname, f));
     // An argument naming a .ts file runs that file (`npm run record-histories`); others pick test files by name.
     const args = process.argv.slice(2);
     const named = args.filter((a) => a.endsWith('.ts') && fs.existsSync(a));
     const only = args.filter((a) => !named.includes(a));
     const selected = [
       ...named.map((f) => path.resolve(f)),
-      ...(only.length ? files.filter((f) => only.some((o) => path.basename(f).includes(o))) : named.length ? [] : files),
+      ...(only.length
+        ? files.filter((f) => only.some((o) => path.basename(f).includes(o)))
+        : named.length
+          ? []
+          : files),
     ];
     return await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...selected], {
-        stdio: 'inherit',
-        env: {
-          ...process.env,
-          TEMPORAL_CLI_PATH: cli.type === 'existing-path' ? cli.path : '',
-          BRAINOPS_TEST_ADMIN_URL: adminUrl,
-          BRAINOPS_TEST_TEMPLATE: TEMPLATE,
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...selected],
+        {
+          stdio: 'inherit',
+          env: {
+            ...process.env,
+            TEMPORAL_CLI_PATH: cli.type === 'existing-path' ? cli.path : '',
+            BRAINOPS_TEST_ADMIN_URL: adminUrl,
+            BRAINOPS_TEST_TEMPLATE: TEMPLATE,
+          },
         },
-      });
+      );
       child.on('exit', (code) => resolve(code ?? 1));
     });
   } finally {
@@ -82,7 +100,6 @@ async function dropTemplate(adminUrl: string): Promise<void> {
     await admin.end();
   }
 }
-
 
 if (require.main === module) {
   main().then(

@@ -17,7 +17,21 @@ describe('SystemMonitor heals a real Redis on loopback (real Temporal, real Post
   const port = 6390 + (process.pid % 50);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-redis-'));
   // The configured remediation: the very command that starts this Redis (argv, no shell).
-  const startRedis = ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const startRedis = [
+    'redis-server',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--daemonize',
+    'yes',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ];
   const stopRedis = () => run('redis-cli', ['-p', String(port), 'shutdown', 'nosave']).catch(() => undefined);
   after(async () => {
     await stopRedis();
@@ -39,7 +53,11 @@ describe('SystemMonitor heals a real Redis on loopback (real Temporal, real Post
     const client = stack.client(config);
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
-      await eventually(async () => ((await client.runMonitor()).results[0]?.status === 'up' ? true : undefined), 10_000, 'redis up');
+      await eventually(
+        async () => ((await client.runMonitor()).results[0]?.status === 'up' ? true : undefined),
+        10_000,
+        'redis up',
+      );
       for (const round of [1, 2]) {
         await stopRedis();
         const killedAt = Date.now();
@@ -47,14 +65,18 @@ describe('SystemMonitor heals a real Redis on loopback (real Temporal, real Post
         assert.equal(down.results[0]?.status, 'down');
         const detectedAt = Date.now();
         const [error] = await stack.store.listErrorEvents({ limit: 1 });
-        const status = await client.temporal.workflow.getHandle(errorLearningWorkflowId(error!.signature)).result() as ErrorLearningStatus;
+        const status = (await client.temporal.workflow
+          .getHandle(errorLearningWorkflowId(error!.signature))
+          .result()) as ErrorLearningStatus;
         const recoveredAt = Date.now();
         assert.equal(status.state, 'resolved', `round ${round}`);
         assert.equal(status.resolvedBy?.action, 'restart-redis');
         assert.equal((await client.runMonitor()).results[0]?.status, 'up', 'Redis answers again');
         const { stdout } = await run('redis-cli', ['-p', String(port), 'ping']);
         assert.equal(stdout.trim(), 'PONG');
-        t.diagnostic(`round ${round}: detected ${detectedAt - killedAt} ms after the kill, recovered ${recoveredAt - detectedAt} ms after detection`);
+        t.diagnostic(
+          `round ${round}: detected ${detectedAt - killedAt} ms after the kill, recovered ${recoveredAt - detectedAt} ms after detection`,
+        );
       }
     });
     const [solution] = await stack.store.listSolutions();

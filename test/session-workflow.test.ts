@@ -43,7 +43,11 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       const task = await client.addTask(ref, { title: 'Review auth module', priority: 'high' });
       assert.match(task.taskId, /^task-/);
       assert.equal(task.status, 'open');
-      await eventually(async () => ((await stack.store.listMessages(ref)).length === 2 ? true : undefined), 10_000, 'messages persisted');
+      await eventually(
+        async () => ((await stack.store.listMessages(ref)).length === 2 ? true : undefined),
+        10_000,
+        'messages persisted',
+      );
     });
 
     // No worker: messages wait in Temporal, nothing is lost.
@@ -51,10 +55,14 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
 
     const second = await testWorker(stack.env, config, stack.store);
     await second.runUntil(async () => {
-      const context = await eventually(async () => {
-        const c = await client.sessionContext(ref);
-        return c.conversation.persistedThrough === 7 ? c : undefined;
-      }, 20_000, 'messages after restart persisted');
+      const context = await eventually(
+        async () => {
+          const c = await client.sessionContext(ref);
+          return c.conversation.persistedThrough === 7 ? c : undefined;
+        },
+        20_000,
+        'messages after restart persisted',
+      );
       assert.equal(context.conversation.messageCount, 7);
       assert.equal(context.tasks.pending.length, 1);
 
@@ -68,30 +76,59 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       assert.equal(handoff.toAgent, 'code_specialist');
       assert.equal(handoff.contextSnapshot.conversationSummary, '7 messages (6 from user, 1 from assistant)');
       assert.deepEqual(handoff.contextSnapshot.criticalFacts, { project: 'shop', language: 'ts' });
-      assert.deepEqual(handoff.contextSnapshot.pendingTasks.map((t) => t.title), ['Review auth module']);
+      assert.deepEqual(
+        handoff.contextSnapshot.pendingTasks.map((t) => t.title),
+        ['Review auth module'],
+      );
       assert.equal(handoff.contextSnapshot.continuationInstructions, 'Review the auth module');
 
       const done = await client.completeTask(ref, { taskId: context.tasks.pending[0]!.taskId, result: { ok: true } });
       assert.equal(done.status, 'done');
 
-      await stack.store.store({ key: 'scratch', value: 1, memoryType: 'workflow_state', layer: 'session', scope: 'session', tenantId: 'acme', sessionId: 'lifecycle' });
+      await stack.store.store({
+        key: 'scratch',
+        value: 1,
+        memoryType: 'workflow_state',
+        layer: 'session',
+        scope: 'session',
+        tenantId: 'acme',
+        sessionId: 'lifecycle',
+      });
       const final = await client.endSession(ref, { summary: 'Auth reviewed' });
       assert.equal(final.messageCount, 7);
       assert.equal(final.currentAgent, 'code_specialist');
       assert.equal(final.pendingTasks.length, 0);
-      assert.equal(await stack.store.retrieve({ key: 'scratch', scope: 'session', tenantId: 'acme', sessionId: 'lifecycle' }), null, 'session memory expired at end');
+      assert.equal(
+        await stack.store.retrieve({ key: 'scratch', scope: 'session', tenantId: 'acme', sessionId: 'lifecycle' }),
+        null,
+        'session memory expired at end',
+      );
     });
 
     const messages = await stack.store.listMessages(ref);
-    assert.deepEqual(messages.map((m) => m.seq), [1, 2, 3, 4, 5, 6, 7]);
-    assert.deepEqual(messages.slice(2).map((m) => m.content), [0, 1, 2, 3, 4].map((i) => `while down ${i}`));
+    assert.deepEqual(
+      messages.map((m) => m.seq),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
+    assert.deepEqual(
+      messages.slice(2).map((m) => m.content),
+      [0, 1, 2, 3, 4].map((i) => `while down ${i}`),
+    );
     const [session] = await stack.store.listSessions({ tenantId: 'acme' });
     assert.equal(session?.status, 'ended');
     assert.equal(session?.messageCount, 7);
-    const handoffs = await stack.store.pool.query('select to_agent, critical_info from handoffs where session_id = $1', ['lifecycle']);
-    assert.deepEqual(handoffs.rows, [{ to_agent: 'code_specialist', critical_info: { project: 'shop', language: 'ts' } }]);
+    const handoffs = await stack.store.pool.query(
+      'select to_agent, critical_info from handoffs where session_id = $1',
+      ['lifecycle'],
+    );
+    assert.deepEqual(handoffs.rows, [
+      { to_agent: 'code_specialist', critical_info: { project: 'shop', language: 'ts' } },
+    ]);
     const tasks = await stack.store.listTasks({ tenantId: 'acme', sessionId: 'lifecycle' });
-    assert.deepEqual(tasks.map((t) => [t.title, t.status]), [['Review auth module', 'done']]);
+    assert.deepEqual(
+      tasks.map((t) => [t.title, t.status]),
+      [['Review auth module', 'done']],
+    );
     const history = await stack.store.listWorkHistory({ workflowId: sessionWorkflowId('acme', 'lifecycle') });
     assert.ok(history.some((h) => h.action === 'persistSessionMessages' && h.success && h.agentId === 'ContextKeeper'));
     assert.ok(history.some((h) => h.action === 'endSession' && h.tenantId === 'acme' && h.sessionId === 'lifecycle'));
@@ -104,10 +141,14 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       await client.addMessage(ref, { role: 'user', content: 'back again' });
-      const context = await eventually(async () => {
-        const c = await client.sessionContext(ref);
-        return c.conversation.persistedThrough === 8 ? c : undefined;
-      }, 10_000, 'resumed message persisted');
+      const context = await eventually(
+        async () => {
+          const c = await client.sessionContext(ref);
+          return c.conversation.persistedThrough === 8 ? c : undefined;
+        },
+        10_000,
+        'resumed message persisted',
+      );
       assert.equal(context.conversation.messageCount, 8);
       assert.equal(context.agents.current, 'code_specialist', 'agent carried from the last snapshot');
       assert.deepEqual(context.memory.criticalFacts, { project: 'shop', language: 'ts' });
@@ -133,17 +174,32 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       // each take their share (signals that race a continue-as-new travel in the carried state).
       for (let burst = 0; burst < 15; burst++) {
         await Promise.all(
-          Array.from({ length: 10 }, (_, j) => burst * 10 + j).map((i) => client.addMessage(ref, { role: 'user', content: `m${i}`, messageId: `id-${i}` })),
+          Array.from({ length: 10 }, (_, j) => burst * 10 + j).map((i) =>
+            client.addMessage(ref, { role: 'user', content: `m${i}`, messageId: `id-${i}` }),
+          ),
         );
-        await eventually(async () => ((await client.sessionContext(ref)).conversation.persistedThrough === burst * 10 + 10 ? true : undefined), 10_000, `burst ${burst}`);
+        await eventually(
+          async () =>
+            (await client.sessionContext(ref)).conversation.persistedThrough === burst * 10 + 10 ? true : undefined,
+          10_000,
+          `burst ${burst}`,
+        );
       }
-      for (let i = 0; i < 5; i++) await client.addMessage(ref, { role: 'user', content: `m${i}`, messageId: `id-${i}` });
-      const context = await eventually(async () => {
-        const c = await client.sessionContext(ref);
-        return c.conversation.persistedThrough === 150 ? c : undefined;
-      }, 30_000, 'all messages persisted');
+      for (let i = 0; i < 5; i++)
+        await client.addMessage(ref, { role: 'user', content: `m${i}`, messageId: `id-${i}` });
+      const context = await eventually(
+        async () => {
+          const c = await client.sessionContext(ref);
+          return c.conversation.persistedThrough === 150 ? c : undefined;
+        },
+        30_000,
+        'all messages persisted',
+      );
       let runs = 0;
-      for await (const _ of stack.env.client.workflow.list({ query: `WorkflowId = '${sessionWorkflowId(ref.tenantId, ref.sessionId)}'` })) runs++;
+      for await (const _ of stack.env.client.workflow.list({
+        query: `WorkflowId = '${sessionWorkflowId(ref.tenantId, ref.sessionId)}'`,
+      }))
+        runs++;
       // How many runs share the signals depends on timing; that the run rolled over does not.
       assert.ok(context.run.continuedAsNew >= 1, `continued as new ${context.run.continuedAsNew} times`);
       assert.equal(runs, context.run.continuedAsNew + 1);
@@ -154,10 +210,16 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
     assert.equal(messages.length, 150);
     // Concurrent signals of one burst arrive in any order; bursts keep theirs.
     for (let burst = 0; burst < 15; burst++) {
-      const got = messages.slice(burst * 10, burst * 10 + 10).map((m) => m.content).sort();
+      const got = messages
+        .slice(burst * 10, burst * 10 + 10)
+        .map((m) => m.content)
+        .sort();
       assert.deepEqual(got, Array.from({ length: 10 }, (_, j) => `m${burst * 10 + j}`).sort(), `burst ${burst}`);
     }
-    assert.deepEqual(messages.map((m) => m.seq), Array.from({ length: 150 }, (_, i) => i + 1));
+    assert.deepEqual(
+      messages.map((m) => m.seq),
+      Array.from({ length: 150 }, (_, i) => i + 1),
+    );
   });
 
   it('rolls over to a new run under steady traffic, not only when traffic pauses', async () => {
@@ -174,7 +236,11 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       });
       // A steady stream: one message after another with no pause for the session to go idle.
       for (let i = 0; i < 300; i++) await client.addMessage(ref, { role: 'user', content: `s${i}` });
-      await eventually(async () => ((await client.sessionContext(ref)).conversation.persistedThrough === 300 ? true : undefined), 30_000, 'persisted');
+      await eventually(
+        async () => ((await client.sessionContext(ref)).conversation.persistedThrough === 300 ? true : undefined),
+        30_000,
+        'persisted',
+      );
       await client.endSession(ref);
     });
     const signalsPerRun: number[] = [];
@@ -183,9 +249,16 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       signalsPerRun.push((history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length);
     }
     assert.ok(signalsPerRun.length >= 3, `runs: ${JSON.stringify(signalsPerRun)}`);
-    assert.ok(Math.max(...signalsPerRun) <= 150, `no run takes far more than 50 signals: ${JSON.stringify(signalsPerRun)}`);
+    assert.ok(
+      Math.max(...signalsPerRun) <= 150,
+      `no run takes far more than 50 signals: ${JSON.stringify(signalsPerRun)}`,
+    );
     const messages = await stack.store.listMessages({ ...ref, limit: 1000 });
-    assert.deepEqual(messages.map((m) => m.content), Array.from({ length: 300 }, (_, i) => `s${i}`), 'sequential sends keep their order');
+    assert.deepEqual(
+      messages.map((m) => m.content),
+      Array.from({ length: 300 }, (_, i) => `s${i}`),
+      'sequential sends keep their order',
+    );
   });
 
   it('does not duplicate rows when a persistence activity is retried after writing', async () => {
@@ -193,25 +266,45 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
     const client = clientFor(config);
     const ref = { tenantId: 'acme', sessionId: 'retried' };
     const worker = await testWorker(stack.env, config, stack.store, {
-      activityInterceptors: [failFirstAttemptAfterWork(['persistSessionMessages', 'persistSessionTask', 'storeMemory'])],
+      activityInterceptors: [
+        failFirstAttemptAfterWork(['persistSessionMessages', 'persistSessionTask', 'storeMemory']),
+      ],
     });
     await worker.runUntil(async () => {
       await client.addMessage(ref, { role: 'user', content: 'once' });
       await client.addTask(ref, { title: 'only one row', taskId: 'T1' });
-      await eventually(async () => ((await client.sessionContext(ref)).conversation.persistedThrough === 1 ? true : undefined), 15_000, 'persisted');
+      await eventually(
+        async () => ((await client.sessionContext(ref)).conversation.persistedThrough === 1 ? true : undefined),
+        15_000,
+        'persisted',
+      );
       await client.endSession(ref);
     });
-    const messages = await stack.store.pool.query('select count(*)::int as n from session_messages where session_id = $1', ['retried']);
+    const messages = await stack.store.pool.query(
+      'select count(*)::int as n from session_messages where session_id = $1',
+      ['retried'],
+    );
     assert.equal(messages.rows[0].n, 1);
-    const session = await stack.store.pool.query('select message_count::int as n from sessions where session_id = $1', ['retried']);
+    const session = await stack.store.pool.query('select message_count::int as n from sessions where session_id = $1', [
+      'retried',
+    ]);
     assert.equal(session.rows[0].n, 1, 'message_count counts the retried batch once');
-    const tasks = await stack.store.pool.query('select count(*)::int as n from session_tasks where session_id = $1', ['retried']);
+    const tasks = await stack.store.pool.query('select count(*)::int as n from session_tasks where session_id = $1', [
+      'retried',
+    ]);
     assert.equal(tasks.rows[0].n, 1);
     const attempts = await stack.store.pool.query(
       "select attempt, success from work_history where workflow_id = $1 and action = 'persistSessionMessages' order by attempt",
       [sessionWorkflowId('acme', 'retried')],
     );
-    assert.deepEqual(attempts.rows.slice(0, 2), [{ attempt: 1, success: false }, { attempt: 2, success: true }], 'both attempts are in work history');
+    assert.deepEqual(
+      attempts.rows.slice(0, 2),
+      [
+        { attempt: 1, success: false },
+        { attempt: 2, success: true },
+      ],
+      'both attempts are in work history',
+    );
     const captured = await stack.store.pool.query(
       "select error_type, signature, attempt from error_events where workflow_id = $1 and activity_type = 'persistSessionMessages'",
       [sessionWorkflowId('acme', 'retried')],
@@ -232,21 +325,31 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       const handle = stack.env.client.workflow.getHandle(sessionWorkflowId(ref.tenantId, ref.sessionId));
       await assert.rejects(
         handle.executeUpdate('completeTask', { args: [{ taskId: 'nope' }] }),
-        (e) => e instanceof WorkflowUpdateFailedError && /taskId: no task "nope"/.test(String((e.cause as Error)?.message)),
+        (e) =>
+          e instanceof WorkflowUpdateFailedError && /taskId: no task "nope"/.test(String((e.cause as Error)?.message)),
       );
       await assert.rejects(
         handle.executeUpdate('handoff', { args: [{ reason: 'x' }] }),
         (e) => e instanceof WorkflowUpdateFailedError && /toAgent/.test(String((e.cause as Error)?.message)),
       );
-      await assert.rejects(handle.executeUpdate('addTask', { args: [{ title: '' }] }), (e) => /title/.test(String((e as Error & { cause?: Error }).cause?.message)));
+      await assert.rejects(handle.executeUpdate('addTask', { args: [{ title: '' }] }), (e) =>
+        /title/.test(String((e as Error & { cause?: Error }).cause?.message)),
+      );
       // An invalid signal is dropped, never stored, and the run goes on.
       await handle.signal('addMessage', { role: 'robot', content: 'x' });
       await client.addMessage(ref, { role: 'user', content: 'valid' });
-      const c = await eventually(async () => {
-        const ctx = await client.sessionContext(ref);
-        return ctx.conversation.persistedThrough === 1 ? ctx : undefined;
-      }, 10_000, 'valid message');
-      assert.deepEqual(c.conversation.recentMessages.map((m) => m.content), ['valid']);
+      const c = await eventually(
+        async () => {
+          const ctx = await client.sessionContext(ref);
+          return ctx.conversation.persistedThrough === 1 ? ctx : undefined;
+        },
+        10_000,
+        'valid message',
+      );
+      assert.deepEqual(
+        c.conversation.recentMessages.map((m) => m.content),
+        ['valid'],
+      );
       await client.endSession(ref);
     });
   });

@@ -51,12 +51,24 @@ describe('error signatures', () => {
   it('normalises HTTP failures, Temporal failures and ids', () => {
     const corpus: [string, string][] = [
       ['HTTP 503 from http://127.0.0.1:8080/health, expected 200', 'HTTP <n> from http://<host>/<path>, expected <n>'],
-      ['HTTP 503 from https://api.example.com/v1/orders/42, expected 200', 'HTTP <n> from https://<host>/<path>, expected <n>'],
-      ['tcp connect to cache.internal:6379 timed out after 5000 ms', 'tcp connect to <host>:<port> timed out after <n> ms'],
+      [
+        'HTTP 503 from https://api.example.com/v1/orders/42, expected 200',
+        'HTTP <n> from https://<host>/<path>, expected <n>',
+      ],
+      [
+        'tcp connect to cache.internal:6379 timed out after 5000 ms',
+        'tcp connect to <host>:<port> timed out after <n> ms',
+      ],
       ['Activity task timed out', 'Activity task timed out'],
-      ["Workflow execution already started: workflowId='session/acme/7f3c' runId=9b2d4f1e-3c4a-4e5b-8a9c-0d1e2f3a4b5c", 'Workflow execution already started: workflowId=<str> runId=<uuid>'],
+      [
+        "Workflow execution already started: workflowId='session/acme/7f3c' runId=9b2d4f1e-3c4a-4e5b-8a9c-0d1e2f3a4b5c",
+        'Workflow execution already started: workflowId=<str> runId=<uuid>',
+      ],
       ['deadline exceeded at 2026-11-21T19:23:04.646Z after 30s', 'deadline exceeded at <time> after 30s'],
-      ["ENOENT: no such file or directory, open '/var/lib/app/releases/abc123/config.json'", 'ENOENT: no such file or directory, open <str>'],
+      [
+        "ENOENT: no such file or directory, open '/var/lib/app/releases/abc123/config.json'",
+        'ENOENT: no such file or directory, open <str>',
+      ],
       ['cannot open /var/log/app/2026/out.log: permission denied', 'cannot open <path>: permission denied'],
       ['object 0x7ffde4a2 freed twice; digest 9f86d081884c7d65', 'object <hex> freed twice; digest <hex>'],
     ];
@@ -75,6 +87,10 @@ describe('error signatures', () => {
     assert.deepEqual(topFrames(stack), ['checkInventory', 'reserve']);
     assert.equal(errorSignature('Error', 'boom', stack), 'Error: boom @ checkInventory < reserve');
     const moved = stack.replace(/:\d+:\d+/g, ':1:1');
-    assert.equal(errorSignature('Error', 'boom', moved), errorSignature('Error', 'boom', stack), 'line numbers do not matter');
+    assert.equal(
+      errorSignature('Error', 'boom', moved),
+      errorSignature('Error', 'boom', stack),
+      'line numbers do not matter',
+    );
   });
 });

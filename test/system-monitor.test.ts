@@ -41,7 +41,15 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
     const worker = await testWorker(stack.env, config, stack.store, { clientConnection: stack.env.connection });
     await worker.runUntil(async () => {
       const up = await client.runMonitor();
-      assert.deepEqual(up.results.map((r) => [r.target, r.status]), [['web', 'up'], ['web-tcp', 'up'], ['memory-database', 'up'], ['temporal', 'up']]);
+      assert.deepEqual(
+        up.results.map((r) => [r.target, r.status]),
+        [
+          ['web', 'up'],
+          ['web-tcp', 'up'],
+          ['memory-database', 'up'],
+          ['temporal', 'up'],
+        ],
+      );
       assert.deepEqual(up.transitions, [], 'first sight of an up target is not a transition');
 
       status = 503;
@@ -52,7 +60,10 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
 
       await closeServer(service);
       const down = await client.runMonitor();
-      assert.deepEqual(down.results.slice(0, 2).map((r) => r.status), ['down', 'down']);
+      assert.deepEqual(
+        down.results.slice(0, 2).map((r) => r.status),
+        ['down', 'down'],
+      );
       assert.match(down.results[1]?.error ?? '', /ECONNREFUSED/);
       assert.deepEqual(down.transitions, [{ target: 'web-tcp', from: 'up', to: 'down' }], 'web was already down');
 
@@ -60,7 +71,10 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       const revived = http.createServer((_req, res) => res.writeHead(status).end('ok'));
       await listen(revived, port);
       const back = await client.runMonitor();
-      assert.deepEqual(back.results.map((r) => r.status), ['up', 'up', 'up', 'up']);
+      assert.deepEqual(
+        back.results.map((r) => r.status),
+        ['up', 'up', 'up', 'up'],
+      );
       assert.deepEqual(back.transitions, [
         { target: 'web', from: 'down', to: 'up' },
         { target: 'web-tcp', from: 'down', to: 'up' },
@@ -92,19 +106,31 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       client.runMonitor([{ kind: 'tcp', name: 'x', host: '127.0.0.1', port: 70000 } as never]),
       (e) => e instanceof ValidationError && /port/.test(e.message),
     );
-    await assert.rejects(client.runMonitor([{ kind: 'smtp', name: 'x' } as never]), (e) => e instanceof ValidationError && /kind/.test(e.message));
+    await assert.rejects(
+      client.runMonitor([{ kind: 'smtp', name: 'x' } as never]),
+      (e) => e instanceof ValidationError && /kind/.test(e.message),
+    );
   });
 
   it('checks a command target: up when it exits 0, down with its telltale output line otherwise', async () => {
     const marker = path.join(os.tmpdir(), `brainops-check-${process.pid}-${Date.now()}`);
     const script = `if (!require('fs').existsSync(${JSON.stringify(marker)})) { console.error('queue consumer not running'); process.exit(3); }`;
-    const target: HealthTarget = { kind: 'command', name: 'consumer', argv: [process.execPath, '-e', script], env: {}, timeoutMs: 5000 };
+    const target: HealthTarget = {
+      kind: 'command',
+      name: 'consumer',
+      argv: [process.execPath, '-e', script],
+      env: {},
+      timeoutMs: 5000,
+    };
     const config = testConfig(stack.db.url, { healthTargets: [target] });
     const client = stack.client(config);
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       const down = await client.runMonitor();
-      assert.deepEqual([down.results[0]?.status, down.results[0]?.error], ['down', `${process.execPath} exited with code 3: queue consumer not running`]);
+      assert.deepEqual(
+        [down.results[0]?.status, down.results[0]?.error],
+        ['down', `${process.execPath} exited with code 3: queue consumer not running`],
+      );
       fs.writeFileSync(marker, '');
       try {
         assert.equal((await client.runMonitor()).results[0]?.status, 'up');
@@ -143,14 +169,22 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       { source: 'workflow', attempt: null, activity_type: null },
     ]);
     // The failed workflow was handed to error-learning, which knows where it came from.
-    const learning = await eventually(async () => {
-      for await (const w of stack.env.client.workflow.list({ query: "WorkflowType = 'errorLearningWorkflow'" })) {
-        if (w.memo?.source === 'workflow systemMonitorWorkflow') return w;
-      }
-      return undefined;
-    }, 15_000, 'error-learning for the failed workflow');
-    const payload = (await stack.env.client.workflow.getHandle(learning.workflowId).fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    const input = JSON.parse(Buffer.from(payload!.data!).toString()) as { failedWorkflowId?: string; errorType: string };
+    const learning = await eventually(
+      async () => {
+        for await (const w of stack.env.client.workflow.list({ query: "WorkflowType = 'errorLearningWorkflow'" })) {
+          if (w.memo?.source === 'workflow systemMonitorWorkflow') return w;
+        }
+        return undefined;
+      },
+      15_000,
+      'error-learning for the failed workflow',
+    );
+    const payload = (await stack.env.client.workflow.getHandle(learning.workflowId).fetchHistory()).events?.[0]
+      ?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const input = JSON.parse(Buffer.from(payload!.data!).toString()) as {
+      failedWorkflowId?: string;
+      errorType: string;
+    };
     assert.deepEqual([input.failedWorkflowId, input.errorType], [workflowId, 'ValidationError']);
   });
 
@@ -158,7 +192,8 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
     const base = testConfig(stack.db.url);
     const config = { ...base, schedules: { ...base.schedules, systemMonitorIntervalMs: 3_600_000 } };
     const client = stack.client(config);
-    const monitorOutcome = (applied: { scheduleId: string; outcome: string }[]) => applied.find((a) => a.scheduleId === SCHEDULE_IDS.systemMonitor)?.outcome;
+    const monitorOutcome = (applied: { scheduleId: string; outcome: string }[]) =>
+      applied.find((a) => a.scheduleId === SCHEDULE_IDS.systemMonitor)?.outcome;
     assert.equal(monitorOutcome(await client.applySchedules()), 'created');
     assert.equal(monitorOutcome(await client.applySchedules()), 'updated');
     const handle = stack.env.client.schedule.getHandle(SCHEDULE_IDS.systemMonitor);
@@ -166,17 +201,30 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
     assert.equal(description.spec.intervals?.[0]?.every, 3_600_000);
     assert.equal(description.policies.overlap, 'SKIP');
     const listed = await client.listSchedules();
-    assert.ok(listed.some((s) => s.scheduleId === SCHEDULE_IDS.systemMonitor && s.workflowType === 'systemMonitorWorkflow'));
+    assert.ok(
+      listed.some((s) => s.scheduleId === SCHEDULE_IDS.systemMonitor && s.workflowType === 'systemMonitorWorkflow'),
+    );
 
     const before = (await stack.store.listWorkHistory({ agentId: 'SystemMonitor', limit: 1000 })).length;
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       await handle.trigger();
-      await eventually(async () => ((await handle.describe()).info.recentActions.length > 0 ? true : undefined), 15_000, 'scheduled run');
-      await eventually(async () => {
-        const rows = await stack.store.listWorkHistory({ agentId: 'SystemMonitor', limit: 1000 });
-        return rows.length > before && rows.some((r) => r.action === 'recordHealthResults' && r.workflowId.startsWith('system-monitor/scheduled')) ? true : undefined;
-      }, 20_000, 'scheduled run recorded');
+      await eventually(
+        async () => ((await handle.describe()).info.recentActions.length > 0 ? true : undefined),
+        15_000,
+        'scheduled run',
+      );
+      await eventually(
+        async () => {
+          const rows = await stack.store.listWorkHistory({ agentId: 'SystemMonitor', limit: 1000 });
+          return rows.length > before &&
+            rows.some((r) => r.action === 'recordHealthResults' && r.workflowId.startsWith('system-monitor/scheduled'))
+            ? true
+            : undefined;
+        },
+        20_000,
+        'scheduled run recorded',
+      );
     });
     await handle.delete();
   });

@@ -6,7 +6,11 @@
 import type { Client } from '@temporalio/client';
 import { errorLearningWorkflowId } from '../domain/signature-hash';
 import { SEARCH_ATTRIBUTES } from '../contracts/names';
-import { ERROR_LEARNING_WORKFLOW_TYPE, occurrenceSignal, type ErrorLearningInput } from '../contracts/error-learning-messages';
+import {
+  ERROR_LEARNING_WORKFLOW_TYPE,
+  occurrenceSignal,
+  type ErrorLearningInput,
+} from '../contracts/error-learning-messages';
 
 /** One occurrence of an error; the settings come from configuration. */
 export type ErrorOccurrence = Omit<ErrorLearningInput, 'autoConfidence' | 'escalationTimeoutMs'>;
@@ -20,7 +24,11 @@ export interface ErrorLearningStart {
 }
 
 /** Returns the id of the error-learning workflow for the occurrence's signature. */
-export async function startErrorLearning(client: Client, start: ErrorLearningStart, occurrence: ErrorOccurrence): Promise<string> {
+export async function startErrorLearning(
+  client: Client,
+  start: ErrorLearningStart,
+  occurrence: ErrorOccurrence,
+): Promise<string> {
   const workflowId = errorLearningWorkflowId(occurrence.signature);
   await client.workflow.signalWithStart(ERROR_LEARNING_WORKFLOW_TYPE, {
     taskQueue: start.taskQueue,

@@ -19,10 +19,17 @@ const MIN_SIMILARITY = 0.5;
 /** Workflows whose failure is recorded but not handed to error-learning (it would feed itself). */
 const NOT_LEARNED_FROM = new Set(['errorLearningWorkflow', 'remediationSequenceWorkflow']);
 
-export function createErrorLearningActivities({ store, temporal, namespace, taskQueue, logger }: ActivityDeps, settings: BrainOpsConfig['errorLearning']) {
+export function createErrorLearningActivities(
+  { store, temporal, namespace, taskQueue, logger }: ActivityDeps,
+  settings: BrainOpsConfig['errorLearning'],
+) {
   const registry = settings.remediations;
   const client = new Client({ connection: temporal, namespace });
-  const start = { taskQueue, autoConfidence: settings.autoRemediationConfidence, escalationTimeoutMs: settings.escalationTimeoutMs };
+  const start = {
+    taskQueue,
+    autoConfidence: settings.autoRemediationConfidence,
+    escalationTimeoutMs: settings.escalationTimeoutMs,
+  };
   return {
     /**
      * Candidates for an error, best first: knowledge-base solutions with the same or a similar
@@ -42,7 +49,10 @@ export function createErrorLearningActivities({ store, temporal, namespace, task
       };
       for (const row of rows) {
         if (!registry[row.action]) {
-          logger.warn({ solution: row.id, action: row.action }, 'knowledge-base solution names an unregistered remediation; skipped');
+          logger.warn(
+            { solution: row.id, action: row.action },
+            'knowledge-base solution names an unregistered remediation; skipped',
+          );
           continue;
         }
         candidates.push({
@@ -56,10 +66,21 @@ export function createErrorLearningActivities({ store, temporal, namespace, task
         });
       }
       const configured = input.target ? settings.targetRemediations[input.target] : undefined;
-      if (configured && registry[configured] && !candidates.some((c) => c.action === configured && c.similarity === 1)) {
+      if (
+        configured &&
+        registry[configured] &&
+        !candidates.some((c) => c.action === configured && c.similarity === 1)
+      ) {
         // Declared by a person for this target: trusted like a taught solution with no record yet,
         // and tried after known solutions of equal confidence (the sort below is stable).
-        candidates.push({ problemSignature: input.signature, ...described(configured), params: {}, similarity: 1, confidence: solutionConfidence(1, 0, 0), origin: 'configured for the target' });
+        candidates.push({
+          problemSignature: input.signature,
+          ...described(configured),
+          params: {},
+          similarity: 1,
+          confidence: solutionConfidence(1, 0, 0),
+          origin: 'configured for the target',
+        });
       }
       return candidates.sort((a, b) => b.confidence - a.confidence);
     },
@@ -68,9 +89,17 @@ export function createErrorLearningActivities({ store, temporal, namespace, task
      * Carries out a registered remediation (non-retryable error if it is not registered);
      * `failedWorkflowId` is what a `workflow-reset` naming no workflow resets.
      */
-    async applyRemediation(input: { action: string; params: Record<string, unknown>; failedWorkflowId?: string }): Promise<RemediationResult> {
+    async applyRemediation(input: {
+      action: string;
+      params: Record<string, unknown>;
+      failedWorkflowId?: string;
+    }): Promise<RemediationResult> {
       const params = validateRemediation(registry, input.action, input.params);
-      return carryOut(registry[input.action]!, params, { client, taskQueue, failingWorkflowId: input.failedWorkflowId });
+      return carryOut(registry[input.action]!, params, {
+        client,
+        taskQueue,
+        failingWorkflowId: input.failedWorkflowId,
+      });
     },
 
     async recordSolutionOutcome(input: { solutionId: number; success: boolean }): Promise<void> {
@@ -81,7 +110,14 @@ export function createErrorLearningActivities({ store, temporal, namespace, task
      * Adds (or updates) a solution, with the error's normalised message for full-text matching;
      * a person's resolution counts as its first success.
      */
-    async learnSolution(input: { signature: string; message?: string; action: string; params?: Record<string, unknown>; description: string; source: 'human' | 'learned' }): Promise<number> {
+    async learnSolution(input: {
+      signature: string;
+      message?: string;
+      action: string;
+      params?: Record<string, unknown>;
+      description: string;
+      source: 'human' | 'learned';
+    }): Promise<number> {
       const params = validateRemediation(registry, input.action, input.params);
       const solution = await store.upsertSolution({
         problemSignature: input.signature,
@@ -95,17 +131,34 @@ export function createErrorLearningActivities({ store, temporal, namespace, task
       return solution.id;
     },
 
-    async markErrors(input: { signature: string; status: 'resolved' | 'ignored' | 'escalated'; solutionId?: number }): Promise<number> {
+    async markErrors(input: {
+      signature: string;
+      status: 'resolved' | 'ignored' | 'escalated';
+      solutionId?: number;
+    }): Promise<number> {
       return store.resolveErrorEvents(input);
     },
 
     /** One decision of an agent (SystemMonitor's error-learning unless `agentId` says otherwise). */
-    async recordDecision(input: { decision: string; confidence?: number; context?: Record<string, unknown>; patterns?: unknown[]; outcome?: string; agentId?: 'SystemMonitor' | 'DeploymentManager' }): Promise<void> {
+    async recordDecision(input: {
+      decision: string;
+      confidence?: number;
+      context?: Record<string, unknown>;
+      patterns?: unknown[];
+      outcome?: string;
+      agentId?: 'SystemMonitor' | 'DeploymentManager';
+    }): Promise<void> {
       await store.recordDecision({ ...input, agentId: input.agentId ?? 'SystemMonitor', dedupeKey: activityWriteId() });
     },
 
     /** An escalation record in memory, and the configured webhook (POST, JSON) if any. */
-    async escalate(input: { signature: string; message: string; occurrences: number; tried: string[]; workflowId: string }): Promise<{ webhook?: string }> {
+    async escalate(input: {
+      signature: string;
+      message: string;
+      occurrences: number;
+      tried: string[];
+      workflowId: string;
+    }): Promise<{ webhook?: string }> {
       await store.store({
         key: `escalation/${input.workflowId}`,
         value: { ...input, escalatedAt: new Date().toISOString() },
@@ -128,7 +181,8 @@ export function createErrorLearningActivities({ store, temporal, namespace, task
         signal: AbortSignal.timeout(10_000),
       });
       await response.body?.cancel();
-      if (!response.ok) throw new BrainOpsError('EscalationWebhookFailed', `escalation webhook answered HTTP ${response.status}`, true);
+      if (!response.ok)
+        throw new BrainOpsError('EscalationWebhookFailed', `escalation webhook answered HTTP ${response.status}`, true);
       return { webhook: `HTTP ${response.status}` };
     },
 
@@ -136,7 +190,12 @@ export function createErrorLearningActivities({ store, temporal, namespace, task
      * Records the failure of the calling workflow as an error event (once per run) and hands it to
      * error-learning, which may know a fix (a `workflow-reset` once the cause is mended, say).
      */
-    async recordWorkflowFailure(input: { workflowType: string; errorType: string; message: string; stack?: string }): Promise<void> {
+    async recordWorkflowFailure(input: {
+      workflowType: string;
+      errorType: string;
+      message: string;
+      stack?: string;
+    }): Promise<void> {
       const { workflowExecution } = Context.current().info;
       const signature = errorSignature(input.errorType, input.message, input.stack);
       const message = input.message.slice(0, 10_000);

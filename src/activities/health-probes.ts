@@ -26,7 +26,10 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 
 export function createProbes(deps: ProbeDeps) {
   const postgres: Probe<'postgres'> = async (target) => {
-    const client = new Client({ connectionString: target.url ?? deps.databaseUrl, connectionTimeoutMillis: target.timeoutMs });
+    const client = new Client({
+      connectionString: target.url ?? deps.databaseUrl,
+      connectionTimeoutMillis: target.timeoutMs,
+    });
     client.on('error', () => undefined);
     try {
       await withTimeout(
@@ -68,8 +71,15 @@ export function createProbes(deps: ProbeDeps) {
     });
 
   const command: Probe<'command'> = async (target) => {
-    const result = await runArgv({ argv: target.argv, cwd: target.cwd ?? process.cwd(), env: { ...process.env, ...target.env }, timeoutMs: target.timeoutMs, tailBytes: 2048 });
-    if (result.exitCode !== 0 || result.timedOut) throw new Error(describeEnd(target.argv[0]!, result, target.timeoutMs));
+    const result = await runArgv({
+      argv: target.argv,
+      cwd: target.cwd ?? process.cwd(),
+      env: { ...process.env, ...target.env },
+      timeoutMs: target.timeoutMs,
+      tailBytes: 2048,
+    });
+    if (result.exitCode !== 0 || result.timedOut)
+      throw new Error(describeEnd(target.argv[0]!, result, target.timeoutMs));
   };
 
   return { postgres, temporal, http, tcp, command } as { [K in HealthTarget['kind']]: Probe<K> };

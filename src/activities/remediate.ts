@@ -16,15 +16,26 @@ import type { RemediationResult } from '../contracts/error-learning-messages';
 async function runCommand(r: Extract<Remediation, { kind: 'command' }>): Promise<RemediationResult> {
   let result;
   try {
-    result = await runArgv({ argv: r.argv, cwd: r.cwd ?? process.cwd(), env: { ...process.env, ...r.env }, timeoutMs: r.timeoutMs, tailBytes: 500 });
+    result = await runArgv({
+      argv: r.argv,
+      cwd: r.cwd ?? process.cwd(),
+      env: { ...process.env, ...r.env },
+      timeoutMs: r.timeoutMs,
+      tailBytes: 500,
+    });
   } catch (error) {
     return { ok: false, detail: (error as Error).message };
   }
   const ok = result.exitCode === 0 && !result.timedOut;
-  return ok ? { ok, detail: result.tail.trim() || 'exit 0' } : { ok, detail: describeEnd(r.argv[0]!, result, r.timeoutMs) };
+  return ok
+    ? { ok, detail: result.tail.trim() || 'exit 0' }
+    : { ok, detail: describeEnd(r.argv[0]!, result, r.timeoutMs) };
 }
 
-async function callWebhook(r: Extract<Remediation, { kind: 'webhook' }>, params: Record<string, unknown>): Promise<RemediationResult> {
+async function callWebhook(
+  r: Extract<Remediation, { kind: 'webhook' }>,
+  params: Record<string, unknown>,
+): Promise<RemediationResult> {
   try {
     const response = await fetch(r.url, {
       method: r.method,
@@ -48,7 +59,11 @@ async function wait(ms: number): Promise<RemediationResult> {
   return { ok: true, detail: `waited ${ms} ms` };
 }
 
-async function rerunWorkflow(r: Extract<Remediation, { kind: 'workflow' }>, client: Client, defaultTaskQueue: string): Promise<RemediationResult> {
+async function rerunWorkflow(
+  r: Extract<Remediation, { kind: 'workflow' }>,
+  client: Client,
+  defaultTaskQueue: string,
+): Promise<RemediationResult> {
   const workflowId = `remediation/${r.workflowType}/${randomUUID()}`;
   try {
     const handle = await client.workflow.start(r.workflowType, {
@@ -82,13 +97,23 @@ const WORKFLOW_TASK_COMPLETED = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKF
  * `temporal workflow reset --type FirstWorkflowTask|LastWorkflowTask` does; the request id makes a
  * retried activity ask for the same reset, not a second one.
  */
-async function resetWorkflow(r: Extract<Remediation, { kind: 'workflow-reset' }>, client: Client, failingWorkflowId: string | undefined): Promise<RemediationResult> {
+async function resetWorkflow(
+  r: Extract<Remediation, { kind: 'workflow-reset' }>,
+  client: Client,
+  failingWorkflowId: string | undefined,
+): Promise<RemediationResult> {
   const workflowId = r.workflowId ?? failingWorkflowId;
-  if (!workflowId) return { ok: false, detail: 'nothing to reset: the action names no workflowId and the error came from no workflow' };
+  if (!workflowId)
+    return {
+      ok: false,
+      detail: 'nothing to reset: the action names no workflowId and the error came from no workflow',
+    };
   try {
     const handle = client.workflow.getHandle(workflowId);
     const { runId } = await handle.describe();
-    const completed = ((await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []).filter((e) => e.eventType === WORKFLOW_TASK_COMPLETED);
+    const completed = ((await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []).filter(
+      (e) => e.eventType === WORKFLOW_TASK_COMPLETED,
+    );
     const point = r.resetTo === 'first-workflow-task' ? completed[0] : completed.at(-1);
     if (!point?.eventId) return { ok: false, detail: `${workflowId} has no completed workflow task to reset to` };
     const reset = await client.workflowService.resetWorkflowExecution({
@@ -100,7 +125,10 @@ async function resetWorkflow(r: Extract<Remediation, { kind: 'workflow-reset' }>
     });
     const newRunId = reset.runId!;
     if (r.wait) await awaitResult(client, workflowId, newRunId, r.timeoutMs);
-    return { ok: true, detail: `${workflowId} reset to event ${String(point.eventId)} as run ${newRunId}${r.wait ? ', completed' : ''}` };
+    return {
+      ok: true,
+      detail: `${workflowId} reset to event ${String(point.eventId)} as run ${newRunId}${r.wait ? ', completed' : ''}`,
+    };
   } catch (error) {
     return { ok: false, detail: `${workflowId}: ${(error as Error).message}` };
   }
@@ -119,10 +147,18 @@ export interface RemediationContext {
  * Carries out `r`.
  * @throws BrainOpsError (non-retryable) for a `sequence`: error-learning runs those as a child workflow.
  */
-export function carryOut(r: Remediation, params: Record<string, unknown>, ctx: RemediationContext): Promise<RemediationResult> {
+export function carryOut(
+  r: Remediation,
+  params: Record<string, unknown>,
+  ctx: RemediationContext,
+): Promise<RemediationResult> {
   switch (r.kind) {
     case 'sequence':
-      throw new BrainOpsError('RemediationIsSequence', 'a sequence remediation runs as a child workflow (remediationSequenceWorkflow), not as one activity', false);
+      throw new BrainOpsError(
+        'RemediationIsSequence',
+        'a sequence remediation runs as a child workflow (remediationSequenceWorkflow), not as one activity',
+        false,
+      );
     case 'workflow-reset':
       return resetWorkflow(r, ctx.client, ctx.failingWorkflowId);
     case 'workflow':

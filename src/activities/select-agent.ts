@@ -37,15 +37,31 @@ export interface Selection {
 export async function selectAgent(store: MemoryStore, raw: SelectionInput, dedupeKey: string): Promise<Selection> {
   const input = parseInput(selectionSchema, raw, 'agent selection');
   const end = new Date();
-  const figures = await store.capabilityPerformance({ start: new Date(end.getTime() - input.days * DAY_MS), end, agentIds: input.candidates, capability: input.capability });
+  const figures = await store.capabilityPerformance({
+    start: new Date(end.getTime() - input.days * DAY_MS),
+    end,
+    agentIds: input.candidates,
+    capability: input.capability,
+  });
   const ranking = rankByPerformance(input.candidates, Object.fromEntries(figures.map((f) => [f.agentId, f])));
   const chosen = ranking[0]!;
   await store.recordDecision({
     agentId: input.decidedBy,
     decision: `assign "${input.capability}" to ${chosen.id}`,
     confidence: chosen.score,
-    patterns: ranking.map((r) => ({ agent: r.id, score: r.score, runs: r.record.runs, successes: r.record.successes, avgMs: r.record.avgMs })),
-    context: { capability: input.capability, purpose: input.purpose ?? null, candidates: input.candidates, days: input.days },
+    patterns: ranking.map((r) => ({
+      agent: r.id,
+      score: r.score,
+      runs: r.record.runs,
+      successes: r.record.successes,
+      avgMs: r.record.avgMs,
+    })),
+    context: {
+      capability: input.capability,
+      purpose: input.purpose ?? null,
+      candidates: input.candidates,
+      days: input.days,
+    },
     dedupeKey,
   });
   return { chosen: chosen.id, ranking };

@@ -2,7 +2,15 @@ import type { AgentDefinition } from './types';
 
 export const contextKeeper: AgentDefinition = {
   name: 'ContextKeeper',
-  role: 'Keeps every session\'s context: messages, tasks, handoffs, snapshots and the session brief.',
-  capabilities: ['session lifecycle', 'context snapshots', 'handoffs', 'session brief', 'pattern recognition', 'agent performance records', 'memory optimisation and archival'],
+  role: "Keeps every session's context: messages, tasks, handoffs, snapshots and the session brief.",
+  capabilities: [
+    'session lifecycle',
+    'context snapshots',
+    'handoffs',
+    'session brief',
+    'pattern recognition',
+    'agent performance records',
+    'memory optimisation and archival',
+  ],
   workflows: ['sessionWorkflow', 'learningCycleWorkflow'],
 };

@@ -9,7 +9,12 @@ import type { AgentDefinition } from './types';
 
 export type { AgentDefinition } from './types';
 
-export const AGENTS: readonly AgentDefinition[] = Object.freeze([contextKeeper, systemMonitor, deploymentManager, databaseGuardian]);
+export const AGENTS: readonly AgentDefinition[] = Object.freeze([
+  contextKeeper,
+  systemMonitor,
+  deploymentManager,
+  databaseGuardian,
+]);
 
 const byWorkflow = new Map(AGENTS.flatMap((agent) => agent.workflows.map((w) => [w, agent.name] as const)));
 

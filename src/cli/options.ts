@@ -7,14 +7,16 @@ import { msToNumber } from '@temporalio/common/lib/time';
  */
 export function countOption(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 10_000) throw new InvalidArgumentError('expected a whole number from 1 to 10000.');
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 10_000)
+    throw new InvalidArgumentError('expected a whole number from 1 to 10000.');
   return n;
 }
 
 /** Parses a record id argument or option (a positive whole number). */
 export function idOption(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an id (a positive whole number).');
+  if (!/^\d+$/.test(value.trim()) || n < 1 || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('expected an id (a positive whole number).');
   return n;
 }
 

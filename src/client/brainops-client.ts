@@ -106,7 +106,12 @@ export class BrainOpsClient {
    */
   static async connect(config: BrainOpsConfig, logger: Logger): Promise<BrainOpsClient> {
     const connection = await connectClient(config);
-    return new BrainOpsClient(new Client({ connection, namespace: config.temporal.namespace }), config, logger, connection);
+    return new BrainOpsClient(
+      new Client({ connection, namespace: config.temporal.namespace }),
+      config,
+      logger,
+      connection,
+    );
   }
 
   /** The memory store (opened on first use, from `DATABASE_URL` or the embedded server's URL). */
@@ -129,7 +134,9 @@ export class BrainOpsClient {
     return {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: sessionWorkflowId(start.tenantId, start.sessionId),
-      args: [{ ...start, flushIntervalMs: this.config.sessionFlushIntervalMs }] as [Parameters<typeof sessionWorkflow>[0]],
+      args: [{ ...start, flushIntervalMs: this.config.sessionFlushIntervalMs }] as [
+        Parameters<typeof sessionWorkflow>[0],
+      ],
       typedSearchAttributes: [
         { key: SEARCH_ATTRIBUTES.agent, value: 'ContextKeeper' },
         { key: SEARCH_ATTRIBUTES.session, value: start.sessionId },
@@ -169,16 +176,22 @@ export class BrainOpsClient {
 
   async addTask(ref: SessionRef, task: AddTaskInput): Promise<SessionTask> {
     const parsed = parseInput(addTaskInputSchema, task, 'task');
-    return this.sessionHandle(ref).executeUpdate(addTaskUpdate, { args: [{ ...parsed, taskId: parsed.taskId ?? `task-${randomUUID()}` }] });
+    return this.sessionHandle(ref).executeUpdate(addTaskUpdate, {
+      args: [{ ...parsed, taskId: parsed.taskId ?? `task-${randomUUID()}` }],
+    });
   }
 
   async completeTask(ref: SessionRef, input: CompleteTaskInput): Promise<SessionTask> {
-    return this.sessionHandle(ref).executeUpdate(completeTaskUpdate, { args: [parseInput(completeTaskInputSchema, input, 'task completion')] });
+    return this.sessionHandle(ref).executeUpdate(completeTaskUpdate, {
+      args: [parseInput(completeTaskInputSchema, input, 'task completion')],
+    });
   }
 
   /** Hands the session to another agent; returns the context snapshot the next agent needs. */
   async handoff(ref: SessionRef, input: HandoffInput): Promise<HandoffResult> {
-    return this.sessionHandle(ref).executeUpdate(handoffUpdate, { args: [parseInput(handoffInputSchema, input, 'handoff')] });
+    return this.sessionHandle(ref).executeUpdate(handoffUpdate, {
+      args: [parseInput(handoffInputSchema, input, 'handoff')],
+    });
   }
 
   /** The live context of a running session (query). */
@@ -188,7 +201,9 @@ export class BrainOpsClient {
 
   /** Ends the session and returns its final snapshot. */
   async endSession(ref: SessionRef, input: EndInput = {}): Promise<ContextSnapshot> {
-    return this.sessionHandle(ref).executeUpdate(endUpdate, { args: [parseInput(endInputSchema, input, 'end request')] });
+    return this.sessionHandle(ref).executeUpdate(endUpdate, {
+      args: [parseInput(endInputSchema, input, 'end request')],
+    });
   }
 
   /** Runs SystemMonitor once now (configured targets unless given) and returns what it found. */
@@ -235,14 +250,18 @@ export class BrainOpsClient {
     });
     const { taskQueue } = this.config.temporal;
     const { autoRemediationConfidence: autoConfidence, escalationTimeoutMs } = this.config.errorLearning;
-    const workflowId = await startErrorLearning(this.temporal, { taskQueue, autoConfidence, escalationTimeoutMs }, {
-      signature,
-      errorType: e.errorType,
-      message: e.message,
-      source: e.source,
-      errorEventId,
-      failedWorkflowId: e.workflowId,
-    });
+    const workflowId = await startErrorLearning(
+      this.temporal,
+      { taskQueue, autoConfidence, escalationTimeoutMs },
+      {
+        signature,
+        errorType: e.errorType,
+        message: e.message,
+        source: e.source,
+        errorEventId,
+        failedWorkflowId: e.workflowId,
+      },
+    );
     return { errorEventId, signature, workflowId };
   }
 
@@ -262,12 +281,22 @@ export class BrainOpsClient {
    * the fix is learned for its signature.
    * @throws Error when the error event does not exist; ValidationError for an unregistered action.
    */
-  async resolveError(input: { errorEventId: number; action: string; params?: Record<string, unknown>; description?: string }): Promise<{ workflowId: string }> {
+  async resolveError(input: {
+    errorEventId: number;
+    action: string;
+    params?: Record<string, unknown>;
+    description?: string;
+  }): Promise<{ workflowId: string }> {
     validateRemediation(this.config.errorLearning.remediations, input.action, input.params ?? {});
     const [event] = await (await this.memory()).listErrorEvents({ id: input.errorEventId, limit: 1 });
-    if (!event) throw new ValidationError('error resolution', [{ field: 'errorEventId', message: `no error event ${input.errorEventId}` }]);
+    if (!event)
+      throw new ValidationError('error resolution', [
+        { field: 'errorEventId', message: `no error event ${input.errorEventId}` },
+      ]);
     const workflowId = errorLearningWorkflowId(event.signature);
-    await this.temporal.workflow.getHandle(workflowId).signal(resolveSignal, { action: input.action, params: input.params, description: input.description });
+    await this.temporal.workflow
+      .getHandle(workflowId)
+      .signal(resolveSignal, { action: input.action, params: input.params, description: input.description });
     return { workflowId };
   }
 

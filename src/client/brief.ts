@@ -26,31 +26,65 @@ export async function buildBrief(store: MemoryStore, tenantId: string): Promise<
     tenantId,
     generatedAt: new Date().toISOString(),
     lastContext: last
-      ? { sessionId: last.sessionId, status: last.status, lastActivityAt: last.lastActivityAt, snapshot: last.contextSnapshot }
+      ? {
+          sessionId: last.sessionId,
+          status: last.status,
+          lastActivityAt: last.lastActivityAt,
+          snapshot: last.contextSnapshot,
+        }
       : null,
-    openTasks: tasks.map((t) => ({ sessionId: t.sessionId, taskId: t.taskId, title: t.title, priority: t.priority, createdAt: t.createdAt })),
+    openTasks: tasks.map((t) => ({
+      sessionId: t.sessionId,
+      taskId: t.taskId,
+      title: t.title,
+      priority: t.priority,
+      createdAt: t.createdAt,
+    })),
     systemStatus: health.map((e) => e.value as HealthCheckResult),
-    recentErrors: errors.map((e) => ({ id: e.id, message: e.message, source: e.source, occurredAt: e.occurredAt, status: e.status })),
+    recentErrors: errors.map((e) => ({
+      id: e.id,
+      message: e.message,
+      source: e.source,
+      occurredAt: e.occurredAt,
+      status: e.status,
+    })),
   };
 }
 
 export function briefToMarkdown(brief: SessionBrief): string {
-  const lines = [`# Session brief — tenant ${brief.tenantId}`, '', `_Generated ${brief.generatedAt}_`, '', '## Last context'];
+  const lines = [
+    `# Session brief — tenant ${brief.tenantId}`,
+    '',
+    `_Generated ${brief.generatedAt}_`,
+    '',
+    '## Last context',
+  ];
   if (brief.lastContext) {
-    const snap = brief.lastContext.snapshot as { conversationSummary?: string; continuationInstructions?: string; criticalFacts?: Record<string, unknown> } | null;
-    lines.push(`- Session \`${brief.lastContext.sessionId}\` (${brief.lastContext.status}, last active ${brief.lastContext.lastActivityAt.toISOString()})`);
+    const snap = brief.lastContext.snapshot as {
+      conversationSummary?: string;
+      continuationInstructions?: string;
+      criticalFacts?: Record<string, unknown>;
+    } | null;
+    lines.push(
+      `- Session \`${brief.lastContext.sessionId}\` (${brief.lastContext.status}, last active ${brief.lastContext.lastActivityAt.toISOString()})`,
+    );
     if (snap?.conversationSummary) lines.push(`- Conversation: ${snap.conversationSummary}`);
     if (snap?.continuationInstructions) lines.push(`- Continue with: ${snap.continuationInstructions}`);
     for (const [k, v] of Object.entries(snap?.criticalFacts ?? {})) lines.push(`- ${k}: ${JSON.stringify(v)}`);
   } else lines.push('- No earlier session.');
   lines.push('', '## Open tasks');
   if (brief.openTasks.length === 0) lines.push('- None.');
-  for (const t of brief.openTasks) lines.push(`- [ ] ${t.title} (${t.priority}; session \`${t.sessionId}\`, id \`${t.taskId}\`)`);
+  for (const t of brief.openTasks)
+    lines.push(`- [ ] ${t.title} (${t.priority}; session \`${t.sessionId}\`, id \`${t.taskId}\`)`);
   lines.push('', '## System status');
   if (brief.systemStatus.length === 0) lines.push('- No health checks recorded yet.');
-  for (const h of brief.systemStatus) lines.push(`- ${h.status === 'up' ? '✅' : '❌'} ${h.target} (${h.kind}) ${h.status} at ${h.checkedAt}${h.error ? ` — ${h.error}` : ''}`);
+  for (const h of brief.systemStatus)
+    lines.push(
+      `- ${h.status === 'up' ? '✅' : '❌'} ${h.target} (${h.kind}) ${h.status} at ${h.checkedAt}${h.error ? ` — ${h.error}` : ''}`,
+    );
   lines.push('', '## Recent errors');
   if (brief.recentErrors.length === 0) lines.push('- None.');
-  for (const e of brief.recentErrors) lines.push(`- ${e.occurredAt.toISOString()} [${e.source}, ${e.status}] ${e.message}`);
+  for (const e of brief.recentErrors)
+    lines.push(`- ${e.occurredAt.toISOString()} [${e.source}, ${e.status}] ${e.message}`);
   return `${lines.join('\n')}\n`;
 }

@@ -30,7 +30,9 @@ export async function connectClient(config: BrainOpsConfig): Promise<Connection>
   try {
     return await Connection.connect({ ...options, connectTimeout: '5s' });
   } catch (error) {
-    throw new Error(`cannot reach Temporal at ${options.address}: ${(error as Error).message}. Is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
+    throw new Error(
+      `cannot reach Temporal at ${options.address}: ${(error as Error).message}. Is \`npm start\` running, or TEMPORAL_ADDRESS set?`,
+    );
   }
 }
 

@@ -13,7 +13,13 @@ import { BrainOpsError, ValidationError } from '../contracts/errors';
 import { deploymentWorkflowId, SEARCH_ATTRIBUTES } from '../contracts/names';
 import { parseInput } from '../contracts/validate';
 import { deploymentWorkflow } from '../workflows';
-import { approveSignal, cancelSignal, deploymentStatusQuery, rejectSignal, type DeploymentView } from '../contracts/deployment-messages';
+import {
+  approveSignal,
+  cancelSignal,
+  deploymentStatusQuery,
+  rejectSignal,
+  type DeploymentView,
+} from '../contracts/deployment-messages';
 
 const startSchema = z.object({
   target: z.string().min(1),
@@ -46,7 +52,12 @@ export class DeploymentsClient {
   private checkTarget(target: string): void {
     if (!this.config.deploy.targets[target]) {
       const known = Object.keys(this.config.deploy.targets);
-      throw new ValidationError('deployment', [{ field: 'target', message: `"${target}" is not a configured deployment target (configured: ${known.length ? known.join(', ') : 'none'}; see BRAINOPS_DEPLOY_TARGETS)` }]);
+      throw new ValidationError('deployment', [
+        {
+          field: 'target',
+          message: `"${target}" is not a configured deployment target (configured: ${known.length ? known.join(', ') : 'none'}; see BRAINOPS_DEPLOY_TARGETS)`,
+        },
+      ]);
     }
   }
 
@@ -55,7 +66,10 @@ export class DeploymentsClient {
    * @throws ValidationError for an unknown target or a bad ref; BrainOpsError `DeploymentAlreadyRunning`
    * when that ref of that target is being deployed now.
    */
-  async start(input: StartDeploymentInput, kind: 'deploy' | 'rollback' = 'deploy'): Promise<{ workflowId: string; runId: string }> {
+  async start(
+    input: StartDeploymentInput,
+    kind: 'deploy' | 'rollback' = 'deploy',
+  ): Promise<{ workflowId: string; runId: string }> {
     const s = parseInput(startSchema, input, 'deployment');
     this.checkTarget(s.target);
     const workflowId = deploymentWorkflowId(s.target, s.ref);
@@ -70,20 +84,36 @@ export class DeploymentsClient {
       return { workflowId, runId: handle.firstExecutionRunId };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new BrainOpsError('DeploymentAlreadyRunning', `${workflowId} is already running: follow it with \`brainops deploy status ${workflowId}\`, or cancel it`, false, { workflowId });
+        throw new BrainOpsError(
+          'DeploymentAlreadyRunning',
+          `${workflowId} is already running: follow it with \`brainops deploy status ${workflowId}\`, or cancel it`,
+          false,
+          { workflowId },
+        );
       }
       throw error;
     }
   }
 
   /** Rolls `target` back to its previous good release (a `rollback` deployment of that commit). */
-  async rollback(input: { target: string; startedBy?: string }): Promise<{ workflowId: string; runId: string; commit: string }> {
+  async rollback(input: {
+    target: string;
+    startedBy?: string;
+  }): Promise<{ workflowId: string; runId: string; commit: string }> {
     this.checkTarget(input.target);
     const { live, previous } = await (await this.memory()).goodReleases({ target: input.target });
     if (!previous) {
-      throw new ValidationError('rollback', [{ field: 'target', message: `${input.target} has no good release before ${live ? live.slice(0, 12) : 'the live one'} to go back to` }]);
+      throw new ValidationError('rollback', [
+        {
+          field: 'target',
+          message: `${input.target} has no good release before ${live ? live.slice(0, 12) : 'the live one'} to go back to`,
+        },
+      ]);
     }
-    return { ...(await this.start({ target: input.target, ref: previous, startedBy: input.startedBy }, 'rollback')), commit: previous };
+    return {
+      ...(await this.start({ target: input.target, ref: previous, startedBy: input.startedBy }, 'rollback')),
+      commit: previous,
+    };
   }
 
   /** The live status of a deployment (running or finished). */
@@ -95,7 +125,8 @@ export class DeploymentsClient {
     let liveLogTail: string | undefined;
     for (const pending of description.raw.pendingActivities ?? []) {
       const payload = pending.heartbeatDetails?.payloads?.[0];
-      if (pending.activityType?.name === 'runDeployStep' && payload) liveLogTail = (defaultPayloadConverter.fromPayload(payload as Payload) as { tail?: string }).tail;
+      if (pending.activityType?.name === 'runDeployStep' && payload)
+        liveLogTail = (defaultPayloadConverter.fromPayload(payload as Payload) as { tail?: string }).tail;
     }
     return {
       ...view,

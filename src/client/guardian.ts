@@ -21,11 +21,19 @@ export type GuardianRunInput = z.input<typeof guardianRunSchema>;
 
 const restoreCheckSchema = z
   .object({ backupId: z.number().int().positive().optional(), database: databaseName.optional() })
-  .refine((v) => !(v.backupId !== undefined && v.database !== undefined), { message: 'give a backup id or a database, not both', path: ['backupId'] });
+  .refine((v) => !(v.backupId !== undefined && v.database !== undefined), {
+    message: 'give a backup id or a database, not both',
+    path: ['backupId'],
+  });
 export type RestoreCheckInput = z.input<typeof restoreCheckSchema>;
 
 /** Runs DatabaseGuardian's `tasks` now and returns its report. */
-export async function runGuardian(client: Client, config: BrainOpsConfig, tasks: GuardianTask[], raw: GuardianRunInput = {}): Promise<DatabaseGuardianReport> {
+export async function runGuardian(
+  client: Client,
+  config: BrainOpsConfig,
+  tasks: GuardianTask[],
+  raw: GuardianRunInput = {},
+): Promise<DatabaseGuardianReport> {
   const input = parseInput(guardianRunSchema, raw, 'DatabaseGuardian run');
   return client.workflow.execute(databaseGuardianWorkflow, {
     taskQueue: config.temporal.taskQueue,

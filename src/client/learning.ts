@@ -23,7 +23,11 @@ export type LearningRunInput = z.input<typeof learningRunSchema>;
  * Runs a learning cycle for one window (default: the last complete one) as
  * `learning/<cycle>/<window end>`; running it again re-runs that window, with the same result.
  */
-export async function runLearningCycle(client: Client, config: BrainOpsConfig, raw: LearningRunInput): Promise<LearningCycleResult> {
+export async function runLearningCycle(
+  client: Client,
+  config: BrainOpsConfig,
+  raw: LearningRunInput,
+): Promise<LearningCycleResult> {
   const input = parseInput(learningRunSchema, raw, 'learning cycle');
   const window = cycleWindow(input.cycle, input.windowEnd ?? Date.now());
   return client.workflow.execute(learningCycleWorkflow, {

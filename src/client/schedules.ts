@@ -17,12 +17,34 @@ import type { databaseGuardianWorkflow, learningCycleWorkflow, systemMonitorWork
 import type { DatabaseGuardianInput } from '../workflows/database-guardian';
 
 const LEARNING_SCHEDULES: { cycle: LearningCycle; scheduleId: string; catchupWindow: Duration; purpose: string }[] = [
-  { cycle: 'five-minute', scheduleId: SCHEDULE_IDS.learningFiveMinute, catchupWindow: '1 hour', purpose: 'agent performance and rising error patterns of the last 5 minutes' },
-  { cycle: 'hourly', scheduleId: SCHEDULE_IDS.learningHourly, catchupWindow: '1 day', purpose: 'recommendations from the last hour and day' },
-  { cycle: 'daily', scheduleId: SCHEDULE_IDS.learningDaily, catchupWindow: '7 days', purpose: 'memory optimisation: archive, layers, duplicates, statistics' },
+  {
+    cycle: 'five-minute',
+    scheduleId: SCHEDULE_IDS.learningFiveMinute,
+    catchupWindow: '1 hour',
+    purpose: 'agent performance and rising error patterns of the last 5 minutes',
+  },
+  {
+    cycle: 'hourly',
+    scheduleId: SCHEDULE_IDS.learningHourly,
+    catchupWindow: '1 day',
+    purpose: 'recommendations from the last hour and day',
+  },
+  {
+    cycle: 'daily',
+    scheduleId: SCHEDULE_IDS.learningDaily,
+    catchupWindow: '7 days',
+    purpose: 'memory optimisation: archive, layers, duplicates, statistics',
+  },
 ];
 
-function guardianSchedule(config: BrainOpsConfig, scheduleId: string, spec: ScheduleOptions['spec'], input: DatabaseGuardianInput, purpose: string, catchupWindow: Duration): ScheduleOptions {
+function guardianSchedule(
+  config: BrainOpsConfig,
+  scheduleId: string,
+  spec: ScheduleOptions['spec'],
+  input: DatabaseGuardianInput,
+  purpose: string,
+  catchupWindow: Duration,
+): ScheduleOptions {
   return {
     scheduleId,
     spec,
@@ -80,23 +102,21 @@ export function declaredSchedules(config: BrainOpsConfig): ScheduleOptions[] {
     // Intervals are aligned to the epoch; each run is scheduled LEARNING_SETTLE_MS after its
     // window's end (the window is rounded down), so work recorded as the window closed is in it.
     // Missed windows are buffered and run in turn (each is idempotent), up to the catch-up window.
-    ...LEARNING_SCHEDULES.map(
-      (s): ScheduleOptions => ({
-        scheduleId: s.scheduleId,
-        spec: { intervals: [{ every: CYCLE_LENGTH_MS[s.cycle], offset: LEARNING_SETTLE_MS }] },
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'learningCycleWorkflow' satisfies (typeof learningCycleWorkflow)['name'],
-          workflowId: `${LEARNING_WORKFLOW_ID_PREFIX}/${s.cycle}/scheduled`,
-          taskQueue: config.temporal.taskQueue,
-          args: [{ cycle: s.cycle }],
-          typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'ContextKeeper' }],
-          memo: { agent: 'ContextKeeper', purpose: s.purpose },
-        },
-        policies: { overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: s.catchupWindow },
-        memo: { agent: 'ContextKeeper' },
-      }),
-    ),
+    ...LEARNING_SCHEDULES.map((s): ScheduleOptions => ({
+      scheduleId: s.scheduleId,
+      spec: { intervals: [{ every: CYCLE_LENGTH_MS[s.cycle], offset: LEARNING_SETTLE_MS }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'learningCycleWorkflow' satisfies (typeof learningCycleWorkflow)['name'],
+        workflowId: `${LEARNING_WORKFLOW_ID_PREFIX}/${s.cycle}/scheduled`,
+        taskQueue: config.temporal.taskQueue,
+        args: [{ cycle: s.cycle }],
+        typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'ContextKeeper' }],
+        memo: { agent: 'ContextKeeper', purpose: s.purpose },
+      },
+      policies: { overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: s.catchupWindow },
+      memo: { agent: 'ContextKeeper' },
+    })),
   ];
 }
 

@@ -15,10 +15,15 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     if (missing.length === 0) return;
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+      searchAttributes: Object.fromEntries(
+        missing.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      ),
     });
     logger.info(`registered search attributes ${missing.map((k) => k.name).join(', ')}`);
   } catch (error) {
-    logger.warn({ err: error }, 'could not register search attributes; register BrainOpsAgent, BrainOpsSession and BrainOpsTenant (Keyword) by hand');
+    logger.warn(
+      { err: error },
+      'could not register search attributes; register BrainOpsAgent, BrainOpsSession and BrainOpsTenant (Keyword) by hand',
+    );
   }
 }

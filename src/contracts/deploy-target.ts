@@ -8,12 +8,20 @@ import { z } from 'zod';
 import { healthTargetSchema } from './health';
 
 const argv = z.array(z.string().min(1)).min(1, 'expected at least the program to run');
-const timeoutMs = z.number().int().positive().max(24 * 3600 * 1000);
+const timeoutMs = z
+  .number()
+  .int()
+  .positive()
+  .max(24 * 3600 * 1000);
 const env = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string());
-const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected 1-64 lower-case letters, digits, ".", "_" or "-"');
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected 1-64 lower-case letters, digits, ".", "_" or "-"');
 
 /** Refs a deployment may name: branch, tag, sha, `HEAD~1`…; never an option (`-…`). */
-export const gitRefSchema = z.string().regex(/^(?!-)[A-Za-z0-9._/@{}~^+-]{1,200}$/, 'expected a git ref (branch, tag or commit), not starting with "-"');
+export const gitRefSchema = z
+  .string()
+  .regex(/^(?!-)[A-Za-z0-9._/@{}~^+-]{1,200}$/, 'expected a git ref (branch, tag or commit), not starting with "-"');
 
 /** One build step: an argv run with no shell in the release tree, bounded by `timeoutMs`. */
 export const deployStepSchema = z.object({
@@ -84,7 +92,12 @@ export const deployTargetSchema = z
     healthChecks: z.array(healthTargetSchema).default([]),
     environments: z.array(environmentSchema).min(1).optional(),
     /** Verification: every check must pass within `attempts` rounds, `intervalMs` apart. */
-    verify: z.object({ attempts: z.number().int().min(1).max(1000).default(5), intervalMs: z.number().int().min(0).max(600_000).default(2000) }).default({ attempts: 5, intervalMs: 2000 }),
+    verify: z
+      .object({
+        attempts: z.number().int().min(1).max(1000).default(5),
+        intervalMs: z.number().int().min(0).max(600_000).default(2000),
+      })
+      .default({ attempts: 5, intervalMs: 2000 }),
     /** Risk (0..1) at which the pre-check asks for approval, and at which it blocks. */
     precheck: z
       .object({ approveAt: z.number().min(0).max(1).default(0.5), blockAt: z.number().min(0).max(1).default(0.9) })
@@ -101,12 +114,18 @@ export const deployTargetSchema = z
   .superRefine((t, ctx) => {
     const steps = new Set<string>();
     t.steps.forEach((s, i) => {
-      if (steps.has(s.name)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'name'], message: `duplicate step name "${s.name}"` });
+      if (steps.has(s.name))
+        ctx.addIssue({ code: 'custom', path: ['steps', i, 'name'], message: `duplicate step name "${s.name}"` });
       steps.add(s.name);
     });
     const envs = new Set<string>();
     t.environments?.forEach((e, i) => {
-      if (envs.has(e.name)) ctx.addIssue({ code: 'custom', path: ['environments', i, 'name'], message: `duplicate environment "${e.name}"` });
+      if (envs.has(e.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', i, 'name'],
+          message: `duplicate environment "${e.name}"`,
+        });
       envs.add(e.name);
     });
   });
@@ -169,7 +188,10 @@ export interface PlannedEnvironment {
  * hold credentials, and whatever an activity returns is kept in the workflow's history. The worker
  * looks them up in its own configuration when an activity runs.
  */
-export interface DeploymentPlan extends Pick<ResolvedTarget, 'name' | 'directory' | 'verify' | 'approvalTimeoutMs' | 'heartbeatTimeoutMs'> {
+export interface DeploymentPlan extends Pick<
+  ResolvedTarget,
+  'name' | 'directory' | 'verify' | 'approvalTimeoutMs' | 'heartbeatTimeoutMs'
+> {
   steps: { name: string; timeoutMs: number; compensates: boolean }[];
   environments: PlannedEnvironment[];
 }
@@ -182,6 +204,12 @@ export function deploymentPlan(t: ResolvedTarget): DeploymentPlan {
     approvalTimeoutMs: t.approvalTimeoutMs,
     heartbeatTimeoutMs: t.heartbeatTimeoutMs,
     steps: t.steps.map((s) => ({ name: s.name, timeoutMs: s.timeoutMs, compensates: s.compensate !== undefined })),
-    environments: t.environments.map((e) => ({ name: e.name, releaseKind: e.release.kind, directory: e.directory, healthChecks: e.healthChecks, approval: e.approval })),
+    environments: t.environments.map((e) => ({
+      name: e.name,
+      releaseKind: e.release.kind,
+      directory: e.directory,
+      healthChecks: e.healthChecks,
+      approval: e.approval,
+    })),
   };
 }

@@ -2,7 +2,8 @@
  * DeploymentManager's records as the memory store keeps them and the pre-check weighs them: the
  * shapes activities, workflows and clients exchange about deployments.
  */
-export type DeploymentStatus = 'running' | 'succeeded' | 'failed' | 'rolled_back' | 'rollback_failed' | 'cancelled' | 'blocked' | 'rejected';
+export type DeploymentStatus =
+  'running' | 'succeeded' | 'failed' | 'rolled_back' | 'rollback_failed' | 'cancelled' | 'blocked' | 'rejected';
 
 /** One step of a deployment as recorded. Times ISO-8601, `durationMs` in ms, `logTail` ≤ 8 KiB. */
 export interface DeploymentStepRecord {
@@ -55,7 +56,6 @@ export interface DeploymentPast {
   /** Failed deployments of the target whose changed paths overlap `paths`, with the overlap. */
   touchingPaths: (Pick<DeploymentRow, 'id' | 'commit' | 'failedStep' | 'errorSignature'> & { overlap: string[] })[];
 }
-
 
 /** What a build step left: exit code, wall time (ms), the last 8 KiB of its output. */
 export interface StepOutcome {

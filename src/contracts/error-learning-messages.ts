@@ -59,17 +59,24 @@ export type HumanDecision =
   | { kind: 'ignore'; reason?: string };
 
 export const occurrenceSignal = defineSignal<[{ errorEventId?: number }]>('occurrence');
-export const resolveSignal = defineSignal<[{ action: string; params?: Record<string, unknown>; description?: string }]>('resolve');
+export const resolveSignal =
+  defineSignal<[{ action: string; params?: Record<string, unknown>; description?: string }]>('resolve');
 export const retrySignal = defineSignal('retry');
 export const ignoreSignal = defineSignal<[{ reason?: string }?]>('ignore');
 
 export interface ErrorLearningStatus {
   state: 'remediating' | 'escalated' | 'resolved' | 'ignored' | 'unresolved';
   occurrences: number;
-  attempts: { action: string; solutionId?: number; confidence: number; ok: boolean; verified: boolean; detail: string }[];
+  attempts: {
+    action: string;
+    solutionId?: number;
+    confidence: number;
+    ok: boolean;
+    verified: boolean;
+    detail: string;
+  }[];
   resolvedBy?: { solutionId?: number; action: string; by: 'automation' | 'person' };
   /** Why the last answer of a person could not be carried out (an unregistered action, say). */
   lastRejectedAnswer?: string;
 }
 export const statusQuery = defineQuery<ErrorLearningStatus>('status');
-

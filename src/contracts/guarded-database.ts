@@ -11,7 +11,10 @@ export const MEMORY_DATABASE = 'memory';
 
 const qualifiedName = z
   .string()
-  .regex(/^([A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$/, 'expected a table name such as "orders" or "public.orders"');
+  .regex(
+    /^([A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$/,
+    'expected a table name such as "orders" or "public.orders"',
+  );
 
 /** One database other than the memory database, as declared in `BRAINOPS_DATABASES`. */
 export const guardedDatabaseSchema = z
@@ -20,7 +23,9 @@ export const guardedDatabaseSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected 1-63 lower-case letters, digits, "_" or "-"'),
     url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
     /** Declared schema: table → columns it must have (drift is reported against it). */
-    expectedSchema: z.record(qualifiedName, z.array(z.string().min(1).max(63)).min(1, 'expected at least one column')).optional(),
+    expectedSchema: z
+      .record(qualifiedName, z.array(z.string().min(1).max(63)).min(1, 'expected at least one column'))
+      .optional(),
     /** Back it up on the backup schedule. @defaultValue true */
     backup: z.boolean().default(true),
     /** Tables whose row counts a restore check compares. @defaultValue the 10 largest tables */
@@ -34,7 +39,11 @@ export const guardedDatabasesSchema = z.array(guardedDatabaseSchema).superRefine
   const seen = new Set<string>();
   list.forEach((db, i) => {
     if (db.name === MEMORY_DATABASE) {
-      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${MEMORY_DATABASE}" is the memory database's name; choose another` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'name'],
+        message: `"${MEMORY_DATABASE}" is the memory database's name; choose another`,
+      });
     } else if (seen.has(db.name)) {
       ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate database name "${db.name}"` });
     }
@@ -83,9 +92,17 @@ export const findingThresholdsSchema = z
      */
     minSeqScans: z.number().int().min(1).default(50),
     /** Unused indexes smaller than this are not reported. @defaultValue 8 MiB */
-    unusedIndexMinBytes: z.number().int().min(0).default(8 * 1024 * 1024),
+    unusedIndexMinBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(8 * 1024 * 1024),
     /** Estimated bloat must reach both this size and ratio. @defaultValue 10 MiB, 0.3 */
-    bloatMinBytes: z.number().int().min(0).default(10 * 1024 * 1024),
+    bloatMinBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(10 * 1024 * 1024),
     bloatRatio: z.number().min(0).max(1).default(0.3),
     /** Dead tuples must reach both this count and this share of live tuples. @defaultValue 10000, 0.2 */
     deadTuplesMin: z.number().int().min(0).default(10_000),

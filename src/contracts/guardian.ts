@@ -58,14 +58,33 @@ export type Finding = Omit<Insight, 'key'> & { object: string };
 /** Schema status of one database: migrations (memory database) or drift (declared schema). */
 export interface SchemaStatus {
   database: string;
-  migrations?: { applied: number; lastApplied: string | null; pending: string[]; failed: string | null; failedError: string | null; unknown: string[] };
+  migrations?: {
+    applied: number;
+    lastApplied: string | null;
+    pending: string[];
+    failed: string | null;
+    failedError: string | null;
+    unknown: string[];
+  };
   drift?: SchemaDrift;
   /** Drift and migration problems as findings. */
   findings: Finding[];
 }
 
 /** A backup's outcome as workflows report it. */
-export type BackupSummary = Pick<BackupRecord, 'id' | 'databaseName' | 'filePath' | 'status' | 'sizeBytes' | 'sha256' | 'pgDumpVersion' | 'serverVersion' | 'rowCounts' | 'error'>;
+export type BackupSummary = Pick<
+  BackupRecord,
+  | 'id'
+  | 'databaseName'
+  | 'filePath'
+  | 'status'
+  | 'sizeBytes'
+  | 'sha256'
+  | 'pgDumpVersion'
+  | 'serverVersion'
+  | 'rowCounts'
+  | 'error'
+>;
 
 /** What a restore check found. `ok` only when checksum, restore and every count agree. */
 export interface RestoreCheck {

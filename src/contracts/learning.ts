@@ -44,7 +44,14 @@ export interface FiveMinuteResult {
 /** Result of the hourly cycle for its window. */
 export interface HourlyResult {
   window: CycleWindow;
-  failing: { signature: string; subject: string; hourCount: number; dayCount: number; knownFix: string | null; actionable: boolean }[];
+  failing: {
+    signature: string;
+    subject: string;
+    hourCount: number;
+    dayCount: number;
+    knownFix: string | null;
+    actionable: boolean;
+  }[];
   degraded: { agentId: string; capability: string; hourRate: number; dayRate: number }[];
   slower: { agentId: string; capability: string; hourAvgMs: number; dayAvgMs: number }[];
   insights: string[];

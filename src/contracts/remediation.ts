@@ -70,18 +70,32 @@ export const remediationSchema = z.discriminatedUnion('kind', [
 export type Remediation = z.output<typeof remediationSchema>;
 export type RemediationRegistry = Record<string, Remediation>;
 
-export const remediationNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected 1-64 lower-case letters, digits, ".", "_" or "-"');
+export const remediationNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected 1-64 lower-case letters, digits, ".", "_" or "-"');
 /** The registry: a sequence may only name registered actions that are not sequences themselves. */
-export const remediationRegistrySchema = z.record(remediationNameSchema, remediationSchema).superRefine((registry, ctx) => {
-  for (const [name, r] of Object.entries(registry)) {
-    if (r.kind !== 'sequence') continue;
-    r.steps.forEach((step, i) => {
-      const declared = registry[step];
-      if (!declared) ctx.addIssue({ code: 'custom', path: [name, 'steps', i], message: `"${step}" is not a registered remediation` });
-      else if (declared.kind === 'sequence') ctx.addIssue({ code: 'custom', path: [name, 'steps', i], message: `"${step}" is a sequence; sequences cannot nest` });
-    });
-  }
-});
+export const remediationRegistrySchema = z
+  .record(remediationNameSchema, remediationSchema)
+  .superRefine((registry, ctx) => {
+    for (const [name, r] of Object.entries(registry)) {
+      if (r.kind !== 'sequence') continue;
+      r.steps.forEach((step, i) => {
+        const declared = registry[step];
+        if (!declared)
+          ctx.addIssue({
+            code: 'custom',
+            path: [name, 'steps', i],
+            message: `"${step}" is not a registered remediation`,
+          });
+        else if (declared.kind === 'sequence')
+          ctx.addIssue({
+            code: 'custom',
+            path: [name, 'steps', i],
+            message: `"${step}" is a sequence; sequences cannot nest`,
+          });
+      });
+    }
+  });
 
 /** What a knowledge-base row may pass to each kind: nothing that could become a command. */
 const PARAMS: Record<Remediation['kind'], z.ZodType> = {
@@ -97,19 +111,29 @@ const PARAMS: Record<Remediation['kind'], z.ZodType> = {
  * Checks that `action` is registered and `params` fit its kind.
  * @throws ValidationError naming `action` or the bad `params` field.
  */
-export function validateRemediation(registry: RemediationRegistry, action: string, params: unknown): Record<string, unknown> {
+export function validateRemediation(
+  registry: RemediationRegistry,
+  action: string,
+  params: unknown,
+): Record<string, unknown> {
   const declared = registry[action];
   if (!declared) {
     const known = Object.keys(registry);
     throw new ValidationError('remediation', [
-      { field: 'action', message: `"${action}" is not a registered remediation (registered: ${known.length ? known.join(', ') : 'none'})` },
+      {
+        field: 'action',
+        message: `"${action}" is not a registered remediation (registered: ${known.length ? known.join(', ') : 'none'})`,
+      },
     ]);
   }
   const parsed = PARAMS[declared.kind].safeParse(params ?? {});
   if (!parsed.success) {
     throw new ValidationError(
       'remediation',
-      parsed.error.issues.map((i) => ({ field: ['params', ...i.path].join('.'), message: `${i.message} (for a ${declared.kind} action)` })),
+      parsed.error.issues.map((i) => ({
+        field: ['params', ...i.path].join('.'),
+        message: `${i.message} (for a ${declared.kind} action)`,
+      })),
     );
   }
   return parsed.data as Record<string, unknown>;

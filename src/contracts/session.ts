@@ -55,7 +55,10 @@ export type SessionStart = z.input<typeof sessionStartSchema>;
 
 export const addTaskInputSchema = z.object({
   /** Chosen by the caller to make the update idempotent; generated when absent. */
-  taskId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1-128 letters, digits or ._:-').optional(),
+  taskId: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1-128 letters, digits or ._:-')
+    .optional(),
   title: z.string().min(1).max(500),
   description: z.string().max(10_000).optional(),
   priority: z.enum(['critical', 'high', 'medium', 'low']).default('medium'),

@@ -23,12 +23,22 @@ export interface RankedCandidate {
 const EMPTY: PerformanceRecord = { runs: 0, successes: 0, avgMs: null };
 
 /** Ranks `candidates` (ids, in preference order) by their records. */
-export function rankByPerformance(candidates: string[], records: Readonly<Record<string, PerformanceRecord | undefined>>): RankedCandidate[] {
+export function rankByPerformance(
+  candidates: string[],
+  records: Readonly<Record<string, PerformanceRecord | undefined>>,
+): RankedCandidate[] {
   return candidates
     .map((id, order) => {
       const record = records[id] ?? EMPTY;
-      return { id, order, record, score: Math.round(trackRecord(record.successes, record.runs - record.successes) * 1000) / 1000 };
+      return {
+        id,
+        order,
+        record,
+        score: Math.round(trackRecord(record.successes, record.runs - record.successes) * 1000) / 1000,
+      };
     })
-    .sort((a, b) => b.score - a.score || (a.record.avgMs ?? Infinity) - (b.record.avgMs ?? Infinity) || a.order - b.order)
+    .sort(
+      (a, b) => b.score - a.score || (a.record.avgMs ?? Infinity) - (b.record.avgMs ?? Infinity) || a.order - b.order,
+    )
     .map(({ id, score, record }) => ({ id, score, record }));
 }

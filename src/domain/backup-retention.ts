@@ -34,7 +34,9 @@ export function isoWeekOf(d: Date): string {
 }
 
 export function retentionPlan(backups: RetentionCandidate[], keepDaily: number, keepWeekly: number): RetentionPlan {
-  const verified = backups.filter((b) => b.status === 'verified').sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || b.id - a.id);
+  const verified = backups
+    .filter((b) => b.status === 'verified')
+    .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || b.id - a.id);
   const reasons = new Map<number, string[]>();
   const keepNewestPer = (bucket: (d: Date) => string, count: number, label: string) => {
     const seen = new Set<string>();
@@ -51,6 +53,8 @@ export function retentionPlan(backups: RetentionCandidate[], keepDaily: number, 
   keepNewestPer(isoWeekOf, keepWeekly, 'weekly');
   return {
     keep: [...reasons].map(([id, why]) => ({ id, reasons: why })),
-    prune: backups.filter((b) => (b.status === 'verified' && !reasons.has(b.id)) || b.status === 'failed').map((b) => b.id),
+    prune: backups
+      .filter((b) => (b.status === 'verified' && !reasons.has(b.id)) || b.status === 'failed')
+      .map((b) => b.id),
   };
 }

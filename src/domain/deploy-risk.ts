@@ -38,7 +38,9 @@ export function assessRisk(input: { commit: string; steps: string[]; past: Deplo
   if (sameCommit.length > 0) {
     risk += 0.6;
     const last = sameCommit[0]!;
-    reasons.push(`commit ${short(input.commit)} failed before (${sameCommit.length}×; last: deployment ${last.id}${last.failedStep ? ` at ${last.failedStep}` : ''})`);
+    reasons.push(
+      `commit ${short(input.commit)} failed before (${sameCommit.length}×; last: deployment ${last.id}${last.failedStep ? ` at ${last.failedStep}` : ''})`,
+    );
   }
 
   const last10 = judged.slice(0, 10);
@@ -53,19 +55,28 @@ export function assessRisk(input: { commit: string; steps: string[]; past: Deplo
   if (touching.length > 0) {
     risk += Math.min(0.3, 0.15 * touching.length);
     for (const d of touching.slice(0, 3)) {
-      reasons.push(`deployment ${d.id} (${short(d.commit)}) changed ${d.overlap.slice(0, 3).join(', ')}${d.overlap.length > 3 ? ', …' : ''} too and failed${d.failedStep ? ` at ${d.failedStep}` : ''}`);
+      reasons.push(
+        `deployment ${d.id} (${short(d.commit)}) changed ${d.overlap.slice(0, 3).join(', ')}${d.overlap.length > 3 ? ', …' : ''} too and failed${d.failedStep ? ` at ${d.failedStep}` : ''}`,
+      );
       if (d.errorSignature) signatures.add(d.errorSignature);
     }
   }
 
   const failedSteps = new Map<string, number>();
-  for (const d of judged) if (FAILED.has(d.status) && d.failedStep && input.steps.includes(d.failedStep)) failedSteps.set(d.failedStep, (failedSteps.get(d.failedStep) ?? 0) + 1);
+  for (const d of judged)
+    if (FAILED.has(d.status) && d.failedStep && input.steps.includes(d.failedStep))
+      failedSteps.set(d.failedStep, (failedSteps.get(d.failedStep) ?? 0) + 1);
   if (failedSteps.size > 0) {
     risk += Math.min(0.15, 0.05 * [...failedSteps.values()].reduce((a, b) => a + b, 0));
     reasons.push(`steps that failed before run again: ${[...failedSteps].map(([s, n]) => `${s} (${n}×)`).join(', ')}`);
   }
 
-  if (reasons.length === 0) reasons.push(judged.length === 0 ? 'no earlier deployments of this target' : `none of the last ${Math.min(10, judged.length)} deployments of this target failed`);
+  if (reasons.length === 0)
+    reasons.push(
+      judged.length === 0
+        ? 'no earlier deployments of this target'
+        : `none of the last ${Math.min(10, judged.length)} deployments of this target failed`,
+    );
   return { risk: Math.round(Math.min(1, risk) * 100) / 100, reasons, signatures: [...signatures] };
 }
 

@@ -41,7 +41,15 @@ async function captureError(
   store: MemoryStore,
   logger: Logger,
   failure: unknown,
-  r: { agentId: string; action: string; workflowId: string; runId: string; activityId: string; attempt: number; input: unknown },
+  r: {
+    agentId: string;
+    action: string;
+    workflowId: string;
+    runId: string;
+    activityId: string;
+    attempt: number;
+    input: unknown;
+  },
 ): Promise<void> {
   const error = failure instanceof Error ? failure : new Error(String(failure));
   const errorType = (error as { type?: string }).type ?? error.name;
@@ -84,7 +92,12 @@ export function workHistoryInterceptor(store: MemoryStore, logger: Logger): Acti
             input: summarise(input.args.length === 1 ? input.args[0] : input.args),
             output: failure === undefined ? summarise(output) : null,
             success: failure === undefined,
-            error: failure === undefined ? undefined : failure instanceof Error ? `${failure.name}: ${failure.message}` : String(failure),
+            error:
+              failure === undefined
+                ? undefined
+                : failure instanceof Error
+                  ? `${failure.name}: ${failure.message}`
+                  : String(failure),
             durationMs: performance.now() - started,
             workflowId: info.workflowExecution?.workflowId ?? 'standalone',
             runId: info.workflowExecution?.runId ?? '-',

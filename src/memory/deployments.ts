@@ -2,7 +2,13 @@
  * SQL of DeploymentManager's deployment records and their steps. Writes are keyed (workflow run;
  * deployment + step number), so a retried activity rewrites its row instead of adding one.
  */
-import type { DeploymentPast, DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord } from '../contracts/deployment';
+import type {
+  DeploymentPast,
+  DeploymentRow,
+  DeploymentStatus,
+  DeploymentStepRecord,
+  RollbackRecord,
+} from '../contracts/deployment';
 import type { Queryable } from './entries';
 
 export type { DeploymentPast, DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord };
@@ -15,7 +21,15 @@ const COLUMNS = `id::int, workflow_id as "workflowId", run_id as "runId", target
 /** Opens the record of a workflow run (or returns the one a retry already opened). */
 export async function openDeployment(
   db: Queryable,
-  d: { workflowId: string; runId: string; target: string; ref: string; kind: 'deploy' | 'rollback'; startedBy: string; environments: string[] },
+  d: {
+    workflowId: string;
+    runId: string;
+    target: string;
+    ref: string;
+    kind: 'deploy' | 'rollback';
+    startedBy: string;
+    environments: string[];
+  },
 ): Promise<number> {
   const result = await db.query<{ id: number }>(
     `insert into deployments (workflow_id, run_id, target, ref, kind, started_by, environments)
@@ -31,7 +45,11 @@ export async function openDeployment(
  * Deployments of `target` opened before deployment `id` whose record is still `running`: what
  * `id` waits for (oldest first, so two deployments never wait for each other).
  */
-export async function earlierOpenDeployments(db: Queryable, target: string, id: number): Promise<{ id: number; workflowId: string; runId: string }[]> {
+export async function earlierOpenDeployments(
+  db: Queryable,
+  target: string,
+  id: number,
+): Promise<{ id: number; workflowId: string; runId: string }[]> {
   const result = await db.query<{ id: number; workflowId: string; runId: string }>(
     `select id::int, workflow_id as "workflowId", run_id as "runId" from deployments
      where target = $1 and status = 'running' and id < $2 order by id`,
@@ -41,16 +59,32 @@ export async function earlierOpenDeployments(db: Queryable, target: string, id: 
 }
 
 /** Adds the commit a ref resolved to, the last good commit and the paths changed since it. */
-export async function recordCommit(db: Queryable, d: { id: number; commit: string; baseCommit: string | null; changedPaths: string[] }): Promise<void> {
-  await db.query(`update deployments set commit_sha = $2, base_commit = $3, changed_paths = $4 where id = $1`, [d.id, d.commit, d.baseCommit, d.changedPaths]);
+export async function recordCommit(
+  db: Queryable,
+  d: { id: number; commit: string; baseCommit: string | null; changedPaths: string[] },
+): Promise<void> {
+  await db.query(`update deployments set commit_sha = $2, base_commit = $3, changed_paths = $4 where id = $1`, [
+    d.id,
+    d.commit,
+    d.baseCommit,
+    d.changedPaths,
+  ]);
 }
 
 /** Adds the pre-check's risk and its reasons. */
 export async function recordRisk(db: Queryable, d: { id: number; risk: number; riskReasons: string[] }): Promise<void> {
-  await db.query(`update deployments set risk = $2, risk_reasons = $3 where id = $1`, [d.id, d.risk, JSON.stringify(d.riskReasons)]);
+  await db.query(`update deployments set risk = $2, risk_reasons = $3 where id = $1`, [
+    d.id,
+    d.risk,
+    JSON.stringify(d.riskReasons),
+  ]);
 }
 
-export async function upsertDeploymentStep(db: Queryable, deploymentId: number, s: DeploymentStepRecord): Promise<void> {
+export async function upsertDeploymentStep(
+  db: Queryable,
+  deploymentId: number,
+  s: DeploymentStepRecord,
+): Promise<void> {
   await db.query(
     `insert into deployment_steps (deployment_id, seq, name, environment, status, exit_code, duration_ms, log_tail, error, started_at, finished_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -58,7 +92,19 @@ export async function upsertDeploymentStep(db: Queryable, deploymentId: number, 
        name = excluded.name, environment = excluded.environment, status = excluded.status, exit_code = excluded.exit_code,
        duration_ms = excluded.duration_ms, log_tail = excluded.log_tail, error = excluded.error,
        started_at = excluded.started_at, finished_at = excluded.finished_at`,
-    [deploymentId, s.seq, s.name, s.environment ?? null, s.status, s.exitCode ?? null, Math.round(s.durationMs), s.logTail ?? null, s.error ?? null, s.startedAt, s.finishedAt],
+    [
+      deploymentId,
+      s.seq,
+      s.name,
+      s.environment ?? null,
+      s.status,
+      s.exitCode ?? null,
+      Math.round(s.durationMs),
+      s.logTail ?? null,
+      s.error ?? null,
+      s.startedAt,
+      s.finishedAt,
+    ],
   );
 }
 
@@ -69,7 +115,14 @@ export async function upsertDeploymentStep(db: Queryable, deploymentId: number, 
  */
 export async function finishDeployment(
   db: Queryable,
-  d: { id: number; status: DeploymentStatus; failedStep?: string; errorMessage?: string; errorSignature?: string; rollback?: RollbackRecord },
+  d: {
+    id: number;
+    status: DeploymentStatus;
+    failedStep?: string;
+    errorMessage?: string;
+    errorSignature?: string;
+    rollback?: RollbackRecord;
+  },
 ): Promise<DeploymentRow> {
   const message = d.errorMessage?.slice(0, 10_000) ?? null;
   const result = await db.query<DeploymentRow>(
@@ -78,7 +131,14 @@ export async function finishDeployment(
          where e.workflow_id = deployments.workflow_id and e.message = $4 and e.occurred_at >= deployments.started_at
          order by e.id desc limit 1))
      where id = $1 returning ${COLUMNS}`,
-    [d.id, d.status, d.failedStep ?? null, message, d.errorSignature ?? null, d.rollback ? JSON.stringify(d.rollback) : null],
+    [
+      d.id,
+      d.status,
+      d.failedStep ?? null,
+      message,
+      d.errorSignature ?? null,
+      d.rollback ? JSON.stringify(d.rollback) : null,
+    ],
   );
   return result.rows[0]!;
 }
@@ -102,7 +162,8 @@ export async function listDeployments(
        from deployment_steps where deployment_id = any($1::bigint[]) order by deployment_id, seq`,
       [rows.map((r) => r.id)],
     );
-    for (const row of rows) row.steps = steps.rows.filter((s) => s.deploymentId === row.id).map(({ deploymentId: _, ...s }) => s);
+    for (const row of rows)
+      row.steps = steps.rows.filter((s) => s.deploymentId === row.id).map(({ deploymentId: _, ...s }) => s);
   }
   return rows;
 }
@@ -111,7 +172,10 @@ export async function listDeployments(
  * The live release of a target (the commit of its newest succeeded deployment) and the good one
  * before it (the newest succeeded one with another commit).
  */
-export async function goodReleases(db: Queryable, target: string): Promise<{ live: string | null; previous: string | null }> {
+export async function goodReleases(
+  db: Queryable,
+  target: string,
+): Promise<{ live: string | null; previous: string | null }> {
   const result = await db.query<{ commit: string }>(
     `select commit_sha as "commit" from deployments
      where target = $1 and status = 'succeeded' and commit_sha is not null

@@ -156,7 +156,11 @@ async function lastWriteId(db: Queryable, id: string): Promise<string | null> {
 }
 
 /** The entry with this identity, or null. `live` hides expired and archived entries. */
-export async function selectEntry(db: Queryable, identity: Identity, opts: { live: boolean }): Promise<MemoryEntry | null> {
+export async function selectEntry(
+  db: Queryable,
+  identity: Identity,
+  opts: { live: boolean },
+): Promise<MemoryEntry | null> {
   const where = identityPredicate(identity);
   const result = await db.query<MemoryEntry>(
     `select ${ENTRY_COLUMNS} from memory_entries where ${where.sql}${opts.live ? ` and ${LIVE}` : ''}`,

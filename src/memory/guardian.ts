@@ -13,7 +13,19 @@ const BACKUP_COLUMNS = `id::int, database_name as "databaseName", file_path as "
 /** Records a backup once per `dedupeKey`; a repeat returns the stored row. */
 export async function insertBackup(
   db: Queryable,
-  b: Pick<BackupRecord, 'databaseName' | 'filePath' | 'status' | 'sizeBytes' | 'pgDumpPath' | 'pgDumpVersion' | 'serverVersion' | 'rowCounts' | 'error' | 'workflowId'> & {
+  b: Pick<
+    BackupRecord,
+    | 'databaseName'
+    | 'filePath'
+    | 'status'
+    | 'sizeBytes'
+    | 'pgDumpPath'
+    | 'pgDumpVersion'
+    | 'serverVersion'
+    | 'rowCounts'
+    | 'error'
+    | 'workflowId'
+  > & {
     startedAt: Date;
     finishedAt: Date;
     dedupeKey: string;
@@ -29,8 +41,21 @@ export async function insertBackup(
      select ${BACKUP_COLUMNS} from ins
      union all select ${BACKUP_COLUMNS} from database_backups where dedupe_key = $11
      limit 1`,
-    [b.databaseName, b.filePath, b.status, b.sizeBytes, b.pgDumpPath, b.pgDumpVersion, b.serverVersion,
-      b.rowCounts === null ? null : JSON.stringify(b.rowCounts), b.error, b.workflowId, b.dedupeKey, b.startedAt, b.finishedAt],
+    [
+      b.databaseName,
+      b.filePath,
+      b.status,
+      b.sizeBytes,
+      b.pgDumpPath,
+      b.pgDumpVersion,
+      b.serverVersion,
+      b.rowCounts === null ? null : JSON.stringify(b.rowCounts),
+      b.error,
+      b.workflowId,
+      b.dedupeKey,
+      b.startedAt,
+      b.finishedAt,
+    ],
   );
   return result.rows[0]!;
 }
@@ -77,7 +102,10 @@ export async function setBackupVerification(
 /** Marks backups pruned (their files were removed by retention); the rows stay as history. */
 export async function markBackupsPruned(db: Queryable, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.query(`update database_backups set status = 'pruned', pruned_at = coalesce(pruned_at, now()) where id = any($1::bigint[])`, [ids]);
+  await db.query(
+    `update database_backups set status = 'pruned', pruned_at = coalesce(pruned_at, now()) where id = any($1::bigint[])`,
+    [ids],
+  );
 }
 
 /** Records a migration run once per `dedupeKey`. */

@@ -48,7 +48,10 @@ export async function recordHealthChecks(
         priority: result.status === 'down' ? 'high' : 'low',
         source: 'SystemMonitor',
         tags: ['health', result.kind],
-        metadata: { lastChangeAt: from === result.status ? String(previous?.metadata.lastChangeAt ?? result.checkedAt) : result.checkedAt },
+        metadata: {
+          lastChangeAt:
+            from === result.status ? String(previous?.metadata.lastChangeAt ?? result.checkedAt) : result.checkedAt,
+        },
         writeId: `${writeId}/${result.target}`,
       });
       if (from !== result.status && !(from === 'unknown' && result.status === 'up')) {
@@ -76,7 +79,12 @@ export async function recordHealthChecks(
           signature,
           errorType,
           message,
-          context: { target: result.target, kind: result.kind, latencyMs: result.latencyMs, checkedAt: result.checkedAt },
+          context: {
+            target: result.target,
+            kind: result.kind,
+            latencyMs: result.latencyMs,
+            checkedAt: result.checkedAt,
+          },
           source: 'SystemMonitor',
           agentId: 'SystemMonitor',
           dedupeKey: `${writeId}/${result.target}`,

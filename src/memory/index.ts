@@ -14,4 +14,10 @@ export { SEVERITIES, type Insight, type Severity } from '../contracts/insight';
 export type { CapabilityPerformance, SignatureTrend, FailingSignature } from './learning';
 export { LAYER_RULES } from './maintenance';
 export type { MaintenanceCounts } from '../contracts/learning';
-export type { DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord, DeploymentPast } from '../contracts/deployment';
+export type {
+  DeploymentRow,
+  DeploymentStatus,
+  DeploymentStepRecord,
+  RollbackRecord,
+  DeploymentPast,
+} from '../contracts/deployment';

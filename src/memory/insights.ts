@@ -14,7 +14,13 @@ import type { Insight, Severity } from '../contracts/insight';
 import type { Queryable } from './entries';
 import { LAYER_TTL_MS } from '../contracts/memory';
 
-const PRIORITY: Record<Severity, string> = { info: 'low', low: 'low', medium: 'medium', high: 'high', critical: 'critical' };
+const PRIORITY: Record<Severity, string> = {
+  info: 'low',
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  critical: 'critical',
+};
 const IMPORTANCE: Record<Severity, number> = { info: 0.2, low: 0.35, medium: 0.5, high: 0.75, critical: 0.95 };
 
 /** Memory types an insight entry may have: findings and patterns, records, reports. */
@@ -29,9 +35,18 @@ function rows(insights: Insight[], metadata: (i: Insight) => Record<string, unkn
     priorities: insights.map((i) => PRIORITY[i.severity]),
     importances: insights.map((i) => IMPORTANCE[i.severity]),
     categories: insights.map((i) => i.kind),
-    tags: insights.map((i) => `{${['insight', i.kind, ...(i.actionable ? ['actionable'] : [])].map((t) => `"${t}"`).join(',')}}`),
+    tags: insights.map(
+      (i) => `{${['insight', i.kind, ...(i.actionable ? ['actionable'] : [])].map((t) => `"${t}"`).join(',')}}`,
+    ),
     metadata: insights.map((i) =>
-      JSON.stringify({ kind: i.kind, severity: i.severity, recommendedAction: i.recommendedAction, actionable: i.actionable, subject: i.subject, ...metadata(i) }),
+      JSON.stringify({
+        kind: i.kind,
+        severity: i.severity,
+        recommendedAction: i.recommendedAction,
+        actionable: i.actionable,
+        subject: i.subject,
+        ...metadata(i),
+      }),
     ),
   };
 }
@@ -55,7 +70,11 @@ const INSERT = `
  * per `writeId` and keeps its `firstSeenAt`; `status` becomes `open` again.
  * Returns the keys written (a repeat of the same `writeId` writes none).
  */
-export async function upsertObservations(db: Queryable, insights: Insight[], opts: { source: string; writeId: string; seenAt: Date }): Promise<string[]> {
+export async function upsertObservations(
+  db: Queryable,
+  insights: Insight[],
+  opts: { source: string; writeId: string; seenAt: Date },
+): Promise<string[]> {
   if (insights.length === 0) return [];
   const seenAt = opts.seenAt.toISOString();
   const r = rows(insights, () => ({ status: 'open', firstSeenAt: seenAt, lastSeenAt: seenAt, timesSeen: 1 }));
@@ -68,7 +87,21 @@ export async function upsertObservations(db: Queryable, insights: Insight[], opt
          - 'resolvedAt'
      where m.last_write_id is distinct from excluded.last_write_id
      returning key`,
-    [r.keys, r.values, r.titles, r.contents, r.priorities, r.importances, r.categories, r.tags, r.metadata, opts.source, expiresAt, opts.writeId, 'ai_insight'],
+    [
+      r.keys,
+      r.values,
+      r.titles,
+      r.contents,
+      r.priorities,
+      r.importances,
+      r.categories,
+      r.tags,
+      r.metadata,
+      opts.source,
+      expiresAt,
+      opts.writeId,
+      'ai_insight',
+    ],
   );
   return result.rows.map((row) => row.key);
 }
@@ -107,7 +140,10 @@ export async function upsertWindowInsights(
   opts: { source: string; windowStart: Date; windowEnd: Date; writeId: string; memoryType?: InsightMemoryType },
 ): Promise<string[]> {
   if (insights.length === 0) return [];
-  const r = rows(insights, () => ({ windowStart: opts.windowStart.toISOString(), windowEnd: opts.windowEnd.toISOString() }));
+  const r = rows(insights, () => ({
+    windowStart: opts.windowStart.toISOString(),
+    windowEnd: opts.windowEnd.toISOString(),
+  }));
   const expiresAt = new Date(opts.windowEnd.getTime() + LAYER_TTL_MS.short_term!);
   const result = await db.query<{ key: string }>(
     `${INSERT}, metadata = excluded.metadata
@@ -115,7 +151,21 @@ export async function upsertWindowInsights(
        and (m.value, m.title, m.content, m.priority, m.metadata, m.tags, m.expires_at)
          is distinct from (excluded.value, excluded.title, excluded.content, excluded.priority, excluded.metadata, excluded.tags, excluded.expires_at)
      returning key`,
-    [r.keys, r.values, r.titles, r.contents, r.priorities, r.importances, r.categories, r.tags, r.metadata, opts.source, expiresAt, opts.writeId, opts.memoryType ?? 'ai_insight'],
+    [
+      r.keys,
+      r.values,
+      r.titles,
+      r.contents,
+      r.priorities,
+      r.importances,
+      r.categories,
+      r.tags,
+      r.metadata,
+      opts.source,
+      expiresAt,
+      opts.writeId,
+      opts.memoryType ?? 'ai_insight',
+    ],
   );
   return result.rows.map((row) => row.key);
 }
@@ -124,7 +174,17 @@ export async function upsertWindowInsights(
 export async function listInsights(
   db: Queryable,
   opts: { keyPrefix?: string; kinds?: string[]; status?: 'open' | 'resolved'; limit?: number } = {},
-): Promise<(Insight & { timesSeen: number | null; firstSeenAt: string | null; lastSeenAt: string | null; status: string | null; windowEnd: string | null; updatedAt: Date; syncVersion: number })[]> {
+): Promise<
+  (Insight & {
+    timesSeen: number | null;
+    firstSeenAt: string | null;
+    lastSeenAt: string | null;
+    status: string | null;
+    windowEnd: string | null;
+    updatedAt: Date;
+    syncVersion: number;
+  })[]
+> {
   const result = await db.query(
     `select key, category as kind, metadata->>'severity' as severity, title,
        split_part(content, E'\\nRecommended action: ', 1) as detail, metadata->>'recommendedAction' as "recommendedAction",

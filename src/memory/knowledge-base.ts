@@ -59,12 +59,23 @@ export async function upsertSolution(
        failure_count = case when knowledge_base.action = excluded.action then knowledge_base.failure_count else 0 end,
        usage_count = case when knowledge_base.action = excluded.action then knowledge_base.usage_count else 0 end
      returning ${SOLUTION_COLUMNS}`,
-    [s.problemSignature, s.description, s.action, JSON.stringify(s.params), s.source, s.successCount ?? 0, s.exampleMessage ?? null],
+    [
+      s.problemSignature,
+      s.description,
+      s.action,
+      JSON.stringify(s.params),
+      s.source,
+      s.successCount ?? 0,
+      s.exampleMessage ?? null,
+    ],
   );
   return result.rows[0]!;
 }
 
-export async function listSolutions(db: Queryable, opts: { includeDisabled?: boolean; limit?: number } = {}): Promise<Solution[]> {
+export async function listSolutions(
+  db: Queryable,
+  opts: { includeDisabled?: boolean; limit?: number } = {},
+): Promise<Solution[]> {
   const result = await db.query<Solution>(
     `select ${SOLUTION_COLUMNS} from knowledge_base where $1 or disabled_at is null order by updated_at desc limit $2`,
     [opts.includeDisabled ?? false, opts.limit ?? 100],
@@ -79,7 +90,10 @@ export async function getSolution(db: Queryable, id: number): Promise<Solution |
 
 /** Disables a solution (kept, with its record). Returns false when there is none. */
 export async function disableSolution(db: Queryable, id: number): Promise<boolean> {
-  const result = await db.query('update knowledge_base set disabled_at = coalesce(disabled_at, now()), updated_at = now() where id = $1', [id]);
+  const result = await db.query(
+    'update knowledge_base set disabled_at = coalesce(disabled_at, now()), updated_at = now() where id = $1',
+    [id],
+  );
   return (result.rowCount ?? 0) > 0;
 }
 
@@ -154,7 +168,15 @@ export async function insertDecision(db: Queryable, d: Decision): Promise<void> 
     `insert into decision_log (agent_id, decision, context, confidence, patterns, outcome, dedupe_key)
      values ($1, $2, $3, $4, $5, $6, $7)
      on conflict (dedupe_key) do update set outcome = coalesce(excluded.outcome, decision_log.outcome)`,
-    [d.agentId, d.decision, JSON.stringify(d.context ?? {}), d.confidence ?? null, JSON.stringify(d.patterns ?? []), d.outcome ?? null, d.dedupeKey ?? null],
+    [
+      d.agentId,
+      d.decision,
+      JSON.stringify(d.context ?? {}),
+      d.confidence ?? null,
+      JSON.stringify(d.patterns ?? []),
+      d.outcome ?? null,
+      d.dedupeKey ?? null,
+    ],
   );
 }
 

@@ -114,7 +114,13 @@ export interface FailingSignature {
   hourCount: number;
   dayCount: number;
   firstInHour: Date;
-  solution: { id: number; action: string; successRate: number | null; successCount: number; failureCount: number } | null;
+  solution: {
+    id: number;
+    action: string;
+    successRate: number | null;
+    successCount: number;
+    failureCount: number;
+  } | null;
 }
 
 /** Signatures with at least `minCount` events in `[end - 1h, end)`, with their day and known fix. */
@@ -155,7 +161,14 @@ export async function recordCycleRun(
 
 /** Stored results of a cycle, newest window first. */
 export async function listCycleRuns(db: Queryable, opts: { cycle?: string; limit?: number } = {}) {
-  const result = await db.query<{ cycle: string; windowStart: Date; windowEnd: Date; result: unknown; workflowId: string | null; completedAt: Date }>(
+  const result = await db.query<{
+    cycle: string;
+    windowStart: Date;
+    windowEnd: Date;
+    result: unknown;
+    workflowId: string | null;
+    completedAt: Date;
+  }>(
     `select cycle, window_start as "windowStart", window_end as "windowEnd", result, workflow_id as "workflowId", completed_at as "completedAt"
      from learning_cycle_runs where $1::text is null or cycle = $1 order by window_start desc limit $2`,
     [opts.cycle ?? null, opts.limit ?? 20],

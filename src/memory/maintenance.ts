@@ -23,7 +23,12 @@ export const LAYER_RULES = Object.freeze({
 });
 
 /** Moves up to `limit` `session`-layer entries of sessions that ended by `windowEnd`. */
-export async function archiveEndedSessionEntries(db: Queryable, windowEnd: Date, windowKey: string, limit: number): Promise<number> {
+export async function archiveEndedSessionEntries(
+  db: Queryable,
+  windowEnd: Date,
+  windowKey: string,
+  limit: number,
+): Promise<number> {
   const result = await db.query(
     `with moved as (
        delete from memory_entries where id in (
@@ -39,7 +44,12 @@ export async function archiveEndedSessionEntries(db: Queryable, windowEnd: Date,
 }
 
 /** Moves up to `limit` entries that expired by `windowEnd`. */
-export async function archiveEntriesExpiredBy(db: Queryable, windowEnd: Date, windowKey: string, limit: number): Promise<number> {
+export async function archiveEntriesExpiredBy(
+  db: Queryable,
+  windowEnd: Date,
+  windowKey: string,
+  limit: number,
+): Promise<number> {
   const result = await db.query(
     `with moved as (
        delete from memory_entries where id in (
@@ -83,7 +93,13 @@ const DEMOTE: LayerRule = {
 };
 
 /** Moves up to `limit` live entries by `rule`, recording each change; returns how many changed. */
-async function changeLayer(db: Queryable, rule: LayerRule, windowEnd: Date, windowKey: string, limit: number): Promise<number> {
+async function changeLayer(
+  db: Queryable,
+  rule: LayerRule,
+  windowEnd: Date,
+  windowKey: string,
+  limit: number,
+): Promise<number> {
   const result = await db.query(
     `with cand as (
        select id from memory_entries
@@ -117,7 +133,12 @@ export function demoteEntries(db: Queryable, windowEnd: Date, windowKey: string,
  * others' reads, tags and keys (`metadata.mergedKeys`); the others move to the archive with
  * reason `duplicate of <survivor id>`. Returns how many entries were merged away.
  */
-export async function mergeDuplicateEntries(db: Queryable, windowEnd: Date, windowKey: string, limit: number): Promise<number> {
+export async function mergeDuplicateEntries(
+  db: Queryable,
+  windowEnd: Date,
+  windowKey: string,
+  limit: number,
+): Promise<number> {
   const result = await db.query<{ merged: number }>(
     `with groups as (
        select (array_agg(id order by created_at, id))[1] as keep, (array_agg(id order by created_at, id))[2:] as dups
@@ -149,7 +170,15 @@ export async function mergeDuplicateEntries(db: Queryable, windowEnd: Date, wind
 
 /** Refreshes planner statistics of the memory tables (ANALYZE). Returns the tables analysed. */
 export async function analyzeMemoryTables(db: Queryable): Promise<string[]> {
-  const tables = ['memory_entries', 'memory_archive', 'work_history', 'error_events', 'agent_performance', 'session_messages', 'knowledge_base'];
+  const tables = [
+    'memory_entries',
+    'memory_archive',
+    'work_history',
+    'error_events',
+    'agent_performance',
+    'session_messages',
+    'knowledge_base',
+  ];
   for (const table of tables) await db.query(`analyze ${table}`);
   return tables;
 }

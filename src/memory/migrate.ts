@@ -52,10 +52,18 @@ export interface MigrationStatus {
 export async function migrationStatus(db: Pool | ClientBase, dir = MIGRATIONS_DIR): Promise<MigrationStatus> {
   const exists = await db.query<{ found: boolean }>('select to_regclass($1) is not null as found', [MIGRATIONS_TABLE]);
   const applied = exists.rows[0]?.found
-    ? (await db.query<{ name: string; runOn: Date }>(`select name, run_on as "runOn" from ${MIGRATIONS_TABLE} order by run_on, id`)).rows
+    ? (
+        await db.query<{ name: string; runOn: Date }>(
+          `select name, run_on as "runOn" from ${MIGRATIONS_TABLE} order by run_on, id`,
+        )
+      ).rows
     : [];
   const files = migrationFiles(dir);
   const done = new Set(applied.map((a) => a.name));
   const known = new Set(files);
-  return { applied, pending: files.filter((f) => !done.has(f)), unknown: applied.map((a) => a.name).filter((n) => !known.has(n)) };
+  return {
+    applied,
+    pending: files.filter((f) => !done.has(f)),
+    unknown: applied.map((a) => a.name).filter((n) => !known.has(n)),
+  };
 }

@@ -20,7 +20,13 @@ const TASK_COLUMNS = `task_id as "taskId", title, description, status, priority,
 /** Creates the session row, or reactivates it, and returns where it left off. */
 export async function openSession(
   db: Queryable,
-  s: SessionKey & { userId?: string; agentId?: string; title?: string; metadata?: Record<string, unknown>; workflowId: string },
+  s: SessionKey & {
+    userId?: string;
+    agentId?: string;
+    title?: string;
+    metadata?: Record<string, unknown>;
+    workflowId: string;
+  },
 ): Promise<OpenedSession> {
   const opened = await db.query<{ startedAt: Date; messageCount: string; snapshot: unknown; resumed: boolean }>(
     `insert into sessions as s (tenant_id, session_id, user_id, agent_id, title, metadata, workflow_id)
@@ -31,7 +37,15 @@ export async function openSession(
        title = coalesce(excluded.title, s.title), metadata = s.metadata || excluded.metadata
      returning started_at as "startedAt", message_count as "messageCount",
        context_snapshot as snapshot, (xmax <> 0) as resumed`,
-    [s.tenantId, s.sessionId, s.userId ?? null, s.agentId ?? null, s.title ?? null, JSON.stringify(s.metadata ?? {}), s.workflowId],
+    [
+      s.tenantId,
+      s.sessionId,
+      s.userId ?? null,
+      s.agentId ?? null,
+      s.title ?? null,
+      JSON.stringify(s.metadata ?? {}),
+      s.workflowId,
+    ],
   );
   const row = opened.rows[0]!;
   const [roles, tasks] = await Promise.all([

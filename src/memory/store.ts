@@ -50,7 +50,14 @@ export interface MemoryStoreOptions {
 }
 
 function cacheKey(identity: entries.Identity): string {
-  return JSON.stringify([identity.key, identity.scope, identity.tenantId, identity.userId, identity.sessionId, identity.agentId]);
+  return JSON.stringify([
+    identity.key,
+    identity.scope,
+    identity.tenantId,
+    identity.userId,
+    identity.sessionId,
+    identity.agentId,
+  ]);
 }
 
 export class MemoryStore {
@@ -307,10 +314,23 @@ export class MemoryStore {
   recordObservations(opts: { insights: Insight[]; source: string; writeId: string; seenAt: Date }) {
     return insights.upsertObservations(this.pool, opts.insights, opts);
   }
-  resolveObservations(opts: { keyPrefix: string; seenKeys: string[]; resolvedAt: Date; kinds: string[]; exclude: boolean }) {
+  resolveObservations(opts: {
+    keyPrefix: string;
+    seenKeys: string[];
+    resolvedAt: Date;
+    kinds: string[];
+    exclude: boolean;
+  }) {
     return insights.resolveObservations(this.pool, opts.keyPrefix, opts.seenKeys, opts.resolvedAt, opts);
   }
-  recordWindowInsights(opts: { insights: Insight[]; source: string; windowStart: Date; windowEnd: Date; writeId: string; memoryType?: insights.InsightMemoryType }) {
+  recordWindowInsights(opts: {
+    insights: Insight[];
+    source: string;
+    windowStart: Date;
+    windowEnd: Date;
+    writeId: string;
+    memoryType?: insights.InsightMemoryType;
+  }) {
     return insights.upsertWindowInsights(this.pool, opts.insights, opts);
   }
   listInsights(opts: Parameters<typeof insights.listInsights>[1] = {}) {

@@ -35,11 +35,15 @@ export interface DevServerHandle {
 }
 
 function executable(cli: TemporalCliSource) {
-  return cli.type === 'existing-path' ? ({ type: 'existing-path', path: cli.path } as const) : ({ type: 'cached-download' } as const);
+  return cli.type === 'existing-path'
+    ? ({ type: 'existing-path', path: cli.path } as const)
+    : ({ type: 'cached-download' } as const);
 }
 
 /** The SDK's dev-server test environment (random port, in memory unless `dbFilename`). */
-export async function startTestServer(options: Omit<DevServerOptions, 'port' | 'uiPort'> & { port?: number; uiPort?: number }): Promise<TestWorkflowEnvironment> {
+export async function startTestServer(
+  options: Omit<DevServerOptions, 'port' | 'uiPort'> & { port?: number; uiPort?: number },
+): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: executable(options.cli),
@@ -73,7 +77,9 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`the Temporal dev server did not become ready on ${address} within ${timeoutMs} ms: ${String(lastError)}`);
+  throw new Error(
+    `the Temporal dev server did not become ready on ${address} within ${timeoutMs} ms: ${String(lastError)}`,
+  );
 }
 
 /**
@@ -88,12 +94,18 @@ export async function runDevServer(options: DevServerOptions): Promise<DevServer
     return { address: env.address, stop: () => env.teardown() };
   }
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--namespace', options.namespace,
-    '--log-format', 'json',
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--namespace',
+    options.namespace,
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
     ...(options.ui === false ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
     ...Object.values(SEARCH_ATTRIBUTES).flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),

@@ -41,7 +41,9 @@ async function binaries(): Promise<Binaries> {
   try {
     return (await import(name)) as Binaries;
   } catch (error) {
-    throw new Error(`no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${name}: ${(error as Error).message}); set DATABASE_URL`);
+    throw new Error(
+      `no embedded PostgreSQL for ${os.platform()}-${os.arch()} (${name}: ${(error as Error).message}); set DATABASE_URL`,
+    );
   }
 }
 
@@ -51,7 +53,8 @@ function serverUser(): { uid?: number; gid?: number } {
   const id = (flag: string) => spawnSync('id', [flag, USER], { encoding: 'utf8' });
   if (id('-u').status !== 0) {
     const created = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', USER], { encoding: 'utf8' });
-    if (created.status !== 0) throw new Error(`cannot create the "${USER}" system user to run PostgreSQL as: ${created.stderr}`);
+    if (created.status !== 0)
+      throw new Error(`cannot create the "${USER}" system user to run PostgreSQL as: ${created.stderr}`);
   }
   return { uid: Number(id('-u').stdout), gid: Number(id('-g').stdout) };
 }
@@ -90,7 +93,19 @@ export async function startEmbeddedPostgres(opts: {
     fs.writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
     if (user.uid !== undefined) fs.chownSync(pwfile, user.uid, user.gid!);
     try {
-      await run(bin.initdb, [`--pgdata=${pgdata}`, '--auth=password', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-instructions'], user, 'initdb');
+      await run(
+        bin.initdb,
+        [
+          `--pgdata=${pgdata}`,
+          '--auth=password',
+          `--username=${USER}`,
+          `--pwfile=${pwfile}`,
+          '--encoding=UTF8',
+          '--no-instructions',
+        ],
+        user,
+        'initdb',
+      );
     } finally {
       fs.rmSync(pwfile, { force: true });
     }
@@ -100,7 +115,18 @@ export async function startEmbeddedPostgres(opts: {
     await run(
       bin.pg_ctl,
       // pg_stat_statements (shipped with the server binaries) lets DatabaseGuardian report slow queries.
-      ['start', '-D', pgdata, '-l', logFile, '-w', '-t', '60', '-o', `-p ${opts.port} -h 127.0.0.1 -k ${os.tmpdir()} -c shared_preload_libraries=pg_stat_statements`],
+      [
+        'start',
+        '-D',
+        pgdata,
+        '-l',
+        logFile,
+        '-w',
+        '-t',
+        '60',
+        '-o',
+        `-p ${opts.port} -h 127.0.0.1 -k ${os.tmpdir()} -c shared_preload_libraries=pg_stat_statements`,
+      ],
       user,
       'pg_ctl start',
     );
@@ -134,10 +160,11 @@ export async function ensureDatabase(adminUrl: string, database: string, templat
   try {
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
     if (exists.rowCount === 0) {
-      await client.query(`create database ${quoteIdent(database)}${template ? ` template ${quoteIdent(template)}` : ''}`);
+      await client.query(
+        `create database ${quoteIdent(database)}${template ? ` template ${quoteIdent(template)}` : ''}`,
+      );
     }
   } finally {
     await client.end();
   }
 }
-

@@ -10,7 +10,8 @@ export function installRuntime(logger: Logger): void {
   const level = (logger.level === 'trace' ? 'TRACE' : logger.level === 'debug' ? 'DEBUG' : 'WARN') as LogLevel;
   Runtime.install({
     logger: new DefaultLogger(level, ({ level: l, message, meta }) => {
-      const method = l === 'TRACE' ? 'trace' : l === 'DEBUG' ? 'debug' : l === 'INFO' ? 'info' : l === 'WARN' ? 'warn' : 'error';
+      const method =
+        l === 'TRACE' ? 'trace' : l === 'DEBUG' ? 'debug' : l === 'INFO' ? 'info' : l === 'WARN' ? 'warn' : 'error';
       temporalLogger[method](meta ?? {}, message);
     }),
   });

@@ -29,7 +29,10 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
     // 1. PostgreSQL
     let dbUrl = config.database.url;
     if (!dbUrl && opts.servers) {
-      step(1, `starting the embedded PostgreSQL on 127.0.0.1:${config.database.embeddedPort} (data in ${path.join(config.dataDir, 'postgres')})`);
+      step(
+        1,
+        `starting the embedded PostgreSQL on 127.0.0.1:${config.database.embeddedPort} (data in ${path.join(config.dataDir, 'postgres')})`,
+      );
       const pg: EmbeddedPostgresHandle = await startEmbeddedPostgres({
         dataDir: config.dataDir,
         port: config.database.embeddedPort,
@@ -54,7 +57,10 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
       const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, logger });
       const dbFilename = path.join(config.dataDir, 'temporal.sqlite');
       const logFile = path.join(config.dataDir, 'temporal.log');
-      step(3, `starting the Temporal dev server on ${temporalAddress(config)} (CLI from ${cli.origin}; state in ${dbFilename}; log in ${logFile})`);
+      step(
+        3,
+        `starting the Temporal dev server on ${temporalAddress(config)} (CLI from ${cli.origin}; state in ${dbFilename}; log in ${logFile})`,
+      );
       const server = await runDevServer({
         cli,
         namespace: config.temporal.namespace,
@@ -77,7 +83,12 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
     step(4, `schedules: ${schedules.map((s) => `${s.scheduleId} (${s.outcome})`).join(', ')}`);
 
     // 5. Worker
-    const store = await MemoryStore.connect({ databaseUrl: dbUrl, poolSize: config.database.poolSize, cacheMaxEntries: config.cacheMaxEntries, logger });
+    const store = await MemoryStore.connect({
+      databaseUrl: dbUrl,
+      poolSize: config.database.poolSize,
+      cacheMaxEntries: config.cacheMaxEntries,
+      logger,
+    });
     stops.unshift(() => store.close());
     const worker = await createWorker({ config, store, logger, connection: workerConnection, clientConnection });
     step(5, `worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
@@ -92,9 +103,10 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
   }
 }
 
-
 function printWelcome(config: BrainOpsConfig, logger: Logger, devServer: boolean): void {
-  const ui = devServer ? `http://127.0.0.1:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows` : 'your Temporal Web UI';
+  const ui = devServer
+    ? `http://127.0.0.1:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`
+    : 'your Temporal Web UI';
   logger.info(
     [
       'BrainOps is up.',

@@ -51,9 +51,14 @@ export async function buildCli(cacheDir: string, go: string, logger: Logger): Pr
   const target = cachedCliPath(cacheDir);
   const staging = `${path.dirname(target)}.building-${process.pid}`;
   fs.mkdirSync(staging, { recursive: true });
-  logger.info(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (first run only; takes a few minutes)…`);
+  logger.info(
+    `building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (first run only; takes a few minutes)…`,
+  );
   const started = Date.now();
-  const progress = setInterval(() => logger.info(`…still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
+  const progress = setInterval(
+    () => logger.info(`…still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)`),
+    30_000,
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(go, ['install', '-x=false', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
@@ -67,7 +72,9 @@ export async function buildCli(cacheDir: string, go: string, logger: Logger): Pr
         for (const line of text.split('\n')) if (line.trim()) logger.debug(`go: ${line.trim()}`);
       });
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install failed (exit ${code}):\n${stderr}`))));
+      child.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`go install failed (exit ${code}):\n${stderr}`)),
+      );
     });
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.renameSync(path.join(staging, 'temporal'), target);
@@ -83,7 +90,11 @@ export async function buildCli(cacheDir: string, go: string, logger: Logger): Pr
  * Resolves the dev-server binary (see the module comment for the order).
  * @throws Error when `TEMPORAL_CLI_PATH` names no executable file.
  */
-export async function resolveTemporalCli(opts: { cliPath?: string; cacheDir: string; logger: Logger }): Promise<TemporalCliSource> {
+export async function resolveTemporalCli(opts: {
+  cliPath?: string;
+  cacheDir: string;
+  logger: Logger;
+}): Promise<TemporalCliSource> {
   if (opts.cliPath) {
     if (!isExecutable(opts.cliPath)) throw new Error(`TEMPORAL_CLI_PATH: ${opts.cliPath} is not an executable file`);
     return { type: 'existing-path', path: opts.cliPath, origin: 'TEMPORAL_CLI_PATH' };

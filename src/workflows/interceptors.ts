@@ -26,7 +26,8 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
         try {
           return await next(input);
         } catch (error) {
-          if (error instanceof ContinueAsNew || isCancellation(error) || !(error instanceof TemporalFailure)) throw error;
+          if (error instanceof ContinueAsNew || isCancellation(error) || !(error instanceof TemporalFailure))
+            throw error;
           const cause = error.cause instanceof Error ? error.cause : undefined;
           await recordWorkflowFailure({
             workflowType: workflowInfo().workflowType,

@@ -18,7 +18,11 @@ type Activities = ReturnType<typeof createActivities>;
 
 const acts = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5 } });
 /** Daily steps move rows in batches and heartbeat after each. */
-const batches = proxyActivities<Activities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
+const batches = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 5 },
+});
 
 /** Set by Temporal on runs a schedule started: the time the run was scheduled for. */
 const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
@@ -50,13 +54,23 @@ export async function learningCycleWorkflow(input: LearningCycleInput): Promise<
   switch (input.cycle) {
     case 'five-minute': {
       const result = await acts.runFiveMinuteCycle(window);
-      upsertMemo({ runs: result.runs, errorEvents: result.errorEvents, risingPatterns: result.risingPatterns.length, lowSuccess: result.lowSuccess.length, insights: result.insights.length });
+      upsertMemo({
+        runs: result.runs,
+        errorEvents: result.errorEvents,
+        risingPatterns: result.risingPatterns.length,
+        lowSuccess: result.lowSuccess.length,
+        insights: result.insights.length,
+      });
       outcome = { cycle: input.cycle, result };
       break;
     }
     case 'hourly': {
       const result = await acts.runHourlyCycle(window);
-      upsertMemo({ recommendations: result.insights.length, actionable: result.actionable, failing: result.failing.map((f) => `${f.subject} ×${f.hourCount}`).slice(0, 10) });
+      upsertMemo({
+        recommendations: result.insights.length,
+        actionable: result.actionable,
+        failing: result.failing.map((f) => `${f.subject} ×${f.hourCount}`).slice(0, 10),
+      });
       outcome = { cycle: input.cycle, result };
       break;
     }

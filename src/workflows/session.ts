@@ -71,7 +71,14 @@ function invalid(error: { issues: { path: PropertyKey[]; message: string }[] }, 
 
 /** One session: ordered, never lost, never duplicated messages; tasks; handoffs; end. */
 export async function sessionWorkflow(input: SessionWorkflowInput): Promise<ContextSnapshot> {
-  const { carried, flushIntervalMs = 200, maxBatch = 500, maxSignalsPerRun = 4000, maxHistoryEvents = 2000, ...start } = input;
+  const {
+    carried,
+    flushIntervalMs = 200,
+    maxBatch = 500,
+    maxSignalsPerRun = 4000,
+    maxHistoryEvents = 2000,
+    ...start
+  } = input;
   const key = { tenantId: start.tenantId, sessionId: start.sessionId };
   const state = new SessionState(start, carried);
   let signalsThisRun = 0;
@@ -243,7 +250,8 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
       // the wait; the timer is for a burst followed by silence (short server timers can lag).
       const oldest = Date.parse(state.data.pending[0]!.createdAt);
       await condition(
-        () => state.data.pending.length >= maxBatch || endRequest !== undefined || Date.now() - oldest >= flushIntervalMs,
+        () =>
+          state.data.pending.length >= maxBatch || endRequest !== undefined || Date.now() - oldest >= flushIntervalMs,
         flushIntervalMs,
       );
     }

@@ -63,18 +63,37 @@ export async function fetchAndResolve(repository: string, directory: string, ref
   }
   try {
     // Refs are validated before they get here; `--end-of-options` keeps one from ever being an option.
-    return (await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: mirror })).trim();
+    return (
+      await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: mirror })
+    ).trim();
   } catch {
     // The message goes to the workflow's history and the error events: no credentials of the URL.
-    throw new BrainOpsError('UnknownRef', `ref "${ref}" is not a commit, branch or tag of ${shown(repository)}`, false, { ref });
+    throw new BrainOpsError(
+      'UnknownRef',
+      `ref "${ref}" is not a commit, branch or tag of ${shown(repository)}`,
+      false,
+      { ref },
+    );
   }
 }
 
 /** Paths changed between `base` and `commit` (all files of `commit` without a base), at most `limit`. */
-export async function changedPaths(directory: string, base: string | null, commit: string, limit = 2000): Promise<string[]> {
+export async function changedPaths(
+  directory: string,
+  base: string | null,
+  commit: string,
+  limit = 2000,
+): Promise<string[]> {
   const mirror = mirrorPath(directory);
-  const hasBase = base !== null && (await git(['cat-file', '-t', base], { cwd: mirror }).then(() => true, () => false));
-  const out = hasBase ? await git(['diff', '--name-only', base, commit], { cwd: mirror }) : await git(['ls-tree', '-r', '--name-only', commit], { cwd: mirror });
+  const hasBase =
+    base !== null &&
+    (await git(['cat-file', '-t', base], { cwd: mirror }).then(
+      () => true,
+      () => false,
+    ));
+  const out = hasBase
+    ? await git(['diff', '--name-only', base, commit], { cwd: mirror })
+    : await git(['ls-tree', '-r', '--name-only', commit], { cwd: mirror });
   return out.split('\n').filter(Boolean).slice(0, limit);
 }
 

@@ -61,7 +61,13 @@ export async function pruneReleases(directory: string, keep: number, protect: (s
 export async function promoteRelease(fromDirectory: string, toDirectory: string, commit: string): Promise<boolean> {
   const target = releasePath(toDirectory, commit);
   if (path.resolve(fromDirectory) === path.resolve(toDirectory)) return false;
-  if (await fs.access(target).then(() => true, () => false)) return false;
+  if (
+    await fs.access(target).then(
+      () => true,
+      () => false,
+    )
+  )
+    return false;
   await fs.mkdir(path.dirname(target), { recursive: true });
   const tmp = `${target}.tmp-${randomUUID().slice(0, 8)}`;
   await fs.cp(releasePath(fromDirectory, commit), tmp, { recursive: true, verbatimSymlinks: true });
@@ -72,7 +78,10 @@ export async function promoteRelease(fromDirectory: string, toDirectory: string,
 type Hook = Extract<ReleaseMethod, { kind: 'hook' }>;
 
 /** Calls the deploy hook with the commit; throws unless it answers 2xx. */
-export async function callHook(hook: Hook, body: { target: string; environment: string; ref: string; commit: string }): Promise<string> {
+export async function callHook(
+  hook: Hook,
+  body: { target: string; environment: string; ref: string; commit: string },
+): Promise<string> {
   const response = await fetch(hook.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...hook.headers },
@@ -97,7 +106,8 @@ export async function pollUntilLive(hook: Hook, isLive: () => Promise<string | t
     const result = await isLive().catch((e: Error) => e.message);
     if (result === true) return;
     last = result;
-    if (Date.now() + hook.pollIntervalMs > deadline) throw new Error(`release not live after ${hook.timeoutMs} ms: ${last}`);
+    if (Date.now() + hook.pollIntervalMs > deadline)
+      throw new Error(`release not live after ${hook.timeoutMs} ms: ${last}`);
     await context.sleep(hook.pollIntervalMs);
   }
 }

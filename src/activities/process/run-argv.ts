@@ -31,7 +31,9 @@ const INHERITED = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'NO
 
 /** The worker's harmless variables plus `extra` (a step's own and the deployment's). */
 export function stepEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const base = Object.fromEntries(INHERITED.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
+  const base = Object.fromEntries(
+    INHERITED.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])),
+  );
   return { ...base, CI: 'true', ...extra };
 }
 
@@ -64,7 +66,13 @@ export function runArgv(opts: {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const [file, ...args] = opts.argv;
-    const child = spawn(file!, args, { cwd: opts.cwd, env: opts.env, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file!, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      shell: false,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let timedOut = false;
     let cancelled = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -76,7 +84,10 @@ export function runArgv(opts: {
       timedOut = true;
       stop();
     }, opts.timeoutMs);
-    const beat = setInterval(() => (opts.onBeat ? opts.onBeat() : context.heartbeat({ tail: tail.text() })), opts.heartbeatMs ?? HEARTBEAT_MS);
+    const beat = setInterval(
+      () => (opts.onBeat ? opts.onBeat() : context.heartbeat({ tail: tail.text() })),
+      opts.heartbeatMs ?? HEARTBEAT_MS,
+    );
     const onCancel = () => {
       cancelled = true;
       stop();
@@ -121,7 +132,11 @@ const ERROR_WORD = /\berr(or)?\b|failed|fatal|exception/i;
  * last one mentioning an error, else the last line (npm's log-file pointer and blanks skipped).
  */
 export function telltaleLine(tail: string): string {
-  const lines = tail.trimEnd().split('\n').slice(-20).filter((l) => !NOISE.test(l));
+  const lines = tail
+    .trimEnd()
+    .split('\n')
+    .slice(-20)
+    .filter((l) => !NOISE.test(l));
   const telling = lines.filter((l) => ERROR_WORD.test(l));
   const line = telling.filter((l) => !WRAPPER.test(l)).at(-1) ?? telling.at(-1) ?? lines.at(-1) ?? '';
   return line.trim().slice(0, 300);
@@ -130,6 +145,12 @@ export function telltaleLine(tail: string): string {
 /** One line saying how a run ended, for error messages (its telltale output line included). */
 export function describeEnd(what: string, r: ArgvResult, timeoutMs: number): string {
   const lastLine = telltaleLine(r.tail);
-  const how = r.timedOut ? `timed out after ${timeoutMs} ms` : r.cancelled ? 'was cancelled' : r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`;
+  const how = r.timedOut
+    ? `timed out after ${timeoutMs} ms`
+    : r.cancelled
+      ? 'was cancelled'
+      : r.signal
+        ? `was killed by ${r.signal}`
+        : `exited with code ${r.exitCode}`;
   return `${what} ${how}${lastLine ? `: ${lastLine}` : ''}`;
 }

@@ -6,7 +6,12 @@ import type { DatabaseGuardianReport } from '../../workflows/database-guardian';
 
 /** `--database a,b` → ['a', 'b']. */
 function databases(option: string | undefined): string[] | undefined {
-  return option ? option.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return option
+    ? option
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 const mb = (bytes: number | null) => (bytes === null ? '' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
@@ -17,11 +22,18 @@ function printSchema(report: DatabaseGuardianReport): void {
     if (!s) continue;
     if (s.migrations) {
       const m = s.migrations;
-      printLines(`${d.database}: ${m.applied} migrations applied (last ${m.lastApplied ?? 'none'}), ${m.pending.length} pending${m.failed ? `, FAILED: ${m.failed}: ${m.failedError}` : ''}`);
-      if (d.schema?.migrationRun) printLines(`  applied now: ${d.schema.migrationRun.applied.join(', ') || 'nothing'}${d.schema.migrationRun.error ? ` (error: ${d.schema.migrationRun.error})` : ''}`);
+      printLines(
+        `${d.database}: ${m.applied} migrations applied (last ${m.lastApplied ?? 'none'}), ${m.pending.length} pending${m.failed ? `, FAILED: ${m.failed}: ${m.failedError}` : ''}`,
+      );
+      if (d.schema?.migrationRun)
+        printLines(
+          `  applied now: ${d.schema.migrationRun.applied.join(', ') || 'nothing'}${d.schema.migrationRun.error ? ` (error: ${d.schema.migrationRun.error})` : ''}`,
+        );
       for (const p of m.pending) printLines(`  pending: ${p}`);
     } else if (s.drift) {
-      printLines(`${d.database}: ${s.findings.length ? `${s.findings.length} drift finding(s)` : 'matches its declared schema'}`);
+      printLines(
+        `${d.database}: ${s.findings.length ? `${s.findings.length} drift finding(s)` : 'matches its declared schema'}`,
+      );
     } else {
       printLines(`${d.database}: no declared schema`);
     }
@@ -30,17 +42,27 @@ function printSchema(report: DatabaseGuardianReport): void {
 }
 
 export function registerDatabaseCommands(program: Command, ctx: () => CliContext): void {
-  const db = program.command('db').description('DatabaseGuardian: schema, backups, restore checks, performance findings');
+  const db = program
+    .command('db')
+    .description('DatabaseGuardian: schema, backups, restore checks, performance findings');
   db.command('status')
     .description('migration status of the memory database and drift of declared schemas')
     .option('--apply', 'apply pending migrations of the memory database (recorded)')
     .option('--database <names>', 'guarded databases, comma-separated (default: all)')
     .option('--json', 'print JSON')
     .action(async (o: { apply?: boolean; database?: string; json?: boolean }) => {
-      const report = await (await ctx().client()).databaseStatus({ databases: databases(o.database), applyMigrations: Boolean(o.apply) });
+      const report = await (
+        await ctx().client()
+      ).databaseStatus({ databases: databases(o.database), applyMigrations: Boolean(o.apply) });
       if (o.json) return printJson(report);
       printSchema(report);
-      if (report.databases.some((d) => d.schema?.status.migrations?.failed || d.schema?.status.findings.some((f) => f.severity === 'critical'))) process.exitCode = 2;
+      if (
+        report.databases.some(
+          (d) =>
+            d.schema?.status.migrations?.failed || d.schema?.status.findings.some((f) => f.severity === 'critical'),
+        )
+      )
+        process.exitCode = 2;
     });
   db.command('backup')
     .description('take a verified backup now (pg_dump -Fc, checksum, restore check, retention)')
@@ -49,15 +71,17 @@ export function registerDatabaseCommands(program: Command, ctx: () => CliContext
     .action(async (o: { database?: string; json?: boolean }) => {
       const report = await (await ctx().client()).backupDatabases({ databases: databases(o.database) });
       if (o.json) return printJson(report);
-      const rows = report.databases.filter((d) => d.backup).map((d) => ({
-        database: d.database,
-        status: d.backup!.status,
-        id: d.backup!.backup.id,
-        size: mb(d.backup!.backup.sizeBytes),
-        file: d.backup!.backup.filePath,
-        pruned: d.backup!.retention?.pruned ?? 0,
-        error: d.backup!.error,
-      }));
+      const rows = report.databases
+        .filter((d) => d.backup)
+        .map((d) => ({
+          database: d.database,
+          status: d.backup!.status,
+          id: d.backup!.backup.id,
+          size: mb(d.backup!.backup.sizeBytes),
+          file: d.backup!.backup.filePath,
+          pruned: d.backup!.retention?.pruned ?? 0,
+          error: d.backup!.error,
+        }));
       printTable(rows, ['database', 'status', 'id', 'size', 'file', 'pruned', 'error']);
       if (rows.some((r) => r.status === 'failed')) process.exitCode = 2;
     });
@@ -84,8 +108,11 @@ export function registerDatabaseCommands(program: Command, ctx: () => CliContext
       const report = await (await ctx().client()).databaseFindings({ databases: databases(o.database) });
       if (o.json) return printJson(report);
       for (const d of report.databases) {
-        printLines(`${d.database}: ${d.findings?.count ?? 0} finding(s)${d.findings?.resolved ? `, ${d.findings.resolved} resolved since the last run` : ''}`);
-        for (const f of d.findings?.items ?? []) printLines(`  [${f.severity}] ${f.title}`, `      → ${f.recommendedAction}`);
+        printLines(
+          `${d.database}: ${d.findings?.count ?? 0} finding(s)${d.findings?.resolved ? `, ${d.findings.resolved} resolved since the last run` : ''}`,
+        );
+        for (const f of d.findings?.items ?? [])
+          printLines(`  [${f.severity}] ${f.title}`, `      → ${f.recommendedAction}`);
       }
     });
   db.command('backups')
@@ -95,6 +122,16 @@ export function registerDatabaseCommands(program: Command, ctx: () => CliContext
     .action(async (o: { database?: string; json?: boolean }) => {
       const rows = await (await (await ctx().client()).memory()).listBackups({ databaseName: o.database, limit: 50 });
       if (o.json) return printJson(rows);
-      printTable(rows.map((b) => ({ id: b.id, database: b.databaseName, status: b.status, at: b.startedAt, size: mb(b.sizeBytes), file: b.filePath })), ['id', 'database', 'status', 'at', 'size', 'file']);
+      printTable(
+        rows.map((b) => ({
+          id: b.id,
+          database: b.databaseName,
+          status: b.status,
+          at: b.startedAt,
+          size: mb(b.sizeBytes),
+          file: b.filePath,
+        })),
+        ['id', 'database', 'status', 'at', 'size', 'file'],
+      );
     });
 }

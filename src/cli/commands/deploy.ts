@@ -11,11 +11,19 @@ function printStatus(s: DeploymentStatusReport): void {
     `${s.workflowId}: ${s.state}${s.awaitingApproval ? ` (waiting for approval: ${s.awaitingApproval})` : ''}`,
     `target ${s.target}, ref ${s.ref}${s.commit ? ` (${s.commit})` : ''}, ${s.kind} started by ${s.startedBy}, ${seconds(s.elapsedMs)} elapsed`,
     ...(s.risk === undefined ? [] : [`pre-check risk ${s.risk}: ${s.riskReasons?.join('; ')}`]),
-    ...(s.rollback ? [`rollback to ${s.rollback.to ?? 'no release'}: ${s.rollback.verified ? 'verified' : 'NOT verified'}`] : []),
+    ...(s.rollback
+      ? [`rollback to ${s.rollback.to ?? 'no release'}: ${s.rollback.verified ? 'verified' : 'NOT verified'}`]
+      : []),
     ...(s.error ? [`error: ${s.error}`] : []),
   );
   printTable(
-    s.steps.map((step) => ({ step: step.name, env: step.environment, status: step.status, time: seconds(step.status === 'running' ? s.stepElapsedMs : step.durationMs), detail: step.detail?.slice(0, 80) })),
+    s.steps.map((step) => ({
+      step: step.name,
+      env: step.environment,
+      status: step.status,
+      time: seconds(step.status === 'running' ? s.stepElapsedMs : step.durationMs),
+      detail: step.detail?.slice(0, 80),
+    })),
     ['step', 'env', 'status', 'time', 'detail'],
   );
   const tail = s.liveLogTail ?? [...s.steps].reverse().find((step) => step.logTail)?.logTail;
@@ -23,7 +31,9 @@ function printStatus(s: DeploymentStatusReport): void {
 }
 
 export function registerDeployCommands(program: Command, ctx: () => CliContext): void {
-  const deploy = program.command('deploy').description('DeploymentManager: deployments of the targets in BRAINOPS_DEPLOY_TARGETS');
+  const deploy = program
+    .command('deploy')
+    .description('DeploymentManager: deployments of the targets in BRAINOPS_DEPLOY_TARGETS');
   const client = async () => (await ctx().client()).deployments;
 
   deploy
@@ -39,7 +49,12 @@ export function registerDeployCommands(program: Command, ctx: () => CliContext):
       const deployments = await client();
       const started = await deployments.start({ target, ref, startedBy: o.by, force: o.force ?? false });
       if (o.wait) {
-        await (await ctx().client()).temporal.workflow.getHandle(started.workflowId).result().catch(() => undefined);
+        await (
+          await ctx().client()
+        ).temporal.workflow
+          .getHandle(started.workflowId)
+          .result()
+          .catch(() => undefined);
         const status = await deployments.status(started.workflowId);
         if (o.json) printJson(status);
         else printStatus(status);
@@ -47,7 +62,10 @@ export function registerDeployCommands(program: Command, ctx: () => CliContext):
         return;
       }
       if (o.json) printJson(started);
-      else printLines(`Deployment ${started.workflowId} started; follow it with \`brainops deploy status ${started.workflowId}\``);
+      else
+        printLines(
+          `Deployment ${started.workflowId} started; follow it with \`brainops deploy status ${started.workflowId}\``,
+        );
     });
 
   deploy
@@ -98,7 +116,9 @@ export function registerDeployCommands(program: Command, ctx: () => CliContext):
           risk: r.risk,
           by: r.startedBy,
           failed: r.failedStep,
-          rollback: r.rollback ? `${r.rollback.to?.slice(0, 12) ?? 'none'}${r.rollback.verified ? '' : ' (not verified)'}` : '',
+          rollback: r.rollback
+            ? `${r.rollback.to?.slice(0, 12) ?? 'none'}${r.rollback.verified ? '' : ' (not verified)'}`
+            : '',
         })),
         ['id', 'started', 'ref', 'commit', 'kind', 'status', 'risk', 'by', 'failed', 'rollback'],
       );

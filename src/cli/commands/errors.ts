@@ -3,7 +3,8 @@ import type { CliContext } from '../context';
 import { countOption, durationOption, idOption, jsonObjectOption } from '../options';
 import { printJson, printLines, printTable } from '../output';
 
-const ms = (value: number | null) => (value === null ? '-' : value < 10_000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`);
+const ms = (value: number | null) =>
+  value === null ? '-' : value < 10_000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`;
 
 export function registerErrorCommands(program: Command, ctx: () => CliContext): void {
   const errors = program.command('errors').description('error events and their resolution');
@@ -16,17 +17,28 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--context <json>', 'context as a JSON object')
     .option('--workflow-id <id>', 'the Temporal workflow it came from (a workflow-reset fix resets it)')
     .option('--json', 'print JSON')
-    .action(async (o: { message: string; source: string; type: string; context?: string; workflowId?: string; json?: boolean }) => {
-      const r = await (await ctx().client()).reportError({
-        errorType: o.type,
-        message: o.message,
-        source: o.source,
-        context: jsonObjectOption('context', o.context) as never,
-        workflowId: o.workflowId,
-      });
-      if (o.json) printJson(r);
-      else printLines(`Error event ${r.errorEventId} (${r.signature}) → ${r.workflowId}`);
-    });
+    .action(
+      async (o: {
+        message: string;
+        source: string;
+        type: string;
+        context?: string;
+        workflowId?: string;
+        json?: boolean;
+      }) => {
+        const r = await (
+          await ctx().client()
+        ).reportError({
+          errorType: o.type,
+          message: o.message,
+          source: o.source,
+          context: jsonObjectOption('context', o.context) as never,
+          workflowId: o.workflowId,
+        });
+        if (o.json) printJson(r);
+        else printLines(`Error event ${r.errorEventId} (${r.signature}) → ${r.workflowId}`);
+      },
+    );
   errors
     .command('list')
     .description('recent error events')
@@ -36,16 +48,29 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .action(async (o: { status?: 'open'; limit: number; json?: boolean }) => {
       const rows = await (await (await ctx().client()).memory()).listErrorEvents({ status: o.status, limit: o.limit });
       if (o.json) return printJson(rows);
-      printTable(rows.map((r) => ({ id: r.id, at: r.occurredAt, status: r.status, source: r.source, message: r.message.slice(0, 70) })), ['id', 'at', 'status', 'source', 'message']);
+      printTable(
+        rows.map((r) => ({
+          id: r.id,
+          at: r.occurredAt,
+          status: r.status,
+          source: r.source,
+          message: r.message.slice(0, 70),
+        })),
+        ['id', 'at', 'status', 'source', 'message'],
+      );
     });
   errors
     .command('summary')
-    .description('errors by signature over a window: occurrences, status, the fix that resolved them, time to resolution')
+    .description(
+      'errors by signature over a window: occurrences, status, the fix that resolved them, time to resolution',
+    )
     .option('--since <duration>', 'how far back', durationOption, 24 * 3600 * 1000)
     .option('--limit <n>', 'how many signatures', countOption, 20)
     .option('--json', 'print JSON')
     .action(async (o: { since: number; limit: number; json?: boolean }) => {
-      const rows = await (await (await ctx().client()).memory()).summariseErrors({ since: new Date(Date.now() - o.since), limit: o.limit });
+      const rows = await (
+        await (await ctx().client()).memory()
+      ).summariseErrors({ since: new Date(Date.now() - o.since), limit: o.limit });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((r) => ({
@@ -62,13 +87,22 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     });
   errors
     .command('resolve')
-    .description('tell error-learning a person fixed an escalated error with a registered action (learned for next time)')
+    .description(
+      'tell error-learning a person fixed an escalated error with a registered action (learned for next time)',
+    )
     .argument('<errorEventId>', 'error event id', idOption)
     .requiredOption('--with <action>', 'registered remediation that fixed it')
     .option('--params <json>', 'its parameters as a JSON object')
     .option('--description <text>', 'what was done')
     .action(async (id: number, o: { with: string; params?: string; description?: string }) => {
-      const r = await (await ctx().client()).resolveError({ errorEventId: id, action: o.with, params: jsonObjectOption('params', o.params), description: o.description });
+      const r = await (
+        await ctx().client()
+      ).resolveError({
+        errorEventId: id,
+        action: o.with,
+        params: jsonObjectOption('params', o.params),
+        description: o.description,
+      });
       printLines(`Told ${r.workflowId}: resolved with "${o.with}"`);
     });
 
@@ -81,17 +115,24 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--params <json>', 'parameters as a JSON object')
     .option('--example <message>', 'an error message it fixes (similar messages find it by full-text)')
     .option('--json', 'print JSON')
-    .action(async (signature: string, o: { action: string; description: string; params?: string; example?: string; json?: boolean }) => {
-      const s = await (await ctx().client()).addSolution({
-        problemSignature: signature,
-        action: o.action,
-        description: o.description,
-        params: jsonObjectOption('params', o.params) as never,
-        exampleMessage: o.example,
-      });
-      if (o.json) printJson(s);
-      else printLines(`Solution ${s.id}: ${s.action} for ${s.problemSignature}`);
-    });
+    .action(
+      async (
+        signature: string,
+        o: { action: string; description: string; params?: string; example?: string; json?: boolean },
+      ) => {
+        const s = await (
+          await ctx().client()
+        ).addSolution({
+          problemSignature: signature,
+          action: o.action,
+          description: o.description,
+          params: jsonObjectOption('params', o.params) as never,
+          exampleMessage: o.example,
+        });
+        if (o.json) printJson(s);
+        else printLines(`Solution ${s.id}: ${s.action} for ${s.problemSignature}`);
+      },
+    );
   kb.command('list')
     .description('solutions with their track record')
     .option('--all', 'include disabled ones')
@@ -100,7 +141,14 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
       const rows = await (await (await ctx().client()).memory()).listSolutions({ includeDisabled: o.all });
       if (o.json) return printJson(rows);
       printTable(
-        rows.map((s) => ({ id: s.id, action: s.action, ok: s.successCount, failed: s.failureCount, source: s.source, signature: s.problemSignature.slice(0, 70) })),
+        rows.map((s) => ({
+          id: s.id,
+          action: s.action,
+          ok: s.successCount,
+          failed: s.failureCount,
+          source: s.source,
+          signature: s.problemSignature.slice(0, 70),
+        })),
         ['id', 'action', 'ok', 'failed', 'source', 'signature'],
       );
     });
@@ -114,7 +162,8 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
   kb.command('disable')
     .argument('<id>', 'solution id', idOption)
     .action(async (id: number) => {
-      if (!(await (await (await ctx().client()).memory()).disableSolution({ id }))) throw new Error(`id: no solution ${id}`);
+      if (!(await (await (await ctx().client()).memory()).disableSolution({ id })))
+        throw new Error(`id: no solution ${id}`);
       printLines(`Solution ${id} disabled`);
     });
 }

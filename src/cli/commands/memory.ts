@@ -15,7 +15,13 @@ function withOwners(cmd: Command): Command {
     .option('-a, --agent <id>', 'agent id')
     .option('--json', 'print JSON');
 }
-const owners = (o: Owners) => ({ scope: o.scope as 'global', tenantId: o.tenant, userId: o.user, sessionId: o.session, agentId: o.agent });
+const owners = (o: Owners) => ({
+  scope: o.scope as 'global',
+  tenantId: o.tenant,
+  userId: o.user,
+  sessionId: o.session,
+  agentId: o.agent,
+});
 
 function parseValue(text: string): unknown {
   try {
@@ -55,19 +61,28 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
         ...owners(o),
       });
       if (o.json) printJson(entry);
-      else printLines(`Stored ${entry.key} (${entry.layer}, version ${entry.syncVersion}, expires ${entry.expiresAt?.toISOString() ?? 'never'})`);
+      else
+        printLines(
+          `Stored ${entry.key} (${entry.layer}, version ${entry.syncVersion}, expires ${entry.expiresAt?.toISOString() ?? 'never'})`,
+        );
     });
 
-  withOwners(memory.command('get').description('read a memory entry')).argument('<key>', 'entry key').action(async (key: string, o: Owners) => {
-    const store = await (await ctx().client()).memory();
-    const entry = await store.retrieve({ key, ...owners(o) });
-    if (!entry) {
-      process.exitCode = 1;
-      return o.json ? printJson(null) : printLines(`No live memory entry "${key}" in scope ${o.scope}`);
-    }
-    if (o.json) printJson(entry);
-    else printLines(`${entry.key} (${entry.memoryType}, ${entry.layer}, v${entry.syncVersion}, read ${entry.accessCount} times)`, JSON.stringify(entry.value, null, 2));
-  });
+  withOwners(memory.command('get').description('read a memory entry'))
+    .argument('<key>', 'entry key')
+    .action(async (key: string, o: Owners) => {
+      const store = await (await ctx().client()).memory();
+      const entry = await store.retrieve({ key, ...owners(o) });
+      if (!entry) {
+        process.exitCode = 1;
+        return o.json ? printJson(null) : printLines(`No live memory entry "${key}" in scope ${o.scope}`);
+      }
+      if (o.json) printJson(entry);
+      else
+        printLines(
+          `${entry.key} (${entry.memoryType}, ${entry.layer}, v${entry.syncVersion}, read ${entry.accessCount} times)`,
+          JSON.stringify(entry.value, null, 2),
+        );
+    });
 
   memory
     .command('search')
@@ -80,23 +95,41 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .option('--limit <n>', 'maximum hits', countOption, 20)
     .option('--include-expired', 'include expired entries')
     .option('--json', 'print JSON')
-    .action(async (query: string, o: { tenant?: string; type?: string[]; layer?: string[]; tag?: string[]; limit: number; includeExpired?: boolean; json?: boolean }) => {
-      const store = await (await ctx().client()).memory();
-      const hits = await store.search({
-        query,
-        tenantId: o.tenant,
-        memoryTypes: o.type as never,
-        layers: o.layer as never,
-        tags: o.tag,
-        limit: o.limit,
-        includeExpired: o.includeExpired ?? false,
-      });
-      if (o.json) return printJson(hits);
-      printTable(
-        hits.map((h) => ({ rank: h.rank.toFixed(4), key: h.entry.key, type: h.entry.memoryType, title: (h.entry.title ?? '').slice(0, 60) })),
-        ['rank', 'key', 'type', 'title'],
-      );
-    });
+    .action(
+      async (
+        query: string,
+        o: {
+          tenant?: string;
+          type?: string[];
+          layer?: string[];
+          tag?: string[];
+          limit: number;
+          includeExpired?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const store = await (await ctx().client()).memory();
+        const hits = await store.search({
+          query,
+          tenantId: o.tenant,
+          memoryTypes: o.type as never,
+          layers: o.layer as never,
+          tags: o.tag,
+          limit: o.limit,
+          includeExpired: o.includeExpired ?? false,
+        });
+        if (o.json) return printJson(hits);
+        printTable(
+          hits.map((h) => ({
+            rank: h.rank.toFixed(4),
+            key: h.entry.key,
+            type: h.entry.memoryType,
+            title: (h.entry.title ?? '').slice(0, 60),
+          })),
+          ['rank', 'key', 'type', 'title'],
+        );
+      },
+    );
 
   memory
     .command('stats')

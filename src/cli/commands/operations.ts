@@ -15,7 +15,9 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
 
   program
     .command('worker')
-    .description('one more worker: against TEMPORAL_ADDRESS and DATABASE_URL, or the servers of a running `brainops start`')
+    .description(
+      'one more worker: against TEMPORAL_ADDRESS and DATABASE_URL, or the servers of a running `brainops start`',
+    )
     .action(async () => {
       const { config, logger } = ctx();
       await runStack(config, logger, { servers: false });
@@ -29,7 +31,11 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
     .action(async (o: { json?: boolean }) => {
       const applied = await (await ctx().client()).applySchedules();
       if (o.json) printJson(applied);
-      else printTable(applied.map((a) => ({ ...a })), ['scheduleId', 'outcome']);
+      else
+        printTable(
+          applied.map((a) => ({ ...a })),
+          ['scheduleId', 'outcome'],
+        );
     });
   schedules
     .command('list')
@@ -38,7 +44,11 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
     .action(async (o: { json?: boolean }) => {
       const list = await (await ctx().client()).listSchedules();
       if (o.json) printJson(list);
-      else printTable(list.map((s) => ({ ...s })), ['scheduleId', 'workflowType', 'paused', 'nextRunAt', 'recentRuns']);
+      else
+        printTable(
+          list.map((s) => ({ ...s })),
+          ['scheduleId', 'workflowType', 'paused', 'nextRunAt', 'recentRuns'],
+        );
     });
 
   program
@@ -60,7 +70,10 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
     .action(async (o: { json?: boolean }) => {
       const result = await (await ctx().client()).runMonitor();
       if (o.json) return printJson(result);
-      printTable(result.results.map((r) => ({ ...r })), ['target', 'kind', 'status', 'latencyMs', 'error']);
+      printTable(
+        result.results.map((r) => ({ ...r })),
+        ['target', 'kind', 'status', 'latencyMs', 'error'],
+      );
       for (const t of result.transitions) printLines(`state change: ${t.target} ${t.from} → ${t.to}`);
       if (result.results.some((r) => r.status === 'down')) process.exitCode = 2;
     });

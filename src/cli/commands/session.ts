@@ -8,9 +8,11 @@ type Ref = { tenant: string; session: string; json?: boolean };
 const ref = (o: Ref) => ({ tenantId: o.tenant, sessionId: o.session });
 
 function withRef(cmd: Command): Command {
-  return cmd.requiredOption('-t, --tenant <id>', 'tenant id').requiredOption('-s, --session <id>', 'session id').option('--json', 'print JSON');
+  return cmd
+    .requiredOption('-t, --tenant <id>', 'tenant id')
+    .requiredOption('-s, --session <id>', 'session id')
+    .option('--json', 'print JSON');
 }
-
 
 function printSnapshot(snapshot: ContextSnapshot): void {
   printLines(
@@ -29,22 +31,35 @@ function printContext(c: SessionContext): void {
     '',
   );
   printTable(
-    c.conversation.recentMessages.map((m) => ({ seq: m.seq, role: m.role, at: m.createdAt, content: m.content.slice(0, 80) })),
+    c.conversation.recentMessages.map((m) => ({
+      seq: m.seq,
+      role: m.role,
+      at: m.createdAt,
+      content: m.content.slice(0, 80),
+    })),
     ['seq', 'role', 'at', 'content'],
   );
   printLines('', `Open tasks (${c.tasks.pending.length}), completion rate ${c.tasks.completionRate ?? '-'}`);
-  if (c.tasks.pending.length) printTable(c.tasks.pending.map((t) => ({ ...t })), ['taskId', 'title', 'priority', 'createdAt']);
+  if (c.tasks.pending.length)
+    printTable(
+      c.tasks.pending.map((t) => ({ ...t })),
+      ['taskId', 'title', 'priority', 'createdAt'],
+    );
 }
 
 export function registerSessionCommands(program: Command, ctx: () => CliContext): void {
-  const session = program.command('session').description('ContextKeeper sessions: start, message, task, handoff, context, end');
+  const session = program
+    .command('session')
+    .description('ContextKeeper sessions: start, message, task, handoff, context, end');
 
   withRef(session.command('start').description('start a session, or resume an existing one'))
     .option('-u, --user <id>', 'user id')
     .option('-a, --agent <id>', 'agent handling the session')
     .option('--title <text>', 'title shown in the Web UI')
     .action(async (o: Ref & { user?: string; agent?: string; title?: string }) => {
-      const started = await (await ctx().client()).startSession({ ...ref(o), userId: o.user, agentId: o.agent, title: o.title });
+      const started = await (
+        await ctx().client()
+      ).startSession({ ...ref(o), userId: o.user, agentId: o.agent, title: o.title });
       if (o.json) printJson(started);
       else printLines(`Session ${o.tenant}/${o.session} is running as workflow ${started.workflowId}`);
     });
@@ -55,7 +70,9 @@ export function registerSessionCommands(program: Command, ctx: () => CliContext)
     .option('-a, --agent <id>', 'agent that wrote it')
     .option('--id <messageId>', 'idempotency key: the same id is stored once')
     .action(async (content: string, o: Ref & { role: string; agent?: string; id?: string }) => {
-      await (await ctx().client()).addMessage(ref(o), { role: o.role as 'user', content, agentId: o.agent, messageId: o.id });
+      await (
+        await ctx().client()
+      ).addMessage(ref(o), { role: o.role as 'user', content, agentId: o.agent, messageId: o.id });
       if (o.json) printJson({ ok: true });
       else printLines(`Message added to ${o.tenant}/${o.session}`);
     });
@@ -67,7 +84,9 @@ export function registerSessionCommands(program: Command, ctx: () => CliContext)
     .option('-p, --priority <priority>', 'critical | high | medium | low', 'medium')
     .option('--id <taskId>', 'task id (generated when absent)')
     .action(async (title: string, o: Ref & { description?: string; priority: string; id?: string }) => {
-      const t = await (await ctx().client()).addTask(ref(o), { title, description: o.description, priority: o.priority as 'medium', taskId: o.id });
+      const t = await (
+        await ctx().client()
+      ).addTask(ref(o), { title, description: o.description, priority: o.priority as 'medium', taskId: o.id });
       if (o.json) printJson(t);
       else printLines(`Task ${t.taskId} added: ${t.title}`);
     });
@@ -86,14 +105,18 @@ export function registerSessionCommands(program: Command, ctx: () => CliContext)
     .option('--info <json>', 'critical facts as a JSON object')
     .option('--instructions <text>', 'what the next agent should do')
     .action(async (o: Ref & { to: string; reason: string; info?: string; instructions?: string }) => {
-      const result = await (await ctx().client()).handoff(ref(o), {
+      const result = await (
+        await ctx().client()
+      ).handoff(ref(o), {
         toAgent: o.to,
         reason: o.reason,
         criticalInfo: jsonObjectOption('info', o.info) as never,
         continuationInstructions: o.instructions,
       });
       if (o.json) return printJson(result);
-      printLines(`Handed off ${o.tenant}/${o.session} from ${result.fromAgent ?? '-'} to ${result.toAgent} (${result.handoffId})`);
+      printLines(
+        `Handed off ${o.tenant}/${o.session} from ${result.fromAgent ?? '-'} to ${result.toAgent} (${result.handoffId})`,
+      );
       printSnapshot(result.contextSnapshot);
     });
 
