@@ -1,6 +1,6 @@
 /**
  * Workflow interceptors of every BrainOps workflow: a workflow that fails is recorded as an error
- * event (issue "capture every error"), through an activity since workflows do no I/O. Continuing
+ * event, so that every error is captured, through an activity since workflows do no I/O. Continuing
  * as new and cancellation are not failures; other errors make Temporal retry the workflow task
  * rather than fail the workflow, so only Temporal failures are recorded.
  */
@@ -13,6 +13,7 @@ import {
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { failureCause } from '../domain/failure-cause';
 
 const { recordWorkflowFailure } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30s',
@@ -28,7 +29,7 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
         } catch (error) {
           if (error instanceof ContinueAsNew || isCancellation(error) || !(error instanceof TemporalFailure))
             throw error;
-          const cause = error.cause instanceof Error ? error.cause : undefined;
+          const cause = failureCause(error, { depth: 1 });
           await recordWorkflowFailure({
             workflowType: workflowInfo().workflowType,
             errorType: (cause as { type?: string } | undefined)?.type ?? cause?.name ?? error.name,
