@@ -103,7 +103,7 @@ export function createErrorLearningActivities(
     },
 
     async recordSolutionOutcome(input: { solutionId: number; success: boolean }): Promise<void> {
-      await store.recordSolutionOutcome({ id: input.solutionId, success: input.success });
+      await store.recordSolutionOutcome({ id: input.solutionId, success: input.success, writeId: activityWriteId() });
     },
 
     /**
@@ -119,7 +119,8 @@ export function createErrorLearningActivities(
       source: 'human' | 'learned';
     }): Promise<number> {
       const params = validateRemediation(registry, input.action, input.params);
-      const solution = await store.upsertSolution({
+      const solution = await store.upsertSolutionOnce({
+        writeId: activityWriteId(),
         problemSignature: input.signature,
         exampleMessage: input.message === undefined ? undefined : normaliseMessage(input.message),
         description: input.description,

@@ -1,7 +1,10 @@
 /** SystemMonitor's activities: probe a target, record a run's results. */
 import { performance } from 'node:perf_hooks';
+import { ApplicationFailure } from '@temporalio/common';
 import { healthTargetSchema, type HealthCheckResult, type HealthTarget } from '../contracts/health';
 import { parseInput } from '../contracts/validate';
+import { isPermanentDatabaseError } from '../domain/database-errors';
+import { errorSignature } from '../domain/error-signature';
 import { failureCause } from '../domain/failure-cause';
 import type { RecordedHealth } from '../memory/health';
 import type { ActivityDeps } from './deps';
@@ -41,6 +44,9 @@ export async function probeTarget(
   };
 }
 
+/** The failure type of results PostgreSQL refuses. */
+export const UNSTORABLE_HEALTH_RESULTS = 'UnstorableHealthResults';
+
 export function createMonitorActivities(
   { store, temporal, memoryDatabaseUrl }: ActivityDeps,
   healthTargets: HealthTarget[],
@@ -55,9 +61,50 @@ export function createMonitorActivities(
     async checkHealthTarget(raw: HealthTarget): Promise<HealthCheckResult> {
       return probeTarget(probes, parseInput(healthTargetSchema, raw, 'health target'));
     },
-    /** Stores results, transitions and error events of one run atomically. */
+    /**
+     * Stores results, transitions and error events of one run atomically. Results PostgreSQL
+     * refuses (their data, not the connection) are a non-retryable `UnstorableHealthResults`.
+     */
     async recordHealthResults(input: { results: HealthCheckResult[] }): Promise<RecordedHealth> {
-      return store.recordHealthChecks({ results: input.results, writeId: activityWriteId() });
+      try {
+        return await store.recordHealthChecks({ results: input.results, writeId: activityWriteId() });
+      } catch (error) {
+        if (!isPermanentDatabaseError(error)) throw error;
+        throw ApplicationFailure.create({
+          type: UNSTORABLE_HEALTH_RESULTS,
+          message: `PostgreSQL refused the results: ${(error as { code?: string }).code} ${(error as Error).message}`,
+          nonRetryable: true,
+          cause: error as Error,
+        });
+      }
+    },
+
+    /**
+     * Keeps the results of a run that could not be recorded in `unstored_records`, with the
+     * reason, and records an error event for it (once per run).
+     */
+    async recordUnstoredHealthResults(input: { results: HealthCheckResult[]; reason: string }): Promise<void> {
+      const writeId = activityWriteId();
+      const workflowId = writeId.split('/').slice(0, -2).join('/');
+      await store.recordUnstored({
+        kind: 'health_results',
+        dedupeKey: `health_results/${writeId}`,
+        workflowId,
+        reason: input.reason,
+        payload: input.results,
+      });
+      const message = `SystemMonitor could not store the results of ${input.results.length} checks: ${JSON.stringify(input.reason).slice(1, 1001)}`;
+      await store.recordErrorEvent({
+        signature: errorSignature(UNSTORABLE_HEALTH_RESULTS, message),
+        errorType: UNSTORABLE_HEALTH_RESULTS,
+        message,
+        context: { targets: input.results.map((r) => JSON.stringify(r.target).slice(1, -1)) },
+        source: 'SystemMonitor',
+        agentId: 'SystemMonitor',
+        workflowId,
+        activityType: 'recordHealthResults',
+        dedupeKey: `unstored/${writeId}`,
+      });
     },
   };
 }

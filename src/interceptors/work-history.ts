@@ -10,15 +10,16 @@ import type { Logger } from 'pino';
 import { agentForWorkflow } from '../agents';
 import type { MemoryStore } from '../memory';
 import { errorSignature } from '../domain/error-signature';
+import { cutText } from '../domain/text-cut';
 
 const SUMMARY_CHARS = 2000;
 
-/** JSON of `value`, cut to 2000 characters (kept as a string when cut). */
+/** JSON of `value`, cut to 2000 characters (kept as a string when cut, never inside a surrogate pair). */
 export function summarise(value: unknown): unknown {
   if (value === undefined) return null;
   const text = JSON.stringify(value);
   if (text === undefined) return null;
-  return text.length <= SUMMARY_CHARS ? value : { truncated: true, preview: text.slice(0, SUMMARY_CHARS) };
+  return text.length <= SUMMARY_CHARS ? value : { truncated: true, preview: cutText(text, SUMMARY_CHARS) };
 }
 
 function ownerOf(args: unknown[]): { tenantId?: string; sessionId?: string } {
@@ -57,7 +58,7 @@ async function captureError(
     .recordErrorEvent({
       signature: errorSignature(errorType, error.message, error.stack),
       errorType,
-      message: error.message.slice(0, 10_000),
+      message: cutText(error.message, 10_000),
       stack: error.stack,
       context: { input: r.input },
       source: 'activity',

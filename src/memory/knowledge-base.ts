@@ -126,15 +126,53 @@ export async function findSimilarSolutions(
   return result.rows;
 }
 
-/** Counts one application of a solution and whether it worked. */
-export async function recordSolutionOutcome(db: Queryable, id: number, success: boolean): Promise<Solution | null> {
+/**
+ * Counts one application of a solution and whether it worked. With `writeId` (the activity's
+ * write id) it counts once per write id: a retried activity finds its claim and changes nothing.
+ */
+export async function recordSolutionOutcome(
+  db: Queryable,
+  id: number,
+  success: boolean,
+  writeId?: string,
+): Promise<Solution | null> {
   const result = await db.query<Solution>(
-    `update knowledge_base set usage_count = usage_count + 1, last_used_at = now(), updated_at = now(),
+    `with claim as (
+       insert into knowledge_base_writes (write_id, solution_id, kind)
+       select $3, id, 'outcome' from knowledge_base where $3::text is not null and id = $1
+       on conflict (write_id) do nothing
+       returning 1)
+     update knowledge_base set usage_count = usage_count + 1, last_used_at = now(), updated_at = now(),
        success_count = success_count + $2::int, failure_count = failure_count + (1 - $2::int)
-     where id = $1 returning ${SOLUTION_COLUMNS}`,
-    [id, success ? 1 : 0],
+     where id = $1 and ($3::text is null or exists (select 1 from claim))
+     returning ${SOLUTION_COLUMNS}`,
+    [id, success ? 1 : 0, writeId ?? null],
   );
-  return result.rows[0] ?? null;
+  return result.rows[0] ?? (writeId === undefined ? null : getSolution(db, id));
+}
+
+/**
+ * {@link upsertSolution} once per `writeId` (the activity's write id): a retry returns the solution
+ * the first attempt wrote instead of counting its success again. Serialised per write id.
+ */
+export async function upsertSolutionOnce(
+  db: Queryable,
+  s: Parameters<typeof upsertSolution>[1],
+  writeId: string,
+): Promise<Solution> {
+  await db.query('select pg_advisory_xact_lock(hashtext($1))', [`knowledge_base_writes/${writeId}`]);
+  const done = await db.query<{ id: number }>(
+    'select solution_id::int as id from knowledge_base_writes where write_id = $1',
+    [writeId],
+  );
+  const earlier = done.rows[0] && (await getSolution(db, done.rows[0].id));
+  if (earlier) return earlier;
+  const solution = await upsertSolution(db, s);
+  await db.query(`insert into knowledge_base_writes (write_id, solution_id, kind) values ($1, $2, 'learn')`, [
+    writeId,
+    solution.id,
+  ]);
+  return solution;
 }
 
 /** Marks error events of a signature resolved (by a solution, or by a person when null). */
@@ -145,7 +183,7 @@ export async function resolveErrorEvents(
   const result = await db.query(
     `update error_events set status = $2, resolved_by = $3,
        resolved_at = case when $2 = 'escalated' then null else now() end,
-       resolution_ms = case when $2 = 'escalated' then null else (extract(epoch from now() - occurred_at) * 1000)::int end
+       resolution_ms = case when $2 = 'escalated' then null else (extract(epoch from now() - occurred_at) * 1000)::bigint end
      where signature = $1 and status in ('open', 'escalated')`,
     [e.signature, e.status, e.solutionId ?? null],
   );
@@ -207,8 +245,8 @@ export async function summariseErrors(db: Queryable, opts: { since: Date; limit?
        count(*) filter (where e.status = 'ignored')::int as ignored,
        min(e.occurred_at) as "firstSeenAt", max(e.occurred_at) as "lastSeenAt",
        (array_agg(kb.action order by e.resolved_at desc) filter (where kb.action is not null))[1] as "resolvedWith",
-       round(percentile_cont(0.5) within group (order by e.resolution_ms))::int as "medianResolutionMs",
-       round(percentile_cont(0.95) within group (order by e.resolution_ms))::int as "p95ResolutionMs"
+       round(percentile_cont(0.5) within group (order by e.resolution_ms))::float8 as "medianResolutionMs",
+       round(percentile_cont(0.95) within group (order by e.resolution_ms))::float8 as "p95ResolutionMs"
      from error_events e left join knowledge_base kb on kb.id = e.resolved_by
      where e.occurred_at >= $1
      group by e.signature order by occurrences desc, "lastSeenAt" desc limit $2`,

@@ -75,7 +75,17 @@ export class MemoryStore {
   ) {
     this.accessTimer = setInterval(() => void this.flushAccesses(), 1000);
     this.accessTimer.unref();
-    this.workHistoryBatcher = new Batcher((rows) => history.insertWorkHistory(this.pool, rows), 200, 10);
+    this.workHistoryBatcher = new Batcher(
+      async (rows) => {
+        const { unstored } = await history.insertWorkHistoryIsolating(this.pool, rows);
+        if (unstored > 0)
+          this.logger.warn(
+            `${unstored} of ${rows.length} work-history rows refused by PostgreSQL; kept in unstored_records`,
+          );
+      },
+      200,
+      10,
+    );
   }
 
   /** Opens a pool (and the cache's listening connection) to a migrated memory database. */
@@ -240,6 +250,13 @@ export class MemoryStore {
   recordWorkHistory(row: history.WorkHistoryRecord): Promise<void> {
     return this.workHistoryBatcher.add(row);
   }
+  /** What could not be stored where it belongs (refused work-history rows, unstored health results). */
+  listUnstored(opts: Parameters<typeof history.listUnstored>[1] = {}) {
+    return history.listUnstored(this.pool, opts);
+  }
+  recordUnstored(r: history.UnstoredRecord) {
+    return history.recordUnstored(this.pool, r);
+  }
   listWorkHistory(opts: Parameters<typeof history.listWorkHistory>[1] = {}) {
     return history.listWorkHistory(this.pool, opts);
   }
@@ -254,6 +271,11 @@ export class MemoryStore {
   upsertSolution(s: Parameters<typeof kb.upsertSolution>[1]) {
     return kb.upsertSolution(this.pool, s);
   }
+  /** `upsertSolution` once per write id (a retried activity does not count twice). */
+  upsertSolutionOnce(s: Parameters<typeof kb.upsertSolution>[1] & { writeId: string }) {
+    const { writeId, ...solution } = s;
+    return withTransaction(this.pool, (client) => kb.upsertSolutionOnce(client, solution, writeId));
+  }
   listSolutions(opts: Parameters<typeof kb.listSolutions>[1] = {}) {
     return kb.listSolutions(this.pool, opts);
   }
@@ -266,8 +288,9 @@ export class MemoryStore {
   findSimilarSolutions(opts: Parameters<typeof kb.findSimilarSolutions>[1]) {
     return kb.findSimilarSolutions(this.pool, opts);
   }
-  recordSolutionOutcome(opts: { id: number; success: boolean }) {
-    return kb.recordSolutionOutcome(this.pool, opts.id, opts.success);
+  /** Counts an application of a solution; once per `writeId` when given. */
+  recordSolutionOutcome(opts: { id: number; success: boolean; writeId?: string }) {
+    return kb.recordSolutionOutcome(this.pool, opts.id, opts.success, opts.writeId);
   }
   resolveErrorEvents(opts: Parameters<typeof kb.resolveErrorEvents>[1]) {
     return kb.resolveErrorEvents(this.pool, opts);

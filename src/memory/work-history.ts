@@ -1,6 +1,7 @@
 /**
  * SQL of work history (every action an agent took) and error events.
  */
+import { isPermanentDatabaseError } from '../domain/database-errors';
 import type { Queryable } from './entries';
 
 /** One activity attempt as work history records it. Times are ISO-8601; `durationMs` in ms. */
@@ -51,6 +52,83 @@ export async function insertWorkHistory(db: Queryable, rows: WorkHistoryRecord[]
       col('finishedAt'),
     ],
   );
+}
+
+/** What {@link insertWorkHistoryIsolating} did with a batch. */
+export interface WorkHistoryBatchResult {
+  stored: number;
+  /** Rows PostgreSQL refused, each kept in `unstored_records` with the reason. */
+  unstored: number;
+}
+
+/**
+ * Inserts a batch; when PostgreSQL refuses it for its data (a permanent error, e.g. a row it
+ * cannot encode), splits it in halves until the bad rows are alone, stores every good row and
+ * keeps each refused one in `unstored_records` (as escaped JSON text, which always stores) with
+ * the reason. A transient error (connection lost, server shutting down) is thrown for the whole
+ * batch, as before.
+ */
+export async function insertWorkHistoryIsolating(
+  db: Queryable,
+  rows: WorkHistoryRecord[],
+): Promise<WorkHistoryBatchResult> {
+  try {
+    await insertWorkHistory(db, rows);
+    return { stored: rows.length, unstored: 0 };
+  } catch (error) {
+    if (!isPermanentDatabaseError(error)) throw error;
+    if (rows.length === 1) {
+      const row = rows[0]!;
+      await recordUnstored(db, {
+        kind: 'work_history',
+        dedupeKey: `work_history/${row.workflowId}/${row.runId}/${row.activityId}/${row.attempt}`,
+        workflowId: row.workflowId,
+        reason: `${(error as { code?: string }).code}: ${(error as Error).message}`,
+        payload: row,
+      });
+      return { stored: 0, unstored: 1 };
+    }
+    const half = Math.ceil(rows.length / 2);
+    const a = await insertWorkHistoryIsolating(db, rows.slice(0, half));
+    const b = await insertWorkHistoryIsolating(db, rows.slice(half));
+    return { stored: a.stored + b.stored, unstored: a.unstored + b.unstored };
+  }
+}
+
+/** A record PostgreSQL refused, or that could not be written where it belongs. */
+export interface UnstoredRecord {
+  kind: 'work_history' | 'health_results';
+  dedupeKey?: string;
+  workflowId?: string;
+  reason: string;
+  payload: unknown;
+}
+
+/**
+ * Keeps what could not be stored where it belongs. The payload is JSON text: `JSON.stringify`
+ * escapes NUL and lone surrogates, so it always stores; so do the reason and ids, made the same way.
+ */
+export async function recordUnstored(db: Queryable, r: UnstoredRecord): Promise<void> {
+  const safe = (text: string | undefined) => (text === undefined ? null : JSON.stringify(text).slice(1, -1));
+  await db.query(
+    `insert into unstored_records (kind, dedupe_key, workflow_id, reason, payload)
+     values ($1, $2, $3, $4, $5) on conflict (dedupe_key) do nothing`,
+    [r.kind, safe(r.dedupeKey), safe(r.workflowId), safe(r.reason.slice(0, 2000)), JSON.stringify(r.payload)],
+  );
+}
+
+/** Records kept in `unstored_records`, newest first. */
+export async function listUnstored(
+  db: Queryable,
+  opts: { kind?: UnstoredRecord['kind']; limit?: number } = {},
+): Promise<(Omit<UnstoredRecord, 'payload'> & { id: number; payload: string; recordedAt: Date })[]> {
+  const result = await db.query(
+    `select id::int, kind, dedupe_key as "dedupeKey", workflow_id as "workflowId", reason, payload,
+       recorded_at as "recordedAt"
+     from unstored_records where ($1::text is null or kind = $1) order by recorded_at desc, id desc limit $2`,
+    [opts.kind ?? null, opts.limit ?? 100],
+  );
+  return result.rows;
 }
 
 /** Recent work history, newest first. */
@@ -133,7 +211,7 @@ export async function listErrorEvents(
     `select id::int, signature, error_type as "errorType", message, stack, context, source, agent_id as "agentId",
        dedupe_key as "dedupeKey", status, occurred_at as "occurredAt", workflow_id as "workflowId",
        activity_type as "activityType", attempt, resolved_by::int as "resolvedBy", resolved_at as "resolvedAt",
-       resolution_ms as "resolutionMs"
+       resolution_ms::float8 as "resolutionMs"
      from error_events
      where ($1::text is null or status = $1) and ($2::timestamptz is null or occurred_at >= $2)
        and ($4::bigint is null or id = $4) and ($5::text is null or signature = $5)

@@ -3,14 +3,25 @@
  * every target is checked concurrently, each by its own activity bounded by the target's
  * timeout; then results, state transitions and errors are recorded in one transaction.
  */
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, proxyActivities, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { HealthCheckResult, HealthTarget, HealthTransition } from '../contracts/health';
 import { SEARCH_ATTRIBUTES } from '../contracts/names';
+import { cutText } from '../domain/text-cut';
+import { activityFailureCause } from './activity-failure';
 
 type Activities = ReturnType<typeof createActivities>;
 
 const record = proxyActivities<Activities>({ startToCloseTimeout: '30s' });
+/**
+ * Storing a run's results is retried for about 15 s (a database restart), not forever: a run that
+ * never finishes would make the schedule (overlap SKIP) skip every later one. Results PostgreSQL
+ * refuses fail at once (non-retryable).
+ */
+const storing = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '8s', maximumAttempts: 5 },
+});
 
 /** Input of {@link systemMonitorWorkflow}. Without `targets`, the worker's configured targets. */
 export interface SystemMonitorInput {
@@ -23,6 +34,8 @@ export interface SystemMonitorInput {
 export interface SystemMonitorResult {
   results: HealthCheckResult[];
   transitions: HealthTransition[];
+  /** Why the results could not be stored (then kept in `unstored_records` when possible). */
+  unstored?: string;
 }
 
 export async function systemMonitorWorkflow(input: SystemMonitorInput = {}): Promise<SystemMonitorResult> {
@@ -39,7 +52,22 @@ export async function systemMonitorWorkflow(input: SystemMonitorInput = {}): Pro
       return checkHealthTarget(target);
     }),
   );
-  const { transitions, errors } = await record.recordHealthResults({ results });
+  let recorded: Awaited<ReturnType<Activities['recordHealthResults']>>;
+  try {
+    recorded = await storing.recordHealthResults({ results });
+  } catch (error) {
+    // The run still finishes: the reason in its memo (Web UI) and result, the results kept aside.
+    const reason = cutText((activityFailureCause(error) ?? (error as Error)).message, 2000);
+    upsertMemo({ unstored: reason });
+    log.warn('SystemMonitor could not store its results', { reason });
+    try {
+      await storing.recordUnstoredHealthResults({ results, reason });
+    } catch (e) {
+      log.warn('SystemMonitor could not keep its unstored results either', { error: String(e) });
+    }
+    return { results, transitions: [], unstored: reason };
+  }
+  const { transitions, errors } = recorded;
   // Every failing check is an occurrence for error-learning: the first starts it (and its
   // remediation), the rest are counted by the workflow already running for that signature.
   if (errors.length > 0 && input.learnFromErrors !== false) {

@@ -2,18 +2,54 @@
  * Building a release: fetch and resolve the ref, check out `releases/<sha>`, run the configured
  * build steps in it (and their undos), and mark it built.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { StepOutcome } from '../../contracts/deployment';
 import { gitRefSchema } from '../../contracts/deploy-target';
 import { ValidationError } from '../../contracts/errors';
 import { parseInput } from '../../contracts/validate';
 import type { ActivityDeps } from '../deps';
-import { describeEnd, runArgv, stepEnvironment } from '../process/run-argv';
+import { activityWriteId } from '../idempotency';
+import { describeEnd, runArgv, stepEnvironment, type ArgvResult } from '../process/run-argv';
 import { deployEnv, heartbeating, runId, type DeployTargets, type ReleaseRef } from './activity-context';
 import { changedPaths, checkoutRelease, fetchAndResolve, readMarker, releasePath, writeMarker } from './git';
 
 /** The failure type of a step that did not exit 0; its details hold a {@link StepOutcome}. */
 export const STEP_FAILED = 'DeployStepFailed';
+
+/**
+ * Where a build step's result waits until the deployment record has it: one file per activity
+ * (its write id, the same on every retry) under `<target directory>/step-results/`. A retry after
+ * a failed write finds the file and writes again instead of running the step again.
+ */
+function stepResultFile(directory: string): string {
+  const name = createHash('sha256').update(activityWriteId()).digest('hex').slice(0, 32);
+  return path.join(directory, 'step-results', `${name}.json`);
+}
+
+interface StepResult {
+  r: ArgvResult;
+  startedAt: string;
+  finishedAt: string;
+}
+
+async function readStepResult(file: string): Promise<StepResult | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as StepResult;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written to a temporary file and renamed, so a crash never leaves half a result. */
+async function writeStepResult(file: string, result: StepResult): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, JSON.stringify(result));
+  await fs.rename(tmp, file);
+}
 
 export function createBuildActivities({ store }: ActivityDeps, { targetOf }: DeployTargets) {
   return {
@@ -55,7 +91,9 @@ export function createBuildActivities({ store }: ActivityDeps, { targetOf }: Dep
     /**
      * Runs one configured build step in the release tree, heartbeating with its output tail, and
      * records it in the deployment. A step that does not exit 0 is a non-retryable
-     * `DeployStepFailed` (its details: the outcome); a lost worker makes Temporal retry it.
+     * `DeployStepFailed` (its details: the outcome); a lost worker makes Temporal retry it. The
+     * result is kept on disk until the record has it, so a failed write is retried without running
+     * the step again.
      */
     async runDeployStep(input: ReleaseRef & { deploymentId: number; seq: number; step: string }): Promise<StepOutcome> {
       const t = targetOf(input.target);
@@ -65,13 +103,22 @@ export function createBuildActivities({ store }: ActivityDeps, { targetOf }: Dep
           { field: 'step', message: `target ${t.name} has no step "${input.step}"` },
         ]);
       const cwd = releasePath(t.directory, input.commit);
-      const startedAt = new Date().toISOString();
-      const r = await runArgv({
-        argv: step.argv,
-        cwd,
-        env: stepEnvironment({ ...step.env, ...deployEnv(input, cwd) }),
-        timeoutMs: step.timeoutMs,
-      });
+      // A step that ran to its end in an earlier attempt of this activity is not run again.
+      const resultFile = stepResultFile(t.directory);
+      let result = await readStepResult(resultFile);
+      if (!result) {
+        const startedAt = new Date().toISOString();
+        const r = await runArgv({
+          argv: step.argv,
+          cwd,
+          env: stepEnvironment({ ...step.env, ...deployEnv(input, cwd) }),
+          timeoutMs: step.timeoutMs,
+        });
+        result = { r, startedAt, finishedAt: new Date().toISOString() };
+        // A cancelled step is not kept: a cancelled activity is not retried.
+        if (!r.cancelled) await writeStepResult(resultFile, result);
+      }
+      const { r, startedAt, finishedAt } = result;
       const outcome: StepOutcome = {
         exitCode: r.exitCode,
         durationMs: r.durationMs,
@@ -91,9 +138,10 @@ export function createBuildActivities({ store }: ActivityDeps, { targetOf }: Dep
           logTail: r.tail,
           error: message,
           startedAt,
-          finishedAt: new Date().toISOString(),
+          finishedAt,
         },
       });
+      await fs.rm(resultFile, { force: true });
       if (r.cancelled) throw new CancelledFailure(message!, [outcome]);
       if (!ok)
         throw ApplicationFailure.create({
