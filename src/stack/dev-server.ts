@@ -15,6 +15,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTES } from '../contracts/names';
+import { removePidFile, writePidFile } from './ownership';
 import type { TemporalCliSource } from './temporal-cli';
 
 export interface DevServerOptions {
@@ -26,6 +27,11 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** Where the server's own log goes (spawned binaries only). */
   logFile?: string;
+  /**
+   * Written with the server's pid, port and database file while it runs (spawned binaries only),
+   * so that a later start can tell this server from any other (see `ownership.ts`).
+   */
+  pidFile?: string;
   ui?: boolean;
 }
 
@@ -114,12 +120,20 @@ export async function runDevServer(options: DevServerOptions): Promise<DevServer
   const child = spawn(options.cli.path, args, { detached: true, stdio: ['ignore', log, log] });
   if (typeof log === 'number') fs.closeSync(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (options.pidFile && child.pid !== undefined)
+    writePidFile(options.pidFile, {
+      pid: child.pid,
+      dbFilename: path.resolve(options.dbFilename ?? ''),
+      port: options.port,
+    });
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(killer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    if (options.pidFile) removePidFile(options.pidFile, child.pid);
   };
   try {
     await waitUntilServing(address, child, 60_000);

@@ -17,6 +17,7 @@ import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { withDatabase } from '../domain/database-url';
 import { quoteIdent } from '../domain/sql-identifier';
+import { stopOwnPostmaster } from './ownership';
 
 const execFile = promisify(execFileCb);
 
@@ -110,6 +111,13 @@ export async function startEmbeddedPostgres(opts: {
       fs.rmSync(pwfile, { force: true });
     }
   }
+
+  // A server this directory's earlier run left behind (BrainOps was killed): stopped, so that this
+  // start owns it again. Only a postmaster serving this very directory is touched.
+  const orphan = await stopOwnPostmaster(pgdata);
+  if (orphan.found === 'running')
+    opts.logger.info(`stopped the PostgreSQL an earlier run left running on ${pgdata} (pid ${orphan.pid})`);
+  else if (orphan.found === 'stale') opts.logger.info(`removed a stale ${path.join(pgdata, 'postmaster.pid')}`);
 
   try {
     await run(

@@ -1,9 +1,17 @@
 /**
  * `npm start` / `brainops start`: the whole stack on one machine, in order — PostgreSQL
  * (embedded unless `DATABASE_URL`), migrations, the Temporal dev server (unless
- * `TEMPORAL_ADDRESS`), schedules, the worker — then waits for Ctrl-C, drains the worker and stops
- * the servers. Everything persists under the data directory, so the next start resumes.
+ * `TEMPORAL_ADDRESS`), schedules, the worker — then waits for Ctrl-C, SIGTERM or SIGHUP, drains
+ * the worker and stops the servers. Everything persists under the data directory, so the next
+ * start resumes.
+ *
+ * It supervises itself: `brainops.pid` keeps a second start off the same data directory; a
+ * watchdog process stops the servers if BrainOps dies without stopping them (SIGKILL, the OOM
+ * killer); servers an earlier, killed run left behind are recognised by their pid files and
+ * stopped before new ones start (never a server of another directory); and a closed stdout (the
+ * reader of a pipe gone) does not interrupt the shutdown.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Client, type Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
@@ -17,29 +25,99 @@ import { redact } from '../domain/database-url';
 import { createWorker } from '../worker';
 import { runDevServer } from './dev-server';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
+import { otherStack, removePidFile, stopOwnDevServer, writePidFile } from './ownership';
 import { installRuntime } from './runtime';
 import { resolveTemporalCli } from './temporal-cli';
+import { startWatchdog, type WatchdogHandle } from './watchdog';
+
+/** Thrown inside start-up when a signal asked to stop before the worker ran. */
+class StopRequested extends Error {}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Writes to a closed stdout or stderr (`npm start | head -1`, a `tee` killed by the same Ctrl-C)
+ * fail with EPIPE; they are dropped, so that the shutdown goes on.
+ */
+function ignoreClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    });
+  }
+}
 
 /** Runs the worker alone against configured servers (`brainops worker`), or the whole stack. */
 export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { servers: boolean }): Promise<void> {
   const step = (n: number, text: string) => logger.info(`[${n}/5] ${text}`);
   const stops: (() => Promise<unknown>)[] = [];
+  ignoreClosedOutput();
+  // SIGINT (Ctrl-C), SIGTERM (systemd, docker stop) and SIGHUP all drain the worker, then stop.
+  let stopSignal: string | undefined;
+  let worker: Awaited<ReturnType<typeof createWorker>> | undefined;
+  let running = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopSignal) {
+      logger.info(`${signal} again: already stopping (draining the worker, then the servers)`);
+      return;
+    }
+    stopSignal = signal;
+    logger.info(`${signal}: stopping${running ? ' (draining the worker)' : ''}`);
+    if (running) shutdownWorker();
+  };
+  const shutdownWorker = () => {
+    try {
+      worker?.shutdown();
+    } catch {
+      // Not running yet (run() was just called): try again in a moment.
+      setTimeout(shutdownWorker, 100);
+    }
+  };
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  const checkpoint = () => {
+    if (stopSignal) throw new StopRequested(`${stopSignal} during start-up`);
+  };
+  let watchdog: WatchdogHandle | undefined;
+  const lockFile = path.join(config.dataDir, 'brainops.pid');
+  let locked = false;
   try {
-    installRuntime(logger);
+    installRuntime(logger, { shutdownSignals: [] });
+    const embeddedPostgres = !config.database.url && opts.servers;
+    const devServer = !config.temporal.address && opts.servers;
+    if (embeddedPostgres || devServer) {
+      fs.mkdirSync(config.dataDir, { recursive: true });
+      const other = otherStack(lockFile);
+      if (other !== undefined)
+        throw new Error(
+          `another BrainOps (pid ${other}) is running with the data directory ${config.dataDir}; stop it first, or set BRAINOPS_DATA_DIR`,
+        );
+      writePidFile(lockFile, { pid: process.pid });
+      locked = true;
+      watchdog = await startWatchdog(config.dataDir, logger);
+    }
     // 1. PostgreSQL
     let dbUrl = config.database.url;
-    if (!dbUrl && opts.servers) {
+    if (embeddedPostgres) {
       step(
         1,
         `starting the embedded PostgreSQL on 127.0.0.1:${config.database.embeddedPort} (data in ${path.join(config.dataDir, 'postgres')})`,
       );
+      const pgdata = path.join(config.dataDir, 'postgres');
+      // Watched before it starts: if BrainOps dies while it starts, it is stopped all the same.
+      watchdog?.watch({ kind: 'postgres', pgdata });
       const pg: EmbeddedPostgresHandle = await startEmbeddedPostgres({
         dataDir: config.dataDir,
         port: config.database.embeddedPort,
         database: 'brainops',
         logger,
+      }).catch((error: unknown) => {
+        watchdog?.release('postgres');
+        throw error;
       });
-      stops.unshift(() => pg.stop());
+      stops.unshift(async () => {
+        await pg.stop();
+        watchdog?.release('postgres');
+      });
       dbUrl = pg.url;
     } else {
       // `brainops worker` beside a running `npm start` uses its embedded server.
@@ -47,12 +125,13 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
       step(1, `using PostgreSQL at ${redact(dbUrl)}`);
     }
 
+    checkpoint();
     // 2. Migrations
     const applied = await migrate({ databaseUrl: dbUrl, logger });
     step(2, applied.length ? `applied migrations: ${applied.join(', ')}` : 'migrations up to date');
 
+    checkpoint();
     // 3. Temporal
-    const devServer = !config.temporal.address && opts.servers;
     if (devServer) {
       const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, logger });
       const dbFilename = path.join(config.dataDir, 'temporal.sqlite');
@@ -61,6 +140,11 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
         3,
         `starting the Temporal dev server on ${temporalAddress(config)} (CLI from ${cli.origin}; state in ${dbFilename}; log in ${logFile})`,
       );
+      const pidFile = path.join(config.dataDir, 'temporal.pid');
+      const orphan = await stopOwnDevServer(pidFile);
+      if (orphan !== undefined)
+        logger.info(`stopped the Temporal dev server an earlier run left running (pid ${orphan})`);
+      watchdog?.watch({ kind: 'temporal', pidFile });
       const server = await runDevServer({
         cli,
         namespace: config.temporal.namespace,
@@ -68,8 +152,15 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
         uiPort: config.temporal.uiPort,
         dbFilename,
         logFile,
+        pidFile,
+      }).catch((error: unknown) => {
+        watchdog?.release('temporal');
+        throw error;
       });
-      stops.unshift(() => server.stop());
+      stops.unshift(async () => {
+        await server.stop();
+        watchdog?.release('temporal');
+      });
     } else step(3, `connecting to Temporal at ${temporalAddress(config)}`);
     const clientConnection: Connection = await connectClient(config);
     stops.unshift(() => clientConnection.close());
@@ -90,15 +181,23 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
       logger,
     });
     stops.unshift(() => store.close());
-    const worker = await createWorker({ config, store, logger, connection: workerConnection, clientConnection });
+    worker = await createWorker({ config, store, logger, connection: workerConnection, clientConnection });
+    checkpoint();
     step(5, `worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
     printWelcome(config, logger, devServer);
+    running = true;
     await worker.run();
     logger.info('worker drained; stopping');
+  } catch (error) {
+    if (!(error instanceof StopRequested)) throw error;
+    logger.info(`${error.message}: stopping what has started`);
   } finally {
     for (const stop of stops) {
       await stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping'));
     }
+    await watchdog?.close();
+    if (locked) removePidFile(lockFile, process.pid);
+    for (const signal of SIGNALS) process.off(signal, onSignal);
     logger.info('stopped');
   }
 }
@@ -117,7 +216,7 @@ function printWelcome(config: BrainOpsConfig, logger: Logger, devServer: boolean
       '    npx brainops session message --tenant acme --session demo --role user "Hello"',
       '    npx brainops brief --tenant acme',
       '    npx brainops monitor run',
-      '  Ctrl-C stops everything; the next `npm start` resumes where this one stopped.',
+      '  Ctrl-C (or SIGTERM) stops everything; the next `npm start` resumes where this one stopped.',
     ].join('\n'),
   );
 }
