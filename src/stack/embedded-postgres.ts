@@ -26,7 +26,8 @@ export interface EmbeddedPostgresHandle {
   url: string;
   /** URL of the `postgres` maintenance database (to create or drop others). */
   adminUrl: string;
-  stop(): Promise<void>;
+  /** Stops the server: `fast` (the default) or `immediate` (as a crash would: recovery at the next start). */
+  stop(opts?: { mode?: 'fast' | 'immediate' }): Promise<void>;
 }
 
 const USER = 'postgres';
@@ -144,8 +145,8 @@ export async function startEmbeddedPostgres(opts: {
   }
 
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
-  const stop = async () => {
-    await run(bin.pg_ctl, ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '60'], user, 'pg_ctl stop');
+  const stop = async (stopOpts: { mode?: 'fast' | 'immediate' } = {}) => {
+    await run(bin.pg_ctl, ['stop', '-D', pgdata, '-m', stopOpts.mode ?? 'fast', '-w', '-t', '60'], user, 'pg_ctl stop');
     if (opts.ephemeral) fs.rmSync(opts.dataDir, { recursive: true, force: true });
   };
   try {
