@@ -49,26 +49,27 @@ import { validateRemediation } from '../contracts/remediation';
 import type { Solution } from '../memory';
 import { resolveSignal } from '../contracts/error-learning-messages';
 import { z } from 'zod';
+import { LIMITS, jsonObject, text } from '../contracts/limits';
 
 const reportErrorSchema = z.object({
-  errorType: z.string().min(1).max(200).default('Error'),
-  message: z.string().min(1).max(10_000),
-  source: z.string().min(1).max(200),
-  stack: z.string().max(50_000).optional(),
-  context: z.record(z.string(), z.json()).default({}),
+  errorType: text(200, 1).default('Error'),
+  message: text(10_000, 1),
+  source: text(200, 1),
+  stack: text(50_000).optional(),
+  context: jsonObject(LIMITS.metadataBytes).default({}),
   /** The Temporal workflow the error came from, if any: a `workflow-reset` remediation resets it. */
-  workflowId: z.string().min(1).max(1000).optional(),
+  workflowId: text(1000, 1).optional(),
 });
 /** An error reported by a service outside the worker. */
 export type ReportErrorInput = z.input<typeof reportErrorSchema>;
 
 const addSolutionSchema = z.object({
-  problemSignature: z.string().min(1).max(2000),
-  description: z.string().min(1).max(5000),
-  action: z.string().min(1),
-  params: z.record(z.string(), z.json()).default({}),
+  problemSignature: text(2000, 1),
+  description: text(5000, 1),
+  action: text(200, 1),
+  params: jsonObject(LIMITS.metadataBytes).default({}),
   /** An error message the fix is for: similar messages find it by full-text (normalised before storing). */
-  exampleMessage: z.string().min(1).max(10_000).optional(),
+  exampleMessage: text(10_000, 1).optional(),
 });
 export type AddSolutionInput = z.input<typeof addSolutionSchema>;
 import { applySchedules, listSchedules } from './schedules';
