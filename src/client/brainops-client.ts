@@ -25,6 +25,7 @@ import {
   type HandoffInput,
   type HandoffResult,
   type MessageInput,
+  type SendMessageResult,
   type SessionContext,
   type SessionStart,
   type SessionTask,
@@ -39,6 +40,7 @@ import {
   contextQuery,
   endUpdate,
   handoffUpdate,
+  sendMessageUpdate,
 } from '../contracts/session-messages';
 import type { SystemMonitorResult } from '../workflows/system-monitor';
 import { buildBrief, type SessionBrief } from './brief';
@@ -172,6 +174,21 @@ export class BrainOpsClient {
       ...this.sessionStartOptions(start),
       signal: addMessageSignal,
       signalArgs: [parsed],
+    });
+  }
+
+  /**
+   * Appends a message to a running session and waits for the answer (the `sendMessage` update):
+   * the seq it got and whether the database stored it, found it a resend (`duplicate`) or
+   * quarantined it. A `messageId` is generated when absent, so retrying this call after a lost
+   * answer with the returned id never adds a second row.
+   * @throws ValidationError on bad input (before anything is sent); WorkflowUpdateFailedError
+   *   when the session has ended; WorkflowNotFoundError when it is not running.
+   */
+  async sendMessage(ref: SessionRef, message: MessageInput): Promise<SendMessageResult> {
+    const parsed = parseInput(messageInputSchema, message, 'message');
+    return this.sessionHandle(ref).executeUpdate(sendMessageUpdate, {
+      args: [{ ...parsed, messageId: parsed.messageId ?? `client-${randomUUID()}` }],
     });
   }
 

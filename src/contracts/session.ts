@@ -13,8 +13,13 @@ export interface SessionMessage {
   content: string;
   agentId?: string;
   metadata?: Record<string, unknown>;
-  /** Caller-chosen id used to drop duplicate deliveries. */
+  /**
+   * The message's idempotency key, unique in the session: the caller's `messageId`, or one the
+   * workflow derived when it first received the message (`wf:<chain>/<run>/<n>`).
+   */
   messageId?: string;
+  /** Set on a copy kept in the recent messages when its content or metadata was cut to bound the workflow's state. */
+  truncated?: boolean;
   /** ISO-8601 time the workflow accepted the message. */
   createdAt: string;
 }
@@ -118,7 +123,15 @@ export interface SessionContext {
   status: 'active' | 'ending' | 'ended';
   startedAt: string;
   durationSeconds: number;
-  conversation: { messageCount: number; persistedThrough: number; recentMessages: SessionMessage[]; summary: string };
+  conversation: {
+    messageCount: number;
+    /** Highest seq up to which every message is confirmed by the database (stored, or quarantined). */
+    persistedThrough: number;
+    /** Messages quarantined (dead letters in `quarantined_messages`) since the session started. */
+    quarantined: number;
+    recentMessages: SessionMessage[];
+    summary: string;
+  };
   agents: { current?: string; previous?: string; active: string[]; handoffCount: number };
   tasks: { pending: SessionTask[]; completed: SessionTask[]; completionRate: number | null };
   memory: { criticalFacts: Record<string, unknown> };
@@ -136,4 +149,33 @@ export interface OpenedSession {
   lastSnapshot: unknown;
   startedAt: string;
   resumed: boolean;
+}
+
+/** A dead-letter row: a session message that could not be stored. */
+export interface QuarantinedMessage {
+  /** Unique per session: a retried write adds no second row. */
+  quarantineKey: string;
+  seq?: number;
+  messageId?: string;
+  /** Bounded, escaped text of what arrived. */
+  payload: string;
+  reason: string;
+  source: 'validation' | 'database';
+}
+
+/** Result of the `persistSessionMessages` activity. */
+export interface PersistMessagesResult {
+  inserted: number;
+  /** Resends of a key already stored under another seq: no row added. */
+  duplicates?: number[];
+  /** Messages PostgreSQL refused: quarantined, with the reason. */
+  quarantined?: { seq: number; reason: string }[];
+}
+
+/** Result of the `sendMessage` update: what happened to the message, confirmed by the database. */
+export interface SendMessageResult {
+  seq: number;
+  messageId: string;
+  status: 'stored' | 'duplicate' | 'quarantined';
+  reason?: string;
 }
