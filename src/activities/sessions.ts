@@ -1,5 +1,5 @@
 /** ContextKeeper's activities: the session workflow's reads and writes of memory. */
-import { boundedPreview } from '../contracts/limits';
+import { boundedPreview, storableExcerpt } from '../contracts/limits';
 import type { ContextSnapshot, PersistMessagesResult, SessionStart } from '../contracts/session';
 import { errorSignature } from '../domain/error-signature';
 import {
@@ -44,7 +44,7 @@ async function quarantine(store: MemoryStore, key: SessionKey & { workflowId?: s
 
 function reasonOf(error: unknown): string {
   const e = error as { message?: string; code?: string };
-  return boundedPreview(`${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}`, 2000).replace(/^"|"$/g, '');
+  return storableExcerpt(`${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}`, 2000);
 }
 
 export function createSessionActivities({ store }: ActivityDeps) {

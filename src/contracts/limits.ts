@@ -236,6 +236,18 @@ export function boundedPreview(value: unknown, maxChars = 8192): string {
   return `${cut}…`;
 }
 
+/**
+ * `text` made storable for a log or dead-letter line: NUL and lone surrogates written as `\uXXXX`,
+ * cut to at most `max` characters.
+ */
+export function storableExcerpt(text: string, max = 2000): string {
+  const escaped = text.replace(
+    /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return truncateText(escaped, max);
+}
+
 /** Cuts `text` to at most `max` UTF-16 code units without splitting a surrogate pair. */
 export function truncateText(text: string, max: number): string {
   if (text.length <= max) return text;

@@ -35,7 +35,7 @@ import {
   type SessionStart,
   type SessionTask,
 } from '../contracts/session';
-import { boundedPreview } from '../contracts/limits';
+import { boundedPreview, storableExcerpt } from '../contracts/limits';
 import {
   addMessageSignal,
   addTaskUpdate,
@@ -145,11 +145,11 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
         return;
       }
       const messageId = (message as { messageId?: unknown } | null)?.messageId;
-      const reason = boundedPreview(`Invalid message: ${issuesText(parsed.error, 'message')}`, 2000);
+      const reason = storableExcerpt(`Invalid message: ${issuesText(parsed.error, 'message')}`, 2000);
       log.warn('quarantined invalid session message', { reason });
       state.quarantine({
         quarantineKey: `signal:${derivedKey(n)}`,
-        messageId: typeof messageId === 'string' ? boundedPreview(messageId, 200) : undefined,
+        messageId: typeof messageId === 'string' ? storableExcerpt(messageId, 200) : undefined,
         payload: boundedPreview(message, QUARANTINE_PREVIEW_CHARS),
         reason,
         source: 'validation',
