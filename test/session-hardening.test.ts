@@ -9,7 +9,8 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { sessionWorkflowId } from '../src/contracts/names';
 import { createSessionActivities } from '../src/activities/sessions';
 import { sessionWorkflow } from '../src/workflows';
-import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { Worker } from '@temporalio/worker';
+import { eventually, logger, testConfig, testWorker, useTestStack, workflowBundle } from './helpers';
 
 describe('session hardening (real Temporal, real PostgreSQL)', () => {
   const stack = useTestStack();
@@ -62,6 +63,8 @@ describe('session hardening (real Temporal, real PostgreSQL)', () => {
       assert.ok(Date.now() - started < 5000, 'the end does not hang');
       const memo = (await handle.describe()).memo;
       assert.equal(memo?.quarantinedMessages, 3, 'the memo the Web UI shows counts them');
+      // The new behaviour replays deterministically (quarantine activity, memo, patch marker).
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory());
     });
     assert.deepEqual(
       (await rows('nul1')).map((r) => r.content),
@@ -191,6 +194,7 @@ describe('session hardening (real Temporal, real PostgreSQL)', () => {
       await client.addMessage(ref, { role: 'user', content: 'm6' });
       await eventually(async () => ((await rows('reset1')).length === 6 ? true : undefined), 10_000, 'sixth message');
       await client.endSession(ref);
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await resetHandle.fetchHistory());
     });
     const stored = await rows('reset1');
     assert.deepEqual(
