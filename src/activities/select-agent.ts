@@ -5,6 +5,7 @@
  * and by `BrainOpsClient.selectAgent`.
  */
 import { z } from 'zod';
+import { text } from '../contracts/limits';
 import type { MemoryStore } from '../memory';
 import { parseInput } from '../contracts/validate';
 import { rankByPerformance, type RankedCandidate } from '../domain/agent-ranking';
@@ -13,12 +14,12 @@ const DAY_MS = 24 * 3_600_000;
 
 export const selectionSchema = z.object({
   /** The capability (activity type in work history), e.g. `applyRemediation`. */
-  capability: z.string().min(1).max(200),
+  capability: text(200, 1),
   /** Agents that can do it, in preference order for ties. */
-  candidates: z.array(z.string().min(1).max(200)).min(1).max(50),
+  candidates: z.array(text(200, 1)).min(1).max(50),
   /** Who decides (the decision log's agent). @defaultValue ContextKeeper */
-  decidedBy: z.string().min(1).max(100).default('ContextKeeper'),
-  purpose: z.string().max(500).optional(),
+  decidedBy: text(100, 1).default('ContextKeeper'),
+  purpose: text(500).optional(),
   /** Days of record to judge by. @defaultValue 7 */
   days: z.number().int().min(1).max(90).default(7),
 });

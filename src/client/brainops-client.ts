@@ -25,6 +25,7 @@ import {
   type HandoffInput,
   type HandoffResult,
   type MessageInput,
+  type SendMessageResult,
   type SessionContext,
   type SessionStart,
   type SessionTask,
@@ -39,6 +40,7 @@ import {
   contextQuery,
   endUpdate,
   handoffUpdate,
+  sendMessageUpdate,
 } from '../contracts/session-messages';
 import type { SystemMonitorResult } from '../workflows/system-monitor';
 import { buildBrief, type SessionBrief } from './brief';
@@ -49,26 +51,27 @@ import { validateRemediation } from '../contracts/remediation';
 import type { Solution } from '../memory';
 import { resolveSignal } from '../contracts/error-learning-messages';
 import { z } from 'zod';
+import { LIMITS, jsonObject, text } from '../contracts/limits';
 
 const reportErrorSchema = z.object({
-  errorType: z.string().min(1).max(200).default('Error'),
-  message: z.string().min(1).max(10_000),
-  source: z.string().min(1).max(200),
-  stack: z.string().max(50_000).optional(),
-  context: z.record(z.string(), z.json()).default({}),
+  errorType: text(200, 1).default('Error'),
+  message: text(10_000, 1),
+  source: text(200, 1),
+  stack: text(50_000).optional(),
+  context: jsonObject(LIMITS.metadataBytes).default({}),
   /** The Temporal workflow the error came from, if any: a `workflow-reset` remediation resets it. */
-  workflowId: z.string().min(1).max(1000).optional(),
+  workflowId: text(1000, 1).optional(),
 });
 /** An error reported by a service outside the worker. */
 export type ReportErrorInput = z.input<typeof reportErrorSchema>;
 
 const addSolutionSchema = z.object({
-  problemSignature: z.string().min(1).max(2000),
-  description: z.string().min(1).max(5000),
-  action: z.string().min(1),
-  params: z.record(z.string(), z.json()).default({}),
+  problemSignature: text(2000, 1),
+  description: text(5000, 1),
+  action: text(200, 1),
+  params: jsonObject(LIMITS.metadataBytes).default({}),
   /** An error message the fix is for: similar messages find it by full-text (normalised before storing). */
-  exampleMessage: z.string().min(1).max(10_000).optional(),
+  exampleMessage: text(10_000, 1).optional(),
 });
 export type AddSolutionInput = z.input<typeof addSolutionSchema>;
 import { applySchedules, listSchedules } from './schedules';
@@ -171,6 +174,21 @@ export class BrainOpsClient {
       ...this.sessionStartOptions(start),
       signal: addMessageSignal,
       signalArgs: [parsed],
+    });
+  }
+
+  /**
+   * Appends a message to a running session and waits for the answer (the `sendMessage` update):
+   * the seq it got and whether the database stored it, found it a resend (`duplicate`) or
+   * quarantined it. A `messageId` is generated when absent, so retrying this call after a lost
+   * answer with the returned id never adds a second row.
+   * @throws ValidationError on bad input (before anything is sent); WorkflowUpdateFailedError
+   *   when the session has ended; WorkflowNotFoundError when it is not running.
+   */
+  async sendMessage(ref: SessionRef, message: MessageInput): Promise<SendMessageResult> {
+    const parsed = parseInput(messageInputSchema, message, 'message');
+    return this.sessionHandle(ref).executeUpdate(sendMessageUpdate, {
+      args: [{ ...parsed, messageId: parsed.messageId ?? `client-${randomUUID()}` }],
     });
   }
 

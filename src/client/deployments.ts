@@ -6,6 +6,7 @@
 import { WorkflowExecutionAlreadyStartedError, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { z } from 'zod';
+import { text } from '../contracts/limits';
 import type { BrainOpsConfig } from '../../temporal.config';
 import { gitRefSchema } from '../contracts/deploy-target';
 import type { MemoryStore } from '../memory';
@@ -22,9 +23,9 @@ import {
 } from '../contracts/deployment-messages';
 
 const startSchema = z.object({
-  target: z.string().min(1),
+  target: text(200, 1),
   ref: gitRefSchema,
-  startedBy: z.string().min(1).max(200).default('brainops'),
+  startedBy: text(200, 1).default('brainops'),
   /** Override the pre-check's block or approval gate (logged as overridden by `startedBy`). */
   force: z.boolean().default(false),
 });

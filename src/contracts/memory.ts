@@ -3,6 +3,7 @@
  * it reaches SQL. The vocabularies mirror the CHECK constraints of `migrations/000001`.
  */
 import { z } from 'zod';
+import { LIMITS, jsonObject, jsonValue, storable, text } from './limits';
 
 /** The memory types: conversations, system, learning, business, external. Unknown types are rejected, never stored. */
 export const MEMORY_TYPES = Object.freeze([
@@ -85,31 +86,32 @@ function requireScopeOwner(value: Owners & { scope: Scope }, ctx: z.RefinementCt
   }
 }
 
-export const memoryKey = z.string().min(1).max(512);
+export const memoryKey = text(LIMITS.memoryKeyChars, 1);
+const tag = text(LIMITS.tagChars, 1);
 
 /** Input of {@link MemoryStore.store}. */
 export const storeMemoryInputSchema = z
   .object({
     key: memoryKey,
-    value: z.json().default(null),
-    title: z.string().max(1000).optional(),
-    content: z.string().max(1_000_000).optional(),
+    value: jsonValue(LIMITS.memoryValueBytes).default(null),
+    title: text(LIMITS.memoryTitleChars).optional(),
+    content: text(LIMITS.memoryContentChars).optional(),
     memoryType: z.enum(MEMORY_TYPES),
     layer: z.enum(LAYERS).default('short_term'),
     scope: z.enum(SCOPES).default('global'),
     priority: z.enum(PRIORITIES).default('medium'),
     importance: z.number().min(0).max(1).default(0.5),
-    category: z.string().max(200).optional(),
-    source: z.string().max(200).optional(),
-    tags: z.array(z.string().min(1).max(100)).max(50).default([]),
+    category: text(200).optional(),
+    source: text(200).optional(),
+    tags: z.array(tag).max(LIMITS.tags).default([]),
     ...owners,
-    metadata: z.record(z.string(), z.json()).default({}),
+    metadata: jsonObject(LIMITS.metadataBytes).default({}),
     /** Absolute expiry; overrides the layer's default TTL. */
     expiresAt: z.coerce.date().optional(),
     /** Rejects the write unless the stored entry is at this `syncVersion` (optimistic concurrency). */
     expectedVersion: z.number().int().positive().optional(),
     /** Idempotency key; a retry carrying the write id of the stored version is a no-op. */
-    writeId: z.string().min(1).max(500).optional(),
+    writeId: text(500, 1).optional(),
   })
   .superRefine(requireScopeOwner);
 export type StoreMemoryInput = z.input<typeof storeMemoryInputSchema>;
@@ -123,7 +125,7 @@ export type MemoryIdentity = z.input<typeof memoryIdentitySchema>;
 /** Input of {@link MemoryStore.search}. A search never crosses a tenant. */
 export const searchMemoryInputSchema = z.object({
   /** Web-search syntax (`websearch_to_tsquery`): words, "phrases", -exclusions, or. */
-  query: z.string().trim().min(1).max(1000),
+  query: storable(z.string().trim().min(1).max(LIMITS.searchQueryChars)),
   /** The tenant searched; entries of other tenants are never returned. */
   tenantId: ownerId.optional(),
   /** Also return entries with no tenant (global knowledge). @defaultValue true */
@@ -135,7 +137,7 @@ export const searchMemoryInputSchema = z.object({
   scopes: z.array(z.enum(SCOPES)).optional(),
   memoryTypes: z.array(z.enum(MEMORY_TYPES)).optional(),
   /** Entries must carry all of these tags. */
-  tags: z.array(z.string().min(1)).optional(),
+  tags: z.array(tag).max(LIMITS.tags).optional(),
   since: z.coerce.date().optional(),
   until: z.coerce.date().optional(),
   includeExpired: z.boolean().default(false),
@@ -151,7 +153,7 @@ export const listMemoryInputSchema = z.object({
   agentId: ownerId.optional(),
   layer: z.enum(LAYERS).optional(),
   memoryType: z.enum(MEMORY_TYPES).optional(),
-  keyPrefix: z.string().max(512).optional(),
+  keyPrefix: text(LIMITS.memoryKeyChars).optional(),
   includeExpired: z.boolean().default(false),
   before: z.coerce.date().optional(),
   limit: z.number().int().min(1).max(1000).default(50),

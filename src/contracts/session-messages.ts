@@ -11,12 +11,19 @@ import type {
   HandoffInput,
   HandoffResult,
   MessageInput,
+  SendMessageResult,
   SessionContext,
   SessionTask,
 } from './session';
 
 /** Appends a message; order of arrival is the session order. Starts the session if needed. */
 export const addMessageSignal = defineSignal<[MessageInput]>('addMessage');
+/**
+ * Appends a message and answers: a validator refuses bad input (naming the field) before it
+ * enters the history; the result, once the database confirmed it, is the seq and whether the
+ * message was stored, a resend (duplicate) or quarantined. For fire-and-forget use the signal.
+ */
+export const sendMessageUpdate = defineUpdate<SendMessageResult, [MessageInput]>('sendMessage');
 /** Adds a task and returns it (with its generated `taskId`). */
 export const addTaskUpdate = defineUpdate<SessionTask, [AddTaskInput]>('addTask');
 /** Marks an open task done or cancelled. */

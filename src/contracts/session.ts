@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ownerId } from './memory';
+import { LIMITS, jsonObject, jsonValue, text } from './limits';
 
 /** A message as the session workflow persists it; `seq` orders a session's messages from 1. */
 export interface SessionMessage {
@@ -12,8 +13,13 @@ export interface SessionMessage {
   content: string;
   agentId?: string;
   metadata?: Record<string, unknown>;
-  /** Caller-chosen id used to drop duplicate deliveries. */
+  /**
+   * The message's idempotency key, unique in the session: the caller's `messageId`, or one the
+   * workflow derived when it first received the message (`wf:<chain>/<run>/<n>`).
+   */
   messageId?: string;
+  /** Set on a copy kept in the recent messages when its content or metadata was cut to bound the workflow's state. */
+  truncated?: boolean;
   /** ISO-8601 time the workflow accepted the message. */
   createdAt: string;
 }
@@ -36,10 +42,10 @@ export const MESSAGE_ROLES = Object.freeze(['user', 'assistant', 'system', 'agen
 /** Payload of the `addMessage` signal. `messageId` lets a caller retry without duplicating. */
 export const messageInputSchema = z.object({
   role: z.enum(MESSAGE_ROLES),
-  content: z.string().min(1).max(100_000),
+  content: text(LIMITS.messageContentChars, 1),
   agentId: ownerId.optional(),
-  metadata: z.record(z.string(), z.json()).optional(),
-  messageId: z.string().min(1).max(200).optional(),
+  metadata: jsonObject(LIMITS.metadataBytes).optional(),
+  messageId: text(LIMITS.messageIdChars, 1).optional(),
 });
 export type MessageInput = z.input<typeof messageInputSchema>;
 
@@ -48,8 +54,8 @@ export const sessionStartSchema = z.object({
   sessionId: ownerId,
   userId: ownerId.optional(),
   agentId: ownerId.optional(),
-  title: z.string().max(500).optional(),
-  metadata: z.record(z.string(), z.json()).optional(),
+  title: text(500).optional(),
+  metadata: jsonObject(LIMITS.metadataBytes).optional(),
 });
 export type SessionStart = z.input<typeof sessionStartSchema>;
 
@@ -59,29 +65,29 @@ export const addTaskInputSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1-128 letters, digits or ._:-')
     .optional(),
-  title: z.string().min(1).max(500),
-  description: z.string().max(10_000).optional(),
+  title: text(500, 1),
+  description: text(10_000).optional(),
   priority: z.enum(['critical', 'high', 'medium', 'low']).default('medium'),
   assignedTo: ownerId.optional(),
 });
 export type AddTaskInput = z.input<typeof addTaskInputSchema>;
 
 export const completeTaskInputSchema = z.object({
-  taskId: z.string().min(1),
+  taskId: text(200, 1),
   status: z.enum(['done', 'cancelled']).default('done'),
-  result: z.json().optional(),
+  result: jsonValue(LIMITS.metadataBytes).optional(),
 });
 export type CompleteTaskInput = z.input<typeof completeTaskInputSchema>;
 
 export const handoffInputSchema = z.object({
   toAgent: ownerId,
-  reason: z.string().min(1).max(2000),
-  criticalInfo: z.record(z.string(), z.json()).default({}),
-  continuationInstructions: z.string().max(10_000).optional(),
+  reason: text(2000, 1),
+  criticalInfo: jsonObject(LIMITS.metadataBytes).default({}),
+  continuationInstructions: text(10_000).optional(),
 });
 export type HandoffInput = z.input<typeof handoffInputSchema>;
 
-export const endInputSchema = z.object({ summary: z.string().max(10_000).optional() });
+export const endInputSchema = z.object({ summary: text(10_000).optional() });
 export type EndInput = z.input<typeof endInputSchema>;
 
 /** What a new agent needs to continue a conversation (`context_snapshot` in the session API). */
@@ -117,7 +123,15 @@ export interface SessionContext {
   status: 'active' | 'ending' | 'ended';
   startedAt: string;
   durationSeconds: number;
-  conversation: { messageCount: number; persistedThrough: number; recentMessages: SessionMessage[]; summary: string };
+  conversation: {
+    messageCount: number;
+    /** Highest seq up to which every message is confirmed by the database (stored, or quarantined). */
+    persistedThrough: number;
+    /** Messages quarantined (dead letters in `quarantined_messages`) since the session started. */
+    quarantined: number;
+    recentMessages: SessionMessage[];
+    summary: string;
+  };
   agents: { current?: string; previous?: string; active: string[]; handoffCount: number };
   tasks: { pending: SessionTask[]; completed: SessionTask[]; completionRate: number | null };
   memory: { criticalFacts: Record<string, unknown> };
@@ -135,4 +149,33 @@ export interface OpenedSession {
   lastSnapshot: unknown;
   startedAt: string;
   resumed: boolean;
+}
+
+/** A dead-letter row: a session message that could not be stored. */
+export interface QuarantinedMessage {
+  /** Unique per session: a retried write adds no second row. */
+  quarantineKey: string;
+  seq?: number;
+  messageId?: string;
+  /** Bounded, escaped text of what arrived. */
+  payload: string;
+  reason: string;
+  source: 'validation' | 'database';
+}
+
+/** Result of the `persistSessionMessages` activity. */
+export interface PersistMessagesResult {
+  inserted: number;
+  /** Resends of a key already stored under another seq: no row added. */
+  duplicates?: number[];
+  /** Messages PostgreSQL refused: quarantined, with the reason. */
+  quarantined?: { seq: number; reason: string }[];
+}
+
+/** Result of the `sendMessage` update: what happened to the message, confirmed by the database. */
+export interface SendMessageResult {
+  seq: number;
+  messageId: string;
+  status: 'stored' | 'duplicate' | 'quarantined';
+  reason?: string;
 }

@@ -3,10 +3,10 @@
  * Every write is keyed naturally (tenant, session, seq / task id / handoff id), so a retried
  * activity re-applies the same row instead of duplicating it.
  */
-import type { OpenedSession, SessionMessage, SessionTask } from '../contracts/session';
+import type { OpenedSession, QuarantinedMessage, SessionMessage, SessionTask } from '../contracts/session';
 import type { Queryable } from './entries';
 
-export type { SessionMessage, SessionTask };
+export type { QuarantinedMessage, SessionMessage, SessionTask };
 
 export interface SessionKey {
   tenantId: string;
@@ -26,9 +26,22 @@ export async function openSession(
     title?: string;
     metadata?: Record<string, unknown>;
     workflowId: string;
+    /**
+     * The workflow chain opening it (its first run id). Opening again from the same chain — a
+     * reset re-runs the first workflow task — returns the same starting point, so the messages
+     * it stored the first time keep their numbers instead of being numbered again after them.
+     */
+    chainId?: string;
   },
 ): Promise<OpenedSession> {
-  const opened = await db.query<{ startedAt: Date; messageCount: string; snapshot: unknown; resumed: boolean }>(
+  const opened = await db.query<{
+    startedAt: Date;
+    messageCount: string;
+    snapshot: unknown;
+    resumed: boolean;
+    openedByChain: string | null;
+    openedBase: Pick<OpenedSession, 'nextSeq' | 'messageCount' | 'roleCounts' | 'lastSnapshot'> | null;
+  }>(
     `insert into sessions as s (tenant_id, session_id, user_id, agent_id, title, metadata, workflow_id)
      values ($1, $2, $3, $4, $5, $6, $7)
      on conflict (tenant_id, session_id) do update set
@@ -36,7 +49,8 @@ export async function openSession(
        user_id = coalesce(excluded.user_id, s.user_id), agent_id = coalesce(excluded.agent_id, s.agent_id),
        title = coalesce(excluded.title, s.title), metadata = s.metadata || excluded.metadata
      returning started_at as "startedAt", message_count as "messageCount",
-       context_snapshot as snapshot, (xmax <> 0) as resumed`,
+       context_snapshot as snapshot, (xmax <> 0) as resumed,
+       opened_by_chain as "openedByChain", opened_base as "openedBase"`,
     [
       s.tenantId,
       s.sessionId,
@@ -48,43 +62,67 @@ export async function openSession(
     ],
   );
   const row = opened.rows[0]!;
-  const [roles, tasks] = await Promise.all([
-    db.query<{ role: string; n: number; maxSeq: string }>(
-      `select role, count(*)::int as n, max(seq) as "maxSeq" from session_messages
-       where tenant_id = $1 and session_id = $2 group by role`,
-      [s.tenantId, s.sessionId],
-    ),
-    listTasks(db, s, 'open'),
-  ]);
-  return {
+  const tasks = await listTasks(db, s, 'open');
+  if (s.chainId && row.openedByChain === s.chainId && row.openedBase) {
+    return {
+      ...row.openedBase,
+      openTasks: tasks,
+      startedAt: row.startedAt.toISOString(),
+      resumed: row.resumed,
+    };
+  }
+  const roles = await db.query<{ role: string; n: number; maxSeq: string }>(
+    `select role, count(*)::int as n, max(seq) as "maxSeq" from session_messages
+     where tenant_id = $1 and session_id = $2 group by role`,
+    [s.tenantId, s.sessionId],
+  );
+  const base = {
     nextSeq: Math.max(0, ...roles.rows.map((r) => Number(r.maxSeq))) + 1,
     messageCount: Number(row.messageCount),
     roleCounts: Object.fromEntries(roles.rows.map((r) => [r.role, r.n])),
-    openTasks: tasks,
     lastSnapshot: row.snapshot,
-    startedAt: row.startedAt.toISOString(),
-    resumed: row.resumed,
   };
+  if (s.chainId) {
+    await db.query(
+      'update sessions set opened_by_chain = $3, opened_base = $4 where tenant_id = $1 and session_id = $2',
+      [s.tenantId, s.sessionId, s.chainId, JSON.stringify(base)],
+    );
+  }
+  return { ...base, openTasks: tasks, startedAt: row.startedAt.toISOString(), resumed: row.resumed };
+}
+
+/** What {@link appendMessages} did with each message of a batch. */
+export interface AppendResult {
+  /** Rows new in this call. */
+  inserted: number;
+  /** Seqs whose message was already stored under the same key and seq (a retried write). */
+  alreadyStored: number[];
+  /** Seqs of resends: their key is stored under another seq, so no row was added. */
+  duplicates: number[];
+  /** Seqs held by another message (a different key): not stored. */
+  conflicts: number[];
 }
 
 /**
- * Inserts a batch of messages in one statement; already-stored sequence numbers are skipped.
- * Returns how many rows were new.
+ * Inserts a batch of messages in one statement. A message whose key (`messageId`) or seq is
+ * already stored adds no row; the result says which of the two it was.
  */
-export async function appendMessages(db: Queryable, s: SessionKey, messages: SessionMessage[]): Promise<number> {
-  if (messages.length === 0) return 0;
-  const result = await db.query<{ inserted: number }>(
+export async function appendMessages(db: Queryable, s: SessionKey, messages: SessionMessage[]): Promise<AppendResult> {
+  const result: AppendResult = { inserted: 0, alreadyStored: [], duplicates: [], conflicts: [] };
+  if (messages.length === 0) return result;
+  const inserted = await db.query<{ seq: string }>(
     `with inserted as (
        insert into session_messages (tenant_id, session_id, seq, role, agent_id, content, metadata, message_id, created_at)
        select $1, $2, m.seq, m.role, m.agent_id, m.content, m.metadata, m.message_id, m.created_at
        from unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::timestamptz[])
          as m(seq, role, agent_id, content, metadata, message_id, created_at)
        on conflict do nothing
-       returning 1)
+       returning seq)
      , counted as (select count(*)::int as n from inserted)
-     update sessions set message_count = message_count + counted.n, last_activity_at = now()
-     from counted where tenant_id = $1 and session_id = $2
-     returning counted.n as inserted`,
+     , updated as (
+       update sessions set message_count = message_count + counted.n, last_activity_at = now()
+       from counted where tenant_id = $1 and session_id = $2)
+     select seq from inserted`,
     [
       s.tenantId,
       s.sessionId,
@@ -97,7 +135,71 @@ export async function appendMessages(db: Queryable, s: SessionKey, messages: Ses
       messages.map((m) => m.createdAt),
     ],
   );
-  return result.rows[0]?.inserted ?? 0;
+  const stored = new Set(inserted.rows.map((r) => Number(r.seq)));
+  result.inserted = stored.size;
+  const others = messages.filter((m) => !stored.has(m.seq));
+  if (others.length === 0) return result;
+  const existing = await db.query<{ seq: string; messageId: string | null }>(
+    `select seq, message_id as "messageId" from session_messages
+     where tenant_id = $1 and session_id = $2 and (seq = any($3::bigint[]) or message_id = any($4::text[]))`,
+    [s.tenantId, s.sessionId, others.map((m) => m.seq), others.flatMap((m) => (m.messageId ? [m.messageId] : []))],
+  );
+  const bySeq = new Map(existing.rows.map((r) => [Number(r.seq), r.messageId]));
+  const byKey = new Map(existing.rows.filter((r) => r.messageId).map((r) => [r.messageId!, Number(r.seq)]));
+  for (const m of others) {
+    if (m.messageId && byKey.get(m.messageId) === m.seq) result.alreadyStored.push(m.seq);
+    else if (!m.messageId && bySeq.has(m.seq) && bySeq.get(m.seq) === null) result.alreadyStored.push(m.seq);
+    else if (m.messageId && byKey.has(m.messageId)) result.duplicates.push(m.seq);
+    else result.conflicts.push(m.seq);
+  }
+  return result;
+}
+
+/**
+ * True for an error PostgreSQL raises because of the data itself (SQLSTATE classes 22 data
+ * exception, 23 integrity constraint, 54 program limit such as a too-long tsvector): the same
+ * row fails again on every retry. Connection errors and others are not.
+ */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+
+/** Records dead letters once each; returns how many rows were new. */
+export async function quarantineMessages(db: Queryable, s: SessionKey, items: QuarantinedMessage[]): Promise<number> {
+  if (items.length === 0) return 0;
+  const result = await db.query(
+    `insert into quarantined_messages (tenant_id, session_id, quarantine_key, seq, message_id, payload, reason, source)
+     select $1, $2, q.key, q.seq, q.message_id, q.payload, q.reason, q.source
+     from unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
+       as q(key, seq, message_id, payload, reason, source)
+     on conflict do nothing`,
+    [
+      s.tenantId,
+      s.sessionId,
+      items.map((q) => q.quarantineKey),
+      items.map((q) => q.seq ?? null),
+      items.map((q) => q.messageId ?? null),
+      items.map((q) => q.payload),
+      items.map((q) => q.reason),
+      items.map((q) => q.source),
+    ],
+  );
+  return result.rowCount ?? 0;
+}
+
+/** Dead letters of a session, oldest first. */
+export async function listQuarantinedMessages(
+  db: Queryable,
+  s: SessionKey,
+): Promise<(QuarantinedMessage & { quarantinedAt: Date })[]> {
+  const result = await db.query<QuarantinedMessage & { quarantinedAt: Date; seq: number | null }>(
+    `select quarantine_key as "quarantineKey", seq::int, message_id as "messageId", payload, reason, source,
+       quarantined_at as "quarantinedAt"
+     from quarantined_messages where tenant_id = $1 and session_id = $2 order by id`,
+    [s.tenantId, s.sessionId],
+  );
+  return result.rows.map((row) => stripNulls(row));
 }
 
 /** Messages of a session in order; `afterSeq` pages forward. */

@@ -217,6 +217,12 @@ export class MemoryStore {
   appendMessages(s: sessions.SessionKey & { messages: sessions.SessionMessage[] }) {
     return sessions.appendMessages(this.pool, s, s.messages);
   }
+  quarantineMessages(s: sessions.SessionKey & { items: sessions.QuarantinedMessage[] }) {
+    return sessions.quarantineMessages(this.pool, s, s.items);
+  }
+  listQuarantinedMessages(s: sessions.SessionKey) {
+    return sessions.listQuarantinedMessages(this.pool, s);
+  }
   listMessages(s: sessions.SessionKey & { afterSeq?: number; limit?: number; newest?: boolean }) {
     return sessions.listMessages(this.pool, s, s);
   }

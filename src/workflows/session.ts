@@ -11,6 +11,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -28,9 +29,13 @@ import {
   messageInputSchema,
   type ContextSnapshot,
   type HandoffResult,
+  type MessageInput,
+  type SendMessageResult,
+  type SessionMessage,
   type SessionStart,
   type SessionTask,
 } from '../contracts/session';
+import { boundedPreview, storableExcerpt } from '../contracts/limits';
 import {
   addMessageSignal,
   addTaskUpdate,
@@ -38,6 +43,7 @@ import {
   contextQuery,
   endUpdate,
   handoffUpdate,
+  sendMessageUpdate,
 } from '../contracts/session-messages';
 import { SessionState, type CarriedSessionState } from './session-state';
 
@@ -45,6 +51,30 @@ const acts = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });
+/**
+ * The persistence activities: transient failures (connection errors, timeouts) are retried for as
+ * long as it takes; data PostgreSQL refuses is quarantined by the activity itself, and bad input
+ * (`ValidationError`) is never retried.
+ */
+const persistActs = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '60s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s', nonRetryableErrorTypes: ['ValidationError'] },
+});
+
+/**
+ * Patch of the hardened session (Temporal "Patching"): messages that fail validation are
+ * quarantined (an activity, a memo), batches and carried state are bounded in bytes, the run
+ * persists before it continues as new. Runs recorded before it keep the earlier behaviour.
+ */
+export const SESSION_HARDENING_PATCH = 'session-hardening-1';
+/** UTF-8 JSON bytes of messages per persistence activity (Temporal's payload limit is 2 MB). */
+const BATCH_BYTES = 1024 * 1024;
+/** UTF-8 JSON bytes of unpersisted messages a run may carry into continue-as-new. */
+const CARRY_BYTES = 256 * 1024;
+/** History size at which a run continues as new (Temporal warns at 10 MB and stops at 50 MB). */
+const MAX_HISTORY_BYTES = 8 * 1024 * 1024;
+/** Characters of a quarantined message kept in its dead letter. */
+const QUARANTINE_PREVIEW_CHARS = 4096;
 
 /** Input of {@link sessionWorkflow}. */
 export interface SessionWorkflowInput extends SessionStart {
@@ -64,9 +94,12 @@ function nowIso(): string {
   return new Date().toISOString();
 }
 
+function issuesText(error: { issues: { path: PropertyKey[]; message: string }[] }, what: string): string {
+  return error.issues.map((i) => `${i.path.map(String).join('.') || what}: ${i.message}`).join('; ');
+}
+
 function invalid(error: { issues: { path: PropertyKey[]; message: string }[] }, what: string): ApplicationFailure {
-  const detail = error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ');
-  return ApplicationFailure.nonRetryable(`Invalid ${what}: ${detail}`, 'ValidationError');
+  return ApplicationFailure.nonRetryable(`Invalid ${what}: ${issuesText(error, what)}`, 'ValidationError');
 }
 
 /** One session: ordered, never lost, never duplicated messages; tasks; handoffs; end. */
@@ -79,23 +112,77 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
     maxHistoryEvents = 2000,
     ...start
   } = input;
+  const hardened = patched(SESSION_HARDENING_PATCH);
   const key = { tenantId: start.tenantId, sessionId: start.sessionId };
   const state = new SessionState(start, carried);
   let signalsThisRun = 0;
   let opened = Boolean(carried);
   let endRequest: { summary?: string } | undefined;
   let finalSnapshot: ContextSnapshot | undefined;
+  let memoQuarantined = state.data.quarantined ?? 0;
+  /** Outcome of each message persisted by this run (for `sendMessage`), by seq. */
+  const outcomes = new Map<number, { status: SendMessageResult['status']; reason?: string }>();
+  // A key for a message the caller gave none: the chain (its first run id survives continue-as-new
+  // and reset), the run in the chain and the arrival order in the run — the same on replay and
+  // after a reset, which re-delivers the same signals in the same order.
+  // Updates count apart (`u<n>`): a reset need not re-deliver them, and must not shift the signals.
+  const derivedKey = (n: number | string) =>
+    `wf:${workflowInfo().firstExecutionRunId}/${state.data.continuedAsNew}/${n}`;
+  let updatesThisRun = 0;
+
+  /** Accepts a message that passed validation; false for a resend of a remembered `messageId`. */
+  const accept = (message: MessageInput, n: number | string): SessionMessage | false =>
+    state.addMessage(message, nowIso(), derivedKey(n));
 
   setHandler(addMessageSignal, (message) => {
-    signalsThisRun++;
+    const n = ++signalsThisRun;
     const parsed = messageInputSchema.safeParse(message);
     if (!parsed.success) {
-      // A signal cannot be refused; a bad one is dropped with a warning rather than failing the run.
-      log.warn('dropped invalid session message', { error: parsed.error.message });
+      // A signal cannot be refused: a bad one is quarantined (a dead letter and an error event)
+      // and the run goes on. Runs from before the patch dropped it with a warning.
+      if (!hardened) {
+        log.warn('dropped invalid session message', { error: parsed.error.message });
+        return;
+      }
+      const messageId = (message as { messageId?: unknown } | null)?.messageId;
+      const reason = storableExcerpt(`Invalid message: ${issuesText(parsed.error, 'message')}`, 2000);
+      log.warn('quarantined invalid session message', { reason });
+      state.quarantine({
+        quarantineKey: `signal:${derivedKey(n)}`,
+        messageId: typeof messageId === 'string' ? storableExcerpt(messageId, 200) : undefined,
+        payload: boundedPreview(message, QUARANTINE_PREVIEW_CHARS),
+        reason,
+        source: 'validation',
+      });
       return;
     }
-    state.addMessage(parsed.data, nowIso());
+    accept(parsed.data, n);
   });
+
+  setHandler(
+    sendMessageUpdate,
+    async (raw): Promise<SendMessageResult> => {
+      signalsThisRun++;
+      const n = `u${++updatesThisRun}`;
+      const message = messageInputSchema.parse(raw);
+      const added = accept(message, n);
+      if (!added) {
+        const seq = state.seqOf(message.messageId!)!;
+        return { seq, messageId: message.messageId!, status: 'duplicate' };
+      }
+      await condition(() => (state.data.persistedThrough ?? 0) >= added.seq);
+      const outcome = outcomes.get(added.seq) ?? { status: 'stored' };
+      outcomes.delete(added.seq);
+      return { seq: added.seq, messageId: added.messageId!, ...outcome };
+    },
+    {
+      validator: (raw) => {
+        const parsed = messageInputSchema.safeParse(raw);
+        if (!parsed.success) throw invalid(parsed.error, 'message');
+        if (state.status !== 'active') throw ApplicationFailure.nonRetryable('session is ending', 'SessionEnded');
+      },
+    },
+  );
 
   setHandler(contextQuery, () => state.context(Date.now()));
 
@@ -216,34 +303,70 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
   ]);
 
   if (!carried) {
-    state.applyOpened(await acts.openSession({ ...start, workflowId: workflowInfo().workflowId }));
+    state.applyOpened(
+      await acts.openSession({
+        ...start,
+        workflowId: workflowInfo().workflowId,
+        chainId: workflowInfo().firstExecutionRunId,
+      }),
+    );
     opened = true;
   }
 
   /**
-   * Persists the messages pending now, in batches. Messages that arrive meanwhile wait for the
-   * next round, so steady traffic cannot keep the loop from its continue-as-new and end checks.
+   * Persists the messages pending now, in batches (bounded in count and, since the patch, in
+   * bytes), and records pending dead letters. Messages that arrive meanwhile wait for the next
+   * round, so steady traffic cannot keep the loop from its continue-as-new and end checks.
    */
   const flush = async () => {
+    if (hardened && state.data.pendingQuarantine!.length > 0) {
+      const items = state.takeQuarantine();
+      try {
+        await persistActs.quarantineSessionMessages({ ...key, workflowId: workflowInfo().workflowId, items });
+      } catch (error) {
+        state.data.pendingQuarantine!.unshift(...items);
+        throw error;
+      }
+    }
     let remaining = state.data.pending.length;
     while (remaining > 0) {
-      const batch = state.takePending(Math.min(maxBatch, remaining));
+      const batch = state.takePending(Math.min(maxBatch, remaining), hardened ? BATCH_BYTES : Infinity);
       remaining -= batch.length;
+      let result;
       try {
-        await acts.persistSessionMessages({ ...key, messages: batch });
+        result = await persistActs.persistSessionMessages({
+          ...key,
+          ...(hardened ? { workflowId: workflowInfo().workflowId } : {}),
+          messages: batch,
+        });
       } catch (error) {
         state.restorePending(batch);
         throw error;
       }
+      const duplicates = result?.duplicates ?? [];
+      const quarantined = result?.quarantined ?? [];
+      for (const seq of duplicates) outcomes.set(seq, { status: 'duplicate' });
+      for (const q of quarantined) outcomes.set(q.seq, { status: 'quarantined', reason: q.reason });
+      state.confirmPersisted(
+        batch,
+        duplicates,
+        quarantined.map((q) => q.seq),
+      );
+    }
+    if (hardened && state.data.quarantined !== memoQuarantined) {
+      memoQuarantined = state.data.quarantined!;
+      upsertMemo({ quarantinedMessages: memoQuarantined });
     }
   };
+  const hasWork = () => state.data.pending.length > 0 || (hardened && state.data.pendingQuarantine!.length > 0);
   const shouldContinueAsNew = () =>
     signalsThisRun >= maxSignalsPerRun ||
     workflowInfo().continueAsNewSuggested ||
-    workflowInfo().historyLength >= maxHistoryEvents;
+    workflowInfo().historyLength >= maxHistoryEvents ||
+    (hardened && workflowInfo().historySize >= MAX_HISTORY_BYTES);
 
   for (;;) {
-    await condition(() => state.data.pending.length > 0 || endRequest !== undefined || shouldContinueAsNew());
+    await condition(() => hasWork() || endRequest !== undefined || shouldContinueAsNew());
     if (state.data.pending.length > 0 && state.data.pending.length < maxBatch && !endRequest) {
       // Let a burst gather so that one activity persists many messages. Under steady traffic every
       // signal wakes the workflow, and the age of the oldest pending message (workflow time) ends
@@ -259,8 +382,25 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
     if (endRequest) break;
     if (shouldContinueAsNew()) {
       await acts.saveSessionSnapshot({ ...key, snapshot: state.snapshot(nowIso()) });
-      // An end request may arrive while we wait; it wins over continuing as new.
-      await condition(() => allHandlersFinished() || endRequest !== undefined);
+      if (hardened) {
+        // Persist what arrived meanwhile until what is left to carry is small: the carried state
+        // stays bounded whatever the message sizes. `sendMessage` updates wait for persistence,
+        // so pending messages are flushed here too, or they would never finish.
+        for (;;) {
+          await condition(() => allHandlersFinished() || endRequest !== undefined || state.data.pending.length > 0);
+          if (endRequest) break;
+          if (
+            allHandlersFinished() &&
+            state.pendingBytes() <= CARRY_BYTES &&
+            state.data.pendingQuarantine!.length === 0
+          )
+            break;
+          await flush();
+        }
+      } else {
+        // An end request may arrive while we wait; it wins over continuing as new.
+        await condition(() => allHandlersFinished() || endRequest !== undefined);
+      }
       // Nothing awaits between this check and continueAsNew, so no update can slip in between.
       if (endRequest) continue;
       state.data.continuedAsNew++;
@@ -277,9 +417,17 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
   finalSnapshot = snapshot;
   // Messages that raced the end are persisted too; the check right before returning sees any
   // signal delivered with the last activity's completion.
-  do {
-    await condition(allHandlersFinished);
-    await flush();
-  } while (state.data.pending.length > 0);
+  if (hardened) {
+    // `sendMessage` updates accepted just before the end wait for their messages to be persisted.
+    do {
+      await condition(() => allHandlersFinished() || hasWork());
+      await flush();
+    } while (hasWork() || !allHandlersFinished());
+  } else {
+    do {
+      await condition(allHandlersFinished);
+      await flush();
+    } while (state.data.pending.length > 0);
+  }
   return snapshot;
 }
