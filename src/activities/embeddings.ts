@@ -13,6 +13,8 @@ import type { ActivityDeps } from './deps';
 
 /** A catch-up resumes this far behind its cursor: a write that committed late is still seen. */
 const RESUME_OVERLAP_MS = 10_000;
+/** Texts embedded between heartbeats: one request of a remote embedder at its default batch size. */
+const HEARTBEAT_EVERY = 64;
 
 async function embedSource(
   store: MemoryStore,
@@ -22,12 +24,15 @@ async function embedSource(
   heartbeat: (details: unknown) => void,
 ): Promise<{ embedded: number; caughtUp: boolean }> {
   const { model, dimensions } = embedder;
-  const saved = await store.embeddingCursor({ source, model });
-  const cursor = input.resume ? { at: new Date(saved.at.getTime() - RESUME_OVERLAP_MS), key: '' } : saved;
-  const pending = await store.pendingEmbeddings({ source, model, cursor, limit: input.limit });
+  const cursor = await store.embeddingCursor({ source, model });
+  const overlapMs = input.resume ? RESUME_OVERLAP_MS : 0;
+  const pending = await store.pendingEmbeddings({ source, model, cursor, limit: input.limit, overlapMs });
   if (pending.length === 0) return { embedded: 0, caughtUp: true };
-  heartbeat({ source, pending: pending.length });
-  const vectors = await embedder.embed(pending.map((p) => p.text));
+  const vectors: Float32Array[] = [];
+  for (let i = 0; i < pending.length; i += HEARTBEAT_EVERY) {
+    heartbeat({ source, embedded: i, pending: pending.length });
+    vectors.push(...(await embedder.embed(pending.slice(i, i + HEARTBEAT_EVERY).map((p) => p.text))));
+  }
   const last = pending[pending.length - 1]!;
   const embedded = await store.saveEmbeddings({
     source,

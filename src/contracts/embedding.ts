@@ -43,6 +43,8 @@ export interface EmbeddingCatchUpInput {
   idleMs?: number;
   /** Run until everything is embedded instead (a re-embedding after a model change). */
   untilCaughtUp?: boolean;
+  /** How soon a lost worker is noticed (ms); more than one embeddings request may take. @defaultValue 45000 */
+  heartbeatTimeoutMs?: number;
 }
 
 /** What a catch-up run did. */

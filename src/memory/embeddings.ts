@@ -9,9 +9,13 @@ import type { Queryable } from './entries';
 
 export type EmbeddingSource = 'entries' | 'messages';
 
-/** Where a catch-up resumes: the write time and key of the last row it read. */
+/**
+ * Where a catch-up resumes: the write time (PostgreSQL's own text of the timestamp, so its
+ * microseconds survive; a JavaScript Date would round them and skip rows) and key of the last row
+ * it read.
+ */
 export interface EmbeddingCursor {
-  at: Date;
+  at: string;
   key: string;
 }
 
@@ -23,55 +27,61 @@ export interface PendingText {
   /** The entry's `sync_version` (messages: 0; they never change). */
   version: number;
   text: string;
-  writtenAt: Date;
+  /** The write time as PostgreSQL prints it (the cursor's `at`). */
+  writtenAt: string;
 }
 
 /** The start of every cursor. */
-export const CURSOR_START: EmbeddingCursor = { at: new Date(0), key: '' };
+export const CURSOR_START: EmbeddingCursor = { at: '1970-01-01 00:00:00+00', key: '' };
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-/** Entries written after `cursor` whose embedding for `model` is missing or stale, oldest first. */
+/**
+ * Entries written after `cursor` (less `overlapMs`) whose embedding for `model` is missing or
+ * stale, oldest first.
+ */
 export async function pendingEntries(
   db: Queryable,
   model: string,
   cursor: EmbeddingCursor,
   limit: number,
+  overlapMs = 0,
 ): Promise<PendingText[]> {
   const result = await db.query<PendingText>(
-    `select m.id::text as key, m.tenant_id as "tenantId", m.sync_version as version, m.updated_at as "writtenAt",
+    `select m.id::text as key, m.tenant_id as "tenantId", m.sync_version as version, m.updated_at::text as "writtenAt",
        concat_ws(E'\\n', nullif(m.title, ''), nullif(m.content, ''),
                  case when coalesce(m.title, '') = '' and coalesce(m.content, '') = '' then replace(m.key, '/', ' ') end) as text
      from memory_entries m
      left join entry_embeddings x on x.model = $1 and x.entry_id = m.id
-     where (m.updated_at, m.id) > ($2::timestamptz, $3::uuid) and m.archived_at is null
+     where (m.updated_at, m.id) > ($2::timestamptz - $5 * interval '1 millisecond', $3::uuid) and m.archived_at is null
        and (x.entry_id is null or x.source_version <> m.sync_version)
      order by m.updated_at, m.id
      limit $4`,
-    [model, cursor.at, cursor.key || ZERO_UUID, limit],
+    [model, cursor.at, overlapMs > 0 || !cursor.key ? ZERO_UUID : cursor.key, limit, overlapMs],
   );
   return result.rows;
 }
 
-/** Messages stored after `cursor` with no embedding for `model`, oldest first. */
+/** Messages stored after `cursor` (less `overlapMs`) with no embedding for `model`, oldest first. */
 export async function pendingMessages(
   db: Queryable,
   model: string,
   cursor: EmbeddingCursor,
   limit: number,
+  overlapMs = 0,
 ): Promise<PendingText[]> {
-  const [tenant = '', session = '', seq = '0'] = cursor.key ? cursor.key.split('/') : [];
+  const [tenant = '', session = '', seq = '0'] = cursor.key && overlapMs === 0 ? cursor.key.split('/') : [];
   const result = await db.query<PendingText>(
     `select m.tenant_id || '/' || m.session_id || '/' || m.seq as key, m.tenant_id as "tenantId", 0 as version,
-       m.stored_at as "writtenAt", m.content as text
+       m.stored_at::text as "writtenAt", m.content as text
      from session_messages m
      left join message_embeddings x
        on x.model = $1 and x.tenant_id = m.tenant_id and x.session_id = m.session_id and x.seq = m.seq
-     where (m.stored_at, m.tenant_id, m.session_id, m.seq) > ($2::timestamptz, $3, $4, $5::bigint)
+     where (m.stored_at, m.tenant_id, m.session_id, m.seq) > ($2::timestamptz - $7 * interval '1 millisecond', $3, $4, $5::bigint)
        and x.seq is null
      order by m.stored_at, m.tenant_id, m.session_id, m.seq
      limit $6`,
-    [model, cursor.at, tenant, session, Number(seq), limit],
+    [model, cursor.at, tenant, session, Number(seq), limit, overlapMs],
   );
   return result.rows;
 }
@@ -130,8 +140,8 @@ export async function upsertMessageEmbeddings(
 
 /** The saved cursor of a model's catch-up of `source`, or the start. */
 export async function readCursor(db: Queryable, model: string, source: EmbeddingSource): Promise<EmbeddingCursor> {
-  const result = await db.query<{ at: Date; key: string }>(
-    'select cursor_at as at, cursor_key as key from embedding_progress where model = $1 and source = $2',
+  const result = await db.query<{ at: string; key: string }>(
+    'select cursor_at::text as at, cursor_key as key from embedding_progress where model = $1 and source = $2',
     [model, source],
   );
   return result.rows[0] ?? CURSOR_START;
@@ -149,8 +159,10 @@ export async function saveCursor(
     `insert into embedding_progress (model, source, cursor_at, cursor_key, embedded) values ($1, $2, $3, $4, $5)
      on conflict (model, source) do update
        set cursor_at = greatest(embedding_progress.cursor_at, excluded.cursor_at),
-           cursor_key = case when excluded.cursor_at >= embedding_progress.cursor_at then excluded.cursor_key
-                             else embedding_progress.cursor_key end,
+           cursor_key = case when excluded.cursor_at > embedding_progress.cursor_at
+                               or (excluded.cursor_at = embedding_progress.cursor_at
+                                   and excluded.cursor_key > embedding_progress.cursor_key)
+                             then excluded.cursor_key else embedding_progress.cursor_key end,
            embedded = embedding_progress.embedded + excluded.embedded, updated_at = now()`,
     [model, source, cursor.at, cursor.key, embedded],
   );

@@ -194,9 +194,16 @@ export class MemoryStore {
   }
 
   /** Texts written after `cursor` that have no current embedding of `model`, oldest first. */
-  pendingEmbeddings(opts: { source: EmbeddingSource; model: string; cursor: EmbeddingCursor; limit: number }) {
+  pendingEmbeddings(opts: {
+    source: EmbeddingSource;
+    model: string;
+    cursor: EmbeddingCursor;
+    limit: number;
+    /** Look this far (ms) behind the cursor, for writes that committed late. @defaultValue 0 */
+    overlapMs?: number;
+  }) {
     const read = opts.source === 'entries' ? embeddings.pendingEntries : embeddings.pendingMessages;
-    return read(this.pool, opts.model, opts.cursor, opts.limit);
+    return read(this.pool, opts.model, opts.cursor, opts.limit, opts.overlapMs);
   }
 
   /** Stores computed embeddings and moves the source's cursor, in one transaction. Returns rows written. */

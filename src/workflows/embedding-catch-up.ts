@@ -11,17 +11,27 @@ import { continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio
 import type { createActivities } from '../activities';
 import type { EmbeddingCatchUpInput, EmbeddingCatchUpResult } from '../contracts/embedding';
 
-const { embedPending } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { maximumInterval: '30s', maximumAttempts: 10 },
-});
+/** The activity, heartbeating after every request to the embedder: a lost worker is noticed within the timeout. */
+function activities(heartbeatTimeoutMs: number) {
+  return proxyActivities<ReturnType<typeof createActivities>>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: heartbeatTimeoutMs,
+    retry: { maximumInterval: '30s', maximumAttempts: 10 },
+  });
+}
 
 /** Events of one run before it continues as new, well under Temporal's 51,200-event limit. */
 const MAX_HISTORY_EVENTS = 10_000;
 
 export async function embeddingCatchUpWorkflow(input: EmbeddingCatchUpInput = {}): Promise<EmbeddingCatchUpResult> {
-  const { maxRunMs = 55_000, batchSize = 256, idleMs = 2_000, untilCaughtUp = false } = input;
+  const {
+    maxRunMs = 55_000,
+    batchSize = 256,
+    idleMs = 2_000,
+    untilCaughtUp = false,
+    heartbeatTimeoutMs = 45_000,
+  } = input;
+  const { embedPending } = activities(heartbeatTimeoutMs);
   const deadline = Date.now() + maxRunMs;
   const done: EmbeddingCatchUpResult = { model: null, entries: 0, messages: 0, batches: 0, caughtUp: false };
   let resume = true;
