@@ -51,7 +51,13 @@ export interface DumpResult {
  * snapshot. Writes to `<file>.partial` and renames on success, so a file at `file` is complete.
  * @throws Error with pg_dump's message when it fails.
  */
-export async function dumpDatabase(opts: { url: string; file: string; pgDump: string; mainTables?: string[]; onTick?: () => void }): Promise<DumpResult> {
+export async function dumpDatabase(opts: {
+  url: string;
+  file: string;
+  pgDump: string;
+  mainTables?: string[];
+  onTick?: () => void;
+}): Promise<DumpResult> {
   fs.mkdirSync(path.dirname(opts.file), { recursive: true });
   const partial = `${opts.file}.partial`;
   const client = new Client({ connectionString: opts.url });
@@ -63,10 +69,14 @@ export async function dumpDatabase(opts: { url: string; file: string; pgDump: st
     const serverVersion = (await client.query<{ v: string }>('show server_version')).rows[0]!.v;
     const rowCounts = await countRows(client, await mainTablesOf(client, opts.mainTables));
     const { dbname, env } = connectionArgs(opts.url);
-    await runProgram(opts.pgDump, ['--format=custom', '--no-password', `--snapshot=${snapshot}`, `--file=${partial}`, `--dbname=${dbname}`], {
-      env,
-      onTick: opts.onTick,
-    });
+    await runProgram(
+      opts.pgDump,
+      ['--format=custom', '--no-password', `--snapshot=${snapshot}`, `--file=${partial}`, `--dbname=${dbname}`],
+      {
+        env,
+        onTick: opts.onTick,
+      },
+    );
     await client.query('commit');
     fs.renameSync(partial, opts.file);
     return { sizeBytes: fs.statSync(opts.file).size, rowCounts, serverVersion };
@@ -111,14 +121,23 @@ export async function verifyRestore(opts: {
 }): Promise<RestoreCheck> {
   const started = Date.now();
   const base = { scratchDatabase: opts.scratchDatabase };
-  const done = (r: Omit<RestoreCheck, 'durationMs' | 'scratchDatabase'>): RestoreCheck => ({ ...base, ...r, durationMs: Date.now() - started });
-  if (!fs.existsSync(opts.file)) return done({ ok: false, checksum: 'not recorded', error: `backup file ${opts.file} is missing` });
+  const done = (r: Omit<RestoreCheck, 'durationMs' | 'scratchDatabase'>): RestoreCheck => ({
+    ...base,
+    ...r,
+    durationMs: Date.now() - started,
+  });
+  if (!fs.existsSync(opts.file))
+    return done({ ok: false, checksum: 'not recorded', error: `backup file ${opts.file} is missing` });
   let checksum: RestoreCheck['checksum'] = 'not recorded';
   if (opts.expectedSha256) {
     const actual = await sha256File(opts.file, opts.onTick);
     checksum = actual.sha256 === opts.expectedSha256 ? 'match' : 'mismatch';
     if (checksum === 'mismatch') {
-      return done({ ok: false, checksum, error: `checksum mismatch: recorded sha256 ${opts.expectedSha256.slice(0, 16)}…, file has ${actual.sha256.slice(0, 16)}… (the file changed or is corrupt)` });
+      return done({
+        ok: false,
+        checksum,
+        error: `checksum mismatch: recorded sha256 ${opts.expectedSha256.slice(0, 16)}…, file has ${actual.sha256.slice(0, 16)}… (the file changed or is corrupt)`,
+      });
     }
   }
   const admin = new Client({ connectionString: opts.url });
@@ -128,7 +147,10 @@ export async function verifyRestore(opts: {
   try {
     // Two checks of one backup share its scratch database: the second waits (session-level
     // advisory lock, released when this connection ends) rather than drop the first's mid-check.
-    while (!(await admin.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [opts.scratchDatabase])).rows[0]!.ok) {
+    while (
+      !(await admin.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [opts.scratchDatabase]))
+        .rows[0]!.ok
+    ) {
       opts.onTick?.();
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -137,7 +159,11 @@ export async function verifyRestore(opts: {
     const scratchUrl = withDatabase(opts.url, opts.scratchDatabase);
     const { dbname, env } = connectionArgs(scratchUrl);
     try {
-      await runProgram(opts.pgRestore, ['--exit-on-error', '--no-owner', '--no-privileges', '--no-password', `--dbname=${dbname}`, opts.file], { env, onTick: opts.onTick });
+      await runProgram(
+        opts.pgRestore,
+        ['--exit-on-error', '--no-owner', '--no-privileges', '--no-password', `--dbname=${dbname}`, opts.file],
+        { env, onTick: opts.onTick },
+      );
     } catch (error) {
       return done({ ok: false, checksum, error: `restore failed: ${(error as Error).message}` });
     }
@@ -165,7 +191,11 @@ export async function verifyRestore(opts: {
       checksum,
       restoredCounts,
       mismatches,
-      ...(mismatches.length ? { error: `restored row counts differ: ${mismatches.map((m) => `${m.table} ${m.restored ?? 'missing'} ≠ ${m.expected}`).join(', ')}` } : {}),
+      ...(mismatches.length
+        ? {
+            error: `restored row counts differ: ${mismatches.map((m) => `${m.table} ${m.restored ?? 'missing'} ≠ ${m.expected}`).join(', ')}`,
+          }
+        : {}),
     });
   } finally {
     await admin.query(`drop database if exists ${scratch} with (force)`).catch(() => undefined);

@@ -67,13 +67,21 @@ const statements: Check = async (db, t, database) => {
         severity: 'info',
         title: `pg_stat_statements is not available on ${database}`,
         detail: `Slow-query findings need the pg_stat_statements extension (${loaded ? 'loaded' : 'not in shared_preload_libraries'}, ${installed ? 'installed' : 'not created in this database'}).`,
-        recommendedAction: `${loaded ? '' : "add pg_stat_statements to shared_preload_libraries and restart, then "}run CREATE EXTENSION pg_stat_statements in ${database}`,
+        recommendedAction: `${loaded ? '' : 'add pg_stat_statements to shared_preload_libraries and restart, then '}run CREATE EXTENSION pg_stat_statements in ${database}`,
         actionable: false,
         evidence: { installed, loaded },
       },
     ];
   }
-  const top = await db.query<{ queryid: string; query: string; calls: number; total_ms: number; mean_ms: number; rows: number; by: 'total' | 'mean' }>(
+  const top = await db.query<{
+    queryid: string;
+    query: string;
+    calls: number;
+    total_ms: number;
+    mean_ms: number;
+    rows: number;
+    by: 'total' | 'mean';
+  }>(
     `with s as (
        select queryid::text, left(regexp_replace(query, '\\s+', ' ', 'g'), 500) as query, calls::float8 as calls,
          total_exec_time::float8 as total_ms, mean_exec_time::float8 as mean_ms, rows::float8 as rows
@@ -100,7 +108,14 @@ const statements: Check = async (db, t, database) => {
         ? 'EXPLAIN (ANALYZE, BUFFERS) it: add an index for its filter or join columns, or rewrite it to read fewer rows'
         : 'the query that costs most in total: make sure it uses an index, or call it less often (cache, batch)',
       actionable: slow,
-      evidence: { queryid: q.queryid, query: q.query, calls: q.calls, totalMs: round(q.total_ms), meanMs: round(q.mean_ms, 2), rows: q.rows },
+      evidence: {
+        queryid: q.queryid,
+        query: q.query,
+        calls: q.calls,
+        totalMs: round(q.total_ms),
+        meanMs: round(q.mean_ms, 2),
+        rows: q.rows,
+      },
     };
   });
 };
@@ -110,7 +125,14 @@ const statements: Check = async (db, t, database) => {
  * than from indexes: missing-index candidates.
  */
 const sequentialScans: Check = async (db, t, database) => {
-  const result = await db.query<{ tbl: string; seq_scan: number; seq_tup_read: number; idx_scan: number; live: number; bytes: number }>(
+  const result = await db.query<{
+    tbl: string;
+    seq_scan: number;
+    seq_tup_read: number;
+    idx_scan: number;
+    live: number;
+    bytes: number;
+  }>(
     // Rows: the planner's estimate (pg_class.reltuples, kept by ANALYZE and autovacuum), which
     // unlike n_live_tup does not drift with statistics flushed out of order.
     `select s.schemaname || '.' || s.relname as tbl, s.seq_scan::float8, s.seq_tup_read::float8,
@@ -132,7 +154,14 @@ const sequentialScans: Check = async (db, t, database) => {
     detail: `${r.tbl} has about ${r.live} rows (${mb(r.bytes)}); ${r.seq_scan} sequential scans read ${r.seq_tup_read} rows (${Math.round(r.seq_tup_read / r.seq_scan)} per scan), against ${r.idx_scan} index scans.`,
     recommendedAction: `find the queries that filter ${r.tbl} (pg_stat_statements, or EXPLAIN shows "Seq Scan on ${r.tbl.split('.').pop()}") and create an index on the columns they filter by`,
     actionable: true,
-    evidence: { table: r.tbl, seqScans: r.seq_scan, seqRowsRead: r.seq_tup_read, indexScans: r.idx_scan, liveRows: r.live, bytes: r.bytes },
+    evidence: {
+      table: r.tbl,
+      seqScans: r.seq_scan,
+      seqRowsRead: r.seq_tup_read,
+      indexScans: r.idx_scan,
+      liveRows: r.live,
+      bytes: r.bytes,
+    },
   }));
 };
 
@@ -195,7 +224,13 @@ const duplicateIndexes: Check = async (db, _t, database) => {
  * percent; run ANALYZE first for fresh figures, or pgstattuple for exact ones.
  */
 const bloat: Check = async (db, t, database) => {
-  const result = await db.query<{ kind: 'table' | 'index'; name: string; tbl: string; bytes: number; expected_bytes: number }>(
+  const result = await db.query<{
+    kind: 'table' | 'index';
+    name: string;
+    tbl: string;
+    bytes: number;
+    expected_bytes: number;
+  }>(
     `with tables as (
        select c.oid, n.nspname, c.relname, c.relpages::float8 as pages, c.reltuples::float8 as tuples,
          current_setting('block_size')::float8 as bs,
@@ -229,7 +264,11 @@ const bloat: Check = async (db, t, database) => {
      from indexes where width is not null and expressions = 0`,
   );
   return result.rows
-    .map((r) => ({ ...r, wasted: r.bytes - r.expected_bytes, ratio: r.bytes > 0 ? (r.bytes - r.expected_bytes) / r.bytes : 0 }))
+    .map((r) => ({
+      ...r,
+      wasted: r.bytes - r.expected_bytes,
+      ratio: r.bytes > 0 ? (r.bytes - r.expected_bytes) / r.bytes : 0,
+    }))
     .filter((r) => r.wasted >= t.bloatMinBytes && r.ratio >= t.bloatRatio)
     .map((r) => ({
       kind: r.kind === 'table' ? 'table-bloat' : 'index-bloat',
@@ -243,7 +282,13 @@ const bloat: Check = async (db, t, database) => {
           ? `VACUUM (ANALYZE) ${r.name} and check autovacuum keeps up; to return the space, pg_repack or VACUUM FULL in a quiet window`
           : `REINDEX INDEX CONCURRENTLY ${r.name}`,
       actionable: true,
-      evidence: { relation: r.name, table: r.tbl, bytes: r.bytes, expectedBytes: r.expected_bytes, wastedRatio: round(r.ratio, 3) },
+      evidence: {
+        relation: r.name,
+        table: r.tbl,
+        bytes: r.bytes,
+        expectedBytes: r.expected_bytes,
+        wastedRatio: round(r.ratio, 3),
+      },
     }));
 };
 
@@ -269,12 +314,21 @@ const deadTuples: Check = async (db, t, database) => {
       title: `Dead tuples on ${database}: ${r.tbl} has ${r.dead} dead rows for ${r.live} live`,
       detail:
         `${r.tbl}: ${r.dead} dead, ${r.live} live rows; last vacuum ${r.last_vacuum ? r.last_vacuum.toISOString() : 'never'}. ` +
-        (lagging ? `Autovacuum is behind: its trigger point is ${Math.round(r.trigger)} dead rows.` : 'Autovacuum has not reached its trigger point yet.'),
+        (lagging
+          ? `Autovacuum is behind: its trigger point is ${Math.round(r.trigger)} dead rows.`
+          : 'Autovacuum has not reached its trigger point yet.'),
       recommendedAction: lagging
         ? `VACUUM (ANALYZE) ${r.tbl}; lower autovacuum_vacuum_scale_factor for it or raise autovacuum_max_workers / cost limit`
         : `watch it; VACUUM (ANALYZE) ${r.tbl} if it keeps growing`,
       actionable: lagging,
-      evidence: { table: r.tbl, deadRows: r.dead, liveRows: r.live, autovacuumTrigger: Math.round(r.trigger), lastVacuum: r.last_vacuum, autovacuumLagging: lagging },
+      evidence: {
+        table: r.tbl,
+        deadRows: r.dead,
+        liveRows: r.live,
+        autovacuumTrigger: Math.round(r.trigger),
+        lastVacuum: r.last_vacuum,
+        autovacuumLagging: lagging,
+      },
     };
   });
 };
@@ -301,14 +355,28 @@ const connections: Check = async (db, t, database) => {
       detail: `${r.used} client connections of max_connections ${r.max} (${r.reserved} reserved for superusers); by state: ${JSON.stringify(r.by_state)}.`,
       recommendedAction: 'put a pooler (PgBouncer) in front or shrink application pools; close idle connections',
       actionable: true,
-      evidence: { used: r.used, maxConnections: r.max, reserved: r.reserved, ratio: round(ratio, 3), byState: r.by_state },
+      evidence: {
+        used: r.used,
+        maxConnections: r.max,
+        reserved: r.reserved,
+        ratio: round(ratio, 3),
+        byState: r.by_state,
+      },
     },
   ];
 };
 
 /** Statements running too long and sessions idle in a transaction too long, by statement. */
 const longSessions: Check = async (db, t, database) => {
-  const result = await db.query<{ pid: number; usename: string; app: string; state: string; query: string; fp: string; seconds: number }>(
+  const result = await db.query<{
+    pid: number;
+    usename: string;
+    app: string;
+    state: string;
+    query: string;
+    fp: string;
+    seconds: number;
+  }>(
     `select pid, usename, application_name as app, state, left(query, 300) as query, left(md5(query), 12) as fp,
        extract(epoch from now() - case when state = 'active' then query_start else state_change end)::float8 as seconds
      from pg_stat_activity
@@ -341,7 +409,15 @@ const longSessions: Check = async (db, t, database) => {
         ? `the application holds a transaction open (locks, no vacuum): fix it to commit promptly; set idle_in_transaction_session_timeout; pg_terminate_backend(${r.pid}) if stuck`
         : `EXPLAIN it; set statement_timeout for this role; pg_cancel_backend(${r.pid}) if it should not run`,
       actionable: true,
-      evidence: { pid: r.pid, user: r.usename, application: r.app, state: r.state, seconds: round(r.seconds), query: r.query, sessions },
+      evidence: {
+        pid: r.pid,
+        user: r.usename,
+        application: r.app,
+        state: r.state,
+        seconds: round(r.seconds),
+        query: r.query,
+        sessions,
+      },
     };
   });
 };
@@ -363,7 +439,8 @@ const cacheHits: Check = async (db, t, database) => {
       severity: ratio < t.cacheHitRatio - 0.1 ? 'high' : 'medium',
       title: `Cache hit ratio of ${database} is ${round(ratio * 100, 2)}% (target ${t.cacheHitRatio * 100}%)`,
       detail: `${r.hit} block reads were served from shared buffers and ${r.read} from disk or the OS cache.`,
-      recommendedAction: 'raise shared_buffers (about 25% of RAM), or find the queries reading most blocks (pg_stat_statements shared_blks_read) and index them',
+      recommendedAction:
+        'raise shared_buffers (about 25% of RAM), or find the queries reading most blocks (pg_stat_statements shared_blks_read) and index them',
       actionable: true,
       evidence: { blocksHit: r.hit, blocksRead: r.read, ratio: round(ratio, 4) },
     },
@@ -387,7 +464,12 @@ export const CHECKS: Readonly<Record<string, Check>> = Object.freeze({
  * Runs every check on `db`. A check that fails (a permission, an old server) becomes an `info`
  * finding naming the error rather than hiding the others.
  */
-export async function collectFindings(db: ClientBase, database: string, thresholds: FindingThresholds, onCheck?: () => void): Promise<Finding[]> {
+export async function collectFindings(
+  db: ClientBase,
+  database: string,
+  thresholds: FindingThresholds,
+  onCheck?: () => void,
+): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const [name, check] of Object.entries(CHECKS)) {
     onCheck?.();

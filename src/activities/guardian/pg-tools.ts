@@ -128,7 +128,11 @@ const PROGRAM_TIMEOUT_MS = 12 * 3600 * 1000;
  * (activities heartbeat there). Resolves with its output tail.
  * @throws Error "<program> exited with <code or signal>: <last lines of its output>" when it fails.
  */
-export async function runProgram(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; onTick?: () => void; tickMs?: number }): Promise<string> {
+export async function runProgram(
+  file: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; onTick?: () => void; tickMs?: number },
+): Promise<string> {
   const r = await runArgv({
     argv: [file, ...args],
     cwd: os.tmpdir(),
@@ -139,6 +143,10 @@ export async function runProgram(file: string, args: string[], opts: { env?: Nod
     onBeat: opts.onTick,
   });
   if (r.exitCode === 0 && !r.timedOut && !r.cancelled) return r.tail;
-  const how = r.timedOut ? `a timeout after ${PROGRAM_TIMEOUT_MS} ms` : r.cancelled ? 'cancellation' : (r.exitCode ?? r.signal);
+  const how = r.timedOut
+    ? `a timeout after ${PROGRAM_TIMEOUT_MS} ms`
+    : r.cancelled
+      ? 'cancellation'
+      : (r.exitCode ?? r.signal);
   throw new Error(`${path.basename(file)} exited with ${how}: ${r.tail.trim().split('\n').slice(-5).join(' | ')}`);
 }

@@ -57,12 +57,26 @@ export function driftFindings(database: string, drift: SchemaDrift): Finding[] {
     return [...grouped].map(([table, columns]) => ({ table, columns }));
   };
   const columnFindings = [
-    { list: drift.missingColumns, object: 'missing-columns', severity: 'high', actionable: true,
-      title: (t: string, c: string) => `${t} lacks ${c}`, detail: (t: string, c: string) => `Declared columns missing from ${t}: ${c}.`,
-      action: (t: string) => `apply the pending migration for ${t} on ${database}, or fix the declaration`, evidence: 'missingColumns' },
-    { list: drift.extraColumns, object: 'extra-columns', severity: 'info', actionable: false,
-      title: (t: string, c: string) => `${t} has undeclared columns ${c}`, detail: (t: string, c: string) => `Columns of ${t} the declaration does not list: ${c}.`,
-      action: () => 'add them to the declared schema if they are meant to stay', evidence: 'extraColumns' },
+    {
+      list: drift.missingColumns,
+      object: 'missing-columns',
+      severity: 'high',
+      actionable: true,
+      title: (t: string, c: string) => `${t} lacks ${c}`,
+      detail: (t: string, c: string) => `Declared columns missing from ${t}: ${c}.`,
+      action: (t: string) => `apply the pending migration for ${t} on ${database}, or fix the declaration`,
+      evidence: 'missingColumns',
+    },
+    {
+      list: drift.extraColumns,
+      object: 'extra-columns',
+      severity: 'info',
+      actionable: false,
+      title: (t: string, c: string) => `${t} has undeclared columns ${c}`,
+      detail: (t: string, c: string) => `Columns of ${t} the declaration does not list: ${c}.`,
+      action: () => 'add them to the declared schema if they are meant to stay',
+      evidence: 'extraColumns',
+    },
   ] as const;
   for (const kind of columnFindings) {
     for (const { table, columns } of byTable(kind.list)) {
