@@ -130,7 +130,7 @@ const SEED_SQL = `
     from generate_series(1, 3 + g.i % 6) as x(k)) as t
   cross join lateral (
     select string_agg(p.w[1 + floor(p.nw * power(random(), 2))::int + 0 * x.k], ' ') as content
-    from generate_series(1, 15 + (g.i * 7919) % 50) as x(k)) as c
+    from generate_series(1, 15 + (g.i::bigint * 7919) % 50) as x(k)) as c
   cross join lateral (
     select array_agg(distinct p.w[1 + floor(p.nw * random())::int + 0 * x.k]) as tags
     from generate_series(1, 1 + g.i % 3) as x(k)) as tg`;
