@@ -31,10 +31,13 @@ import {
   bm25,
   ENTRY_SOURCE,
   entryStats,
+  lexemeFrequencies,
   MESSAGE_SOURCE,
   messageStats,
+  queryLexemes,
   websearch,
   type CollectionStats,
+  type QueryTerm,
 } from './lexical';
 import { VectorIndex, type VectorSource } from './vectors';
 
@@ -57,6 +60,8 @@ export interface SearcherOptions {
 export class Searcher {
   readonly vectors: VectorIndex | undefined;
   private readonly stats = new LRUCache<string, CollectionStats>({ max: 10_000, ttl: 60_000 });
+  /** Shares of documents holding the frequent lexemes, per table, from the planner's statistics. */
+  private readonly frequencies = new LRUCache<string, Map<string, number>>({ max: 2, ttl: 600_000 });
 
   constructor(private readonly options: SearcherOptions) {
     const { embedder } = options;
@@ -91,20 +96,50 @@ export class Searcher {
     return stats;
   }
 
+  private async termsOf(lexemes: string[], table: 'memory_entries' | 'session_messages'): Promise<QueryTerm[]> {
+    let known = this.frequencies.get(table);
+    if (!known) {
+      known = await lexemeFrequencies(this.options.db, table);
+      this.frequencies.set(table, known);
+    }
+    const frequencies = known;
+    return [...new Set(lexemes)].map((lexeme) => ({ lexeme, frequency: frequencies.get(lexeme) ?? 0 }));
+  }
+
   private async lexical(input: SearchInput, withEntries: boolean, withMessages: boolean): Promise<Scored> {
     const { db } = this.options;
+    if (input.mode === 'websearch') {
+      const lists = await Promise.all([
+        withEntries ? websearch(db, ENTRY_SOURCE, input, CANDIDATES) : [],
+        withMessages ? websearch(db, MESSAGE_SOURCE, input, CANDIDATES) : [],
+      ]);
+      return lists
+        .flat()
+        .sort((a, b) => b.score - a.score)
+        .slice(0, CANDIDATES);
+    }
     const tenant = input.tenantId ?? null;
-    const natural = input.mode === 'natural';
+    const lexemes = await queryLexemes(db, input.query);
     const lists = await Promise.all([
       withEntries
-        ? natural
-          ? bm25(db, ENTRY_SOURCE, input, await this.collection('entries', tenant), CANDIDATES)
-          : websearch(db, ENTRY_SOURCE, input, CANDIDATES)
+        ? bm25(
+            db,
+            ENTRY_SOURCE,
+            input,
+            await this.collection('entries', tenant),
+            await this.termsOf(lexemes, 'memory_entries'),
+            CANDIDATES,
+          )
         : [],
       withMessages
-        ? natural
-          ? bm25(db, MESSAGE_SOURCE, input, await this.collection('messages', tenant), CANDIDATES)
-          : websearch(db, MESSAGE_SOURCE, input, CANDIDATES)
+        ? bm25(
+            db,
+            MESSAGE_SOURCE,
+            input,
+            await this.collection('messages', tenant),
+            await this.termsOf(lexemes, 'session_messages'),
+            CANDIDATES,
+          )
         : [],
     ]);
     return lists
