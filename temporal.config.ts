@@ -154,6 +154,25 @@ export const envSchema = z.object({
   /** JSON object overriding the thresholds of performance findings (see `src/contracts/guarded-database.ts`). */
   BRAINOPS_FINDING_THRESHOLDS: json.pipe(findingThresholdsSchema).optional(),
   /** pino level. @defaultValue `info` */
+  /**
+   * Embeddings for semantic search: `local` (word vectors shipped with BrainOps, no network),
+   * `openai-compatible` (an `/v1/embeddings` endpoint: OpenAI, Ollama, vLLM, text-embeddings-inference,
+   * LM Studio) or `off` (lexical search only). @defaultValue `local`
+   */
+  BRAINOPS_EMBEDDINGS: z.enum(['local', 'openai-compatible', 'off']).default('local'),
+  /** Base URL of the embeddings API, e.g. `http://127.0.0.1:11434/v1` (with `openai-compatible`). */
+  BRAINOPS_EMBEDDINGS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Model name the endpoint knows, e.g. `text-embedding-3-small` or `nomic-embed-text`. */
+  BRAINOPS_EMBEDDINGS_MODEL: z.string().min(1).max(200).optional(),
+  /** Size of the model's vectors, e.g. 1536 or 768. */
+  BRAINOPS_EMBEDDINGS_DIMENSIONS: z.coerce.number().int().min(1).max(8192).optional(),
+  /** Sent as `Authorization: Bearer …`. */
+  BRAINOPS_EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+  /** Texts per embeddings request. @defaultValue 64 */
+  BRAINOPS_EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).default(64),
+  /** How long one embeddings request may take. @defaultValue `30s` */
+  BRAINOPS_EMBEDDINGS_TIMEOUT: duration.default(ms('30s')),
+  /** pino level. @defaultValue `info` */
   BRAINOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -166,6 +185,21 @@ const DEFAULT_HEALTH_TARGETS = [
 /** The environment, parsed and checked, turned into the configuration every part of BrainOps receives. */
 export const configSchema = envSchema
   .superRefine((e, ctx) => {
+    if (e.BRAINOPS_EMBEDDINGS === 'openai-compatible') {
+      for (const name of [
+        'BRAINOPS_EMBEDDINGS_URL',
+        'BRAINOPS_EMBEDDINGS_MODEL',
+        'BRAINOPS_EMBEDDINGS_DIMENSIONS',
+      ] as const) {
+        if (e[name] === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'required with BRAINOPS_EMBEDDINGS=openai-compatible',
+          });
+        }
+      }
+    }
     if (e.BRAINOPS_BACKUP_KEEP_DAILY + e.BRAINOPS_BACKUP_KEEP_WEEKLY === 0) {
       ctx.addIssue({
         code: 'custom',
@@ -231,6 +265,16 @@ export const configSchema = envSchema
         /** Searched first for pg_dump/pg_restore. */
         pgBinDir: e.BRAINOPS_PG_BIN_DIR,
         thresholds: e.BRAINOPS_FINDING_THRESHOLDS ?? findingThresholdsSchema.parse({}),
+      },
+      embeddings: {
+        provider: e.BRAINOPS_EMBEDDINGS,
+        url: e.BRAINOPS_EMBEDDINGS_URL,
+        model: e.BRAINOPS_EMBEDDINGS_MODEL,
+        dimensions: e.BRAINOPS_EMBEDDINGS_DIMENSIONS,
+        apiKey: e.BRAINOPS_EMBEDDINGS_API_KEY,
+        batchSize: e.BRAINOPS_EMBEDDINGS_BATCH_SIZE,
+        /** ms one request may take. */
+        timeoutMs: e.BRAINOPS_EMBEDDINGS_TIMEOUT,
       },
       cacheMaxEntries: e.BRAINOPS_CACHE_MAX_ENTRIES,
       /** Workflows cached per worker; undefined leaves the SDK's default. */

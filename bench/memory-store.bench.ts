@@ -51,7 +51,8 @@ const TENANTS = ['acme', 'globex', 'initech', 'umbrella', 'hooli'];
 const AGENTS = ['ContextKeeper', 'SystemMonitor', 'SupportAgent', 'BillingAgent'];
 const CATEGORIES = ['operations', 'engineering', 'product', 'support', 'finance', 'sales'];
 const RATIO_TARGET = 1.5;
-const SEARCH_P95_TARGET_MS = 30;
+/** Search p95 targets: under 50 ms up to 100,000 entries, under 100 ms at 1,000,000. */
+const SEARCH_P95_TARGET_MS = ENTRIES > 100_000 ? 100 : 50;
 
 const logger = createBenchLogger('bench-memory-store');
 
@@ -130,7 +131,7 @@ const SEED_SQL = `
     from generate_series(1, 3 + g.i % 6) as x(k)) as t
   cross join lateral (
     select string_agg(p.w[1 + floor(p.nw * power(random(), 2))::int + 0 * x.k], ' ') as content
-    from generate_series(1, 15 + (g.i * 7919) % 50) as x(k)) as c
+    from generate_series(1, 15 + (g.i::bigint * 7919) % 50) as x(k)) as c
   cross join lateral (
     select array_agg(distinct p.w[1 + floor(p.nw * random())::int + 0 * x.k]) as tags
     from generate_series(1, 1 + g.i % 3) as x(k)) as tg`;
@@ -426,7 +427,7 @@ async function main(): Promise<void> {
       [
         '(d) results',
         `mean ${(hitsReturned / OPS).toFixed(1)} hits per search (limit 20); ${((100 * emptySearches) / OPS).toFixed(1)} % of searches found nothing; ` +
-          'every matching entry of the tenant (and shared ones) is ranked before the top 20 are kept',
+          'natural-language BM25 over any of the words: a tenant of up to 5,000 entries is ranked exactly, a larger one from the entries of its most selective words',
       ],
     ]);
 

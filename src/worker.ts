@@ -56,6 +56,7 @@ export async function createWorker(options: BrainOpsWorkerOptions): Promise<Work
         namespace: config.temporal.namespace,
         taskQueue,
         memoryDatabaseUrl: databaseUrl(config),
+        embedder: store.embedder,
       },
       config,
     ),

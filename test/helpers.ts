@@ -9,6 +9,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
 import { BrainOpsClient } from '../src/client/brainops-client';
+import type { Embedder } from '../src/contracts/embedding';
 import { MemoryStore } from '../src/memory';
 import { quoteIdent } from '../src/domain/sql-identifier';
 import { startTestServer } from '../src/stack/dev-server';
@@ -78,8 +79,12 @@ export function testConfig(databaseUrl: string, overrides: Partial<BrainOpsConfi
   };
 }
 
-export async function openStore(databaseUrl: string, cacheMaxEntries = 1000): Promise<MemoryStore> {
-  return MemoryStore.connect({ databaseUrl, logger, poolSize: 4, cacheMaxEntries });
+export async function openStore(
+  databaseUrl: string,
+  cacheMaxEntries = 1000,
+  embedder?: Embedder,
+): Promise<MemoryStore> {
+  return MemoryStore.connect({ databaseUrl, logger, poolSize: 4, cacheMaxEntries, embedder });
 }
 
 /** A BrainOps worker on the test server and task queue of `config`. */
@@ -120,7 +125,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, ms = 15
  * Registers before/after hooks giving a test file a dev server, a fresh database and a memory
  * store; read them from the returned object inside tests.
  */
-export function useTestStack(opts: { database?: boolean } = {}) {
+export function useTestStack(opts: { database?: boolean; embedder?: Embedder } = {}) {
   const clients: BrainOpsClient[] = [];
   const stack = {
     /** A client API on the test server; its memory store is closed before the database is dropped. */
@@ -140,7 +145,7 @@ export function useTestStack(opts: { database?: boolean } = {}) {
       createTestEnv(),
       opts.database === false ? (undefined as never) : createTestDatabase(),
     ]);
-    if (stack.db) stack.store = await openStore(stack.db.url);
+    if (stack.db) stack.store = await openStore(stack.db.url, 1000, opts.embedder);
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MemoryStore } from '../src/memory';
+import { MemoryStore, type MemorySearchHit } from '../src/memory';
 import { StaleWriteError, ValidationError } from '../src/contracts/errors';
 import { createTestDatabase, eventually, openStore } from './helpers';
 
@@ -153,31 +153,25 @@ describe('memory store (real PostgreSQL)', () => {
       scope: 'tenant',
       tenantId: 'globex',
     });
-    const hits = await store.search({ query: 'checkout deploy', tenantId: 'acme' });
+    const keys = (hits: MemorySearchHit[]) => hits.map((h) => (h.kind === 'entry' ? h.entry.key : h.message.content));
     assert.deepEqual(
-      hits.map((h) => h.entry.key),
+      keys(await store.search({ query: 'checkout deploy', tenantId: 'acme', mode: 'websearch' })),
       ['a1'],
+      'web-search syntax requires every word',
     );
+    const natural = await store.search({ query: 'how do we deploy the checkout?', tenantId: 'acme' });
+    assert.deepEqual(keys(natural), ['a1', 'a2'], 'any of the words, the entry holding both first');
     const broad = await store.search({ query: 'checkout', tenantId: 'acme' });
-    assert.deepEqual(
-      broad.map((h) => h.entry.key),
-      ['a1', 'a2'],
-      'importance lifts the runbook above the menu',
-    );
+    assert.deepEqual(keys(broad), ['a1', 'a2'], 'importance lifts the runbook above the menu');
     assert.ok(
-      broad.every((h) => h.entry.tenantId === 'acme'),
+      broad.every((h) => h.kind === 'entry' && h.entry.tenantId === 'acme'),
       'never another tenant',
     );
     assert.deepEqual(
-      (await store.search({ query: 'checkout', tenantId: 'acme', memoryTypes: ['business_decision'] })).map(
-        (h) => h.entry.key,
-      ),
+      keys(await store.search({ query: 'checkout', tenantId: 'acme', memoryTypes: ['business_decision'] })),
       ['a2'],
     );
-    assert.deepEqual(
-      (await store.search({ query: 'checkout', tenantId: 'acme', tags: ['deploy'] })).map((h) => h.entry.key),
-      ['a1'],
-    );
+    assert.deepEqual(keys(await store.search({ query: 'checkout', tenantId: 'acme', tags: ['deploy'] })), ['a1']);
     await assert.rejects(store.search({ query: '   ' }), /query/);
   });
 

@@ -5,6 +5,7 @@
 import type { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { BrainOpsConfig } from '../../temporal.config';
+import type { Embedder } from '../contracts/embedding';
 import type { MemoryStore } from '../memory';
 
 export interface ActivityDeps {
@@ -17,6 +18,8 @@ export interface ActivityDeps {
   taskQueue: string;
   /** URL of the memory database: the default of `postgres` health checks and DatabaseGuardian's `memory`. */
   memoryDatabaseUrl: string;
+  /** The configured embedder (the same the memory store embeds queries with); none when off. */
+  embedder?: Embedder;
 }
 
 /** The configuration slices the activities read. */

@@ -5,6 +5,7 @@
  */
 import type { ActivityConfig, ActivityDeps } from './deps';
 import { createDeploymentActivities } from './deployments';
+import { createEmbeddingActivities } from './embeddings';
 import { createErrorLearningActivities } from './error-learning';
 import { createGuardianActivities } from './guardian/index';
 import { createLearningActivities } from './learning';
@@ -23,5 +24,6 @@ export function createActivities(deps: ActivityDeps, config: ActivityConfig) {
     ...createGuardianActivities(deps, config.guardian),
     ...createLearningActivities(deps),
     ...createDeploymentActivities(deps, config.deploy),
+    ...createEmbeddingActivities(deps),
   };
 }

@@ -11,6 +11,7 @@ export const contextKeeper: AgentDefinition = {
     'pattern recognition',
     'agent performance records',
     'memory optimisation and archival',
+    'embeddings for semantic search',
   ],
-  workflows: ['sessionWorkflow', 'learningCycleWorkflow'],
+  workflows: ['sessionWorkflow', 'learningCycleWorkflow', 'embeddingCatchUpWorkflow'],
 };

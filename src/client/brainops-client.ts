@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowIdConflictPolicy, type Connection, type WorkflowHandle } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { databaseUrl, type BrainOpsConfig } from '../../temporal.config';
+import type { BrainOpsConfig } from '../../temporal.config';
 import { MemoryStore } from '../memory';
 import { healthTargetSchema, type HealthTarget } from '../contracts/health';
 import { SEARCH_ATTRIBUTES, sessionWorkflowId, SYSTEM_MONITOR_WORKFLOW_ID_PREFIX } from '../contracts/names';
@@ -79,6 +79,7 @@ import { runLearningCycle, type LearningRunInput } from './learning';
 import { runGuardian, runRestoreCheck, type GuardianRunInput, type RestoreCheckInput } from './guardian';
 import { selectAgent, type Selection, type SelectionInput } from '../activities/select-agent';
 import { connectClient } from './connection';
+import { openMemoryStore } from './memory';
 import { DeploymentsClient } from './deployments';
 
 /** Identifies a session: tenant and session id. */
@@ -119,12 +120,7 @@ export class BrainOpsClient {
 
   /** The memory store (opened on first use, from `DATABASE_URL` or the embedded server's URL). */
   memory(): Promise<MemoryStore> {
-    this.memoryStore ??= MemoryStore.connect({
-      databaseUrl: databaseUrl(this.config),
-      poolSize: 4,
-      cacheMaxEntries: 0,
-      logger: this.logger,
-    });
+    this.memoryStore ??= openMemoryStore(this.config, this.logger, { poolSize: 4, cacheMaxEntries: 0 });
     return this.memoryStore;
   }
 

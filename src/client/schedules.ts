@@ -8,12 +8,18 @@ import type { BrainOpsConfig } from '../../temporal.config';
 import { CYCLE_LENGTH_MS, type LearningCycle } from '../contracts/learning';
 import {
   DATABASE_GUARDIAN_WORKFLOW_ID_PREFIX,
+  EMBEDDINGS_WORKFLOW_ID_PREFIX,
   LEARNING_WORKFLOW_ID_PREFIX,
   SCHEDULE_IDS,
   SEARCH_ATTRIBUTES,
   SYSTEM_MONITOR_WORKFLOW_ID_PREFIX,
 } from '../contracts/names';
-import type { databaseGuardianWorkflow, learningCycleWorkflow, systemMonitorWorkflow } from '../workflows';
+import type {
+  databaseGuardianWorkflow,
+  embeddingCatchUpWorkflow,
+  learningCycleWorkflow,
+  systemMonitorWorkflow,
+} from '../workflows';
 import type { DatabaseGuardianInput } from '../workflows/database-guardian';
 
 const LEARNING_SCHEDULES: { cycle: LearningCycle; scheduleId: string; catchupWindow: Duration; purpose: string }[] = [
@@ -117,6 +123,23 @@ export function declaredSchedules(config: BrainOpsConfig): ScheduleOptions[] {
       policies: { overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: s.catchupWindow },
       memo: { agent: 'ContextKeeper' },
     })),
+    {
+      // Each run goes on for just under the interval, so one is nearly always embedding; a run
+      // still going when the next is due makes the schedule skip that one.
+      scheduleId: SCHEDULE_IDS.embeddings,
+      spec: { intervals: [{ every: '1 minute' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'embeddingCatchUpWorkflow' satisfies (typeof embeddingCatchUpWorkflow)['name'],
+        workflowId: `${EMBEDDINGS_WORKFLOW_ID_PREFIX}/scheduled`,
+        taskQueue: config.temporal.taskQueue,
+        args: [{}],
+        typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'ContextKeeper' }],
+        memo: { agent: 'ContextKeeper', purpose: 'embeddings of new and changed entries and messages' },
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      memo: { agent: 'ContextKeeper' },
+    },
   ];
 }
 

@@ -122,10 +122,26 @@ export const memoryIdentitySchema = z
   .superRefine(requireScopeOwner);
 export type MemoryIdentity = z.input<typeof memoryIdentitySchema>;
 
+/** What a search looks in: memory entries, session messages, or both. */
+export const SEARCH_SOURCES = Object.freeze(['entries', 'messages'] as const);
+export type SearchSource = (typeof SEARCH_SOURCES)[number];
+
+/**
+ * How the query is read: `natural` (default) ranks entries holding any of its words (BM25) and
+ * blends in semantic similarity when embeddings exist; `websearch` is PostgreSQL's
+ * `websearch_to_tsquery` syntax (every word required, "phrases", -exclusions, or), lexical only.
+ */
+export const SEARCH_MODES = Object.freeze(['natural', 'websearch'] as const);
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
 /** Input of {@link MemoryStore.search}. A search never crosses a tenant. */
 export const searchMemoryInputSchema = z.object({
-  /** Web-search syntax (`websearch_to_tsquery`): words, "phrases", -exclusions, or. */
+  /** What the caller wants to find, in its own words (or web-search syntax with `mode: 'websearch'`). */
   query: storable(z.string().trim().min(1).max(LIMITS.searchQueryChars)),
+  /** @defaultValue `natural` */
+  mode: z.enum(SEARCH_MODES).default('natural'),
+  /** @defaultValue both */
+  sources: z.array(z.enum(SEARCH_SOURCES)).min(1).default(['entries', 'messages']),
   /** The tenant searched; entries of other tenants are never returned. */
   tenantId: ownerId.optional(),
   /** Also return entries with no tenant (global knowledge). @defaultValue true */
@@ -135,12 +151,16 @@ export const searchMemoryInputSchema = z.object({
   agentId: ownerId.optional(),
   layers: z.array(z.enum(LAYERS)).optional(),
   scopes: z.array(z.enum(SCOPES)).optional(),
+  /** Messages count as `user_interaction` (role user), `ai_response` (assistant) or `agent_conversation` (others). */
   memoryTypes: z.array(z.enum(MEMORY_TYPES)).optional(),
-  /** Entries must carry all of these tags. */
+  /** Entries must carry all of these tags (messages carry none, so a tag filter leaves them out). */
   tags: z.array(tag).max(LIMITS.tags).optional(),
+  /** Written (entries: last updated) at or after / before. */
   since: z.coerce.date().optional(),
   until: z.coerce.date().optional(),
   includeExpired: z.boolean().default(false),
+  /** Return each hit's score parts (lexical, semantic, fused, neighbours, blend). @defaultValue false */
+  explain: z.boolean().default(false),
   limit: z.number().int().min(1).max(200).default(20),
 });
 export type SearchMemoryInput = z.input<typeof searchMemoryInputSchema>;
@@ -189,11 +209,40 @@ export interface MemoryEntry {
   archivedAt: Date | null;
 }
 
-/** A search hit: the entry and its blended rank (higher is better). */
-export interface MemorySearchHit {
-  entry: MemoryEntry;
-  rank: number;
+/** A session message as search returns it: where it is (session and seq) and what it says. */
+export interface SearchedMessage {
+  tenantId: string;
+  sessionId: string;
+  seq: number;
+  role: string;
+  agentId: string | null;
+  content: string;
+  createdAt: Date;
 }
+
+/**
+ * Why a hit ranks where it does (with `explain: true`). Scores are in [0, 1] relative to the
+ * query's best candidates; `rank` = `fused` × the importance, recency and access factors.
+ */
+export interface SearchExplanation {
+  /** BM25 score and its share after normalisation by the best lexical candidate. */
+  lexical?: { bm25: number; normalised: number; position: number };
+  /** Cosine similarity of the embeddings and its share after min-max normalisation. */
+  semantic?: { cosine: number; normalised: number; position: number; model: string };
+  /** Weighted sum of the normalised parts. */
+  fused: number;
+  /** What the hit got from its conversational neighbours (the turns before and after it). */
+  neighbours: number;
+  /** Factors of the final blend: importance, recency (30-day half weight), access frequency. */
+  importance: number;
+  recency: number;
+  access: number;
+}
+
+/** A search hit (higher `rank` is better): a memory entry, or a session message. */
+export type MemorySearchHit =
+  | { kind: 'entry'; entry: MemoryEntry; rank: number; explain?: SearchExplanation }
+  | { kind: 'message'; message: SearchedMessage; rank: number; explain?: SearchExplanation };
 
 /** Counts returned by {@link MemoryStore.stats}. */
 export interface MemoryStats {

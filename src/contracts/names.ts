@@ -23,7 +23,11 @@ export const SCHEDULE_IDS = Object.freeze({
   learningFiveMinute: 'brainops-learning-five-minute',
   learningHourly: 'brainops-learning-hourly',
   learningDaily: 'brainops-learning-daily',
+  embeddings: 'brainops-embeddings',
 });
+
+/** Prefix of embedding catch-up runs: `embeddings/scheduled-…`, `embeddings/manual/<uuid>`. */
+export const EMBEDDINGS_WORKFLOW_ID_PREFIX = 'embeddings';
 
 /** `session/<tenant>/<session>`: one workflow per session, readable in the Web UI. */
 export function sessionWorkflowId(tenantId: string, sessionId: string): string {

@@ -10,16 +10,14 @@ import type {
   listMemoryInputSchema,
   MemoryEntry,
   memoryIdentitySchema,
-  MemorySearchHit,
   MemoryStats,
-  searchMemoryInputSchema,
   storeMemoryInputSchema,
 } from '../contracts/memory';
+import { Conditions } from './conditions';
 
 export type Queryable = Pool | PoolClient;
 export type StoreInput = z.output<typeof storeMemoryInputSchema>;
 export type Identity = z.output<typeof memoryIdentitySchema>;
-export type SearchInput = z.output<typeof searchMemoryInputSchema>;
 export type ListInput = z.output<typeof listMemoryInputSchema>;
 
 const statementNames = new Map<string, string>();
@@ -38,14 +36,14 @@ function prepared(text: string, values: unknown[]): QueryConfig {
 }
 
 /** snake_case columns renamed to camelCase once, here. */
-const ENTRY_COLUMNS = `id, key, value, title, content, memory_type as "memoryType", layer, scope, priority,
+export const ENTRY_COLUMNS = `id, key, value, title, content, memory_type as "memoryType", layer, scope, priority,
   importance, category, source, tags, tenant_id as "tenantId", user_id as "userId",
   session_id as "sessionId", agent_id as "agentId", metadata, created_at as "createdAt",
   updated_at as "updatedAt", expires_at as "expiresAt", access_count::float8 as "accessCount",
   last_accessed_at as "lastAccessedAt", sync_version as "syncVersion", archived_at as "archivedAt"`;
 
 const OWNER_COLUMNS = ['tenant_id', 'user_id', 'session_id', 'agent_id'] as const;
-const LIVE = `archived_at is null and (expires_at is null or expires_at > now())`;
+export const LIVE = `archived_at is null and (expires_at is null or expires_at > now())`;
 
 function ownerValues(identity: Pick<Identity, 'tenantId' | 'userId' | 'sessionId' | 'agentId'>) {
   return [identity.tenantId, identity.userId, identity.sessionId, identity.agentId];
@@ -189,78 +187,6 @@ export async function addAccesses(db: Queryable, ids: string[], counts: number[]
      from unnest($1::uuid[], $2::int[]) as a(id, n) where m.id = a.id`,
     [ids, counts],
   );
-}
-
-/** A WHERE clause built condition by condition, each value bound as the next `$n` parameter. */
-class Conditions {
-  readonly params: unknown[];
-  private readonly parts: string[] = [];
-
-  constructor(...params: unknown[]) {
-    this.params = params;
-  }
-
-  /** Adds `sql(placeholder)` with `value` bound to the placeholder. */
-  bind(sql: (placeholder: string) => string, value: unknown): void {
-    this.parts.push(sql(this.param(value)));
-  }
-
-  add(sql: string): void {
-    this.parts.push(sql);
-  }
-
-  /** Binds a value that is not a condition (a limit) and returns its placeholder. */
-  param(value: unknown): string {
-    this.params.push(value);
-    return `$${this.params.length}`;
-  }
-
-  get sql(): string {
-    return this.parts.join(' and ');
-  }
-}
-
-/**
- * Full-text search ranked by text rank blended with importance, recency (30-day half-weight)
- * and access frequency. Bounded to one tenant (plus shared entries if asked).
- */
-export async function searchEntries(db: Queryable, input: SearchInput): Promise<MemorySearchHit[]> {
-  const where = new Conditions(input.query);
-  const add = where.bind.bind(where);
-  where.add('m.search_vector @@ q.tsq');
-  if (input.tenantId === undefined) where.add('m.tenant_id is null');
-  else if (input.includeShared) add((p) => `(m.tenant_id = ${p} or m.tenant_id is null)`, input.tenantId);
-  else add((p) => `m.tenant_id = ${p}`, input.tenantId);
-  if (input.userId) add((p) => `m.user_id = ${p}`, input.userId);
-  if (input.sessionId) add((p) => `m.session_id = ${p}`, input.sessionId);
-  if (input.agentId) add((p) => `m.agent_id = ${p}`, input.agentId);
-  if (input.layers) add((p) => `m.layer = any(${p})`, input.layers);
-  if (input.scopes) add((p) => `m.scope = any(${p})`, input.scopes);
-  if (input.memoryTypes) add((p) => `m.memory_type = any(${p})`, input.memoryTypes);
-  if (input.tags) add((p) => `m.tags @> ${p}::text[]`, input.tags);
-  if (input.since) add((p) => `m.updated_at >= ${p}`, input.since);
-  if (input.until) add((p) => `m.updated_at < ${p}`, input.until);
-  where.add(input.includeExpired ? 'm.archived_at is null' : LIVE);
-  const limit = where.param(input.limit);
-  // Rank ids only, then fetch the winning rows: sorting thousands of matches carrying every
-  // column was most of the cost of a broad query.
-  const result = await db.query<MemoryEntry & { rank: number }>(
-    `select ${ENTRY_COLUMNS}, top.rank
-     from (
-       select m.id,
-         (ts_rank_cd(m.search_vector, q.tsq)
-           * (0.5 + m.importance)
-           * (1.0 / (1.0 + extract(epoch from now() - m.updated_at) / 2592000.0))
-           * (1.0 + ln(1.0 + m.access_count) / 10.0))::float8 as rank
-       from memory_entries m, websearch_to_tsquery('english', $1) as q(tsq)
-       where ${where.sql}
-       order by rank desc
-       limit ${limit}) top
-     join memory_entries using (id)
-     order by top.rank desc`,
-    where.params,
-  );
-  return result.rows.map(({ rank, ...entry }) => ({ entry, rank }));
 }
 
 /** Entries newest first, filtered; page with `before` = the last `updatedAt` seen. */

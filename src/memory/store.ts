@@ -22,6 +22,10 @@ import * as learning from './learning';
 import * as maintenance from './maintenance';
 import { migrationStatus, type MigrationStatus } from './migrate';
 import * as deployments from './deployments';
+import * as embeddings from './embeddings';
+import type { EmbeddingCursor, EmbeddingSource } from './embeddings';
+import { Searcher } from './search';
+import type { Embedder } from '../contracts/embedding';
 import type { HealthCheckResult } from '../contracts/health';
 import {
   expiryFor,
@@ -47,6 +51,13 @@ export interface MemoryStoreOptions {
   /** Entries in the read-through cache; 0 disables it. @defaultValue 10000 */
   cacheMaxEntries?: number;
   logger: Logger;
+  /**
+   * Embeds search queries, for the semantic half of natural-language search; without it search
+   * is lexical only. Must be the model the embedding catch-up uses.
+   */
+  embedder?: Embedder;
+  /** Vectors the search cache of this process holds at most. @defaultValue 2,000,000 */
+  maxCachedVectors?: number;
 }
 
 function cacheKey(identity: entries.Identity): string {
@@ -68,11 +79,16 @@ export class MemoryStore {
   private readonly accessTimer: NodeJS.Timeout;
   private readonly workHistoryBatcher: Batcher<history.WorkHistoryRecord>;
 
+  private readonly searcher: Searcher;
+
   private constructor(
     readonly pool: Pool,
     private readonly cache: MemoryCache | undefined,
     private readonly logger: Logger,
+    readonly embedder: Embedder | undefined,
+    maxCachedVectors: number | undefined,
   ) {
+    this.searcher = new Searcher({ db: pool, embedder, maxCachedVectors });
     this.accessTimer = setInterval(() => void this.flushAccesses(), 1000);
     this.accessTimer.unref();
     this.workHistoryBatcher = new Batcher(
@@ -102,7 +118,7 @@ export class MemoryStore {
       await pool.end().catch(() => undefined);
       throw error;
     }
-    return new MemoryStore(pool, cache, options.logger);
+    return new MemoryStore(pool, cache, options.logger, options.embedder, options.maxCachedVectors);
   }
 
   /**
@@ -176,11 +192,56 @@ export class MemoryStore {
   }
 
   /**
-   * Full-text search within one tenant, ranked by text rank, importance, recency and access
-   * frequency. Expired entries are left out unless `includeExpired`.
+   * Searches memory entries and session messages within one tenant. A natural-language query
+   * (the default) blends BM25 over its words with semantic similarity (once texts are embedded
+   * and an embedder is configured), shares scores with neighbouring turns, and weighs importance,
+   * recency and access; `mode: 'websearch'` takes PostgreSQL's web-search syntax. Expired entries
+   * are left out unless `includeExpired`.
+   * @throws ValidationError on bad input.
    */
   async search(input: SearchMemoryInput): Promise<MemorySearchHit[]> {
-    return entries.searchEntries(this.pool, parseInput(searchMemoryInputSchema, input, 'memory search'));
+    return this.searcher.search(parseInput(searchMemoryInputSchema, input, 'memory search'));
+  }
+
+  /** Texts written after `cursor` that have no current embedding of `model`, oldest first. */
+  pendingEmbeddings(opts: {
+    source: EmbeddingSource;
+    model: string;
+    cursor: EmbeddingCursor;
+    limit: number;
+    /** Look this far (ms) behind the cursor, for writes that committed late. @defaultValue 0 */
+    overlapMs?: number;
+  }) {
+    const read = opts.source === 'entries' ? embeddings.pendingEntries : embeddings.pendingMessages;
+    return read(this.pool, opts.model, opts.cursor, opts.limit, opts.overlapMs);
+  }
+
+  /** Stores computed embeddings and moves the source's cursor, in one transaction. Returns rows written. */
+  async saveEmbeddings(opts: {
+    source: EmbeddingSource;
+    model: string;
+    dimensions: number;
+    rows: { key: string; version: number; vector: Buffer }[];
+    cursor: EmbeddingCursor;
+  }): Promise<number> {
+    return withTransaction(this.pool, async (client) => {
+      const written =
+        opts.source === 'entries'
+          ? await embeddings.upsertEntryEmbeddings(client, opts.model, opts.dimensions, opts.rows)
+          : await embeddings.upsertMessageEmbeddings(client, opts.model, opts.dimensions, opts.rows);
+      await embeddings.saveCursor(client, opts.model, opts.source, opts.cursor, written);
+      return written;
+    });
+  }
+
+  /** Where the catch-up of `model` left `source`. */
+  embeddingCursor(opts: { source: EmbeddingSource; model: string }): Promise<EmbeddingCursor> {
+    return embeddings.readCursor(this.pool, opts.model, opts.source);
+  }
+
+  /** How much of memory has a current embedding of `model`. */
+  embeddingCoverage(opts: { model: string }) {
+    return embeddings.embeddingCoverage(this.pool, opts.model);
   }
 
   /** Entries newest first, filtered (no text query). */

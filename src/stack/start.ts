@@ -20,9 +20,10 @@ import { databaseUrl, temporalAddress, type BrainOpsConfig } from '../../tempora
 import { connectClient, connectWorker } from '../client/connection';
 import { applySchedules } from '../client/schedules';
 import { ensureSearchAttributes } from '../client/search-attributes';
-import { migrate, MemoryStore } from '../memory';
+import { migrate } from '../memory';
 import { redact } from '../domain/database-url';
 import { createWorker } from '../worker';
+import { openMemoryStore } from '../client/memory';
 import { runDevServer } from './dev-server';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { otherStack, removePidFile, stopOwnDevServer, writePidFile } from './ownership';
@@ -174,13 +175,11 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
     step(4, `schedules: ${schedules.map((s) => `${s.scheduleId} (${s.outcome})`).join(', ')}`);
 
     // 5. Worker
-    const store = await MemoryStore.connect({
-      databaseUrl: dbUrl,
-      poolSize: config.database.poolSize,
-      cacheMaxEntries: config.cacheMaxEntries,
-      logger,
-    });
+    const store = await openMemoryStore({ ...config, database: { ...config.database, url: dbUrl } }, logger);
     stops.unshift(() => store.close());
+    // The local model prepares its word vectors once per machine; better now than at the first search.
+    await store.embedder?.embed(['ready']);
+    checkpoint();
     worker = await createWorker({ config, store, logger, connection: workerConnection, clientConnection });
     checkpoint();
     step(5, `worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);

@@ -11,6 +11,7 @@ export { remediationSequenceWorkflow } from './remediation-sequence';
 export { databaseGuardianWorkflow, databaseBackupWorkflow, databaseRestoreCheckWorkflow } from './database-guardian';
 export { learningCycleWorkflow } from './learning-cycle';
 export { deploymentWorkflow } from './deployment';
+export { embeddingCatchUpWorkflow } from './embedding-catch-up';
 
 /** Activities start error-learning by its type name; this stops compiling if the name stops matching. */
 export type ErrorLearningWorkflowByName = (typeof import('./error-learning'))[typeof ERROR_LEARNING_WORKFLOW_TYPE];

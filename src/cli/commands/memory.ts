@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { countOption } from '../options';
-import { LAYERS, MEMORY_TYPES, SCOPES } from '../../memory';
+import { LAYERS, MEMORY_TYPES, SCOPES, type MemorySearchHit } from '../../memory';
 import type { CliContext } from '../context';
 import { printJson, printLines, printTable } from '../output';
 
@@ -86,50 +86,45 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
 
   memory
     .command('search')
-    .description('full-text search within a tenant')
-    .argument('<query>', 'words, "phrases", -excluded')
+    .description('search memory entries and session messages within a tenant, in your own words')
+    .argument('<query>', 'what you want to find, e.g. "what did the customer say about invoices?"')
     .option('-t, --tenant <id>', 'tenant id (without it: entries with no tenant)')
+    .option('--exact', 'web-search syntax instead: every word required, "phrases", -excluded, or')
+    .option('--explain', "show the parts of each hit's score")
+    .option('--entries-only', 'search memory entries only')
+    .option('--messages-only', 'search session messages only')
+    .option('--session <id>', 'only this session')
+    .option('--user <id>', 'only this user')
+    .option('--agent <id>', 'only this agent')
     .option('--type <memoryType...>', 'only these memory types')
     .option('--layer <layer...>', 'only these layers')
     .option('--tag <tag...>', 'entries must carry all these tags')
     .option('--limit <n>', 'maximum hits', countOption, 20)
     .option('--include-expired', 'include expired entries')
     .option('--json', 'print JSON')
-    .action(
-      async (
-        query: string,
-        o: {
-          tenant?: string;
-          type?: string[];
-          layer?: string[];
-          tag?: string[];
-          limit: number;
-          includeExpired?: boolean;
-          json?: boolean;
-        },
-      ) => {
-        const store = await (await ctx().client()).memory();
-        const hits = await store.search({
-          query,
-          tenantId: o.tenant,
-          memoryTypes: o.type as never,
-          layers: o.layer as never,
-          tags: o.tag,
-          limit: o.limit,
-          includeExpired: o.includeExpired ?? false,
-        });
-        if (o.json) return printJson(hits);
-        printTable(
-          hits.map((h) => ({
-            rank: h.rank.toFixed(4),
-            key: h.entry.key,
-            type: h.entry.memoryType,
-            title: (h.entry.title ?? '').slice(0, 60),
-          })),
-          ['rank', 'key', 'type', 'title'],
-        );
-      },
-    );
+    .action(async (query: string, o: SearchOptions) => {
+      const store = await (await ctx().client()).memory();
+      const hits = await store.search({
+        query,
+        mode: o.exact ? 'websearch' : 'natural',
+        sources: o.entriesOnly ? ['entries'] : o.messagesOnly ? ['messages'] : ['entries', 'messages'],
+        tenantId: o.tenant,
+        sessionId: o.session,
+        userId: o.user,
+        agentId: o.agent,
+        memoryTypes: o.type as never,
+        layers: o.layer as never,
+        tags: o.tag,
+        limit: o.limit,
+        includeExpired: o.includeExpired ?? false,
+        explain: o.explain ?? false,
+      });
+      if (o.json) return printJson(hits);
+      printTable(
+        hits.map((h) => hitRow(h, o.explain ?? false)),
+        ['rank', 'hit', 'type', 'text', ...(o.explain ? ['lexical', 'semantic', 'neighbours'] : [])],
+      );
+    });
 
   memory
     .command('stats')
@@ -146,4 +141,45 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
         `By type:     ${JSON.stringify(stats.byType)}`,
       );
     });
+}
+
+interface SearchOptions {
+  tenant?: string;
+  exact?: boolean;
+  explain?: boolean;
+  entriesOnly?: boolean;
+  messagesOnly?: boolean;
+  session?: string;
+  user?: string;
+  agent?: string;
+  type?: string[];
+  layer?: string[];
+  tag?: string[];
+  limit: number;
+  includeExpired?: boolean;
+  json?: boolean;
+}
+
+/** One line of the search table: an entry by key, a message by session and seq. */
+function hitRow(h: MemorySearchHit, explain: boolean): Record<string, unknown> {
+  const text = (h.kind === 'entry' ? (h.entry.title ?? h.entry.content ?? '') : h.message.content).replace(/\s+/g, ' ');
+  const parts =
+    explain && h.explain
+      ? {
+          lexical: h.explain.lexical
+            ? `${h.explain.lexical.normalised.toFixed(2)} (#${h.explain.lexical.position})`
+            : '',
+          semantic: h.explain.semantic
+            ? `${h.explain.semantic.normalised.toFixed(2)} (#${h.explain.semantic.position})`
+            : '',
+          neighbours: h.explain.neighbours.toFixed(2),
+        }
+      : {};
+  return {
+    rank: h.rank.toFixed(4),
+    hit: h.kind === 'entry' ? h.entry.key : `session ${h.message.sessionId} #${h.message.seq}`,
+    type: h.kind === 'entry' ? h.entry.memoryType : `message (${h.message.role})`,
+    text: text.length > 70 ? `${text.slice(0, 69)}…` : text,
+    ...parts,
+  };
 }

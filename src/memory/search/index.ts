@@ -1,0 +1,311 @@
+/**
+ * Search over memory entries and session messages. A natural-language query gathers two candidate
+ * lists, lexical (BM25 over the words) and semantic (cosine over embeddings, when an embedder is
+ * configured and the tenant's texts are embedded), blends them, lets each hit share part of its
+ * score with the turns around it, and weighs the result by importance, recency and access
+ * frequency. A search never leaves its tenant; filters apply to every list.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Embedder } from '../../contracts/embedding';
+import type { MemoryEntry, MemorySearchHit, SearchedMessage, SearchExplanation } from '../../contracts/memory';
+import {
+  fuse,
+  spreadToNeighbours,
+  standingFactors,
+  type FusedCandidate,
+  type Scored,
+} from '../../domain/search-fusion';
+import { Conditions } from '../conditions';
+import { ENTRY_COLUMNS, type Queryable } from '../entries';
+import {
+  ENTRY_KEY_SQL,
+  entryFilters,
+  MESSAGE_KEY_SQL,
+  messageFilters,
+  messagesSearchable,
+  narrowsTenant,
+  parseMessageKey,
+  type SearchInput,
+} from './filters';
+import {
+  bm25,
+  ENTRY_SOURCE,
+  entryStats,
+  lexemeFrequencies,
+  MESSAGE_SOURCE,
+  messageStats,
+  queryLexemes,
+  websearch,
+  type CollectionStats,
+  type QueryTerm,
+} from './lexical';
+import { VectorIndex, type VectorSource } from './vectors';
+
+/** Candidates each list contributes before fusion. */
+const CANDIDATES = 100;
+/** Semantic candidates are pre-filtered in SQL when filters narrow the tenant; at most this many ids. */
+const MAX_ALLOWED = 200_000;
+
+/** What {@link Searcher} needs: the database, and the embedder with its vector cache when configured. */
+export interface SearcherOptions {
+  db: Queryable;
+  embedder?: Embedder;
+  /** Vectors the in-process cache holds at most. @defaultValue 2,000,000 */
+  maxCachedVectors?: number;
+  /** Share scores with neighbouring turns (benchmarks measure without). @defaultValue true */
+  neighbours?: boolean;
+}
+
+/** Runs searches; keeps the collection statistics (for a minute) and the vector cache between them. */
+export class Searcher {
+  readonly vectors: VectorIndex | undefined;
+  private readonly stats = new LRUCache<string, CollectionStats>({ max: 10_000, ttl: 60_000 });
+  /** Shares of documents holding the frequent lexemes, per table, from the planner's statistics. */
+  private readonly frequencies = new LRUCache<string, Map<string, number>>({ max: 2, ttl: 600_000 });
+
+  constructor(private readonly options: SearcherOptions) {
+    const { embedder } = options;
+    this.vectors = embedder
+      ? new VectorIndex(options.db, embedder.model, embedder.dimensions, options.maxCachedVectors)
+      : undefined;
+  }
+
+  /** The hits for an already parsed search input, best first. */
+  async search(input: SearchInput): Promise<MemorySearchHit[]> {
+    const withEntries = input.sources.includes('entries');
+    const withMessages = messagesSearchable(input);
+    const [lexical, semantic] = await Promise.all([
+      this.lexical(input, withEntries, withMessages),
+      input.mode === 'natural' ? this.semantic(input, withEntries, withMessages) : Promise.resolve([]),
+    ]);
+    let candidates = fuse(lexical, semantic);
+    if (input.mode === 'natural' && this.options.neighbours !== false) {
+      const neighbours = await this.neighbours(candidates.map((c) => c.key));
+      candidates = spreadToNeighbours(candidates, (key) => neighbours.get(key) ?? []);
+    }
+    return this.hits(input, candidates);
+  }
+
+  private async collection(source: VectorSource, tenantId: string | null): Promise<CollectionStats> {
+    const id = `${source}\u0000${tenantId ?? ''}`;
+    const known = this.stats.get(id);
+    if (known) return known;
+    const { db } = this.options;
+    const stats = source === 'entries' ? await entryStats(db, tenantId) : await messageStats(db, tenantId!);
+    this.stats.set(id, stats);
+    return stats;
+  }
+
+  private async termsOf(lexemes: string[], table: 'memory_entries' | 'session_messages'): Promise<QueryTerm[]> {
+    let known = this.frequencies.get(table);
+    if (!known) {
+      known = await lexemeFrequencies(this.options.db, table);
+      this.frequencies.set(table, known);
+    }
+    const frequencies = known;
+    return [...new Set(lexemes)].map((lexeme) => ({ lexeme, frequency: frequencies.get(lexeme) ?? 0 }));
+  }
+
+  private async lexical(input: SearchInput, withEntries: boolean, withMessages: boolean): Promise<Scored> {
+    const { db } = this.options;
+    if (input.mode === 'websearch') {
+      const lists = await Promise.all([
+        withEntries ? websearch(db, ENTRY_SOURCE, input, CANDIDATES) : [],
+        withMessages ? websearch(db, MESSAGE_SOURCE, input, CANDIDATES) : [],
+      ]);
+      return lists
+        .flat()
+        .sort((a, b) => b.score - a.score)
+        .slice(0, CANDIDATES);
+    }
+    const tenant = input.tenantId ?? null;
+    const lexemes = await queryLexemes(db, input.query);
+    const lists = await Promise.all([
+      withEntries
+        ? bm25(
+            db,
+            ENTRY_SOURCE,
+            input,
+            await this.collection('entries', tenant),
+            await this.termsOf(lexemes, 'memory_entries'),
+            CANDIDATES,
+          )
+        : [],
+      withMessages
+        ? bm25(
+            db,
+            MESSAGE_SOURCE,
+            input,
+            await this.collection('messages', tenant),
+            await this.termsOf(lexemes, 'session_messages'),
+            CANDIDATES,
+          )
+        : [],
+    ]);
+    return lists
+      .flat()
+      .sort((a, b) => b.score - a.score)
+      .slice(0, CANDIDATES);
+  }
+
+  private async semantic(input: SearchInput, withEntries: boolean, withMessages: boolean): Promise<Scored> {
+    const { embedder } = this.options;
+    if (!embedder || !this.vectors) return [];
+    const [query] = await embedder.embed([input.query]);
+    if (!query) return [];
+    const tenant = input.tenantId ?? null;
+    const sets: { source: VectorSource; tenant: string | null }[] = [];
+    if (withEntries) {
+      sets.push({ source: 'entries', tenant });
+      if (tenant !== null && input.includeShared) sets.push({ source: 'entries', tenant: null });
+    }
+    if (withMessages) sets.push({ source: 'messages', tenant });
+    const narrowed = narrowsTenant(input);
+    const lists = await Promise.all(
+      sets.map(async ({ source, tenant: t }) => {
+        const [vectors, allowed] = await Promise.all([
+          this.vectors!.vectors(source, t),
+          narrowed ? this.allowedKeys(source, input) : Promise.resolve(undefined),
+        ]);
+        return VectorIndex.nearest(vectors, query, CANDIDATES, allowed);
+      }),
+    );
+    return lists
+      .flat()
+      .sort((a, b) => b.score - a.score)
+      .slice(0, CANDIDATES);
+  }
+
+  /** Keys of the documents the filters let through, for pre-filtering semantic candidates. */
+  private async allowedKeys(source: VectorSource, input: SearchInput): Promise<Set<string>> {
+    const where = new Conditions();
+    const spec = source === 'entries' ? ENTRY_SOURCE : MESSAGE_SOURCE;
+    spec.filter(where, input);
+    const limit = where.param(MAX_ALLOWED);
+    const rows = await this.options.db.query<{ key: string }>(
+      `select ${source === 'entries' ? ENTRY_KEY_SQL : MESSAGE_KEY_SQL} as key from ${spec.from} where ${where.sql} limit ${limit}`,
+      where.params,
+    );
+    return new Set(rows.rows.map((r) => r.key));
+  }
+
+  /** The turns before and after each candidate: messages by seq, entries by their session's order. */
+  private async neighbours(keys: string[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>();
+    for (const key of keys) {
+      if (!key.startsWith('m:')) continue;
+      const m = parseMessageKey(key);
+      const at = (seq: number) => `m:${m.tenantId}/${m.sessionId}/${seq}`;
+      result.set(key, m.seq > 1 ? [at(m.seq - 1), at(m.seq + 1)] : [at(m.seq + 1)]);
+    }
+    const entryIds = keys.filter((k) => k.startsWith('e:')).map((k) => k.slice(2));
+    if (entryIds.length === 0) return result;
+    const rows = await this.options.db.query<{ id: string; prev: string | null; next: string | null }>(
+      `select c.id::text as id,
+         (select p.id::text from memory_entries p
+           where p.session_id = c.session_id and p.tenant_id is not distinct from c.tenant_id
+             and (p.created_at, p.id) < (c.created_at, c.id) and p.archived_at is null
+           order by p.created_at desc, p.id desc limit 1) as prev,
+         (select n.id::text from memory_entries n
+           where n.session_id = c.session_id and n.tenant_id is not distinct from c.tenant_id
+             and (n.created_at, n.id) > (c.created_at, c.id) and n.archived_at is null
+           order by n.created_at, n.id limit 1) as next
+       from memory_entries c where c.id = any($1::uuid[]) and c.session_id is not null`,
+      [entryIds],
+    );
+    for (const r of rows.rows) {
+      result.set(
+        `e:${r.id}`,
+        [r.prev, r.next].filter((x): x is string => x !== null).map((id) => `e:${id}`),
+      );
+    }
+    return result;
+  }
+
+  /** Fetches the candidates that pass the filters, ranks them and keeps the best `limit`. */
+  private async hits(input: SearchInput, candidates: FusedCandidate[]): Promise<MemorySearchHit[]> {
+    const relevant = candidates.filter((c) => c.fused + c.neighbours > 0);
+    const [entries, messages] = await Promise.all([
+      this.fetchEntries(
+        input,
+        relevant.filter((c) => c.key.startsWith('e:')).map((c) => c.key.slice(2)),
+      ),
+      messagesSearchable(input)
+        ? this.fetchMessages(
+            input,
+            relevant.filter((c) => c.key.startsWith('m:')).map((c) => c.key),
+          )
+        : new Map<string, SearchedMessage>(),
+    ]);
+    const now = Date.now();
+    const hits: MemorySearchHit[] = [];
+    for (const c of relevant) {
+      const entry = entries.get(c.key);
+      const message = messages.get(c.key);
+      if (!entry && !message) continue;
+      const factors = standingFactors(
+        entry
+          ? { importance: entry.importance, ageMs: now - entry.updatedAt.getTime(), accessCount: entry.accessCount }
+          : { importance: 0.5, ageMs: now - message!.createdAt.getTime(), accessCount: 0 },
+      );
+      const rank = (c.fused + c.neighbours) * factors.importance * factors.recency * factors.access;
+      const explain = input.explain ? explanation(c, factors, this.vectors?.model) : undefined;
+      const extra = explain ? { explain } : {};
+      hits.push(
+        entry ? { kind: 'entry', entry, rank, ...extra } : { kind: 'message', message: message!, rank, ...extra },
+      );
+    }
+    return hits.sort((a, b) => b.rank - a.rank).slice(0, input.limit);
+  }
+
+  private async fetchEntries(input: SearchInput, ids: string[]): Promise<Map<string, MemoryEntry>> {
+    if (ids.length === 0) return new Map();
+    const where = new Conditions(ids);
+    where.add('m.id = any($1::uuid[])');
+    entryFilters(where, input);
+    const rows = await this.options.db.query<MemoryEntry>(
+      `select ${ENTRY_COLUMNS} from memory_entries m where ${where.sql}`,
+      where.params,
+    );
+    return new Map(rows.rows.map((e) => [`e:${e.id}`, e]));
+  }
+
+  private async fetchMessages(input: SearchInput, keys: string[]): Promise<Map<string, SearchedMessage>> {
+    if (keys.length === 0) return new Map();
+    const parts = keys.map(parseMessageKey);
+    const where = new Conditions(
+      parts.map((p) => p.tenantId),
+      parts.map((p) => p.sessionId),
+      parts.map((p) => p.seq),
+    );
+    where.add('(m.tenant_id, m.session_id, m.seq) in (select * from unnest($1::text[], $2::text[], $3::bigint[]))');
+    messageFilters(where, input);
+    const rows = await this.options.db.query<SearchedMessage>(
+      `select m.tenant_id as "tenantId", m.session_id as "sessionId", m.seq::float8 as seq, m.role,
+         m.agent_id as "agentId", m.content, m.created_at as "createdAt"
+       from ${MESSAGE_SOURCE.from} where ${where.sql}`,
+      where.params,
+    );
+    return new Map(rows.rows.map((m) => [`m:${m.tenantId}/${m.sessionId}/${m.seq}`, m]));
+  }
+}
+
+function explanation(
+  c: FusedCandidate,
+  factors: { importance: number; recency: number; access: number },
+  model: string | undefined,
+): SearchExplanation {
+  return {
+    ...(c.lexical
+      ? { lexical: { bm25: c.lexical.raw, normalised: c.lexical.normalised, position: c.lexical.position } }
+      : {}),
+    ...(c.semantic && model
+      ? {
+          semantic: { cosine: c.semantic.raw, normalised: c.semantic.normalised, position: c.semantic.position, model },
+        }
+      : {}),
+    fused: c.fused,
+    neighbours: c.neighbours,
+    ...factors,
+  };
+}
