@@ -5,7 +5,14 @@
  * pass finds documents that use them instead of the asker's words.
  */
 import type { Queryable } from '../entries';
+import { parseMessageKey } from './filters';
 import type { QueryTerm } from './lexical';
+
+/** Message keys as the three columns of their primary key, for `unnest`. */
+function messageKeyColumns(keys: string[]): [string[], string[], number[]] {
+  const parts = keys.map(parseMessageKey);
+  return [parts.map((p) => p.tenantId), parts.map((p) => p.sessionId), parts.map((p) => p.seq)];
+}
 
 /** Hits taken as relevant. */
 const FEEDBACK_DOCUMENTS = 5;
@@ -36,15 +43,15 @@ export async function expandQuery(
       ? await db.query<{ key: string; lexeme: string; tf: number; dl: number }>(
           `select 'e:' || m.id::text as key, u.lexeme, coalesce(array_length(u.positions, 1), 1) as tf,
              length(m.search_vector) as dl
-           from memory_entries m, unnest(m.search_vector) u where 'e:' || m.id::text = any($1::text[])`,
-          [keys],
+           from memory_entries m, unnest(m.search_vector) u where m.id = any($1::uuid[])`,
+          [keys.map((k) => k.slice(2))],
         )
       : await db.query<{ key: string; lexeme: string; tf: number; dl: number }>(
           `select 'm:' || m.tenant_id || '/' || m.session_id || '/' || m.seq as key, u.lexeme,
              coalesce(array_length(u.positions, 1), 1) as tf, length(m.search_vector) as dl
            from session_messages m, unnest(m.search_vector) u
-           where 'm:' || m.tenant_id || '/' || m.session_id || '/' || m.seq = any($1::text[])`,
-          [keys],
+           where (m.tenant_id, m.session_id, m.seq) in (select * from unnest($1::text[], $2::text[], $3::bigint[]))`,
+          messageKeyColumns(keys),
         );
   const scoreOf = new Map(feedback.map((b) => [b.key, b.score / top]));
   const own = new Set(terms.map((t) => t.lexeme));
