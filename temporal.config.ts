@@ -105,6 +105,11 @@ export const envSchema = z.object({
   /** JSON array of health targets (see `src/contracts/health.ts`). Default: the memory database and Temporal. */
   BRAINOPS_HEALTH_TARGETS: json.pipe(z.array(healthTargetSchema)).optional(),
   /**
+   * Operator-only: let a SystemMonitor run check targets given whole in its input (ad-hoc), not
+   * only configured ones named. Off: a workflow input can only name targets. @defaultValue false
+   */
+  BRAINOPS_ALLOW_AD_HOC_TARGETS: bool.default(false),
+  /**
    * JSON object of remediation actions error-learning may apply, by name (see
    * `src/contracts/remediation.ts`), e.g. `{"restart-redis":{"kind":"command","argv":["systemctl","restart","redis"]}}`.
    */
@@ -233,6 +238,8 @@ export const configSchema = envSchema
       dataDir,
       cacheDir: path.resolve(e.BRAINOPS_CACHE_DIR),
       healthTargets: e.BRAINOPS_HEALTH_TARGETS ?? DEFAULT_HEALTH_TARGETS.map((t) => healthTargetSchema.parse(t)),
+      /** Whole targets in a SystemMonitor input are checked (operator-only). */
+      allowAdHocTargets: e.BRAINOPS_ALLOW_AD_HOC_TARGETS,
       errorLearning: {
         remediations: e.BRAINOPS_REMEDIATIONS ?? {},
         /** Health target name → remediation name to try first when it goes down. */

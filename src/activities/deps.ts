@@ -23,4 +23,7 @@ export interface ActivityDeps {
 }
 
 /** The configuration slices the activities read. */
-export type ActivityConfig = Pick<BrainOpsConfig, 'healthTargets' | 'errorLearning' | 'guardian' | 'deploy'>;
+export type ActivityConfig = Pick<
+  BrainOpsConfig,
+  'healthTargets' | 'allowAdHocTargets' | 'errorLearning' | 'guardian' | 'deploy'
+>;

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { Client } from 'pg';
 import type { Connection } from '@temporalio/client';
 import type { HealthTarget } from '../contracts/health';
-import { describeEnd, runArgv } from './process/run-argv';
+import { commandEnvironment, describeEnd, runArgv } from './process/run-argv';
 
 type Probe<K extends HealthTarget['kind']> = (target: Extract<HealthTarget, { kind: K }>) => Promise<void>;
 
@@ -74,7 +74,7 @@ export function createProbes(deps: ProbeDeps) {
     const result = await runArgv({
       argv: target.argv,
       cwd: target.cwd ?? process.cwd(),
-      env: { ...process.env, ...target.env },
+      env: commandEnvironment(target.env),
       timeoutMs: target.timeoutMs,
       tailBytes: 2048,
     });

@@ -9,7 +9,7 @@ import { Client, WorkflowIdConflictPolicy, type Connection, type WorkflowHandle 
 import type { Logger } from 'pino';
 import type { BrainOpsConfig } from '../../temporal.config';
 import { MemoryStore } from '../memory';
-import { healthTargetSchema, type HealthTarget } from '../contracts/health';
+import { healthTargetNamesSchema, healthTargetSchema, type HealthTarget } from '../contracts/health';
 import { SEARCH_ATTRIBUTES, sessionWorkflowId, SYSTEM_MONITOR_WORKFLOW_ID_PREFIX } from '../contracts/names';
 import {
   addTaskInputSchema,
@@ -220,9 +220,18 @@ export class BrainOpsClient {
     });
   }
 
-  /** Runs SystemMonitor once now (configured targets unless given) and returns what it found. */
-  async runMonitor(targets?: HealthTarget[]): Promise<SystemMonitorResult> {
-    const parsed = targets?.map((t, i) => parseInput(healthTargetSchema, t, `health target ${i}`));
+  /**
+   * Runs SystemMonitor once now — all configured targets, or those named — and returns what it
+   * found. Targets are names of the worker's `BRAINOPS_HEALTH_TARGETS`; an unknown name fails the
+   * run with a `ValidationError`. Whole targets (ad-hoc) are checked only when the worker's
+   * operator set `BRAINOPS_ALLOW_AD_HOC_TARGETS`.
+   */
+  async runMonitor(targets?: (string | HealthTarget)[]): Promise<SystemMonitorResult> {
+    const parsed = targets?.map((t, i) =>
+      typeof t === 'string'
+        ? parseInput(healthTargetNamesSchema.element, t, `health target ${i}`)
+        : parseInput(healthTargetSchema, t, `health target ${i}`),
+    );
     return this.temporal.workflow.execute(systemMonitorWorkflow, {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: `${SYSTEM_MONITOR_WORKFLOW_ID_PREFIX}/manual/${randomUUID()}`,
