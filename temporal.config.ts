@@ -17,6 +17,7 @@ import { healthTargetSchema } from './src/contracts/health';
 import { remediationRegistrySchema } from './src/contracts/remediation';
 import { findingThresholdsSchema, guardedDatabasesSchema } from './src/contracts/guarded-database';
 import { deployTargetsSchema, resolveTarget } from './src/contracts/deploy-target';
+import { secretValues, urlPassword } from './src/domain/redact';
 
 const projectRoot = __dirname;
 
@@ -318,4 +319,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrainOpsConfig
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   return parsed.data;
+}
+
+/** Keys of configuration values that are secrets whole (API keys, header values, a command's env). */
+const SECRET_CONFIG_KEY = /(?:password|secret|token|apikey|api_key|privatekey|private_key)$/i;
+
+/**
+ * The secret values of a configuration, redacted from everything BrainOps stores or logs: API keys,
+ * passwords of every URL in it (`DATABASE_URL`, health targets, guarded databases, webhooks), the
+ * values of commands' and steps' `env` and of webhook `headers`, and the worker's own
+ * secret-named environment variables (`*_PASSWORD`, `*_TOKEN`, `*_SECRET`, `*_API_KEY`, `*_KEY`).
+ */
+export function configuredSecrets(config: BrainOpsConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  const out = new Set<string>(secretValues(env));
+  const add = (v: string) => {
+    if (v.length >= 6) out.add(v);
+  };
+  const walk = (v: unknown, key: string, inSecretMap: boolean): void => {
+    if (typeof v === 'string') {
+      if (inSecretMap || SECRET_CONFIG_KEY.test(key)) add(v);
+      const password = urlPassword(v);
+      if (password) add(password);
+      return;
+    }
+    if (Array.isArray(v)) return v.forEach((x) => walk(x, key, false));
+    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k, k === 'env' || k === 'headers');
+  };
+  walk(config, '', false);
+  const url = databaseUrl(config);
+  const password = urlPassword(url);
+  if (password) add(password);
+  return [...out];
 }

@@ -49,10 +49,20 @@ export function createProbes(deps: ProbeDeps) {
   };
 
   const http: Probe<'http'> = async (target) => {
-    const response = await fetch(target.url, { signal: AbortSignal.timeout(target.timeoutMs), redirect: 'manual' });
+    // Credentials in the URL (`http://user:token@…`) are sent as Basic authorization (fetch refuses
+    // them in the URL), and the URL a message names has none.
+    const url = new URL(target.url);
+    const headers: Record<string, string> = {};
+    if (url.username || url.password) {
+      const basic = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
+      url.username = '';
+      url.password = '';
+    }
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(target.timeoutMs), redirect: 'manual' });
     await response.body?.cancel();
     if (response.status !== target.expectStatus) {
-      throw new Error(`HTTP ${response.status} from ${target.url}, expected ${target.expectStatus}`);
+      throw new Error(`HTTP ${response.status} from ${url.href}, expected ${target.expectStatus}`);
     }
   };
 

@@ -16,6 +16,7 @@ import { ValidationError } from '../contracts/errors';
 import { parseInput } from '../contracts/validate';
 import { isPermanentDatabaseError } from '../domain/database-errors';
 import { errorSignature } from '../domain/error-signature';
+import { redactText } from '../domain/redact';
 import { failureCause } from '../domain/failure-cause';
 import type { RecordedHealth } from '../memory/health';
 import type { ActivityDeps } from './deps';
@@ -37,13 +38,15 @@ function describe(error: unknown): string {
 export async function probeTarget(
   probes: ReturnType<typeof createProbes>,
   target: HealthTarget,
+  secrets: readonly string[] = [],
 ): Promise<HealthCheckResult> {
   const started = performance.now();
   let error: string | undefined;
   try {
     await (probes[target.kind] as (t: HealthTarget) => Promise<void>)(target);
   } catch (e) {
-    error = describe(e);
+    // The result goes to workflow history, entries, error events and escalations: never a secret.
+    error = redactText(describe(e), secrets);
   }
   return {
     target: target.name,
@@ -135,7 +138,7 @@ export function planHealthChecks(settings: MonitorSettings, targets: unknown): P
 }
 
 export function createMonitorActivities(
-  { store, temporal, memoryDatabaseUrl }: ActivityDeps,
+  { store, temporal, memoryDatabaseUrl, secrets }: ActivityDeps,
   settings: MonitorSettings,
 ) {
   const probes = createProbes({ databaseUrl: memoryDatabaseUrl, temporal });
@@ -152,7 +155,7 @@ export function createMonitorActivities(
      * result, never a thrown error.
      */
     async checkHealthTarget(raw: HealthCheckRef): Promise<HealthCheckResult> {
-      return probeTarget(probes, resolveHealthCheck(settings, raw));
+      return probeTarget(probes, resolveHealthCheck(settings, raw), secrets);
     },
     /**
      * Stores results, transitions and error events of one run atomically. Results PostgreSQL
