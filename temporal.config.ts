@@ -115,6 +115,11 @@ export const envSchema = z.object({
    * `src/contracts/remediation.ts`), e.g. `{"restart-redis":{"kind":"command","argv":["systemctl","restart","redis"]}}`.
    */
   BRAINOPS_REMEDIATIONS: json.pipe(remediationRegistrySchema).optional(),
+  /**
+   * JSON array of health target names whose status every tenant's brief shows (system status the
+   * operator marked shareable). @defaultValue none
+   */
+  BRAINOPS_SHARED_STATUS: json.pipe(z.array(z.string().min(1).max(100))).optional(),
   /** Health target name → remediation name: SystemMonitor starts error-learning with it. */
   BRAINOPS_TARGET_REMEDIATIONS: json.pipe(z.record(z.string(), z.string())).optional(),
   /** Apply a known solution automatically at or above this confidence (0..1). @defaultValue 0.5 */
@@ -239,6 +244,8 @@ export const configSchema = envSchema
       dataDir,
       cacheDir: path.resolve(e.BRAINOPS_CACHE_DIR),
       healthTargets: e.BRAINOPS_HEALTH_TARGETS ?? DEFAULT_HEALTH_TARGETS.map((t) => healthTargetSchema.parse(t)),
+      /** Health targets whose status every tenant's brief shows. */
+      sharedStatus: e.BRAINOPS_SHARED_STATUS ?? [],
       /** Whole targets in a SystemMonitor input are checked (operator-only). */
       allowAdHocTargets: e.BRAINOPS_ALLOW_AD_HOC_TARGETS,
       errorLearning: {
