@@ -17,6 +17,7 @@ import { healthTargetSchema } from './src/contracts/health';
 import { remediationRegistrySchema } from './src/contracts/remediation';
 import { findingThresholdsSchema, guardedDatabasesSchema } from './src/contracts/guarded-database';
 import { deployTargetsSchema, resolveTarget } from './src/contracts/deploy-target';
+import { secretValues, urlPassword } from './src/domain/redact';
 
 const projectRoot = __dirname;
 
@@ -105,10 +106,20 @@ export const envSchema = z.object({
   /** JSON array of health targets (see `src/contracts/health.ts`). Default: the memory database and Temporal. */
   BRAINOPS_HEALTH_TARGETS: json.pipe(z.array(healthTargetSchema)).optional(),
   /**
+   * Operator-only: let a SystemMonitor run check targets given whole in its input (ad-hoc), not
+   * only configured ones named. Off: a workflow input can only name targets. @defaultValue false
+   */
+  BRAINOPS_ALLOW_AD_HOC_TARGETS: bool.default(false),
+  /**
    * JSON object of remediation actions error-learning may apply, by name (see
    * `src/contracts/remediation.ts`), e.g. `{"restart-redis":{"kind":"command","argv":["systemctl","restart","redis"]}}`.
    */
   BRAINOPS_REMEDIATIONS: json.pipe(remediationRegistrySchema).optional(),
+  /**
+   * JSON array of health target names whose status every tenant's brief shows (system status the
+   * operator marked shareable). @defaultValue none
+   */
+  BRAINOPS_SHARED_STATUS: json.pipe(z.array(z.string().min(1).max(100))).optional(),
   /** Health target name → remediation name: SystemMonitor starts error-learning with it. */
   BRAINOPS_TARGET_REMEDIATIONS: json.pipe(z.record(z.string(), z.string())).optional(),
   /** Apply a known solution automatically at or above this confidence (0..1). @defaultValue 0.5 */
@@ -233,6 +244,10 @@ export const configSchema = envSchema
       dataDir,
       cacheDir: path.resolve(e.BRAINOPS_CACHE_DIR),
       healthTargets: e.BRAINOPS_HEALTH_TARGETS ?? DEFAULT_HEALTH_TARGETS.map((t) => healthTargetSchema.parse(t)),
+      /** Health targets whose status every tenant's brief shows. */
+      sharedStatus: e.BRAINOPS_SHARED_STATUS ?? [],
+      /** Whole targets in a SystemMonitor input are checked (operator-only). */
+      allowAdHocTargets: e.BRAINOPS_ALLOW_AD_HOC_TARGETS,
       errorLearning: {
         remediations: e.BRAINOPS_REMEDIATIONS ?? {},
         /** Health target name → remediation name to try first when it goes down. */
@@ -311,4 +326,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BrainOpsConfig
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   return parsed.data;
+}
+
+/** Keys of configuration values that are secrets whole (API keys, header values, a command's env). */
+const SECRET_CONFIG_KEY = /(?:password|secret|token|apikey|api_key|privatekey|private_key)$/i;
+
+/**
+ * The secret values of a configuration, redacted from everything BrainOps stores or logs: API keys,
+ * passwords of every URL in it (`DATABASE_URL`, health targets, guarded databases, webhooks), the
+ * values of commands' and steps' `env` and of webhook `headers`, and the worker's own
+ * secret-named environment variables (`*_PASSWORD`, `*_TOKEN`, `*_SECRET`, `*_API_KEY`, `*_KEY`).
+ */
+export function configuredSecrets(config: BrainOpsConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  const out = new Set<string>(secretValues(env));
+  const add = (v: string) => {
+    if (v.length >= 6) out.add(v);
+  };
+  const walk = (v: unknown, key: string, inSecretMap: boolean): void => {
+    if (typeof v === 'string') {
+      if (inSecretMap || SECRET_CONFIG_KEY.test(key)) add(v);
+      const password = urlPassword(v);
+      if (password) add(password);
+      return;
+    }
+    if (Array.isArray(v)) return v.forEach((x) => walk(x, key, false));
+    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k, k === 'env' || k === 'headers');
+  };
+  walk(config, '', false);
+  const url = databaseUrl(config);
+  const password = urlPassword(url);
+  if (password) add(password);
+  return [...out];
 }

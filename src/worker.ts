@@ -11,7 +11,7 @@ import {
   type WorkflowBundle,
 } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { databaseUrl, type BrainOpsConfig } from '../temporal.config';
+import { configuredSecrets, databaseUrl, type BrainOpsConfig } from '../temporal.config';
 import { createActivities } from './activities';
 import { failureInterceptor } from './interceptors/failures';
 import { workHistoryInterceptor } from './interceptors/work-history';
@@ -43,6 +43,9 @@ export interface BrainOpsWorkerOptions {
 export async function createWorker(options: BrainOpsWorkerOptions): Promise<Worker> {
   const { config, store, logger } = options;
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
+  // Nothing the worker writes keeps a configured secret (see src/domain/redact.ts).
+  const secrets = configuredSecrets(config);
+  store.addSecrets(secrets);
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
@@ -57,6 +60,7 @@ export async function createWorker(options: BrainOpsWorkerOptions): Promise<Work
         taskQueue,
         memoryDatabaseUrl: databaseUrl(config),
         embedder: store.embedder,
+        secrets,
       },
       config,
     ),

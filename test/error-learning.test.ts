@@ -357,7 +357,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
       const probe = await client.temporal.workflow.start('systemMonitorWorkflow', {
         taskQueue: config.temporal.taskQueue,
         workflowId: probeId,
-        args: [{ targets: [target], learnFromErrors: false }],
+        args: [{ targets: [target.name], learnFromErrors: false }],
       });
       assert.equal(((await probe.result()) as SystemMonitorResult).results[0]?.status, 'down');
 

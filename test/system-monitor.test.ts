@@ -157,7 +157,7 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
           e.cause.cause instanceof ApplicationFailure &&
           e.cause.cause.type === 'ValidationError' &&
           e.cause.cause.nonRetryable &&
-          /health target: port/.test(e.cause.cause.message),
+          /health targets are named, not described/.test(e.cause.cause.message),
       );
     });
     const rows = await stack.store.pool.query(
@@ -165,7 +165,7 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       [workflowId],
     );
     assert.deepEqual(rows.rows, [
-      { source: 'activity', attempt: 1, activity_type: 'checkHealthTarget' },
+      { source: 'activity', attempt: 1, activity_type: 'configuredHealthTargets' },
       { source: 'workflow', attempt: null, activity_type: null },
     ]);
     // The failed workflow was handed to error-learning, which knows where it came from.

@@ -18,9 +18,14 @@ export interface ActivityDeps {
   taskQueue: string;
   /** URL of the memory database: the default of `postgres` health checks and DatabaseGuardian's `memory`. */
   memoryDatabaseUrl: string;
+  /** Configured secret values, redacted from what activities return (see `configuredSecrets`). */
+  secrets?: readonly string[];
   /** The configured embedder (the same the memory store embeds queries with); none when off. */
   embedder?: Embedder;
 }
 
 /** The configuration slices the activities read. */
-export type ActivityConfig = Pick<BrainOpsConfig, 'healthTargets' | 'errorLearning' | 'guardian' | 'deploy'>;
+export type ActivityConfig = Pick<
+  BrainOpsConfig,
+  'healthTargets' | 'allowAdHocTargets' | 'errorLearning' | 'guardian' | 'deploy'
+>;

@@ -10,6 +10,7 @@ import type { BrainOpsConfig } from '../../temporal.config';
 import type { ActivityDeps } from './deps';
 import { activityWriteId } from './idempotency';
 import { carryOut } from './remediate';
+import { redactValue } from '../domain/redact';
 import type { Candidate, RemediationResult } from '../contracts/error-learning-messages';
 import { startErrorLearning, type ErrorOccurrence } from './error-learning-start';
 
@@ -20,7 +21,7 @@ const MIN_SIMILARITY = 0.5;
 const NOT_LEARNED_FROM = new Set(['errorLearningWorkflow', 'remediationSequenceWorkflow']);
 
 export function createErrorLearningActivities(
-  { store, temporal, namespace, taskQueue, logger }: ActivityDeps,
+  { store, temporal, namespace, taskQueue, logger, secrets }: ActivityDeps,
   settings: BrainOpsConfig['errorLearning'],
 ) {
   const registry = settings.remediations;
@@ -95,11 +96,15 @@ export function createErrorLearningActivities(
       failedWorkflowId?: string;
     }): Promise<RemediationResult> {
       const params = validateRemediation(registry, input.action, input.params);
-      return carryOut(registry[input.action]!, params, {
-        client,
-        taskQueue,
-        failingWorkflowId: input.failedWorkflowId,
-      });
+      // Its detail (an output tail) goes to workflow history: redacted like everything stored.
+      return redactValue(
+        await carryOut(registry[input.action]!, params, {
+          client,
+          taskQueue,
+          failingWorkflowId: input.failedWorkflowId,
+        }),
+        secrets ?? [],
+      );
     },
 
     async recordSolutionOutcome(input: { solutionId: number; success: boolean }): Promise<void> {

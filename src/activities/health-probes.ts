@@ -6,7 +6,7 @@ import net from 'node:net';
 import { Client } from 'pg';
 import type { Connection } from '@temporalio/client';
 import type { HealthTarget } from '../contracts/health';
-import { describeEnd, runArgv } from './process/run-argv';
+import { commandEnvironment, describeEnd, runArgv } from './process/run-argv';
 
 type Probe<K extends HealthTarget['kind']> = (target: Extract<HealthTarget, { kind: K }>) => Promise<void>;
 
@@ -49,10 +49,20 @@ export function createProbes(deps: ProbeDeps) {
   };
 
   const http: Probe<'http'> = async (target) => {
-    const response = await fetch(target.url, { signal: AbortSignal.timeout(target.timeoutMs), redirect: 'manual' });
+    // Credentials in the URL (`http://user:token@…`) are sent as Basic authorization (fetch refuses
+    // them in the URL), and the URL a message names has none.
+    const url = new URL(target.url);
+    const headers: Record<string, string> = {};
+    if (url.username || url.password) {
+      const basic = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
+      url.username = '';
+      url.password = '';
+    }
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(target.timeoutMs), redirect: 'manual' });
     await response.body?.cancel();
     if (response.status !== target.expectStatus) {
-      throw new Error(`HTTP ${response.status} from ${target.url}, expected ${target.expectStatus}`);
+      throw new Error(`HTTP ${response.status} from ${url.href}, expected ${target.expectStatus}`);
     }
   };
 
@@ -74,7 +84,7 @@ export function createProbes(deps: ProbeDeps) {
     const result = await runArgv({
       argv: target.argv,
       cwd: target.cwd ?? process.cwd(),
-      env: { ...process.env, ...target.env },
+      env: commandEnvironment(target.env),
       timeoutMs: target.timeoutMs,
       tailBytes: 2048,
     });

@@ -19,7 +19,11 @@ export function createActivities(deps: ActivityDeps, config: ActivityConfig) {
   return {
     ...createSessionActivities(deps),
     ...createMemoryActivities(deps),
-    ...createMonitorActivities(deps, config.healthTargets),
+    ...createMonitorActivities(deps, {
+      healthTargets: config.healthTargets,
+      allowAdHocTargets: config.allowAdHocTargets,
+      deployTargets: config.deploy.targets,
+    }),
     ...createErrorLearningActivities(deps, config.errorLearning),
     ...createGuardianActivities(deps, config.guardian),
     ...createLearningActivities(deps),

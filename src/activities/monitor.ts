@@ -1,10 +1,22 @@
 /** SystemMonitor's activities: probe a target, record a run's results. */
 import { performance } from 'node:perf_hooks';
 import { ApplicationFailure } from '@temporalio/common';
-import { healthTargetSchema, type HealthCheckResult, type HealthTarget } from '../contracts/health';
+import {
+  healthCheckRefSchema,
+  healthTargetNamesSchema,
+  healthTargetSchema,
+  plannedHealthCheck,
+  type HealthCheckRef,
+  type HealthCheckResult,
+  type HealthTarget,
+  type PlannedHealthCheck,
+} from '../contracts/health';
+import type { ResolvedTarget } from '../contracts/deploy-target';
+import { ValidationError } from '../contracts/errors';
 import { parseInput } from '../contracts/validate';
 import { isPermanentDatabaseError } from '../domain/database-errors';
 import { errorSignature } from '../domain/error-signature';
+import { redactText } from '../domain/redact';
 import { failureCause } from '../domain/failure-cause';
 import type { RecordedHealth } from '../memory/health';
 import type { ActivityDeps } from './deps';
@@ -26,13 +38,15 @@ function describe(error: unknown): string {
 export async function probeTarget(
   probes: ReturnType<typeof createProbes>,
   target: HealthTarget,
+  secrets: readonly string[] = [],
 ): Promise<HealthCheckResult> {
   const started = performance.now();
   let error: string | undefined;
   try {
     await (probes[target.kind] as (t: HealthTarget) => Promise<void>)(target);
   } catch (e) {
-    error = describe(e);
+    // The result goes to workflow history, entries, error events and escalations: never a secret.
+    error = redactText(describe(e), secrets);
   }
   return {
     target: target.name,
@@ -47,19 +61,101 @@ export async function probeTarget(
 /** The failure type of results PostgreSQL refuses. */
 export const UNSTORABLE_HEALTH_RESULTS = 'UnstorableHealthResults';
 
+/** What SystemMonitor's activities take from the configuration. */
+export interface MonitorSettings {
+  healthTargets: HealthTarget[];
+  /** `BRAINOPS_ALLOW_AD_HOC_TARGETS`: whole targets in a workflow's input are checked too. */
+  allowAdHocTargets: boolean;
+  /** Deployment targets, whose environments' checks a deployment names. */
+  deployTargets: Record<string, ResolvedTarget>;
+}
+
+function unknownTarget(field: string, message: string): ValidationError {
+  return new ValidationError('health target', [{ field, message }]);
+}
+
+/**
+ * Resolves a workflow's reference to a check from the configuration.
+ * @throws ValidationError (non-retryable) for a name that is not configured, or an ad-hoc target
+ *   the operator did not allow.
+ */
+export function resolveHealthCheck(settings: MonitorSettings, raw: unknown): HealthTarget {
+  const ref: HealthCheckRef = parseInput(healthCheckRefSchema, raw, 'health target');
+  if (ref.adHoc !== undefined) {
+    if (!settings.allowAdHocTargets)
+      throw unknownTarget('adHoc', 'ad-hoc health targets are off (BRAINOPS_ALLOW_AD_HOC_TARGETS)');
+    return parseInput(healthTargetSchema, ref.adHoc, 'health target');
+  }
+  if (ref.deployment) {
+    const target = settings.deployTargets[ref.deployment.target];
+    const env = target?.environments.find((e) => e.name === ref.deployment!.environment);
+    const check = env?.healthChecks.find((c) => c.name === ref.name);
+    if (!check)
+      throw unknownTarget(
+        'name',
+        `"${ref.name}" is not a health check of deployment target ${JSON.stringify(ref.deployment.target)}, environment ${JSON.stringify(ref.deployment.environment)}`,
+      );
+    return check;
+  }
+  const found = settings.healthTargets.find((t) => t.name === ref.name);
+  if (!found) {
+    const known = settings.healthTargets.map((t) => t.name);
+    throw unknownTarget(
+      'name',
+      `"${ref.name}" is not a configured health target (configured: ${known.length ? known.join(', ') : 'none'})`,
+    );
+  }
+  return found;
+}
+
+/**
+ * The checks of one SystemMonitor run: the configured targets, the named ones, or — only with
+ * `BRAINOPS_ALLOW_AD_HOC_TARGETS` — whole targets given in the input (whose names may not shadow
+ * a configured one). Only names, kinds and timeouts go back to the workflow.
+ */
+export function planHealthChecks(settings: MonitorSettings, targets: unknown): PlannedHealthCheck[] {
+  if (targets === undefined || targets === null) return settings.healthTargets.map(plannedHealthCheck);
+  if (!Array.isArray(targets)) throw unknownTarget('targets', 'expected an array of target names');
+  const names = targets.filter((t) => typeof t === 'string');
+  if (names.length === targets.length) {
+    return parseInput(healthTargetNamesSchema, names, 'health targets').map((name) =>
+      plannedHealthCheck(resolveHealthCheck(settings, { name })),
+    );
+  }
+  if (!settings.allowAdHocTargets) {
+    throw unknownTarget(
+      'targets',
+      'health targets are named, not described: give the names of configured targets (ad-hoc targets are off, BRAINOPS_ALLOW_AD_HOC_TARGETS)',
+    );
+  }
+  return targets.map((t, i) => {
+    if (typeof t === 'string') return plannedHealthCheck(resolveHealthCheck(settings, { name: t }));
+    const target = parseInput(healthTargetSchema, t, `health target ${i}`);
+    if (settings.healthTargets.some((c) => c.name === target.name))
+      throw unknownTarget(`${i}.name`, `an ad-hoc target may not take the name of configured target "${target.name}"`);
+    return { ...plannedHealthCheck(target), adHoc: true };
+  });
+}
+
 export function createMonitorActivities(
-  { store, temporal, memoryDatabaseUrl }: ActivityDeps,
-  healthTargets: HealthTarget[],
+  { store, temporal, memoryDatabaseUrl, secrets }: ActivityDeps,
+  settings: MonitorSettings,
 ) {
   const probes = createProbes({ databaseUrl: memoryDatabaseUrl, temporal });
   return {
-    /** The targets configured in `BRAINOPS_HEALTH_TARGETS` for this worker. */
-    async configuredHealthTargets(): Promise<HealthTarget[]> {
-      return healthTargets;
+    /**
+     * The checks of a run (see {@link planHealthChecks}): names, kinds and timeouts only. Without
+     * an argument, the targets configured in `BRAINOPS_HEALTH_TARGETS`.
+     */
+    async configuredHealthTargets(input: { targets?: unknown } = {}): Promise<PlannedHealthCheck[]> {
+      return planHealthChecks(settings, input.targets);
     },
-    /** Probes one target; a down target is a result, never a thrown error. */
-    async checkHealthTarget(raw: HealthTarget): Promise<HealthCheckResult> {
-      return probeTarget(probes, parseInput(healthTargetSchema, raw, 'health target'));
+    /**
+     * Probes one check named by the workflow, resolved from the configuration; a down target is a
+     * result, never a thrown error.
+     */
+    async checkHealthTarget(raw: HealthCheckRef): Promise<HealthCheckResult> {
+      return probeTarget(probes, resolveHealthCheck(settings, raw), secrets);
     },
     /**
      * Stores results, transitions and error events of one run atomically. Results PostgreSQL

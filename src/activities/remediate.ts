@@ -10,7 +10,7 @@ import type { Remediation } from '../contracts/remediation';
 import { BrainOpsError } from '../contracts/errors';
 import { withTimeout } from './health-probes';
 import { activityWriteId } from './idempotency';
-import { describeEnd, runArgv } from './process/run-argv';
+import { commandEnvironment, describeEnd, runArgv } from './process/run-argv';
 import type { RemediationResult } from '../contracts/error-learning-messages';
 
 async function runCommand(r: Extract<Remediation, { kind: 'command' }>): Promise<RemediationResult> {
@@ -19,7 +19,7 @@ async function runCommand(r: Extract<Remediation, { kind: 'command' }>): Promise
     result = await runArgv({
       argv: r.argv,
       cwd: r.cwd ?? process.cwd(),
-      env: { ...process.env, ...r.env },
+      env: commandEnvironment(r.env),
       timeoutMs: r.timeoutMs,
       tailBytes: 500,
     });
@@ -101,6 +101,7 @@ async function resetWorkflow(
   r: Extract<Remediation, { kind: 'workflow-reset' }>,
   client: Client,
   failingWorkflowId: string | undefined,
+  taskQueue: string,
 ): Promise<RemediationResult> {
   const workflowId = r.workflowId ?? failingWorkflowId;
   if (!workflowId)
@@ -110,7 +111,14 @@ async function resetWorkflow(
     };
   try {
     const handle = client.workflow.getHandle(workflowId);
-    const { runId } = await handle.describe();
+    const { runId, taskQueue: itsQueue } = await handle.describe();
+    // The workflow an error names (a reporter can name any) is reset only when it is one of this
+    // worker's own: a workflow of its task queue. One the action names was chosen by the operator.
+    if (r.workflowId === undefined && itsQueue !== taskQueue)
+      return {
+        ok: false,
+        detail: `${workflowId} is not a workflow of task queue ${taskQueue}: not reset`,
+      };
     const completed = ((await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []).filter(
       (e) => e.eventType === WORKFLOW_TASK_COMPLETED,
     );
@@ -160,7 +168,7 @@ export function carryOut(
         false,
       );
     case 'workflow-reset':
-      return resetWorkflow(r, ctx.client, ctx.failingWorkflowId);
+      return resetWorkflow(r, ctx.client, ctx.failingWorkflowId, ctx.taskQueue);
     case 'workflow':
       return rerunWorkflow(r, ctx.client, ctx.taskQueue);
     case 'command':

@@ -1,6 +1,6 @@
 /** What every CLI command gets: configuration, logger and a lazily connected client. */
 import type { Logger } from 'pino';
-import { loadConfig, type BrainOpsConfig } from '../../temporal.config';
+import { configuredSecrets, loadConfig, type BrainOpsConfig } from '../../temporal.config';
 import { BrainOpsClient } from '../client/brainops-client';
 import { createLogger } from '../stack/logger';
 
@@ -13,7 +13,9 @@ export interface CliContext {
 
 export function createCliContext(opts: { quiet: boolean }): CliContext {
   const config = loadConfig();
-  const logger = createLogger(opts.quiet ? 'warn' : config.logLevel);
+  const logger = createLogger(opts.quiet ? 'warn' : config.logLevel, 'brainops', {
+    secrets: configuredSecrets(config),
+  });
   let client: Promise<BrainOpsClient> | undefined;
   return {
     config,

@@ -9,7 +9,7 @@ import { Client, WorkflowIdConflictPolicy, type Connection, type WorkflowHandle 
 import type { Logger } from 'pino';
 import type { BrainOpsConfig } from '../../temporal.config';
 import { MemoryStore } from '../memory';
-import { healthTargetSchema, type HealthTarget } from '../contracts/health';
+import { healthTargetNamesSchema, healthTargetSchema, type HealthTarget } from '../contracts/health';
 import { SEARCH_ATTRIBUTES, sessionWorkflowId, SYSTEM_MONITOR_WORKFLOW_ID_PREFIX } from '../contracts/names';
 import {
   addTaskInputSchema,
@@ -52,6 +52,7 @@ import type { Solution } from '../memory';
 import { resolveSignal } from '../contracts/error-learning-messages';
 import { z } from 'zod';
 import { LIMITS, jsonObject, text } from '../contracts/limits';
+import { ownerId } from '../contracts/memory';
 
 const reportErrorSchema = z.object({
   errorType: text(200, 1).default('Error'),
@@ -59,8 +60,13 @@ const reportErrorSchema = z.object({
   source: text(200, 1),
   stack: text(50_000).optional(),
   context: jsonObject(LIMITS.metadataBytes).default({}),
-  /** The Temporal workflow the error came from, if any: a `workflow-reset` remediation resets it. */
+  /**
+   * The Temporal workflow the error came from, if any: a `workflow-reset` remediation resets it —
+   * only when it is a workflow of this worker's task queue.
+   */
   workflowId: text(1000, 1).optional(),
+  /** The tenant whose error this is: its errors list and brief show it, no other tenant's. */
+  tenantId: ownerId.optional(),
 });
 /** An error reported by a service outside the worker. */
 export type ReportErrorInput = z.input<typeof reportErrorSchema>;
@@ -220,9 +226,18 @@ export class BrainOpsClient {
     });
   }
 
-  /** Runs SystemMonitor once now (configured targets unless given) and returns what it found. */
-  async runMonitor(targets?: HealthTarget[]): Promise<SystemMonitorResult> {
-    const parsed = targets?.map((t, i) => parseInput(healthTargetSchema, t, `health target ${i}`));
+  /**
+   * Runs SystemMonitor once now — all configured targets, or those named — and returns what it
+   * found. Targets are names of the worker's `BRAINOPS_HEALTH_TARGETS`; an unknown name fails the
+   * run with a `ValidationError`. Whole targets (ad-hoc) are checked only when the worker's
+   * operator set `BRAINOPS_ALLOW_AD_HOC_TARGETS`.
+   */
+  async runMonitor(targets?: (string | HealthTarget)[]): Promise<SystemMonitorResult> {
+    const parsed = targets?.map((t, i) =>
+      typeof t === 'string'
+        ? parseInput(healthTargetNamesSchema.element, t, `health target ${i}`)
+        : parseInput(healthTargetSchema, t, `health target ${i}`),
+    );
     return this.temporal.workflow.execute(systemMonitorWorkflow, {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: `${SYSTEM_MONITOR_WORKFLOW_ID_PREFIX}/manual/${randomUUID()}`,
@@ -242,7 +257,7 @@ export class BrainOpsClient {
   /** Seed 000's session-start brief for `tenantId`. */
   async brief(tenantId: string): Promise<SessionBrief> {
     const { tenantId: tenant } = parseInput(sessionRefSchema.pick({ tenantId: true }), { tenantId }, 'brief');
-    return buildBrief(await this.memory(), tenant);
+    return buildBrief(await this.memory(), tenant, this.config.sharedStatus);
   }
 
   /**
@@ -261,6 +276,7 @@ export class BrainOpsClient {
       context: e.context,
       source: e.source,
       workflowId: e.workflowId,
+      tenantId: e.tenantId,
     });
     const { taskQueue } = this.config.temporal;
     const { autoRemediationConfidence: autoConfidence, escalationTimeoutMs } = this.config.errorLearning;

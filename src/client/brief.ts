@@ -14,12 +14,23 @@ export interface SessionBrief {
   recentErrors: { id: number; message: string; source: string; occurredAt: Date; status: string }[];
 }
 
-export async function buildBrief(store: MemoryStore, tenantId: string): Promise<SessionBrief> {
+/**
+ * A tenant's brief holds only that tenant's own work (sessions, tasks, its error events) plus the
+ * status of the health targets the operator marked shareable (`BRAINOPS_SHARED_STATUS`): never
+ * another tenant's or the system's error texts, which would reach every tenant's AI session.
+ */
+export async function buildBrief(
+  store: MemoryStore,
+  tenantId: string,
+  sharedStatus: readonly string[] = [],
+): Promise<SessionBrief> {
   const [sessions, tasks, health, errors] = await Promise.all([
     store.listSessions({ tenantId, limit: 20 }),
     store.listTasks({ tenantId, status: 'open', limit: 20 }),
-    store.list({ memoryType: 'health_check', keyPrefix: 'health/', limit: 100 }),
-    store.listErrorEvents({ limit: 10 }),
+    sharedStatus.length === 0
+      ? Promise.resolve([])
+      : store.list({ memoryType: 'health_check', keyPrefix: 'health/', limit: 100 }),
+    store.listErrorEvents({ tenantId, limit: 10 }),
   ]);
   const last = sessions.find((s) => s.contextSnapshot) ?? sessions[0];
   return {
@@ -40,7 +51,10 @@ export async function buildBrief(store: MemoryStore, tenantId: string): Promise<
       priority: t.priority,
       createdAt: t.createdAt,
     })),
-    systemStatus: health.map((e) => e.value as HealthCheckResult),
+    systemStatus: health
+      .filter((e) => e.tenantId === null && e.scope === 'global')
+      .map((e) => e.value as HealthCheckResult)
+      .filter((r) => sharedStatus.includes(r.target)),
     recentErrors: errors.map((e) => ({
       id: e.id,
       message: e.message,

@@ -4,7 +4,7 @@
  * searches embeds queries with the model the catch-up embeds texts with.
  */
 import type { Logger } from 'pino';
-import { databaseUrl, type BrainOpsConfig } from '../../temporal.config';
+import { configuredSecrets, databaseUrl, type BrainOpsConfig } from '../../temporal.config';
 import { createEmbedder } from '../embeddings';
 import { MemoryStore } from '../memory';
 
@@ -22,6 +22,7 @@ export function openMemoryStore(
     poolSize: options.poolSize ?? config.database.poolSize,
     cacheMaxEntries: options.cacheMaxEntries ?? config.cacheMaxEntries,
     logger,
+    secrets: configuredSecrets(config),
     embedder: createEmbedder(config.embeddings, config.cacheDir, (line) => logger.info(line)),
   });
 }

@@ -5,7 +5,7 @@
  * Safe to import from workflow code as types only.
  */
 import { z } from 'zod';
-import { healthTargetSchema } from './health';
+import { healthTargetSchema, plannedHealthCheck, type PlannedHealthCheck } from './health';
 
 const argv = z.array(z.string().min(1)).min(1, 'expected at least the program to run');
 const timeoutMs = z
@@ -178,7 +178,8 @@ export interface PlannedEnvironment {
   name: string;
   releaseKind: ReleaseMethod['kind'];
   directory: string;
-  healthChecks: ResolvedEnvironment['healthChecks'];
+  /** Names, kinds and timeouts: the checks' URLs, argv and env stay in the worker's configuration. */
+  healthChecks: PlannedHealthCheck[];
   approval: boolean;
 }
 
@@ -208,7 +209,7 @@ export function deploymentPlan(t: ResolvedTarget): DeploymentPlan {
       name: e.name,
       releaseKind: e.release.kind,
       directory: e.directory,
-      healthChecks: e.healthChecks,
+      healthChecks: e.healthChecks.map(plannedHealthCheck),
       approval: e.approval,
     })),
   };

@@ -6,7 +6,7 @@
  * activities return (candidates, remediation results).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { HealthTarget } from './health';
+import type { HealthCheckRef } from './health';
 import type { Remediation } from './remediation';
 
 /** Workflow type of error-learning, for callers that start it by name (activities may not import workflows). */
@@ -42,8 +42,11 @@ export interface ErrorLearningInput {
   errorEventId?: number;
   /** The workflow whose failure this is: a `workflow-reset` naming no workflow resets it. */
   failedWorkflowId?: string;
-  /** The failing health target: verification re-checks it. */
-  target?: HealthTarget;
+  /**
+   * The failing health check, by name (resolved from the worker's configuration): verification
+   * re-checks it. Anything else a caller puts here is ignored.
+   */
+  target?: HealthCheckRef;
   /** Apply automatically at or above this confidence. @defaultValue 0.5 */
   autoConfidence?: number;
   /** ms an escalation waits for a person. @defaultValue 24 h */

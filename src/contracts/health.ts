@@ -63,3 +63,34 @@ export interface HealthTransition {
   from: 'up' | 'down' | 'unknown';
   to: 'up' | 'down';
 }
+
+/**
+ * How a workflow names a health check: by `name`, resolved from the worker's configuration when the
+ * activity runs (`BRAINOPS_HEALTH_TARGETS`, or a deployment environment's `healthChecks` when
+ * `deployment` is given). Workflows never carry URLs, argv or environment variables; an unknown
+ * name is a non-retryable `ValidationError`. `adHoc` (a whole target) is accepted only when the
+ * operator set `BRAINOPS_ALLOW_AD_HOC_TARGETS`.
+ */
+export const healthCheckRefSchema = z.object({
+  name: z.string().min(1).max(100),
+  deployment: z.object({ target: z.string().min(1).max(200), environment: z.string().min(1).max(200) }).optional(),
+  adHoc: z.unknown().optional(),
+});
+export type HealthCheckRef = z.output<typeof healthCheckRefSchema>;
+
+/** A health check as a workflow sees it: its name, kind and timeout — nothing that runs. */
+export interface PlannedHealthCheck {
+  name: string;
+  kind: HealthTarget['kind'];
+  timeoutMs: number;
+  /** A target given whole in the workflow's input (operator-only `BRAINOPS_ALLOW_AD_HOC_TARGETS`). */
+  adHoc?: boolean;
+}
+
+/** The workflow-safe part of a target. */
+export function plannedHealthCheck(t: HealthTarget): PlannedHealthCheck {
+  return { name: t.name, kind: t.kind, timeoutMs: t.timeoutMs };
+}
+
+/** The names SystemMonitor's input may give (`targets`): names of configured targets. */
+export const healthTargetNamesSchema = z.array(z.string().min(1).max(100)).max(1000);

@@ -150,7 +150,7 @@ export const searchMemoryInputSchema = z.object({
   sources: z.array(z.enum(SEARCH_SOURCES)).min(1).default(['entries', 'messages']),
   /** The tenant searched; entries of other tenants are never returned. */
   tenantId: ownerId.optional(),
-  /** Also return entries with no tenant (global knowledge). @defaultValue true */
+  /** Also return shared knowledge: entries of scope `global` (which have no tenant). @defaultValue true */
   includeShared: z.boolean().default(true),
   userId: ownerId.optional(),
   sessionId: ownerId.optional(),
@@ -173,7 +173,10 @@ export type SearchMemoryInput = z.input<typeof searchMemoryInputSchema>;
 
 /** Input of {@link MemoryStore.list}: newest first, keyset-paginated by `updatedAt`. */
 export const listMemoryInputSchema = z.object({
+  /** The tenant listed; without it, only entries of no tenant (global and system entries). */
   tenantId: ownerId.optional(),
+  /** Operator only: without `tenantId`, list every tenant's entries. @defaultValue false */
+  allTenants: z.boolean().default(false),
   userId: ownerId.optional(),
   sessionId: ownerId.optional(),
   agentId: ownerId.optional(),

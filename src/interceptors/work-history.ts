@@ -50,6 +50,7 @@ async function captureError(
     activityId: string;
     attempt: number;
     input: unknown;
+    tenantId?: string;
   },
 ): Promise<void> {
   const error = failure instanceof Error ? failure : new Error(String(failure));
@@ -66,6 +67,7 @@ async function captureError(
       workflowId: r.workflowId,
       activityType: r.action,
       attempt: r.attempt,
+      tenantId: r.tenantId,
       dedupeKey: `${r.workflowId}/${r.runId}/${r.activityId}/${r.attempt}`,
     })
     .catch((e: unknown) => logger.error({ err: e, activity: r.action }, 'could not record error event'));

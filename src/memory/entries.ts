@@ -193,7 +193,10 @@ export async function addAccesses(db: Queryable, ids: string[], counts: number[]
 export async function listEntries(db: Queryable, input: ListInput): Promise<MemoryEntry[]> {
   const where = new Conditions();
   const add = where.bind.bind(where);
+  // A tenant's entries; without one, the entries of no tenant (global and system ones) — every
+  // tenant's only with the operator's explicit `allTenants`.
   if (input.tenantId) add((p) => `tenant_id = ${p}`, input.tenantId);
+  else if (!input.allTenants) where.add('tenant_id is null');
   if (input.userId) add((p) => `user_id = ${p}`, input.userId);
   if (input.sessionId) add((p) => `session_id = ${p}`, input.sessionId);
   if (input.agentId) add((p) => `agent_id = ${p}`, input.agentId);

@@ -7,6 +7,7 @@ import { Pool, type PoolConfig } from 'pg';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { parseInput } from '../contracts/validate';
+import { redactValue } from '../domain/redact';
 import { MemoryCache } from './cache';
 import { Batcher } from './batcher';
 import * as entries from './entries';
@@ -58,6 +59,8 @@ export interface MemoryStoreOptions {
   embedder?: Embedder;
   /** Vectors the search cache of this process holds at most. @defaultValue 2,000,000 */
   maxCachedVectors?: number;
+  /** Configured secret values (see `configuredSecrets`): removed from every text the store writes. */
+  secrets?: readonly string[];
 }
 
 function cacheKey(identity: entries.Identity): string {
@@ -80,6 +83,8 @@ export class MemoryStore {
   private readonly workHistoryBatcher: Batcher<history.WorkHistoryRecord>;
 
   private readonly searcher: Searcher;
+  /** Secret values redacted from every write besides the rule's patterns (see `src/domain/redact.ts`). */
+  private secrets: string[] = [];
 
   private constructor(
     readonly pool: Pool,
@@ -118,7 +123,19 @@ export class MemoryStore {
       await pool.end().catch(() => undefined);
       throw error;
     }
-    return new MemoryStore(pool, cache, options.logger, options.embedder, options.maxCachedVectors);
+    const store = new MemoryStore(pool, cache, options.logger, options.embedder, options.maxCachedVectors);
+    store.addSecrets(options.secrets ?? []);
+    return store;
+  }
+
+  /** Adds configured secret values to redact from every write (a worker adds its configuration's). */
+  addSecrets(values: readonly string[]): void {
+    this.secrets = [...new Set([...this.secrets, ...values])].sort((a, b) => b.length - a.length);
+  }
+
+  /** `value` with credentials and configured secrets redacted (the one rule, `src/domain/redact.ts`). */
+  redact<T>(value: T): T {
+    return redactValue(value, this.secrets);
   }
 
   /**
@@ -127,7 +144,7 @@ export class MemoryStore {
    * @throws ValidationError on bad input; StaleWriteError when `expectedVersion` does not match.
    */
   async store(input: StoreMemoryInput): Promise<MemoryEntry> {
-    const parsed = parseInput(storeMemoryInputSchema, input, 'memory entry');
+    const parsed = this.redact(parseInput(storeMemoryInputSchema, input, 'memory entry'));
     const expiresAt = expiryFor(parsed.layer, parsed.expiresAt);
     if (parsed.layer === 'ephemeral') return this.storeEphemeral(parsed, expiresAt!);
     const entry = await entries.upsertEntry(this.pool, parsed, expiresAt);
@@ -276,10 +293,10 @@ export class MemoryStore {
     return sessions.openSession(this.pool, s);
   }
   appendMessages(s: sessions.SessionKey & { messages: sessions.SessionMessage[] }) {
-    return sessions.appendMessages(this.pool, s, s.messages);
+    return sessions.appendMessages(this.pool, s, this.redact(s.messages));
   }
   quarantineMessages(s: sessions.SessionKey & { items: sessions.QuarantinedMessage[] }) {
-    return sessions.quarantineMessages(this.pool, s, s.items);
+    return sessions.quarantineMessages(this.pool, s, this.redact(s.items));
   }
   listQuarantinedMessages(s: sessions.SessionKey) {
     return sessions.listQuarantinedMessages(this.pool, s);
@@ -288,13 +305,13 @@ export class MemoryStore {
     return sessions.listMessages(this.pool, s, s);
   }
   upsertTask(s: sessions.SessionKey & { task: sessions.SessionTask }) {
-    return sessions.upsertTask(this.pool, s, s.task);
+    return sessions.upsertTask(this.pool, s, this.redact(s.task));
   }
   listTasks(s: { tenantId: string; sessionId?: string; status?: sessions.SessionTask['status']; limit?: number }) {
     return sessions.listTasks(this.pool, s, s.status, s.limit);
   }
   recordHandoff(s: sessions.SessionKey & { handoff: sessions.HandoffRecord }) {
-    return sessions.recordHandoff(this.pool, s, s.handoff);
+    return sessions.recordHandoff(this.pool, s, this.redact(s.handoff));
   }
   saveSnapshot(s: sessions.SessionKey & { snapshot: unknown }) {
     return sessions.saveSnapshot(this.pool, s, s.snapshot);
@@ -315,20 +332,20 @@ export class MemoryStore {
 
   /** Records one activity attempt; resolves once it is stored (group-committed with others). */
   recordWorkHistory(row: history.WorkHistoryRecord): Promise<void> {
-    return this.workHistoryBatcher.add(row);
+    return this.workHistoryBatcher.add(this.redact(row));
   }
   /** What could not be stored where it belongs (refused work-history rows, unstored health results). */
   listUnstored(opts: Parameters<typeof history.listUnstored>[1] = {}) {
     return history.listUnstored(this.pool, opts);
   }
   recordUnstored(r: history.UnstoredRecord) {
-    return history.recordUnstored(this.pool, r);
+    return history.recordUnstored(this.pool, this.redact(r));
   }
   listWorkHistory(opts: Parameters<typeof history.listWorkHistory>[1] = {}) {
     return history.listWorkHistory(this.pool, opts);
   }
   recordErrorEvent(e: history.ErrorEventInput) {
-    return history.insertErrorEvent(this.pool, e);
+    return history.insertErrorEvent(this.pool, this.redact(e));
   }
   listErrorEvents(opts: Parameters<typeof history.listErrorEvents>[1] = {}) {
     return history.listErrorEvents(this.pool, opts);
@@ -367,7 +384,7 @@ export class MemoryStore {
     return kb.summariseErrors(this.pool, opts);
   }
   recordDecision(d: kb.Decision) {
-    return kb.insertDecision(this.pool, d);
+    return kb.insertDecision(this.pool, this.redact(d));
   }
 
   // DatabaseGuardian: backups and migration runs.
@@ -402,7 +419,7 @@ export class MemoryStore {
 
   // Insights (DatabaseGuardian findings, learning-cycle results).
   recordObservations(opts: { insights: Insight[]; source: string; writeId: string; seenAt: Date }) {
-    return insights.upsertObservations(this.pool, opts.insights, opts);
+    return insights.upsertObservations(this.pool, this.redact(opts.insights), opts);
   }
   resolveObservations(opts: {
     keyPrefix: string;
@@ -421,7 +438,7 @@ export class MemoryStore {
     writeId: string;
     memoryType?: insights.InsightMemoryType;
   }) {
-    return insights.upsertWindowInsights(this.pool, opts.insights, opts);
+    return insights.upsertWindowInsights(this.pool, this.redact(opts.insights), opts);
   }
   listInsights(opts: Parameters<typeof insights.listInsights>[1] = {}) {
     return insights.listInsights(this.pool, opts);
@@ -490,10 +507,10 @@ export class MemoryStore {
     return deployments.recordRisk(this.pool, d);
   }
   recordDeploymentStep(d: { deploymentId: number; step: deployments.DeploymentStepRecord }) {
-    return deployments.upsertDeploymentStep(this.pool, d.deploymentId, d.step);
+    return deployments.upsertDeploymentStep(this.pool, d.deploymentId, this.redact(d.step));
   }
   finishDeployment(d: Parameters<typeof deployments.finishDeployment>[1]) {
-    return deployments.finishDeployment(this.pool, d);
+    return deployments.finishDeployment(this.pool, this.redact(d));
   }
   listDeployments(opts: Parameters<typeof deployments.listDeployments>[1] = {}) {
     return deployments.listDeployments(this.pool, opts);
@@ -511,7 +528,7 @@ export class MemoryStore {
    * entries, failing targets as error events — atomically, keyed by `writeId`.
    */
   recordHealthChecks(opts: { results: HealthCheckResult[]; writeId: string }): Promise<RecordedHealth> {
-    return recordHealthChecks(this.pool, opts.results, opts.writeId);
+    return recordHealthChecks(this.pool, this.redact(opts.results), opts.writeId);
   }
 
   private async flushAccesses(): Promise<void> {

@@ -134,7 +134,7 @@ export async function listUnstored(
 /** Recent work history, newest first. */
 export async function listWorkHistory(
   db: Queryable,
-  opts: { agentId?: string; workflowId?: string; limit?: number } = {},
+  opts: { agentId?: string; workflowId?: string; tenantId?: string; limit?: number } = {},
 ): Promise<(WorkHistoryRecord & { id: number })[]> {
   const result = await db.query<WorkHistoryRecord & { id: number }>(
     `select id::int, agent_id as "agentId", action, input, output, success, error, duration_ms as "durationMs",
@@ -142,8 +142,9 @@ export async function listWorkHistory(
        tenant_id as "tenantId", session_id as "sessionId", started_at as "startedAt", finished_at as "finishedAt"
      from work_history
      where ($1::text is null or agent_id = $1) and ($2::text is null or workflow_id = $2)
+       and ($4::text is null or tenant_id = $4)
      order by finished_at desc, id desc limit $3`,
-    [opts.agentId ?? null, opts.workflowId ?? null, opts.limit ?? 100],
+    [opts.agentId ?? null, opts.workflowId ?? null, opts.limit ?? 100, opts.tenantId ?? null],
   );
   return result.rows;
 }
@@ -162,6 +163,8 @@ export interface ErrorEventInput {
   workflowId?: string;
   activityType?: string;
   attempt?: number;
+  /** The tenant whose work (or report) this is; none for system errors. */
+  tenantId?: string;
 }
 
 export interface ErrorEventRow extends ErrorEventInput {
@@ -178,8 +181,8 @@ export async function insertErrorEvent(db: Queryable, e: ErrorEventInput): Promi
   const result = await db.query<{ id: number }>(
     `with ins as (
        insert into error_events (signature, error_type, message, stack, context, source, agent_id, dedupe_key,
-         workflow_id, activity_type, attempt)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         workflow_id, activity_type, attempt, tenant_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        on conflict (dedupe_key) do nothing
        returning id)
      select id::int from ins
@@ -197,6 +200,7 @@ export async function insertErrorEvent(db: Queryable, e: ErrorEventInput): Promi
       e.workflowId ?? null,
       e.activityType ?? null,
       e.attempt ?? null,
+      e.tenantId ?? null,
     ],
   );
   return result.rows[0]!.id;
@@ -205,18 +209,34 @@ export async function insertErrorEvent(db: Queryable, e: ErrorEventInput): Promi
 /** Newest error events first. */
 export async function listErrorEvents(
   db: Queryable,
-  opts: { status?: ErrorEventRow['status']; limit?: number; since?: Date; id?: number; signature?: string } = {},
+  opts: {
+    status?: ErrorEventRow['status'];
+    limit?: number;
+    since?: Date;
+    id?: number;
+    signature?: string;
+    /** Only this tenant's error events. */
+    tenantId?: string;
+  } = {},
 ): Promise<ErrorEventRow[]> {
   const result = await db.query<ErrorEventRow>(
     `select id::int, signature, error_type as "errorType", message, stack, context, source, agent_id as "agentId",
        dedupe_key as "dedupeKey", status, occurred_at as "occurredAt", workflow_id as "workflowId",
        activity_type as "activityType", attempt, resolved_by::int as "resolvedBy", resolved_at as "resolvedAt",
-       resolution_ms::float8 as "resolutionMs"
+       resolution_ms::float8 as "resolutionMs", tenant_id as "tenantId"
      from error_events
      where ($1::text is null or status = $1) and ($2::timestamptz is null or occurred_at >= $2)
        and ($4::bigint is null or id = $4) and ($5::text is null or signature = $5)
+       and ($6::text is null or tenant_id = $6)
      order by occurred_at desc, id desc limit $3`,
-    [opts.status ?? null, opts.since ?? null, opts.limit ?? 20, opts.id ?? null, opts.signature ?? null],
+    [
+      opts.status ?? null,
+      opts.since ?? null,
+      opts.limit ?? 20,
+      opts.id ?? null,
+      opts.signature ?? null,
+      opts.tenantId ?? null,
+    ],
   );
   return result.rows;
 }

@@ -8,7 +8,7 @@ import { ApplicationFailure, isCancellation, log } from '@temporalio/workflow';
 import type { DeploymentStatus, RollbackRecord, StepOutcome } from '../contracts/deployment';
 import type { DeploymentPlan, PlannedEnvironment } from '../contracts/deploy-target';
 import type { DeploymentInput, DeploymentView } from '../contracts/deployment-messages';
-import type { HealthCheckResult, HealthTarget } from '../contracts/health';
+import type { HealthCheckRef, HealthCheckResult } from '../contracts/health';
 import { errorSignature } from '../domain/error-signature';
 import { activityFailureCause } from './activity-failure';
 import { BLOCKED, failureOf, type Failure } from './deployment-failure';
@@ -296,7 +296,7 @@ async function rollBack(ctx: DeploymentContext, env: PlannedEnvironment, previou
     return `back to ${previous}: ${detail}`;
   } catch (error) {
     const details = (error as ApplicationFailure).details?.[0] as
-      { down?: HealthCheckResult; check?: HealthTarget } | undefined;
+      { down?: HealthCheckResult; check?: HealthCheckRef } | undefined;
     rollbacks.push({
       environment: env.name,
       to: previous,

@@ -15,7 +15,7 @@ import type { createActivities } from '../activities';
 import type { DeploymentStepRecord } from '../contracts/deployment';
 import type { DeploymentPlan, PlannedEnvironment } from '../contracts/deploy-target';
 import type { DeploymentInput } from '../contracts/deployment-messages';
-import type { HealthCheckResult, HealthTarget } from '../contracts/health';
+import type { HealthCheckRef, HealthCheckResult } from '../contracts/health';
 import { failureOf, GATE_REJECTED } from './deployment-failure';
 import type { CompensationStack } from './deployment-saga';
 import type { DeploymentState } from './deployment-state';
@@ -52,7 +52,8 @@ export interface RollbackOutcome {
   to: string | null;
   verified: boolean;
   down?: HealthCheckResult;
-  check?: HealthTarget;
+  /** The check that failed, by name. */
+  check?: HealthCheckRef;
 }
 
 /** What every phase of one deployment works with. */
@@ -146,7 +147,7 @@ export async function verifyEnvironment(target: DeploymentPlan, env: PlannedEnvi
         proxyActivities<Activities>({
           startToCloseTimeout: check.timeoutMs + 5000,
           retry: { maximumAttempts: 2 },
-        }).checkHealthTarget(check),
+        }).checkHealthTarget({ name: check.name, deployment: { target: target.name, environment: env.name } }),
       ),
     );
     if (results.every((r) => r.status === 'up'))
@@ -158,7 +159,7 @@ export async function verifyEnvironment(target: DeploymentPlan, env: PlannedEnvi
     'HealthCheckFailed',
     {
       down,
-      check: env.healthChecks.find((c) => c.name === down.target),
+      check: { name: down.target, deployment: { target: target.name, environment: env.name } },
     },
   );
 }

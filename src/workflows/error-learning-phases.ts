@@ -100,8 +100,13 @@ function apply(ctx: ErrorLearningContext, candidate: Candidate): Promise<Remedia
 /** Re-checks the failing target, 1 s apart; an error with no target counts as fixed once applied. */
 async function verify(input: ErrorLearningInput): Promise<boolean> {
   if (!input.target) return true;
+  // Only the name (and the deployment it belongs to): the worker resolves it from its configuration.
+  const { name, deployment } = input.target;
+  const ref = deployment
+    ? { name, deployment: { target: deployment.target, environment: deployment.environment } }
+    : { name };
   for (let i = 0; i < (input.verifyAttempts ?? 5); i++) {
-    if ((await acts.checkHealthTarget(input.target)).status === 'up') return true;
+    if ((await acts.checkHealthTarget(ref)).status === 'up') return true;
     await sleep('1s');
   }
   return false;

@@ -3,9 +3,15 @@
  * every target is checked concurrently, each by its own activity bounded by the target's
  * timeout; then results, state transitions and errors are recorded in one transaction.
  */
-import { log, proxyActivities, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, patched, proxyActivities, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { HealthCheckResult, HealthTarget, HealthTransition } from '../contracts/health';
+import type {
+  HealthCheckRef,
+  HealthCheckResult,
+  HealthTarget,
+  HealthTransition,
+  PlannedHealthCheck,
+} from '../contracts/health';
 import { SEARCH_ATTRIBUTES } from '../contracts/names';
 import { cutText } from '../domain/text-cut';
 import { activityFailureCause } from './activity-failure';
@@ -23,9 +29,14 @@ const storing = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '8s', maximumAttempts: 5 },
 });
 
-/** Input of {@link systemMonitorWorkflow}. Without `targets`, the worker's configured targets. */
+/**
+ * Input of {@link systemMonitorWorkflow}. `targets` names configured targets
+ * (`BRAINOPS_HEALTH_TARGETS`); without it, all of them. An unknown name fails the run with a
+ * non-retryable `ValidationError`. Whole targets are refused the same way unless the operator set
+ * `BRAINOPS_ALLOW_AD_HOC_TARGETS`.
+ */
 export interface SystemMonitorInput {
-  targets?: HealthTarget[];
+  targets?: (string | HealthTarget)[];
   /** Start error-learning for failing targets. @defaultValue true */
   learnFromErrors?: boolean;
 }
@@ -40,7 +51,20 @@ export interface SystemMonitorResult {
 
 export async function systemMonitorWorkflow(input: SystemMonitorInput = {}): Promise<SystemMonitorResult> {
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.agent, value: 'SystemMonitor' }]);
-  const targets = input.targets ?? (await record.configuredHealthTargets());
+  // Targets are resolved by name in the worker (patch `monitor-named-targets`); runs recorded
+  // before it passed whole targets from their input or the worker and still replay that way.
+  let targets: PlannedHealthCheck[];
+  let refOf: (t: PlannedHealthCheck) => HealthCheckRef;
+  if (patched('monitor-named-targets')) {
+    targets = await record.configuredHealthTargets({ targets: input.targets });
+    const given = new Map(
+      (input.targets ?? []).flatMap((t) => (typeof t === 'object' && t !== null ? [[t.name, t] as const] : [])),
+    );
+    refOf = (t) => (t.adHoc ? { name: t.name, adHoc: given.get(t.name) } : { name: t.name });
+  } else {
+    targets = (input.targets as PlannedHealthCheck[] | undefined) ?? (await record.configuredHealthTargets());
+    refOf = (t) => ({ name: t.name });
+  }
   const results = await Promise.all(
     targets.map((target) => {
       // A down target is a result, not a failure: the probe catches its own errors, so a retry
@@ -49,7 +73,7 @@ export async function systemMonitorWorkflow(input: SystemMonitorInput = {}): Pro
         startToCloseTimeout: (target.timeoutMs ?? 5000) + 5000,
         retry: { maximumAttempts: 2 },
       });
-      return checkHealthTarget(target);
+      return checkHealthTarget(refOf(target));
     }),
   );
   let recorded: Awaited<ReturnType<Activities['recordHealthResults']>>;
@@ -79,7 +103,7 @@ export async function systemMonitorWorkflow(input: SystemMonitorInput = {}): Pro
           message: e.message,
           source: 'SystemMonitor',
           errorEventId: e.errorEventId,
-          target: targets.find((t) => t.name === e.target),
+          target: targets.some((t) => t.name === e.target && !t.adHoc) ? { name: e.target } : undefined,
         }),
       ),
     );

@@ -31,10 +31,19 @@ const INHERITED = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'NO
 
 /** The worker's harmless variables plus `extra` (a step's own and the deployment's). */
 export function stepEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...commandEnvironment(extra), CI: 'true', ...extra };
+}
+
+/**
+ * The environment of a command the worker runs (a health check, a remediation): the worker's
+ * harmless variables (`PATH`, `HOME`, `USER`, `LANG`, `LC_ALL`, `TMPDIR`, `TZ`, `NODE_OPTIONS`)
+ * and the command's own configured `env` — never the worker's secrets (`DATABASE_URL`, API keys).
+ */
+export function commandEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const base = Object.fromEntries(
     INHERITED.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])),
   );
-  return { ...base, CI: 'true', ...extra };
+  return { ...base, ...extra };
 }
 
 /** Kills the process group: a step's own children (npm → node → …) stop with it. */

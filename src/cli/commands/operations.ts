@@ -65,10 +65,11 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
   const monitor = program.command('monitor').description('SystemMonitor');
   monitor
     .command('run')
-    .description('run the health checks now and print the results')
+    .description('run the health checks now (all configured targets, or those named) and print the results')
+    .argument('[targets...]', 'names of configured health targets')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
-      const result = await (await ctx().client()).runMonitor();
+    .action(async (names: string[], o: { json?: boolean }) => {
+      const result = await (await ctx().client()).runMonitor(names.length > 0 ? names : undefined);
       if (o.json) return printJson(result);
       printTable(
         result.results.map((r) => ({ ...r })),

@@ -28,7 +28,10 @@ const ROLES_OF_TYPE: Partial<Record<MemoryType, string[]>> = {
 export function entryFilters(where: Conditions, input: SearchInput): void {
   const add = where.bind.bind(where);
   if (input.tenantId === undefined) where.add('m.tenant_id is null');
-  else if (input.includeShared) add((p) => `(m.tenant_id = ${p} or m.tenant_id is null)`, input.tenantId);
+  // A tenant sees its own entries and, shared, only operator-written `global` knowledge — never an
+  // untenanted entry of another scope.
+  else if (input.includeShared)
+    add((p) => `(m.tenant_id = ${p} or (m.tenant_id is null and m.scope = 'global'))`, input.tenantId);
   else add((p) => `m.tenant_id = ${p}`, input.tenantId);
   if (input.userId) add((p) => `m.user_id = ${p}`, input.userId);
   if (input.sessionId) add((p) => `m.session_id = ${p}`, input.sessionId);
