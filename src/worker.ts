@@ -16,6 +16,8 @@ import { createActivities } from './activities';
 import { failureInterceptor } from './interceptors/failures';
 import { workHistoryInterceptor } from './interceptors/work-history';
 import type { MemoryStore } from './memory';
+import { BUILTIN_PROCEDURES } from './agents';
+import { defineProcedure, procedureRegistry } from './activities/procedures';
 
 /** Path of the workflows module, for `workflowsPath` and `bundleWorkflowCode`. */
 export const WORKFLOWS_PATH = require.resolve('./workflows');
@@ -43,6 +45,7 @@ export interface BrainOpsWorkerOptions {
 export async function createWorker(options: BrainOpsWorkerOptions): Promise<Worker> {
   const { config, store, logger } = options;
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
+  await storeBuiltinProcedures(store, config, logger);
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
@@ -73,4 +76,20 @@ export async function createWorker(options: BrainOpsWorkerOptions): Promise<Work
     // Graceful shutdown: running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '10s',
   });
+}
+
+/** Stores seed 001's procedures (version by version; a stored version is left as it is). */
+export async function storeBuiltinProcedures(
+  store: MemoryStore,
+  config: BrainOpsConfig,
+  logger: Logger,
+): Promise<void> {
+  const registry = procedureRegistry(config);
+  for (const definition of BUILTIN_PROCEDURES) {
+    try {
+      await defineProcedure(store, registry, definition, 'builtin');
+    } catch (error) {
+      logger.warn({ err: error, procedure: definition.name }, 'built-in procedure not stored');
+    }
+  }
 }
