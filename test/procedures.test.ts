@@ -11,6 +11,7 @@ import { ValidationError } from '../src/contracts/errors';
 import { BUILTIN_PROCEDURES } from '../src/agents';
 import { storeBuiltinProcedures } from '../src/worker';
 import type { ProcedureDefinitionInput } from '../src/contracts/procedure';
+import type { ProcedureComplianceFigures } from '../src/contracts/learning';
 import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
 
 const fields = (error: unknown) =>
@@ -239,6 +240,56 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
       const warned = await client.procedures.result((await client.procedures.run({ name: 'warned-op' })).workflowId);
       assert.equal(warned.state, 'succeeded');
       assert.equal(warned.warnings.length, 1);
+    });
+  });
+  it('the five-minute cycle reports procedure compliance; the hourly one the success rate per procedure version', async () => {
+    const cfg = config();
+    const client = stack.client(cfg);
+    const worker = await testWorker(stack.env, cfg, stack.store);
+    // The window that holds the runs above: the one ending at the next five-minute boundary.
+    const windowEnd = new Date(Math.ceil((Date.now() + 1) / 300_000) * 300_000).toISOString();
+    const hourEnd = new Date(Math.ceil((Date.now() + 1) / 3_600_000) * 3_600_000).toISOString();
+    await worker.runUntil(async () => {
+      // This window and the one before (the runs above may straddle a boundary), added up.
+      const compliance: ProcedureComplianceFigures[] = [];
+      for (const end of [windowEnd, new Date(Date.parse(windowEnd) - 300_000).toISOString()]) {
+        const five = await client.runLearningCycle({ cycle: 'five-minute', windowEnd: end });
+        if (five.cycle === 'five-minute') compliance.push(...(five.result.procedureCompliance ?? []));
+      }
+      const sum = (name: string) =>
+        compliance
+          .filter((c) => c.procedure === name)
+          .reduce(
+            (t, c) => ({
+              ran: t.ran + c.ran,
+              skipped: t.skipped + c.skipped,
+              blocked: t.blocked + c.blocked,
+              released: t.released + c.released,
+              warned: t.warned + c.warned,
+            }),
+            { ran: 0, skipped: 0, blocked: 0, released: 0, warned: 0 },
+          );
+      const unguided = sum('unguided-op');
+      assert.deepEqual(
+        unguided && {
+          ran: unguided.ran,
+          skipped: unguided.skipped,
+          blocked: unguided.blocked,
+          released: unguided.released,
+        },
+        { ran: 2, skipped: 1, blocked: 1, released: 1 },
+        JSON.stringify(compliance),
+      );
+      assert.equal(sum('warned-op').warned, 1);
+      const hourly = await client.runLearningCycle({ cycle: 'hourly', windowEnd: hourEnd });
+      const effectiveness = hourly.cycle === 'hourly' ? hourly.result.procedureEffectiveness : undefined;
+      assert.deepEqual(
+        effectiveness?.find((p) => p.procedure === 'guided-op'),
+        { procedure: 'guided-op', version: 1, runs: 1, successes: 1, successRate: 1 },
+      );
+      const insights = await stack.store.listInsights({ keyPrefix: 'insight/procedure-' });
+      assert.ok(insights.some((i) => i.key === 'insight/procedure-compliance/unguided-op/v1' && i.actionable));
+      assert.ok(insights.some((i) => i.key === 'insight/procedure-effectiveness/guided-op/v1'));
     });
   });
 });
