@@ -158,6 +158,8 @@ export async function procedureWorkflow(input: ProcedureWorkflowInput): Promise<
       view.reason = s.reason;
       status.state = 'running';
       status.waitingFor = null;
+      // An approval given for the step it skips is used up with it (never carried to a later step).
+      approval = undefined;
       await record(step.id, 'skipped', s);
     };
     if (skips.has(step.id)) {
