@@ -100,7 +100,13 @@ export const storeMemoryInputSchema = z
     layer: z.enum(LAYERS).default('short_term'),
     scope: z.enum(SCOPES).default('global'),
     priority: z.enum(PRIORITIES).default('medium'),
-    importance: z.number().min(0).max(1).default(0.5),
+    // Stored as a 4-byte real, which holds no non-zero magnitude below about 1e-37.
+    importance: z
+      .number()
+      .min(0)
+      .max(1)
+      .refine((x) => x === 0 || x >= 1e-37, 'expected 0, or a number from 1e-37 to 1 (stored as a 4-byte real)')
+      .default(0.5),
     category: text(200).optional(),
     source: text(200).optional(),
     tags: z.array(tag).max(LIMITS.tags).default([]),

@@ -18,6 +18,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { databaseUrl, temporalAddress, type BrainOpsConfig } from '../../temporal.config';
 import { connectClient, connectWorker } from '../client/connection';
+import { backOff } from 'exponential-backoff';
 import { applySchedules } from '../client/schedules';
 import { ensureSearchAttributes } from '../client/search-attributes';
 import { migrate } from '../memory';
@@ -171,7 +172,12 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
 
     // 4. Schedules
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-    const schedules = await applySchedules(client, config);
+    // A dev server that has just started (or a busy machine) may answer its first calls late.
+    const schedules = await backOff(() => applySchedules(client, config), {
+      numOfAttempts: 5,
+      startingDelay: 1000,
+      retry: (error: unknown) => /DEADLINE_EXCEEDED|UNAVAILABLE/.test(String((error as Error).message)),
+    });
     step(4, `schedules: ${schedules.map((s) => `${s.scheduleId} (${s.outcome})`).join(', ')}`);
 
     // 5. Worker

@@ -4,12 +4,21 @@
 -- the write path). An embedding belongs to one model: a new model embeds everything again into
 -- its own rows, and searches compare only vectors of the model they embed the query with.
 
+-- A search always stays in one tenant: a GIN index over (tenant, words) finds a tenant's documents
+-- holding a word by intersecting two posting lists, instead of AND-ing a bitmap of every document
+-- holding the word with a bitmap of every document of the tenant (btree_gin ships with
+-- PostgreSQL's contrib modules; PostgreSQL docs, "btree_gin").
+create extension if not exists btree_gin;
+
 alter table session_messages
   add column search_vector tsvector generated always as (to_tsvector('english', content)) stored,
   -- When the row was written (created_at is when the session accepted the message, which can be
   -- earlier): the catch-up reads messages in the order they were stored.
   add column stored_at timestamptz not null default now();
-create index session_messages_search on session_messages using gin (search_vector);
+create index session_messages_search on session_messages using gin (tenant_id, search_vector);
+-- The same for entries; the composite index also serves searches by words alone.
+drop index memory_entries_search;
+create index memory_entries_search on memory_entries using gin (tenant_id, search_vector);
 create index session_messages_stored on session_messages (stored_at, tenant_id, session_id, seq);
 
 -- The catch-up reads entries in the order they were last written.
@@ -66,3 +75,5 @@ drop index memory_entries_updated;
 drop index session_messages_stored;
 drop index session_messages_search;
 alter table session_messages drop column stored_at, drop column search_vector;
+drop index memory_entries_search;
+create index memory_entries_search on memory_entries using gin (search_vector);

@@ -40,6 +40,7 @@ import {
   type QueryTerm,
 } from './lexical';
 import { VectorIndex, type VectorSource } from './vectors';
+import { expandQuery } from './feedback';
 
 /** Candidates each list contributes before fusion. */
 const CANDIDATES = 100;
@@ -54,6 +55,8 @@ export interface SearcherOptions {
   maxCachedVectors?: number;
   /** Share scores with neighbouring turns (benchmarks measure without). @defaultValue true */
   neighbours?: boolean;
+  /** Expand the query with the words of its best lexical hits. @defaultValue true */
+  feedback?: boolean;
 }
 
 /** Runs searches; keeps the collection statistics (for a minute) and the vector cache between them. */
@@ -120,28 +123,17 @@ export class Searcher {
     }
     const tenant = input.tenantId ?? null;
     const lexemes = await queryLexemes(db, input.query);
-    const lists = await Promise.all([
-      withEntries
-        ? bm25(
-            db,
-            ENTRY_SOURCE,
-            input,
-            await this.collection('entries', tenant),
-            await this.termsOf(lexemes, 'memory_entries'),
-            CANDIDATES,
-          )
-        : [],
-      withMessages
-        ? bm25(
-            db,
-            MESSAGE_SOURCE,
-            input,
-            await this.collection('messages', tenant),
-            await this.termsOf(lexemes, 'session_messages'),
-            CANDIDATES,
-          )
-        : [],
-    ]);
+    const rank = async (source: VectorSource) => {
+      const table = source === 'entries' ? 'memory_entries' : 'session_messages';
+      const spec = source === 'entries' ? ENTRY_SOURCE : MESSAGE_SOURCE;
+      const stats = await this.collection(source, tenant);
+      const terms = await this.termsOf(lexemes, table);
+      const first = await bm25(db, spec, input, stats, terms, CANDIDATES);
+      if (this.options.feedback === false || first.length === 0) return first;
+      const expanded = await expandQuery(db, table, terms, first, this.frequencies.get(table) ?? new Map());
+      return expanded.length === terms.length ? first : bm25(db, spec, input, stats, expanded, CANDIDATES);
+    };
+    const lists = await Promise.all([withEntries ? rank('entries') : [], withMessages ? rank('messages') : []]);
     return lists
       .flat()
       .sort((a, b) => b.score - a.score)

@@ -50,6 +50,8 @@ const CANDIDATE_BUDGET = 500;
 export interface QueryTerm {
   lexeme: string;
   frequency: number;
+  /** How much the word counts (1 for the query's own words). @defaultValue 1 */
+  weight?: number;
 }
 
 /** The lexemes of `query` as the full-text vectors hold them (English stemming, stop words dropped). */
@@ -117,6 +119,8 @@ export async function bm25(
     score.map((t) => t.lexeme),
     score.map((t) => t.frequency * stats.documents),
     gather.map((t) => t.frequency * stats.documents),
+    gather.map((t) => t.weight ?? 1),
+    score.map((t) => t.weight ?? 1),
   );
   source.filter(where, input);
   const n = where.param(Math.max(1, stats.documents));
@@ -136,13 +140,13 @@ export async function bm25(
        from matches x cross join q cross join lateral unnest(x.v) u
        where u.lexeme = any(q.terms)),
      df as (
-       select g.lexeme, greatest(coalesce(c.df, 0), g.estimate, 1) as df
-       from unnest($1::text[], $4::float8[]) as g(lexeme, estimate)
+       select g.lexeme, greatest(coalesce(c.df, 0), g.estimate, 1) as df, g.weight
+       from unnest($1::text[], $4::float8[], $5::float8[]) as g(lexeme, estimate, weight)
        left join (select lexeme, count(*)::float8 as df from terms group by lexeme) c using (lexeme)
        union all
-       select lexeme, greatest(df, 1) from unnest($2::text[], $3::float8[]) as e(lexeme, df))
+       select lexeme, greatest(df, 1), weight from unnest($2::text[], $3::float8[], $6::float8[]) as e(lexeme, df, weight))
      select t.key,
-       sum(ln(1 + (greatest(${n}::float8, df.df) - df.df + 0.5) / (df.df + 0.5))
+       sum(df.weight * ln(1 + (greatest(${n}::float8, df.df) - df.df + 0.5) / (df.df + 0.5))
            * t.tf * ${K1 + 1} / (t.tf + ${K1} * (${1 - B} + ${B} * t.dl / ${avgdl}::float8)))::float8 as score
      from terms t join df using (lexeme)
      group by t.key
