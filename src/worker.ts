@@ -16,6 +16,8 @@ import { createActivities } from './activities';
 import { failureInterceptor } from './interceptors/failures';
 import { workHistoryInterceptor } from './interceptors/work-history';
 import type { MemoryStore } from './memory';
+import { BUILTIN_PROCEDURES } from './agents';
+import { defineProcedure, procedureRegistry } from './activities/procedures';
 
 /** Path of the workflows module, for `workflowsPath` and `bundleWorkflowCode`. */
 export const WORKFLOWS_PATH = require.resolve('./workflows');
@@ -46,6 +48,7 @@ export async function createWorker(options: BrainOpsWorkerOptions): Promise<Work
   // Nothing the worker writes keeps a configured secret (see src/domain/redact.ts).
   const secrets = configuredSecrets(config);
   store.addSecrets(secrets);
+  await storeBuiltinProcedures(store, config, logger);
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
@@ -77,4 +80,20 @@ export async function createWorker(options: BrainOpsWorkerOptions): Promise<Work
     // Graceful shutdown: running activities get this long to finish before they are cancelled.
     shutdownGraceTime: '10s',
   });
+}
+
+/** Stores seed 001's procedures (version by version; a stored version is left as it is). */
+export async function storeBuiltinProcedures(
+  store: MemoryStore,
+  config: BrainOpsConfig,
+  logger: Logger,
+): Promise<void> {
+  const registry = procedureRegistry(config);
+  for (const definition of BUILTIN_PROCEDURES) {
+    try {
+      await defineProcedure(store, registry, definition, 'builtin');
+    } catch (error) {
+      logger.warn({ err: error, procedure: definition.name }, 'built-in procedure not stored');
+    }
+  }
 }

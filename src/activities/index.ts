@@ -12,6 +12,7 @@ import { createLearningActivities } from './learning';
 import { createMemoryActivities } from './memory';
 import { createMonitorActivities } from './monitor';
 import { createSessionActivities } from './sessions';
+import { createProcedureActivities } from './procedures';
 
 export type { ActivityConfig, ActivityDeps } from './deps';
 
@@ -29,5 +30,6 @@ export function createActivities(deps: ActivityDeps, config: ActivityConfig) {
     ...createLearningActivities(deps),
     ...createDeploymentActivities(deps, config.deploy),
     ...createEmbeddingActivities(deps),
+    ...createProcedureActivities(deps, config),
   };
 }

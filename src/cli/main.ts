@@ -15,6 +15,7 @@ import { registerLearningCommands } from './commands/learning';
 import { registerMemoryCommands } from './commands/memory';
 import { registerOperationCommands } from './commands/operations';
 import { registerSessionCommands } from './commands/session';
+import { registerProcedureCommands } from './commands/procedures';
 
 let context: CliContext | undefined;
 const ctx = (): CliContext =>
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDatabaseCommands(program, ctx);
   registerLearningCommands(program, ctx);
   registerDeployCommands(program, ctx);
+  registerProcedureCommands(program, ctx);
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

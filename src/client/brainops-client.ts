@@ -87,6 +87,8 @@ import { selectAgent, type Selection, type SelectionInput } from '../activities/
 import { connectClient } from './connection';
 import { openMemoryStore } from './memory';
 import { DeploymentsClient } from './deployments';
+import { ProceduresClient } from './procedures';
+import type { Guidance, GuidanceInput, GuidanceOutcome } from '../contracts/guidance';
 
 /** Identifies a session: tenant and session id. */
 export interface SessionRef {
@@ -100,6 +102,8 @@ export class BrainOpsClient {
   private memoryStore: Promise<MemoryStore> | undefined;
   /** DeploymentManager: start, status, approve, reject, cancel, rollback, history. */
   readonly deployments: DeploymentsClient;
+  /** Procedures and orchestrations: define, list, show, run, status, approve, skip, orchestrate. */
+  readonly procedures: ProceduresClient;
 
   constructor(
     readonly temporal: Client,
@@ -108,6 +112,7 @@ export class BrainOpsClient {
     private readonly ownedConnection?: Connection,
   ) {
     this.deployments = new DeploymentsClient(temporal, config, () => this.memory());
+    this.procedures = new ProceduresClient(temporal, config, () => this.memory());
   }
 
   /**
@@ -361,6 +366,20 @@ export class BrainOpsClient {
    */
   async selectAgent(input: SelectionInput): Promise<Selection> {
     return selectAgent(await this.memory(), input, `client/${randomUUID()}`);
+  }
+
+  /**
+   * Contextual guidance: what memory recommends for a task, with alternatives, a confidence in
+   * [0, 1], the reasons and the evidence ids; recorded in the decision log (`decisionId`).
+   * @throws ValidationError on bad input.
+   */
+  guidance(input: GuidanceInput): Promise<Guidance> {
+    return this.procedures.guidance(input);
+  }
+
+  /** Links the outcome of the operation a guidance decision guided (by the decision's id). */
+  recordGuidanceOutcome(input: GuidanceOutcome): Promise<void> {
+    return this.procedures.recordOutcome(input);
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,28 @@ export interface FiveMinuteResult {
   lowSuccess: { agentId: string; capability: string; runs: number; successRate: number }[];
   agentsRecorded: string[];
   insights: string[];
+  /** Procedure compliance in the window, per procedure version: steps run, failed, skipped with approval, blocked (and released), warned. */
+  procedureCompliance?: ProcedureComplianceFigures[];
+}
+
+export interface ProcedureComplianceFigures {
+  procedure: string;
+  version: number;
+  ran: number;
+  failed: number;
+  skipped: number;
+  blocked: number;
+  released: number;
+  warned: number;
+}
+
+/** Success rate of a procedure version over its finished runs. */
+export interface ProcedureEffectivenessFigures {
+  procedure: string;
+  version: number;
+  runs: number;
+  successes: number;
+  successRate: number;
 }
 
 /** Result of the hourly cycle for its window. */
@@ -56,6 +78,8 @@ export interface HourlyResult {
   slower: { agentId: string; capability: string; hourAvgMs: number; dayAvgMs: number }[];
   insights: string[];
   actionable: number;
+  /** Success rate per procedure version over the 24 hours to the window's end. */
+  procedureEffectiveness?: ProcedureEffectivenessFigures[];
 }
 
 /** Report of the daily memory optimisation for its window. */

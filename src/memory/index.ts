@@ -22,3 +22,5 @@ export type {
   RollbackRecord,
   DeploymentPast,
 } from '../contracts/deployment';
+export type { WorkMatch, SolutionMatch, ProcedureMatch, TaskMatch, DecisionRow } from './guidance';
+export type { ProcedureCompliance, ProcedureEffectiveness, StepEventRow, OrchestrationStepRow } from './procedures';

@@ -24,6 +24,8 @@ import * as maintenance from './maintenance';
 import { migrationStatus, type MigrationStatus } from './migrate';
 import * as deployments from './deployments';
 import * as embeddings from './embeddings';
+import * as guidance from './guidance';
+import * as procedures from './procedures';
 import type { EmbeddingCursor, EmbeddingSource } from './embeddings';
 import { Searcher } from './search';
 import type { Embedder } from '../contracts/embedding';
@@ -385,6 +387,81 @@ export class MemoryStore {
   }
   recordDecision(d: kb.Decision) {
     return kb.insertDecision(this.pool, this.redact(d));
+  }
+
+  // Contextual guidance: similar past work, matching solutions, procedures and insights.
+  similarWork(opts: { task: string; limit?: number }) {
+    return guidance.similarWork(this.pool, opts.task, opts.limit);
+  }
+  similarDeployments(opts: { task: string; limit?: number }) {
+    return guidance.similarDeployments(this.pool, opts.task, opts.limit);
+  }
+  similarErrors(opts: { task: string; limit?: number }) {
+    return guidance.similarErrors(this.pool, opts.task, opts.limit);
+  }
+  matchingSolutions(opts: { task: string; limit?: number }) {
+    return guidance.matchingSolutions(this.pool, opts.task, opts.limit);
+  }
+  matchingProcedures(opts: { task: string; limit?: number }) {
+    return guidance.matchingProcedures(this.pool, opts.task, opts.limit);
+  }
+  similarTasks(opts: { signature: string; limit?: number }) {
+    return guidance.similarTasks(this.pool, opts.signature, opts.limit);
+  }
+  matchingInsights(opts: { task: string; limit?: number }) {
+    return guidance.matchingInsights(this.pool, opts.task, opts.limit);
+  }
+  /** Writes a decision (once per dedupe key) and returns its id. */
+  recordDecisionReturningId(d: Parameters<typeof guidance.insertDecisionReturningId>[1]) {
+    return guidance.insertDecisionReturningId(this.pool, d);
+  }
+  /** Links the outcome of the operation a decision guided. */
+  recordDecisionOutcome(o: { decisionId: number; success: boolean; detail: unknown }) {
+    return guidance.recordDecisionOutcome(this.pool, o);
+  }
+  getDecision(opts: { id: number }) {
+    return guidance.getDecision(this.pool, opts.id);
+  }
+
+  // Operational procedures and orchestrated tasks.
+  insertProcedure(opts: {
+    definition: Parameters<typeof procedures.insertProcedure>[1];
+    source: Parameters<typeof procedures.insertProcedure>[2];
+  }) {
+    return procedures.insertProcedure(this.pool, opts.definition, opts.source);
+  }
+  getProcedure(opts: { name: string; version?: number }) {
+    return procedures.getProcedure(this.pool, opts.name, opts.version);
+  }
+  listProcedures(opts: { allVersions?: boolean } = {}) {
+    return procedures.listProcedures(this.pool, opts);
+  }
+  openProcedureRun(r: Parameters<typeof procedures.openProcedureRun>[1]) {
+    return procedures.openProcedureRun(this.pool, r);
+  }
+  finishProcedureRun(r: Parameters<typeof procedures.finishProcedureRun>[1]) {
+    return procedures.finishProcedureRun(this.pool, r);
+  }
+  recordStepEvent(e: Parameters<typeof procedures.recordStepEvent>[1]) {
+    return procedures.recordStepEvent(this.pool, e);
+  }
+  listStepEvents(opts: { workflowId: string }) {
+    return procedures.listStepEvents(this.pool, opts.workflowId);
+  }
+  procedureCompliance(w: { start: Date; end: Date }) {
+    return procedures.procedureCompliance(this.pool, w.start, w.end);
+  }
+  procedureEffectiveness(w: { start: Date; end: Date }) {
+    return procedures.procedureEffectiveness(this.pool, w.start, w.end);
+  }
+  recordOrchestrationStep(s: Parameters<typeof procedures.recordOrchestrationStep>[1]) {
+    return procedures.recordOrchestrationStep(this.pool, s);
+  }
+  listOrchestrationSteps(opts: { workflowId: string }) {
+    return procedures.listOrchestrationSteps(this.pool, opts.workflowId);
+  }
+  recordTaskOutcome(t: Parameters<typeof procedures.recordTaskOutcome>[1]) {
+    return procedures.recordTaskOutcome(this.pool, t);
   }
 
   // DatabaseGuardian: backups and migration runs.

@@ -12,6 +12,8 @@ export { databaseGuardianWorkflow, databaseBackupWorkflow, databaseRestoreCheckW
 export { learningCycleWorkflow } from './learning-cycle';
 export { deploymentWorkflow } from './deployment';
 export { embeddingCatchUpWorkflow } from './embedding-catch-up';
+export { procedureWorkflow } from './procedure';
+export { orchestrateWorkflow } from './orchestrate';
 
 /** Activities start error-learning by its type name; this stops compiling if the name stops matching. */
 export type ErrorLearningWorkflowByName = (typeof import('./error-learning'))[typeof ERROR_LEARNING_WORKFLOW_TYPE];

@@ -4,7 +4,7 @@
  * and capabilities with a low success rate, as insights.
  */
 import { Context } from '@temporalio/activity';
-import type { CycleWindow, FiveMinuteResult } from '../../contracts/learning';
+import type { CycleWindow, FiveMinuteResult, ProcedureComplianceFigures } from '../../contracts/learning';
 import { signatureHash } from '../../domain/signature-hash';
 import type { CapabilityPerformance, Insight, MemoryStore, SignatureTrend } from '../../memory';
 import { bounds, DAY_MS, hhmm, LEARNING_RULES, pct, rate, type WindowWriter } from './rules';
@@ -71,6 +71,27 @@ function agentRecords(agents: string[], day: CapabilityPerformance[]): Insight[]
   });
 }
 
+/** Procedure compliance of the window, one insight per procedure version with steps in it. */
+function complianceInsights(compliance: ProcedureComplianceFigures[], start: Date, end: Date): Insight[] {
+  return compliance.map((c): Insight => {
+    const departures = c.skipped + c.blocked + c.warned;
+    return {
+      key: `insight/procedure-compliance/${c.procedure}/v${c.version}`,
+      kind: 'procedure-compliance',
+      severity: c.blocked > 0 || c.failed > 0 ? 'medium' : departures > 0 ? 'low' : 'info',
+      title: `${c.procedure} v${c.version} in ${hhmm(start)}–${hhmm(end)}: ${c.ran} step(s) run, ${c.failed} failed, ${c.skipped} skipped with approval, ${c.blocked} blocked`,
+      detail: `${c.released} blocked operation(s) released by approval, ${c.warned} warning(s) for operations without guidance.`,
+      recommendedAction:
+        c.blocked > 0 || c.warned > 0
+          ? 'consult guidance before operations (`brainops guidance`), or pass its decision id to `brainops procedure run --guidance <id>`'
+          : 'none',
+      actionable: c.blocked > 0 || c.warned > 0,
+      subject: `${c.procedure}@${c.version}`,
+      evidence: { ...c },
+    };
+  });
+}
+
 export function createFiveMinuteActivities(store: MemoryStore, writeWindow: WindowWriter) {
   return {
     /**
@@ -90,7 +111,11 @@ export function createFiveMinuteActivities(store: MemoryStore, writeWindow: Wind
         (p) => p.runs >= LEARNING_RULES.minRuns && rate(p) < LEARNING_RULES.lowSuccessRate,
       );
 
-      const insights = patternInsights(rising, lowSuccess, start, end);
+      const compliance = await store.procedureCompliance({ start, end });
+      const insights = [
+        ...patternInsights(rising, lowSuccess, start, end),
+        ...complianceInsights(compliance, start, end),
+      ];
       await writeWindow(w, insights);
 
       const day = await store.workHistoryPerformance({ start: new Date(end.getTime() - DAY_MS), end });
@@ -111,6 +136,7 @@ export function createFiveMinuteActivities(store: MemoryStore, writeWindow: Wind
         })),
         agentsRecorded: agents,
         insights: insights.map((i) => i.key).sort(),
+        procedureCompliance: compliance,
       };
       await store.recordCycleRun({
         cycle: w.cycle,

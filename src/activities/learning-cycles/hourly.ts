@@ -4,7 +4,7 @@
  * rate dropped or latency rose against the day.
  */
 import { Context } from '@temporalio/activity';
-import type { CycleWindow, HourlyResult } from '../../contracts/learning';
+import type { CycleWindow, HourlyResult, ProcedureEffectivenessFigures } from '../../contracts/learning';
 import { signatureHash } from '../../domain/signature-hash';
 import type { CapabilityPerformance, FailingSignature, Insight, MemoryStore } from '../../memory';
 import { bounds, DAY_MS, hhmm, LEARNING_RULES, pct, rate, type WindowWriter } from './rules';
@@ -75,6 +75,24 @@ function trendInsights(
   ];
 }
 
+/** Success rate per procedure version over the day, one insight each (actionable under 50 %). */
+function effectivenessInsights(figures: ProcedureEffectivenessFigures[], end: Date): Insight[] {
+  return figures.map((p): Insight => ({
+    key: `insight/procedure-effectiveness/${p.procedure}/v${p.version}`,
+    kind: 'procedure-effectiveness',
+    severity: p.runs >= 2 && p.successRate < 0.5 ? 'medium' : 'info',
+    title: `${p.procedure} v${p.version}: ${pct(p.successRate)} of ${p.runs} run(s) succeeded in the 24 hours to ${hhmm(end)} UTC`,
+    detail: `${p.successes} of ${p.runs} runs of ${p.procedure} v${p.version} succeeded.`,
+    recommendedAction:
+      p.runs >= 2 && p.successRate < 0.5
+        ? `look at the failed runs (\`temporal workflow list --query "WorkflowId STARTS_WITH 'procedure/${p.procedure}/'"\`) and revise the procedure as a new version`
+        : 'none',
+    actionable: p.runs >= 2 && p.successRate < 0.5,
+    subject: `${p.procedure}@${p.version}`,
+    evidence: { ...p },
+  }));
+}
+
 export function createHourlyActivities(store: MemoryStore, writeWindow: WindowWriter) {
   return {
     /**
@@ -109,6 +127,8 @@ export function createHourlyActivities(store: MemoryStore, writeWindow: WindowWr
         ...failing.map((f) => failingInsight(f, end)),
         ...trendInsights(degraded, slower, dayOf, start, end),
       ];
+      const effectiveness = await store.procedureEffectiveness({ start: new Date(end.getTime() - DAY_MS), end });
+      insights.push(...effectivenessInsights(effectiveness, end));
       await writeWindow(w, insights);
       const result: HourlyResult = {
         window: w,
@@ -134,6 +154,7 @@ export function createHourlyActivities(store: MemoryStore, writeWindow: WindowWr
         })),
         insights: insights.map((i) => i.key).sort(),
         actionable: insights.filter((i) => i.actionable).length,
+        procedureEffectiveness: effectiveness,
       };
       await store.recordCycleRun({
         cycle: w.cycle,

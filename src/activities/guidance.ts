@@ -1,0 +1,113 @@
+/**
+ * Contextual guidance (`getGuidance` activity, `BrainOpsClient.guidance`): gathers what memory
+ * holds about a task — hybrid search over memory entries and session messages, work history,
+ * deployments, error events, orchestrated tasks of a similar signature, matching solutions and
+ * procedures with their success rates, insights — ranks the courses of action it supports
+ * (`rankGuidance`) and records the guidance in the decision log, returning the decision's id.
+ */
+import {
+  guidanceInputSchema,
+  guidanceOutcomeSchema,
+  type Guidance,
+  type GuidanceEvidence,
+  type GuidanceInput,
+  type GuidanceOutcome,
+} from '../contracts/guidance';
+import { parseInput } from '../contracts/validate';
+import { ValidationError } from '../contracts/errors';
+import { rankGuidance, taskSignature } from '../domain/guidance';
+import type { MemoryStore } from '../memory';
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** @throws ValidationError on bad input. */
+export async function computeGuidance(store: MemoryStore, raw: GuidanceInput, dedupeKey: string): Promise<Guidance> {
+  const input = parseInput(guidanceInputSchema, raw, 'guidance request');
+  const { task } = input;
+  const [hits, work, deployments, errors, solutions, procedures, tasks, insights] = await Promise.all([
+    store.search({ query: task, tenantId: input.tenantId, limit: 8 }),
+    store.similarWork({ task }),
+    store.similarDeployments({ task }),
+    store.similarErrors({ task }),
+    store.matchingSolutions({ task }),
+    store.matchingProcedures({ task }),
+    store.similarTasks({ signature: taskSignature(task) }),
+    store.matchingInsights({ task }),
+  ]);
+  const topRank = Math.max(1e-9, ...hits.map((h) => h.rank));
+  const other: GuidanceEvidence[] = [
+    ...hits.map((h): GuidanceEvidence =>
+      h.kind === 'entry'
+        ? {
+            id: `memory:${h.entry.id}`,
+            kind: 'memory',
+            title: h.entry.title ?? h.entry.key,
+            relevance: round(h.rank / topRank),
+          }
+        : {
+            id: `message:${h.message.sessionId}#${h.message.seq}`,
+            kind: 'message',
+            title: h.message.content.slice(0, 120),
+            relevance: round(h.rank / topRank),
+          },
+    ),
+    ...work.map((w): GuidanceEvidence => ({
+      id: `work:${w.id}`,
+      kind: 'work',
+      title: `${w.agentId} ${w.action}: ${w.successes}/${w.runs} ok`,
+      relevance: round(w.relevance),
+      successRate: round(w.successes / w.runs),
+      successes: w.successes,
+      failures: w.runs - w.successes,
+    })),
+    ...deployments.map((d): GuidanceEvidence => ({
+      id: `deployment:${d.id}`,
+      kind: 'deployment',
+      title: `deploy ${d.target} ${d.ref}: ${d.status}`,
+      relevance: round(d.relevance),
+    })),
+    ...errors.map((e): GuidanceEvidence => ({
+      id: `error:${e.id}`,
+      kind: 'error',
+      title: `${e.status}: ${e.message}`,
+      relevance: round(e.relevance),
+    })),
+    ...insights.map((i): GuidanceEvidence => ({
+      id: `insight:${i.key}`,
+      kind: 'insight',
+      title: i.title,
+      relevance: round(i.relevance),
+    })),
+  ];
+  const ranked = rankGuidance({ task, solutions, procedures, tasks, other });
+  const decisionId = await store.recordDecisionReturningId({
+    agentId: input.requestedBy,
+    decision: `guidance for "${task.slice(0, 200)}": ${ranked.primary.summary.slice(0, 300)}`,
+    confidence: ranked.confidence,
+    patterns: [ranked.primary, ...ranked.alternatives].map((r) => ({
+      kind: r.kind,
+      ref: r.ref ?? null,
+      score: r.score,
+    })),
+    context: {
+      kind: 'guidance',
+      task,
+      context: input.context,
+      tenantId: input.tenantId ?? null,
+      evidence: ranked.evidence.map((e) => e.id),
+      reasons: ranked.reasons,
+    },
+    dedupeKey,
+  });
+  return { decisionId, task, ...ranked };
+}
+
+/**
+ * Links the outcome of the operation a guidance decision guided.
+ * @throws ValidationError when there is no such decision.
+ */
+export async function recordGuidanceOutcome(store: MemoryStore, raw: GuidanceOutcome): Promise<void> {
+  const o = parseInput(guidanceOutcomeSchema, raw, 'guidance outcome');
+  if (!(await store.recordDecisionOutcome(o)))
+    throw new ValidationError('guidance outcome', [{ field: 'decisionId', message: `no decision ${o.decisionId}` }]);
+}
