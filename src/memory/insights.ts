@@ -65,6 +65,31 @@ const INSERT = `
     source = excluded.source, tags = excluded.tags, expires_at = excluded.expires_at,
     last_write_id = excluded.last_write_id, updated_at = now(), sync_version = m.sync_version + 1`;
 
+/** The parameters of {@link INSERT}, in its order: the rows' columns, then source, expiry, write id, type. */
+function insertParams(
+  r: ReturnType<typeof rows>,
+  source: string,
+  expiresAt: Date,
+  writeId: string,
+  memoryType: string,
+) {
+  return [
+    r.keys,
+    r.values,
+    r.titles,
+    r.contents,
+    r.priorities,
+    r.importances,
+    r.categories,
+    r.tags,
+    r.metadata,
+    source,
+    expiresAt,
+    writeId,
+    memoryType,
+  ];
+}
+
 /**
  * Upserts observations: a new key starts at `timesSeen` 1, a known one counts one more sighting
  * per `writeId` and keeps its `firstSeenAt`; `status` becomes `open` again.
@@ -87,21 +112,7 @@ export async function upsertObservations(
          - 'resolvedAt'
      where m.last_write_id is distinct from excluded.last_write_id
      returning key`,
-    [
-      r.keys,
-      r.values,
-      r.titles,
-      r.contents,
-      r.priorities,
-      r.importances,
-      r.categories,
-      r.tags,
-      r.metadata,
-      opts.source,
-      expiresAt,
-      opts.writeId,
-      'ai_insight',
-    ],
+    insertParams(r, opts.source, expiresAt, opts.writeId, 'ai_insight'),
   );
   return result.rows.map((row) => row.key);
 }
@@ -151,21 +162,7 @@ export async function upsertWindowInsights(
        and (m.value, m.title, m.content, m.priority, m.metadata, m.tags, m.expires_at)
          is distinct from (excluded.value, excluded.title, excluded.content, excluded.priority, excluded.metadata, excluded.tags, excluded.expires_at)
      returning key`,
-    [
-      r.keys,
-      r.values,
-      r.titles,
-      r.contents,
-      r.priorities,
-      r.importances,
-      r.categories,
-      r.tags,
-      r.metadata,
-      opts.source,
-      expiresAt,
-      opts.writeId,
-      opts.memoryType ?? 'ai_insight',
-    ],
+    insertParams(r, opts.source, expiresAt, opts.writeId, opts.memoryType ?? 'ai_insight'),
   );
   return result.rows.map((row) => row.key);
 }

@@ -2,6 +2,7 @@
  * SQL of operational procedures (named, versioned definitions), their runs and step events, and
  * of orchestrated tasks: the agent each step went to and the outcome against the task's signature.
  */
+import type { ProcedureComplianceFigures } from '../contracts/learning';
 import type { ProcedureDefinition, StoredProcedure } from '../contracts/procedure';
 import type { Queryable } from './entries';
 
@@ -119,16 +120,7 @@ export async function listStepEvents(db: Queryable, workflowId: string): Promise
 }
 
 /** Procedure compliance of `[start, end)`, per procedure version: steps run, failed, skipped with approval, blocked. */
-export interface ProcedureCompliance {
-  procedure: string;
-  version: number;
-  ran: number;
-  failed: number;
-  skipped: number;
-  blocked: number;
-  released: number;
-  warned: number;
-}
+export type ProcedureCompliance = ProcedureComplianceFigures;
 
 export async function procedureCompliance(db: Queryable, start: Date, end: Date): Promise<ProcedureCompliance[]> {
   const result = await db.query<ProcedureCompliance>(
