@@ -31,6 +31,7 @@ import {
   bm25,
   ENTRY_SOURCE,
   entryStats,
+  EXACT_UP_TO,
   lexemeFrequencies,
   MESSAGE_SOURCE,
   messageStats,
@@ -129,7 +130,8 @@ export class Searcher {
       const stats = await this.collection(source, tenant);
       const terms = await this.termsOf(lexemes, table);
       const first = await bm25(db, spec, input, stats, terms, CANDIDATES);
-      if (this.options.feedback === false || first.length === 0) return first;
+      // Feedback costs a second pass; a collection past exact ranking is already the slow case.
+      if (this.options.feedback === false || first.length === 0 || stats.documents > EXACT_UP_TO) return first;
       const expanded = await expandQuery(db, table, terms, first, this.frequencies.get(table) ?? new Map());
       return expanded.length === terms.length ? first : bm25(db, spec, input, stats, expanded, CANDIDATES);
     };

@@ -43,7 +43,7 @@ export const MESSAGE_SOURCE: Source = {
  * (the "max-score" pruning of search engines), and at most that many documents are read when even
  * the most selective word is that common: such a word hardly tells documents apart.
  */
-const EXACT_UP_TO = 5_000;
+export const EXACT_UP_TO = 5_000;
 const CANDIDATE_BUDGET = 500;
 
 /** A query word with the share of documents that hold it (0 when too rare for the statistics). */
