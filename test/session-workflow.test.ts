@@ -129,7 +129,10 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       tasks.map((t) => [t.title, t.status]),
       [['Review auth module', 'done']],
     );
-    const history = await stack.store.listWorkHistory({ workflowId: sessionWorkflowId('acme', 'lifecycle') });
+    const history = await stack.store.listWorkHistory({
+      tenantId: 'acme',
+      workflowId: sessionWorkflowId('acme', 'lifecycle'),
+    });
     assert.ok(history.some((h) => h.action === 'persistSessionMessages' && h.success && h.agentId === 'ContextKeeper'));
     assert.ok(history.some((h) => h.action === 'endSession' && h.tenantId === 'acme' && h.sessionId === 'lifecycle'));
   });

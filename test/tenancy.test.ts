@@ -15,13 +15,11 @@ describe('tenancy of the read paths (real PostgreSQL)', () => {
       scope: 'global',
       content: 'zebracorn failover runbook',
     });
-    await store.store({
-      key: 'u/note',
-      memoryType: 'knowledge',
-      scope: 'user',
-      userId: 'u1',
-      content: 'zebracorn private note',
-    });
+    // A user entry of no tenant: refused by the scope rules now, possible in rows written before them.
+    await store.pool.query(
+      `insert into memory_entries (key, memory_type, layer, scope, user_id, content)
+       values ('u/note', 'knowledge', 'long_term', 'user', 'u1', 'zebracorn private note')`,
+    );
     await store.store({
       key: 'a/note',
       memoryType: 'knowledge',

@@ -171,6 +171,9 @@ export function createErrorLearningActivities(
         title: `Escalated: ${input.message.slice(0, 200)}`,
         content: `No known fix worked for ${input.signature}. Tried: ${input.tried.join(', ') || 'nothing'}. Resolve with \`brainops errors resolve\`.`,
         memoryType: 'system_error',
+        // The operator's record, not knowledge shared with tenants: an error's text may be a tenant's.
+        scope: 'agent',
+        agentId: 'SystemMonitor',
         layer: 'long_term',
         priority: 'critical',
         importance: 0.9,

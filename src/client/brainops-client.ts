@@ -323,7 +323,7 @@ export class BrainOpsClient {
     description?: string;
   }): Promise<{ workflowId: string }> {
     validateRemediation(this.config.errorLearning.remediations, input.action, input.params ?? {});
-    const [event] = await (await this.memory()).listErrorEvents({ id: input.errorEventId, limit: 1 });
+    const [event] = await (await this.memory()).listErrorEvents({ id: input.errorEventId, allTenants: true, limit: 1 });
     if (!event)
       throw new ValidationError('error resolution', [
         { field: 'errorEventId', message: `no error event ${input.errorEventId}` },

@@ -70,19 +70,30 @@ const owners = {
 };
 type Owners = { tenantId?: string; userId?: string; sessionId?: string; agentId?: string };
 
-/** Which owner id each scope requires, so an entry cannot claim a scope it has no owner for. */
-const SCOPE_OWNER: Record<Scope, keyof Owners | null> = {
-  global: null,
-  tenant: 'tenantId',
-  user: 'userId',
-  session: 'sessionId',
-  agent: 'agentId',
-};
+/**
+ * Which owner ids each scope requires and which it forbids, so an entry cannot claim a scope it
+ * has no owner for: `global` is operator-written knowledge shared with every tenant, so it has no
+ * tenant; `user` and `session` entries belong to a user or session of one tenant.
+ */
+export const SCOPE_OWNERS: Readonly<
+  Record<Scope, { requires: readonly (keyof Owners)[]; forbids: readonly (keyof Owners)[] }>
+> = Object.freeze({
+  global: { requires: [], forbids: ['tenantId'] },
+  tenant: { requires: ['tenantId'], forbids: [] },
+  user: { requires: ['tenantId', 'userId'], forbids: [] },
+  session: { requires: ['tenantId', 'sessionId'], forbids: [] },
+  agent: { requires: ['agentId'], forbids: [] },
+});
 
 function requireScopeOwner(value: Owners & { scope: Scope }, ctx: z.RefinementCtx): void {
-  const owner = SCOPE_OWNER[value.scope];
-  if (owner && !value[owner]) {
-    ctx.addIssue({ code: 'custom', path: [owner], message: `required when scope is "${value.scope}"` });
+  const rule = SCOPE_OWNERS[value.scope];
+  for (const owner of rule.requires) {
+    if (!value[owner])
+      ctx.addIssue({ code: 'custom', path: [owner], message: `required when scope is "${value.scope}"` });
+  }
+  for (const owner of rule.forbids) {
+    if (value[owner] !== undefined)
+      ctx.addIssue({ code: 'custom', path: [owner], message: `not allowed when scope is "${value.scope}"` });
   }
 }
 
@@ -127,6 +138,9 @@ export const memoryIdentitySchema = z
   .object({ key: memoryKey, scope: z.enum(SCOPES).default('global'), ...owners })
   .superRefine(requireScopeOwner);
 export type MemoryIdentity = z.input<typeof memoryIdentitySchema>;
+
+/** Why an entry was archived (`MemoryStore.archive`), kept in `memory_archive.archive_reason`. */
+export const archiveReason = text(200, 1).optional();
 
 /** What a search looks in: memory entries, session messages, or both. */
 export const SEARCH_SOURCES = Object.freeze(['entries', 'messages'] as const);

@@ -14,7 +14,8 @@ import * as entries from './entries';
 import * as sessions from './sessions';
 import * as history from './work-history';
 import { recordHealthChecks, type RecordedHealth } from './health';
-import { withTransaction } from './transaction';
+import { inTransaction, withTransaction } from './transaction';
+import { TenantScope } from './tenant-scope';
 import * as kb from './knowledge-base';
 import * as guardian from './guardian';
 import * as insights from './insights';
@@ -27,13 +28,15 @@ import * as embeddings from './embeddings';
 import * as guidance from './guidance';
 import * as procedures from './procedures';
 import type { EmbeddingCursor, EmbeddingSource } from './embeddings';
-import { Searcher } from './search';
+import { Searcher, type RowReader } from './search';
+import type { Queryable } from './entries';
 import type { Embedder } from '../contracts/embedding';
 import type { HealthCheckResult } from '../contracts/health';
 import {
   expiryFor,
   listMemoryInputSchema,
   memoryIdentitySchema,
+  archiveReason,
   searchMemoryInputSchema,
   storeMemoryInputSchema,
   type ListMemoryInput,
@@ -44,6 +47,23 @@ import {
   type SearchMemoryInput,
   type StoreMemoryInput,
 } from '../contracts/memory';
+import {
+  appendMessagesInputSchema,
+  listErrorEventsInputSchema,
+  listMessagesInputSchema,
+  listSessionsInputSchema,
+  listTasksInputSchema,
+  listWorkHistoryInputSchema,
+  openSessionInputSchema,
+  quarantineMessagesInputSchema,
+  recordHandoffInputSchema,
+  sessionKeySchema,
+  sessionSnapshotInputSchema,
+  statsInputSchema,
+  upsertTaskInputSchema,
+  type ListErrorEventsInput,
+  type ListWorkHistoryInput,
+} from '../contracts/tenant-reads';
 
 /** Options of {@link MemoryStore.connect}. */
 export interface MemoryStoreOptions {
@@ -89,7 +109,9 @@ export class MemoryStore {
   private secrets: string[] = [];
 
   private constructor(
+    /** The connecting role's pool: operator and maintenance work, which sees every tenant. */
     readonly pool: Pool,
+    private readonly tenants: TenantScope,
     private readonly cache: MemoryCache | undefined,
     private readonly logger: Logger,
     readonly embedder: Embedder | undefined,
@@ -116,6 +138,7 @@ export class MemoryStore {
     const config: PoolConfig = { connectionString: options.databaseUrl, max: options.poolSize ?? 10 };
     const pool = new Pool(config);
     pool.on('error', (error) => options.logger.error({ err: error }, 'idle memory database connection failed'));
+    const tenants = new TenantScope(config, options.logger);
     const cacheSize = options.cacheMaxEntries ?? 10_000;
     const cache = cacheSize > 0 ? new MemoryCache(cacheSize, config, options.logger) : undefined;
     try {
@@ -123,11 +146,27 @@ export class MemoryStore {
       await cache?.start();
     } catch (error) {
       await pool.end().catch(() => undefined);
+      await tenants.end().catch(() => undefined);
       throw error;
     }
-    const store = new MemoryStore(pool, cache, options.logger, options.embedder, options.maxCachedVectors);
+    const store = new MemoryStore(pool, tenants, cache, options.logger, options.embedder, options.maxCachedVectors);
     store.addSecrets(options.secrets ?? []);
     return store;
+  }
+
+  /**
+   * Runs `work` under row-level security as `tenantId` (see `tenant-scope.ts`): nothing of another
+   * tenant is visible there, whatever its SQL says. Without a tenant, on the operator's pool.
+   */
+  private asTenant<T>(tenantId: string | undefined, work: (db: Queryable) => Promise<T>): Promise<T> {
+    return tenantId === undefined ? work(this.pool) : this.tenants.run(tenantId, work);
+  }
+
+  /** Runs `work` in one transaction, as {@link asTenant} does. */
+  private asTenantInTransaction<T>(tenantId: string | undefined, work: (db: Queryable) => Promise<T>): Promise<T> {
+    return tenantId === undefined
+      ? withTransaction(this.pool, work)
+      : this.tenants.run(tenantId, (client) => inTransaction(client, work));
   }
 
   /** Adds configured secret values to redact from every write (a worker adds its configuration's). */
@@ -149,7 +188,7 @@ export class MemoryStore {
     const parsed = this.redact(parseInput(storeMemoryInputSchema, input, 'memory entry'));
     const expiresAt = expiryFor(parsed.layer, parsed.expiresAt);
     if (parsed.layer === 'ephemeral') return this.storeEphemeral(parsed, expiresAt!);
-    const entry = await entries.upsertEntry(this.pool, parsed, expiresAt);
+    const entry = await this.asTenant(parsed.tenantId, (db) => entries.upsertEntry(db, parsed, expiresAt));
     this.cache?.delete(cacheKey(parsed));
     return entry;
   }
@@ -205,7 +244,7 @@ export class MemoryStore {
       return cached;
     }
     const token = this.cache?.readToken() ?? 0;
-    const entry = await entries.readEntryCountingAccess(this.pool, parsed);
+    const entry = await this.asTenant(parsed.tenantId, (db) => entries.readEntryCountingAccess(db, parsed));
     if (entry) this.cache?.set(key, entry, token);
     return entry;
   }
@@ -219,7 +258,11 @@ export class MemoryStore {
    * @throws ValidationError on bad input.
    */
   async search(input: SearchMemoryInput): Promise<MemorySearchHit[]> {
-    return this.searcher.search(parseInput(searchMemoryInputSchema, input, 'memory search'));
+    const parsed = parseInput(searchMemoryInputSchema, input, 'memory search');
+    const tenantId = parsed.tenantId;
+    const readRows: RowReader | undefined =
+      tenantId === undefined ? undefined : (work) => this.tenants.run(tenantId, work);
+    return this.searcher.search(parsed, readRows);
   }
 
   /** Texts written after `cursor` that have no current embedding of `model`, oldest first. */
@@ -265,7 +308,8 @@ export class MemoryStore {
 
   /** Entries newest first, filtered (no text query). */
   async list(input: ListMemoryInput = {}): Promise<MemoryEntry[]> {
-    return entries.listEntries(this.pool, parseInput(listMemoryInputSchema, input, 'memory list'));
+    const parsed = parseInput(listMemoryInputSchema, input, 'memory list');
+    return this.asTenant(parsed.tenantId, (db) => entries.listEntries(db, parsed));
   }
 
   /** Moves the entry to the archive. Returns false when there was none. */
@@ -273,7 +317,8 @@ export class MemoryStore {
     const parsed = parseInput(memoryIdentitySchema, identity, 'memory identity');
     this.cache?.delete(cacheKey(parsed));
     if (this.ephemeral.delete(cacheKey(parsed))) return true;
-    return entries.archiveEntry(this.pool, parsed, identity.reason ?? 'deleted');
+    const reason = parseInput(archiveReason, identity.reason, 'archive reason') ?? 'deleted';
+    return this.asTenant(parsed.tenantId, (db) => entries.archiveEntry(db, parsed, reason));
   }
 
   /** Moves up to `limit` expired entries to the archive. */
@@ -283,50 +328,64 @@ export class MemoryStore {
 
   /** Counts per layer, priority and type; active sessions, tenants, accesses; cache figures. */
   async stats(opts: { tenantId?: string } = {}): Promise<MemoryStats> {
-    const counts = await entries.entryStats(this.pool, opts.tenantId);
+    const { tenantId } = parseInput(statsInputSchema, opts, 'memory stats');
+    const counts = await this.asTenant(tenantId, (db) => entries.entryStats(db, tenantId));
     return {
       ...counts,
       cache: { size: this.cache?.size ?? 0, hits: this.cache?.hits ?? 0, misses: this.cache?.misses ?? 0 },
     };
   }
 
-  // Sessions (ContextKeeper).
-  openSession(s: Parameters<typeof sessions.openSession>[1]) {
-    return sessions.openSession(this.pool, s);
+  // Sessions (ContextKeeper): each runs under row-level security as the session's tenant.
+  async openSession(s: Parameters<typeof sessions.openSession>[1]) {
+    const parsed = parseInput(openSessionInputSchema, s, 'session');
+    return this.tenants.run(parsed.tenantId, (db) => sessions.openSession(db, parsed));
   }
-  appendMessages(s: sessions.SessionKey & { messages: sessions.SessionMessage[] }) {
-    return sessions.appendMessages(this.pool, s, this.redact(s.messages));
+  async appendMessages(s: sessions.SessionKey & { messages: sessions.SessionMessage[] }) {
+    const parsed = parseInput(appendMessagesInputSchema, s, 'session messages');
+    return this.tenants.run(parsed.tenantId, (db) => sessions.appendMessages(db, parsed, this.redact(parsed.messages)));
   }
-  quarantineMessages(s: sessions.SessionKey & { items: sessions.QuarantinedMessage[] }) {
-    return sessions.quarantineMessages(this.pool, s, this.redact(s.items));
+  async quarantineMessages(s: sessions.SessionKey & { items: sessions.QuarantinedMessage[] }) {
+    const parsed = parseInput(quarantineMessagesInputSchema, s, 'quarantined messages');
+    return this.tenants.run(parsed.tenantId, (db) =>
+      sessions.quarantineMessages(db, parsed, this.redact(parsed.items)),
+    );
   }
-  listQuarantinedMessages(s: sessions.SessionKey) {
-    return sessions.listQuarantinedMessages(this.pool, s);
+  async listQuarantinedMessages(s: sessions.SessionKey) {
+    const parsed = parseInput(sessionKeySchema, s, 'session');
+    return this.tenants.run(parsed.tenantId, (db) => sessions.listQuarantinedMessages(db, parsed));
   }
-  listMessages(s: sessions.SessionKey & { afterSeq?: number; limit?: number; newest?: boolean }) {
-    return sessions.listMessages(this.pool, s, s);
+  async listMessages(s: sessions.SessionKey & { afterSeq?: number; limit?: number; newest?: boolean }) {
+    const parsed = parseInput(listMessagesInputSchema, s, 'session messages');
+    return this.tenants.run(parsed.tenantId, (db) => sessions.listMessages(db, parsed, parsed));
   }
-  upsertTask(s: sessions.SessionKey & { task: sessions.SessionTask }) {
-    return sessions.upsertTask(this.pool, s, this.redact(s.task));
+  async upsertTask(s: sessions.SessionKey & { task: sessions.SessionTask }) {
+    const parsed = parseInput(upsertTaskInputSchema, s, 'session task');
+    return this.tenants.run(parsed.tenantId, (db) => sessions.upsertTask(db, parsed, this.redact(parsed.task)));
   }
-  listTasks(s: { tenantId: string; sessionId?: string; status?: sessions.SessionTask['status']; limit?: number }) {
-    return sessions.listTasks(this.pool, s, s.status, s.limit);
+  async listTasks(s: { tenantId: string; sessionId?: string; status?: sessions.SessionTask['status']; limit?: number }) {
+    const parsed = parseInput(listTasksInputSchema, s, 'session tasks');
+    return this.tenants.run(parsed.tenantId, (db) => sessions.listTasks(db, parsed, parsed.status, parsed.limit));
   }
-  recordHandoff(s: sessions.SessionKey & { handoff: sessions.HandoffRecord }) {
-    return sessions.recordHandoff(this.pool, s, this.redact(s.handoff));
+  async recordHandoff(s: sessions.SessionKey & { handoff: sessions.HandoffRecord }) {
+    const parsed = parseInput(recordHandoffInputSchema, s, 'handoff');
+    return this.tenants.run(parsed.tenantId, (db) => sessions.recordHandoff(db, parsed, this.redact(parsed.handoff)));
   }
-  saveSnapshot(s: sessions.SessionKey & { snapshot: unknown }) {
-    return sessions.saveSnapshot(this.pool, s, s.snapshot);
+  async saveSnapshot(s: sessions.SessionKey & { snapshot: unknown }) {
+    const parsed = parseInput(sessionSnapshotInputSchema, s, 'session snapshot');
+    return this.tenants.run(parsed.tenantId, (db) => sessions.saveSnapshot(db, parsed, parsed.snapshot));
   }
-  listSessions(opts: Parameters<typeof sessions.listSessions>[1]) {
-    return sessions.listSessions(this.pool, opts);
+  async listSessions(opts: Parameters<typeof sessions.listSessions>[1]) {
+    const parsed = parseInput(listSessionsInputSchema, opts, 'sessions');
+    return this.tenants.run(parsed.tenantId, (db) => sessions.listSessions(db, parsed));
   }
 
   /** Ends a session: final snapshot stored, its `session`-layer memory expired. Idempotent. */
   async endSession(s: sessions.SessionKey & { snapshot: unknown }): Promise<{ expiredEntries: number }> {
-    return withTransaction(this.pool, async (client) => {
-      await sessions.endSession(client, s, s.snapshot);
-      return { expiredEntries: await entries.expireSessionEntries(client, s.tenantId, s.sessionId) };
+    const parsed = parseInput(sessionSnapshotInputSchema, s, 'session end');
+    return this.asTenantInTransaction(parsed.tenantId, async (db) => {
+      await sessions.endSession(db, parsed, parsed.snapshot);
+      return { expiredEntries: await entries.expireSessionEntries(db, parsed.tenantId, parsed.sessionId) };
     });
   }
 
@@ -343,14 +402,24 @@ export class MemoryStore {
   recordUnstored(r: history.UnstoredRecord) {
     return history.recordUnstored(this.pool, this.redact(r));
   }
-  listWorkHistory(opts: Parameters<typeof history.listWorkHistory>[1] = {}) {
-    return history.listWorkHistory(this.pool, opts);
+  /**
+   * Work history, newest first: a tenant's rows with `tenantId` (under row-level security);
+   * without it, rows of no tenant (system work); every tenant's only with `allTenants: true`.
+   */
+  async listWorkHistory(opts: ListWorkHistoryInput = {}) {
+    const parsed = parseInput(listWorkHistoryInputSchema, opts, 'work history list');
+    return this.asTenant(parsed.tenantId, (db) => history.listWorkHistory(db, parsed));
   }
   recordErrorEvent(e: history.ErrorEventInput) {
     return history.insertErrorEvent(this.pool, this.redact(e));
   }
-  listErrorEvents(opts: Parameters<typeof history.listErrorEvents>[1] = {}) {
-    return history.listErrorEvents(this.pool, opts);
+  /**
+   * Error events, newest first: a tenant's with `tenantId` (under row-level security); without
+   * it, those of no tenant (system errors); every tenant's only with `allTenants: true`.
+   */
+  async listErrorEvents(opts: ListErrorEventsInput = {}) {
+    const parsed = parseInput(listErrorEventsInputSchema, opts, 'error events list');
+    return this.asTenant(parsed.tenantId, (db) => history.listErrorEvents(db, parsed));
   }
 
   // Knowledge base and decision log (error-learning).
@@ -625,6 +694,7 @@ export class MemoryStore {
     await this.workHistoryBatcher.drain();
     await this.flushAccesses();
     await this.cache?.close();
+    await this.tenants.end();
     await this.pool.end();
   }
 }

@@ -131,10 +131,18 @@ export async function listUnstored(
   return result.rows;
 }
 
+/**
+ * Whose rows a list holds: the tenant's; without one, rows of no tenant; every tenant's only
+ * with `allTenants` (the operator's view). SQL over the parameters `$tenant` and `$all`.
+ */
+function tenantViewSql(tenant: string, all: string): string {
+  return `(tenant_id = ${tenant} or (${tenant}::text is null and (${all}::boolean or tenant_id is null)))`;
+}
+
 /** Recent work history, newest first. */
 export async function listWorkHistory(
   db: Queryable,
-  opts: { agentId?: string; workflowId?: string; tenantId?: string; limit?: number } = {},
+  opts: { agentId?: string; workflowId?: string; tenantId?: string; allTenants?: boolean; limit?: number } = {},
 ): Promise<(WorkHistoryRecord & { id: number })[]> {
   const result = await db.query<WorkHistoryRecord & { id: number }>(
     `select id::int, agent_id as "agentId", action, input, output, success, error, duration_ms as "durationMs",
@@ -142,9 +150,9 @@ export async function listWorkHistory(
        tenant_id as "tenantId", session_id as "sessionId", started_at as "startedAt", finished_at as "finishedAt"
      from work_history
      where ($1::text is null or agent_id = $1) and ($2::text is null or workflow_id = $2)
-       and ($4::text is null or tenant_id = $4)
+       and ${tenantViewSql('$4', '$5')}
      order by finished_at desc, id desc limit $3`,
-    [opts.agentId ?? null, opts.workflowId ?? null, opts.limit ?? 100, opts.tenantId ?? null],
+    [opts.agentId ?? null, opts.workflowId ?? null, opts.limit ?? 100, opts.tenantId ?? null, opts.allTenants ?? false],
   );
   return result.rows;
 }
@@ -215,8 +223,10 @@ export async function listErrorEvents(
     since?: Date;
     id?: number;
     signature?: string;
-    /** Only this tenant's error events. */
+    /** Only this tenant's error events; without it, those of no tenant. */
     tenantId?: string;
+    /** Without `tenantId`: every tenant's (the operator's view). */
+    allTenants?: boolean;
   } = {},
 ): Promise<ErrorEventRow[]> {
   const result = await db.query<ErrorEventRow>(
@@ -227,7 +237,7 @@ export async function listErrorEvents(
      from error_events
      where ($1::text is null or status = $1) and ($2::timestamptz is null or occurred_at >= $2)
        and ($4::bigint is null or id = $4) and ($5::text is null or signature = $5)
-       and ($6::text is null or tenant_id = $6)
+       and ${tenantViewSql('$6', '$7')}
      order by occurred_at desc, id desc limit $3`,
     [
       opts.status ?? null,
@@ -236,6 +246,7 @@ export async function listErrorEvents(
       opts.id ?? null,
       opts.signature ?? null,
       opts.tenantId ?? null,
+      opts.allTenants ?? false,
     ],
   );
   return result.rows;

@@ -43,15 +43,17 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .command('list')
     .description('recent error events')
     .option('--status <status>', 'open | resolved | ignored | escalated')
-    .option('-t, --tenant <id>', "only this tenant's error events")
+    .option('-t, --tenant <id>', "only this tenant's error events (default: those of no tenant)")
+    .option('--all-tenants', "every tenant's error events (operator)")
     .option('--limit <n>', 'how many', countOption, 20)
     .option('--json', 'print JSON')
-    .action(async (o: { status?: 'open'; tenant?: string; limit: number; json?: boolean }) => {
+    .action(async (o: { status?: 'open'; tenant?: string; allTenants?: boolean; limit: number; json?: boolean }) => {
       const rows = await (
         await (await ctx().client()).memory()
       ).listErrorEvents({
         status: o.status,
         tenantId: o.tenant,
+        allTenants: o.allTenants,
         limit: o.limit,
       });
       if (o.json) return printJson(rows);

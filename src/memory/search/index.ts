@@ -60,6 +60,12 @@ export interface SearcherOptions {
   feedback?: boolean;
 }
 
+/**
+ * Runs `work` with the connection the returned rows are read from: a tenant's search reads them
+ * under row-level security, so only rows the tenant may see can become hits.
+ */
+export type RowReader = <T>(work: (db: Queryable) => Promise<T>) => Promise<T>;
+
 /** Runs searches; keeps the collection statistics (for a minute) and the vector cache between them. */
 export class Searcher {
   readonly vectors: VectorIndex | undefined;
@@ -74,8 +80,8 @@ export class Searcher {
       : undefined;
   }
 
-  /** The hits for an already parsed search input, best first. */
-  async search(input: SearchInput): Promise<MemorySearchHit[]> {
+  /** The hits for an already parsed search input, best first; their rows are read through `readRows` when given. */
+  async search(input: SearchInput, readRows?: RowReader): Promise<MemorySearchHit[]> {
     const withEntries = input.sources.includes('entries');
     const withMessages = messagesSearchable(input);
     const [lexical, semantic] = await Promise.all([
@@ -87,7 +93,7 @@ export class Searcher {
       const neighbours = await this.neighbours(candidates.map((c) => c.key));
       candidates = spreadToNeighbours(candidates, (key) => neighbours.get(key) ?? []);
     }
-    return this.hits(input, candidates);
+    return this.hits(input, candidates, readRows ?? ((work) => work(this.options.db)));
   }
 
   private async collection(source: VectorSource, tenantId: string | null): Promise<CollectionStats> {
@@ -217,20 +223,29 @@ export class Searcher {
   }
 
   /** Fetches the candidates that pass the filters, ranks them and keeps the best `limit`. */
-  private async hits(input: SearchInput, candidates: FusedCandidate[]): Promise<MemorySearchHit[]> {
+  private async hits(
+    input: SearchInput,
+    candidates: FusedCandidate[],
+    readRows: RowReader,
+  ): Promise<MemorySearchHit[]> {
     const relevant = candidates.filter((c) => c.fused + c.neighbours > 0);
-    const [entries, messages] = await Promise.all([
-      this.fetchEntries(
-        input,
-        relevant.filter((c) => c.key.startsWith('e:')).map((c) => c.key.slice(2)),
-      ),
-      messagesSearchable(input)
-        ? this.fetchMessages(
-            input,
-            relevant.filter((c) => c.key.startsWith('m:')).map((c) => c.key),
-          )
-        : new Map<string, SearchedMessage>(),
-    ]);
+    if (relevant.length === 0) return [];
+    const [entries, messages] = await readRows((db) =>
+      Promise.all([
+        this.fetchEntries(
+          db,
+          input,
+          relevant.filter((c) => c.key.startsWith('e:')).map((c) => c.key.slice(2)),
+        ),
+        messagesSearchable(input)
+          ? this.fetchMessages(
+              db,
+              input,
+              relevant.filter((c) => c.key.startsWith('m:')).map((c) => c.key),
+            )
+          : new Map<string, SearchedMessage>(),
+      ]),
+    );
     const now = Date.now();
     const hits: MemorySearchHit[] = [];
     for (const c of relevant) {
@@ -252,19 +267,23 @@ export class Searcher {
     return hits.sort((a, b) => b.rank - a.rank).slice(0, input.limit);
   }
 
-  private async fetchEntries(input: SearchInput, ids: string[]): Promise<Map<string, MemoryEntry>> {
+  private async fetchEntries(db: Queryable, input: SearchInput, ids: string[]): Promise<Map<string, MemoryEntry>> {
     if (ids.length === 0) return new Map();
     const where = new Conditions(ids);
     where.add('m.id = any($1::uuid[])');
     entryFilters(where, input);
-    const rows = await this.options.db.query<MemoryEntry>(
+    const rows = await db.query<MemoryEntry>(
       `select ${ENTRY_COLUMNS} from memory_entries m where ${where.sql}`,
       where.params,
     );
     return new Map(rows.rows.map((e) => [`e:${e.id}`, e]));
   }
 
-  private async fetchMessages(input: SearchInput, keys: string[]): Promise<Map<string, SearchedMessage>> {
+  private async fetchMessages(
+    db: Queryable,
+    input: SearchInput,
+    keys: string[],
+  ): Promise<Map<string, SearchedMessage>> {
     if (keys.length === 0) return new Map();
     const parts = keys.map(parseMessageKey);
     const where = new Conditions(
@@ -274,7 +293,7 @@ export class Searcher {
     );
     where.add('(m.tenant_id, m.session_id, m.seq) in (select * from unnest($1::text[], $2::text[], $3::bigint[]))');
     messageFilters(where, input);
-    const rows = await this.options.db.query<SearchedMessage>(
+    const rows = await db.query<SearchedMessage>(
       `select m.tenant_id as "tenantId", m.session_id as "sessionId", m.seq::float8 as seq, m.role,
          m.agent_id as "agentId", m.content, m.created_at as "createdAt"
        from ${MESSAGE_SOURCE.from} where ${where.sql}`,

@@ -1,0 +1,59 @@
+/**
+ * Tenant-facing database work runs under row-level security: as the role `brainops_tenant`, with
+ * the tenant in the setting `brainops.tenant_id` that the policies of migration
+ * `20261202090000000_row-level-security` compare `tenant_id` with. A query there that forgets its
+ * WHERE still returns nothing of another tenant. Operator and maintenance work uses the pool of
+ * the connecting role (the tables' owner, which the policies do not apply to) instead.
+ */
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import type { Logger } from 'pino';
+import { parseInput } from '../contracts/validate';
+import { ownerId } from '../contracts/memory';
+
+/** The role tenant-facing work runs as (NOLOGIN, NOSUPERUSER, NOBYPASSRLS). */
+export const TENANT_ROLE = 'brainops_tenant';
+/** The setting the policies read the tenant from. */
+export const TENANT_SETTING = 'brainops.tenant_id';
+
+/**
+ * Connections reserved for tenant-facing work, so that an operator query never runs on a
+ * connection switched to a tenant. Each checkout sets the role and the tenant again, in one round
+ * trip and before any of the caller's statements, so no earlier tenant's setting is ever used.
+ */
+export class TenantScope {
+  private readonly pool: Pool;
+
+  constructor(config: PoolConfig, logger: Logger) {
+    this.pool = new Pool(config);
+    this.pool.on('error', (error) => logger.error({ err: error }, 'idle tenant database connection failed'));
+  }
+
+  /**
+   * Runs `work` on a connection where every statement sees only `tenantId`'s rows (and shared
+   * `global` entries, read-only). `work` may open its own transaction on the client.
+   * @throws ValidationError when `tenantId` is not an owner id; whatever `work` throws.
+   */
+  async run<T>(tenantId: string, work: (db: PoolClient) => Promise<T>): Promise<T> {
+    const tenant = parseInput(ownerId, tenantId, 'tenantId');
+    const client = await this.pool.connect();
+    try {
+      // Simple protocol (one round trip for both statements): the tenant is a quoted literal.
+      await client.query(
+        `set role ${TENANT_ROLE}; select set_config('${TENANT_SETTING}', ${client.escapeLiteral(tenant)}, false)`,
+      );
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Closes the tenant connections. */
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+}
