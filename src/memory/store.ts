@@ -4,6 +4,7 @@
  * with zod (throwing `ValidationError` naming the field) and owns its SQL.
  */
 import { Pool, type PoolConfig } from 'pg';
+import type { z } from 'zod';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { parseInput } from '../contracts/validate';
@@ -64,6 +65,67 @@ import {
   type ListErrorEventsInput,
   type ListWorkHistoryInput,
 } from '../contracts/tenant-reads';
+import {
+  archiveExpiredInputSchema,
+  backupChecksumInputSchema,
+  backupInputSchema,
+  backupVerificationInputSchema,
+  byIdInputSchema,
+  byWorkflowInputSchema,
+  capabilityWindowInputSchema,
+  cycleRunInputSchema,
+  databaseNameInputSchema,
+  decisionInputSchema,
+  decisionOutcomeInputSchema,
+  decisionWithIdInputSchema,
+  deploymentCommitInputSchema,
+  deploymentPastInputSchema,
+  deploymentRiskInputSchema,
+  deploymentStepInputSchema,
+  earlierDeploymentsInputSchema,
+  embeddingCoverageInputSchema,
+  embeddingCursorInputSchema,
+  errorEventInputSchema,
+  failingSignaturesInputSchema,
+  finishDeploymentInputSchema,
+  finishProcedureRunInputSchema,
+  getProcedureInputSchema,
+  healthChecksInputSchema,
+  insertProcedureInputSchema,
+  listBackupsInputSchema,
+  listCycleRunsInputSchema,
+  listDeploymentsInputSchema,
+  listInsightsInputSchema,
+  listProceduresInputSchema,
+  listSolutionsInputSchema,
+  listUnstoredInputSchema,
+  maintenanceCountsInputSchema,
+  maintenanceStepInputSchema,
+  migrationRunInputSchema,
+  observationsInputSchema,
+  openDeploymentInputSchema,
+  openProcedureRunInputSchema,
+  orchestrationStepInputSchema,
+  pendingEmbeddingsInputSchema,
+  pruneBackupsInputSchema,
+  resolveErrorEventsInputSchema,
+  resolveObservationsInputSchema,
+  saveEmbeddingsInputSchema,
+  similarSolutionsInputSchema,
+  similarTasksInputSchema,
+  similarToTaskInputSchema,
+  solutionInputSchema,
+  solutionOnceInputSchema,
+  solutionOutcomeInputSchema,
+  stepEventInputSchema,
+  summariseErrorsInputSchema,
+  targetInputSchema,
+  taskOutcomeInputSchema,
+  unstoredRecordSchema,
+  windowInputSchema,
+  windowInsightsInputSchema,
+  workHistoryRecordSchema,
+} from '../contracts/store-inputs';
 
 /** Options of {@link MemoryStore.connect}. */
 export interface MemoryStoreOptions {
@@ -174,6 +236,16 @@ export class MemoryStore {
     this.secrets = [...new Set([...this.secrets, ...values])].sort((a, b) => b.length - a.length);
   }
 
+  /**
+   * Checks `input` against `schema` and returns it as given (callers' typed records keep their
+   * types; the schema names what SQL relies on).
+   * @throws ValidationError naming the bad field.
+   */
+  private check<T>(schema: z.ZodType, input: T, subject: string): T {
+    parseInput(schema, input, subject);
+    return input;
+  }
+
   /** `value` with credentials and configured secrets redacted (the one rule, `src/domain/redact.ts`). */
   redact<T>(value: T): T {
     return redactValue(value, this.secrets);
@@ -266,7 +338,7 @@ export class MemoryStore {
   }
 
   /** Texts written after `cursor` that have no current embedding of `model`, oldest first. */
-  pendingEmbeddings(opts: {
+  async pendingEmbeddings(opts: {
     source: EmbeddingSource;
     model: string;
     cursor: EmbeddingCursor;
@@ -274,6 +346,7 @@ export class MemoryStore {
     /** Look this far (ms) behind the cursor, for writes that committed late. @defaultValue 0 */
     overlapMs?: number;
   }) {
+    this.check(pendingEmbeddingsInputSchema, opts, 'embeddings read');
     const read = opts.source === 'entries' ? embeddings.pendingEntries : embeddings.pendingMessages;
     return read(this.pool, opts.model, opts.cursor, opts.limit, opts.overlapMs);
   }
@@ -286,6 +359,7 @@ export class MemoryStore {
     rows: { key: string; version: number; vector: Buffer }[];
     cursor: EmbeddingCursor;
   }): Promise<number> {
+    this.check(saveEmbeddingsInputSchema, opts, 'embeddings');
     return withTransaction(this.pool, async (client) => {
       const written =
         opts.source === 'entries'
@@ -297,12 +371,14 @@ export class MemoryStore {
   }
 
   /** Where the catch-up of `model` left `source`. */
-  embeddingCursor(opts: { source: EmbeddingSource; model: string }): Promise<EmbeddingCursor> {
+  async embeddingCursor(opts: { source: EmbeddingSource; model: string }): Promise<EmbeddingCursor> {
+    this.check(embeddingCursorInputSchema, opts, 'embedding cursor');
     return embeddings.readCursor(this.pool, opts.model, opts.source);
   }
 
   /** How much of memory has a current embedding of `model`. */
-  embeddingCoverage(opts: { model: string }) {
+  async embeddingCoverage(opts: { model: string }) {
+    this.check(embeddingCoverageInputSchema, opts, 'embedding coverage');
     return embeddings.embeddingCoverage(this.pool, opts.model);
   }
 
@@ -322,7 +398,8 @@ export class MemoryStore {
   }
 
   /** Moves up to `limit` expired entries to the archive. */
-  archiveExpired(opts: { limit?: number } = {}): Promise<number> {
+  async archiveExpired(opts: { limit?: number } = {}): Promise<number> {
+    this.check(archiveExpiredInputSchema, opts, 'expiry');
     return entries.archiveExpiredEntries(this.pool, opts.limit ?? 10_000);
   }
 
@@ -363,7 +440,12 @@ export class MemoryStore {
     const parsed = parseInput(upsertTaskInputSchema, s, 'session task');
     return this.tenants.run(parsed.tenantId, (db) => sessions.upsertTask(db, parsed, this.redact(parsed.task)));
   }
-  async listTasks(s: { tenantId: string; sessionId?: string; status?: sessions.SessionTask['status']; limit?: number }) {
+  async listTasks(s: {
+    tenantId: string;
+    sessionId?: string;
+    status?: sessions.SessionTask['status'];
+    limit?: number;
+  }) {
     const parsed = parseInput(listTasksInputSchema, s, 'session tasks');
     return this.tenants.run(parsed.tenantId, (db) => sessions.listTasks(db, parsed, parsed.status, parsed.limit));
   }
@@ -392,14 +474,17 @@ export class MemoryStore {
   // Work history and error events.
 
   /** Records one activity attempt; resolves once it is stored (group-committed with others). */
-  recordWorkHistory(row: history.WorkHistoryRecord): Promise<void> {
+  async recordWorkHistory(row: history.WorkHistoryRecord): Promise<void> {
+    this.check(workHistoryRecordSchema, row, 'work history record');
     return this.workHistoryBatcher.add(this.redact(row));
   }
   /** What could not be stored where it belongs (refused work-history rows, unstored health results). */
-  listUnstored(opts: Parameters<typeof history.listUnstored>[1] = {}) {
+  async listUnstored(opts: Parameters<typeof history.listUnstored>[1] = {}) {
+    this.check(listUnstoredInputSchema, opts, 'unstored records list');
     return history.listUnstored(this.pool, opts);
   }
-  recordUnstored(r: history.UnstoredRecord) {
+  async recordUnstored(r: history.UnstoredRecord) {
+    this.check(unstoredRecordSchema, r, 'unstored record');
     return history.recordUnstored(this.pool, this.redact(r));
   }
   /**
@@ -410,7 +495,8 @@ export class MemoryStore {
     const parsed = parseInput(listWorkHistoryInputSchema, opts, 'work history list');
     return this.asTenant(parsed.tenantId, (db) => history.listWorkHistory(db, parsed));
   }
-  recordErrorEvent(e: history.ErrorEventInput) {
+  async recordErrorEvent(e: history.ErrorEventInput) {
+    this.check(errorEventInputSchema, e, 'error event');
     return history.insertErrorEvent(this.pool, this.redact(e));
   }
   /**
@@ -423,139 +509,179 @@ export class MemoryStore {
   }
 
   // Knowledge base and decision log (error-learning).
-  upsertSolution(s: Parameters<typeof kb.upsertSolution>[1]) {
+  async upsertSolution(s: Parameters<typeof kb.upsertSolution>[1]) {
+    this.check(solutionInputSchema, s, 'solution');
     return kb.upsertSolution(this.pool, s);
   }
   /** `upsertSolution` once per write id (a retried activity does not count twice). */
-  upsertSolutionOnce(s: Parameters<typeof kb.upsertSolution>[1] & { writeId: string }) {
+  async upsertSolutionOnce(s: Parameters<typeof kb.upsertSolution>[1] & { writeId: string }) {
+    this.check(solutionOnceInputSchema, s, 'solution');
     const { writeId, ...solution } = s;
     return withTransaction(this.pool, (client) => kb.upsertSolutionOnce(client, solution, writeId));
   }
-  listSolutions(opts: Parameters<typeof kb.listSolutions>[1] = {}) {
+  async listSolutions(opts: Parameters<typeof kb.listSolutions>[1] = {}) {
+    this.check(listSolutionsInputSchema, opts, 'solutions list');
     return kb.listSolutions(this.pool, opts);
   }
-  getSolution(opts: { id: number }) {
+  async getSolution(opts: { id: number }) {
+    this.check(byIdInputSchema, opts, 'solution');
     return kb.getSolution(this.pool, opts.id);
   }
-  disableSolution(opts: { id: number }) {
+  async disableSolution(opts: { id: number }) {
+    this.check(byIdInputSchema, opts, 'solution');
     return kb.disableSolution(this.pool, opts.id);
   }
-  findSimilarSolutions(opts: Parameters<typeof kb.findSimilarSolutions>[1]) {
+  async findSimilarSolutions(opts: Parameters<typeof kb.findSimilarSolutions>[1]) {
+    this.check(similarSolutionsInputSchema, opts, 'solution search');
     return kb.findSimilarSolutions(this.pool, opts);
   }
   /** Counts an application of a solution; once per `writeId` when given. */
-  recordSolutionOutcome(opts: { id: number; success: boolean; writeId?: string }) {
+  async recordSolutionOutcome(opts: { id: number; success: boolean; writeId?: string }) {
+    this.check(solutionOutcomeInputSchema, opts, 'solution outcome');
     return kb.recordSolutionOutcome(this.pool, opts.id, opts.success, opts.writeId);
   }
-  resolveErrorEvents(opts: Parameters<typeof kb.resolveErrorEvents>[1]) {
+  async resolveErrorEvents(opts: Parameters<typeof kb.resolveErrorEvents>[1]) {
+    this.check(resolveErrorEventsInputSchema, opts, 'error resolution');
     return kb.resolveErrorEvents(this.pool, opts);
   }
   /** Error events since a time, by signature, with time to resolution (see `summariseErrors`). */
-  summariseErrors(opts: Parameters<typeof kb.summariseErrors>[1]) {
+  async summariseErrors(opts: Parameters<typeof kb.summariseErrors>[1]) {
+    this.check(summariseErrorsInputSchema, opts, 'error summary');
     return kb.summariseErrors(this.pool, opts);
   }
-  recordDecision(d: kb.Decision) {
+  async recordDecision(d: kb.Decision) {
+    this.check(decisionInputSchema, d, 'decision');
     return kb.insertDecision(this.pool, this.redact(d));
   }
 
   // Contextual guidance: similar past work, matching solutions, procedures and insights.
-  similarWork(opts: { task: string; limit?: number }) {
+  async similarWork(opts: { task: string; limit?: number }) {
+    this.check(similarToTaskInputSchema, opts, 'guidance');
     return guidance.similarWork(this.pool, opts.task, opts.limit);
   }
-  similarDeployments(opts: { task: string; limit?: number }) {
+  async similarDeployments(opts: { task: string; limit?: number }) {
+    this.check(similarToTaskInputSchema, opts, 'guidance');
     return guidance.similarDeployments(this.pool, opts.task, opts.limit);
   }
-  similarErrors(opts: { task: string; limit?: number }) {
+  async similarErrors(opts: { task: string; limit?: number }) {
+    this.check(similarToTaskInputSchema, opts, 'guidance');
     return guidance.similarErrors(this.pool, opts.task, opts.limit);
   }
-  matchingSolutions(opts: { task: string; limit?: number }) {
+  async matchingSolutions(opts: { task: string; limit?: number }) {
+    this.check(similarToTaskInputSchema, opts, 'guidance');
     return guidance.matchingSolutions(this.pool, opts.task, opts.limit);
   }
-  matchingProcedures(opts: { task: string; limit?: number }) {
+  async matchingProcedures(opts: { task: string; limit?: number }) {
+    this.check(similarToTaskInputSchema, opts, 'guidance');
     return guidance.matchingProcedures(this.pool, opts.task, opts.limit);
   }
-  similarTasks(opts: { signature: string; limit?: number }) {
+  async similarTasks(opts: { signature: string; limit?: number }) {
+    this.check(similarTasksInputSchema, opts, 'guidance');
     return guidance.similarTasks(this.pool, opts.signature, opts.limit);
   }
-  matchingInsights(opts: { task: string; limit?: number }) {
+  async matchingInsights(opts: { task: string; limit?: number }) {
+    this.check(similarToTaskInputSchema, opts, 'guidance');
     return guidance.matchingInsights(this.pool, opts.task, opts.limit);
   }
   /** Writes a decision (once per dedupe key) and returns its id. */
-  recordDecisionReturningId(d: Parameters<typeof guidance.insertDecisionReturningId>[1]) {
+  async recordDecisionReturningId(d: Parameters<typeof guidance.insertDecisionReturningId>[1]) {
+    this.check(decisionWithIdInputSchema, d, 'decision');
     return guidance.insertDecisionReturningId(this.pool, d);
   }
   /** Links the outcome of the operation a decision guided. */
-  recordDecisionOutcome(o: { decisionId: number; success: boolean; detail: unknown }) {
+  async recordDecisionOutcome(o: { decisionId: number; success: boolean; detail: unknown }) {
+    this.check(decisionOutcomeInputSchema, o, 'decision outcome');
     return guidance.recordDecisionOutcome(this.pool, o);
   }
-  getDecision(opts: { id: number }) {
+  async getDecision(opts: { id: number }) {
+    this.check(byIdInputSchema, opts, 'decision');
     return guidance.getDecision(this.pool, opts.id);
   }
 
   // Operational procedures and orchestrated tasks.
-  insertProcedure(opts: {
+  async insertProcedure(opts: {
     definition: Parameters<typeof procedures.insertProcedure>[1];
     source: Parameters<typeof procedures.insertProcedure>[2];
   }) {
+    this.check(insertProcedureInputSchema, opts, 'procedure');
     return procedures.insertProcedure(this.pool, opts.definition, opts.source);
   }
-  getProcedure(opts: { name: string; version?: number }) {
+  async getProcedure(opts: { name: string; version?: number }) {
+    this.check(getProcedureInputSchema, opts, 'procedure');
     return procedures.getProcedure(this.pool, opts.name, opts.version);
   }
-  listProcedures(opts: { allVersions?: boolean } = {}) {
+  async listProcedures(opts: { allVersions?: boolean } = {}) {
+    this.check(listProceduresInputSchema, opts, 'procedures list');
     return procedures.listProcedures(this.pool, opts);
   }
-  openProcedureRun(r: Parameters<typeof procedures.openProcedureRun>[1]) {
+  async openProcedureRun(r: Parameters<typeof procedures.openProcedureRun>[1]) {
+    this.check(openProcedureRunInputSchema, r, 'procedure run');
     return procedures.openProcedureRun(this.pool, r);
   }
-  finishProcedureRun(r: Parameters<typeof procedures.finishProcedureRun>[1]) {
+  async finishProcedureRun(r: Parameters<typeof procedures.finishProcedureRun>[1]) {
+    this.check(finishProcedureRunInputSchema, r, 'procedure run');
     return procedures.finishProcedureRun(this.pool, r);
   }
-  recordStepEvent(e: Parameters<typeof procedures.recordStepEvent>[1]) {
+  async recordStepEvent(e: Parameters<typeof procedures.recordStepEvent>[1]) {
+    this.check(stepEventInputSchema, e, 'step event');
     return procedures.recordStepEvent(this.pool, e);
   }
-  listStepEvents(opts: { workflowId: string }) {
+  async listStepEvents(opts: { workflowId: string }) {
+    this.check(byWorkflowInputSchema, opts, 'step events list');
     return procedures.listStepEvents(this.pool, opts.workflowId);
   }
-  procedureCompliance(w: { start: Date; end: Date }) {
+  async procedureCompliance(w: { start: Date; end: Date }) {
+    this.check(windowInputSchema, w, 'window');
     return procedures.procedureCompliance(this.pool, w.start, w.end);
   }
-  procedureEffectiveness(w: { start: Date; end: Date }) {
+  async procedureEffectiveness(w: { start: Date; end: Date }) {
+    this.check(windowInputSchema, w, 'window');
     return procedures.procedureEffectiveness(this.pool, w.start, w.end);
   }
-  recordOrchestrationStep(s: Parameters<typeof procedures.recordOrchestrationStep>[1]) {
+  async recordOrchestrationStep(s: Parameters<typeof procedures.recordOrchestrationStep>[1]) {
+    this.check(orchestrationStepInputSchema, s, 'orchestration step');
     return procedures.recordOrchestrationStep(this.pool, s);
   }
-  listOrchestrationSteps(opts: { workflowId: string }) {
+  async listOrchestrationSteps(opts: { workflowId: string }) {
+    this.check(byWorkflowInputSchema, opts, 'orchestration steps list');
     return procedures.listOrchestrationSteps(this.pool, opts.workflowId);
   }
-  recordTaskOutcome(t: Parameters<typeof procedures.recordTaskOutcome>[1]) {
+  async recordTaskOutcome(t: Parameters<typeof procedures.recordTaskOutcome>[1]) {
+    this.check(taskOutcomeInputSchema, t, 'task outcome');
     return procedures.recordTaskOutcome(this.pool, t);
   }
 
   // DatabaseGuardian: backups and migration runs.
-  recordBackup(b: Parameters<typeof guardian.insertBackup>[1]) {
+  async recordBackup(b: Parameters<typeof guardian.insertBackup>[1]) {
+    this.check(backupInputSchema, b, 'backup');
     return guardian.insertBackup(this.pool, b);
   }
-  getBackup(opts: { id: number }) {
+  async getBackup(opts: { id: number }) {
+    this.check(byIdInputSchema, opts, 'backup');
     return guardian.getBackup(this.pool, opts.id);
   }
-  listBackups(opts: Parameters<typeof guardian.listBackups>[1] = {}) {
+  async listBackups(opts: Parameters<typeof guardian.listBackups>[1] = {}) {
+    this.check(listBackupsInputSchema, opts, 'backups list');
     return guardian.listBackups(this.pool, opts);
   }
-  setBackupChecksum(opts: { id: number; sha256: string; sizeBytes: number }) {
+  async setBackupChecksum(opts: { id: number; sha256: string; sizeBytes: number }) {
+    this.check(backupChecksumInputSchema, opts, 'backup checksum');
     return guardian.setBackupChecksum(this.pool, opts.id, opts.sha256, opts.sizeBytes);
   }
-  setBackupVerification(opts: { id: number } & Parameters<typeof guardian.setBackupVerification>[2]) {
+  async setBackupVerification(opts: { id: number } & Parameters<typeof guardian.setBackupVerification>[2]) {
+    this.check(backupVerificationInputSchema, opts, 'backup verification');
     return guardian.setBackupVerification(this.pool, opts.id, opts);
   }
-  markBackupsPruned(opts: { ids: number[] }) {
+  async markBackupsPruned(opts: { ids: number[] }) {
+    this.check(pruneBackupsInputSchema, opts, 'backup pruning');
     return guardian.markBackupsPruned(this.pool, opts.ids);
   }
-  recordMigrationRun(r: Parameters<typeof guardian.insertMigrationRun>[1]) {
+  async recordMigrationRun(r: Parameters<typeof guardian.insertMigrationRun>[1]) {
+    this.check(migrationRunInputSchema, r, 'migration run');
     return guardian.insertMigrationRun(this.pool, r);
   }
-  lastFailedMigrationRun(opts: { databaseName: string }) {
+  async lastFailedMigrationRun(opts: { databaseName: string }) {
+    this.check(databaseNameInputSchema, opts, 'migration runs');
     return guardian.lastFailedMigrationRun(this.pool, opts.databaseName);
   }
   /** Applied, pending and unknown migrations of this memory database. */
@@ -564,19 +690,21 @@ export class MemoryStore {
   }
 
   // Insights (DatabaseGuardian findings, learning-cycle results).
-  recordObservations(opts: { insights: Insight[]; source: string; writeId: string; seenAt: Date }) {
+  async recordObservations(opts: { insights: Insight[]; source: string; writeId: string; seenAt: Date }) {
+    this.check(observationsInputSchema, opts, 'observations');
     return insights.upsertObservations(this.pool, this.redact(opts.insights), opts);
   }
-  resolveObservations(opts: {
+  async resolveObservations(opts: {
     keyPrefix: string;
     seenKeys: string[];
     resolvedAt: Date;
     kinds: string[];
     exclude: boolean;
   }) {
+    this.check(resolveObservationsInputSchema, opts, 'observations');
     return insights.resolveObservations(this.pool, opts.keyPrefix, opts.seenKeys, opts.resolvedAt, opts);
   }
-  recordWindowInsights(opts: {
+  async recordWindowInsights(opts: {
     insights: Insight[];
     source: string;
     windowStart: Date;
@@ -584,88 +712,112 @@ export class MemoryStore {
     writeId: string;
     memoryType?: insights.InsightMemoryType;
   }) {
+    this.check(windowInsightsInputSchema, opts, 'window insights');
     return insights.upsertWindowInsights(this.pool, this.redact(opts.insights), opts);
   }
-  listInsights(opts: Parameters<typeof insights.listInsights>[1] = {}) {
+  async listInsights(opts: Parameters<typeof insights.listInsights>[1] = {}) {
+    this.check(listInsightsInputSchema, opts, 'insights list');
     return insights.listInsights(this.pool, opts);
   }
 
   // Learning cycles.
-  refreshAgentPerformance(w: { start: Date; end: Date }) {
+  async refreshAgentPerformance(w: { start: Date; end: Date }) {
+    this.check(windowInputSchema, w, 'window');
     return learning.refreshAgentPerformance(this.pool, w.start, w.end);
   }
-  capabilityPerformance(w: { start: Date; end: Date; agentIds?: string[]; capability?: string }) {
+  async capabilityPerformance(w: { start: Date; end: Date; agentIds?: string[]; capability?: string }) {
+    this.check(capabilityWindowInputSchema, w, 'window');
     return learning.capabilityPerformance(this.pool, w.start, w.end, w);
   }
-  workHistoryPerformance(w: { start: Date; end: Date }) {
+  async workHistoryPerformance(w: { start: Date; end: Date }) {
+    this.check(windowInputSchema, w, 'window');
     return learning.workHistoryPerformance(this.pool, w.start, w.end);
   }
-  signatureTrends(w: { start: Date; end: Date }) {
+  async signatureTrends(w: { start: Date; end: Date }) {
+    this.check(windowInputSchema, w, 'window');
     return learning.signatureTrends(this.pool, w.start, w.end);
   }
-  failingSignatures(opts: { end: Date; minCount: number }) {
+  async failingSignatures(opts: { end: Date; minCount: number }) {
+    this.check(failingSignaturesInputSchema, opts, 'failing signatures');
     return learning.failingSignatures(this.pool, opts.end, opts.minCount);
   }
-  recordCycleRun(r: Parameters<typeof learning.recordCycleRun>[1]) {
+  async recordCycleRun(r: Parameters<typeof learning.recordCycleRun>[1]) {
+    this.check(cycleRunInputSchema, r, 'cycle run');
     return learning.recordCycleRun(this.pool, r);
   }
-  listCycleRuns(opts: Parameters<typeof learning.listCycleRuns>[1] = {}) {
+  async listCycleRuns(opts: Parameters<typeof learning.listCycleRuns>[1] = {}) {
+    this.check(listCycleRunsInputSchema, opts, 'cycle runs list');
     return learning.listCycleRuns(this.pool, opts);
   }
 
   // Daily memory optimisation: each step moves at most `limit` rows; call until it returns 0.
-  archiveEndedSessionEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+  async archiveEndedSessionEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+    this.check(maintenanceStepInputSchema, w, 'maintenance step');
     return maintenance.archiveEndedSessionEntries(this.pool, w.windowEnd, w.windowKey, w.limit);
   }
-  archiveEntriesExpiredBy(w: { windowEnd: Date; windowKey: string; limit: number }) {
+  async archiveEntriesExpiredBy(w: { windowEnd: Date; windowKey: string; limit: number }) {
+    this.check(maintenanceStepInputSchema, w, 'maintenance step');
     return maintenance.archiveEntriesExpiredBy(this.pool, w.windowEnd, w.windowKey, w.limit);
   }
-  promoteEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+  async promoteEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+    this.check(maintenanceStepInputSchema, w, 'maintenance step');
     return maintenance.promoteEntries(this.pool, w.windowEnd, w.windowKey, w.limit);
   }
-  demoteEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+  async demoteEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+    this.check(maintenanceStepInputSchema, w, 'maintenance step');
     return maintenance.demoteEntries(this.pool, w.windowEnd, w.windowKey, w.limit);
   }
-  mergeDuplicateEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+  async mergeDuplicateEntries(w: { windowEnd: Date; windowKey: string; limit: number }) {
+    this.check(maintenanceStepInputSchema, w, 'maintenance step');
     return maintenance.mergeDuplicateEntries(this.pool, w.windowEnd, w.windowKey, w.limit);
   }
   analyzeMemoryTables() {
     return maintenance.analyzeMemoryTables(this.pool);
   }
-  maintenanceCounts(opts: { windowKey: string }) {
+  async maintenanceCounts(opts: { windowKey: string }) {
+    this.check(maintenanceCountsInputSchema, opts, 'maintenance counts');
     return maintenance.maintenanceCounts(this.pool, opts.windowKey);
   }
 
   // Deployments (DeploymentManager).
 
   /** Opens the record of a deployment run; returns its id (the same id on a retry). */
-  openDeployment(d: Parameters<typeof deployments.openDeployment>[1]) {
+  async openDeployment(d: Parameters<typeof deployments.openDeployment>[1]) {
+    this.check(openDeploymentInputSchema, d, 'deployment');
     return deployments.openDeployment(this.pool, d);
   }
   /** Earlier deployments of a target still running (see `earlierOpenDeployments`). */
-  earlierOpenDeployments(opts: { target: string; deploymentId: number }) {
+  async earlierOpenDeployments(opts: { target: string; deploymentId: number }) {
+    this.check(earlierDeploymentsInputSchema, opts, 'deployments');
     return deployments.earlierOpenDeployments(this.pool, opts.target, opts.deploymentId);
   }
-  recordDeploymentCommit(d: Parameters<typeof deployments.recordCommit>[1]) {
+  async recordDeploymentCommit(d: Parameters<typeof deployments.recordCommit>[1]) {
+    this.check(deploymentCommitInputSchema, d, 'deployment commit');
     return deployments.recordCommit(this.pool, d);
   }
-  recordDeploymentRisk(d: Parameters<typeof deployments.recordRisk>[1]) {
+  async recordDeploymentRisk(d: Parameters<typeof deployments.recordRisk>[1]) {
+    this.check(deploymentRiskInputSchema, d, 'deployment risk');
     return deployments.recordRisk(this.pool, d);
   }
-  recordDeploymentStep(d: { deploymentId: number; step: deployments.DeploymentStepRecord }) {
+  async recordDeploymentStep(d: { deploymentId: number; step: deployments.DeploymentStepRecord }) {
+    this.check(deploymentStepInputSchema, d, 'deployment step');
     return deployments.upsertDeploymentStep(this.pool, d.deploymentId, this.redact(d.step));
   }
-  finishDeployment(d: Parameters<typeof deployments.finishDeployment>[1]) {
+  async finishDeployment(d: Parameters<typeof deployments.finishDeployment>[1]) {
+    this.check(finishDeploymentInputSchema, d, 'deployment');
     return deployments.finishDeployment(this.pool, this.redact(d));
   }
-  listDeployments(opts: Parameters<typeof deployments.listDeployments>[1] = {}) {
+  async listDeployments(opts: Parameters<typeof deployments.listDeployments>[1] = {}) {
+    this.check(listDeploymentsInputSchema, opts, 'deployments list');
     return deployments.listDeployments(this.pool, opts);
   }
   /** The live and the previous good commit of a target, from its deployment records. */
-  goodReleases(opts: { target: string }) {
+  async goodReleases(opts: { target: string }) {
+    this.check(targetInputSchema, opts, 'deployments');
     return deployments.goodReleases(this.pool, opts.target);
   }
-  deploymentPast(opts: Parameters<typeof deployments.deploymentPast>[1]) {
+  async deploymentPast(opts: Parameters<typeof deployments.deploymentPast>[1]) {
+    this.check(deploymentPastInputSchema, opts, 'deployments');
     return deployments.deploymentPast(this.pool, opts);
   }
 
@@ -673,7 +825,8 @@ export class MemoryStore {
    * Records one SystemMonitor run: latest health per target, transitions as `system_event`
    * entries, failing targets as error events — atomically, keyed by `writeId`.
    */
-  recordHealthChecks(opts: { results: HealthCheckResult[]; writeId: string }): Promise<RecordedHealth> {
+  async recordHealthChecks(opts: { results: HealthCheckResult[]; writeId: string }): Promise<RecordedHealth> {
+    this.check(healthChecksInputSchema, opts, 'health checks');
     return recordHealthChecks(this.pool, this.redact(opts.results), opts.writeId);
   }
 
