@@ -37,6 +37,7 @@ async function quarantine(store: MemoryStore, key: SessionKey & { workflowId?: s
       agentId: 'ContextKeeper',
       workflowId: key.workflowId,
       activityType: 'quarantineSessionMessages',
+      tenantId: key.tenantId,
       dedupeKey: `quarantine/${key.tenantId}/${key.sessionId}/${item.quarantineKey}`,
     });
   }
