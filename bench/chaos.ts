@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freeLoopbackPort } from '../src/stack/free-port';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
@@ -37,17 +37,6 @@ const started = Date.now();
 const progress = (text: string) =>
   process.stderr.write(`[chaos ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 interface FaultResult {
   fault: string;
   sent: number;
@@ -62,7 +51,7 @@ interface FaultResult {
 async function main(): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-chaos-'));
   fs.chmodSync(dir, 0o755);
-  const [pgPort, temporalPort] = [await freePort(), await freePort()];
+  const [pgPort, temporalPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const closers: (() => Promise<unknown>)[] = [];
   let worker: ChildProcess | undefined;
   try {

@@ -382,6 +382,58 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
     }
   });
 
+  it('reads and deletes backup files only under <backup dir>/<database>/: a row pointing elsewhere is refused', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-backups-'));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-victim-'));
+    const config = guardianConfig(testConfig(stack.db.url), { backupDir: dir, keepDaily: 7, keepWeekly: 4 });
+    const victim = path.join(outside, 'precious.txt');
+    fs.writeFileSync(victim, 'not a backup');
+    fs.mkdirSync(path.join(dir, 'memory'), { recursive: true });
+    fs.symlinkSync(outside, path.join(dir, 'memory', 'link'));
+    // path.join would fold the `..` away: the row keeps it, as a hand-edited row would.
+    const planted = [victim, `${dir}/memory/../../${path.basename(outside)}/precious.txt`];
+    planted.push(path.join(dir, 'memory', 'link', 'precious.txt'));
+    const rows: { id: number }[] = [];
+    for (const [i, filePath] of planted.entries()) {
+      const b = await stack.store.recordBackup({
+        databaseName: 'memory',
+        filePath,
+        status: 'failed',
+        sizeBytes: 12,
+        pgDumpPath: null,
+        pgDumpVersion: null,
+        serverVersion: null,
+        rowCounts: {},
+        error: 'planted',
+        workflowId: null,
+        startedAt: new Date('2026-01-02T00:00:00Z'),
+        finishedAt: new Date('2026-01-02T00:00:00Z'),
+        dedupeKey: `test/outside/${i}`,
+      });
+      rows.push(b);
+    }
+    const client = stack.client(config);
+    const worker = await testWorker(stack.env, config, stack.store);
+    try {
+      await worker.runUntil(async () => {
+        const outcome = (await client.backupDatabases({ databases: ['memory'] })).databases[0]!.backup!;
+        assert.equal(outcome.status, 'verified', outcome.error);
+        assert.ok(fs.existsSync(victim), 'the file outside the backup directory is still there');
+        for (const b of rows)
+          assert.equal((await stack.store.getBackup({ id: b.id }))?.status, 'failed', 'the row is left as it was');
+        await assert.rejects(client.restoreCheck({ backupId: rows[0]!.id }), (error: Error) => {
+          const messages: string[] = [];
+          for (let e: Error | undefined = error; e; e = e.cause as Error | undefined) messages.push(e.message);
+          assert.match(messages.join(' / '), /outside the backup directory/);
+          return true;
+        });
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('findings on PostgreSQL 15: sort order tells indexes apart, fresh relations are not bloated, sessions idle on one statement are one finding', async () => {
     const shop = await createTestDatabase();
     const seed = new Client({ connectionString: shop.url });

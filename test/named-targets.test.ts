@@ -52,6 +52,20 @@ describe('named targets: workflows name health targets, the worker resolves them
     assert.deepEqual(after?.value, before?.value, 'the real health entry is untouched');
   });
 
+  it("a tenant's error report may name only that tenant's session workflows, for a fix to reset", async () => {
+    const client = stack.client(testConfig(stack.db.url));
+    const count = async () => (await stack.store.pool.query('select count(*)::int as n from error_events')).rows[0].n;
+    const before = await count();
+    for (const workflowId of ['session/globex/s1', 'system-monitor/scheduled', 'session/acme-other/s1'])
+      await assert.rejects(
+        client.reportError({ tenantId: 'acme', workflowId, message: 'boom', source: 'shop' }),
+        (e: Error) =>
+          e.name === 'ValidationError' && /workflowId/.test(e.message) && /session\/<tenant>/.test(e.message),
+        workflowId,
+      );
+    assert.equal(await count(), before, 'nothing of the refused reports was recorded');
+  });
+
   it('refuses an unknown name (non-retryable) and checks configured ones by name', async () => {
     const config = testConfig(stack.db.url);
     const client = stack.client(config);

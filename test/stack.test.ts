@@ -7,24 +7,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freeLoopbackPort } from '../src/stack/free-port';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isAlive, readPidFile, waitForExit } from '../src/stack/ownership';
 
 const ROOT = path.join(__dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface RunningStack {
   child: ChildProcess;
@@ -41,7 +30,7 @@ describe('brainops start supervises itself (real embedded PostgreSQL, real dev s
   const decoys: ChildProcess[] = [];
 
   before(async () => {
-    const [pg, temporal, ui] = [await freePort(), await freePort(), await freePort()];
+    const [pg, temporal, ui] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

@@ -26,7 +26,7 @@ import { handoffUpdate } from '../contracts/session-messages';
 import { sessionWorkflowId } from '../contracts/names';
 import { parseInput } from '../contracts/validate';
 import type { MemoryStore } from '../memory';
-import type { StepEvent } from '../memory/procedures';
+import type { StepEventRecord } from '../memory/procedures';
 import type { ActivityDeps } from './deps';
 import { activityWriteId } from './idempotency';
 import { computeGuidance, recordGuidanceOutcome } from './guidance';
@@ -147,15 +147,7 @@ export function createProcedureActivities(
           detail: { workflowId: workflowId(), ...(input.error ? { error: input.error } : {}) },
         });
     },
-    async recordProcedureStep(input: {
-      name: string;
-      version: number;
-      stepId: string;
-      event: StepEvent;
-      approvedBy?: string;
-      reason?: string;
-      detail?: unknown;
-    }): Promise<void> {
+    async recordProcedureStep(input: Omit<StepEventRecord, 'workflowId'>): Promise<void> {
       await store.recordStepEvent({ workflowId: workflowId(), ...input });
     },
     /** A `remediation` step: a registered action; a failed action fails the attempt (retried by the step's policy). */

@@ -54,20 +54,32 @@ import { z } from 'zod';
 import { LIMITS, jsonObject, text } from '../contracts/limits';
 import { ownerId } from '../contracts/memory';
 
-const reportErrorSchema = z.object({
-  errorType: text(200, 1).default('Error'),
-  message: text(10_000, 1),
-  source: text(200, 1),
-  stack: text(50_000).optional(),
-  context: jsonObject(LIMITS.metadataBytes).default({}),
-  /**
-   * The Temporal workflow the error came from, if any: a `workflow-reset` remediation resets it —
-   * only when it is a workflow of this worker's task queue.
-   */
-  workflowId: text(1000, 1).optional(),
-  /** The tenant whose error this is: its errors list and brief show it, no other tenant's. */
-  tenantId: ownerId.optional(),
-});
+const reportErrorSchema = z
+  .object({
+    errorType: text(200, 1).default('Error'),
+    message: text(10_000, 1),
+    source: text(200, 1),
+    stack: text(50_000).optional(),
+    context: jsonObject(LIMITS.metadataBytes).default({}),
+    /**
+     * The Temporal workflow the error came from, if any: a `workflow-reset` remediation resets it —
+     * only when it is a workflow of this worker's task queue.
+     */
+    workflowId: text(1000, 1).optional(),
+    /** The tenant whose error this is: its errors list and brief show it, no other tenant's. */
+    tenantId: ownerId.optional(),
+  })
+  .refine(
+    (e) =>
+      e.tenantId === undefined ||
+      e.workflowId === undefined ||
+      e.workflowId.startsWith(sessionWorkflowId(e.tenantId, '')),
+    {
+      // A tenant's report names a workflow for a fix to reset: only that tenant's own sessions qualify.
+      message: "a tenant's error may only name that tenant's session workflows (session/<tenant>/…)",
+      path: ['workflowId'],
+    },
+  );
 /** An error reported by a service outside the worker. */
 export type ReportErrorInput = z.input<typeof reportErrorSchema>;
 

@@ -14,6 +14,16 @@ export function taskSignature(task: string): string {
   return normaliseMessage(task).toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 500);
 }
 
+/** Orchestrated tasks of a similar signature, with their record; relevance in [0, 1]. */
+export interface TaskMatch {
+  signature: string;
+  goal: string;
+  lastWorkflowId: string;
+  successes: number;
+  failures: number;
+  relevance: number;
+}
+
 export interface GuidanceFacts {
   task: string;
   solutions: {
@@ -32,14 +42,7 @@ export interface GuidanceFacts {
     failures: number;
     relevance: number;
   }[];
-  tasks: {
-    signature: string;
-    goal: string;
-    lastWorkflowId: string;
-    successes: number;
-    failures: number;
-    relevance: number;
-  }[];
+  tasks: TaskMatch[];
   /** Every other piece of evidence (memory, messages, work, deployments, errors, insights). */
   other: GuidanceEvidence[];
 }

@@ -5,6 +5,7 @@
  * rows guidance writes and the outcomes linked to them.
  */
 import type { Queryable } from './entries';
+import type { TaskMatch } from '../domain/guidance';
 
 /** `'a' | 'b' | …`: any of the task's English lexemes (empty when it has none). */
 const ANY_WORD = `(select nullif(replace(plainto_tsquery('english', $1)::text, '&', '|'), '')::tsquery as q)`;
@@ -141,14 +142,7 @@ export async function matchingProcedures(db: Queryable, task: string, limit = 5)
   return result.rows;
 }
 
-export interface TaskMatch {
-  signature: string;
-  goal: string;
-  lastWorkflowId: string;
-  successes: number;
-  failures: number;
-  relevance: number;
-}
+export type { TaskMatch };
 
 /** Orchestrated tasks with a similar signature, per signature, with their record. */
 export async function similarTasks(db: Queryable, signature: string, limit = 5): Promise<TaskMatch[]> {

@@ -72,19 +72,19 @@ export async function finishProcedureRun(
 export type StepEvent = 'ran' | 'failed' | 'skipped' | 'blocked' | 'released' | 'warned' | 'approved';
 
 /** Records what happened to a step, once per (run, step, event). */
-export async function recordStepEvent(
-  db: Queryable,
-  e: {
-    workflowId: string;
-    name: string;
-    version: number;
-    stepId: string;
-    event: StepEvent;
-    approvedBy?: string;
-    reason?: string;
-    detail?: unknown;
-  },
-): Promise<void> {
+/** One event of a procedure run's step, for its audit trail. */
+export interface StepEventRecord {
+  workflowId: string;
+  name: string;
+  version: number;
+  stepId: string;
+  event: StepEvent;
+  approvedBy?: string;
+  reason?: string;
+  detail?: unknown;
+}
+
+export async function recordStepEvent(db: Queryable, e: StepEventRecord): Promise<void> {
   await db.query(
     `insert into procedure_step_events (workflow_id, procedure_name, version, step_id, event, approved_by, reason, detail)
      values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (workflow_id, step_id, event) do nothing`,

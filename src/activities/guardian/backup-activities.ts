@@ -14,6 +14,7 @@ import { retentionPlan } from '../../domain/backup-retention';
 import type { ActivityDeps } from '../deps';
 import { activityWriteId } from '../idempotency';
 import { dumpDatabase, sha256File } from './backup';
+import { confinedBackupFile, databaseBackupDir } from './backup-files';
 import { heartbeat, pgTool, serverVersion, summary } from './support';
 import { guardedDatabase } from './targets';
 
@@ -26,7 +27,7 @@ function compactTime(ms: number): string {
 }
 
 export function createBackupActivities(
-  { store }: ActivityDeps,
+  { store, logger }: ActivityDeps,
   databases: GuardedDatabase[],
   g: BrainOpsConfig['guardian'],
 ) {
@@ -44,8 +45,7 @@ export function createBackupActivities(
       const server = await serverVersion(db.url);
       const pgDump = await pgTool('pg_dump', server, g.pgBinDir);
       const file = path.join(
-        g.backupDir,
-        db.name,
+        databaseBackupDir(g.backupDir, db.name),
         `${db.name}-${compactTime(info.scheduledTimestampMs)}-${createHash('sha1').update(writeId).digest('hex').slice(0, 8)}.dump`,
       );
       const startedAt = new Date();
@@ -95,13 +95,13 @@ export function createBackupActivities(
         if (!marked) throw new BrainOpsError('UnknownBackup', `backupId: no backup ${input.backupId}`, false);
         return summary(marked);
       }
+      const db = guardedDatabase(databases, input.database);
       const writeId = activityWriteId();
       const now = new Date();
       const record = await store.recordBackup({
-        databaseName: input.database,
+        databaseName: db.name,
         filePath: path.join(
-          g.backupDir,
-          input.database,
+          databaseBackupDir(g.backupDir, db.name),
           `failed-${createHash('sha1').update(writeId).digest('hex').slice(0, 12)}`,
         ),
         status: 'failed',
@@ -123,7 +123,8 @@ export function createBackupActivities(
     async checksumBackup(input: { backupId: number }): Promise<{ sha256: string; sizeBytes: number }> {
       const backup = await store.getBackup({ id: input.backupId });
       if (!backup) throw new BrainOpsError('UnknownBackup', `backupId: no backup ${input.backupId}`, false);
-      const result = await sha256File(backup.filePath, () => heartbeat({ step: 'checksum' }));
+      const file = confinedBackupFile(g.backupDir, backup.databaseName, backup.filePath);
+      const result = await sha256File(file, () => heartbeat({ step: 'checksum' }));
       await store.setBackupChecksum({ id: backup.id, ...result });
       return result;
     },
@@ -131,11 +132,14 @@ export function createBackupActivities(
     /**
      * Keeps the newest verified backup of each of the last `keepDaily` days and `keepWeekly`
      * ISO weeks; removes the files of every other verified and every failed backup (the rows
-     * stay, marked pruned).
+     * stay, marked pruned). A row whose file lies outside `<backup dir>/<database>/` is left
+     * alone, file and row, and listed under `refused`.
      */
-    async applyBackupRetention(input: {
-      database: string;
-    }): Promise<{ kept: { id: number; reasons: string[] }[]; pruned: { id: number; filePath: string }[] }> {
+    async applyBackupRetention(input: { database: string }): Promise<{
+      kept: { id: number; reasons: string[] }[];
+      pruned: { id: number; filePath: string }[];
+      refused: { id: number; filePath: string; reason: string }[];
+    }> {
       const db = guardedDatabase(databases, input.database);
       const backups = await store.listBackups({
         databaseName: db.name,
@@ -145,14 +149,23 @@ export function createBackupActivities(
       const plan = retentionPlan(backups, g.keepDaily, g.keepWeekly);
       const byId = new Map(backups.map((b) => [b.id, b]));
       const pruned: { id: number; filePath: string }[] = [];
+      const refused: { id: number; filePath: string; reason: string }[] = [];
       for (const id of plan.prune) {
         const b = byId.get(id)!;
-        fs.rmSync(b.filePath, { force: true });
+        let file: string;
+        try {
+          file = confinedBackupFile(g.backupDir, db.name, b.filePath);
+        } catch (error) {
+          refused.push({ id, filePath: b.filePath, reason: (error as Error).message });
+          logger.warn({ backupId: id, filePath: b.filePath }, (error as Error).message);
+          continue;
+        }
+        fs.rmSync(file, { force: true });
         pruned.push({ id, filePath: b.filePath });
         heartbeat({ step: 'retention', pruned: pruned.length });
       }
-      await store.markBackupsPruned({ ids: plan.prune });
-      return { kept: plan.keep, pruned };
+      await store.markBackupsPruned({ ids: pruned.map((p) => p.id) });
+      return { kept: plan.keep, pruned, refused };
     },
   };
 }

@@ -161,7 +161,7 @@ export async function verifyRestore(opts: {
     try {
       await runProgram(
         opts.pgRestore,
-        ['--exit-on-error', '--no-owner', '--no-privileges', '--no-password', `--dbname=${dbname}`, opts.file],
+        ['--exit-on-error', '--no-owner', '--no-privileges', '--no-password', `--dbname=${dbname}`, '--', opts.file],
         { env, onTick: opts.onTick },
       );
     } catch (error) {

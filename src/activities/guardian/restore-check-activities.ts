@@ -5,6 +5,7 @@ import type { BackupSummary, RestoreCheck } from '../../contracts/guardian';
 import type { GuardedDatabase } from '../../contracts/guarded-database';
 import type { ActivityDeps } from '../deps';
 import { verifyRestore } from './backup';
+import { confinedBackupFile } from './backup-files';
 import { heartbeat, pgTool, serverVersion, summary } from './support';
 import { guardedDatabase } from './targets';
 
@@ -32,7 +33,7 @@ export function createRestoreCheckActivities(
       const pgRestore = await pgTool('pg_restore', server, g.pgBinDir);
       const check = await verifyRestore({
         url: db.url,
-        file: backup.filePath,
+        file: confinedBackupFile(g.backupDir, backup.databaseName, backup.filePath),
         scratchDatabase: `brainops_restore_check_${backup.id}`,
         pgRestore: pgRestore.path,
         expectedSha256: backup.sha256,

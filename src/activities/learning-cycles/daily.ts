@@ -2,10 +2,9 @@
  * The daily cycle's memory optimisation: archive what ended or expired, change layers, merge
  * duplicates, refresh statistics, and the window's report.
  */
-import { Context } from '@temporalio/activity';
 import type { CycleWindow, DailyReport } from '../../contracts/learning';
 import type { MemoryStore } from '../../memory';
-import { bounds, drain, type WindowWriter } from './rules';
+import { recordCycleResult, drain, type WindowWriter } from './rules';
 
 export function createDailyActivities(store: MemoryStore, writeWindow: WindowWriter) {
   return {
@@ -40,7 +39,6 @@ export function createDailyActivities(store: MemoryStore, writeWindow: WindowWri
     /** Daily: the report of the window, counted from what the window moved and changed. */
     async writeDailyReport(input: { window: CycleWindow; statisticsRefreshed: string[] }): Promise<DailyReport> {
       const w = input.window;
-      const { start, end } = bounds(w);
       const counts = await store.maintenanceCounts({ windowKey: w.key });
       const report =
         `Memory optimisation for ${w.start.slice(0, 10)}: ${counts.archivedExpired} expired and ${counts.archivedSessionEnded} ended-session entries archived, ` +
@@ -64,14 +62,7 @@ export function createDailyActivities(store: MemoryStore, writeWindow: WindowWri
         'optimization',
       );
       const result: DailyReport = { window: w, ...counts, statisticsRefreshed: input.statisticsRefreshed, report };
-      await store.recordCycleRun({
-        cycle: w.cycle,
-        windowStart: start,
-        windowEnd: end,
-        result,
-        workflowId: Context.current().info.workflowExecution?.workflowId,
-      });
-      return result;
+      return recordCycleResult(store, w, result);
     },
   };
 }

@@ -3,11 +3,10 @@
  * each agent's performance record over the 24 hours to the window's end, rising error signatures
  * and capabilities with a low success rate, as insights.
  */
-import { Context } from '@temporalio/activity';
 import type { CycleWindow, FiveMinuteResult, ProcedureComplianceFigures } from '../../contracts/learning';
 import { signatureHash } from '../../domain/signature-hash';
 import type { CapabilityPerformance, Insight, MemoryStore, SignatureTrend } from '../../memory';
-import { bounds, DAY_MS, hhmm, LEARNING_RULES, pct, rate, type WindowWriter } from './rules';
+import { bounds, recordCycleResult, DAY_MS, hhmm, LEARNING_RULES, pct, rate, type WindowWriter } from './rules';
 
 /** A rising error signature and a capability with a low success rate, each as an insight. */
 function patternInsights(
@@ -138,14 +137,7 @@ export function createFiveMinuteActivities(store: MemoryStore, writeWindow: Wind
         insights: insights.map((i) => i.key).sort(),
         procedureCompliance: compliance,
       };
-      await store.recordCycleRun({
-        cycle: w.cycle,
-        windowStart: start,
-        windowEnd: end,
-        result,
-        workflowId: Context.current().info.workflowExecution?.workflowId,
-      });
-      return result;
+      return recordCycleResult(store, w, result);
     },
   };
 }

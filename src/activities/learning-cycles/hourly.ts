@@ -3,11 +3,10 @@
  * (actionable when no fix is known or the known fix does not work), capabilities whose success
  * rate dropped or latency rose against the day.
  */
-import { Context } from '@temporalio/activity';
 import type { CycleWindow, HourlyResult, ProcedureEffectivenessFigures } from '../../contracts/learning';
 import { signatureHash } from '../../domain/signature-hash';
 import type { CapabilityPerformance, FailingSignature, Insight, MemoryStore } from '../../memory';
-import { bounds, DAY_MS, hhmm, LEARNING_RULES, pct, rate, type WindowWriter } from './rules';
+import { bounds, recordCycleResult, DAY_MS, hhmm, LEARNING_RULES, pct, rate, type WindowWriter } from './rules';
 
 /** A signature failing repeatedly, as a recommendation: teach a fix, none needed, or review the known one. */
 function failingInsight(f: FailingSignature, end: Date): Insight {
@@ -156,14 +155,7 @@ export function createHourlyActivities(store: MemoryStore, writeWindow: WindowWr
         actionable: insights.filter((i) => i.actionable).length,
         procedureEffectiveness: effectiveness,
       };
-      await store.recordCycleRun({
-        cycle: w.cycle,
-        windowStart: start,
-        windowEnd: end,
-        result,
-        workflowId: Context.current().info.workflowExecution?.workflowId,
-      });
-      return result;
+      return recordCycleResult(store, w, result);
     },
   };
 }

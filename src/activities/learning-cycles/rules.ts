@@ -59,6 +59,19 @@ export function bounds(w: CycleWindow) {
   return { start: new Date(w.start), end: new Date(w.end) };
 }
 
+/** Records a cycle's run of window `w` (with this activity's workflow) and returns its `result`. */
+export async function recordCycleResult<R>(store: MemoryStore, w: CycleWindow, result: R): Promise<R> {
+  const { start, end } = bounds(w);
+  await store.recordCycleRun({
+    cycle: w.cycle,
+    windowStart: start,
+    windowEnd: end,
+    result,
+    workflowId: Context.current().info.workflowExecution?.workflowId,
+  });
+  return result;
+}
+
 /** Writes a window's insights as ContextKeeper, keyed by the window (a re-run rewrites them). */
 export type WindowWriter = (
   w: CycleWindow,

@@ -1,0 +1,17 @@
+import net from 'node:net';
+
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on at the moment of asking (the kernel's pick for
+ * port 0). Another process may take it before the caller binds it: for tests and benchmarks that
+ * start their own servers, not for production ports.
+ */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
