@@ -75,7 +75,8 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
         return { status: 400, body: badRequest([issue]) };
       }
       if (cause.type === 'NotFound') return { status: 404, body: { error: 'NotFound', message: cause.message } };
-      if (cause.type === 'SessionEnded') return { status: 409, body: { error: 'SessionEnded', message: cause.message } };
+      if (cause.type === 'SessionEnded')
+        return { status: 409, body: { error: 'SessionEnded', message: cause.message } };
     }
   }
   return undefined;

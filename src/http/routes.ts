@@ -34,7 +34,12 @@ function define<B, Q, P>(
   url: string,
   operation: string,
   schema: Schema,
-  handler: (p: ApiPrincipal, input: { body: B; query: Q; params: P }, request: FastifyRequest, reply: FastifyReply) => unknown,
+  handler: (
+    p: ApiPrincipal,
+    input: { body: B; query: Q; params: P },
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) => unknown,
 ): void {
   const { response, ...rest } = schema;
   app.withTypeProvider<ZodTypeProvider>().route({
@@ -179,7 +184,8 @@ export function registerRoutes(app: App, api: MemoryApi): void {
       response: s.briefResponse,
     },
     async (p, { query }, _request, reply) => {
-      if (query.format === 'markdown') return reply.type('text/markdown; charset=utf-8').send(await api.briefMarkdown(p));
+      if (query.format === 'markdown')
+        return reply.type('text/markdown; charset=utf-8').send(await api.briefMarkdown(p));
       return api.brief(p);
     },
   );

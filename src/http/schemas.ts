@@ -141,8 +141,15 @@ export const handoffResponse = z.looseObject({
   timestamp: time,
   contextSnapshot: z.looseObject({ conversationSummary: z.string() }),
 });
-export const contextResponse = z.object({ ...ok, context: z.looseObject({ sessionId: z.string(), status: z.string() }) });
-export const endResponse = z.object({ ...ok, sessionId: z.string(), snapshot: z.looseObject({ messageCount: z.number() }) });
+export const contextResponse = z.object({
+  ...ok,
+  context: z.looseObject({ sessionId: z.string(), status: z.string() }),
+});
+export const endResponse = z.object({
+  ...ok,
+  sessionId: z.string(),
+  snapshot: z.looseObject({ messageCount: z.number() }),
+});
 export const taskResponse = z.object({
   ...ok,
   task: z.looseObject({ taskId: z.string(), title: z.string(), status: z.string() }),

@@ -26,7 +26,9 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
       const { config, logger } = ctx();
       const store = await openMemoryStore(config, logger);
       const server = await startApiServer({ config, client: await ctx().client(), store, logger });
-      logger.info(`BrainOps API on ${server.url} (OpenAPI ${server.url}/openapi.json, docs ${server.url}/docs, MCP ${server.url}/mcp)`);
+      logger.info(
+        `BrainOps API on ${server.url} (OpenAPI ${server.url}/openapi.json, docs ${server.url}/docs, MCP ${server.url}/mcp)`,
+      );
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         for (const s of SIGNALS) process.once(s, () => resolve(s));
       });
@@ -52,7 +54,9 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .option('--name <text>', 'what the key is for')
     .option('--json', 'print JSON')
     .action(async (o: { tenant: string; role: string; name?: string; json?: boolean }) => {
-      const { key, record } = await (await apiKeys(ctx())).create({
+      const { key, record } = await (
+        await apiKeys(ctx())
+      ).create({
         tenantId: o.tenant,
         role: o.role as 'reader',
         name: o.name,
