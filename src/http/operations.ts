@@ -37,14 +37,16 @@ function tenantFor(principal: ApiPrincipal, scope: string): string | undefined {
 }
 
 function sessionSummary(context: SessionContext, workflowId: string) {
-  const last = context.conversation.recentMessages.at(-1)?.createdAt ?? context.startedAt;
+  // A session queried the moment it starts has not read its row yet: it starts now.
+  const startedAt = context.startedAt || new Date().toISOString();
+  const last = context.conversation.recentMessages.at(-1)?.createdAt ?? startedAt;
   return {
     success: true as const,
     sessionId: context.sessionId,
     tenantId: context.tenantId,
     userId: context.userId ?? null,
     status: context.status,
-    startTime: context.startedAt,
+    startTime: startedAt,
     lastActivity: last,
     messageCount: context.conversation.messageCount,
     taskCount: context.tasks.pending.length + context.tasks.completed.length,

@@ -73,7 +73,7 @@ export type SolutionLookupBody = z.output<typeof solutionLookupBody>;
 
 // Responses: what every route answers (documented in the OpenAPI document; held against real
 // answers by the tests).
-const time = z.string().describe('ISO-8601');
+const time = z.iso.datetime().describe('ISO-8601');
 const ok = { success: z.literal(true) };
 
 export const memoryEntryResponse = z.looseObject({
