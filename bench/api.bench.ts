@@ -150,6 +150,30 @@ function post(url: string, key: string, body: unknown): Promise<void> {
   });
 }
 
+/**
+ * One caller alternating an HTTP request, the same call in-process and raw, for SECONDS: the three
+ * see the same database and the same load on the machine, so their p50s can be subtracted.
+ */
+async function interleaved(calls: Record<'http' | 'inProcess' | 'raw', (n: number) => Promise<unknown>>) {
+  const samples = { http: [] as number[], inProcess: [] as number[], raw: [] as number[] };
+  const end = now() + SECONDS * 1000;
+  for (let n = 0; now() < end; n++)
+    for (const path of ['http', 'inProcess', 'raw'] as const) {
+      const t = now();
+      await calls[path](n);
+      samples[path].push(now() - t);
+    }
+  const cell = (xs: number[]): Cell => {
+    const s = summarize(xs);
+    return { p50: s.p50, p95: s.p95, p99: s.p99, rps: 1000 / s.mean, errors: 0 };
+  };
+  return [
+    ['HTTP, interleaved', cell(samples.http)],
+    ['in-process, interleaved', cell(samples.inProcess)],
+    ['raw pg, interleaved', cell(samples.raw)],
+  ] as [string, Cell][];
+}
+
 function startServer(url: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'api-server.ts')], {
     env: {
@@ -196,7 +220,7 @@ async function main(): Promise<void> {
       ['seeded', `${SEED} entries in tenant ${TENANT}; pool ${POOL} per process; cache on`],
       [
         'each cell',
-        `${SECONDS} s; HTTP: autocannon (whole ms; its p95 column is p97.5, it reports no p95); HTTP (node client): sequential keep-alive requests, timed to the microsecond`,
+        `${SECONDS} s; HTTP: autocannon (whole ms; its p95 column is p97.5, it reports no p95); interleaved: one caller alternating an HTTP request (keep-alive, timed to the microsecond), the in-process call and raw pg; req/s = 1000 / mean`,
       ],
     ]);
     const inProcess: Record<Op, (n: number, c: number) => Promise<unknown>> = {
@@ -232,18 +256,16 @@ async function main(): Promise<void> {
       for (const c of CONNECTIONS) {
         const precise: [string, Cell][] =
           c === 1
-            ? [
-                [
-                  'HTTP (node client)',
-                  await closedLoop(1, (n) =>
-                    post(
-                      `${started.url}/memory/context/${op}`,
-                      key,
-                      op === 'store' ? entryBody(`seq-${n}`, n) : op === 'retrieve' ? RETRIEVE : SEARCH,
-                    ),
+            ? await interleaved({
+                http: (n) =>
+                  post(
+                    `${started.url}/memory/context/${op}`,
+                    key,
+                    op === 'store' ? entryBody(`seq-${n}`, n) : op === 'retrieve' ? RETRIEVE : SEARCH,
                   ),
-                ],
-              ]
+                inProcess: (n) => inProcess[op](n, 0),
+                raw: (n) => raw[op](n, 0),
+              })
             : [];
         const cells: [string, Cell][] = [
           ...precise,
@@ -287,7 +309,8 @@ async function main(): Promise<void> {
 
     heading('Targets');
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-    const added = (op: Op) => results[`${op}/1/HTTP (node client)`]!.p50 - results[`${op}/1/in-process`]!.p50;
+    const added = (op: Op) =>
+      results[`${op}/1/HTTP, interleaved`]!.p50 - results[`${op}/1/in-process, interleaved`]!.p50;
     const stores50 = results['store/50/HTTP']!;
     printFacts([
       ...(['store', 'retrieve', 'search'] as const).map(
