@@ -451,6 +451,8 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       key: key.writer,
       body: { key: 'cached', memoryType: 'knowledge', scope: 'tenant', value: 1 },
     });
+    // The store's own invalidation notice comes back asynchronously; let it pass before the first read fills the cache.
+    await new Promise((r) => setTimeout(r, 300));
     for (let i = 0; i < 2; i++)
       await ok(schemas.retrieveResponse, 'POST', '/memory/context/retrieve', {
         key: key.reader,
