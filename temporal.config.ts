@@ -183,6 +183,16 @@ export const envSchema = z.object({
   BRAINOPS_EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).default(64),
   /** How long one embeddings request may take. @defaultValue `30s` */
   BRAINOPS_EMBEDDINGS_TIMEOUT: duration.default(ms('30s')),
+  /** Address the HTTP/MCP API server listens on. @defaultValue `127.0.0.1` */
+  BRAINOPS_API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Port of the HTTP/MCP API server (`npm start`, `brainops serve`). @defaultValue 8300 */
+  BRAINOPS_API_PORT: z.coerce.number().int().min(0).max(65535).default(8300),
+  /** Requests per minute each API key may make; 0 turns the limit off. @defaultValue 6000 */
+  BRAINOPS_API_RATE_LIMIT: z.coerce.number().int().min(0).max(10_000_000).default(6000),
+  /** JSON array of browser origins allowed by CORS, e.g. `["https://app.example.com"]`. @defaultValue none: CORS off */
+  BRAINOPS_API_CORS_ORIGINS: json.pipe(z.array(z.url({ protocol: /^https?$/ })).max(100)).optional(),
+  /** The API key `brainops mcp` (stdio) acts with. */
+  BRAINOPS_API_KEY: z.string().min(1).max(200).optional(),
   /** pino level. @defaultValue `info` */
   BRAINOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -290,6 +300,16 @@ export const configSchema = envSchema
         batchSize: e.BRAINOPS_EMBEDDINGS_BATCH_SIZE,
         /** ms one request may take. */
         timeoutMs: e.BRAINOPS_EMBEDDINGS_TIMEOUT,
+      },
+      api: {
+        host: e.BRAINOPS_API_HOST,
+        port: e.BRAINOPS_API_PORT,
+        /** Requests per minute per key; 0: no limit. */
+        rateLimitPerMinute: e.BRAINOPS_API_RATE_LIMIT,
+        /** Origins CORS allows; empty: CORS off. */
+        corsOrigins: e.BRAINOPS_API_CORS_ORIGINS ?? [],
+        /** The key `brainops mcp` acts with. */
+        key: e.BRAINOPS_API_KEY,
       },
       cacheMaxEntries: e.BRAINOPS_CACHE_MAX_ENTRIES,
       /** Workflows cached per worker; undefined leaves the SDK's default. */

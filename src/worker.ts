@@ -82,7 +82,7 @@ export async function createWorker(options: BrainOpsWorkerOptions): Promise<Work
   });
 }
 
-/** Stores seed 001's procedures (version by version; a stored version is left as it is). */
+/** Stores the built-in procedures (version by version; a stored version is left as it is). */
 export async function storeBuiltinProcedures(
   store: MemoryStore,
   config: BrainOpsConfig,

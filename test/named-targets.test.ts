@@ -1,5 +1,5 @@
 /**
- * Workflow inputs name things; they never carry what runs (issue 11, point 1): SystemMonitor and
+ * Workflow inputs name things; they never carry what runs: SystemMonitor and
  * error-learning resolve health targets by name in the worker, an unknown name or a whole target
  * is a non-retryable ValidationError, and ad-hoc targets are an operator-only option.
  */

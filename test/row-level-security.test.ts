@@ -31,6 +31,12 @@ const TENANT_TABLES = [
   'work_history',
 ];
 
+/**
+ * Tables with a tenant_id that tenant connections cannot touch at all: API keys are looked up
+ * before any tenant is known, and the access log is written by the server for the operator.
+ */
+const OPERATOR_ONLY_TABLES = ['api_access_log', 'api_keys'];
+
 /** A marker only the other tenant's texts hold. */
 const marker = (tenant: string) => `${tenant}-only-zanzibar`;
 
@@ -119,9 +125,16 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
     );
     assert.deepEqual(
       schema.rows.map((r) => r.table_name),
-      TENANT_TABLES,
+      [...TENANT_TABLES, ...OPERATOR_ONLY_TABLES].sort(),
       'every table with tenant_id is covered',
     );
+    for (const table of OPERATOR_ONLY_TABLES) {
+      const { rows } = await store.pool.query<{ any: boolean }>(
+        `select has_table_privilege('brainops_tenant', $1, 'select, insert, update, delete') as any`,
+        [table],
+      );
+      assert.equal(rows[0]!.any, false, `brainops_tenant has no privilege on ${table}`);
+    }
     for (const table of TENANT_TABLES) {
       const { rows } = await store.pool.query<{ tenant: string | null; n: number }>(
         `select tenant_id as tenant, count(*)::int as n from ${table} group by 1`,

@@ -1,5 +1,5 @@
 /**
- * Secrets are never stored (issue 11, point 4): after a SystemMonitor run of a failing HTTP target
+ * Secrets are never stored: after a SystemMonitor run of a failing HTTP target
  * whose URL carries `user:token`, and the error-learning run it starts (escalated), no workflow
  * history, work-history row, error event, memory entry, decision or log line holds the token.
  */

@@ -1,4 +1,4 @@
-/** Tenant boundaries of the read paths (issue 11, point 2): shared means `global`, list and errors stay in a tenant. */
+/** Tenant boundaries of the read paths: shared means `global`, list and errors stay in a tenant. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildBrief } from '../src/client/brief';

@@ -2,7 +2,7 @@ import type { ProcedureStep } from '../contracts/procedure';
 import type { AgentDefinition } from './types';
 
 /**
- * WorkflowOrchestrator (seed 000): task scheduling, dependency management, pipeline execution and
+ * WorkflowOrchestrator: task scheduling, dependency management, pipeline execution and
  * result aggregation — a goal becomes guidance, a plan (a procedure, or steps composed from the
  * registered capabilities below), each step given to the agent with the best record, run as a
  * DAG of child workflows, and the outcome learned against the task's signature.

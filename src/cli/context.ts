@@ -1,5 +1,5 @@
 /** What every CLI command gets: configuration, logger and a lazily connected client. */
-import type { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import { configuredSecrets, loadConfig, type BrainOpsConfig } from '../../temporal.config';
 import { BrainOpsClient } from '../client/brainops-client';
 import { createLogger } from '../stack/logger';
@@ -11,10 +11,12 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-export function createCliContext(opts: { quiet: boolean }): CliContext {
+/** `stderr`: logs go to stderr (`brainops mcp`, whose stdout carries the protocol). */
+export function createCliContext(opts: { quiet: boolean; stderr?: boolean }): CliContext {
   const config = loadConfig();
   const logger = createLogger(opts.quiet ? 'warn' : config.logLevel, 'brainops', {
     secrets: configuredSecrets(config),
+    destination: opts.stderr ? pino.destination(2) : undefined,
   });
   let client: Promise<BrainOpsClient> | undefined;
   return {

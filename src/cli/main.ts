@@ -16,10 +16,14 @@ import { registerMemoryCommands } from './commands/memory';
 import { registerOperationCommands } from './commands/operations';
 import { registerSessionCommands } from './commands/session';
 import { registerProcedureCommands } from './commands/procedures';
+import { registerApiCommands } from './commands/api';
 
 let context: CliContext | undefined;
 const ctx = (): CliContext =>
-  (context ??= createCliContext({ quiet: !['start', 'worker'].includes(process.argv[2] ?? '') }));
+  (context ??= createCliContext({
+    quiet: !['start', 'worker', 'serve'].includes(process.argv[2] ?? ''),
+    stderr: process.argv[2] === 'mcp',
+  }));
 
 function describeFailure(error: unknown): string {
   if (error instanceof ConfigError || error instanceof BrainOpsError) return error.message;
@@ -44,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   registerLearningCommands(program, ctx);
   registerDeployCommands(program, ctx);
   registerProcedureCommands(program, ctx);
+  registerApiCommands(program, ctx);
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

@@ -54,7 +54,7 @@ import { z } from 'zod';
 import { LIMITS, jsonObject, text } from '../contracts/limits';
 import { ownerId } from '../contracts/memory';
 
-const reportErrorSchema = z
+export const reportErrorSchema = z
   .object({
     errorType: text(200, 1).default('Error'),
     message: text(10_000, 1),
@@ -83,7 +83,7 @@ const reportErrorSchema = z
 /** An error reported by a service outside the worker. */
 export type ReportErrorInput = z.input<typeof reportErrorSchema>;
 
-const addSolutionSchema = z.object({
+export const addSolutionSchema = z.object({
   problemSignature: text(2000, 1),
   description: text(5000, 1),
   action: text(200, 1),

@@ -167,11 +167,30 @@ export function jsonProblem(
   return undefined;
 }
 
-function jsonSchema<T>(opts: { maxBytes: number; objectRoot?: boolean }) {
-  return z.custom<T>().superRefine((value, ctx) => {
-    const issue = jsonProblem(value, opts);
-    if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  });
+function jsonSchema<T>(opts: { maxBytes: number; objectRoot?: boolean }): z.ZodType<T, T> {
+  // Built on z.any() rather than z.custom(), so that JSON Schema (OpenAPI, MCP tool inputs) can
+  // describe it: any JSON value (or object); the limits are checked here, not by the JSON Schema.
+  const schema = z
+    .any()
+    .superRefine((value, ctx) => {
+      const issue = jsonProblem(value, opts);
+      if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    })
+    .meta({
+      ...(opts.objectRoot ? { type: 'object' } : {}),
+      description: `JSON of at most ${opts.maxBytes} bytes and ${LIMITS.jsonDepth} levels`,
+    });
+  return schema as unknown as z.ZodType<T, T>;
+}
+
+/**
+ * A point in time: a Date, or what JSON can carry of one (an ISO-8601 string, epoch ms). Described
+ * to JSON Schema (OpenAPI, MCP tool inputs) as an ISO-8601 string, which zod cannot do for a date.
+ */
+export function time() {
+  const schema = z.coerce.date();
+  schema._zod.toJSONSchema = () => ({ type: 'string', format: 'date-time' });
+  return schema;
 }
 
 /** Any JSON value of at most `maxBytes` (and {@link LIMITS.jsonDepth} levels). */

@@ -3,7 +3,7 @@
  * it reaches SQL. The vocabularies mirror the CHECK constraints of `migrations/000001`.
  */
 import { z } from 'zod';
-import { LIMITS, jsonObject, jsonValue, storable, text } from './limits';
+import { LIMITS, jsonObject, jsonValue, storable, text, time } from './limits';
 
 /** The memory types: conversations, system, learning, business, external. Unknown types are rejected, never stored. */
 export const MEMORY_TYPES = Object.freeze([
@@ -124,7 +124,7 @@ export const storeMemoryInputSchema = z
     ...owners,
     metadata: jsonObject(LIMITS.metadataBytes).default({}),
     /** Absolute expiry; overrides the layer's default TTL. */
-    expiresAt: z.coerce.date().optional(),
+    expiresAt: time().optional(),
     /** Rejects the write unless the stored entry is at this `syncVersion` (optimistic concurrency). */
     expectedVersion: z.number().int().positive().optional(),
     /** Idempotency key; a retry carrying the write id of the stored version is a no-op. */
@@ -176,8 +176,8 @@ export const searchMemoryInputSchema = z.object({
   /** Entries must carry all of these tags (messages carry none, so a tag filter leaves them out). */
   tags: z.array(tag).max(LIMITS.tags).optional(),
   /** Written (entries: last updated) at or after / before. */
-  since: z.coerce.date().optional(),
-  until: z.coerce.date().optional(),
+  since: time().optional(),
+  until: time().optional(),
   includeExpired: z.boolean().default(false),
   /** Return each hit's score parts (lexical, semantic, fused, neighbours, blend). @defaultValue false */
   explain: z.boolean().default(false),
@@ -198,7 +198,7 @@ export const listMemoryInputSchema = z.object({
   memoryType: z.enum(MEMORY_TYPES).optional(),
   keyPrefix: text(LIMITS.memoryKeyChars).optional(),
   includeExpired: z.boolean().default(false),
-  before: z.coerce.date().optional(),
+  before: time().optional(),
   limit: z.number().int().min(1).max(1000).default(50),
 });
 export type ListMemoryInput = z.input<typeof listMemoryInputSchema>;

@@ -4,6 +4,8 @@
  */
 export * from '../contracts/memory';
 export { MemoryStore, type MemoryStoreOptions } from './store';
+export { ApiKeyStore, hashApiKey } from './api-keys';
+export * from '../contracts/api';
 export { migrate, migrationFiles, MIGRATIONS_TABLE, type MigrationStatus } from './migrate';
 export type { SessionMessage, SessionTask, OpenedSession } from '../contracts/session';
 export type { SessionKey, HandoffRecord, SessionRow, AppendResult, QuarantinedMessage } from './sessions';

@@ -413,6 +413,15 @@ export class MemoryStore {
     };
   }
 
+  /**
+   * Reads this process's read-through cache has served and missed so far. Synchronous: a caller
+   * that reads it just before and after calling `retrieve` (which consults the cache before its
+   * first await) learns whether that read was a hit.
+   */
+  cacheCounters(): { hits: number; misses: number } {
+    return { hits: this.cache?.hits ?? 0, misses: this.cache?.misses ?? 0 };
+  }
+
   // Sessions (ContextKeeper): each runs under row-level security as the session's tenant.
   async openSession(s: Parameters<typeof sessions.openSession>[1]) {
     const parsed = parseInput(openSessionInputSchema, s, 'session');

@@ -1,7 +1,7 @@
 /**
  * `npm start` / `brainops start`: the whole stack on one machine, in order — PostgreSQL
  * (embedded unless `DATABASE_URL`), migrations, the Temporal dev server (unless
- * `TEMPORAL_ADDRESS`), schedules, the worker — then waits for Ctrl-C, SIGTERM or SIGHUP, drains
+ * `TEMPORAL_ADDRESS`), schedules, the worker and the HTTP/MCP API server — then waits for Ctrl-C, SIGTERM or SIGHUP, drains
  * the worker and stops the servers. Everything persists under the data directory, so the next
  * start resumes.
  *
@@ -25,6 +25,8 @@ import { migrate } from '../memory';
 import { redact } from '../domain/database-url';
 import { createWorker } from '../worker';
 import { openMemoryStore } from '../client/memory';
+import { BrainOpsClient } from '../client/brainops-client';
+import { startApiServer } from '../http/server';
 import { runDevServer } from './dev-server';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { otherStack, removePidFile, stopOwnDevServer, writePidFile } from './ownership';
@@ -189,7 +191,12 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
     worker = await createWorker({ config, store, logger, connection: workerConnection, clientConnection });
     checkpoint();
     step(5, `worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
-    printWelcome(config, logger, devServer);
+    const apiClient = new BrainOpsClient(client, config, logger);
+    stops.unshift(() => apiClient.close());
+    const api = await startApiServer({ config, client: apiClient, store, logger });
+    stops.unshift(() => api.close());
+    logger.info(`API server on ${api.url} (OpenAPI ${api.url}/openapi.json, docs ${api.url}/docs, MCP ${api.url}/mcp)`);
+    printWelcome(config, logger, devServer, api.url);
     running = true;
     await worker.run();
     logger.info('worker drained; stopping');
@@ -207,7 +214,7 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
   }
 }
 
-function printWelcome(config: BrainOpsConfig, logger: Logger, devServer: boolean): void {
+function printWelcome(config: BrainOpsConfig, logger: Logger, devServer: boolean, apiUrl: string): void {
   const ui = devServer
     ? `http://127.0.0.1:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows`
     : 'your Temporal Web UI';
@@ -216,6 +223,7 @@ function printWelcome(config: BrainOpsConfig, logger: Logger, devServer: boolean
       'BrainOps is up.',
       `  Temporal Web UI:  ${ui}`,
       `  Temporal address: ${temporalAddress(config)} (namespace ${config.temporal.namespace})`,
+      `  HTTP API and MCP: ${apiUrl} (docs ${apiUrl}/docs; keys: npx brainops api-key create --tenant acme --role writer)`,
       '  In another terminal:',
       '    npx brainops session start --tenant acme --session demo',
       '    npx brainops session message --tenant acme --session demo --role user "Hello"',

@@ -1,5 +1,5 @@
 /**
- * `orchestrateWorkflow` (WorkflowOrchestrator), seed 000's `BaseAgent.execute`: load context →
+ * `orchestrateWorkflow` (WorkflowOrchestrator), an agent's execute cycle: load context →
  * perform → save → learn.
  * 1. guidance for the goal (decision log);
  * 2. a plan: the one given, a procedure (named, or recommended by guidance), or steps composed

@@ -1,0 +1,94 @@
+/**
+ * `brainops serve` (the HTTP/MCP API server alone), `brainops mcp` (MCP over stdio) and
+ * `brainops api-key create|list|revoke`.
+ */
+import type { Command } from 'commander';
+import { API_ROLES, ApiKeyStore, type ApiKeyRecord } from '../../memory';
+import { openMemoryStore } from '../../client/memory';
+import { startApiServer } from '../../http/server';
+import { runMcpStdio } from '../../mcp/stdio';
+import type { CliContext } from '../context';
+import { printJson, printLines, printTable } from '../output';
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+async function apiKeys(ctx: CliContext): Promise<ApiKeyStore> {
+  return new ApiKeyStore((await (await ctx.client()).memory()).pool);
+}
+
+const row = (k: ApiKeyRecord) => ({ ...k, status: k.revokedAt ? 'revoked' : 'active' });
+
+export function registerApiCommands(program: Command, ctx: () => CliContext): void {
+  program
+    .command('serve')
+    .description('the HTTP API and MCP server alone (against TEMPORAL_ADDRESS and DATABASE_URL); run as many as needed')
+    .action(async () => {
+      const { config, logger } = ctx();
+      const store = await openMemoryStore(config, logger);
+      const server = await startApiServer({ config, client: await ctx().client(), store, logger });
+      logger.info(
+        `BrainOps API on ${server.url} (OpenAPI ${server.url}/openapi.json, docs ${server.url}/docs, MCP ${server.url}/mcp)`,
+      );
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        for (const s of SIGNALS) process.once(s, () => resolve(s));
+      });
+      logger.info(`${signal}: stopping the API server`);
+      await server.close();
+      await store.close();
+    });
+
+  program
+    .command('mcp')
+    .description('the MCP server over stdio (Claude Desktop, Claude Code), acting with the key in BRAINOPS_API_KEY')
+    .action(async () => {
+      const c = ctx();
+      await runMcpStdio(await c.client(), c.config.api.key);
+    });
+
+  const keys = program.command('api-key').description('API keys of the HTTP and MCP servers');
+  keys
+    .command('create')
+    .description('create a key (printed once: only its hash is stored)')
+    .requiredOption('-t, --tenant <id>', 'the tenant the key acts for')
+    .requiredOption('--role <role>', API_ROLES.join(' | '))
+    .option('--name <text>', 'what the key is for')
+    .option('--json', 'print JSON')
+    .action(async (o: { tenant: string; role: string; name?: string; json?: boolean }) => {
+      const { key, record } = await (
+        await apiKeys(ctx())
+      ).create({
+        tenantId: o.tenant,
+        role: o.role as 'reader',
+        name: o.name,
+      });
+      if (o.json) return printJson({ key, ...record });
+      printLines(
+        key,
+        `Key ${record.id} (${record.role} of tenant ${record.tenantId}). It is shown only now: store it safely.`,
+      );
+    });
+  keys
+    .command('list')
+    .description('keys, newest first (never their secret)')
+    .option('-t, --tenant <id>', 'only this tenant’s')
+    .option('--json', 'print JSON')
+    .action(async (o: { tenant?: string; json?: boolean }) => {
+      const list = await (await apiKeys(ctx())).list({ tenantId: o.tenant });
+      if (o.json) return printJson(list);
+      printTable(list.map(row), ['id', 'prefix', 'tenantId', 'role', 'name', 'status', 'createdAt', 'lastUsedAt']);
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key by id or prefix (servers stop accepting it within 5 s)')
+    .argument('<id>', 'key id or prefix')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const revoked = await (await apiKeys(ctx())).revoke(id);
+      if (!revoked) {
+        process.exitCode = 1;
+        return o.json ? printJson(null) : printLines(`No active key "${id}"`);
+      }
+      if (o.json) printJson(revoked);
+      else printLines(`Revoked ${revoked.id} (${revoked.role} of tenant ${revoked.tenantId})`);
+    });
+}

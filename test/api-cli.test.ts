@@ -1,0 +1,80 @@
+/**
+ * `brainops api-key create|list|revoke` and `brainops serve`, run as the command a person runs
+ * (real Temporal and PostgreSQL): a key is printed once, listed without its secret, works against
+ * the served API until it is revoked.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { Worker } from '@temporalio/worker';
+import { testConfig, testWorker, useTestStack } from './helpers';
+
+const run = promisify(execFile);
+const BIN = path.join(__dirname, '..', 'bin', 'brainops.cjs');
+
+describe('brainops api-key and serve (real Temporal, real PostgreSQL)', () => {
+  let worker: Worker;
+  let running: Promise<void>;
+  after(async () => {
+    worker?.shutdown();
+    await running;
+  });
+  const stack = useTestStack();
+  let env: NodeJS.ProcessEnv;
+  const cli = async (...args: string[]) =>
+    (await run(process.execPath, [BIN, ...args], { env, timeout: 60_000 })).stdout;
+
+  before(async () => {
+    const config = testConfig(stack.db.url);
+    worker = await testWorker(stack.env, config, stack.store);
+    running = worker.run();
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: stack.env.address,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      DATABASE_URL: stack.db.url,
+      BRAINOPS_EMBEDDINGS: 'off',
+    };
+  });
+
+  it('creates a key shown once, lists it without its secret, serves it, and revokes it', async () => {
+    const created = (await cli('api-key', 'create', '--tenant', 'acme', '--role', 'writer', '--name', 'ci')).split(
+      '\n',
+    );
+    const key = created[0]!;
+    assert.match(key, /^bo_[A-Za-z0-9_-]{43}$/);
+    assert.match(created[1]!, /\(writer of tenant acme\)\. It is shown only now/);
+    const listed = JSON.parse(await cli('api-key', 'list', '--tenant', 'acme', '--json')) as Record<string, unknown>[];
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0]!.role, 'writer');
+    assert.ok(!JSON.stringify(listed).includes(key.slice(3)), 'the secret is never listed');
+    await assert.rejects(cli('api-key', 'create', '--tenant', 'acme', '--role', 'owner'), /role/);
+
+    const server = spawn(process.execPath, [BIN, 'serve'], { env: { ...env, BRAINOPS_API_PORT: '0' } });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+        readline.createInterface({ input: server.stdout }).on('line', (line) => {
+          const match = /BrainOps API on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+          if (match) resolve(match[1]!);
+        });
+      });
+      assert.equal((await fetch(`${url}/readyz`)).status, 200);
+      const stats = () => fetch(`${url}/memory/context/stats`, { headers: { authorization: `Bearer ${key}` } });
+      assert.equal((await stats()).status, 200);
+
+      assert.match(await cli('api-key', 'revoke', listed[0]!.id as string), /^Revoked /);
+      assert.equal(JSON.parse(await cli('api-key', 'list', '--json'))[0].revokedAt === null, false);
+      await new Promise((r) => setTimeout(r, 5500)); // the server trusts a verified key for 5 s
+      assert.equal((await stats()).status, 401, 'a revoked key is refused');
+    } finally {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+  });
+});

@@ -1,0 +1,481 @@
+/**
+ * The HTTP API against a running server (real Temporal, real PostgreSQL): every route with good
+ * input, bad input (400 naming the field), no key (401), the wrong role (403) and another
+ * tenant's ids (404); 409, 413 and 429; the access log; the OpenAPI document, validated.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the tests read JSON answers field by field */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Worker } from '@temporalio/worker';
+import { validate } from '@readme/openapi-parser';
+import type { z } from 'zod';
+import { ApiKeyStore } from '../src/memory';
+import { startApiServer, type ApiServer } from '../src/http/server';
+import * as schemas from '../src/http/schemas';
+import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+
+type Answer = { status: number; body: Record<string, unknown> & { field?: string; reason?: string } };
+
+describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
+  let worker: Worker;
+  let running: Promise<void>;
+  let server: ApiServer;
+  // Registered before the stack's: the server and worker stop before the servers they use.
+  after(async () => {
+    await server?.close();
+    worker?.shutdown();
+    await running;
+  });
+  const stack = useTestStack();
+  const key: Record<'reader' | 'writer' | 'admin' | 'other', string> = { reader: '', writer: '', admin: '', other: '' };
+
+  async function call(method: string, path: string, opts: { key?: string; body?: unknown; raw?: string } = {}) {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}),
+        ...(opts.body !== undefined || opts.raw !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text.startsWith('{') ? JSON.parse(text) : { text } } as Answer;
+  }
+  /** A 200 whose body the route's documented response schema accepts. */
+  async function ok(schema: z.ZodType, method: string, path: string, opts: { key?: string; body?: unknown }) {
+    const answer = await call(method, path, opts);
+    assert.equal(answer.status, 200, `${method} ${path}: ${JSON.stringify(answer.body)}`);
+    schema.parse(answer.body);
+    return answer.body as Record<string, any>;
+  }
+  function assertField(answer: Answer, status: number, field: string) {
+    assert.equal(answer.status, status, JSON.stringify(answer.body));
+    assert.equal(answer.body.field, field, JSON.stringify(answer.body));
+    assert.ok(answer.body.reason, 'a reason');
+  }
+
+  before(async () => {
+    const config = testConfig(stack.db.url, {
+      errorLearning: {
+        ...testConfig(stack.db.url).errorLearning,
+        remediations: { 'wait-a-bit': { kind: 'wait', delayMs: 1 } },
+      },
+    });
+    worker = await testWorker(stack.env, config, stack.store);
+    running = worker.run();
+    const keys = new ApiKeyStore(stack.store.pool);
+    for (const role of ['reader', 'writer', 'admin'] as const)
+      key[role] = (await keys.create({ tenantId: 'acme', role, name: `${role} key` })).key;
+    key.other = (await keys.create({ tenantId: 'globex', role: 'admin' })).key;
+    server = await startApiServer(
+      {
+        config: { ...config, api: { ...config.api, host: '127.0.0.1' } },
+        client: stack.client(config),
+        store: stack.store,
+        logger,
+      },
+      0,
+    );
+  });
+
+  it('serves health, readiness and an OpenAPI 3.1 document that validates, with a docs page', async () => {
+    assert.deepEqual((await call('GET', '/healthz')).body, { status: 'ok' });
+    assert.equal((await call('GET', '/readyz')).status, 200);
+    const doc = (await call('GET', '/openapi.json')).body as any;
+    assert.equal(doc.openapi, '3.1.0');
+    for (const path of ['/memory/context/store', '/memory/session/resume/{sessionId}', '/errors', '/knowledge/lookup'])
+      assert.ok(doc.paths[path], `documents ${path}`);
+    const store = doc.paths['/memory/context/store'].post.requestBody.content['application/json'].schema;
+    assert.ok(store.properties.memoryType.enum.includes('knowledge'), 'the contract’s vocabulary');
+    assert.equal(store.properties.tenantId, undefined, 'no tenant in a body');
+    await validate(structuredClone(doc));
+    const docs = await fetch(`${server.url}/docs`);
+    assert.equal(docs.status, 200);
+  });
+
+  it('refuses every route without a key, or with an unknown or revoked one (401)', async () => {
+    const routes: [string, string][] = [
+      ['POST', '/memory/context/store'],
+      ['POST', '/memory/context/retrieve'],
+      ['POST', '/memory/context/search'],
+      ['GET', '/memory/context/stats'],
+      ['POST', '/memory/session/start'],
+      ['POST', '/memory/session/resume/s1'],
+      ['POST', '/memory/session/message'],
+      ['POST', '/memory/session/handoff'],
+      ['POST', '/memory/session/end'],
+      ['GET', '/memory/session/context/s1'],
+      ['POST', '/memory/session/task/add'],
+      ['POST', '/memory/session/task/complete'],
+      ['GET', '/memory/session/brief'],
+      ['POST', '/errors'],
+      ['POST', '/knowledge/lookup'],
+      ['POST', '/knowledge/solutions'],
+      ['POST', '/admin/monitor/run'],
+      ['GET', '/admin/metrics'],
+      ['POST', '/mcp'],
+    ];
+    for (const [method, path] of routes) {
+      const body = method === 'POST' ? {} : undefined;
+      const none = await call(method, path, { body });
+      assert.equal(none.status, 401, `${method} ${path}`);
+      assert.equal(none.body.error, 'Unauthorized');
+      assert.equal((await call(method, path, { body, key: 'bo_not-a-key' })).status, 401, `${method} ${path}`);
+    }
+    const keys = new ApiKeyStore(stack.store.pool);
+    const { key: doomed, record } = await keys.create({ tenantId: 'acme', role: 'reader' });
+    await keys.revoke(record.id);
+    assert.equal((await call('GET', '/memory/context/stats', { key: doomed })).status, 401, 'a revoked key');
+  });
+
+  it('stores, retrieves, searches and counts memory within the key’s tenant', async () => {
+    const entry = {
+      key: 'runbook/db',
+      value: { steps: 3 },
+      memoryType: 'knowledge',
+      scope: 'tenant',
+      title: 'Failover',
+      content: 'how we fail over the zebra database',
+    };
+    const stored = await ok(schemas.storeResponse, 'POST', '/memory/context/store', { key: key.writer, body: entry });
+    assert.equal(stored.syncVersion, 1);
+    const read = await ok(schemas.retrieveResponse, 'POST', '/memory/context/retrieve', {
+      key: key.reader,
+      body: { key: 'runbook/db', scope: 'tenant' },
+    });
+    assert.deepEqual(read.value, { steps: 3 });
+    assert.equal(read.tenantId, 'acme', 'the tenant is the key’s');
+    const found = await ok(schemas.searchResponse, 'POST', '/memory/context/search', {
+      key: key.reader,
+      body: { query: 'zebra database failover', sources: ['entries'] },
+    });
+    assert.equal(found.results[0].entry.key, 'runbook/db');
+    const stats = await ok(schemas.statsResponse, 'GET', '/memory/context/stats', { key: key.reader });
+    assert.equal(stats.stats.entries, 1);
+
+    // Another tenant's key sees none of it.
+    assert.equal(
+      (await call('POST', '/memory/context/retrieve', { key: key.other, body: { key: 'runbook/db', scope: 'tenant' } }))
+        .status,
+      404,
+    );
+    const theirs = await ok(schemas.searchResponse, 'POST', '/memory/context/search', {
+      key: key.other,
+      body: { query: 'zebra database' },
+    });
+    assert.equal(theirs.resultCount, 0);
+    assert.equal(
+      (await ok(schemas.statsResponse, 'GET', '/memory/context/stats', { key: key.other })).stats.entries,
+      0,
+    );
+
+    // 409: a stale sync version.
+    const stale = await call('POST', '/memory/context/store', {
+      key: key.writer,
+      body: { ...entry, expectedVersion: 7 },
+    });
+    assert.equal(stale.status, 409);
+    assert.equal(stale.body.error, 'StaleWriteError');
+    assert.equal(
+      (await call('POST', '/memory/context/store', { key: key.writer, body: { ...entry, expectedVersion: 1 } })).status,
+      200,
+    );
+  });
+
+  it('names the bad field (400), refuses the wrong role (403) and a global write by a non-admin', async () => {
+    const base = { key: 'k', memoryType: 'knowledge', scope: 'tenant' };
+    assertField(
+      await call('POST', '/memory/context/store', { key: key.writer, body: { ...base, memoryType: 'gossip' } }),
+      400,
+      'memoryType',
+    );
+    assertField(
+      await call('POST', '/memory/context/store', { key: key.writer, body: { ...base, tenantId: 'globex' } }),
+      400,
+      'tenantId',
+    );
+    assertField(
+      await call('POST', '/memory/context/store', { key: key.writer, body: { ...base, scope: 'user' } }),
+      400,
+      'userId',
+    );
+    assertField(
+      await call('POST', '/memory/context/store', { key: key.writer, body: { ...base, content: 'a\u0000b' } }),
+      400,
+      'content',
+    );
+    assertField(
+      await call('POST', '/memory/context/retrieve', { key: key.reader, body: { scope: 'tenant' } }),
+      400,
+      'key',
+    );
+    assertField(await call('POST', '/memory/context/search', { key: key.reader, body: { query: '' } }), 400, 'query');
+    assertField(await call('GET', '/memory/context/stats?all=maybe', { key: key.reader }), 400, 'all');
+    assertField(await call('POST', '/memory/context/store', { key: key.writer, raw: '{"key":' }), 400, '');
+
+    assert.equal((await call('POST', '/memory/context/store', { key: key.reader, body: base })).status, 403);
+    const global = { key: 'kb/shared', memoryType: 'knowledge', scope: 'global', content: 'shared runbook' };
+    const refused = await call('POST', '/memory/context/store', { key: key.writer, body: global });
+    assert.equal(refused.status, 403);
+    assert.match(String(refused.body.message), /admin/);
+    assert.equal((await call('GET', '/memory/context/stats?all=true', { key: key.writer })).status, 403);
+    await ok(schemas.storeResponse, 'POST', '/memory/context/store', { key: key.admin, body: global });
+    const shared = await ok(schemas.retrieveResponse, 'POST', '/memory/context/retrieve', {
+      key: key.other,
+      body: { key: 'kb/shared' },
+    });
+    assert.equal(shared.tenantId, null, 'a global entry is every tenant’s to read');
+  });
+
+  it('answers 413 above the input limits, and 429 above a key’s rate', async () => {
+    const big = await call('POST', '/memory/context/store', {
+      key: key.writer,
+      raw: JSON.stringify({ key: 'big', memoryType: 'knowledge', content: 'x'.repeat(3_000_000) }),
+    });
+    assert.equal(big.status, 413);
+    assert.equal(big.body.error, 'PayloadTooLarge');
+
+    const config = testConfig(stack.db.url);
+    const limited = await startApiServer(
+      {
+        config: { ...config, api: { ...config.api, rateLimitPerMinute: 3 } },
+        client: stack.client(config),
+        store: stack.store,
+        logger,
+      },
+      0,
+    );
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await fetch(`${limited.url}/memory/context/stats`, {
+          headers: { authorization: `Bearer ${key.reader}` },
+        });
+        statuses.push(r.status);
+      }
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      const other = await fetch(`${limited.url}/memory/context/stats`, {
+        headers: { authorization: `Bearer ${key.writer}` },
+      });
+      assert.equal(other.status, 200, 'the limit is per key');
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('runs a session: start, message, tasks, context, brief, handoff, resume, end', async () => {
+    const started = await ok(schemas.sessionResponse, 'POST', '/memory/session/start', {
+      key: key.writer,
+      body: { sessionId: 'web-1', userId: 'u1', agentId: 'general_assistant' },
+    });
+    assert.equal(started.tenantId, 'acme');
+    assert.equal(started.status, 'active');
+    const message = await ok(schemas.messageResponse, 'POST', '/memory/session/message', {
+      key: key.writer,
+      body: { sessionId: 'web-1', role: 'user', content: 'I need help with my project' },
+    });
+    assert.equal(message.status, 'stored');
+    assert.equal(message.seq, 1);
+    const task = await ok(schemas.taskResponse, 'POST', '/memory/session/task/add', {
+      key: key.writer,
+      body: { sessionId: 'web-1', taskId: 'review', title: 'Review auth module' },
+    });
+    assert.equal(task.task.status, 'open');
+    const context = await ok(schemas.contextResponse, 'GET', '/memory/session/context/web-1', { key: key.reader });
+    assert.equal(context.context.conversation.messageCount, 1);
+    const brief = await ok(schemas.briefResponse, 'GET', '/memory/session/brief', { key: key.reader });
+    assert.deepEqual(
+      brief.brief.openTasks.map((t: { taskId: string }) => t.taskId),
+      ['review'],
+    );
+    const markdown = await call('GET', '/memory/session/brief?format=markdown', { key: key.reader });
+    assert.match(String(markdown.body.text), /Review auth module/);
+    const handoff = await ok(schemas.handoffResponse, 'POST', '/memory/session/handoff', {
+      key: key.writer,
+      body: {
+        sessionId: 'web-1',
+        toAgent: 'code_specialist',
+        reason: 'code review',
+        criticalInfo: { language: 'python' },
+      },
+    });
+    assert.deepEqual(handoff.contextSnapshot.criticalFacts, { language: 'python' });
+    const done = await ok(schemas.taskResponse, 'POST', '/memory/session/task/complete', {
+      key: key.writer,
+      body: { sessionId: 'web-1', taskId: 'review' },
+    });
+    assert.equal(done.task.status, 'done');
+    const resumed = await ok(schemas.sessionResponse, 'POST', '/memory/session/resume/web-1', { key: key.writer });
+    assert.equal(resumed.messageCount, 1);
+    assert.deepEqual(resumed.activeAgents.sort(), ['code_specialist', 'general_assistant']);
+
+    // Bad input names the field.
+    assertField(
+      await call('POST', '/memory/session/start', { key: key.writer, body: { sessionId: 'bad id!' } }),
+      400,
+      'sessionId',
+    );
+    assertField(
+      await call('POST', '/memory/session/message', { key: key.writer, body: { sessionId: 'web-1', role: 'user' } }),
+      400,
+      'content',
+    );
+    assertField(
+      await call('POST', '/memory/session/message', {
+        key: key.writer,
+        body: { sessionId: 'web-1', role: 'boss', content: 'x' },
+      }),
+      400,
+      'role',
+    );
+    assertField(
+      await call('POST', '/memory/session/handoff', { key: key.writer, body: { sessionId: 'web-1', reason: 'x' } }),
+      400,
+      'toAgent',
+    );
+    assertField(
+      await call('POST', '/memory/session/task/add', { key: key.writer, body: { sessionId: 'web-1' } }),
+      400,
+      'title',
+    );
+    assertField(
+      await call('POST', '/memory/session/task/complete', { key: key.writer, body: { sessionId: 'web-1' } }),
+      400,
+      'taskId',
+    );
+    assertField(
+      await call('POST', '/memory/session/end', { key: key.writer, body: { summary: 'x' } }),
+      400,
+      'sessionId',
+    );
+    assertField(await call('GET', '/memory/session/brief?format=pdf', { key: key.reader }), 400, 'format');
+    assertField(await call('GET', '/memory/session/context/bad%20id', { key: key.reader }), 400, 'sessionId');
+    assert.equal(
+      (
+        await call('POST', '/memory/session/task/complete', {
+          key: key.writer,
+          body: { sessionId: 'web-1', taskId: 'nope' },
+        })
+      ).status,
+      404,
+    );
+
+    // A reader cannot write to a session.
+    for (const [path, body] of [
+      ['/memory/session/start', { sessionId: 'web-2' }],
+      ['/memory/session/resume/web-1', undefined],
+      ['/memory/session/message', { sessionId: 'web-1', role: 'user', content: 'x' }],
+      ['/memory/session/handoff', { sessionId: 'web-1', toAgent: 'a', reason: 'r' }],
+      ['/memory/session/task/add', { sessionId: 'web-1', title: 't' }],
+      ['/memory/session/task/complete', { sessionId: 'web-1', taskId: 'review' }],
+      ['/memory/session/end', { sessionId: 'web-1' }],
+    ] as const)
+      assert.equal((await call('POST', path, { key: key.reader, body })).status, 403, path);
+
+    // Another tenant's key does not find acme's session.
+    for (const [method, path, body] of [
+      ['GET', '/memory/session/context/web-1', undefined],
+      ['POST', '/memory/session/resume/web-1', undefined],
+      ['POST', '/memory/session/message', { sessionId: 'web-1', role: 'user', content: 'hi' }],
+      ['POST', '/memory/session/handoff', { sessionId: 'web-1', toAgent: 'a', reason: 'r' }],
+      ['POST', '/memory/session/task/add', { sessionId: 'web-1', title: 't' }],
+      ['POST', '/memory/session/task/complete', { sessionId: 'web-1', taskId: 'review' }],
+      ['POST', '/memory/session/end', { sessionId: 'web-1' }],
+    ] as const)
+      assert.equal((await call(method, path, { key: key.other, body })).status, 404, `${method} ${path}`);
+    const globexBrief = await ok(schemas.briefResponse, 'GET', '/memory/session/brief', { key: key.other });
+    assert.deepEqual(globexBrief.brief.openTasks, []);
+
+    const ended = await ok(schemas.endResponse, 'POST', '/memory/session/end', {
+      key: key.writer,
+      body: { sessionId: 'web-1', summary: 'done' },
+    });
+    assert.equal(ended.snapshot.messageCount, 1);
+    const late = await call('POST', '/memory/session/message', {
+      key: key.writer,
+      body: { sessionId: 'web-1', role: 'user', content: 'late' },
+    });
+    assert.ok([404, 409].includes(late.status), `a message to an ended session: ${late.status}`);
+  });
+
+  it('reports errors, teaches (admin) and looks up solutions, and runs operator actions for admins only', async () => {
+    const report = { errorType: 'RedisError', message: 'connect ECONNREFUSED 10.0.0.7:6379', source: 'billing-api' };
+    const reported = await ok(schemas.errorReportResponse, 'POST', '/errors', { key: key.writer, body: report });
+    assert.match(reported.signature, /ECONNREFUSED/);
+    assertField(await call('POST', '/errors', { key: key.writer, body: { source: 'x' } }), 400, 'message');
+    assert.equal((await call('POST', '/errors', { key: key.reader, body: report })).status, 403);
+    assertField(
+      await call('POST', '/errors', { key: key.writer, body: { ...report, tenantId: 'globex' } }),
+      400,
+      'tenantId',
+    );
+    const events = await stack.store.listErrorEvents({ tenantId: 'acme' });
+    assert.ok(
+      events.some((e) => e.source === 'billing-api'),
+      'recorded for the key’s tenant',
+    );
+
+    const solution = {
+      problemSignature: reported.signature,
+      description: 'wait for redis',
+      action: 'wait-a-bit',
+      exampleMessage: report.message,
+    };
+    assert.equal((await call('POST', '/knowledge/solutions', { key: key.writer, body: solution })).status, 403);
+    assertField(
+      await call('POST', '/knowledge/solutions', { key: key.admin, body: { ...solution, action: '' } }),
+      400,
+      'action',
+    );
+    await ok(schemas.solutionResponse, 'POST', '/knowledge/solutions', { key: key.admin, body: solution });
+    const lookup = await ok(schemas.solutionLookupResponse, 'POST', '/knowledge/lookup', {
+      key: key.reader,
+      body: { errorType: 'RedisError', message: 'connect ECONNREFUSED 10.0.0.9:6379' },
+    });
+    assert.equal(lookup.solutions[0].action, 'wait-a-bit');
+    assertField(await call('POST', '/knowledge/lookup', { key: key.reader, body: { limit: 5 } }), 400, 'message');
+
+    assert.equal((await call('POST', '/admin/monitor/run', { key: key.writer })).status, 403);
+    assert.equal((await call('GET', '/admin/metrics', { key: key.writer })).status, 403);
+    const metrics = await ok(schemas.errorReportResponse.pick({ success: true }), 'GET', '/admin/metrics', {
+      key: key.admin,
+    });
+    assert.ok(
+      (metrics.keys as { tenantId: string }[]).every((k) => k.tenantId === 'acme'),
+      'only the tenant’s keys',
+    );
+  });
+
+  it('logs memory operations in batches with latency and cache hits, and marks keys used', async () => {
+    await ok(schemas.storeResponse, 'POST', '/memory/context/store', {
+      key: key.writer,
+      body: { key: 'cached', memoryType: 'knowledge', scope: 'tenant', value: 1 },
+    });
+    // The store's own invalidation notice comes back asynchronously; let it pass before the first read fills the cache.
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 2; i++)
+      await ok(schemas.retrieveResponse, 'POST', '/memory/context/retrieve', {
+        key: key.reader,
+        body: { key: 'cached', scope: 'tenant' },
+      });
+    await server.accessLog.drain();
+    const keys = new ApiKeyStore(stack.store.pool);
+    const reads = (await keys.listAccesses({ tenantId: 'acme', limit: 1000 })).filter(
+      (r) => r.operation === 'memory.retrieve' && r.status === 200,
+    );
+    assert.deepEqual(
+      reads.slice(0, 2).map((r) => r.cacheHit),
+      [true, false],
+      'the second read came from the cache',
+    );
+    assert.ok(reads.every((r) => r.latencyMs > 0));
+    assert.equal(
+      (await keys.listAccesses({ tenantId: 'globex', limit: 1000 })).some((r) => r.tenantId !== 'globex'),
+      false,
+    );
+    const listed = await eventually(async () =>
+      (await keys.list({ tenantId: 'acme' })).find((k) => k.role === 'reader' && k.lastUsedAt),
+    );
+    assert.ok(listed.lastUsedAt);
+  });
+});
