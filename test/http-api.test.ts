@@ -222,9 +222,19 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     await ok(schemas.storeResponse, 'POST', '/memory/context/store', { key: key.admin, body: global });
     const shared = await ok(schemas.retrieveResponse, 'POST', '/memory/context/retrieve', {
       key: key.other,
-      body: { key: 'kb/shared' },
+      body: { key: 'kb/shared', scope: 'global' },
     });
     assert.equal(shared.tenantId, null, 'a global entry is every tenant’s to read');
+    const unscoped = await ok(schemas.storeResponse, 'POST', '/memory/context/store', {
+      key: key.writer,
+      body: { key: 'note/unscoped', memoryType: 'knowledge', value: 1 },
+    });
+    assert.equal(unscoped.scope, 'tenant', "an entry without a scope is the key's tenant's");
+    const mine = await ok(schemas.retrieveResponse, 'POST', '/memory/context/retrieve', {
+      key: key.writer,
+      body: { key: 'note/unscoped' },
+    });
+    assert.equal(mine.scope, 'tenant');
   });
 
   it('answers 413 above the input limits, and 429 above a key’s rate', async () => {
