@@ -45,6 +45,9 @@ import {
 import { VectorIndex, type VectorSource } from './vectors';
 import { expandQuery } from './feedback';
 
+/** How long collection statistics are reused: a minute, ten for a collection past exact ranking. */
+const STATS_TTL_MS = 60_000;
+const LARGE_STATS_TTL_MS = 600_000;
 /** Candidates each list contributes before fusion. */
 const CANDIDATES = 100;
 /** Semantic candidates are pre-filtered in SQL when filters narrow the tenant; at most this many ids. */
@@ -65,7 +68,7 @@ export interface SearcherOptions {
 /** Runs searches; keeps the collection statistics (for a minute) and the vector cache between them. */
 export class Searcher {
   readonly vectors: VectorIndex | undefined;
-  private readonly stats = new LRUCache<string, CollectionStats>({ max: 10_000, ttl: 60_000 });
+  private readonly stats = new LRUCache<string, CollectionStats>({ max: 10_000, ttl: STATS_TTL_MS });
   /** Shares of documents holding the frequent lexemes, per table, from the planner's statistics. */
   private readonly frequencies = new LRUCache<string, Map<string, number>>({ max: 2, ttl: 600_000 });
 
@@ -98,7 +101,8 @@ export class Searcher {
     if (known) return known;
     const { db } = this.options;
     const stats = source === 'entries' ? await entryStats(db, tenantId) : await messageStats(db, tenantId!);
-    this.stats.set(id, stats);
+    // Counting a large collection reads all of it, and its size and mean length barely move in minutes.
+    this.stats.set(id, stats, { ttl: stats.documents > EXACT_UP_TO ? LARGE_STATS_TTL_MS : STATS_TTL_MS });
     return stats;
   }
 
@@ -130,6 +134,7 @@ export class Searcher {
       const table = source === 'entries' ? 'memory_entries' : 'session_messages';
       const spec = source === 'entries' ? ENTRY_SOURCE : MESSAGE_SOURCE;
       const stats = await this.collection(source, tenant);
+      if (stats.documents === 0 && !(source === 'entries' && input.includeShared)) return [];
       const terms = await this.termsOf(lexemes, table);
       const first = await bm25(db, spec, input, stats, terms, CANDIDATES);
       // Feedback costs a second pass; a collection past exact ranking is already the slow case.
