@@ -166,10 +166,8 @@ export async function bm25(
   const cap = stats.documents <= EXACT_UP_TO ? EXACT_UP_TO : Math.ceil(CANDIDATE_BUDGET / parts.length);
   // When the gathering words are in a large share of the documents an index finds no fewer rows
   // than reading them in turn until the budget is full, and costs a scan of every posting.
-  const match =
-    matchedShare(gather) >= DENSE_SHARE
-      ? 'ts_match_vq(m.search_vector, $7::tsquery)'
-      : 'm.search_vector @@ $7::tsquery';
+  const dense = stats.documents > EXACT_UP_TO && matchedShare(gather) >= DENSE_SHARE;
+  const match = dense ? 'ts_match_vq(m.search_vector, $7::tsquery)' : 'm.search_vector @@ $7::tsquery';
   let params = base.params;
   const selects = parts.map((part) => {
     const where = new Conditions(...params);
