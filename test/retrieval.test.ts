@@ -14,6 +14,8 @@ import { createOpenAiCompatibleEmbedder, EmbeddingRequestError } from '../src/em
 import type { MemorySearchHit } from '../src/memory';
 import { embeddingCatchUpWorkflow } from '../src/workflows';
 import { embedPendingBatch } from '../src/activities/embeddings';
+import { NEIGHBOUR_SHARE, spreadToNeighbours } from '../src/domain/search-fusion';
+import { EXACT_UP_TO } from '../src/memory/search/lexical';
 import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 
 const cacheDir = loadConfig().cacheDir;
@@ -202,6 +204,51 @@ describe('natural-language search (real PostgreSQL, local embedding)', () => {
     assert.equal(after.rows.length, before.rows.length);
     const changed = after.rows.filter((r, i) => r.computed_at.getTime() !== before.rows[i].computed_at.getTime());
     assert.equal(changed.length, 1);
+  });
+});
+
+describe('neighbouring turns', () => {
+  it('share a score with the turns one and two away, fading with distance, and no further', () => {
+    const spread = spreadToNeighbours([{ key: 'hit', fused: 1, neighbours: 0 }], () => [
+      { key: 'next', distance: 1 },
+      { key: 'after-next', distance: 2 },
+      { key: 'far', distance: 3 },
+    ]);
+    const share = (key: string) => spread.find((c) => c.key === key)?.neighbours;
+    assert.equal(share('next'), NEIGHBOUR_SHARE);
+    assert.ok(Math.abs(share('after-next')! - NEIGHBOUR_SHARE ** 2) < 1e-12);
+    assert.equal(share('far'), undefined);
+    assert.equal(share('hit'), 0);
+  });
+});
+
+describe('search in a collection past exact ranking (real PostgreSQL)', () => {
+  const stack = useTestStack();
+
+  it('finds the selective word among common ones, with shared knowledge and never another scope of no tenant', async () => {
+    // Every entry holds "routine"; one in 500 holds "kestrel" too.
+    await stack.store.pool.query(
+      `insert into memory_entries (key, content, memory_type, layer, scope, tenant_id)
+       select 'big/' || g, 'routine note ' || g || case when g % 500 = 0 then ' kestrel sighting' else '' end,
+         'knowledge', 'long_term', 'tenant', 'big'
+       from generate_series(1, $1::int) g`,
+      [EXACT_UP_TO + 1000],
+    );
+    await stack.store.pool.query(
+      `insert into memory_entries (key, content, memory_type, layer, scope, tenant_id) values
+         ('shared/kestrel', 'routine: a kestrel guide for everyone', 'knowledge', 'permanent', 'global', null),
+         ('system/kestrel', 'routine: a kestrel note of no tenant', 'knowledge', 'permanent', 'agent', null)`,
+    );
+    await stack.store.pool.query('analyze memory_entries');
+    const hits = await stack.store.search({ query: 'routine kestrel', tenantId: 'big', limit: 50 });
+    const keys = hits.map((h) => (h.kind === 'entry' ? h.entry.key : ''));
+    const kestrels = keys.filter((k) => k.startsWith('big/') && Number(k.slice(4)) % 500 === 0);
+    assert.equal(kestrels.length, Math.floor((EXACT_UP_TO + 1000) / 500), `every kestrel entry: ${keys.join(', ')}`);
+    assert.ok(keys.includes('shared/kestrel'), 'shared knowledge');
+    assert.ok(!keys.includes('system/kestrel'), 'an untenanted entry of another scope');
+    const common = await stack.store.search({ query: 'routine', tenantId: 'big', includeShared: false, limit: 10 });
+    assert.equal(common.length, 10, 'a word in every entry still finds entries');
+    assert.ok(common.every((h) => h.kind === 'entry' && h.entry.tenantId === 'big'));
   });
 });
 

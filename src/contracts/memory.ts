@@ -254,7 +254,7 @@ export interface SearchExplanation {
   semantic?: { cosine: number; normalised: number; position: number; model: string };
   /** Weighted sum of the normalised parts. */
   fused: number;
-  /** What the hit got from its conversational neighbours (the turns before and after it). */
+  /** What the hit got from its conversational neighbours (the turns up to two before and after it). */
   neighbours: number;
   /** Factors of the final blend: importance, recency (30-day half weight), access frequency. */
   importance: number;

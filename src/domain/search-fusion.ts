@@ -7,8 +7,14 @@
 
 /** Share of the lexical score in the blend; the semantic list has the rest. */
 export const LEXICAL_WEIGHT = 0.6;
-/** Share of a hit's score that its neighbours (the turns before and after it) receive. */
+/**
+ * Share of a hit's score that the turn just before and just after it receive; a turn `d` away
+ * receives `NEIGHBOUR_SHARE ** d`, so a topic raised in one turn reaches the question about it and
+ * the answer after that, fading with distance.
+ */
 export const NEIGHBOUR_SHARE = 0.3;
+/** How many turns away, on each side, a hit shares its score. */
+export const NEIGHBOUR_REACH = 2;
 /** Age at which recency halves a score: 30 days, in ms. */
 export const RECENCY_HALF_WEIGHT_MS = 30 * 24 * 3600 * 1000;
 
@@ -59,21 +65,28 @@ export function fuse(lexical: Scored, semantic: Scored): FusedCandidate[] {
   });
 }
 
+/** A turn near a hit: its key and how many turns away it is (1 = just before or after). */
+export interface Neighbour {
+  key: string;
+  distance: number;
+}
+
 /**
- * Gives each candidate's neighbours `NEIGHBOUR_SHARE` of its fused score (added up when a turn
- * neighbours several), adding neighbours that were no candidate. `neighboursOf` names the turns
- * just before and after a key, when it has any.
+ * Gives each candidate's neighbours `NEIGHBOUR_SHARE ** distance` of its fused score (added up
+ * when a turn neighbours several), adding neighbours that were no candidate. `neighboursOf` names
+ * the turns up to `NEIGHBOUR_REACH` before and after a key, when it has any.
  */
 export function spreadToNeighbours(
   candidates: FusedCandidate[],
-  neighboursOf: (key: string) => readonly string[],
+  neighboursOf: (key: string) => readonly Neighbour[],
 ): FusedCandidate[] {
   const byKey = new Map(candidates.map((c) => [c.key, { ...c }]));
   for (const c of candidates) {
-    for (const neighbour of neighboursOf(c.key)) {
-      const target = byKey.get(neighbour) ?? { key: neighbour, fused: 0, neighbours: 0 };
-      target.neighbours += NEIGHBOUR_SHARE * c.fused;
-      byKey.set(neighbour, target);
+    for (const { key, distance } of neighboursOf(c.key)) {
+      if (distance < 1 || distance > NEIGHBOUR_REACH) continue;
+      const target = byKey.get(key) ?? { key, fused: 0, neighbours: 0 };
+      target.neighbours += NEIGHBOUR_SHARE ** distance * c.fused;
+      byKey.set(key, target);
     }
   }
   return [...byKey.values()];

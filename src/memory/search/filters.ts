@@ -24,14 +24,29 @@ const ROLES_OF_TYPE: Partial<Record<MemoryType, string[]>> = {
   agent_conversation: ['system', 'agent', 'tool'],
 };
 
-/** Adds the entry filters of `input` to `where` (entries aliased `m`). */
-export function entryFilters(where: Conditions, input: SearchInput): void {
+/**
+ * Which of a search's entries a condition covers: all it may see, only the tenant's own (the
+ * untenanted ones when it names no tenant), or only the shared `global` knowledge.
+ */
+export type EntryPart = 'all' | 'own' | 'shared';
+
+/**
+ * The parts a search's entries fall into, so that each can be found through an index that
+ * starts with the tenant (an `or` across the tenant boundary can use none).
+ */
+export function entryParts(input: SearchInput): EntryPart[] {
+  return input.tenantId !== undefined && input.includeShared ? ['own', 'shared'] : ['all'];
+}
+
+/** Adds the entry filters of `input` to `where` (entries aliased `m`), for `part` of its entries. */
+export function entryFilters(where: Conditions, input: SearchInput, part: EntryPart = 'all'): void {
   const add = where.bind.bind(where);
-  if (input.tenantId === undefined) where.add('m.tenant_id is null');
   // A tenant sees its own entries and, shared, only operator-written `global` knowledge — never an
   // untenanted entry of another scope.
-  else if (input.includeShared)
-    add((p) => `(m.tenant_id = ${p} or (m.tenant_id is null and m.scope = 'global'))`, input.tenantId);
+  const shared = `(m.tenant_id is null and m.scope = 'global')`;
+  if (part === 'shared') where.add(shared);
+  else if (input.tenantId === undefined) where.add('m.tenant_id is null');
+  else if (input.includeShared && part === 'all') add((p) => `(m.tenant_id = ${p} or ${shared})`, input.tenantId);
   else add((p) => `m.tenant_id = ${p}`, input.tenantId);
   if (input.userId) add((p) => `m.user_id = ${p}`, input.userId);
   if (input.sessionId) add((p) => `m.session_id = ${p}`, input.sessionId);

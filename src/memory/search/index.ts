@@ -10,9 +10,11 @@ import type { Embedder } from '../../contracts/embedding';
 import type { MemoryEntry, MemorySearchHit, SearchedMessage, SearchExplanation } from '../../contracts/memory';
 import {
   fuse,
+  NEIGHBOUR_REACH,
   spreadToNeighbours,
   standingFactors,
   type FusedCandidate,
+  type Neighbour,
   type Scored,
 } from '../../domain/search-fusion';
 import { Conditions } from '../conditions';
@@ -43,6 +45,9 @@ import {
 import { VectorIndex, type VectorSource } from './vectors';
 import { expandQuery } from './feedback';
 
+/** How long collection statistics are reused: a minute, ten for a collection past exact ranking. */
+const STATS_TTL_MS = 60_000;
+const LARGE_STATS_TTL_MS = 600_000;
 /** Candidates each list contributes before fusion. */
 const CANDIDATES = 100;
 /** Semantic candidates are pre-filtered in SQL when filters narrow the tenant; at most this many ids. */
@@ -69,7 +74,7 @@ export type RowReader = <T>(work: (db: Queryable) => Promise<T>) => Promise<T>;
 /** Runs searches; keeps the collection statistics (for a minute) and the vector cache between them. */
 export class Searcher {
   readonly vectors: VectorIndex | undefined;
-  private readonly stats = new LRUCache<string, CollectionStats>({ max: 10_000, ttl: 60_000 });
+  private readonly stats = new LRUCache<string, CollectionStats>({ max: 10_000, ttl: STATS_TTL_MS });
   /** Shares of documents holding the frequent lexemes, per table, from the planner's statistics. */
   private readonly frequencies = new LRUCache<string, Map<string, number>>({ max: 2, ttl: 600_000 });
 
@@ -102,7 +107,8 @@ export class Searcher {
     if (known) return known;
     const { db } = this.options;
     const stats = source === 'entries' ? await entryStats(db, tenantId) : await messageStats(db, tenantId!);
-    this.stats.set(id, stats);
+    // Counting a large collection reads all of it, and its size and mean length barely move in minutes.
+    this.stats.set(id, stats, { ttl: stats.documents > EXACT_UP_TO ? LARGE_STATS_TTL_MS : STATS_TTL_MS });
     return stats;
   }
 
@@ -134,6 +140,7 @@ export class Searcher {
       const table = source === 'entries' ? 'memory_entries' : 'session_messages';
       const spec = source === 'entries' ? ENTRY_SOURCE : MESSAGE_SOURCE;
       const stats = await this.collection(source, tenant);
+      if (stats.documents === 0 && !(source === 'entries' && input.includeShared)) return [];
       const terms = await this.termsOf(lexemes, table);
       const first = await bm25(db, spec, input, stats, terms, CANDIDATES);
       // Feedback costs a second pass; a collection past exact ranking is already the slow case.
@@ -189,35 +196,45 @@ export class Searcher {
     return new Set(rows.rows.map((r) => r.key));
   }
 
-  /** The turns before and after each candidate: messages by seq, entries by their session's order. */
-  private async neighbours(keys: string[]): Promise<Map<string, string[]>> {
-    const result = new Map<string, string[]>();
+  /** The turns near each candidate: messages by seq, entries by their session's order. */
+  private async neighbours(keys: string[]): Promise<Map<string, Neighbour[]>> {
+    const result = new Map<string, Neighbour[]>();
     for (const key of keys) {
       if (!key.startsWith('m:')) continue;
       const m = parseMessageKey(key);
-      const at = (seq: number) => `m:${m.tenantId}/${m.sessionId}/${seq}`;
-      result.set(key, m.seq > 1 ? [at(m.seq - 1), at(m.seq + 1)] : [at(m.seq + 1)]);
+      const near: Neighbour[] = [];
+      for (let distance = 1; distance <= NEIGHBOUR_REACH; distance++) {
+        for (const seq of [m.seq - distance, m.seq + distance]) {
+          if (seq >= 1) near.push({ key: `m:${m.tenantId}/${m.sessionId}/${seq}`, distance });
+        }
+      }
+      result.set(key, near);
     }
     const entryIds = keys.filter((k) => k.startsWith('e:')).map((k) => k.slice(2));
     if (entryIds.length === 0) return result;
-    const rows = await this.options.db.query<{ id: string; prev: string | null; next: string | null }>(
-      `select c.id::text as id,
-         (select p.id::text from memory_entries p
-           where p.session_id = c.session_id and p.tenant_id is not distinct from c.tenant_id
-             and (p.created_at, p.id) < (c.created_at, c.id) and p.archived_at is null
-           order by p.created_at desc, p.id desc limit 1) as prev,
-         (select n.id::text from memory_entries n
-           where n.session_id = c.session_id and n.tenant_id is not distinct from c.tenant_id
-             and (n.created_at, n.id) > (c.created_at, c.id) and n.archived_at is null
-           order by n.created_at, n.id limit 1) as next
-       from memory_entries c where c.id = any($1::uuid[]) and c.session_id is not null`,
-      [entryIds],
+    const rows = await this.options.db.query<{ id: string; near: string; distance: number }>(
+      `select c.id::text as id, n.id::text as near, n.distance::int as distance
+       from memory_entries c
+       cross join lateral (
+         (select p.id, row_number() over (order by p.created_at desc, p.id desc) as distance
+          from memory_entries p
+          where p.session_id = c.session_id and p.tenant_id is not distinct from c.tenant_id
+            and (p.created_at, p.id) < (c.created_at, c.id) and p.archived_at is null
+          order by p.created_at desc, p.id desc limit $2)
+         union all
+         (select n.id, row_number() over (order by n.created_at, n.id) as distance
+          from memory_entries n
+          where n.session_id = c.session_id and n.tenant_id is not distinct from c.tenant_id
+            and (n.created_at, n.id) > (c.created_at, c.id) and n.archived_at is null
+          order by n.created_at, n.id limit $2)) as n
+       where c.id = any($1::uuid[]) and c.session_id is not null`,
+      [entryIds, NEIGHBOUR_REACH],
     );
     for (const r of rows.rows) {
-      result.set(
-        `e:${r.id}`,
-        [r.prev, r.next].filter((x): x is string => x !== null).map((id) => `e:${id}`),
-      );
+      const key = `e:${r.id}`;
+      const near = result.get(key) ?? [];
+      near.push({ key: `e:${r.near}`, distance: r.distance });
+      result.set(key, near);
     }
     return result;
   }

@@ -9,7 +9,15 @@
  */
 import type { Queryable } from '../entries';
 import { Conditions } from '../conditions';
-import { ENTRY_KEY_SQL, entryFilters, MESSAGE_KEY_SQL, messageFilters, type SearchInput } from './filters';
+import {
+  ENTRY_KEY_SQL,
+  entryFilters,
+  entryParts,
+  MESSAGE_KEY_SQL,
+  messageFilters,
+  type EntryPart,
+  type SearchInput,
+} from './filters';
 import type { Scored } from '../../domain/search-fusion';
 
 /** BM25's term-frequency saturation and length normalisation; memory texts are short, so b is low. */
@@ -26,15 +34,32 @@ export interface CollectionStats {
 interface Source {
   from: string;
   key: string;
-  filter(where: Conditions, input: SearchInput): void;
+  /** The parts a search's documents fall into, each found by its own index scan. */
+  parts(input: SearchInput): EntryPart[];
+  filter(where: Conditions, input: SearchInput, part?: EntryPart): void;
 }
 
-export const ENTRY_SOURCE: Source = { from: 'memory_entries m', key: ENTRY_KEY_SQL, filter: entryFilters };
+export const ENTRY_SOURCE: Source = {
+  from: 'memory_entries m',
+  key: ENTRY_KEY_SQL,
+  parts: entryParts,
+  filter: entryFilters,
+};
 export const MESSAGE_SOURCE: Source = {
   from: 'session_messages m join sessions s on s.tenant_id = m.tenant_id and s.session_id = m.session_id',
   key: MESSAGE_KEY_SQL,
+  parts: () => ['all'],
   filter: messageFilters,
 };
+
+/**
+ * `lexemes` as a tsquery matching any of them, as text for a `$n::tsquery` parameter: a constant
+ * the planner can look up in the column's statistics, so it knows how many rows a word matches
+ * (PostgreSQL docs, "tsquery": a quoted lexeme, `''` for a quote, `\\` for a backslash).
+ */
+export function anyOf(lexemes: string[]): string {
+  return lexemes.map((l) => `'${l.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(' | ');
+}
 
 /**
  * A collection this small is ranked exactly: every document holding any query word is scored.
@@ -45,6 +70,18 @@ export const MESSAGE_SOURCE: Source = {
  */
 export const EXACT_UP_TO = 5_000;
 const CANDIDATE_BUDGET = 500;
+
+/**
+ * Past exact ranking, gathering words that together are expected in at least this share of the
+ * documents are matched row by row instead of through the index (`CANDIDATE_BUDGET` / 0.2 rows
+ * read at most, in the expected case, against a posting list of a fifth of the table).
+ */
+const DENSE_SHARE = 0.2;
+
+/** The expected share of documents holding any of `terms`, taking the words as independent. */
+function matchedShare(terms: QueryTerm[]): number {
+  return 1 - terms.reduce((none, t) => none * (1 - t.frequency), 1);
+}
 
 /** A query word with the share of documents that hold it (0 when too rare for the statistics). */
 export interface QueryTerm {
@@ -114,37 +151,49 @@ export async function bm25(
 ): Promise<Scored> {
   if (terms.length === 0) return [];
   const { gather, score } = candidateTerms(terms, stats.documents);
-  const where = new Conditions(
-    gather.map((t) => t.lexeme),
+  const base = new Conditions(
     score.map((t) => t.lexeme),
     score.map((t) => t.frequency * stats.documents),
+    gather.map((t) => t.lexeme),
     gather.map((t) => t.frequency * stats.documents),
     gather.map((t) => t.weight ?? 1),
     score.map((t) => t.weight ?? 1),
+    anyOf(gather.map((t) => t.lexeme)),
   );
-  source.filter(where, input);
+  // Each part (a tenant's own entries, shared knowledge) is gathered by its own index scan, and
+  // past exact ranking the parts share the budget.
+  const parts = source.parts(input);
+  const cap = stats.documents <= EXACT_UP_TO ? EXACT_UP_TO : Math.ceil(CANDIDATE_BUDGET / parts.length);
+  // When the gathering words are in a large share of the documents an index finds no fewer rows
+  // than reading them in turn until the budget is full, and costs a scan of every posting.
+  const dense = stats.documents > EXACT_UP_TO && matchedShare(gather) >= DENSE_SHARE;
+  const match = dense ? 'ts_match_vq(m.search_vector, $7::tsquery)' : 'm.search_vector @@ $7::tsquery';
+  let params = base.params;
+  const selects = parts.map((part) => {
+    const where = new Conditions(...params);
+    source.filter(where, input, part);
+    params = where.params;
+    // Only the query's own lexemes (with their positions) leave the scan: everything else of the
+    // vector is deleted in one call rather than unnested row by row.
+    return `(select ${source.key} as key, length(m.search_vector) as dl,
+         ts_delete(m.search_vector, tsvector_to_array(ts_delete(m.search_vector, $3::text[] || $1::text[]))) as hits
+       from ${source.from} where ${match} and ${where.sql} limit ${cap})`;
+  });
+  const where = new Conditions(...params);
   const n = where.param(Math.max(1, stats.documents));
   const avgdl = where.param(Math.max(1, stats.meanLength));
   const k = where.param(limit);
   const result = await db.query<{ key: string; score: number }>(
-    `with q as materialized (
-       select $1::text[] || $2::text[] as terms,
-              (select string_agg(quote_literal(g), ' | ') from unnest($1::text[]) as g)::tsquery as tsq),
-     matches as materialized (
-       select ${source.key} as key, m.search_vector as v, length(m.search_vector) as dl
-       from ${source.from}, q
-       where m.search_vector @@ q.tsq and ${where.sql}
-       limit ${stats.documents <= EXACT_UP_TO ? EXACT_UP_TO : CANDIDATE_BUDGET}),
+    `with matches as materialized (${selects.join(' union all ')}),
      terms as materialized (
        select x.key, x.dl, u.lexeme, coalesce(array_length(u.positions, 1), 1) as tf
-       from matches x cross join q cross join lateral unnest(x.v) u
-       where u.lexeme = any(q.terms)),
+       from matches x cross join lateral unnest(x.hits) u),
      df as (
        select g.lexeme, greatest(coalesce(c.df, 0), g.estimate, 1) as df, g.weight
-       from unnest($1::text[], $4::float8[], $5::float8[]) as g(lexeme, estimate, weight)
+       from unnest($3::text[], $4::float8[], $5::float8[]) as g(lexeme, estimate, weight)
        left join (select lexeme, count(*)::float8 as df from terms group by lexeme) c using (lexeme)
        union all
-       select lexeme, greatest(df, 1), weight from unnest($2::text[], $3::float8[], $6::float8[]) as e(lexeme, df, weight))
+       select lexeme, greatest(df, 1), weight from unnest($1::text[], $2::float8[], $6::float8[]) as e(lexeme, df, weight))
      select t.key,
        sum(df.weight * ln(1 + (greatest(${n}::float8, df.df) - df.df + 0.5) / (df.df + 0.5))
            * t.tf * ${K1 + 1} / (t.tf + ${K1} * (${1 - B} + ${B} * t.dl / ${avgdl}::float8)))::float8 as score
