@@ -14,8 +14,8 @@ import { redactValue } from '../domain/redact';
 import type { Candidate, RemediationResult } from '../contracts/error-learning-messages';
 import { startErrorLearning, type ErrorOccurrence } from './error-learning-start';
 
-/** Solutions below this pg_trgm similarity are not candidates. */
-const MIN_SIMILARITY = 0.5;
+/** Solutions below this similarity (0..1, see `findSimilarSolutions`) are not candidates. */
+export const MIN_SIMILARITY = 0.5;
 
 /** Workflows whose failure is recorded but not handed to error-learning (it would feed itself). */
 const NOT_LEARNED_FROM = new Set(['errorLearningWorkflow', 'remediationSequenceWorkflow']);
