@@ -417,6 +417,35 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
     assert.ok(!none.some((s) => s.id === taught.id));
   });
 
+  it('tells apart two fixes whose messages hold the same words by the closer signature', async () => {
+    const { client } = await setup('ties');
+    const errors = [
+      'HTTP 503 from http://127.0.0.1:8080/health, expected 200',
+      'HTTP 503 from https://api.example.com/v1/orders/42, expected 200',
+    ];
+    const taught: { id: number }[] = [];
+    for (const [i, message] of errors.entries())
+      taught.push(
+        await client.addSolution({
+          problemSignature: errorSignature('Error', message),
+          description: i === 0 ? 'restart the web server' : 'fail over the orders API',
+          action: 'pause',
+          exampleMessage: message,
+        }),
+      );
+    for (const [i, message] of errors.entries()) {
+      const rows = await stack.store.findSimilarSolutions({
+        signature: errorSignature('Error', message),
+        message: normaliseMessage(message),
+        minSimilarity: 0.5,
+      });
+      const ours = rows.filter((r) => taught.some((t) => t.id === r.id));
+      assert.equal(ours.length, 2, 'both are candidates');
+      assert.equal(ours[0]!.textSimilarity, ours[1]!.textSimilarity, 'their words match the message equally');
+      assert.equal(ours[0]!.id, taught[i]!.id, `${message}: its own fix first`);
+    }
+  });
+
   it('rejects a sequence naming an unregistered step', async () => {
     assert.throws(
       () =>

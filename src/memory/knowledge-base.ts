@@ -103,7 +103,9 @@ export async function disableSolution(db: Queryable, id: number): Promise<boolea
  * - the Dice coefficient of full-text lexemes, 2|A∩B| / (|A|+|B|), between `message` (normalised)
  *   and the solution's example message: the same words in another wording, type or stack.
  * Candidates come from the trigram index (`%`, pg_trgm's default threshold 0.3) or the lexeme
- * index (`&&`, at least one word in common); those under `minSimilarity` are dropped.
+ * index (`&&`, at least one word in common); those under `minSimilarity` are dropped. Ties go to
+ * the closer signature: two signatures can hold the same words (`http://…` and `https://…` of
+ * one status), so their lexemes match the message equally and only the signature tells them apart.
  */
 export async function findSimilarSolutions(
   db: Queryable,
@@ -120,7 +122,7 @@ export async function findSimilarSolutions(
        from knowledge_base, q
        where disabled_at is null and (problem_signature % $1 or example_lexemes && q.lexemes)) s
      where greatest("signatureSimilarity", "textSimilarity") >= $3
-     order by similarity desc, "successCount" desc limit $4`,
+     order by similarity desc, "signatureSimilarity" desc, "successCount" desc limit $4`,
     [e.signature, e.message ?? null, e.minSimilarity, e.limit ?? 10],
   );
   return result.rows;
