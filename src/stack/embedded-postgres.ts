@@ -6,7 +6,8 @@
  * The server is run with `pg_ctl`, which puts it in a session of its own: Ctrl-C in the terminal
  * reaches only BrainOps, which drains the worker first and then stops the server. (The package's
  * own launcher stops the server, and exits, on the first SIGINT — before the worker has drained.)
- * As root, the server runs as the `postgres` system user, created if missing.
+ * As root, the server runs as the `postgres` system user, created if missing. Its superuser
+ * (`postgres`) bootstraps; with `appRole`, everything else connects as that role (`./app-role`).
  */
 import { execFile as execFileCb, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
