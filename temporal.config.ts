@@ -9,6 +9,7 @@
  * {@link ConfigError}, naming the variable. The README's configuration table is held against
  * `envSchema` by a test.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ms, { type StringValue } from 'ms';
@@ -328,9 +329,35 @@ export function temporalAddress(config: BrainOpsConfig): string {
   return config.temporal.address ?? `127.0.0.1:${config.temporal.devServerPort}`;
 }
 
-/** URL of the memory database: `DATABASE_URL` or the embedded server's. */
+/**
+ * The role the application connects to the embedded PostgreSQL as: LOGIN, NOSUPERUSER,
+ * NOBYPASSRLS, owner of the memory database and its tables (src/stack/embedded-postgres.ts creates
+ * it; the superuser is used only there, to bootstrap).
+ */
+export const EMBEDDED_APP_ROLE = 'brainops';
+
+/** The file (mode 0600) holding the generated password of {@link EMBEDDED_APP_ROLE}. */
+export function embeddedPasswordFile(config: Pick<BrainOpsConfig, 'dataDir'>): string {
+  return path.join(config.dataDir, 'postgres-password');
+}
+
+/**
+ * URL of the memory database: `DATABASE_URL`, or the embedded server's as {@link EMBEDDED_APP_ROLE}
+ * with the password the embedded server's first start generated.
+ * @throws Error when the embedded server has not generated its password yet (it never started).
+ */
 export function databaseUrl(config: BrainOpsConfig): string {
-  return config.database.url ?? `postgres://postgres:postgres@127.0.0.1:${config.database.embeddedPort}/brainops`;
+  if (config.database.url) return config.database.url;
+  const file = embeddedPasswordFile(config);
+  let password: string;
+  try {
+    password = fs.readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new Error(
+      `no password for the embedded PostgreSQL in ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): start BrainOps once (npm start) with this BRAINOPS_DATA_DIR, or set DATABASE_URL`,
+    );
+  }
+  return `postgres://${EMBEDDED_APP_ROLE}:${encodeURIComponent(password)}@127.0.0.1:${config.database.embeddedPort}/brainops`;
 }
 
 /**
@@ -373,8 +400,9 @@ export function configuredSecrets(config: BrainOpsConfig, env: NodeJS.ProcessEnv
     if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k, k === 'env' || k === 'headers');
   };
   walk(config, '', false);
-  const url = databaseUrl(config);
-  const password = urlPassword(url);
+  // Before the embedded server's first start there is no password yet, so none to redact.
+  const url = config.database.url ?? (fs.existsSync(embeddedPasswordFile(config)) ? databaseUrl(config) : undefined);
+  const password = url && urlPassword(url);
   if (password) add(password);
   return [...out];
 }

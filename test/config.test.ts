@@ -1,21 +1,46 @@
 /** The configuration: defaults, production settings, errors naming the variable, and the README's table. */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, databaseUrl, envSchema, loadConfig, temporalAddress } from '../temporal.config';
+import {
+  ConfigError,
+  configuredSecrets,
+  databaseUrl,
+  envSchema,
+  loadConfig,
+  temporalAddress,
+} from '../temporal.config';
 
 describe('temporal.config', () => {
   it('defaults to the local dev server and the embedded PostgreSQL', () => {
     const config = loadConfig({});
     assert.equal(temporalAddress(config), '127.0.0.1:7233');
     assert.equal(config.temporal.taskQueue, 'brainops');
-    assert.match(databaseUrl(config), /^postgres:\/\/postgres:postgres@127\.0\.0\.1:54329\/brainops$/);
     assert.equal(config.schedules.systemMonitorIntervalMs, 60_000);
     assert.deepEqual(
       config.healthTargets.map((t) => t.kind),
       ['postgres', 'temporal'],
     );
+  });
+
+  it('connects to the embedded PostgreSQL as brainops, with the password its first start generated', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-config-test-'));
+    try {
+      const config = loadConfig({ BRAINOPS_DATA_DIR: dataDir });
+      const file = path.join(dataDir, 'postgres-password');
+      assert.throws(
+        () => databaseUrl(config),
+        new RegExp(`no password for the embedded PostgreSQL in ${file} \\(ENOENT\\)`),
+      );
+      assert.deepEqual(configuredSecrets(config, {}), [], 'nothing to redact yet, and no error');
+      fs.writeFileSync(file, 'gener@ted/pw\n', { mode: 0o600 });
+      assert.equal(databaseUrl(config), 'postgres://brainops:gener%40ted%2Fpw@127.0.0.1:54329/brainops');
+      assert.deepEqual(configuredSecrets(config, {}), ['gener@ted/pw']);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('reads production settings', () => {

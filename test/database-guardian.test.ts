@@ -5,10 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { Client } from 'pg';
 import type { BrainOpsConfig } from '../temporal.config';
 import { findingThresholdsSchema } from '../src/contracts/guarded-database';
+import type { RestoreCheck } from '../src/contracts/guardian';
 import { connectionArgs, findPgTool } from '../src/activities/guardian/pg-tools';
+import { dumpDatabase, verifyRestore } from '../src/activities/guardian/backup';
+import { pgTool, serverVersion } from '../src/activities/guardian/support';
+import { withDatabase } from '../src/domain/database-url';
 import { retentionPlan } from '../src/domain/backup-retention';
 import { migrationFiles } from '../src/memory';
 import { createTestDatabase, testConfig, testWorker, useTestStack } from './helpers';
@@ -490,6 +495,56 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
     } finally {
       await Promise.all([seed.end(), ...idle.map((c) => c.end().catch(() => undefined))]);
       await shop.drop();
+    }
+  });
+
+  it('a role that is not a superuser backs up and restore-checks a database with pg_stat_statements (left out)', async () => {
+    const admin = new Client({ connectionString: process.env.BRAINOPS_TEST_ADMIN_URL });
+    await admin.connect();
+    const suffix = Math.random().toString(36).slice(2, 10);
+    const [role, database] = [`restorer_${suffix}`, `restorer_db_${suffix}`];
+    const password = `pw-${suffix}-pw`;
+    await admin.query(`create role ${role} login nosuperuser createdb password '${password}'`);
+    await admin.query(`create database ${database} owner ${role}`);
+    const url = new URL(withDatabase(process.env.BRAINOPS_TEST_ADMIN_URL!, database));
+    [url.username, url.password] = [role, password];
+    try {
+      // The untrusted extension only a superuser may create, as the embedded server does.
+      const asAdmin = new Client({ connectionString: withDatabase(process.env.BRAINOPS_TEST_ADMIN_URL!, database) });
+      await asAdmin.connect();
+      await asAdmin.query('create extension pg_stat_statements').finally(() => asAdmin.end());
+      const owner = new Client({ connectionString: url.toString() });
+      await owner.connect();
+      await owner
+        .query(
+          'create extension pg_trgm; create table notes (id int primary key); insert into notes select generate_series(1, 7)',
+        )
+        .finally(() => owner.end());
+
+      const server = await serverVersion(url.toString());
+      const file = path.join(backupDir, 'restorer', `${suffix}.dump`);
+      const result: RestoreCheck = await new MockActivityEnvironment().run(async () => {
+        const dump = await dumpDatabase({
+          url: url.toString(),
+          file,
+          pgDump: (await pgTool('pg_dump', server, undefined)).path,
+        });
+        return verifyRestore({
+          url: url.toString(),
+          file,
+          scratchDatabase: `restorer_scratch_${suffix}`,
+          pgRestore: (await pgTool('pg_restore', server, undefined)).path,
+          expectedSha256: sha256(file),
+          expectedCounts: dump.rowCounts,
+        });
+      });
+      assert.equal(result.ok, true, result.error);
+      assert.deepEqual(result.restoredCounts, { 'public.notes': 7 });
+    } finally {
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.query(`drop database if exists restorer_scratch_${suffix} with (force)`);
+      await admin.query(`drop role if exists ${role}`);
+      await admin.end();
     }
   });
 });

@@ -2,7 +2,9 @@
  * `brainops start` supervising itself, run for real (the command `npm start` runs) on free
  * loopback ports and a temporary data directory: a SIGKILLed BrainOps takes its servers with it,
  * servers orphaned anyway are stopped by the next start, servers that are not its own are never
- * touched, and SIGTERM, like Ctrl-C, drains — also when nobody reads stdout any more.
+ * touched, and SIGTERM, like Ctrl-C, drains — also when nobody reads stdout any more. The
+ * application connects as a role row-level security applies to, also on a data directory whose
+ * tables the superuser owned.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,7 +13,9 @@ import { freeLoopbackPort } from '../src/stack/free-port';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import { isAlive, readPidFile, waitForExit } from '../src/stack/ownership';
+import { databaseUrl, loadConfig } from '../temporal.config';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -218,5 +222,93 @@ describe('brainops start supervises itself (real embedded PostgreSQL, real dev s
     assert.equal(code, 1, text);
     assert.match(text, /another BrainOps \(pid \d+\) is running with the data directory/);
     await stopAndCheck(first, 'SIGINT');
+  });
+
+  /** Runs the `brainops` CLI with the stack's environment; resolves with its stdout. */
+  async function cli(...args: string[]): Promise<string> {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let [out, err] = ['', ''];
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 0, `brainops ${args.join(' ')}: ${err}${out}`);
+    return out;
+  }
+
+  /** The app's own connection: who it is, what it owns, and what a tenant sees through it. */
+  async function appConnection(): Promise<Record<string, unknown>> {
+    const db = new Client({ connectionString: databaseUrl(loadConfig(env)) });
+    await db.connect();
+    try {
+      const role = await db.query(
+        `select current_user as user, rolsuper, rolbypassrls,
+           (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = 'public' and c.relkind = 'r' and c.relowner <> r.oid) as "tablesOwnedByOthers",
+           (select count(*)::int from memory_entries) as "operatorEntries"
+         from pg_roles r where rolname = current_user`,
+      );
+      await db.query(`set role brainops_tenant; select set_config('brainops.tenant_id', 'globex', false)`);
+      const globex = await db.query<{ n: number }>('select count(*)::int as n from memory_entries');
+      return { ...role.rows[0], globexEntries: globex.rows[0]!.n };
+    } finally {
+      await db.end();
+    }
+  }
+
+  it('connects as a role row-level security applies to, owner of the tables, also after the superuser owned them', async () => {
+    const passwordFile = path.join(dataDir, 'postgres-password');
+    let stack = await startStack();
+    try {
+      assert.equal(fs.statSync(passwordFile).mode & 0o777, 0o600, 'the generated password is private');
+      await cli(
+        'memory',
+        'store',
+        'fact/app-role',
+        '"kept"',
+        '--type',
+        'knowledge',
+        '--scope',
+        'tenant',
+        '--tenant',
+        'acme',
+      );
+      assert.equal(
+        JSON.parse(await cli('memory', 'get', 'fact/app-role', '--scope', 'tenant', '--tenant', 'acme', '--json'))
+          .value,
+        'kept',
+      );
+      const expected = {
+        user: 'brainops',
+        rolsuper: false,
+        rolbypassrls: false,
+        tablesOwnedByOthers: 0,
+        operatorEntries: 1,
+        globexEntries: 0,
+      };
+      assert.deepEqual(await appConnection(), expected);
+
+      // A data directory from before the role: everything the superuser's.
+      const admin = new Client({
+        connectionString: `postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/brainops`,
+      });
+      await admin.connect();
+      await admin.query('reassign owned by brainops to postgres').finally(() => admin.end());
+      await stopAndCheck(stack, 'SIGTERM');
+
+      stack = await startStack();
+      assert.match(stack.output(), /the embedded PostgreSQL role brainops now owns \d+ objects: database brainops, /);
+      assert.equal(
+        JSON.parse(await cli('memory', 'get', 'fact/app-role', '--scope', 'tenant', '--tenant', 'acme', '--json'))
+          .value,
+        'kept',
+      );
+      assert.deepEqual(await appConnection(), expected);
+    } finally {
+      await stopAndCheck(stack, 'SIGTERM');
+    }
   });
 });

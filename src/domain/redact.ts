@@ -88,7 +88,7 @@ export const SECRET_ENV_NAME = /(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|P
 
 /**
  * The password of a URL (`scheme://user:password@…`), if it has one — not when it is the user name
- * itself (the embedded default `postgres:postgres` would otherwise redact every "postgres").
+ * itself (the embedded superuser's `postgres:postgres` would otherwise redact every "postgres").
  */
 export function urlPassword(url: string): string | undefined {
   const m = /^[a-z][a-z0-9+.-]*:\/\/([^/@:\s]*):([^/@\s]+)@/i.exec(url);

@@ -6,7 +6,8 @@
  * The server is run with `pg_ctl`, which puts it in a session of its own: Ctrl-C in the terminal
  * reaches only BrainOps, which drains the worker first and then stops the server. (The package's
  * own launcher stops the server, and exits, on the first SIGINT — before the worker has drained.)
- * As root, the server runs as the `postgres` system user, created if missing.
+ * As root, the server runs as the `postgres` system user, created if missing. Its superuser
+ * (`postgres`) bootstraps; with `appRole`, everything else connects as that role (`./app-role`).
  */
 import { execFile as execFileCb, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,14 +18,15 @@ import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { withDatabase } from '../domain/database-url';
 import { quoteIdent } from '../domain/sql-identifier';
+import { appRolePassword, ensureAppRole, transferOwnership } from './app-role';
 import { stopOwnPostmaster } from './ownership';
 
 const execFile = promisify(execFileCb);
 
 export interface EmbeddedPostgresHandle {
-  /** URL of the `database` on the running server. */
+  /** URL of the `database` on the running server: as the application role when one was asked for, else as the superuser. */
   url: string;
-  /** URL of the `postgres` maintenance database (to create or drop others). */
+  /** URL of the `postgres` maintenance database, as the superuser (to create or drop others). */
   adminUrl: string;
   /** Stops the server: `fast` (the default) or `immediate` (as a crash would: recovery at the next start). */
   stop(opts?: { mode?: 'fast' | 'immediate' }): Promise<void>;
@@ -81,6 +83,11 @@ export async function startEmbeddedPostgres(opts: {
   logger: Logger;
   /** Remove the data directory on stop (benchmarks, tests). @defaultValue false */
   ephemeral?: boolean;
+  /**
+   * The role `url` connects as, owner of `database` and its objects (see `./app-role`), with the
+   * password generated into `passwordFile`. Without it, `url` is the superuser's.
+   */
+  appRole?: { name: string; passwordFile: string };
 }): Promise<EmbeddedPostgresHandle> {
   const bin = await binaries();
   const user = serverUser();
@@ -149,17 +156,39 @@ export async function startEmbeddedPostgres(opts: {
     await run(bin.pg_ctl, ['stop', '-D', pgdata, '-m', stopOpts.mode ?? 'fast', '-w', '-t', '60'], user, 'pg_ctl stop');
     if (opts.ephemeral) fs.rmSync(opts.dataDir, { recursive: true, force: true });
   };
+  let url = withDatabase(adminUrl, opts.database);
   try {
     await ensureDatabase(adminUrl, opts.database);
     // Our own server, so we may: the extension DatabaseGuardian reads slow queries from.
-    const db = new Client({ connectionString: withDatabase(adminUrl, opts.database) });
+    const db = new Client({ connectionString: url });
     await db.connect();
     await db.query('create extension if not exists pg_stat_statements').finally(() => db.end());
+    if (opts.appRole) url = await bootstrapAppRole(adminUrl, opts.database, opts.appRole, opts.logger);
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
   }
-  return { url: withDatabase(adminUrl, opts.database), adminUrl, stop };
+  return { url, adminUrl, stop };
+}
+
+/** Creates the application role and hands it `database`; returns the URL of `database` as that role. */
+async function bootstrapAppRole(
+  adminUrl: string,
+  database: string,
+  role: { name: string; passwordFile: string },
+  logger: Logger,
+): Promise<string> {
+  const password = appRolePassword(role.passwordFile);
+  await ensureAppRole(adminUrl, role.name, password);
+  const transferred = await transferOwnership(withDatabase(adminUrl, database), database, role.name);
+  if (transferred.length)
+    logger.info(
+      `the embedded PostgreSQL role ${role.name} now owns ${transferred.length} objects: ${transferred.join(', ')}`,
+    );
+  const url = new URL(withDatabase(adminUrl, database));
+  url.username = encodeURIComponent(role.name);
+  url.password = encodeURIComponent(password);
+  return url.toString();
 }
 
 /** Creates `database` on the server at `adminUrl` unless it exists. */

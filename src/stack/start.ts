@@ -16,7 +16,13 @@ import path from 'node:path';
 import { Client, type Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { databaseUrl, temporalAddress, type BrainOpsConfig } from '../../temporal.config';
+import {
+  databaseUrl,
+  EMBEDDED_APP_ROLE,
+  embeddedPasswordFile,
+  temporalAddress,
+  type BrainOpsConfig,
+} from '../../temporal.config';
 import { connectClient, connectWorker } from '../client/connection';
 import { backOff } from 'exponential-backoff';
 import { applySchedules } from '../client/schedules';
@@ -114,6 +120,8 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
         port: config.database.embeddedPort,
         database: 'brainops',
         logger,
+        // Everything but this bootstrap connects as a role that row-level security applies to.
+        appRole: { name: EMBEDDED_APP_ROLE, passwordFile: embeddedPasswordFile(config) },
       }).catch((error: unknown) => {
         watchdog?.release('postgres');
         throw error;

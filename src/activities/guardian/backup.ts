@@ -8,6 +8,7 @@
 import type { RestoreCheck } from '../../contracts/guardian';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client, type ClientBase } from 'pg';
 import { quoteIdent } from '../../domain/sql-identifier';
@@ -158,14 +159,31 @@ export async function verifyRestore(opts: {
     await admin.query(`create database ${scratch} template template0`);
     const scratchUrl = withDatabase(opts.url, opts.scratchDatabase);
     const { dbname, env } = connectionArgs(scratchUrl);
+    const skipped = await superuserOnlyExtensions(admin);
+    const listDir = skipped.length ? fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-restore-')) : undefined;
     try {
+      const useList = listDir ? [`--use-list=${await restoreList(opts.pgRestore, opts.file, listDir, skipped)}`] : [];
       await runProgram(
         opts.pgRestore,
-        ['--exit-on-error', '--no-owner', '--no-privileges', '--no-password', `--dbname=${dbname}`, '--', opts.file],
+        [
+          '--exit-on-error',
+          '--no-owner',
+          '--no-privileges',
+          '--no-password',
+          ...useList,
+          `--dbname=${dbname}`,
+          '--',
+          opts.file,
+        ],
         { env, onTick: opts.onTick },
       );
     } catch (error) {
-      return done({ ok: false, checksum, error: `restore failed: ${(error as Error).message}` });
+      const note = skipped.length
+        ? ` (left out, as only a superuser may create them: extensions ${skipped.join(', ')})`
+        : '';
+      return done({ ok: false, checksum, error: `restore failed: ${(error as Error).message}${note}` });
+    } finally {
+      if (listDir) fs.rmSync(listDir, { recursive: true, force: true });
     }
     const restored = new Client({ connectionString: scratchUrl });
     restored.on('error', () => undefined);
@@ -201,4 +219,32 @@ export async function verifyRestore(opts: {
     await admin.query(`drop database if exists ${scratch} with (force)`).catch(() => undefined);
     await admin.end().catch(() => undefined);
   }
+}
+
+/**
+ * Extensions the connecting role may not create: none for a superuser, else the untrusted ones
+ * (e.g. pg_stat_statements, which the embedded server installs for DatabaseGuardian). A restore
+ * as such a role leaves them out rather than fail on them.
+ */
+async function superuserOnlyExtensions(db: ClientBase): Promise<string[]> {
+  const result = await db.query<{ name: string }>(
+    `select distinct name from pg_available_extension_versions
+     where superuser and not trusted and not (select rolsuper from pg_roles where rolname = current_user)
+     order by name`,
+  );
+  return result.rows.map((r) => r.name);
+}
+
+/** A `pg_restore --use-list` file in `dir`: the dump's table of contents without `skipped` extensions. */
+async function restoreList(pgRestore: string, file: string, dir: string, skipped: string[]): Promise<string> {
+  const list = path.join(dir, 'restore.list');
+  await runProgram(pgRestore, ['--list', `--file=${list}`, '--', file], {});
+  // Entries read `<id>; <oid> <oid> EXTENSION - <name> <owner>` and `… COMMENT - EXTENSION <name> <owner>`.
+  const extension = /^\d+; \d+ \d+ (?:EXTENSION - |COMMENT - EXTENSION )(\S+)/;
+  const kept = fs
+    .readFileSync(list, 'utf8')
+    .split('\n')
+    .filter((line) => !skipped.includes(extension.exec(line)?.[1] ?? ''));
+  fs.writeFileSync(list, kept.join('\n'));
+  return list;
 }
