@@ -212,6 +212,29 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
     } finally {
       await scope.end();
     }
+
+    // One connection serving the tenants in turn: switched whenever the tenant changes, and
+    // after work that failed, whatever that work did to the connection's setting.
+    const one = new TenantScope({ connectionString: stack.db.url, max: 1 }, logger);
+    const tenantsSeen = (db: import('pg').PoolClient) =>
+      db
+        .query<{ tenant_id: string }>('select distinct tenant_id from sessions')
+        .then((r) => r.rows.map((row) => row.tenant_id));
+    try {
+      assert.deepEqual(await one.run(a, tenantsSeen), [a]);
+      assert.deepEqual(await one.run(a, tenantsSeen), [a], 'the same tenant again, on the same connection');
+      assert.deepEqual(await one.run(b, tenantsSeen), [b], 'another tenant: switched');
+      await assert.rejects(
+        one.run(b, async (db) => {
+          await db.query(`select set_config('brainops.tenant_id', $1, false)`, [a]);
+          throw new Error('work failed');
+        }),
+        /work failed/,
+      );
+      assert.deepEqual(await one.run(b, tenantsSeen), [b], 'after failed work the tenant is set again');
+    } finally {
+      await one.end();
+    }
     const kept = await store.pool.query<{ title: string | null }>(
       `select title from memory_entries where key = 'kb/shared'`,
     );

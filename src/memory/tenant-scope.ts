@@ -17,11 +17,15 @@ export const TENANT_SETTING = 'brainops.tenant_id';
 
 /**
  * Connections reserved for tenant-facing work, so that an operator query never runs on a
- * connection switched to a tenant. Each checkout sets the role and the tenant again, in one round
- * trip and before any of the caller's statements, so no earlier tenant's setting is ever used.
+ * connection switched to a tenant. A connection is switched (role and tenant, in one round trip)
+ * before the caller's first statement whenever it last served another tenant, has never served
+ * one, or its last work failed; a connection that last served this same tenant and ended cleanly
+ * still holds exactly that setting (nothing but this class sets it), so the round trip is skipped.
  */
 export class TenantScope {
   private readonly pool: Pool;
+  /** The tenant each connection was last switched to, while its work keeps ending cleanly. */
+  private readonly switchedTo = new WeakMap<PoolClient, string>();
 
   constructor(config: PoolConfig, logger: Logger) {
     this.pool = new Pool(config);
@@ -36,17 +40,26 @@ export class TenantScope {
   async run<T>(tenantId: string, work: (db: PoolClient) => Promise<T>): Promise<T> {
     const tenant = parseInput(ownerId, tenantId, 'tenantId');
     const client = await this.pool.connect();
-    try {
-      // Simple protocol (one round trip for both statements): the tenant is a quoted literal.
-      await client.query(
-        `set role ${TENANT_ROLE}; select set_config('${TENANT_SETTING}', ${client.escapeLiteral(tenant)}, false)`,
-      );
-    } catch (error) {
-      client.release(error as Error);
-      throw error;
+    if (this.switchedTo.get(client) !== tenant) {
+      this.switchedTo.delete(client);
+      try {
+        // Simple protocol (one round trip for both statements): the tenant is a quoted literal.
+        await client.query(
+          `set role ${TENANT_ROLE}; select set_config('${TENANT_SETTING}', ${client.escapeLiteral(tenant)}, false)`,
+        );
+      } catch (error) {
+        client.release(error as Error);
+        throw error;
+      }
     }
     try {
-      return await work(client);
+      const result = await work(client);
+      this.switchedTo.set(client, tenant);
+      return result;
+    } catch (error) {
+      // Whatever the failed work left behind, the next checkout switches the connection again.
+      this.switchedTo.delete(client);
+      throw error;
     } finally {
       client.release();
     }
