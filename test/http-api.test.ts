@@ -205,6 +205,28 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       'content',
     );
     assertField(
+      await call('POST', '/memory/context/store', { key: key.writer, body: { ...base, title: 'a\ud800b' } }),
+      400,
+      'title',
+    );
+    assertField(
+      await call('POST', '/memory/context/store', { key: key.writer, body: { ...base, key: 42 } }),
+      400,
+      'key',
+    );
+    let deep: unknown = 1;
+    for (let i = 0; i < 1000; i++) deep = [deep];
+    assertField(
+      await call('POST', '/memory/context/store', { key: key.writer, body: { ...base, value: deep } }),
+      400,
+      'value',
+    );
+    assertField(
+      await call('POST', '/memory/context/store', { key: key.writer, body: { ...base, title: 'x'.repeat(100_000) } }),
+      400,
+      'title',
+    );
+    assertField(
       await call('POST', '/memory/context/retrieve', { key: key.reader, body: { scope: 'tenant' } }),
       400,
       'key',
