@@ -1,17 +1,16 @@
 /**
  * The access log of memory operations through the API (key, operation, status, latency, cache
- * hit) and request metrics per key. A request only appends to a buffer; the buffer is written in
- * one statement once a second or at {@link FLUSH_ROWS} rows, off the request's path. When the
- * database refuses, the batch is dropped with a warning (at most {@link MAX_BUFFERED} rows wait),
- * so the log can never slow down or stop the API.
+ * hit) and request metrics per key. A request only hands its row to a group commit (the memory
+ * store's `Batcher`), written in one statement once a second or at {@link FLUSH_ROWS} rows, off
+ * the request's path and never awaited by it. When the database refuses, the batch is dropped
+ * with a warning, so the log can never slow down or stop the API.
  */
 import type { Logger } from 'pino';
 import type { AccessLogRow } from '../contracts/api';
-import type { ApiKeyStore } from '../memory';
+import { Batcher, type ApiKeyStore } from '../memory';
 
 const FLUSH_MS = 1000;
 const FLUSH_ROWS = 500;
-const MAX_BUFFERED = 10_000;
 
 /** Counters of one key since the process started. */
 export interface KeyMetrics {
@@ -26,26 +25,25 @@ export interface KeyMetrics {
 }
 
 export class AccessLog {
-  private buffer: AccessLogRow[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly batcher: Batcher<AccessLogRow>;
   private readonly metrics = new Map<string, KeyMetrics>();
 
-  constructor(
-    private readonly keys: ApiKeyStore,
-    private readonly logger: Logger,
-  ) {}
+  constructor(keys: ApiKeyStore, logger: Logger) {
+    this.batcher = new Batcher(
+      (rows) =>
+        keys.recordAccesses(rows).then(
+          () => undefined,
+          (error: unknown) => logger.warn({ err: error }, `access log: ${rows.length} rows not written`),
+        ),
+      FLUSH_ROWS,
+      FLUSH_MS,
+    );
+  }
 
   /** Records one operation (synchronous: nothing waits for the database). */
   record(row: AccessLogRow): void {
     this.count(row);
-    if (this.buffer.length >= MAX_BUFFERED) return;
-    this.buffer.push(row);
-    if (this.buffer.length >= FLUSH_ROWS) this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
-      this.timer.unref();
-    }
+    void this.batcher.add(row);
   }
 
   private count(row: AccessLogRow): void {
@@ -66,22 +64,8 @@ export class AccessLog {
     return [...this.metrics.values()].filter((m) => m.tenantId === tenantId);
   }
 
-  private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const rows = this.buffer;
-    this.buffer = [];
-    if (rows.length === 0) return;
-    this.writing = this.writing.then(() =>
-      this.keys.recordAccesses(rows).catch((error: unknown) => {
-        this.logger.warn({ err: error }, `access log: ${rows.length} rows not written`);
-      }),
-    );
-  }
-
   /** Writes what is buffered and waits for writes under way. */
-  async drain(): Promise<void> {
-    this.flush();
-    await this.writing;
+  drain(): Promise<void> {
+    return this.batcher.drain();
   }
 }

@@ -5,6 +5,7 @@
 export * from '../contracts/memory';
 export { MemoryStore, type MemoryStoreOptions } from './store';
 export { ApiKeyStore, hashApiKey } from './api-keys';
+export { Batcher } from './batcher';
 export * from '../contracts/api';
 export { migrate, migrationFiles, MIGRATIONS_TABLE, type MigrationStatus } from './migrate';
 export type { SessionMessage, SessionTask, OpenedSession } from '../contracts/session';
