@@ -192,6 +192,17 @@ export const envSchema = z.object({
   BRAINOPS_API_RATE_LIMIT: z.coerce.number().int().min(0).max(10_000_000).default(6000),
   /** JSON array of browser origins allowed by CORS, e.g. `["https://app.example.com"]`. @defaultValue none: CORS off */
   BRAINOPS_API_CORS_ORIGINS: json.pipe(z.array(z.url({ protocol: /^https?$/ })).max(100)).optional(),
+  /**
+   * Days the API's access log keeps a row: the daily learning cycle deletes older rows; 0 keeps
+   * them forever. @defaultValue 30
+   */
+  BRAINOPS_API_ACCESS_LOG_DAYS: z
+    .string()
+    .trim()
+    .regex(/^\d{1,5}$/, 'expected a whole number of days, 0 or more (0: keep forever)')
+    .transform(Number)
+    .pipe(z.number().max(36_500, 'at most 36500 days (0 keeps rows forever)'))
+    .default(30),
   /** The API key `brainops mcp` (stdio) acts with. */
   BRAINOPS_API_KEY: z.string().min(1).max(200).optional(),
   /** pino level. @defaultValue `info` */
@@ -309,6 +320,8 @@ export const configSchema = envSchema
         rateLimitPerMinute: e.BRAINOPS_API_RATE_LIMIT,
         /** Origins CORS allows; empty: CORS off. */
         corsOrigins: e.BRAINOPS_API_CORS_ORIGINS ?? [],
+        /** Days an access-log row is kept; 0: forever. */
+        accessLogDays: e.BRAINOPS_API_ACCESS_LOG_DAYS,
         /** The key `brainops mcp` acts with. */
         key: e.BRAINOPS_API_KEY,
       },

@@ -154,6 +154,27 @@ describe('temporal.config: DatabaseGuardian settings', () => {
   });
 });
 
+describe('temporal.config: API settings', () => {
+  it('keeps access-log rows 30 days unless told; 0 keeps them forever; anything else is an error naming the variable', () => {
+    assert.equal(loadConfig({}).api.accessLogDays, 30);
+    assert.equal(loadConfig({ BRAINOPS_API_ACCESS_LOG_DAYS: '0' }).api.accessLogDays, 0);
+    assert.equal(loadConfig({ BRAINOPS_API_ACCESS_LOG_DAYS: '90' }).api.accessLogDays, 90);
+    for (const bad of ['-1', '1.5', 'a month', ' ', '1e3']) {
+      assert.throws(
+        () => loadConfig({ BRAINOPS_API_ACCESS_LOG_DAYS: bad }),
+        (e) =>
+          e instanceof ConfigError &&
+          /BRAINOPS_API_ACCESS_LOG_DAYS: expected a whole number of days, 0 or more/.test(e.message),
+        JSON.stringify(bad),
+      );
+    }
+    assert.throws(
+      () => loadConfig({ BRAINOPS_API_ACCESS_LOG_DAYS: '99999' }),
+      /BRAINOPS_API_ACCESS_LOG_DAYS: at most 36500 days/,
+    );
+  });
+});
+
 describe('temporal.config: the README documents every variable', () => {
   it('lists exactly the variables of envSchema in its configuration table', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');

@@ -4,6 +4,7 @@ import { rankByPerformance } from '../src/domain/agent-ranking';
 import { cycleWindow } from '../src/domain/cycle-windows';
 import { SCHEDULE_IDS } from '../src/contracts/names';
 import { ValidationError } from '../src/contracts/errors';
+import { ApiKeyStore } from '../src/memory';
 import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 
 const MIN = 60_000;
@@ -290,6 +291,62 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
         10,
       );
     });
+  });
+
+  it('daily cycle deletes access-log rows older than BRAINOPS_API_ACCESS_LOG_DAYS before the window end, in batches; 0 keeps them', async () => {
+    const window = cycleWindow('daily', Date.now());
+    const end = new Date(window.end).getTime();
+    const cutoff = end - 7 * 86_400_000;
+    const keyId = 'alog-retention';
+    // More old rows than one batch (5,000), so the activity needs several and a last empty one.
+    await q(
+      `insert into api_access_log (at, key_id, tenant_id, operation, status, latency_ms, cache_hit)
+       select $1::timestamptz - g * interval '1 minute', $2, 't1', 'memory.retrieve', 200, 1.5, false
+       from generate_series(1, 6000) g`,
+      [new Date(cutoff - 1), keyId],
+    );
+    const keys = new ApiKeyStore(stack.store.pool);
+    const row = (at: number) => ({
+      at: new Date(at),
+      keyId,
+      tenantId: 't1',
+      operation: 'memory.store',
+      status: 201,
+      latencyMs: 2,
+      cacheHit: null,
+    });
+    // Kept: exactly at the cutoff (only rows strictly older go), just after it, and recent.
+    await keys.recordAccesses([row(cutoff), row(cutoff + MIN), row(end - MIN), row(Date.now())]);
+    const ages = async () =>
+      (
+        await q(
+          `select count(*) filter (where at < $2)::int as old, count(*) filter (where at >= $2)::int as kept
+           from api_access_log where key_id = $1`,
+          [keyId, new Date(cutoff)],
+        )
+      ).rows[0];
+    assert.deepEqual(await ages(), { old: 6000, kept: 4 });
+
+    const keepForever = testConfig(stack.db.url);
+    keepForever.api = { ...keepForever.api, accessLogDays: 0 };
+    await (
+      await testWorker(stack.env, keepForever, stack.store)
+    ).runUntil(stack.client(keepForever).runLearningCycle({ cycle: 'daily', windowEnd: window.end }));
+    assert.deepEqual(await ages(), { old: 6000, kept: 4 }, '0 keeps every row');
+
+    const week = testConfig(stack.db.url);
+    week.api = { ...week.api, accessLogDays: 7 };
+    await (
+      await testWorker(stack.env, week, stack.store)
+    ).runUntil(stack.client(week).runLearningCycle({ cycle: 'daily', windowEnd: window.end }));
+    assert.deepEqual(await ages(), { old: 0, kept: 4 }, 'every older row deleted, the others kept');
+
+    // One call deletes at most `limit` rows, oldest first, and the loop ends at 0.
+    await q(`update api_access_log set at = at - interval '30 days' where key_id = $1`, [keyId]);
+    const batches: number[] = [];
+    for (let n; (n = await keys.pruneAccesses({ before: new Date(cutoff), limit: 3 })) > 0;) batches.push(n);
+    assert.deepEqual(batches, [3, 1]);
+    assert.deepEqual(await ages(), { old: 0, kept: 0 });
   });
 
   it('a back-filled schedule runs each window it was scheduled for', async () => {

@@ -27,5 +27,5 @@ export interface ActivityDeps {
 /** The configuration slices the activities read. */
 export type ActivityConfig = Pick<
   BrainOpsConfig,
-  'healthTargets' | 'allowAdHocTargets' | 'errorLearning' | 'guardian' | 'deploy'
+  'healthTargets' | 'allowAdHocTargets' | 'errorLearning' | 'guardian' | 'deploy' | 'api'
 >;

@@ -27,7 +27,7 @@ export function createActivities(deps: ActivityDeps, config: ActivityConfig) {
     }),
     ...createErrorLearningActivities(deps, config.errorLearning),
     ...createGuardianActivities(deps, config.guardian),
-    ...createLearningActivities(deps),
+    ...createLearningActivities(deps, { accessLogDays: config.api.accessLogDays }),
     ...createDeploymentActivities(deps, config.deploy),
     ...createEmbeddingActivities(deps),
     ...createProcedureActivities(deps, config),

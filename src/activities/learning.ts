@@ -15,13 +15,17 @@ import { selectAgent, type Selection, type SelectionInput } from './select-agent
 
 export { LEARNING_RULES } from './learning-cycles/rules';
 
-export function createLearningActivities({ store }: ActivityDeps) {
+/**
+ * `accessLogDays`: days the daily cycle keeps API access-log rows (`BRAINOPS_API_ACCESS_LOG_DAYS`;
+ * 0 keeps them forever).
+ */
+export function createLearningActivities({ store }: ActivityDeps, config: { accessLogDays: number }) {
   const writeWindow = windowWriter(store);
 
   return {
     ...createFiveMinuteActivities(store, writeWindow),
     ...createHourlyActivities(store, writeWindow),
-    ...createDailyActivities(store, writeWindow),
+    ...createDailyActivities(store, writeWindow, config),
 
     /** Chooses among agents that can all do a capability, by their record; logged in the decision log. */
     async selectAgent(input: SelectionInput): Promise<Selection> {

@@ -92,6 +92,20 @@ export class ApiKeyStore {
     );
   }
 
+  /**
+   * Deletes up to `limit` access-log rows older than `before` (oldest first) in one statement, so
+   * no delete holds its row locks for long; call until it returns 0. Returns the rows deleted.
+   * `skip locked` leaves rows another pruner is deleting to it instead of waiting on them.
+   */
+  async pruneAccesses(opts: { before: Date; limit: number }): Promise<number> {
+    const result = await this.db.query(
+      `delete from api_access_log where id in (
+         select id from api_access_log where at < $1 order by at limit $2 for update skip locked)`,
+      [opts.before, opts.limit],
+    );
+    return result.rowCount ?? 0;
+  }
+
   /** Access-log rows newest first (a tenant's, or all). */
   async listAccesses(opts: { tenantId?: string; limit?: number } = {}): Promise<AccessLogRow[]> {
     const result = await this.db.query<AccessLogRow>(

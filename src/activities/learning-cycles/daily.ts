@@ -1,18 +1,44 @@
 /**
- * The daily cycle's memory optimisation: archive what ended or expired, change layers, merge
- * duplicates, refresh statistics, and the window's report.
+ * The daily cycle's memory optimisation: archive what ended or expired (and delete API access-log
+ * rows past their retention), change layers, merge duplicates, refresh statistics, and the
+ * window's report.
  */
 import type { CycleWindow, DailyReport } from '../../contracts/learning';
-import type { MemoryStore } from '../../memory';
-import { recordCycleResult, drain, type WindowWriter } from './rules';
+import { ApiKeyStore, type MemoryStore } from '../../memory';
+import { recordCycleResult, drain, DAY_MS, type WindowWriter } from './rules';
 
-export function createDailyActivities(store: MemoryStore, writeWindow: WindowWriter) {
+/** `accessLogDays`: days an API access-log row is kept, counted back from the window's end; 0: forever. */
+export function createDailyActivities(
+  store: MemoryStore,
+  writeWindow: WindowWriter,
+  config: { accessLogDays: number },
+) {
+  const apiKeys = new ApiKeyStore(store.pool);
   return {
-    /** Daily: archives `session`-layer memory of sessions ended by the window's end, then every entry expired by it. */
-    async archiveMemoryForWindow(w: CycleWindow): Promise<{ sessionEnded: number; expired: number }> {
-      const moved = { sessionEnded: 0, expired: 0 };
+    /**
+     * Daily: archives `session`-layer memory of sessions ended by the window's end, then every
+     * entry expired by it, and deletes access-log rows older than the retention before the
+     * window's end. The access log is not archived and not in the report: its rows are deleted
+     * for good, and a re-run of the window finds none left to count.
+     */
+    async archiveMemoryForWindow(
+      w: CycleWindow,
+    ): Promise<{ sessionEnded: number; expired: number; accessLogDeleted: number }> {
+      const moved = { sessionEnded: 0, expired: 0, accessLogDeleted: 0 };
       await drain((b) => store.archiveEndedSessionEntries(b), w, moved, 'sessionEnded');
       await drain((b) => store.archiveEntriesExpiredBy(b), w, moved, 'expired');
+      if (config.accessLogDays > 0) {
+        await drain(
+          (b) =>
+            apiKeys.pruneAccesses({
+              before: new Date(b.windowEnd.getTime() - config.accessLogDays * DAY_MS),
+              limit: b.limit,
+            }),
+          w,
+          moved,
+          'accessLogDeleted',
+        );
+      }
       return moved;
     },
 
