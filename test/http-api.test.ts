@@ -295,6 +295,50 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     }
   });
 
+  it('answers CORS only for configured origins: none by default, exactly the listed ones otherwise', async () => {
+    const preflight = (base: string, origin: string) =>
+      fetch(`${base}/memory/context/store`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      });
+    const closed = await preflight(server.url, 'https://evil.example');
+    assert.equal(closed.headers.get('access-control-allow-origin'), null, 'no origins configured: no CORS');
+    assert.equal(
+      (await fetch(`${server.url}/healthz`, { headers: { origin: 'https://evil.example' } })).headers.get(
+        'access-control-allow-origin',
+      ),
+      null,
+    );
+
+    const config = testConfig(stack.db.url);
+    const open = await startApiServer(
+      {
+        config: { ...config, api: { ...config.api, corsOrigins: ['https://app.example'] } },
+        client: stack.client(config),
+        store: stack.store,
+        logger,
+      },
+      0,
+    );
+    try {
+      const allowed = await preflight(open.url, 'https://app.example');
+      assert.ok(allowed.status < 300, `preflight status ${allowed.status}`);
+      assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://app.example');
+      assert.match(allowed.headers.get('access-control-allow-methods') ?? '', /POST/);
+      const simple = await fetch(`${open.url}/memory/context/stats`, {
+        headers: { origin: 'https://app.example', authorization: `Bearer ${key.reader}` },
+      });
+      assert.equal(simple.status, 200);
+      assert.equal(simple.headers.get('access-control-allow-origin'), 'https://app.example');
+      for (const origin of ['https://evil.example', 'https://app.example.evil.example', 'http://app.example']) {
+        const refused = await preflight(open.url, origin);
+        assert.equal(refused.headers.get('access-control-allow-origin'), null, origin);
+      }
+    } finally {
+      await open.close();
+    }
+  });
+
   it('runs a session: start, message, tasks, context, brief, handoff, resume, end', async () => {
     const started = await ok(schemas.sessionResponse, 'POST', '/memory/session/start', {
       key: key.writer,
