@@ -240,7 +240,7 @@ export function registerRoutes(app: App, api: MemoryApi): void {
     {
       summary: 'Run the SystemMonitor over the configured targets now',
       tags: operator,
-      response: z.looseObject({ success: z.literal(true) }),
+      response: s.monitorResponse,
     },
     (p) => api.runMonitor(p),
   );
@@ -252,7 +252,7 @@ export function registerRoutes(app: App, api: MemoryApi): void {
     {
       summary: 'Request metrics of the tenant’s keys in this server process',
       tags: operator,
-      response: z.looseObject({ success: z.literal(true) }),
+      response: s.metricsResponse,
     },
     (p) => api.metrics(p),
   );

@@ -187,6 +187,39 @@ export const solutionLookupResponse = z.object({
   ),
 });
 export const solutionResponse = z.object({ ...ok, solution: z.looseObject({ id: z.number(), action: z.string() }) });
+/** `POST /admin/monitor/run`: the SystemMonitor run's checks and status changes. */
+export const monitorResponse = z.object({
+  ...ok,
+  result: z.object({
+    results: z.array(
+      z.object({
+        target: z.string(),
+        kind: z.string(),
+        status: z.enum(['up', 'down']),
+        latencyMs: z.number(),
+        error: z.string().optional(),
+        checkedAt: time,
+      }),
+    ),
+    transitions: z.array(z.looseObject({ target: z.string(), from: z.string(), to: z.string() })),
+    unstored: z.string().optional(),
+  }),
+});
+/** `GET /admin/metrics`: counters of each of the tenant's keys since the server process started. */
+export const metricsResponse = z.object({
+  ...ok,
+  keys: z.array(
+    z.object({
+      keyId: z.string(),
+      tenantId: z.string(),
+      requests: z.number(),
+      errors: z.number(),
+      totalMs: z.number().describe('sum of latencies, ms'),
+      maxMs: z.number(),
+      byOperation: z.record(z.string(), z.number()).describe('requests by operation'),
+    }),
+  ),
+});
 export const errorResponse = z.object({
   error: z.string(),
   message: z.string(),
