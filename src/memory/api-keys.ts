@@ -95,12 +95,15 @@ export class ApiKeyStore {
   /**
    * Deletes up to `limit` access-log rows older than `before` (oldest first) in one statement, so
    * no delete holds its row locks for long; call until it returns 0. Returns the rows deleted.
-   * `skip locked` leaves rows another pruner is deleting to it instead of waiting on them.
+   * `skip locked` leaves rows another pruner is deleting to it instead of waiting on them. The ids
+   * are collected into an array first: with `id in (subquery)` the planner may hash-join the
+   * batch against a sequential scan of the whole table, every batch; `= any(array(…))` looks each
+   * id up by the primary key.
    */
   async pruneAccesses(opts: { before: Date; limit: number }): Promise<number> {
     const result = await this.db.query(
-      `delete from api_access_log where id in (
-         select id from api_access_log where at < $1 order by at limit $2 for update skip locked)`,
+      `delete from api_access_log where id = any(array(
+         select id from api_access_log where at < $1 order by at limit $2 for update skip locked))`,
       [opts.before, opts.limit],
     );
     return result.rowCount ?? 0;
