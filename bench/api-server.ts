@@ -1,14 +1,55 @@
 /**
  * The API server alone for `npm run bench:api`, in its own process so that the load generator
  * does not share its event loop: memory routes only need PostgreSQL (its Temporal client is lazy
- * and never used by them). Prints `{"url": …}` on stdout once listening; SIGTERM stops it.
+ * and never used by them). Prints `{"url": …, "floorUrl": …}` on stdout once listening; SIGTERM
+ * stops it.
+ *
+ * Beside it, in the same process and on the same `MemoryStore`, a bare `node:http` server (the
+ * floor): `POST /{store,retrieve,search}` parses the JSON body, makes the same store call for the
+ * bench tenant and answers with `JSON.stringify` of the result. No framework, key, validation or
+ * access log, so HTTP minus floor is what the API server itself adds, and floor minus in-process
+ * is the price of any HTTP hop between two processes on this machine.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../temporal.config';
 import { BrainOpsClient } from '../src/client/brainops-client';
 import { MemoryStore } from '../src/memory';
 import { startApiServer } from '../src/http/server';
 import { createBenchLogger } from './lib';
+
+/** The tenant the floor server acts for (the bench's key is of this tenant too). */
+const FLOOR_TENANT = process.env.BENCH_TENANT ?? 'bench';
+
+function floorCall(store: MemoryStore, operation: string, body: Record<string, unknown>): Promise<unknown> {
+  const input = { ...body, tenantId: FLOOR_TENANT };
+  if (operation === '/store') return store.store(input as Parameters<MemoryStore['store']>[0]);
+  if (operation === '/retrieve') return store.retrieve(input as Parameters<MemoryStore['retrieve']>[0]);
+  if (operation === '/search') return store.search(input as Parameters<MemoryStore['search']>[0]);
+  return Promise.reject(new Error(`no floor operation ${operation}`));
+}
+
+function startFloorServer(store: MemoryStore): Promise<string> {
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      floorCall(store, request.url ?? '', JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
+        .then((result) => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(result));
+        })
+        .catch((error: Error) => {
+          response.writeHead(500, { 'content-type': 'text/plain' });
+          response.end(error.message);
+        });
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
+}
 
 async function main(): Promise<void> {
   const logger = createBenchLogger('bench-api-server');
@@ -21,7 +62,8 @@ async function main(): Promise<void> {
   });
   const client = new BrainOpsClient(new Client(), config, logger);
   const server = await startApiServer({ config, client, store, logger }, 0);
-  process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+  const floorUrl = await startFloorServer(store);
+  process.stdout.write(`${JSON.stringify({ url: server.url, floorUrl })}\n`);
   process.once('SIGTERM', () => {
     void server
       .close()

@@ -7,6 +7,12 @@
  * (default 5) each. Prints p50/p95/p99 and requests/s per cell, then the MCP tool call round trip
  * over streamable HTTP (memory_get through the SDK's Client, BENCH_MCP_CALLS sequential calls).
  *
+ * The floor, in the same run: a bare `node:http` server in the API server's process making the
+ * same `MemoryStore` call (see api-server.ts). Floor minus in-process is what any HTTP hop between
+ * two processes costs on this machine (on a VM, a process that waited milliseconds for a socket
+ * wakes up slower than one that waited microseconds, so the hop costs more for slower calls);
+ * HTTP minus floor is what the API server adds (routing, key, validation, access log).
+ *
  * Targets: HTTP adds at most 1 ms at p50 over in-process (1 connection); at least 2,000 stores/s
  * at 50 connections with no errors; an MCP tool call's p50 at most 5 ms.
  *
@@ -121,10 +127,11 @@ async function httpCell(url: string, key: string, op: Op, connections: number, t
   };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const apiAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const floorAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 /** One POST with a kept-alive connection (the precise client: sub-millisecond timing, no load generator). */
-function post(url: string, key: string, body: unknown): Promise<void> {
+function post(url: string, key: string, body: unknown, agent: http.Agent): Promise<void> {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
     const request = http.request(
@@ -150,15 +157,19 @@ function post(url: string, key: string, body: unknown): Promise<void> {
   });
 }
 
+const PATHS = ['http', 'floor', 'inProcess', 'raw'] as const;
+type Path = (typeof PATHS)[number];
+
 /**
- * One caller alternating an HTTP request, the same call in-process and raw, for SECONDS: the three
- * see the same database and the same load on the machine, so their p50s can be subtracted.
+ * One caller alternating an HTTP request, the same call through the floor server, in-process and
+ * raw, for SECONDS: the four see the same database and the same load on the machine, so their
+ * p50s can be subtracted.
  */
-async function interleaved(calls: Record<'http' | 'inProcess' | 'raw', (n: number) => Promise<unknown>>) {
-  const samples = { http: [] as number[], inProcess: [] as number[], raw: [] as number[] };
+async function interleaved(calls: Record<Path, (n: number) => Promise<unknown>>) {
+  const samples: Record<Path, number[]> = { http: [], floor: [], inProcess: [], raw: [] };
   const end = now() + SECONDS * 1000;
   for (let n = 0; now() < end; n++)
-    for (const path of ['http', 'inProcess', 'raw'] as const) {
+    for (const path of PATHS) {
       const t = now();
       await calls[path](n);
       samples[path].push(now() - t);
@@ -169,12 +180,19 @@ async function interleaved(calls: Record<'http' | 'inProcess' | 'raw', (n: numbe
   };
   return [
     ['HTTP, interleaved', cell(samples.http)],
+    ['node:http floor, interleaved', cell(samples.floor)],
     ['in-process, interleaved', cell(samples.inProcess)],
     ['raw pg, interleaved', cell(samples.raw)],
   ] as [string, Cell][];
 }
 
-function startServer(url: string): Promise<{ child: ChildProcess; url: string }> {
+interface BenchServer {
+  child: ChildProcess;
+  url: string;
+  floorUrl: string;
+}
+
+function startServer(url: string): Promise<BenchServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'api-server.ts')], {
     env: {
       ...process.env,
@@ -182,13 +200,14 @@ function startServer(url: string): Promise<{ child: ChildProcess; url: string }>
       DATABASE_POOL_SIZE: String(POOL),
       BRAINOPS_API_RATE_LIMIT: '0',
       BRAINOPS_EMBEDDINGS: 'off',
+      BENCH_TENANT: TENANT,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`API server exited with ${code}`)));
     readline.createInterface({ input: child.stdout! }).once('line', (line) => {
-      resolve({ child, url: (JSON.parse(line) as { url: string }).url });
+      resolve({ child, ...(JSON.parse(line) as { url: string; floorUrl: string }) });
     });
   });
 }
@@ -197,6 +216,7 @@ async function main(): Promise<void> {
   let db: BenchDatabase | undefined;
   let store: MemoryStore | undefined;
   let server: ChildProcess | undefined;
+  let serverExited: Promise<unknown> | undefined;
   try {
     db = await startBenchDatabase({ port: envInt('BENCH_PG_PORT', 54471), database: 'brainops', logger });
     await migrate({ databaseUrl: db.url, logger });
@@ -212,6 +232,7 @@ async function main(): Promise<void> {
     const { key } = await new ApiKeyStore(s.pool).create({ tenantId: TENANT, role: 'writer', name: 'bench' });
     const started = await startServer(db.url);
     server = started.child;
+    serverExited = new Promise((resolve) => started.child.once('exit', resolve));
 
     heading('HTTP API vs MemoryStore in-process vs raw pg');
     printFacts([
@@ -220,7 +241,7 @@ async function main(): Promise<void> {
       ['seeded', `${SEED} entries in tenant ${TENANT}; pool ${POOL} per process; cache on`],
       [
         'each cell',
-        `${SECONDS} s; HTTP: autocannon (whole ms; its p95 column is p97.5, it reports no p95); interleaved: one caller alternating an HTTP request (keep-alive, timed to the microsecond), the in-process call and raw pg; req/s = 1000 / mean`,
+        `${SECONDS} s; HTTP: autocannon (whole ms; its p95 column is p97.5, it reports no p95); interleaved: one caller alternating an HTTP request (keep-alive, timed to the microsecond), the same call through a bare node:http server in the API server's process (the floor), the in-process call and raw pg; req/s = 1000 / mean`,
       ],
     ]);
     const inProcess: Record<Op, (n: number, c: number) => Promise<unknown>> = {
@@ -250,6 +271,9 @@ async function main(): Promise<void> {
           [TENANT, SEARCH.query],
         ),
     };
+    const bodyOf = (op: Op, n: number) =>
+      op === 'store' ? entryBody(`seq-${n}`, n) : op === 'retrieve' ? RETRIEVE : SEARCH;
+    const floorBodyOf = (op: Op, n: number) => (op === 'store' ? entryBody(`floor-${n}`, n) : bodyOf(op, n));
     const rows: string[][] = [];
     const results: Record<string, Cell> = {};
     for (const op of ['store', 'retrieve', 'search'] as const)
@@ -257,12 +281,8 @@ async function main(): Promise<void> {
         const precise: [string, Cell][] =
           c === 1
             ? await interleaved({
-                http: (n) =>
-                  post(
-                    `${started.url}/memory/context/${op}`,
-                    key,
-                    op === 'store' ? entryBody(`seq-${n}`, n) : op === 'retrieve' ? RETRIEVE : SEARCH,
-                  ),
+                http: (n) => post(`${started.url}/memory/context/${op}`, key, bodyOf(op, n), apiAgent),
+                floor: (n) => post(`${started.floorUrl}/${op}`, key, floorBodyOf(op, n), floorAgent),
                 inProcess: (n) => inProcess[op](n, 0),
                 raw: (n) => raw[op](n, 0),
               })
@@ -309,15 +329,16 @@ async function main(): Promise<void> {
 
     heading('Targets');
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-    const added = (op: Op) =>
-      results[`${op}/1/HTTP, interleaved`]!.p50 - results[`${op}/1/in-process, interleaved`]!.p50;
+    const p50 = (op: Op, path: string) => results[`${op}/1/${path}, interleaved`]!.p50;
+    const added = (op: Op) => p50(op, 'HTTP') - p50(op, 'in-process');
+    const hop = (op: Op) => p50(op, 'node:http floor') - p50(op, 'in-process');
     const stores50 = results['store/50/HTTP']!;
     printFacts([
       ...(['store', 'retrieve', 'search'] as const).map(
         (op) =>
           [
             `HTTP p50 over in-process, ${op}, 1 conn`,
-            `${fmtMs(added(op))} ms (≤ 1 ms: ${verdict(added(op) <= 1)})`,
+            `${fmtMs(added(op))} ms (≤ 1 ms: ${verdict(added(op) <= 1)}): any HTTP hop ${fmtMs(hop(op))} (floor), the API server ${fmtMs(added(op) - hop(op))}`,
           ] as const,
       ),
       [
@@ -328,6 +349,7 @@ async function main(): Promise<void> {
     ]);
   } finally {
     server?.kill('SIGTERM');
+    await serverExited;
     await store?.close();
     await db?.stop();
   }
