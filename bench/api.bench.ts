@@ -17,7 +17,8 @@
  * at 50 connections with no errors; an MCP tool call's p50 at most 5 ms.
  *
  * PostgreSQL: a throwaway embedded server on 127.0.0.1:54471 (BENCH_PG_PORT), or a scratch database on the server
- * of DATABASE_URL. Pool size 20 in both processes (DATABASE_POOL_SIZE), read-through cache on.
+ * of DATABASE_URL. Pool size as configured (DATABASE_POOL_SIZE, default 10: what `brainops serve`
+ * runs with) in both processes, read-through cache on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -26,6 +27,7 @@ import readline from 'node:readline';
 import autocannon from 'autocannon';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { loadConfig } from '../temporal.config';
 import { ApiKeyStore, MemoryStore, migrate } from '../src/memory';
 import { VOCABULARY } from './vocabulary';
 import {
@@ -47,7 +49,7 @@ const SECONDS = envInt('BENCH_SECONDS', 5);
 const CONNECTIONS = [1, 10, 50];
 const SEED = envInt('BENCH_API_ENTRIES', 5000);
 const MCP_CALLS = envInt('BENCH_MCP_CALLS', 500);
-const POOL = envInt('DATABASE_POOL_SIZE', 20);
+const POOL = loadConfig().database.poolSize;
 const TENANT = 'bench';
 const logger = createBenchLogger('bench-api');
 
