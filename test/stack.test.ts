@@ -76,10 +76,10 @@ describe('brainops start supervises itself (real embedded PostgreSQL, real dev s
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
-    const deadline = Date.now() + 45_000;
+    const deadline = Date.now() + 120_000;
     while (!text.includes('BrainOps is up.')) {
       if (child.exitCode !== null) throw new Error(`brainops start exited with ${child.exitCode}:\n${text}`);
-      if (Date.now() > deadline) throw new Error(`brainops start did not come up within 45 s:\n${text}`);
+      if (Date.now() > deadline) throw new Error(`brainops start did not come up within 120 s:\n${text}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     return { child, output: () => text, exited };

@@ -44,6 +44,8 @@ import { startWatchdog, type WatchdogHandle } from './watchdog';
 class StopRequested extends Error {}
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** How long start-up keeps retrying schedule calls Temporal answers with a timeout or as unavailable, ms. */
+const SCHEDULES_PATIENCE_MS = 90_000;
 
 /**
  * Writes to a closed stdout or stderr (`npm start | head -1`, a `tee` killed by the same Ctrl-C)
@@ -182,11 +184,21 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
 
     // 4. Schedules
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-    // A dev server that has just started (or a busy machine) may answer its first calls late.
+    // A dev server that has just started (or a busy machine) may answer its first calls late; one
+    // restarted after a crash answers schedule calls only once its own scheduler workflows have
+    // recovered, which can take tens of seconds.
+    const applyingSince = Date.now();
     const schedules = await backOff(() => applySchedules(client, config), {
-      numOfAttempts: 5,
-      startingDelay: 1000,
-      retry: (error: unknown) => /DEADLINE_EXCEEDED|UNAVAILABLE/.test(String((error as Error).message)),
+      numOfAttempts: 100,
+      startingDelay: 500,
+      maxDelay: 4000,
+      retry: (error: unknown, attempt: number) => {
+        const reason = String((error as Error).message);
+        if (!/DEADLINE_EXCEEDED|UNAVAILABLE/.test(reason) || Date.now() - applyingSince > SCHEDULES_PATIENCE_MS)
+          return false;
+        logger.warn(`Temporal is not answering schedule calls yet (${reason}); trying again (attempt ${attempt + 1})`);
+        return true;
+      },
     });
     step(4, `schedules: ${schedules.map((s) => `${s.scheduleId} (${s.outcome})`).join(', ')}`);
 
