@@ -3,7 +3,7 @@
  * self-hosted cluster (mTLS) or Temporal Cloud (API key).
  */
 import fs from 'node:fs';
-import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { Connection, isGrpcServiceError, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporalAddress, type BrainOpsConfig } from '../../temporal.config';
 
@@ -40,4 +40,22 @@ export async function connectClient(config: BrainOpsConfig): Promise<Connection>
 export async function connectWorker(config: BrainOpsConfig): Promise<NativeConnection> {
   const options = connectionOptions(config);
   return NativeConnection.connect({ address: options.address, tls: options.tls, apiKey: options.apiKey });
+}
+
+/** gRPC status codes DEADLINE_EXCEEDED and UNAVAILABLE (gRPC's "Status codes and their use"). */
+const GRPC_NOT_ANSWERING = new Set([4, 14]);
+
+/**
+ * True when Temporal did not answer in time (gRPC DEADLINE_EXCEEDED) or could not be reached
+ * (UNAVAILABLE), on `error` or any error it wraps: the same call may succeed when tried again.
+ * The client wraps the gRPC error (a `ServiceError` "Failed to describe schedule" whose cause
+ * carries the code), so the message of the outer error alone does not tell.
+ */
+export function isTemporalNotAnswering(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current: unknown = error; current instanceof Error && !seen.has(current); current = current.cause) {
+    seen.add(current);
+    if (isGrpcServiceError(current) && GRPC_NOT_ANSWERING.has(current.code)) return true;
+  }
+  return false;
 }

@@ -23,12 +23,13 @@ import {
   temporalAddress,
   type BrainOpsConfig,
 } from '../../temporal.config';
-import { connectClient, connectWorker } from '../client/connection';
+import { connectClient, connectWorker, isTemporalNotAnswering } from '../client/connection';
 import { backOff } from 'exponential-backoff';
 import { applySchedules } from '../client/schedules';
 import { ensureSearchAttributes } from '../client/search-attributes';
 import { migrate } from '../memory';
 import { redact } from '../domain/database-url';
+import { failureCause } from '../domain/failure-cause';
 import { createWorker } from '../worker';
 import { openMemoryStore } from '../client/memory';
 import { BrainOpsClient } from '../client/brainops-client';
@@ -193,9 +194,11 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
       startingDelay: 500,
       maxDelay: 4000,
       retry: (error: unknown, attempt: number) => {
-        const reason = String((error as Error).message);
-        if (!/DEADLINE_EXCEEDED|UNAVAILABLE/.test(reason) || Date.now() - applyingSince > SCHEDULES_PATIENCE_MS)
-          return false;
+        if (!isTemporalNotAnswering(error) || Date.now() - applyingSince > SCHEDULES_PATIENCE_MS) return false;
+        const reason = [error, failureCause(error)]
+          .map((e) => (e as Error | undefined)?.message)
+          .filter(Boolean)
+          .join(': ');
         logger.warn(`Temporal is not answering schedule calls yet (${reason}); trying again (attempt ${attempt + 1})`);
         return true;
       },
