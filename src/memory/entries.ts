@@ -88,11 +88,11 @@ function entryParams(input: StoreInput, expiresAt: Date | null): unknown[] {
   ];
 }
 
-const UPSERT = `
-  insert into memory_entries as m (key, value, title, content, memory_type, layer, scope, priority,
-    importance, category, source, tags, tenant_id, user_id, session_id, agent_id, metadata, expires_at,
-    last_write_id)
-  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+const WRITTEN_COLUMNS = `key, value, title, content, memory_type, layer, scope, priority, importance, category,
+  source, tags, tenant_id, user_id, session_id, agent_id, metadata, expires_at, last_write_id`;
+
+/** What a write to an existing identity does: value replaced, metadata merged, one more version. */
+const ON_CONFLICT = `
   on conflict (key, scope, tenant_id, user_id, session_id, agent_id) do update set
     value = excluded.value, title = excluded.title, content = excluded.content,
     memory_type = excluded.memory_type, layer = excluded.layer, priority = excluded.priority,
@@ -101,6 +101,21 @@ const UPSERT = `
     last_write_id = excluded.last_write_id, updated_at = now(), sync_version = m.sync_version + 1
   where excluded.last_write_id is null or m.last_write_id is distinct from excluded.last_write_id
   returning ${ENTRY_COLUMNS}`;
+
+const UPSERT = `
+  insert into memory_entries as m (${WRITTEN_COLUMNS})
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+  ${ON_CONFLICT}`;
+
+/** The rows of one JSON array parameter, typed as the columns they go to. */
+const UPSERT_MANY = `
+  insert into memory_entries as m (${WRITTEN_COLUMNS})
+  select ${WRITTEN_COLUMNS}
+  from jsonb_to_recordset($1::jsonb) as r(key text, value jsonb, title text, content text, memory_type text,
+    layer text, scope text, priority text, importance real, category text, source text, tags text[],
+    tenant_id text, user_id text, session_id text, agent_id text, metadata jsonb, expires_at timestamptz,
+    last_write_id text)
+  ${ON_CONFLICT}`;
 
 const UPDATE_AT_VERSION = `
   update memory_entries as m set
@@ -136,13 +151,74 @@ export async function upsertEntry(db: Queryable, input: StoreInput, expiresAt: D
     const written = await db.query<MemoryEntry>(prepared(UPSERT, params));
     if (written.rows[0]) return written.rows[0];
   }
-  // Nothing written: either this exact write already happened (a retried activity), or the
-  // stored version is not the expected one.
+  return unwrittenEntry(db, input);
+}
+
+/**
+ * For a write that changed no row: the stored entry when this exact write already happened (a
+ * retried activity, same `writeId`).
+ * @throws StaleWriteError otherwise: the stored version is not the expected one.
+ */
+export async function unwrittenEntry(db: Queryable, input: StoreInput): Promise<MemoryEntry> {
   const current = await selectEntry(db, input, { live: false });
   if (current && input.writeId !== undefined && (await lastWriteId(db, current.id)) === input.writeId) {
     return current;
   }
   throw new StaleWriteError(input.key, input.expectedVersion ?? 0, current?.syncVersion ?? null);
+}
+
+/** One identity as a string: the entries of one statement are told apart by it. */
+export function identityText(identity: {
+  key: string;
+  scope: string;
+  tenantId?: string | null;
+  userId?: string | null;
+  sessionId?: string | null;
+  agentId?: string | null;
+}): string {
+  const { key, scope, tenantId, userId, sessionId, agentId } = identity;
+  return JSON.stringify([key, scope, tenantId ?? null, userId ?? null, sessionId ?? null, agentId ?? null]);
+}
+
+/**
+ * Inserts or replaces several entries of distinct identities in one statement (one round trip,
+ * one commit), as {@link upsertEntry} does each: `result[i]` is the entry written for
+ * `writes[i]`, or undefined when none was (a repeated `writeId`: see {@link unwrittenEntry}).
+ * Entries without `expectedVersion` only. The rows go in the order given, so callers that sort
+ * them lock rows in one order and cannot deadlock each other.
+ * @throws the statement's error, which wrote nothing (one row PostgreSQL refuses fails them all).
+ */
+export async function upsertEntries(
+  db: Queryable,
+  writes: readonly { input: StoreInput; expiresAt: Date | null }[],
+): Promise<(MemoryEntry | undefined)[]> {
+  const rows = writes.map(({ input, expiresAt }) => {
+    const [owner, user, session, agent] = ownerValues(input);
+    return {
+      key: input.key,
+      value: input.value,
+      title: input.title ?? null,
+      content: input.content ?? null,
+      memory_type: input.memoryType,
+      layer: input.layer,
+      scope: input.scope,
+      priority: input.priority,
+      importance: input.importance,
+      category: input.category ?? null,
+      source: input.source ?? null,
+      tags: input.tags,
+      tenant_id: owner ?? null,
+      user_id: user ?? null,
+      session_id: session ?? null,
+      agent_id: agent ?? null,
+      metadata: input.metadata,
+      expires_at: expiresAt,
+      last_write_id: input.writeId ?? null,
+    };
+  });
+  const result = await db.query<MemoryEntry>(prepared(UPSERT_MANY, [JSON.stringify(rows)]));
+  const byIdentity = new Map(result.rows.map((entry) => [identityText(entry), entry]));
+  return writes.map(({ input }) => byIdentity.get(identityText(input)));
 }
 
 async function lastWriteId(db: Queryable, id: string): Promise<string | null> {

@@ -11,6 +11,7 @@ import { parseInput } from '../contracts/validate';
 import { redactValue } from '../domain/redact';
 import { MemoryCache } from './cache';
 import { Batcher } from './batcher';
+import { EntryWriteQueue } from './entry-writes';
 import * as entries from './entries';
 import * as sessions from './sessions';
 import * as history from './work-history';
@@ -167,6 +168,8 @@ export class MemoryStore {
   private readonly workHistoryBatcher: Batcher<history.WorkHistoryRecord>;
 
   private readonly searcher: Searcher;
+  /** Concurrent stores share statements (group commit). */
+  private readonly entryWrites = new EntryWriteQueue((tenantId, work) => this.asTenant(tenantId, work));
   /** Secret values redacted from every write besides the rule's patterns (see `src/domain/redact.ts`). */
   private secrets: string[] = [];
 
@@ -260,7 +263,10 @@ export class MemoryStore {
     const parsed = this.redact(parseInput(storeMemoryInputSchema, input, 'memory entry'));
     const expiresAt = expiryFor(parsed.layer, parsed.expiresAt);
     if (parsed.layer === 'ephemeral') return this.storeEphemeral(parsed, expiresAt!);
-    const entry = await this.asTenant(parsed.tenantId, (db) => entries.upsertEntry(db, parsed, expiresAt));
+    const entry =
+      parsed.expectedVersion === undefined
+        ? await this.entryWrites.write(parsed, expiresAt)
+        : await this.asTenant(parsed.tenantId, (db) => entries.upsertEntry(db, parsed, expiresAt));
     this.cache?.delete(cacheKey(parsed));
     return entry;
   }
