@@ -125,9 +125,22 @@ describe('memory entry writes share statements (real PostgreSQL)', () => {
       ['fine/1', 'fine/2'],
     );
 
-    await store.store({ key: 'versioned', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: { v: 1 } });
+    await store.store({
+      key: 'versioned',
+      memoryType: 'knowledge',
+      scope: 'tenant',
+      tenantId: 'acme',
+      value: { v: 1 },
+    });
     const mixed = await Promise.allSettled([
-      store.store({ key: 'versioned', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: { v: 2 }, expectedVersion: 7 }),
+      store.store({
+        key: 'versioned',
+        memoryType: 'knowledge',
+        scope: 'tenant',
+        tenantId: 'acme',
+        value: { v: 2 },
+        expectedVersion: 7,
+      }),
       store.store({ key: 'beside/1', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: {} }),
       store.store({ key: 'beside/2', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: {} }),
     ]);
@@ -138,7 +151,8 @@ describe('memory entry writes share statements (real PostgreSQL)', () => {
   });
 
   it('keeps the order of writes made one after another', async () => {
-    for (let v = 1; v <= 5; v++) await store.store({ key: 'ordered', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: { v } });
+    for (let v = 1; v <= 5; v++)
+      await store.store({ key: 'ordered', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: { v } });
     const entry = await store.retrieve({ key: 'ordered', scope: 'tenant', tenantId: 'acme' });
     assert.deepEqual(entry?.value, { v: 5 });
     assert.equal(entry?.syncVersion, 5);
