@@ -4,7 +4,7 @@
  * Store, retrieve and search through the HTTP API (autocannon against the API server in a child
  * process), next to the same calls on `MemoryStore` in this process and raw `pg` queries, all on
  * one PostgreSQL in one run, at 1, 10 and 50 concurrent connections (callers) for BENCH_SECONDS
- * (default 5) each. Prints p50/p95/p99 and requests/s per cell, then the MCP tool call round trip
+ * (default 5) each, after BENCH_WARMUP_SECONDS (default 2) untimed. Prints p50/p95/p99 and requests/s per cell, then the MCP tool call round trip
  * over streamable HTTP (memory_get through the SDK's Client, BENCH_MCP_CALLS sequential calls).
  *
  * The floor, in the same run: a bare `node:http` server in the API server's process making the
@@ -46,8 +46,13 @@ import {
 } from './lib';
 
 const SECONDS = envInt('BENCH_SECONDS', 5);
+/**
+ * Untimed load before each cell, at the cell's concurrency: a server's first thousands of
+ * requests run before the JIT has compiled its hot paths, and a cell measures the steady state.
+ */
+const WARMUP_SECONDS = envInt('BENCH_WARMUP_SECONDS', 2);
 const CONNECTIONS = [1, 10, 50];
-const SEED = envInt('BENCH_API_ENTRIES', 5000);
+const SEED = envInt('BENCH_API_ENTRIES', 20_000);
 const MCP_CALLS = envInt('BENCH_MCP_CALLS', 500);
 /**
  * Rounds of the interleaved loop (at least; and at least SECONDS): a p50 of a call that takes
@@ -81,11 +86,17 @@ const entryBody = (key: string, i: number) => ({
 const SEARCH = { query: `${word(3)} ${word(16)}`, sources: ['entries'], limit: 20 };
 const RETRIEVE = { key: 'seed/1', scope: 'tenant' };
 
-/** Runs `call` from `connections` concurrent callers for SECONDS; latencies of each call. */
+/** Runs `call` from `connections` concurrent callers for WARMUP_SECONDS untimed, then SECONDS; latencies of each call. */
 async function closedLoop(connections: number, call: (n: number) => Promise<unknown>): Promise<Cell> {
   const latencies: number[] = [];
   let errors = 0;
   let n = 0;
+  const warm = now() + WARMUP_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (now() < warm) await call(n++).catch(() => undefined);
+    }),
+  );
   const end = now() + SECONDS * 1000;
   const started = now();
   await Promise.all(
@@ -111,6 +122,7 @@ async function httpCell(url: string, key: string, op: Op, connections: number, t
     url: `${url}/memory/context/${op}`,
     connections,
     duration: SECONDS,
+    ...(WARMUP_SECONDS > 0 ? { warmup: { connections, duration: WARMUP_SECONDS } } : {}),
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify(op === 'retrieve' ? RETRIEVE : SEARCH),
@@ -255,7 +267,7 @@ async function main(): Promise<void> {
       ['seeded', `${SEED} entries in tenant ${TENANT}; pool ${POOL} per process; cache on`],
       [
         'each cell',
-        `${SECONDS} s; HTTP: autocannon (whole ms; its p95 column is p97.5, it reports no p95); interleaved: one caller alternating, for ${SECONDS} s and at least ${INTERLEAVED_ROUNDS} rounds (at most ${INTERLEAVED_MAX_MS / 1000} s), an HTTP request (keep-alive, timed to the microsecond), the same call through a bare node:http server in the API server's process (the floor), the in-process call and raw pg; req/s = 1000 / mean`,
+        `${SECONDS} s after ${WARMUP_SECONDS} s untimed; HTTP: autocannon (whole ms; its p95 column is p97.5, it reports no p95); interleaved: one caller alternating, for ${SECONDS} s and at least ${INTERLEAVED_ROUNDS} rounds (at most ${INTERLEAVED_MAX_MS / 1000} s), an HTTP request (keep-alive, timed to the microsecond), the same call through a bare node:http server in the API server's process (the floor), the in-process call and raw pg; req/s = 1000 / mean`,
       ],
     ]);
     const inProcess: Record<Op, (n: number, c: number) => Promise<unknown>> = {
@@ -290,7 +302,8 @@ async function main(): Promise<void> {
     const floorBodyOf = (op: Op, n: number) => (op === 'store' ? entryBody(`floor-${n}`, n) : bodyOf(op, n));
     const rows: string[][] = [];
     const results: Record<string, Cell> = {};
-    for (const op of ['store', 'retrieve', 'search'] as const)
+    // Stores last: retrieve and search see the seeded entries alone, however many stores follow.
+    for (const op of ['retrieve', 'search', 'store'] as const) {
       for (const c of CONNECTIONS) {
         const precise: [string, Cell][] =
           c === 1
@@ -321,6 +334,7 @@ async function main(): Promise<void> {
           ]);
         }
       }
+    }
     printTable(['operation', 'conns', 'path', 'p50 ms', 'p95 ms', 'p99 ms', 'req/s', 'errors'], rows);
 
     heading('MCP tool call over streamable HTTP (memory_get)');
