@@ -49,7 +49,7 @@ export class EntryWriteQueue {
         input,
         expiresAt,
         identity: identityText(input),
-        bytes: JSON.stringify(input.value).length + (input.content?.length ?? 0) + 512,
+        bytes: (JSON.stringify(input.value) ?? '').length + (input.content?.length ?? 0) + 512,
         taken: false,
         resolve,
         reject,
