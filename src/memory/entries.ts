@@ -88,8 +88,29 @@ function entryParams(input: StoreInput, expiresAt: Date | null): unknown[] {
   ];
 }
 
-const WRITTEN_COLUMNS = `key, value, title, content, memory_type, layer, scope, priority, importance, category,
-  source, tags, tenant_id, user_id, session_id, agent_id, metadata, expires_at, last_write_id`;
+/** The columns a write sets, in the order of `entryParams`. */
+const WRITTEN = [
+  'key',
+  'value',
+  'title',
+  'content',
+  'memory_type',
+  'layer',
+  'scope',
+  'priority',
+  'importance',
+  'category',
+  'source',
+  'tags',
+  'tenant_id',
+  'user_id',
+  'session_id',
+  'agent_id',
+  'metadata',
+  'expires_at',
+  'last_write_id',
+] as const;
+const WRITTEN_COLUMNS = WRITTEN.join(', ');
 
 /** What a write to an existing identity does: value replaced, metadata merged, one more version. */
 const ON_CONFLICT = `
@@ -107,13 +128,14 @@ const UPSERT = `
   values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
   ${ON_CONFLICT}`;
 
-/** The rows of one JSON array parameter, typed as the columns they go to. */
+/** The rows of one JSON array parameter (`entryParams` by column name), typed as their columns. */
 const UPSERT_MANY = `
   insert into memory_entries as m (${WRITTEN_COLUMNS})
-  select ${WRITTEN_COLUMNS}
-  from jsonb_to_recordset($1::jsonb) as r(key text, value jsonb, title text, content text, memory_type text,
+  select key, value::jsonb, title, content, memory_type, layer, scope, priority, importance, category,
+    source, tags, tenant_id, user_id, session_id, agent_id, metadata::jsonb, expires_at, last_write_id
+  from jsonb_to_recordset($1::jsonb) as r(key text, value text, title text, content text, memory_type text,
     layer text, scope text, priority text, importance real, category text, source text, tags text[],
-    tenant_id text, user_id text, session_id text, agent_id text, metadata jsonb, expires_at timestamptz,
+    tenant_id text, user_id text, session_id text, agent_id text, metadata text, expires_at timestamptz,
     last_write_id text)
   ${ON_CONFLICT}`;
 
@@ -192,30 +214,9 @@ export async function upsertEntries(
   db: Queryable,
   writes: readonly { input: StoreInput; expiresAt: Date | null }[],
 ): Promise<(MemoryEntry | undefined)[]> {
-  const rows = writes.map(({ input, expiresAt }) => {
-    const [owner, user, session, agent] = ownerValues(input);
-    return {
-      key: input.key,
-      value: input.value,
-      title: input.title ?? null,
-      content: input.content ?? null,
-      memory_type: input.memoryType,
-      layer: input.layer,
-      scope: input.scope,
-      priority: input.priority,
-      importance: input.importance,
-      category: input.category ?? null,
-      source: input.source ?? null,
-      tags: input.tags,
-      tenant_id: owner ?? null,
-      user_id: user ?? null,
-      session_id: session ?? null,
-      agent_id: agent ?? null,
-      metadata: input.metadata,
-      expires_at: expiresAt,
-      last_write_id: input.writeId ?? null,
-    };
-  });
+  const rows = writes.map(({ input, expiresAt }) =>
+    Object.fromEntries(entryParams(input, expiresAt).map((value, i) => [WRITTEN[i], value])),
+  );
   const result = await db.query<MemoryEntry>(prepared(UPSERT_MANY, [JSON.stringify(rows)]));
   const byIdentity = new Map(result.rows.map((entry) => [identityText(entry), entry]));
   return writes.map(({ input }) => byIdentity.get(identityText(input)));
