@@ -4,8 +4,9 @@
  * Store, retrieve and search through the HTTP API (autocannon against the API server in a child
  * process), next to the same calls on `MemoryStore` in this process and raw `pg` queries, all on
  * one PostgreSQL in one run, at 1, 10 and 50 concurrent connections (callers) for BENCH_SECONDS
- * (default 5) each, after BENCH_WARMUP_SECONDS (default 2) untimed. Prints p50/p95/p99 and requests/s per cell, then the MCP tool call round trip
- * over streamable HTTP (memory_get through the SDK's Client, BENCH_MCP_CALLS sequential calls).
+ * (default 5) each, after BENCH_WARMUP_SECONDS (default 2) untimed. Prints p50/p95/p99 and
+ * requests/s per cell, then the MCP tool call round trip over streamable HTTP (memory_get through
+ * the SDK's Client, BENCH_MCP_CALLS sequential calls).
  *
  * The floor, in the same run: a bare `node:http` server in the API server's process making the
  * same `MemoryStore` call (see api-server.ts). Floor minus in-process is what any HTTP hop between
@@ -86,7 +87,10 @@ const entryBody = (key: string, i: number) => ({
 const SEARCH = { query: `${word(3)} ${word(16)}`, sources: ['entries'], limit: 20 };
 const RETRIEVE = { key: 'seed/1', scope: 'tenant' };
 
-/** Runs `call` from `connections` concurrent callers for WARMUP_SECONDS untimed, then SECONDS; latencies of each call. */
+/**
+ * Runs `call` from `connections` concurrent callers for WARMUP_SECONDS untimed, then SECONDS;
+ * latencies of each call.
+ */
 async function closedLoop(connections: number, call: (n: number) => Promise<unknown>): Promise<Cell> {
   const latencies: number[] = [];
   let errors = 0;

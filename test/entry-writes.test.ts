@@ -79,7 +79,7 @@ describe('memory entry writes share statements (real PostgreSQL)', () => {
     assert.ok(statements() < 30, `60 writes took ${statements()} statements`);
   });
 
-  it('counts each of several concurrent writes of one identity once, and repeats of a write id not at all', async () => {
+  it('writes concurrent writes of one identity once each, in the order queued, and repeats of a write id not at all', async () => {
     const { queue } = countingQueue();
     const same = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
@@ -89,6 +89,12 @@ describe('memory entry writes share statements (real PostgreSQL)', () => {
     assert.deepEqual(same.map((e) => e.syncVersion).sort(), [1, 2, 3, 4, 5], 'five writes, five versions');
     const stored = await store.retrieve({ key: 'same', scope: 'tenant', tenantId: 'acme' });
     assert.equal(stored?.syncVersion, 5);
+    assert.deepEqual(
+      same.map((e) => e.syncVersion),
+      [1, 2, 3, 4, 5],
+      'each write is the version after the write queued before it',
+    );
+    assert.deepEqual(stored?.value, { i: 4 }, 'the last write queued is the value kept');
     assert.deepEqual(Object.keys(stored!.metadata).sort(), ['m0', 'm1', 'm2', 'm3', 'm4'], 'metadata of all merged');
 
     const retried = await Promise.all([
