@@ -29,7 +29,7 @@ import autocannon from 'autocannon';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { loadConfig } from '../temporal.config';
-import { ApiKeyStore, MemoryStore, migrate } from '../src/memory';
+import { ApiKeyStore, MemoryStore, memoryInput, migrate } from '../src/memory';
 import { VOCABULARY } from './vocabulary';
 import {
   createBenchLogger,
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < SEED; i += 500)
       await Promise.all(
         Array.from({ length: Math.min(500, SEED - i) }, (_, j) =>
-          s.store({ ...entryBody(`seed/${i + j}`, i + j), tenantId: TENANT }),
+          s.entries.store(memoryInput.store({ ...entryBody(`seed/${i + j}`, i + j), tenantId: TENANT })),
         ),
       );
     await s.pool.query('vacuum analyze memory_entries');
@@ -275,9 +275,9 @@ async function main(): Promise<void> {
       ],
     ]);
     const inProcess: Record<Op, (n: number, c: number) => Promise<unknown>> = {
-      store: (n, c) => s.store({ ...entryBody(`mem-${c}-${n}`, n), tenantId: TENANT }),
-      retrieve: () => s.retrieve({ ...RETRIEVE, scope: 'tenant', tenantId: TENANT }),
-      search: () => s.search({ ...SEARCH, sources: ['entries'], tenantId: TENANT }),
+      store: (n, c) => s.entries.store(memoryInput.store({ ...entryBody(`mem-${c}-${n}`, n), tenantId: TENANT })),
+      retrieve: () => s.entries.retrieve(memoryInput.identity({ ...RETRIEVE, scope: 'tenant', tenantId: TENANT })),
+      search: () => s.entries.search(memoryInput.search({ ...SEARCH, sources: ['entries'], tenantId: TENANT })),
     };
     const raw: Record<Op, (n: number, c: number) => Promise<unknown>> = {
       store: (n, c) => {

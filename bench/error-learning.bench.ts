@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < ERRORS; i++) {
       const message = `connect ECONNREFUSED 127.0.0.1:${6000 + i}`;
       const t = now();
-      await store.recordErrorEvent({
+      await store.errorEvents.record({
         signature: errorSignature('Error', message),
         errorType: 'Error',
         message,
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       (_, i) => `bench failure kind ${String.fromCharCode(65 + (i % 26))}${Math.floor(i / 26)} in module m${i}x`,
     );
     for (const message of messages) {
-      await store.upsertSolution({
+      await store.knowledge.upsertSolution({
         problemSignature: errorSignature('BenchError', message),
         description: 'bench',
         action: 'pause',

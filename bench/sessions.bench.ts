@@ -164,7 +164,7 @@ async function phaseA({ client, store, env }: Context): Promise<void> {
   const snapshot = await client.endSession(ref);
   const endMs = now() - endStarted;
 
-  const stored = await store.listMessages({ ...ref, limit: 100_000 });
+  const stored = await store.sessions.listMessages({ ...ref, limit: 100_000 });
   const seqOf = new Map<number, number>();
   let foreign = 0;
   for (const m of stored) {

@@ -87,7 +87,7 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
     assert.match(brief.stdout, /\[ \] Write docs/);
     const ended = JSON.parse((await cli(['session', 'end', ...ref, '--json'])).stdout);
     assert.equal(ended.currentAgent, 'writer');
-    assert.equal((await stack.store.listMessages({ tenantId: 'acme', sessionId: 'cli' })).length, 1);
+    assert.equal((await stack.store.sessions.listMessages({ tenantId: 'acme', sessionId: 'cli' })).length, 1);
   });
 
   it('stores, reads and searches memory', async () => {

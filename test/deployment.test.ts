@@ -453,7 +453,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       bad.errorSignature ?? '',
       /^HealthCheckFailed: http check of web-health failed: HTTP <n> from http:\/\/<host>\/<path>/,
     );
-    const [event] = await stack.store.listErrorEvents({ signature: bad.errorSignature!, limit: 1 });
+    const [event] = await stack.store.errorEvents.list({ signature: bad.errorSignature!, limit: 1 });
     assert.equal(event?.source, 'DeploymentManager');
     const steps = history[6]!.steps!;
     assert.deepEqual(
@@ -471,7 +471,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       decisions.rows.some((d) => /: ask for approval \(overridden by frank\)$/.test(d.decision)),
       decisions.rows.map((d) => d.decision).join('\n'),
     );
-    const work = await stack.store.listWorkHistory({ workflowId: 'deploy/web/good', limit: 100 });
+    const work = await stack.store.workHistory.list({ workflowId: 'deploy/web/good', limit: 100 });
     assert.ok(work.length > 0 && work.every((w) => w.agentId === 'DeploymentManager'));
     assert.ok(work.some((w) => w.action === 'runDeployStep' && w.success));
   });

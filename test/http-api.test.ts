@@ -556,7 +556,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       400,
       'tenantId',
     );
-    const events = await stack.store.listErrorEvents({ tenantId: 'acme' });
+    const events = await stack.store.errorEvents.list({ tenantId: 'acme' });
     assert.ok(
       events.some((e) => e.source === 'billing-api'),
       'recorded for the key’s tenant',

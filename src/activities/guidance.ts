@@ -5,6 +5,7 @@
  * procedures with their success rates, insights — ranks the courses of action it supports
  * (`rankGuidance`) and records the guidance in the decision log, returning the decision's id.
  */
+import { memoryInput } from '../contracts/memory';
 import {
   guidanceInputSchema,
   guidanceOutcomeSchema,
@@ -25,14 +26,14 @@ export async function computeGuidance(store: MemoryStore, raw: GuidanceInput, de
   const input = parseInput(guidanceInputSchema, raw, 'guidance request');
   const { task } = input;
   const [hits, work, deployments, errors, solutions, procedures, tasks, insights] = await Promise.all([
-    store.search({ query: task, tenantId: input.tenantId, limit: 8 }),
-    store.similarWork({ task }),
-    store.similarDeployments({ task }),
-    store.similarErrors({ task }),
-    store.matchingSolutions({ task }),
-    store.matchingProcedures({ task }),
-    store.similarTasks({ signature: taskSignature(task) }),
-    store.matchingInsights({ task }),
+    store.entries.search(memoryInput.search({ query: task, tenantId: input.tenantId, limit: 8 })),
+    store.guidance.similarWork({ task }),
+    store.guidance.similarDeployments({ task }),
+    store.guidance.similarErrors({ task }),
+    store.guidance.matchingSolutions({ task }),
+    store.guidance.matchingProcedures({ task }),
+    store.guidance.similarTasks({ signature: taskSignature(task) }),
+    store.guidance.matchingInsights({ task }),
   ]);
   const topRank = Math.max(1e-9, ...hits.map((h) => h.rank));
   const other: GuidanceEvidence[] = [
@@ -80,7 +81,7 @@ export async function computeGuidance(store: MemoryStore, raw: GuidanceInput, de
     })),
   ];
   const ranked = rankGuidance({ task, solutions, procedures, tasks, other });
-  const decisionId = await store.recordDecisionReturningId({
+  const decisionId = await store.decisions.recordReturningId({
     agentId: input.requestedBy,
     decision: `guidance for "${task.slice(0, 200)}": ${ranked.primary.summary.slice(0, 300)}`,
     confidence: ranked.confidence,
@@ -108,6 +109,6 @@ export async function computeGuidance(store: MemoryStore, raw: GuidanceInput, de
  */
 export async function recordGuidanceOutcome(store: MemoryStore, raw: GuidanceOutcome): Promise<void> {
   const o = parseInput(guidanceOutcomeSchema, raw, 'guidance outcome');
-  if (!(await store.recordDecisionOutcome(o)))
+  if (!(await store.decisions.recordOutcome(o)))
     throw new ValidationError('guidance outcome', [{ field: 'decisionId', message: `no decision ${o.decisionId}` }]);
 }

@@ -30,7 +30,7 @@ import type { StepEventRecord } from '../memory/procedures';
 import type { ActivityDeps } from './deps';
 import { activityWriteId } from './idempotency';
 import { computeGuidance, recordGuidanceOutcome } from './guidance';
-import { probeTarget } from './monitor';
+import { probeTarget } from './system-monitor';
 import { createProbes } from './health-probes';
 import { carryOut } from './remediate';
 import type { GuidanceInput, GuidanceOutcome, Guidance } from '../contracts/guidance';
@@ -58,7 +58,7 @@ export async function defineProcedure(
   const definition = parseInput(procedureDefinitionSchema, raw, 'procedure');
   const issues = referenceIssues(definition, registry);
   if (issues.length) throw new ValidationError('procedure', issues);
-  const { created, conflict } = await store.insertProcedure({ definition, source });
+  const { created, conflict } = await store.procedures.insert({ definition, source });
   if (conflict)
     throw new ValidationError('procedure', [
       {
@@ -79,7 +79,7 @@ export async function resolveProcedure(
   version: number | undefined,
   params: Record<string, unknown>,
 ): Promise<ProcedureDefinition> {
-  const stored = await store.getProcedure({ name, version });
+  const stored = await store.procedures.get({ name, version });
   if (!stored)
     throw new ValidationError('procedure run', [
       version === undefined
@@ -135,20 +135,20 @@ export function createProcedureActivities(
       return resolveProcedure(store, input.name, input.version, input.params);
     },
     async openProcedureRun(input: { name: string; version: number; guidanceDecisionId?: number }): Promise<void> {
-      await store.openProcedureRun({ workflowId: workflowId(), ...input });
+      await store.procedures.openRun({ workflowId: workflowId(), ...input });
     },
     /** The run's end, and the outcome of the guidance it followed. */
     async finishProcedureRun(input: { success: boolean; error?: string; guidanceDecisionId?: number }): Promise<void> {
-      await store.finishProcedureRun({ workflowId: workflowId(), ...input });
+      await store.procedures.finishRun({ workflowId: workflowId(), ...input });
       if (input.guidanceDecisionId !== undefined)
-        await store.recordDecisionOutcome({
+        await store.decisions.recordOutcome({
           decisionId: input.guidanceDecisionId,
           success: input.success,
           detail: { workflowId: workflowId(), ...(input.error ? { error: input.error } : {}) },
         });
     },
     async recordProcedureStep(input: Omit<StepEventRecord, 'workflowId'>): Promise<void> {
-      await store.recordStepEvent({ workflowId: workflowId(), ...input });
+      await store.procedures.recordStepEvent({ workflowId: workflowId(), ...input });
     },
     /** A `remediation` step: a registered action; a failed action fails the attempt (retried by the step's policy). */
     async runRemediationStep(input: { action: string; params: Record<string, unknown> }): Promise<string> {
@@ -219,10 +219,10 @@ export function createProcedureActivities(
       detail?: unknown;
     }): Promise<{ startedAt: string; finishedAt: string | null }> {
       const info = Context.current().info;
-      const row = await store.recordOrchestrationStep({ workflowId: workflowId(), ...input });
+      const row = await store.procedures.recordOrchestrationStep({ workflowId: workflowId(), ...input });
       if (input.status !== 'running') {
         const finishedAt = row.finishedAt ?? new Date();
-        await store.recordWorkHistory({
+        await store.workHistory.record({
           agentId: input.agentId,
           action: input.capability,
           input: { stepId: input.stepId },
@@ -252,9 +252,9 @@ export function createProcedureActivities(
       results: unknown;
       guidanceDecisionId?: number;
     }): Promise<void> {
-      await store.recordTaskOutcome({ workflowId: workflowId(), ...input });
+      await store.procedures.recordTaskOutcome({ workflowId: workflowId(), ...input });
       if (input.guidanceDecisionId !== undefined)
-        await store.recordDecisionOutcome({
+        await store.decisions.recordOutcome({
           decisionId: input.guidanceDecisionId,
           success: input.success,
           detail: { workflowId: workflowId() },

@@ -38,7 +38,7 @@ export interface Selection {
 export async function selectAgent(store: MemoryStore, raw: SelectionInput, dedupeKey: string): Promise<Selection> {
   const input = parseInput(selectionSchema, raw, 'agent selection');
   const end = new Date();
-  const figures = await store.capabilityPerformance({
+  const figures = await store.learning.capabilityPerformance({
     start: new Date(end.getTime() - input.days * DAY_MS),
     end,
     agentIds: input.candidates,
@@ -46,7 +46,7 @@ export async function selectAgent(store: MemoryStore, raw: SelectionInput, dedup
   });
   const ranking = rankByPerformance(input.candidates, Object.fromEntries(figures.map((f) => [f.agentId, f])));
   const chosen = ranking[0]!;
-  await store.recordDecision({
+  await store.decisions.record({
     agentId: input.decidedBy,
     decision: `assign "${input.capability}" to ${chosen.id}`,
     confidence: chosen.score,

@@ -94,7 +94,7 @@ export const addSolutionSchema = z.object({
 export type AddSolutionInput = z.input<typeof addSolutionSchema>;
 import { applySchedules, listSchedules } from './schedules';
 import { runLearningCycle, type LearningRunInput } from './learning';
-import { runGuardian, runRestoreCheck, type GuardianRunInput, type RestoreCheckInput } from './guardian';
+import { runGuardian, runRestoreCheck, type GuardianRunInput, type RestoreCheckInput } from './database-guardian';
 import { selectAgent, type Selection, type SelectionInput } from '../activities/select-agent';
 import { connectClient } from './connection';
 import { openMemoryStore } from './memory';
@@ -285,7 +285,7 @@ export class BrainOpsClient {
     const e = parseInput(reportErrorSchema, input, 'error report');
     const signature = errorSignature(e.errorType, e.message, e.stack);
     const store = await this.memory();
-    const errorEventId = await store.recordErrorEvent({
+    const errorEventId = await store.errorEvents.record({
       signature,
       errorType: e.errorType,
       message: e.message,
@@ -320,7 +320,7 @@ export class BrainOpsClient {
     const s = parseInput(addSolutionSchema, input, 'solution');
     const params = validateRemediation(this.config.errorLearning.remediations, s.action, s.params);
     const exampleMessage = s.exampleMessage === undefined ? undefined : normaliseMessage(s.exampleMessage);
-    return (await this.memory()).upsertSolution({ ...s, exampleMessage, params, source: 'human' });
+    return (await this.memory()).knowledge.upsertSolution({ ...s, exampleMessage, params, source: 'human' });
   }
 
   /**
@@ -335,7 +335,9 @@ export class BrainOpsClient {
     description?: string;
   }): Promise<{ workflowId: string }> {
     validateRemediation(this.config.errorLearning.remediations, input.action, input.params ?? {});
-    const [event] = await (await this.memory()).listErrorEvents({ id: input.errorEventId, allTenants: true, limit: 1 });
+    const [event] = await (
+      await this.memory()
+    ).errorEvents.list({ id: input.errorEventId, allTenants: true, limit: 1 });
     if (!event)
       throw new ValidationError('error resolution', [
         { field: 'errorEventId', message: `no error event ${input.errorEventId}` },

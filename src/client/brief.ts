@@ -2,6 +2,7 @@
  * Seed 000's session-start brief for a new AI session: last context snapshot, open tasks, latest
  * system status and recent errors, read from memory, as data or Markdown.
  */
+import { memoryInput } from '../contracts/memory';
 import type { MemoryStore } from '../memory';
 import type { HealthCheckResult } from '../contracts/health';
 
@@ -25,12 +26,12 @@ export async function buildBrief(
   sharedStatus: readonly string[] = [],
 ): Promise<SessionBrief> {
   const [sessions, tasks, health, errors] = await Promise.all([
-    store.listSessions({ tenantId, limit: 20 }),
-    store.listTasks({ tenantId, status: 'open', limit: 20 }),
+    store.sessions.list({ tenantId, limit: 20 }),
+    store.sessions.listTasks({ tenantId, status: 'open', limit: 20 }),
     sharedStatus.length === 0
       ? Promise.resolve([])
-      : store.list({ memoryType: 'health_check', keyPrefix: 'health/', limit: 100 }),
-    store.listErrorEvents({ tenantId, limit: 10 }),
+      : store.entries.list(memoryInput.list({ memoryType: 'health_check', keyPrefix: 'health/', limit: 100 })),
+    store.errorEvents.list({ tenantId, limit: 10 }),
   ]);
   const last = sessions.find((s) => s.contextSnapshot) ?? sessions[0];
   return {

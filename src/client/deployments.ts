@@ -102,7 +102,7 @@ export class DeploymentsClient {
     startedBy?: string;
   }): Promise<{ workflowId: string; runId: string; commit: string }> {
     this.checkTarget(input.target);
-    const { live, previous } = await (await this.memory()).goodReleases({ target: input.target });
+    const { live, previous } = await (await this.memory()).deployments.goodReleases({ target: input.target });
     if (!previous) {
       throw new ValidationError('rollback', [
         {
@@ -152,6 +152,6 @@ export class DeploymentsClient {
 
   /** Deployment records of a target, newest first, with their steps. */
   async history(input: { target: string; limit?: number }) {
-    return (await this.memory()).listDeployments({ target: input.target, limit: input.limit ?? 20, withSteps: true });
+    return (await this.memory()).deployments.list({ target: input.target, limit: input.limit ?? 20, withSteps: true });
   }
 }

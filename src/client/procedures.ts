@@ -66,12 +66,12 @@ export class ProceduresClient {
   }
 
   async list(opts: { allVersions?: boolean } = {}): Promise<StoredProcedure[]> {
-    return (await this.memory()).listProcedures(opts);
+    return (await this.memory()).procedures.list(opts);
   }
 
   /** A procedure version (the newest unless given). @throws ValidationError when there is none. */
   async show(name: string, version?: number): Promise<StoredProcedure> {
-    const found = await (await this.memory()).getProcedure({ name, version });
+    const found = await (await this.memory()).procedures.get({ name, version });
     if (!found)
       throw new ValidationError('procedure', [
         {

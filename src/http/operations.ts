@@ -4,6 +4,7 @@
  * `reader` reads, `writer` also writes its tenant's memory and sessions, `admin` also writes
  * `global` entries and runs operator actions. Another tenant's ids are simply not found (404).
  */
+import { memoryInput } from '../contracts/memory';
 import type { ApiPrincipal } from '../contracts/api';
 import type { MemoryEntry, MemoryStore } from '../memory';
 import type { BrainOpsClient } from '../client/brainops-client';
@@ -66,7 +67,7 @@ export class MemoryApi {
   async storeEntry(p: ApiPrincipal, body: StoreBody) {
     if (body.scope === 'global') requireRole(p, 'admin', 'writing a global entry');
     else requireRole(p, 'writer', 'storing memory');
-    const entry = await this.store.store({ ...body, tenantId: tenantFor(p, body.scope) });
+    const entry = await this.store.entries.store(memoryInput.store({ ...body, tenantId: tenantFor(p, body.scope) }));
     return {
       success: true as const,
       entryId: entry.id,
@@ -85,10 +86,10 @@ export class MemoryApi {
    */
   async retrieveEntry(p: ApiPrincipal, body: RetrieveBody): Promise<{ entry: MemoryEntry; cacheHit: boolean }> {
     requireRole(p, 'reader', 'reading memory');
-    const before = this.store.cacheCounters().hits;
-    const pending = this.store.retrieve({ ...body, tenantId: tenantFor(p, body.scope) });
+    const before = this.store.entries.cacheCounters().hits;
+    const pending = this.store.entries.retrieve(memoryInput.identity({ ...body, tenantId: tenantFor(p, body.scope) }));
     // `retrieve` consults the cache before its first await, so the counter has moved by now on a hit.
-    const cacheHit = this.store.cacheCounters().hits > before;
+    const cacheHit = this.store.entries.cacheCounters().hits > before;
     const entry = await pending;
     if (!entry) throw notFound(`no live memory entry "${body.key}" in scope ${body.scope}`);
     return { entry, cacheHit };
@@ -96,14 +97,14 @@ export class MemoryApi {
 
   async search(p: ApiPrincipal, body: SearchBody) {
     requireRole(p, 'reader', 'searching memory');
-    const results = await this.store.search({ ...body, tenantId: p.tenantId });
+    const results = await this.store.entries.search(memoryInput.search({ ...body, tenantId: p.tenantId }));
     return { success: true as const, query: body.query, resultCount: results.length, results };
   }
 
   /** The tenant's counts; `all` (admin only) the operator's totals. */
   async stats(p: ApiPrincipal, all = false) {
     requireRole(p, all ? 'admin' : 'reader', all ? 'the totals of every tenant' : 'reading stats');
-    return { success: true as const, stats: await this.store.stats(all ? {} : { tenantId: p.tenantId }) };
+    return { success: true as const, stats: await this.store.entries.stats(all ? {} : { tenantId: p.tenantId }) };
   }
 
   async startSession(p: ApiPrincipal, body: SessionStartBody) {
@@ -185,7 +186,7 @@ export class MemoryApi {
   async lookupSolutions(p: ApiPrincipal, body: SolutionLookupBody) {
     requireRole(p, 'reader', 'looking up solutions');
     const signature = errorSignature(body.errorType, body.message, body.stack);
-    const solutions = await this.store.findSimilarSolutions({
+    const solutions = await this.store.knowledge.findSimilarSolutions({
       signature,
       message: normaliseMessage(body.message),
       minSimilarity: LOOKUP_MIN_SIMILARITY,

@@ -50,7 +50,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .action(async (o: { status?: 'open'; tenant?: string; allTenants?: boolean; limit: number; json?: boolean }) => {
       const rows = await (
         await (await ctx().client()).memory()
-      ).listErrorEvents({
+      ).errorEvents.list({
         status: o.status,
         tenantId: o.tenant,
         allTenants: o.allTenants,
@@ -79,7 +79,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .action(async (o: { since: number; limit: number; json?: boolean }) => {
       const rows = await (
         await (await ctx().client()).memory()
-      ).summariseErrors({ since: new Date(Date.now() - o.since), limit: o.limit });
+      ).errorEvents.summarise({ since: new Date(Date.now() - o.since), limit: o.limit });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((r) => ({
@@ -147,7 +147,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--all', 'include disabled ones')
     .option('--json', 'print JSON')
     .action(async (o: { all?: boolean; json?: boolean }) => {
-      const rows = await (await (await ctx().client()).memory()).listSolutions({ includeDisabled: o.all });
+      const rows = await (await (await ctx().client()).memory()).knowledge.listSolutions({ includeDisabled: o.all });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((s) => ({
@@ -164,14 +164,14 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
   kb.command('show')
     .argument('<id>', 'solution id', idOption)
     .action(async (id: number) => {
-      const s = await (await (await ctx().client()).memory()).getSolution({ id });
+      const s = await (await (await ctx().client()).memory()).knowledge.getSolution({ id });
       if (!s) throw new Error(`id: no solution ${id}`);
       printJson(s);
     });
   kb.command('disable')
     .argument('<id>', 'solution id', idOption)
     .action(async (id: number) => {
-      if (!(await (await (await ctx().client()).memory()).disableSolution({ id })))
+      if (!(await (await (await ctx().client()).memory()).knowledge.disableSolution({ id })))
         throw new Error(`id: no solution ${id}`);
       printLines(`Solution ${id} disabled`);
     });

@@ -41,7 +41,7 @@ export function registerLearningCommands(program: Command, ctx: () => CliContext
     .action(async (o: { prefix: string; open?: boolean; json?: boolean }) => {
       const rows = await (
         await (await ctx().client()).memory()
-      ).listInsights({ keyPrefix: o.prefix, status: o.open ? 'open' : undefined });
+      ).insights.list({ keyPrefix: o.prefix, status: o.open ? 'open' : undefined });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((r) => ({

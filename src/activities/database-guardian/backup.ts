@@ -5,7 +5,7 @@
  * same server with `pg_restore` and compares the row counts. A backup that cannot be restored, or
  * restores different counts, has failed.
  */
-import type { RestoreCheck } from '../../contracts/guardian';
+import type { RestoreCheck } from '../../contracts/database-guardian';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

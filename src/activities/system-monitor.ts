@@ -163,7 +163,7 @@ export function createMonitorActivities(
      */
     async recordHealthResults(input: { results: HealthCheckResult[] }): Promise<RecordedHealth> {
       try {
-        return await store.recordHealthChecks({ results: input.results, writeId: activityWriteId() });
+        return await store.health.recordChecks({ results: input.results, writeId: activityWriteId() });
       } catch (error) {
         if (!isPermanentDatabaseError(error)) throw error;
         throw ApplicationFailure.create({
@@ -182,7 +182,7 @@ export function createMonitorActivities(
     async recordUnstoredHealthResults(input: { results: HealthCheckResult[]; reason: string }): Promise<void> {
       const writeId = activityWriteId();
       const workflowId = writeId.split('/').slice(0, -2).join('/');
-      await store.recordUnstored({
+      await store.workHistory.recordUnstored({
         kind: 'health_results',
         dedupeKey: `health_results/${writeId}`,
         workflowId,
@@ -190,7 +190,7 @@ export function createMonitorActivities(
         payload: input.results,
       });
       const message = `SystemMonitor could not store the results of ${input.results.length} checks: ${JSON.stringify(input.reason).slice(1, 1001)}`;
-      await store.recordErrorEvent({
+      await store.errorEvents.record({
         signature: errorSignature(UNSTORABLE_HEALTH_RESULTS, message),
         errorType: UNSTORABLE_HEALTH_RESULTS,
         message,

@@ -4,7 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { BrainOpsError } from '../../contracts/errors';
-import type { Finding, MigrationRun, SchemaStatus } from '../../contracts/guardian';
+import type { Finding, MigrationRun, SchemaStatus } from '../../contracts/database-guardian';
 import type { GuardedDatabase } from '../../contracts/guarded-database';
 import { migrate } from '../../memory';
 import { migrationStatus } from '../../memory/migrate';
@@ -67,7 +67,7 @@ export function createSchemaActivities({ store, logger }: ActivityDeps, database
       const db = guardedDatabase(databases, input.database);
       if (db.kind === 'memory') {
         const status = await withConnection(db.url, (c) => migrationStatus(c));
-        const lastFailed = await store.lastFailedMigrationRun({ databaseName: db.name });
+        const lastFailed = await store.databaseGuardian.lastFailedMigrationRun({ databaseName: db.name });
         const failed = lastFailed?.failed && status.pending.includes(lastFailed.failed) ? lastFailed : null;
         const migrations = {
           applied: status.applied.length,
@@ -108,7 +108,7 @@ export function createSchemaActivities({ store, logger }: ActivityDeps, database
       }
       const after = await withConnection(db.url, (c) => migrationStatus(c));
       const applied = before.pending.filter((name) => !after.pending.includes(name));
-      return store.recordMigrationRun({
+      return store.databaseGuardian.recordMigrationRun({
         databaseName: db.name,
         pending: before.pending,
         applied,

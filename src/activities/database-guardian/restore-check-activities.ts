@@ -1,7 +1,7 @@
 /** Restore checks of backups: restore into a scratch database and compare row counts; the newest backup to check. */
 import type { BrainOpsConfig } from '../../../temporal.config';
 import { BrainOpsError } from '../../contracts/errors';
-import type { BackupSummary, RestoreCheck } from '../../contracts/guardian';
+import type { BackupSummary, RestoreCheck } from '../../contracts/database-guardian';
 import type { GuardedDatabase } from '../../contracts/guarded-database';
 import type { ActivityDeps } from '../deps';
 import { verifyRestore } from './backup';
@@ -20,7 +20,7 @@ export function createRestoreCheckActivities(
      * counts compared with those taken at dump time. Records `verified` or `failed`.
      */
     async verifyBackup(input: { backupId: number }): Promise<RestoreCheck & { backup: BackupSummary }> {
-      const backup = await store.getBackup({ id: input.backupId });
+      const backup = await store.databaseGuardian.getBackup({ id: input.backupId });
       if (!backup) throw new BrainOpsError('UnknownBackup', `backupId: no backup ${input.backupId}`, false);
       if (backup.status === 'pruned')
         throw new BrainOpsError(
@@ -40,7 +40,7 @@ export function createRestoreCheckActivities(
         expectedCounts: backup.rowCounts ?? {},
         onTick: () => heartbeat({ step: 'restore check' }),
       });
-      const updated = await store.setBackupVerification({
+      const updated = await store.databaseGuardian.setBackupVerification({
         id: backup.id,
         ok: check.ok,
         verification: { ...check, pgRestorePath: pgRestore.path, pgRestoreVersion: pgRestore.version },
@@ -52,7 +52,7 @@ export function createRestoreCheckActivities(
     /** The newest backup of a database that still has its file (to restore-check it). */
     async latestBackup(input: { database: string }): Promise<BackupSummary | null> {
       const db = guardedDatabase(databases, input.database);
-      const [latest] = await store.listBackups({
+      const [latest] = await store.databaseGuardian.listBackups({
         databaseName: db.name,
         statuses: ['verified', 'taken', 'failed'],
         limit: 1,

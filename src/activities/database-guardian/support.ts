@@ -3,7 +3,7 @@
  * server's version and the pg_dump/pg_restore that matches it.
  */
 import { Context } from '@temporalio/activity';
-import type { BackupRecord, BackupSummary } from '../../contracts/guardian';
+import type { BackupRecord, BackupSummary } from '../../contracts/database-guardian';
 import { candidateDirs, findPgTool, majorOf, type PgProgram, type PgTool } from './pg-tools';
 import { withConnection } from './targets';
 

@@ -1,5 +1,5 @@
 /** Performance findings of the guarded databases, and recording findings of every family. */
-import type { Finding } from '../../contracts/guardian';
+import type { Finding } from '../../contracts/database-guardian';
 import type { FindingThresholds, GuardedDatabase } from '../../contracts/guarded-database';
 import type { ActivityDeps } from '../deps';
 import { activityWriteId } from '../idempotency';
@@ -38,8 +38,13 @@ export function createFindingsActivities(
         if (!byKey.has(key)) byKey.set(key, { ...f, key });
       }
       const insights = [...byKey.values()];
-      const recorded = await store.recordObservations({ insights, source: 'DatabaseGuardian', writeId, seenAt });
-      const resolved = await store.resolveObservations({
+      const recorded = await store.insights.recordObservations({
+        insights,
+        source: 'DatabaseGuardian',
+        writeId,
+        seenAt,
+      });
+      const resolved = await store.insights.resolveObservations({
         keyPrefix: findingKeyPrefix(input.database),
         seenKeys: insights.map((i) => i.key),
         resolvedAt: seenAt,

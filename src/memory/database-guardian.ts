@@ -1,9 +1,11 @@
 /**
- * SQL of DatabaseGuardian's records in the memory database: backups (taken, verified, failed,
- * pruned) and migration runs. Each write is keyed by the activity's idempotency key.
+ * DatabaseGuardian's records in the memory database: backups (taken, verified, failed, pruned)
+ * and migration runs. Each write is keyed by the activity's idempotency key. Operator work: the
+ * repository runs on the operator's pool.
  */
-import type { BackupRecord, MigrationRun } from '../contracts/guardian';
-import type { Queryable } from './entries';
+import type { BackupRecord, MigrationRun } from '../contracts/database-guardian';
+import { operatorRepository, type Connections, type Queryable } from './connections';
+import { migrationStatus } from './migrate';
 
 const BACKUP_COLUMNS = `id::int, database_name as "databaseName", file_path as "filePath", status,
   size_bytes::float8 as "sizeBytes", sha256, pg_dump_path as "pgDumpPath", pg_dump_version as "pgDumpVersion",
@@ -60,7 +62,7 @@ export async function insertBackup(
   return result.rows[0]!;
 }
 
-export async function getBackup(db: Queryable, id: number): Promise<BackupRecord | null> {
+export async function getBackup(db: Queryable, { id }: { id: number }): Promise<BackupRecord | null> {
   const result = await db.query<BackupRecord>(`select ${BACKUP_COLUMNS} from database_backups where id = $1`, [id]);
   return result.rows[0] ?? null;
 }
@@ -80,27 +82,29 @@ export async function listBackups(
 }
 
 /** Records the checksum of a backup file. */
-export async function setBackupChecksum(db: Queryable, id: number, sha256: string, sizeBytes: number): Promise<void> {
+export async function setBackupChecksum(
+  db: Queryable,
+  { id, sha256, sizeBytes }: { id: number; sha256: string; sizeBytes: number },
+): Promise<void> {
   await db.query('update database_backups set sha256 = $2, size_bytes = $3 where id = $1', [id, sha256, sizeBytes]);
 }
 
 /** Records the outcome of a restore check: verified, or failed with why. */
 export async function setBackupVerification(
   db: Queryable,
-  id: number,
-  v: { ok: boolean; verification: Record<string, unknown>; error?: string },
+  v: { id: number; ok: boolean; verification: Record<string, unknown>; error?: string },
 ): Promise<BackupRecord | null> {
   const result = await db.query<BackupRecord>(
     `update database_backups set status = case when status = 'pruned' then status when $2 then 'verified' else 'failed' end,
        verification = $3, error = $4, verified_at = case when $2 then now() else verified_at end
      where id = $1 returning ${BACKUP_COLUMNS}`,
-    [id, v.ok, JSON.stringify(v.verification), v.error ?? null],
+    [v.id, v.ok, JSON.stringify(v.verification), v.error ?? null],
   );
   return result.rows[0] ?? null;
 }
 
 /** Marks backups pruned (their files were removed by retention); the rows stay as history. */
-export async function markBackupsPruned(db: Queryable, ids: number[]): Promise<void> {
+export async function markBackupsPruned(db: Queryable, { ids }: { ids: number[] }): Promise<void> {
   if (ids.length === 0) return;
   await db.query(
     `update database_backups set status = 'pruned', pruned_at = coalesce(pruned_at, now()) where id = any($1::bigint[])`,
@@ -130,7 +134,10 @@ export async function insertMigrationRun(
 }
 
 /** The most recent migration run that failed, or null. */
-export async function lastFailedMigrationRun(db: Queryable, databaseName: string): Promise<MigrationRun | null> {
+export async function lastFailedMigrationRun(
+  db: Queryable,
+  { databaseName }: { databaseName: string },
+): Promise<MigrationRun | null> {
   const result = await db.query<MigrationRun>(
     `select id::int, database_name as "databaseName", pending, applied, failed, error, workflow_id as "workflowId",
        started_at as "startedAt", finished_at as "finishedAt"
@@ -139,3 +146,20 @@ export async function lastFailedMigrationRun(db: Queryable, databaseName: string
   );
   return result.rows[0] ?? null;
 }
+
+/** DatabaseGuardian's backups and migration runs (operator work). */
+export function databaseGuardianRepository(db: Connections) {
+  return operatorRepository(db, {
+    recordBackup: insertBackup,
+    getBackup,
+    listBackups,
+    setBackupChecksum,
+    setBackupVerification,
+    markBackupsPruned,
+    recordMigrationRun: insertMigrationRun,
+    lastFailedMigrationRun,
+    /** Applied, pending and unknown migrations of this memory database. */
+    migrationStatus: (q: Queryable) => migrationStatus(q),
+  });
+}
+export type DatabaseGuardianRepository = ReturnType<typeof databaseGuardianRepository>;

@@ -5,7 +5,7 @@
  * workflow histories. Each concern has its file: schema, findings, backups, restore checks.
  */
 import type { BrainOpsConfig } from '../../../temporal.config';
-import type { GuardedDatabaseRef } from '../../contracts/guardian';
+import type { GuardedDatabaseRef } from '../../contracts/database-guardian';
 import type { ActivityDeps } from '../deps';
 import { createBackupActivities } from './backup-activities';
 import { createFindingsActivities } from './findings-activities';

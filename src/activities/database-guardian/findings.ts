@@ -7,7 +7,7 @@
  * severity and a recommended action.
  */
 import type { ClientBase } from 'pg';
-import type { Finding } from '../../contracts/guardian';
+import type { Finding } from '../../contracts/database-guardian';
 import type { Severity } from '../../contracts/insight';
 import type { FindingThresholds } from '../../contracts/guarded-database';
 

@@ -5,7 +5,7 @@
  * `info` (the declaration may be behind).
  */
 import type { ClientBase } from 'pg';
-import type { Finding, SchemaDrift } from '../../contracts/guardian';
+import type { Finding, SchemaDrift } from '../../contracts/database-guardian';
 
 function qualify(table: string): string {
   return table.includes('.') ? table : `public.${table}`;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { BrainOpsConfig } from '../../../temporal.config';
 import { BrainOpsError } from '../../contracts/errors';
-import type { BackupSummary } from '../../contracts/guardian';
+import type { BackupSummary } from '../../contracts/database-guardian';
 import type { GuardedDatabase } from '../../contracts/guarded-database';
 import { retentionPlan } from '../../domain/backup-retention';
 import type { ActivityDeps } from '../deps';
@@ -61,7 +61,7 @@ export function createBackupActivities(
             bytes: fs.existsSync(`${file}.partial`) ? fs.statSync(`${file}.partial`).size : 0,
           }),
       });
-      const record = await store.recordBackup({
+      const record = await store.databaseGuardian.recordBackup({
         databaseName: db.name,
         filePath: file,
         status: 'taken',
@@ -86,7 +86,7 @@ export function createBackupActivities(
     async recordBackupFailure(input: { database: string; error: string; backupId?: number }): Promise<BackupSummary> {
       if (input.backupId !== undefined) {
         const error = input.error.slice(0, 2000);
-        const marked = await store.setBackupVerification({
+        const marked = await store.databaseGuardian.setBackupVerification({
           id: input.backupId,
           ok: false,
           verification: { error },
@@ -98,7 +98,7 @@ export function createBackupActivities(
       const db = guardedDatabase(databases, input.database);
       const writeId = activityWriteId();
       const now = new Date();
-      const record = await store.recordBackup({
+      const record = await store.databaseGuardian.recordBackup({
         databaseName: db.name,
         filePath: path.join(
           databaseBackupDir(g.backupDir, db.name),
@@ -121,11 +121,11 @@ export function createBackupActivities(
 
     /** sha256 of a backup file, recorded (heartbeats every 64 MiB). */
     async checksumBackup(input: { backupId: number }): Promise<{ sha256: string; sizeBytes: number }> {
-      const backup = await store.getBackup({ id: input.backupId });
+      const backup = await store.databaseGuardian.getBackup({ id: input.backupId });
       if (!backup) throw new BrainOpsError('UnknownBackup', `backupId: no backup ${input.backupId}`, false);
       const file = confinedBackupFile(g.backupDir, backup.databaseName, backup.filePath);
       const result = await sha256File(file, () => heartbeat({ step: 'checksum' }));
-      await store.setBackupChecksum({ id: backup.id, ...result });
+      await store.databaseGuardian.setBackupChecksum({ id: backup.id, ...result });
       return result;
     },
 
@@ -141,7 +141,7 @@ export function createBackupActivities(
       refused: { id: number; filePath: string; reason: string }[];
     }> {
       const db = guardedDatabase(databases, input.database);
-      const backups = await store.listBackups({
+      const backups = await store.databaseGuardian.listBackups({
         databaseName: db.name,
         statuses: ['verified', 'failed', 'taken'],
         limit: 100_000,
@@ -164,7 +164,7 @@ export function createBackupActivities(
         pruned.push({ id, filePath: b.filePath });
         heartbeat({ step: 'retention', pruned: pruned.length });
       }
-      await store.markBackupsPruned({ ids: pruned.map((p) => p.id) });
+      await store.databaseGuardian.markBackupsPruned({ ids: pruned.map((p) => p.id) });
       return { kept: plan.keep, pruned, refused };
     },
   };
