@@ -17,7 +17,7 @@ import { Client } from '@temporalio/client';
 import { loadConfig } from '../temporal.config';
 import { BrainOpsClient } from '../src/client/brainops-client';
 import { MemoryStore } from '../src/memory';
-import { startApiServer } from '../src/http/server';
+import { serveApi } from '../src/stack/api-server';
 import { createBenchLogger } from './lib';
 
 /** The tenant the floor server acts for (the bench's key is of this tenant too). */
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     logger,
   });
   const client = new BrainOpsClient(new Client(), config, logger);
-  const server = await startApiServer({ config, client, store, logger }, 0);
+  const server = await serveApi({ config, client, store, logger }, 0);
   const floorUrl = await startFloorServer(store);
   process.stdout.write(`${JSON.stringify({ url: server.url, floorUrl })}\n`);
   process.once('SIGTERM', () => {

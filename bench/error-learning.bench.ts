@@ -25,7 +25,7 @@ import {
   summarize,
   waitFor,
 } from './lib';
-import { withBenchStack } from './stack';
+import { asOperator, withBenchStack } from './stack';
 
 const ERRORS = envInt('BENCH_ERRORS', 200);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10);
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     temporal: { ...base.temporal, namespace: 'default', taskQueue: TASK_QUEUE },
     errorLearning: { ...base.errorLearning, remediations: { pause: { kind: 'wait', delayMs: 0 } } },
   };
-  await withBenchStack({ config, dbPort: 54402, temporalPort: 7401, logger }, async ({ db, store, worker, client }) => {
+  await withBenchStack({ config, dbPort: 54402, temporalPort: 7401, logger }, async ({ db, store, worker, api }) => {
     heading('BrainOps error-learning benchmark');
     printFacts([
       ['machine', machineLine()],
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       const begin = Date.now();
       await mapLimit(messages, CONCURRENCY, async (message, i) => {
         await sleep(Math.max(0, begin + (i * 1000) / RATE - Date.now()));
-        const r = await client.reportError({ errorType: 'BenchError', message, source: 'bench' });
+        const r = await asOperator(api.knowledge.report, { errorType: 'BenchError', message, source: 'bench' });
         reported.set(r.workflowId, Date.now());
       });
       await waitFor(

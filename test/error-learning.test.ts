@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
-import { BrainOpsClient } from '../src/client/brainops-client';
+
 import { errorLearningWorkflowId } from '../src/domain/signature-hash';
 import { errorSignature, normaliseMessage } from '../src/domain/error-signature';
 import type { Remediation } from '../src/contracts/remediation';
@@ -13,7 +13,7 @@ import { ValidationError } from '../src/contracts/errors';
 import type { HealthTarget } from '../src/contracts/health';
 import type { ErrorLearningStatus } from '../src/contracts/error-learning-messages';
 import type { SystemMonitorResult } from '../src/workflows/system-monitor';
-import { eventually, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, testWorker, useTestStack, type OperatorClient } from './helpers';
 
 /** A local HTTP service whose health a test breaks, and whose `/fix` repairs it (a real webhook). */
 async function service(): Promise<{
@@ -109,7 +109,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
     return { svc, target, config, client, signatureFor };
   }
 
-  async function result(client: BrainOpsClient, signature: string): Promise<ErrorLearningStatus> {
+  async function result(client: OperatorClient, signature: string): Promise<ErrorLearningStatus> {
     return client.temporal.workflow.getHandle(errorLearningWorkflowId(signature)).result();
   }
 

@@ -13,7 +13,7 @@ import Fastify from 'fastify';
 import type { z } from 'zod';
 import { ApiKeyStore } from '../src/memory';
 import { registerRoutes } from '../src/http/routes';
-import { startApiServer, type ApiServer } from '../src/http/server';
+import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
 
 type Answer = { status: number; body: Record<string, unknown> & { field?: string; reason?: string } };
@@ -60,7 +60,7 @@ const UNDOCUMENTED = /^\/(healthz|readyz|openapi\.json|docs(\/.*)?|mcp)$/;
 describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
   let worker: Worker;
   let running: Promise<void>;
-  let server: ApiServer;
+  let server: ServedApi;
   // Registered before the stack's: the server and worker stop before the servers they use.
   after(async () => {
     await server?.close();
@@ -144,7 +144,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     for (const role of ['reader', 'writer', 'admin'] as const)
       key[role] = (await keys.create({ tenantId: 'acme', role, name: `${role} key` })).key;
     key.other = (await keys.create({ tenantId: 'globex', role: 'admin' })).key;
-    server = await startApiServer(
+    server = await serveApi(
       {
         config: { ...config, api: { ...config.api, host: '127.0.0.1' } },
         client: stack.client(config),
@@ -342,7 +342,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     assert.equal(big.body.error, 'PayloadTooLarge');
 
     const config = testConfig(stack.db.url);
-    const limited = await startApiServer(
+    const limited = await serveApi(
       {
         config: { ...config, api: { ...config.api, rateLimitPerMinute: 3 } },
         client: stack.client(config),
@@ -380,7 +380,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     );
 
     const config = testConfig(stack.db.url);
-    const open = await startApiServer(
+    const open = await serveApi(
       {
         config: { ...config, api: { ...config.api, corsOrigins: ['https://app.example'] } },
         client: stack.client(config),
@@ -607,7 +607,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
         key: key.reader,
         body: { key: 'cached', scope: 'tenant' },
       });
-    await server.accessLog.drain();
+    await server.api.drain();
     const keys = new ApiKeyStore(stack.store.pool);
     const reads = (await keys.listAccesses({ tenantId: 'acme', limit: 1000 })).filter(
       (r) => r.operation === 'memory.retrieve' && r.status === 200,

@@ -12,7 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ApiKeyStore } from '../src/memory';
-import { startApiServer, type ApiServer } from '../src/http/server';
+import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { BRIEF_RESOURCE_URI } from '../src/mcp/tools';
 import { logger, testConfig, testWorker, useTestStack } from './helpers';
 
@@ -109,7 +109,7 @@ async function exercise(client: Client, sessionId: string): Promise<void> {
 describe('MCP server (SDK Client; real Temporal and PostgreSQL)', () => {
   let worker: Worker;
   let running: Promise<void>;
-  let server: ApiServer;
+  let server: ServedApi;
   const clients: Client[] = [];
   after(async () => {
     for (const c of clients) await c.close();
@@ -128,7 +128,7 @@ describe('MCP server (SDK Client; real Temporal and PostgreSQL)', () => {
     const store = new ApiKeyStore(stack.store.pool);
     keys.writer = (await store.create({ tenantId: 'acme', role: 'writer' })).key;
     keys.reader = (await store.create({ tenantId: 'acme', role: 'reader' })).key;
-    server = await startApiServer({ config, client: stack.client(config), store: stack.store, logger }, 0);
+    server = await serveApi({ config, client: stack.client(config), store: stack.store, logger }, 0);
   });
 
   async function connect(transport: Transport): Promise<Client> {

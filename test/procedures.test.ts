@@ -101,7 +101,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
       ],
     };
     const refused = async (def: unknown, expected: string[]) =>
-      assert.rejects(client.procedures.define(def as ProcedureDefinitionInput), (e) => {
+      assert.rejects(client.defineProcedure(def as ProcedureDefinitionInput), (e) => {
         assert.deepEqual(fields(e), expected, String(e));
         return true;
       });
@@ -117,17 +117,17 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
     await refused({ ...good, enforcement: 'sometimes' }, ['enforcement']);
     await refused({ ...good, steps: [] }, ['steps']);
 
-    assert.deepEqual(await client.procedures.define(good), { name: 'restart-and-check', version: 1, created: true });
-    assert.equal((await client.procedures.define(good)).created, false, 'the same definition again changes nothing');
+    assert.deepEqual(await client.defineProcedure(good), { name: 'restart-and-check', version: 1, created: true });
+    assert.equal((await client.defineProcedure(good)).created, false, 'the same definition again changes nothing');
     await refused({ ...good, description: 'changed' }, ['version']);
-    assert.equal((await client.procedures.define({ ...good, version: 2, description: 'changed' })).created, true);
-    assert.equal((await client.procedures.show('restart-and-check')).version, 2);
-    assert.equal((await client.procedures.show('restart-and-check', 1)).definition.description, '');
-    await assert.rejects(client.procedures.run({ name: 'restart-and-check', params: {} }), (e) => {
+    assert.equal((await client.defineProcedure({ ...good, version: 2, description: 'changed' })).created, true);
+    assert.equal((await client.showProcedure({ name: 'restart-and-check' })).version, 2);
+    assert.equal((await client.showProcedure({ name: 'restart-and-check', version: 1 })).definition.description, '');
+    await assert.rejects(client.runProcedure({ name: 'restart-and-check', params: {} }), (e) => {
       assert.deepEqual(fields(e), ['params.why']);
       return true;
     });
-    await assert.rejects(client.procedures.run({ name: 'nope' }), (e) => {
+    await assert.rejects(client.runProcedure({ name: 'nope' }), (e) => {
       assert.deepEqual(fields(e), ['name']);
       return true;
     });
@@ -143,7 +143,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
   it('strict: an operation started without guidance is blocked until approved; a skipped step is recorded with its approver', async () => {
     const cfg = config();
     const client = stack.client(cfg);
-    await client.procedures.define({
+    await client.defineProcedure({
       name: 'unguided-op',
       version: 1,
       enforcement: 'strict',
@@ -156,7 +156,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
     });
     const worker = await testWorker(stack.env, cfg, stack.store);
     await worker.runUntil(async () => {
-      const { workflowId } = await client.procedures.run({ name: 'unguided-op', startedBy: 'test' });
+      const { workflowId } = await client.runProcedure({ name: 'unguided-op', startedBy: 'test' });
       const blocked = await eventually(async () => {
         const s = await client.procedures.status(workflowId);
         return s.state === 'blocked' ? s : undefined;
@@ -216,7 +216,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
   it('a guided run is not blocked: the guidance step consults memory first; warn goes on with a warning', async () => {
     const cfg = config();
     const client = stack.client(cfg);
-    await client.procedures.define({
+    await client.defineProcedure({
       name: 'guided-op',
       version: 1,
       enforcement: 'strict',
@@ -226,7 +226,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
         { id: 'pause', kind: 'remediation', action: 'pause' },
       ],
     });
-    await client.procedures.define({
+    await client.defineProcedure({
       name: 'warned-op',
       version: 1,
       enforcement: 'warn',
@@ -234,13 +234,13 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
     });
     const worker = await testWorker(stack.env, cfg, stack.store);
     await worker.runUntil(async () => {
-      const guided = await client.procedures.run({ name: 'guided-op', params: { what: 'the cache' } });
+      const guided = await client.runProcedure({ name: 'guided-op', params: { what: 'the cache' } });
       const g = await client.procedures.result(guided.workflowId);
       assert.equal(g.state, 'succeeded', JSON.stringify(g));
       assert.ok(g.guidanceDecisionId);
       const decision = await stack.store.decisions.get({ id: g.guidanceDecisionId });
       assert.equal(decision?.outcomeSuccess, true, 'the run is the outcome of its guidance');
-      const warned = await client.procedures.result((await client.procedures.run({ name: 'warned-op' })).workflowId);
+      const warned = await client.procedures.result((await client.runProcedure({ name: 'warned-op' })).workflowId);
       assert.equal(warned.state, 'succeeded');
       assert.equal(warned.warnings.length, 1);
     });

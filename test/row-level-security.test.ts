@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { ValidationError } from '../src/contracts/errors';
 import { sessionWorkflowId } from '../src/contracts/names';
 import { storeMemoryInputSchema, memoryIdentitySchema, memoryInput } from '../src/contracts/memory';
-import { buildBrief } from '../src/client/brief';
+import { buildBrief } from '../src/services/brief';
 import { CURSOR_START } from '../src/memory/embeddings';
 import { TenantScope } from '../src/memory/tenant-scope';
 import type { MemoryStore } from '../src/memory';

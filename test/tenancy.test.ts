@@ -2,7 +2,7 @@
 import { memoryInput } from '../src/contracts/memory';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildBrief } from '../src/client/brief';
+import { buildBrief } from '../src/services/brief';
 import { useTestStack } from './helpers';
 
 describe('tenancy of the read paths (real PostgreSQL)', () => {

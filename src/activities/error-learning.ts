@@ -13,7 +13,7 @@ import { activityWriteId } from './idempotency';
 import { carryOut } from './remediate';
 import { redactValue } from '../domain/redact';
 import type { Candidate, RemediationResult } from '../contracts/error-learning-messages';
-import { startErrorLearning, type ErrorOccurrence } from './error-learning-start';
+import { startErrorLearning, type ErrorOccurrence } from '../services/error-learning-start';
 
 /** Solutions below this similarity (0..1, see `findSimilarSolutions`) are not candidates. */
 export const MIN_SIMILARITY = 0.5;

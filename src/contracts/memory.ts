@@ -86,7 +86,8 @@ export const SCOPE_OWNERS: Readonly<
   agent: { requires: ['agentId'], forbids: [] },
 });
 
-function requireScopeOwner(value: Owners & { scope: Scope }, ctx: z.RefinementCtx): void {
+/** The rule of {@link SCOPE_OWNERS} as a zod refinement: each missing or forbidden owner is an issue on its field. */
+export function requireScopeOwner(value: Owners & { scope: Scope }, ctx: z.RefinementCtx): void {
   const rule = SCOPE_OWNERS[value.scope];
   for (const owner of rule.requires) {
     if (!value[owner])

@@ -1,7 +1,7 @@
-import { memoryInput } from '../../contracts/memory';
 import type { Command } from 'commander';
 import { countOption } from '../options';
 import { LAYERS, MEMORY_TYPES, SCOPES, type MemorySearchHit } from '../../memory';
+import { ApiError } from '../../api';
 import type { CliContext } from '../context';
 import { printJson, printLines, printTable } from '../output';
 
@@ -47,22 +47,19 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .option('--tag <tag...>', 'tags')
     .option('--expected-version <n>', 'reject unless the stored entry is at this version', Number)
     .action(async (key: string, value: string, o: Owners & Record<string, unknown>) => {
-      const store = await (await ctx().client()).memory();
-      const entry = await store.entries.store(
-        memoryInput.store({
-          key,
-          value: parseValue(value) as never,
-          memoryType: o.type as 'knowledge',
-          layer: o.layer as 'short_term',
-          title: o.title as string | undefined,
-          content: o.content as string | undefined,
-          priority: o.priority as 'medium',
-          importance: o.importance as number | undefined,
-          tags: o.tag as string[] | undefined,
-          expectedVersion: o.expectedVersion as number | undefined,
-          ...owners(o),
-        }),
-      );
+      const entry = await ctx().call(ctx().api.memory.store, {
+        key,
+        value: parseValue(value) as never,
+        memoryType: o.type as 'knowledge',
+        layer: o.layer as 'short_term',
+        title: o.title as string | undefined,
+        content: o.content as string | undefined,
+        priority: o.priority as 'medium',
+        importance: o.importance as number | undefined,
+        tags: o.tag as string[] | undefined,
+        expectedVersion: o.expectedVersion as number | undefined,
+        ...owners(o),
+      });
       if (o.json) printJson(entry);
       else
         printLines(
@@ -73,8 +70,12 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
   withOwners(memory.command('get').description('read a memory entry'))
     .argument('<key>', 'entry key')
     .action(async (key: string, o: Owners) => {
-      const store = await (await ctx().client()).memory();
-      const entry = await store.entries.retrieve(memoryInput.identity({ key, ...owners(o) }));
+      const entry = await ctx()
+        .call(ctx().api.memory.retrieve, { key, ...owners(o) })
+        .then(
+          (found) => found.entry,
+          (error: unknown) => (error instanceof ApiError && error.kind === 'not_found' ? null : Promise.reject(error)),
+        );
       if (!entry) {
         process.exitCode = 1;
         return o.json ? printJson(null) : printLines(`No live memory entry "${key}" in scope ${o.scope}`);
@@ -106,24 +107,21 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .option('--include-expired', 'include expired entries')
     .option('--json', 'print JSON')
     .action(async (query: string, o: SearchOptions) => {
-      const store = await (await ctx().client()).memory();
-      const hits = await store.entries.search(
-        memoryInput.search({
-          query,
-          mode: o.exact ? 'websearch' : 'natural',
-          sources: o.entriesOnly ? ['entries'] : o.messagesOnly ? ['messages'] : ['entries', 'messages'],
-          tenantId: o.tenant,
-          sessionId: o.session,
-          userId: o.user,
-          agentId: o.agent,
-          memoryTypes: o.type as never,
-          layers: o.layer as never,
-          tags: o.tag,
-          limit: o.limit,
-          includeExpired: o.includeExpired ?? false,
-          explain: o.explain ?? false,
-        }),
-      );
+      const { hits } = await ctx().call(ctx().api.memory.search, {
+        query,
+        mode: o.exact ? 'websearch' : 'natural',
+        sources: o.entriesOnly ? ['entries'] : o.messagesOnly ? ['messages'] : ['entries', 'messages'],
+        tenantId: o.tenant,
+        sessionId: o.session,
+        userId: o.user,
+        agentId: o.agent,
+        memoryTypes: o.type as never,
+        layers: o.layer as never,
+        tags: o.tag,
+        limit: o.limit,
+        includeExpired: o.includeExpired ?? false,
+        explain: o.explain ?? false,
+      });
       if (o.json) return printJson(hits);
       printTable(
         hits.map((h) => hitRow(h, o.explain ?? false)),
@@ -137,7 +135,7 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .option('-t, --tenant <id>', 'only this tenant')
     .option('--json', 'print JSON')
     .action(async (o: { tenant?: string; json?: boolean }) => {
-      const stats = await (await (await ctx().client()).memory()).entries.stats({ tenantId: o.tenant });
+      const stats = await ctx().call(ctx().api.memory.stats, { tenantId: o.tenant });
       if (o.json) return printJson(stats);
       printLines(
         `Entries ${stats.entries} live, ${stats.expired} expired, ${stats.archived} archived; ${stats.tenants} tenants; ${stats.activeSessions} active sessions; ${stats.totalAccesses} accesses`,

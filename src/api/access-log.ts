@@ -28,13 +28,16 @@ export class AccessLog {
   private readonly batcher: Batcher<AccessLogRow>;
   private readonly metrics = new Map<string, KeyMetrics>();
 
-  constructor(keys: ApiKeyStore, logger: Logger) {
+  /** `keys`: the API keys' store, opened on first write. */
+  constructor(keys: () => Promise<ApiKeyStore>, logger: Logger) {
     this.batcher = new Batcher(
       (rows) =>
-        keys.recordAccesses(rows).then(
-          () => undefined,
-          (error: unknown) => logger.warn({ err: error }, `access log: ${rows.length} rows not written`),
-        ),
+        keys()
+          .then((k) => k.recordAccesses(rows))
+          .then(
+            () => undefined,
+            (error: unknown) => logger.warn({ err: error }, `access log: ${rows.length} rows not written`),
+          ),
       FLUSH_ROWS,
       FLUSH_MS,
     );
@@ -59,9 +62,9 @@ export class AccessLog {
     m.byOperation[row.operation] = (m.byOperation[row.operation] ?? 0) + 1;
   }
 
-  /** Metrics of the keys of one tenant. */
-  metricsOf(tenantId: string): KeyMetrics[] {
-    return [...this.metrics.values()].filter((m) => m.tenantId === tenantId);
+  /** Metrics of the keys of one tenant (every key without one). */
+  metricsOf(tenantId: string | undefined): KeyMetrics[] {
+    return [...this.metrics.values()].filter((m) => tenantId === undefined || m.tenantId === tenantId);
   }
 
   /** Writes what is buffered and waits for writes under way. */

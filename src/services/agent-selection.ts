@@ -2,12 +2,11 @@
  * Agent selection by historical performance: among agents that can all do a capability, the one
  * with the best record (`rankByPerformance`) over the last days of `agent_performance`, with the
  * choice and the whole ranking written to the decision log. Used by the `selectAgent` activity
- * and by `BrainOpsClient.selectAgent`.
+ * and by the API.
  */
 import { z } from 'zod';
 import { text } from '../contracts/limits';
 import type { MemoryStore } from '../memory';
-import { parseInput } from '../contracts/validate';
 import { rankByPerformance, type RankedCandidate } from '../domain/agent-ranking';
 
 const DAY_MS = 24 * 3_600_000;
@@ -31,12 +30,12 @@ export interface Selection {
   ranking: RankedCandidate[];
 }
 
-/**
- * Ranks the candidates and logs the decision once per `dedupeKey`.
- * @throws ValidationError on bad input.
- */
-export async function selectAgent(store: MemoryStore, raw: SelectionInput, dedupeKey: string): Promise<Selection> {
-  const input = parseInput(selectionSchema, raw, 'agent selection');
+/** Ranks the candidates of a parsed selection and logs the decision once per `dedupeKey`. */
+export async function selectAgent(
+  store: MemoryStore,
+  input: z.output<typeof selectionSchema>,
+  dedupeKey: string,
+): Promise<Selection> {
   const end = new Date();
   const figures = await store.learning.capabilityPerformance({
     start: new Date(end.getTime() - input.days * DAY_MS),

@@ -1,87 +1,10 @@
 /**
- * Request and response schemas of the HTTP API (and of the MCP tools), built from the zod schemas
- * of the memory store, the session workflow and the client: the same fields, limits and text
- * rules, with one difference — no body names a tenant, because the tenant is the API key's.
- * A body that does carry `tenantId` (or any field the operation does not know) is refused with a
- * 400 naming it. Field names are those of the TypeScript client (camelCase) on every route.
+ * What every route of the HTTP API answers, as zod schemas: documented in the OpenAPI document
+ * and held against real answers by the tests. Request bodies are the operations' inputs
+ * (`src/api`), documented without `tenantId` (the tenant is the API key's).
  */
 import { z } from 'zod';
-import { LIMITS, text } from '../contracts/limits';
-import {
-  memoryIdentitySchema,
-  ownerId,
-  SCOPES,
-  searchMemoryInputSchema,
-  storeMemoryInputSchema,
-} from '../contracts/memory';
-import {
-  addTaskInputSchema,
-  completeTaskInputSchema,
-  endInputSchema,
-  handoffInputSchema,
-  messageInputSchema,
-  sessionStartSchema,
-} from '../contracts/session';
-import { addSolutionSchema, reportErrorSchema } from '../client/brainops-client';
 
-/** `shape` without the tenant: the API key says which tenant a request acts for. */
-function withoutTenant<S extends { tenantId?: unknown }>(shape: S): Omit<S, 'tenantId'> {
-  const { tenantId: _tenant, ...rest } = shape;
-  return rest;
-}
-
-const sessionId = { sessionId: ownerId };
-
-/** A key acts for its tenant, so an entry is the tenant's unless the body names another scope. */
-const tenantScope = { scope: z.enum(SCOPES).default('tenant') };
-
-export const storeBody = z.strictObject({ ...withoutTenant(storeMemoryInputSchema.shape), ...tenantScope });
-export const retrieveBody = z.strictObject({ ...withoutTenant(memoryIdentitySchema.shape), ...tenantScope });
-export const searchBody = z.strictObject(withoutTenant(searchMemoryInputSchema.shape));
-export const sessionStartBody = z.strictObject(withoutTenant(sessionStartSchema.shape));
-export const messageBody = z.strictObject({ ...sessionId, ...messageInputSchema.shape });
-export const handoffBody = z.strictObject({ ...sessionId, ...handoffInputSchema.shape });
-export const endBody = z.strictObject({ ...sessionId, ...endInputSchema.shape });
-export const addTaskBody = z.strictObject({ ...sessionId, ...addTaskInputSchema.shape });
-export const completeTaskBody = z.strictObject({ ...sessionId, ...completeTaskInputSchema.shape });
-export const errorReportBody = z.strictObject(withoutTenant(reportErrorSchema.shape));
-export const addSolutionBody = z.strictObject(addSolutionSchema.shape);
-/** "What fixed this before?": an error's type and message, as `POST /errors` takes them. */
-export const solutionLookupBody = z.strictObject({
-  message: text(10_000, 1),
-  errorType: text(200, 1).default('Error'),
-  stack: text(50_000).optional(),
-  limit: z.number().int().min(1).max(50).default(5),
-});
-export const memoryGetQuery = z.strictObject({
-  key: text(LIMITS.memoryKeyChars, 1),
-  scope: retrieveBody.shape.scope,
-  userId: ownerId.optional(),
-  sessionId: ownerId.optional(),
-  agentId: ownerId.optional(),
-});
-export const sessionIdParams = z.strictObject(sessionId);
-export const statsQuery = z.strictObject({
-  /** Admin only: the operator's totals over every tenant. */
-  all: z.enum(['true', 'false']).optional(),
-});
-export const briefQuery = z.strictObject({ format: z.enum(['json', 'markdown']).default('json') });
-
-export type StoreBody = z.output<typeof storeBody>;
-export type RetrieveBody = z.output<typeof retrieveBody>;
-export type SearchBody = z.output<typeof searchBody>;
-export type SessionStartBody = z.output<typeof sessionStartBody>;
-export type MessageBody = z.output<typeof messageBody>;
-export type HandoffBody = z.output<typeof handoffBody>;
-export type EndBody = z.output<typeof endBody>;
-export type AddTaskBody = z.output<typeof addTaskBody>;
-export type CompleteTaskBody = z.output<typeof completeTaskBody>;
-export type ErrorReportBody = z.output<typeof errorReportBody>;
-export type AddSolutionBody = z.output<typeof addSolutionBody>;
-export type SolutionLookupBody = z.output<typeof solutionLookupBody>;
-
-// Responses: what every route answers (documented in the OpenAPI document; held against real
-// answers by the tests).
 const time = z.iso.datetime().describe('ISO-8601');
 const ok = { success: z.literal(true) };
 

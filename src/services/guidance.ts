@@ -7,23 +7,27 @@
  */
 import { memoryInput } from '../contracts/memory';
 import {
-  guidanceInputSchema,
-  guidanceOutcomeSchema,
+  type guidanceInputSchema,
+  type guidanceOutcomeSchema,
   type Guidance,
   type GuidanceEvidence,
-  type GuidanceInput,
-  type GuidanceOutcome,
 } from '../contracts/guidance';
-import { parseInput } from '../contracts/validate';
+import type { Parsed } from '../contracts/validate';
 import { ValidationError } from '../contracts/errors';
 import { rankGuidance, taskSignature } from '../domain/guidance';
 import type { MemoryStore } from '../memory';
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
-/** @throws ValidationError on bad input. */
-export async function computeGuidance(store: MemoryStore, raw: GuidanceInput, dedupeKey: string): Promise<Guidance> {
-  const input = parseInput(guidanceInputSchema, raw, 'guidance request');
+/** A guidance request as its edge parsed it. */
+export type GuidanceRequest = Parsed<typeof guidanceInputSchema>;
+
+/** What memory recommends for `input`, recorded in the decision log once per `dedupeKey`. */
+export async function computeGuidance(
+  store: MemoryStore,
+  input: GuidanceRequest,
+  dedupeKey: string,
+): Promise<Guidance> {
   const { task } = input;
   const [hits, work, deployments, errors, solutions, procedures, tasks, insights] = await Promise.all([
     store.entries.search(memoryInput.search({ query: task, tenantId: input.tenantId, limit: 8 })),
@@ -107,8 +111,10 @@ export async function computeGuidance(store: MemoryStore, raw: GuidanceInput, de
  * Links the outcome of the operation a guidance decision guided.
  * @throws ValidationError when there is no such decision.
  */
-export async function recordGuidanceOutcome(store: MemoryStore, raw: GuidanceOutcome): Promise<void> {
-  const o = parseInput(guidanceOutcomeSchema, raw, 'guidance outcome');
+export async function recordGuidanceOutcome(
+  store: MemoryStore,
+  o: Parsed<typeof guidanceOutcomeSchema>,
+): Promise<void> {
   if (!(await store.decisions.recordOutcome(o)))
     throw new ValidationError('guidance outcome', [{ field: 'decisionId', message: `no decision ${o.decisionId}` }]);
 }

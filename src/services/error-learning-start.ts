@@ -1,7 +1,7 @@
 /**
  * Hands an error occurrence to error-learning: starts the workflow for its signature with this
  * deployment's settings, or signals the run already in flight (signal-with-start). Used by the
- * client API and by SystemMonitor's activity alike.
+ * API and by SystemMonitor's activity alike.
  */
 import type { Client } from '@temporalio/client';
 import { errorLearningWorkflowId } from '../domain/signature-hash';

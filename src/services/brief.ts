@@ -1,5 +1,5 @@
 /**
- * Seed 000's session-start brief for a new AI session: last context snapshot, open tasks, latest
+ * The session-start brief for a new AI session: last context snapshot, open tasks, latest
  * system status and recent errors, read from memory, as data or Markdown.
  */
 import { memoryInput } from '../contracts/memory';
