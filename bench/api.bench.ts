@@ -5,7 +5,7 @@
  * process), next to the same calls on `MemoryStore` in this process and raw `pg` queries, all on
  * one PostgreSQL in one run, at 1, 10 and 50 concurrent connections (callers) for BENCH_SECONDS
  * (default 5) each, after BENCH_WARMUP_SECONDS (default 2) untimed. Prints p50/p95/p99 and
- * requests/s per cell, then the MCP tool call round trip over streamable HTTP (memory_get through
+ * requests/s per cell, then the MCP tool call round trip over streamable HTTP (memory_retrieve through
  * the SDK's Client, BENCH_MCP_CALLS sequential calls).
  *
  * The floor, in the same run: a bare `node:http` server in the API server's process making the
@@ -341,7 +341,7 @@ async function main(): Promise<void> {
     }
     printTable(['operation', 'conns', 'path', 'p50 ms', 'p95 ms', 'p99 ms', 'req/s', 'errors'], rows);
 
-    heading('MCP tool call over streamable HTTP (memory_get)');
+    heading('MCP tool call over streamable HTTP (memory_retrieve)');
     const mcp = new Client({ name: 'bench', version: '1.0.0' });
     await mcp.connect(
       new StreamableHTTPClientTransport(new URL(`${started.url}/mcp`), {
@@ -351,8 +351,8 @@ async function main(): Promise<void> {
     const mcpLatencies: number[] = [];
     for (let i = 0; i < MCP_CALLS + 50; i++) {
       const t = now();
-      const answer = await mcp.callTool({ name: 'memory_get', arguments: RETRIEVE });
-      if (answer.isError) throw new Error(`memory_get failed: ${JSON.stringify(answer.content)}`);
+      const answer = await mcp.callTool({ name: 'memory_retrieve', arguments: RETRIEVE });
+      if (answer.isError) throw new Error(`memory_retrieve failed: ${JSON.stringify(answer.content)}`);
       if (i >= 50) mcpLatencies.push(now() - t);
     }
     await mcp.close();

@@ -13,8 +13,10 @@ import Fastify from 'fastify';
 import type { z } from 'zod';
 import { ApiKeyStore } from '../src/memory';
 import { registerRoutes } from '../src/http/routes';
+import { BrainOpsApi } from '../src/api';
 import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { loadConfig } from '../temporal.config';
 
 type Answer = { status: number; body: Record<string, unknown> & { field?: string; reason?: string } };
 
@@ -37,8 +39,9 @@ function documentedRoutes(): DocumentedRoute[] {
     for (const method of [route.method].flat().filter((m) => m !== 'HEAD'))
       routes.push({ method, url: route.url, pattern, schema });
   });
-  // Only registered: no handler runs, so no API is needed.
-  registerRoutes(app, undefined as never);
+  // Only registered: no handler runs, so the API opens nothing.
+  const unused = () => Promise.reject(new Error('not opened: routes are only registered'));
+  registerRoutes(app, new BrainOpsApi({ config: loadConfig({}), logger, store: unused, client: unused }));
   void app.close();
   return routes;
 }

@@ -138,9 +138,10 @@ describe('the input rule at every surface (property-based, real PostgreSQL)', ()
     assert.equal((await store.entries.retrieve(memoryInput.identity({ key: 'limit/at-limit' })))?.content, text);
     assert.ok(entry.id);
     await assert.rejects(
-      store.entries.store(
-        memoryInput.store({ key: 'limit/too-long', content: 'w '.repeat(500_000), memoryType: 'knowledge' }),
-      ),
+      async () =>
+        store.entries.store(
+          memoryInput.store({ key: 'limit/too-long', content: 'w '.repeat(500_000), memoryType: 'knowledge' }),
+        ),
       (e) => e instanceof ValidationError && e.issues[0]?.field === 'content',
     );
   });

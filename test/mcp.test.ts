@@ -18,7 +18,7 @@ import { logger, testConfig, testWorker, useTestStack } from './helpers';
 
 const TOOLS = [
   'error_report',
-  'memory_get',
+  'memory_retrieve',
   'memory_search',
   'memory_store',
   'session_brief',
@@ -65,7 +65,7 @@ async function exercise(client: Client, sessionId: string): Promise<void> {
   });
   assert.equal(stored.isError, false, JSON.stringify(stored.body));
   assert.equal(stored.body.syncVersion, 1);
-  const got = await callTool(client, 'memory_get', { key, scope: 'tenant' });
+  const got = await callTool(client, 'memory_retrieve', { key, scope: 'tenant' });
   assert.equal(got.body.tenantId, 'acme');
   const found = await callTool(client, 'memory_search', { query: `${sessionId} quokka`, sources: ['entries'] });
   assert.equal(found.body.results[0].entry.key, key);
@@ -93,7 +93,7 @@ async function exercise(client: Client, sessionId: string): Promise<void> {
   const bad = await callTool(client, 'memory_store', { key, memoryType: 'gossip' });
   assert.equal(bad.isError, true, 'a bad input is refused');
   assert.match(JSON.stringify(bad.body), /memoryType/);
-  const missing = await callTool(client, 'memory_get', { key: 'no/such', scope: 'tenant' });
+  const missing = await callTool(client, 'memory_retrieve', { key: 'no/such', scope: 'tenant' });
   assert.equal(missing.isError, true);
   assert.equal(missing.body.status, 404);
 

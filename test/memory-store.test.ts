@@ -74,15 +74,17 @@ describe('memory store (real PostgreSQL)', () => {
     );
     assert.equal(v2.syncVersion, 2);
     await assert.rejects(
-      store.entries.store(
-        memoryInput.store({ key: 'occ', value: 'three', memoryType: 'knowledge', expectedVersion: 1 }),
-      ),
+      async () =>
+        store.entries.store(
+          memoryInput.store({ key: 'occ', value: 'three', memoryType: 'knowledge', expectedVersion: 1 }),
+        ),
       (e) => e instanceof StaleWriteError && /version 2, not the expected 1/.test(e.message),
     );
     await assert.rejects(
-      store.entries.store(
-        memoryInput.store({ key: 'missing', value: 'x', memoryType: 'knowledge', expectedVersion: 1 }),
-      ),
+      async () =>
+        store.entries.store(
+          memoryInput.store({ key: 'missing', value: 'x', memoryType: 'knowledge', expectedVersion: 1 }),
+        ),
       StaleWriteError,
     );
     assert.equal((await store.entries.retrieve(memoryInput.identity({ key: 'occ' })))?.value, 'two');
@@ -100,7 +102,7 @@ describe('memory store (real PostgreSQL)', () => {
     ];
     for (const [input, field] of cases) {
       await assert.rejects(
-        store.entries.store(memoryInput.store(input as never)),
+        async () => store.entries.store(memoryInput.store(input as never)),
         (e) => e instanceof ValidationError && field.test(e.message),
         `expected ${field} for ${JSON.stringify(input)}`,
       );
@@ -207,7 +209,7 @@ describe('memory store (real PostgreSQL)', () => {
       keys(await store.entries.search(memoryInput.search({ query: 'checkout', tenantId: 'acme', tags: ['deploy'] }))),
       ['a1'],
     );
-    await assert.rejects(store.entries.search(memoryInput.search({ query: '   ' })), /query/);
+    await assert.rejects(async () => store.entries.search(memoryInput.search({ query: '   ' })), /query/);
   });
 
   it('archives instead of deleting, and archives expired entries', async () => {

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ApiError } from '../src/api';
 import { ValidationError } from '../src/contracts/errors';
 import { sessionWorkflowId } from '../src/contracts/names';
 import { storeMemoryInputSchema, memoryIdentitySchema, memoryInput } from '../src/contracts/memory';
@@ -263,13 +264,18 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
     const all = await store.errorEvents.list({ allTenants: true, limit: 1000 });
     assert.ok(TENANTS.every((t) => all.some((e) => e.tenantId === t)));
     assert.ok((await store.workHistory.list({ limit: 1000 })).every((r) => r.tenantId === null));
+    // The edge (the API's operation, as the CLI and the servers call it) refuses what the store would not understand.
+    const client = stack.client(testConfig(stack.db.url));
     await assert.rejects(
-      store.errorEvents.list({ tenantId: 'acme', allTenants: true }),
-      (e) => e instanceof ValidationError && /allTenants: not allowed together with tenantId/.test(e.message),
+      client.call(client.api.knowledge.listErrors, { tenantId: 'acme', allTenants: true }),
+      (e) =>
+        e instanceof ApiError &&
+        e.kind === 'invalid' &&
+        /allTenants: not allowed together with tenantId/.test(e.message),
     );
     await assert.rejects(
-      store.workHistory.list({ limit: 0 }),
-      (e) => e instanceof ValidationError && /limit/.test(e.message),
+      client.call(client.api.knowledge.listErrors, { limit: 0 }),
+      (e) => e instanceof ApiError && e.kind === 'invalid' && /limit/.test(e.message),
     );
     await assert.rejects(
       store.sessions.listTasks({ tenantId: 'no spaces allowed' }),

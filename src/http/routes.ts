@@ -37,6 +37,14 @@ function bodyWithoutTenant(input: z.ZodType, overrides: z.ZodRawShape = {}): z.Z
 }
 
 const sessionIdParams = z.strictObject({ sessionId: z.string() });
+
+/** A query string's fields, with `names` as booleans where they say `true` or `false` (anything else is left for the operation to refuse). */
+function queryWithBooleans(query: unknown, names: string[]): Record<string, unknown> {
+  const fields = { ...(query as Record<string, unknown>) };
+  for (const name of names)
+    if (fields[name] === 'true' || fields[name] === 'false') fields[name] = fields[name] === 'true';
+  return fields;
+}
 const sessionFromPath = (request: FastifyRequest) => request.params;
 
 /** The route table. */
@@ -73,7 +81,7 @@ function routes(api: BrainOpsApi): Route[] {
       tags: context,
       operation: api.memory.stats,
       querystring: z.strictObject({ all: z.enum(['true', 'false']).optional() }),
-      input: (request) => ({ all: (request.query as { all?: string }).all === 'true' }),
+      input: (request) => queryWithBooleans(request.query, ['all']),
       response: r.statsResponse,
     },
     {

@@ -67,7 +67,7 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
         );
     });
 
-  withOwners(memory.command('get').description('read a memory entry'))
+  withOwners(memory.command('retrieve').description('read one memory entry by key, scope and owners'))
     .argument('<key>', 'entry key')
     .action(async (key: string, o: Owners) => {
       const entry = await ctx()
