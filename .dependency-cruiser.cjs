@@ -9,7 +9,7 @@
  */
 const below = (...layers) => `^(?!src/(${layers.join('|')})/)(src/|temporal\\.config)`;
 
-/** A rule: files under `from` may import only the `allowed` layers of the project (and the configuration's types where `configTypes`). */
+/** A rule: files under `from` may import only the `allowed` layers of the project (the configuration is ruled apart). */
 const onlyImports = (name, from, allowed, comment) => ({
   name,
   severity: 'error',
@@ -111,14 +111,12 @@ module.exports = {
       from: { path: '^src/worker\\.ts' },
       to: { path: '^src/(client|api|cli|stack|http|mcp)/' },
     },
-    {
-      name: 'client-is-temporal-only',
-      severity: 'error',
-      comment:
-        'the client is the Temporal client only: workflows (started by name and type), contracts and domain rules; what needs the database is the API’s',
-      from: { path: '^src/client/' },
-      to: { path: below('contracts', 'domain', 'workflows', 'client'), pathNot: '^temporal\\.config' },
-    },
+    onlyImports(
+      'client-is-temporal-only',
+      'client',
+      ['contracts', 'domain', 'workflows', 'client'],
+      'the client is the Temporal client only: workflows (started by name and type), contracts and domain rules; what needs the database is the API’s',
+    ),
     {
       name: 'api-below-adapters',
       severity: 'error',
@@ -126,22 +124,18 @@ module.exports = {
       from: { path: '^src/api/' },
       to: { path: '^src/(http|mcp|cli|stack|activities|interceptors)/' },
     },
-    {
-      name: 'http-is-an-adapter',
-      severity: 'error',
-      comment:
-        'the HTTP server is an adapter over the API: it imports the API, contracts and domain rules, never MCP, the client or the memory store',
-      from: { path: '^src/http/' },
-      to: { path: below('contracts', 'domain', 'api', 'http'), pathNot: '^temporal\\.config' },
-    },
-    {
-      name: 'mcp-is-an-adapter',
-      severity: 'error',
-      comment:
-        'the MCP server is an adapter over the API: it imports the API and contracts, never HTTP, the client or the memory store',
-      from: { path: '^src/mcp/' },
-      to: { path: below('contracts', 'domain', 'api', 'mcp'), pathNot: '^temporal\\.config' },
-    },
+    onlyImports(
+      'http-is-an-adapter',
+      'http',
+      ['contracts', 'domain', 'api', 'http'],
+      'the HTTP server is an adapter over the API: it imports the API, contracts and domain rules, never MCP, the client or the memory store',
+    ),
+    onlyImports(
+      'mcp-is-an-adapter',
+      'mcp',
+      ['contracts', 'domain', 'api', 'mcp'],
+      'the MCP server is an adapter over the API: it imports the API and contracts, never HTTP, the client or the memory store',
+    ),
     configAsTypes('adapters-read-config-types', 'http|mcp'),
     {
       name: 'stack-below-cli',

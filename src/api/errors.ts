@@ -22,6 +22,21 @@ export const API_ERROR_KINDS = Object.freeze([
 ] as const);
 export type ApiErrorKind = (typeof API_ERROR_KINDS)[number];
 
+/**
+ * The HTTP status of each kind: what an HTTP answer carries, and what an MCP tool error's body
+ * names as `status`, so a client reads one convention on either transport.
+ */
+export const STATUS_OF_KIND: Readonly<Record<ApiErrorKind, number>> = Object.freeze({
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+});
+
 /** One bad field: its dotted path (empty for the input as a whole) and why. */
 export interface FieldIssue {
   field: string;

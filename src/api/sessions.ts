@@ -15,6 +15,7 @@ import {
   type SessionContext,
 } from '../contracts/session';
 import type { BrainOpsClient } from '../client/brainops-client';
+import type { SessionRef, SessionsClient } from '../client/sessions';
 import { operation } from './operation';
 
 const ref = { tenantId: ownerId, sessionId: ownerId };
@@ -47,14 +48,22 @@ function sessionSummary(context: SessionContext, workflowId: string) {
   };
 }
 
-/** Splits an input into the session it names and the rest. */
-function split<T extends { tenantId: string; sessionId: string }>({ tenantId, sessionId, ...rest }: T) {
-  return { ref: { tenantId, sessionId }, rest };
+/**
+ * A `run` over one session: the input split into the session it names (`ref`) and the rest, with
+ * the sessions client opened.
+ */
+function inSessionOf(client: () => Promise<BrainOpsClient>) {
+  return <T extends { tenantId: string; sessionId: string }, R>(
+      work: (sessions: SessionsClient, ref: SessionRef, rest: Omit<T, 'tenantId' | 'sessionId'>) => Promise<R>,
+    ) =>
+    async (_caller: unknown, { tenantId, sessionId, ...rest }: T): Promise<R> =>
+      work((await client()).sessions, { tenantId, sessionId }, rest);
 }
 
 /** The session operations over the Temporal client. */
 export function sessionOperations(client: () => Promise<BrainOpsClient>) {
   const sessions = async () => (await client()).sessions;
+  const inSession = inSessionOf(client);
   return {
     start: operation({
       name: 'session.start',
@@ -93,14 +102,11 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>) {
       what: 'adding a message',
       input: messageInput,
       access: 'writer',
-      run: async (_caller, input) => {
-        const { ref, rest } = split(input);
-        return {
-          success: true as const,
-          sessionId: ref.sessionId,
-          ...(await (await sessions()).sendMessage(ref, rest)),
-        };
-      },
+      run: inSession(async (s, ref, rest) => ({
+        success: true as const,
+        sessionId: ref.sessionId,
+        ...(await s.sendMessage(ref, rest)),
+      })),
     }),
 
     handoff: operation({
@@ -110,10 +116,7 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>) {
       what: 'handing a session off',
       input: handoffInput,
       access: 'writer',
-      run: async (_caller, input) => {
-        const { ref, rest } = split(input);
-        return { success: true as const, ...(await (await sessions()).handoff(ref, rest)) };
-      },
+      run: inSession(async (s, ref, rest) => ({ success: true as const, ...(await s.handoff(ref, rest)) })),
     }),
 
     end: operation({
@@ -123,10 +126,11 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>) {
       what: 'ending a session',
       input: endInput,
       access: 'writer',
-      run: async (_caller, input) => {
-        const { ref, rest } = split(input);
-        return { success: true as const, sessionId: ref.sessionId, snapshot: await (await sessions()).end(ref, rest) };
-      },
+      run: inSession(async (s, ref, rest) => ({
+        success: true as const,
+        sessionId: ref.sessionId,
+        snapshot: await s.end(ref, rest),
+      })),
     }),
 
     context: operation({
@@ -146,10 +150,7 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>) {
       what: 'adding a task',
       input: addTaskInput,
       access: 'writer',
-      run: async (_caller, input) => {
-        const { ref, rest } = split(input);
-        return { success: true as const, task: await (await sessions()).addTask(ref, rest) };
-      },
+      run: inSession(async (s, ref, rest) => ({ success: true as const, task: await s.addTask(ref, rest) })),
     }),
 
     completeTask: operation({
@@ -159,10 +160,7 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>) {
       what: 'completing a task',
       input: completeTaskInput,
       access: 'writer',
-      run: async (_caller, input) => {
-        const { ref, rest } = split(input);
-        return { success: true as const, task: await (await sessions()).completeTask(ref, rest) };
-      },
+      run: inSession(async (s, ref, rest) => ({ success: true as const, task: await s.completeTask(ref, rest) })),
     }),
   };
 }

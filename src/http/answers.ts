@@ -4,18 +4,7 @@
  * cannot tell them from ids that do not exist —, 409 a stale `expectedVersion` or an ended
  * session, 413 a body above the input limits, 429 and 503 with `Retry-After`).
  */
-import type { ApiError, ApiErrorKind } from '../api';
-
-export const STATUS_OF_KIND: Readonly<Record<ApiErrorKind, number>> = Object.freeze({
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  too_large: 413,
-  rate_limited: 429,
-  unavailable: 503,
-});
+import { STATUS_OF_KIND, type ApiError } from '../api';
 
 /** Seconds a client should wait before trying again after a 429 or 503. */
 const RETRY_AFTER_SECONDS = 1;

@@ -15,22 +15,10 @@ import {
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { toApiError, type BrainOpsApi, type Caller, type Operation } from '../api';
+import { STATUS_OF_KIND, toApiError, type BrainOpsApi, type Caller, type Operation } from '../api';
 
 /** The URI of the session-start brief resource. */
 export const BRIEF_RESOURCE_URI = 'brainops://brief';
-
-/** HTTP status of each error kind, carried in a tool error's body as the route's answer carries it. */
-const STATUS = {
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  too_large: 413,
-  rate_limited: 429,
-  unavailable: 503,
-} as const;
 
 interface Tool {
   name: string;
@@ -117,7 +105,7 @@ async function run(operation: Operation, caller: Caller, args: unknown): Promise
   } catch (error) {
     const known = toApiError(error);
     if (!known) throw error;
-    return answer({ status: STATUS[known.kind], ...known.body() }, true);
+    return answer({ status: STATUS_OF_KIND[known.kind], ...known.body() }, true);
   }
 }
 
