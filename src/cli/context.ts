@@ -6,10 +6,9 @@
 import pino, { type Logger } from 'pino';
 import type { z } from 'zod';
 import { configuredSecrets, loadConfig, type BrainOpsConfig } from '../../temporal.config';
-import { BrainOpsApi, LOCAL_OPERATOR, type Operation } from '../api';
-import { openMemoryStore } from '../api/open-store';
-import { BrainOpsClient } from '../client/brainops-client';
-import type { MemoryStore } from '../memory';
+import { LOCAL_OPERATOR, type BrainOpsApi, type Operation } from '../api';
+import { openApi } from '../api/open-store';
+import type { BrainOpsClient } from '../client/brainops-client';
 import { createLogger } from '../stack/logger';
 
 export interface CliContext {
@@ -31,20 +30,13 @@ export function createCliContext(opts: { quiet: boolean; stderr?: boolean }): Cl
     secrets: configuredSecrets(config),
     destination: opts.stderr ? pino.destination(2) : undefined,
   });
-  let client: Promise<BrainOpsClient> | undefined;
-  let store: Promise<MemoryStore> | undefined;
-  const openClient = () => (client ??= BrainOpsClient.connect(config, logger));
-  const openStore = () => (store ??= openMemoryStore(config, logger, { poolSize: 4, cacheMaxEntries: 0 }));
-  const api = new BrainOpsApi({ config, logger, store: openStore, client: openClient });
+  const opened = openApi(config, logger, { poolSize: 4, cacheMaxEntries: 0 });
   return {
     config,
     logger,
-    client: openClient,
-    api,
+    client: opened.client,
+    api: opened.api,
     call: (operation, input) => operation.call(LOCAL_OPERATOR, input),
-    close: async () => {
-      if (client) await (await client.catch(() => undefined))?.close();
-      if (store) await (await store.catch(() => undefined))?.close();
-    },
+    close: opened.close,
   };
 }
