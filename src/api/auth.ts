@@ -4,8 +4,9 @@
  * trip for its key; a revoked key therefore stops working within that time on every server.
  */
 import { LRUCache } from 'lru-cache';
-import type { ApiKeyStore } from '../memory';
-import type { TenantCaller } from './caller';
+import type { ApiKeyRecord, ApiKeyStore } from '../memory';
+import { OPERATOR_ROLE } from '../contracts/api';
+import type { Caller } from './caller';
 import { unauthenticated } from './errors';
 
 /** How long a verified (or refused) key is trusted without asking the database again. */
@@ -17,9 +18,16 @@ export function bearerKey(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** The caller a key stands for: the operator (an operator key), or a tenant's key of a role. */
+function callerOfKey(record: ApiKeyRecord): Caller {
+  if (record.role === OPERATOR_ROLE || record.tenantId === null)
+    return { kind: 'operator', name: `key:${record.prefix}`, keyId: record.id };
+  return { kind: 'tenant', keyId: record.id, tenantId: record.tenantId, role: record.role };
+}
+
 /** Verifies API keys, with a short-lived cache of answers. */
 export class KeyVerifier {
-  private readonly cache = new LRUCache<string, { caller: TenantCaller | null }>({ max: 10_000, ttl: KEY_CACHE_MS });
+  private readonly cache = new LRUCache<string, { caller: Caller | null }>({ max: 10_000, ttl: KEY_CACHE_MS });
 
   constructor(private readonly keys: ApiKeyStore) {}
 
@@ -27,13 +35,13 @@ export class KeyVerifier {
    * The caller of an `Authorization` header.
    * @throws ApiError `unauthenticated` when the header holds no key, or a key that is unknown or revoked.
    */
-  async authenticate(header: string | undefined): Promise<TenantCaller> {
+  async authenticate(header: string | undefined): Promise<Caller> {
     const key = bearerKey(header);
     if (!key) throw unauthenticated();
     let known = this.cache.get(key);
     if (!known) {
       const record = await this.keys.verify(key);
-      known = { caller: record && { kind: 'tenant', keyId: record.id, tenantId: record.tenantId, role: record.role } };
+      known = { caller: record && callerOfKey(record) };
       this.cache.set(key, known);
     }
     if (!known.caller) throw unauthenticated('unknown or revoked API key');

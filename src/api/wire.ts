@@ -7,6 +7,7 @@
  * request is refused with the name to use, so there is one name per field on the wire.
  */
 import { z } from 'zod';
+import { ApiError, invalid, type ErrorBody } from './errors';
 
 /** Fields whose value is the caller's own JSON: never renamed, in a request or an answer. */
 export const OPAQUE_FIELDS: ReadonlySet<string> = new Set([
@@ -89,4 +90,23 @@ export function wireSchema(schema: z.ZodType): z.ZodType {
   if (schema instanceof z.ZodUnion)
     return z.union((schema.options as z.ZodType[]).map(wireSchema) as [z.ZodType, z.ZodType]);
   return schema;
+}
+
+/** A field path as the wire names it: its top-level field snake_case (deeper parts are the caller's JSON, or indexes). */
+function wireField(path: string): string {
+  const [first = '', ...rest] = path.split('.');
+  return [snakeCase(first), ...rest].join('.');
+}
+
+/** The JSON body of an API error as it goes on the wire: the fields it names as the wire names them. */
+export function wireErrorBody(error: ApiError): ErrorBody {
+  if (!error.issues || error.wireNames) return error.body();
+  const issues = error.issues.map((i) => ({ field: wireField(i.field), reason: i.reason }));
+  return invalid(issues, error.subject).body();
+}
+
+/** The refusal of a request whose fields the wire does not name that way (see {@link fromWire}). */
+export function wireIssuesError(issues: WireIssue[]): ApiError {
+  const { message } = invalid(issues);
+  return new ApiError('invalid', 'ValidationError', message, issues, 'request', true);
 }

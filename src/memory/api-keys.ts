@@ -5,7 +5,7 @@
  * cannot be found from its sha256, and a fast hash lets every request look its key up by index.
  */
 import crypto from 'node:crypto';
-import type { AccessLogRow, ApiKeyCreate, ApiKeyRecord } from '../contracts/api';
+import { OPERATOR_ROLE, type AccessLogRow, type ApiKeyCreate, type ApiKeyRecord } from '../contracts/api';
 import type { Queryable } from './connections';
 
 const KEY_PREFIX = 'bo_';
@@ -27,7 +27,14 @@ export class ApiKeyStore {
     const result = await this.db.query<ApiKeyRecord>(
       `insert into api_keys (id, key_hash, prefix, tenant_id, role, name) values ($1, $2, $3, $4, $5, $6)
        returning ${COLUMNS}`,
-      [crypto.randomUUID(), hashApiKey(key), key.slice(0, 10), parsed.tenantId, parsed.role, parsed.name ?? null],
+      [
+        crypto.randomUUID(),
+        hashApiKey(key),
+        key.slice(0, 10),
+        parsed.operator ? null : parsed.tenantId,
+        parsed.operator ? OPERATOR_ROLE : parsed.role,
+        parsed.name ?? null,
+      ],
     );
     return { key, record: result.rows[0]! };
   }

@@ -45,21 +45,28 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
   const keys = program.command('api-key').description('API keys of the HTTP and MCP servers');
   keys
     .command('create')
-    .description('create a key (printed once: only its hash is stored)')
-    .requiredOption('-t, --tenant <id>', 'the tenant the key acts for')
-    .requiredOption('--role <role>', API_ROLES.join(' | '))
+    .description("create a key (printed once: only its hash is stored): a tenant's key of a role, or an operator key")
+    .option('-t, --tenant <id>', 'the tenant the key acts for')
+    .option('--role <role>', API_ROLES.join(' | '))
+    .option(
+      '--operator',
+      "an operator key: no tenant; writes shared knowledge, runs operator actions, reads every tenant's",
+    )
     .option('--name <text>', 'what the key is for')
     .option('--json', 'print JSON')
-    .action(async (o: { tenant: string; role: string; name?: string; json?: boolean }) => {
+    .action(async (o: { tenant?: string; role?: string; operator?: boolean; name?: string; json?: boolean }) => {
       const { key, record } = await ctx().call(ctx().api.keys.create, {
         tenantId: o.tenant,
         role: o.role,
+        operator: o.operator ?? false,
         name: o.name,
       });
       if (o.json) return printJson({ key, ...record });
       printLines(
         key,
-        `Key ${record.id} (${record.role} of tenant ${record.tenantId}). It is shown only now: store it safely.`,
+        record.tenantId === null
+          ? `Key ${record.id} (operator). It is shown only now: store it safely.`
+          : `Key ${record.id} (${record.role} of tenant ${record.tenantId}). It is shown only now: store it safely.`,
       );
     });
   keys
@@ -88,6 +95,9 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
         return o.json ? printJson(null) : printLines(`No active key "${id}"`);
       }
       if (o.json) printJson(revoked);
-      else printLines(`Revoked ${revoked.id} (${revoked.role} of tenant ${revoked.tenantId})`);
+      else
+        printLines(
+          `Revoked ${revoked.id} (${revoked.tenantId === null ? 'operator' : `${revoked.role} of tenant ${revoked.tenantId}`})`,
+        );
     });
 }
