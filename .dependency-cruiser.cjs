@@ -149,6 +149,6 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    exclude: { path: '^(node_modules|\\.brainops)/' },
+    exclude: { path: '^(node_modules|dist|\\.brainops)/' },
   },
 };

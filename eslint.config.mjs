@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.brainops/**', '**/*.cjs', '**/*.mjs'] },
+  { ignores: ['node_modules/**', '.brainops/**', 'dist/**', '**/*.cjs', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

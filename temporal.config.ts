@@ -20,7 +20,9 @@ import { findingThresholdsSchema, guardedDatabasesSchema } from './src/contracts
 import { deployTargetsSchema, resolveTarget } from './src/contracts/deploy-target';
 import { secretValues, urlPassword } from './src/domain/redact';
 
-const projectRoot = __dirname;
+/** The project's root: this file's folder, or its parent when run compiled from `dist/`. */
+export const PROJECT_ROOT = path.basename(__dirname) === 'dist' ? path.dirname(__dirname) : __dirname;
+const projectRoot = PROJECT_ROOT;
 
 /** Thrown when the environment holds a value BrainOps cannot use. */
 export class ConfigError extends Error {

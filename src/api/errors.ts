@@ -5,8 +5,6 @@
  * {@link toApiError} turns what the layers below throw (bad input, stale writes, Temporal's
  * "not found" and update failures, a database that cannot be reached) into one.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { BrainOpsError, StaleWriteError, ValidationError } from '../contracts/errors';
 import { failureCause } from '../domain/failure-cause';
 
@@ -119,10 +117,12 @@ export function toApiError(error: unknown): ApiError | undefined {
       error.subject,
     );
   if (error instanceof StaleWriteError) return conflict(error.code, error.message);
-  if (error instanceof WorkflowNotFoundError) return notFound('no such session in this tenant');
-  if (error instanceof WorkflowUpdateFailedError) {
-    const cause = failureCause(error);
-    if (cause instanceof ApplicationFailure) {
+  // Temporal's errors are told by name: the API is used where the Temporal SDK is not loaded (the CLI's memory commands).
+  const name = (error as Error | undefined)?.name;
+  if (name === 'WorkflowNotFoundError') return notFound('no such session in this tenant');
+  if (name === 'WorkflowUpdateFailedError') {
+    const cause = failureCause(error) as (Error & { type?: string }) | undefined;
+    if (cause?.name === 'ApplicationFailure') {
       if (cause.type === 'ValidationError') return invalid([issueOfFailureMessage(cause.message)]);
       if (cause.type === 'NotFound') return notFound(cause.message);
       if (cause.type === 'SessionEnded') return conflict('SessionEnded', cause.message);

@@ -12,13 +12,6 @@ import type { BrainOpsClient } from '../client/brainops-client';
 import type { MemoryStore } from '../memory';
 import { AccessLog } from './access-log';
 import { KeyVerifier } from './auth';
-import { deploymentOperations } from './deployments';
-import { keyOperations } from './keys';
-import { knowledgeOperations } from './knowledge';
-import { memoryOperations } from './memory';
-import { operatorOperations } from './operator';
-import { procedureOperations } from './procedures';
-import { sessionOperations } from './sessions';
 
 export type { Operation } from './operation';
 export * from './caller';
@@ -36,29 +29,65 @@ export interface ApiDeps {
   accessLog?: boolean;
 }
 
+/* eslint-disable @typescript-eslint/no-require-imports -- each area's module is loaded when first used, so a command that needs one area (the CLI's memory search) loads none of the others */
+const areas = {
+  memory: () => require('./memory') as typeof import('./memory'),
+  sessions: () => require('./sessions') as typeof import('./sessions'),
+  knowledge: () => require('./knowledge') as typeof import('./knowledge'),
+  operator: () => require('./operator') as typeof import('./operator'),
+  procedures: () => require('./procedures') as typeof import('./procedures'),
+  deployments: () => require('./deployments') as typeof import('./deployments'),
+  keys: () => require('./keys') as typeof import('./keys'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** The API: its operations by area, key verification, the access log, and readiness. */
 export class BrainOpsApi {
-  readonly memory;
-  readonly sessions;
-  readonly knowledge;
-  readonly operator;
-  readonly procedures;
-  readonly deployments;
-  readonly keys;
   /** The access log of this process (servers only). */
   readonly accessLog: AccessLog | undefined;
   private verifier: Promise<KeyVerifier> | undefined;
+  private readonly built = new Map<string, unknown>();
 
   constructor(private readonly deps: ApiDeps) {
-    const { store, client, config } = deps;
-    this.accessLog = deps.accessLog ? new AccessLog(() => store().then((s) => s.apiKeys), deps.logger) : undefined;
-    this.memory = memoryOperations(store);
-    this.sessions = sessionOperations(client, store);
-    this.knowledge = knowledgeOperations(store, client, config);
-    this.operator = operatorOperations(store, client, config, this.accessLog);
-    this.procedures = procedureOperations(store, client, config);
-    this.deployments = deploymentOperations(store, client);
-    this.keys = keyOperations(store);
+    this.accessLog = deps.accessLog ? new AccessLog(() => deps.store().then((s) => s.apiKeys), deps.logger) : undefined;
+  }
+
+  /** An area's operations, built on first use. */
+  private area<T>(name: string, build: () => T): T {
+    if (!this.built.has(name)) this.built.set(name, build());
+    return this.built.get(name) as T;
+  }
+
+  /** Memory entries: store, retrieve, search, list, stats. */
+  get memory() {
+    return this.area('memory', () => areas.memory().memoryOperations(this.deps.store));
+  }
+  /** Sessions and tasks. */
+  get sessions() {
+    return this.area('sessions', () => areas.sessions().sessionOperations(this.deps.client, this.deps.store));
+  }
+  /** Error reports, the knowledge base of solutions. */
+  get knowledge() {
+    const { store, client, config } = this.deps;
+    return this.area('knowledge', () => areas.knowledge().knowledgeOperations(store, client, config));
+  }
+  /** The brief, the monitor, metrics, insights, backups. */
+  get operator() {
+    const { store, client, config } = this.deps;
+    return this.area('operator', () => areas.operator().operatorOperations(store, client, config, this.accessLog));
+  }
+  /** Guidance, agent selection, procedures. */
+  get procedures() {
+    const { store, client, config } = this.deps;
+    return this.area('procedures', () => areas.procedures().procedureOperations(store, client, config));
+  }
+  /** Deployment history and rollback. */
+  get deployments() {
+    return this.area('deployments', () => areas.deployments().deploymentOperations(this.deps.store, this.deps.client));
+  }
+  /** API keys. */
+  get keys() {
+    return this.area('keys', () => areas.keys().keyOperations(this.deps.store));
   }
 
   /**

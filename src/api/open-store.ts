@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { configuredSecrets, databaseUrl, type BrainOpsConfig } from '../../temporal.config';
 import { createEmbedder } from '../embeddings';
-import { BrainOpsClient } from '../client/brainops-client';
+import type { BrainOpsClient } from '../client/brainops-client';
 import { MemoryStore } from '../memory';
 import { BrainOpsApi } from './index';
 
@@ -48,7 +48,9 @@ export function openApi(
 ): OpenedApi {
   let client: Promise<BrainOpsClient> | undefined;
   let store: Promise<MemoryStore> | undefined;
-  const openClient = () => (client ??= BrainOpsClient.connect(config, logger));
+  // The Temporal SDK is loaded only by what talks to Temporal.
+  const openClient = () =>
+    (client ??= import('../client/brainops-client.js').then((m) => m.BrainOpsClient.connect(config, logger)));
   const openStore = () => (store ??= openMemoryStore(config, logger, storeOptions));
   return {
     api: new BrainOpsApi({ config, logger, store: openStore, client: openClient }),

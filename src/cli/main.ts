@@ -4,7 +4,6 @@
  * non-zero with one clear line.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../../temporal.config';
 import { BrainOpsError } from '../contracts/errors';
 import { failureCause } from '../domain/failure-cause';
 import { createCliContext, type CliContext } from './context';
@@ -26,7 +25,8 @@ const ctx = (): CliContext =>
   }));
 
 function describeFailure(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof BrainOpsError) return error.message;
+  // By name: the configuration's module is loaded only by commands that run.
+  if ((error as Error)?.name === 'ConfigError' || error instanceof BrainOpsError) return (error as Error).message;
   if (error instanceof Error) {
     // Temporal wraps an update's or a workflow's failure; the innermost cause says what went wrong.
     const root = failureCause(error);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { msToNumber } from '@temporalio/common/lib/time';
+import ms, { type StringValue } from 'ms';
 
 /**
  * Parses a whole-number option such as `--limit <n>` (1..10,000); commander reports a bad one
@@ -23,8 +23,8 @@ export function idOption(value: string): number {
 /** Parses a duration option such as `--since 24h` into ms (the formats `temporal.config.ts` takes). */
 export function durationOption(value: string): number {
   try {
-    const ms = msToNumber(value as never);
-    if (ms > 0) return ms;
+    const parsed = ms(value as StringValue);
+    if (Number.isFinite(parsed) && parsed > 0) return parsed;
   } catch {
     // reported below
   }

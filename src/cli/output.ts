@@ -27,3 +27,8 @@ export function printTable(rows: Record<string, unknown>[], columns: string[]): 
 export function printLines(...lines: string[]): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
+
+/** Whether `error` is the API's "not found" (by its kind, so the CLI need not load the API to tell). */
+export function isNotFound(error: unknown): boolean {
+  return (error as { kind?: unknown } | null)?.kind === 'not_found';
+}

@@ -8,12 +8,9 @@
 import { z } from 'zod';
 import { ownerId } from './memory';
 import { text } from './limits';
+import { API_ROLES, OPERATOR_ROLE, type ApiRole } from './vocabulary';
 
-/** The roles of a tenant's keys, lowest first. */
-export const API_ROLES = Object.freeze(['reader', 'writer', 'admin'] as const);
-export type ApiRole = (typeof API_ROLES)[number];
-/** The role of an operator key (bound to no tenant). */
-export const OPERATOR_ROLE = 'operator';
+export { API_ROLES, OPERATOR_ROLE, type ApiRole } from './vocabulary';
 
 /** Input of creating a key (`brainops api-key create`): a tenant's key of a role, or an operator key. */
 export const apiKeyCreateSchema = z

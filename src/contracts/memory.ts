@@ -5,39 +5,18 @@
 import { z } from 'zod';
 import { parseInput } from './validate';
 import { LIMITS, jsonObject, jsonValue, storable, text, time } from './limits';
+import {
+  LAYERS,
+  MEMORY_TYPES,
+  PRIORITIES,
+  SCOPES,
+  type Layer,
+  type MemoryType,
+  type Priority,
+  type Scope,
+} from './vocabulary';
 
-/** The memory types: conversations, system, learning, business, external. Unknown types are rejected, never stored. */
-export const MEMORY_TYPES = Object.freeze([
-  'user_interaction',
-  'ai_response',
-  'agent_conversation',
-  'system_error',
-  'system_event',
-  'system_state',
-  'performance_metric',
-  'health_check',
-  'ai_insight',
-  'error_solution',
-  'optimization',
-  'knowledge',
-  'business_decision',
-  'workflow_state',
-  'task',
-  'api_call',
-  'webhook_event',
-  'integration_sync',
-] as const);
-export type MemoryType = (typeof MEMORY_TYPES)[number];
-
-/** Lifetimes, shortest first. */
-export const LAYERS = Object.freeze(['ephemeral', 'session', 'short_term', 'long_term', 'permanent'] as const);
-export type Layer = (typeof LAYERS)[number];
-
-export const SCOPES = Object.freeze(['global', 'tenant', 'user', 'session', 'agent'] as const);
-export type Scope = (typeof SCOPES)[number];
-
-export const PRIORITIES = Object.freeze(['critical', 'high', 'medium', 'low'] as const);
-export type Priority = (typeof PRIORITIES)[number];
+export * from './vocabulary';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

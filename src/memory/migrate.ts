@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { runner } from 'node-pg-migrate';
 import type { Logger } from 'pino';
 import type { ClientBase, Pool } from 'pg';
 
@@ -14,6 +13,8 @@ export const MIGRATIONS_TABLE = 'brainops_migrations';
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrate(opts: { databaseUrl: string; logger: Logger; dir?: string }): Promise<string[]> {
+  // Loaded here: reading the status of migrations (every process that opens the store) needs none of it.
+  const { runner } = await import('node-pg-migrate');
   const applied = await runner({
     databaseUrl: opts.databaseUrl,
     dir: opts.dir ?? MIGRATIONS_DIR,

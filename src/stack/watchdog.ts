@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { stopOwnDevServer, stopOwnPostmaster } from './ownership';
+import { PROJECT_ROOT } from '../../temporal.config';
 
 /** A server the watchdog looks after. */
 export type Watched = { kind: 'postgres'; pgdata: string } | { kind: 'temporal'; pidFile: string };
@@ -26,7 +27,6 @@ export interface WatchdogHandle {
   close(): Promise<void>;
 }
 
-const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
 /** Starts the watchdog for the servers of `dataDir`; its log is `<dataDir>/watchdog.log`. */
 export async function startWatchdog(dataDir: string, logger: Logger): Promise<WatchdogHandle> {

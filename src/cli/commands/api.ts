@@ -3,13 +3,10 @@
  * `brainops api-key create|list|revoke`.
  */
 import type { Command } from 'commander';
-import { ApiError } from '../../api';
-import { openMemoryStore } from '../../api/open-store';
-import { API_ROLES, type ApiKeyRecord } from '../../contracts/api';
-import { runMcpStdio } from '../../mcp/stdio';
-import { serveApi } from '../../stack/api-server';
+import type { ApiKeyRecord } from '../../contracts/api';
+import { API_ROLES } from '../../contracts/vocabulary';
 import type { CliContext } from '../context';
-import { printJson, printLines, printTable } from '../output';
+import { isNotFound, printJson, printLines, printTable } from '../output';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -21,6 +18,8 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .description('the HTTP API and MCP server alone (against TEMPORAL_ADDRESS and DATABASE_URL); run as many as needed')
     .action(async () => {
       const { config, logger } = ctx();
+      const { openMemoryStore } = await import('../../api/open-store.js');
+      const { serveApi } = await import('../../stack/api-server.js');
       const store = await openMemoryStore(config, logger);
       const server = await serveApi({ config, logger, store, client: await ctx().client() });
       logger.info(
@@ -39,7 +38,8 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .description('the MCP server over stdio (Claude Desktop, Claude Code), acting with the key in BRAINOPS_API_KEY')
     .action(async () => {
       const c = ctx();
-      await runMcpStdio(c.api, c.config.api.key);
+      const { runMcpStdio } = await import('../../mcp/stdio.js');
+      await runMcpStdio(await c.api(), c.config.api.key);
     });
 
   const keys = program.command('api-key').description('API keys of the HTTP and MCP servers');
@@ -55,7 +55,7 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .option('--name <text>', 'what the key is for')
     .option('--json', 'print JSON')
     .action(async (o: { tenant?: string; role?: string; operator?: boolean; name?: string; json?: boolean }) => {
-      const { key, record } = await ctx().call(ctx().api.keys.create, {
+      const { key, record } = await ctx().call((api) => api.keys.create, {
         tenantId: o.tenant,
         role: o.role,
         operator: o.operator ?? false,
@@ -75,7 +75,7 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .option('-t, --tenant <id>', 'only this tenant’s')
     .option('--json', 'print JSON')
     .action(async (o: { tenant?: string; json?: boolean }) => {
-      const list = await ctx().call(ctx().api.keys.list, { tenantId: o.tenant });
+      const list = await ctx().call((api) => api.keys.list, { tenantId: o.tenant });
       if (o.json) return printJson(list);
       printTable(list.map(row), ['id', 'prefix', 'tenantId', 'role', 'name', 'status', 'createdAt', 'lastUsedAt']);
     });
@@ -86,10 +86,8 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }) => {
       const revoked = await ctx()
-        .call(ctx().api.keys.revoke, { key: id })
-        .catch((error: unknown) =>
-          error instanceof ApiError && error.kind === 'not_found' ? null : Promise.reject(error),
-        );
+        .call((api) => api.keys.revoke, { key: id })
+        .catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
       if (!revoked) {
         process.exitCode = 1;
         return o.json ? printJson(null) : printLines(`No active key "${id}"`);

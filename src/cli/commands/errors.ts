@@ -26,7 +26,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
         workflowId?: string;
         json?: boolean;
       }) => {
-        const r = await ctx().call(ctx().api.knowledge.report, {
+        const r = await ctx().call((api) => api.knowledge.report, {
           errorType: o.type,
           message: o.message,
           source: o.source,
@@ -46,7 +46,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--limit <n>', 'how many', countOption, 20)
     .option('--json', 'print JSON')
     .action(async (o: { status?: 'open'; tenant?: string; allTenants?: boolean; limit: number; json?: boolean }) => {
-      const rows = await ctx().call(ctx().api.knowledge.listErrors, {
+      const rows = await ctx().call((api) => api.knowledge.listErrors, {
         status: o.status,
         tenantId: o.tenant,
         allTenants: o.allTenants,
@@ -73,7 +73,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--limit <n>', 'how many signatures', countOption, 20)
     .option('--json', 'print JSON')
     .action(async (o: { since: number; limit: number; json?: boolean }) => {
-      const rows = await ctx().call(ctx().api.knowledge.summarise, {
+      const rows = await ctx().call((api) => api.knowledge.summarise, {
         since: new Date(Date.now() - o.since),
         limit: o.limit,
       });
@@ -101,7 +101,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--params <json>', 'its parameters as a JSON object')
     .option('--description <text>', 'what was done')
     .action(async (id: number, o: { with: string; params?: string; description?: string }) => {
-      const r = await ctx().call(ctx().api.knowledge.resolve, {
+      const r = await ctx().call((api) => api.knowledge.resolve, {
         errorEventId: id,
         action: o.with,
         params: jsonObjectOption('params', o.params) ?? {},
@@ -124,7 +124,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
         signature: string,
         o: { action: string; description: string; params?: string; example?: string; json?: boolean },
       ) => {
-        const { solution: s } = await ctx().call(ctx().api.knowledge.addSolution, {
+        const { solution: s } = await ctx().call((api) => api.knowledge.addSolution, {
           problemSignature: signature,
           action: o.action,
           description: o.description,
@@ -140,7 +140,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--all', 'include disabled ones')
     .option('--json', 'print JSON')
     .action(async (o: { all?: boolean; json?: boolean }) => {
-      const rows = await ctx().call(ctx().api.knowledge.listSolutions, { includeDisabled: o.all });
+      const rows = await ctx().call((api) => api.knowledge.listSolutions, { includeDisabled: o.all });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((s) => ({
@@ -157,12 +157,12 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
   kb.command('show')
     .argument('<id>', 'solution id', idOption)
     .action(async (id: number) => {
-      printJson(await ctx().call(ctx().api.knowledge.showSolution, { id }));
+      printJson(await ctx().call((api) => api.knowledge.showSolution, { id }));
     });
   kb.command('disable')
     .argument('<id>', 'solution id', idOption)
     .action(async (id: number) => {
-      await ctx().call(ctx().api.knowledge.disableSolution, { id });
+      await ctx().call((api) => api.knowledge.disableSolution, { id });
       printLines(`Solution ${id} disabled`);
     });
 }

@@ -39,7 +39,7 @@ export function registerLearningCommands(program: Command, ctx: () => CliContext
     .option('--open', 'only open findings')
     .option('--json', 'print JSON')
     .action(async (o: { prefix: string; open?: boolean; json?: boolean }) => {
-      const rows = await ctx().call(ctx().api.operator.insights, {
+      const rows = await ctx().call((api) => api.operator.insights, {
         keyPrefix: o.prefix,
         status: o.open ? 'open' : undefined,
       });

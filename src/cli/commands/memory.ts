@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { countOption } from '../options';
-import { LAYERS, MEMORY_TYPES, SCOPES, type MemorySearchHit } from '../../memory';
-import { ApiError } from '../../api';
+import type { MemorySearchHit } from '../../contracts/memory';
+import { LAYERS, MEMORY_TYPES, SCOPES } from '../../contracts/vocabulary';
+import { isNotFound } from '../output';
 import type { CliContext } from '../context';
 import { printJson, printLines, printTable } from '../output';
 
@@ -47,7 +48,7 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .option('--tag <tag...>', 'tags')
     .option('--expected-version <n>', 'reject unless the stored entry is at this version', Number)
     .action(async (key: string, value: string, o: Owners & Record<string, unknown>) => {
-      const entry = await ctx().call(ctx().api.memory.store, {
+      const entry = await ctx().call((api) => api.memory.store, {
         key,
         value: parseValue(value) as never,
         memoryType: o.type as 'knowledge',
@@ -71,10 +72,10 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .argument('<key>', 'entry key')
     .action(async (key: string, o: Owners) => {
       const entry = await ctx()
-        .call(ctx().api.memory.retrieve, { key, ...owners(o) })
+        .call((api) => api.memory.retrieve, { key, ...owners(o) })
         .then(
           (found) => found.entry,
-          (error: unknown) => (error instanceof ApiError && error.kind === 'not_found' ? null : Promise.reject(error)),
+          (error: unknown) => (isNotFound(error) ? null : Promise.reject(error)),
         );
       if (!entry) {
         process.exitCode = 1;
@@ -107,7 +108,7 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .option('--include-expired', 'include expired entries')
     .option('--json', 'print JSON')
     .action(async (query: string, o: SearchOptions) => {
-      const { hits } = await ctx().call(ctx().api.memory.search, {
+      const { hits } = await ctx().call((api) => api.memory.search, {
         query,
         mode: o.exact ? 'websearch' : 'natural',
         sources: o.entriesOnly ? ['entries'] : o.messagesOnly ? ['messages'] : ['entries', 'messages'],
@@ -116,7 +117,7 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
         userId: o.user,
         agentId: o.agent,
         memoryTypes: o.type as never,
-        layers: o.layer as never,
+        layer: o.layer as never,
         tags: o.tag,
         limit: o.limit,
         includeExpired: o.includeExpired ?? false,
@@ -135,7 +136,7 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .option('-t, --tenant <id>', 'only this tenant')
     .option('--json', 'print JSON')
     .action(async (o: { tenant?: string; json?: boolean }) => {
-      const stats = await ctx().call(ctx().api.memory.stats, { tenantId: o.tenant });
+      const stats = await ctx().call((api) => api.memory.stats, { tenantId: o.tenant });
       if (o.json) return printJson(stats);
       printLines(
         `Entries ${stats.entries} live, ${stats.expired} expired, ${stats.archived} archived; ${stats.tenants} tenants; ${stats.activeSessions} active sessions; ${stats.totalAccesses} accesses`,

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { briefToMarkdown } from '../../services/brief';
-import { runStack } from '../../stack/start';
 import type { CliContext } from '../context';
 import { printJson, printLines, printTable } from '../output';
 
@@ -10,6 +8,7 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
     .description('the whole local stack: PostgreSQL, migrations, Temporal dev server, schedules, worker')
     .action(async () => {
       const { config, logger } = ctx();
+      const { runStack } = await import('../../stack/start.js');
       await runStack(config, logger, { servers: true });
     });
 
@@ -20,6 +19,7 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
     )
     .action(async () => {
       const { config, logger } = ctx();
+      const { runStack } = await import('../../stack/start.js');
       await runStack(config, logger, { servers: false });
     });
 
@@ -57,9 +57,8 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
     .requiredOption('-t, --tenant <id>', 'tenant id')
     .option('--json', 'print JSON')
     .action(async (o: { tenant: string; json?: boolean }) => {
-      const { brief } = await ctx().call(ctx().api.operator.brief, { tenantId: o.tenant });
-      if (o.json) printJson(brief);
-      else process.stdout.write(briefToMarkdown(brief));
+      if (o.json) printJson((await ctx().call((api) => api.operator.brief, { tenantId: o.tenant })).brief);
+      else process.stdout.write(await ctx().call((api) => api.operator.briefMarkdown, { tenantId: o.tenant }));
     });
 
   const monitor = program.command('monitor').description('SystemMonitor');

@@ -108,7 +108,7 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
     .option('--tenant <id>', 'tenant whose memory is searched (with shared memory)')
     .option('--json', 'print JSON')
     .action(async (task: string, o: { context?: string; tenant?: string; json?: boolean }) => {
-      const g = await ctx().call(ctx().api.procedures.guidance, {
+      const g = await ctx().call((api) => api.procedures.guidance, {
         task,
         context: jsonObjectOption('--context', o.context),
         tenantId: o.tenant,
@@ -124,7 +124,7 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
     .option('--failed', 'the operation failed (default: it succeeded)')
     .option('--detail <json>', 'what happened (a JSON object)')
     .action(async (decisionId: number, o: { failed?: boolean; detail?: string }) => {
-      await ctx().call(ctx().api.procedures.guidanceOutcome, {
+      await ctx().call((api) => api.procedures.guidanceOutcome, {
         decisionId,
         success: !o.failed,
         detail: jsonObjectOption('--detail', o.detail),
@@ -139,7 +139,7 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
     .option('--all', 'every version')
     .option('--json', 'print JSON')
     .action(async (o: { all?: boolean; json?: boolean }) => {
-      const rows = await ctx().call(ctx().api.procedures.list, { allVersions: o.all });
+      const rows = await ctx().call((api) => api.procedures.list, { allVersions: o.all });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((p) => ({
@@ -159,7 +159,7 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
     .option('--version <n>', 'version', versionOption)
     .option('--json', 'print JSON')
     .action(async (name: string, o: { version?: number; json?: boolean }) => {
-      const p = await ctx().call(ctx().api.procedures.show, { name, version: o.version });
+      const p = await ctx().call((api) => api.procedures.show, { name, version: o.version });
       if (o.json) return printJson(p);
       printLines(`${p.name} v${p.version} (${p.enforcement}, ${p.source}): ${p.description}`);
       const params = Object.entries(p.definition.params);
@@ -178,7 +178,7 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
     .argument('<file>', 'a JSON procedure definition')
     .option('--json', 'print JSON')
     .action(async (file: string, o: { json?: boolean }) => {
-      const stored = await ctx().call(ctx().api.procedures.define, readJsonFile(file));
+      const stored = await ctx().call((api) => api.procedures.define, readJsonFile(file));
       if (o.json) return printJson(stored);
       printLines(`${stored.name} v${stored.version}: ${stored.created ? 'stored' : 'already stored'}`);
     });
@@ -205,7 +205,7 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
         },
       ) => {
         const client = await ctx().client();
-        const { workflowId } = await ctx().call(ctx().api.procedures.run, {
+        const { workflowId } = await ctx().call((api) => api.procedures.run, {
           name,
           version: o.version,
           params: o.param ?? {},

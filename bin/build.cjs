@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// `npm run build` (and `prepare`, so `npm install` builds it): compiles the project to
+// JavaScript in dist/ with tsc, copies the SQL migrations beside their compiled module, and
+// stamps the build, so `bin/brainops.cjs` starts the CLI without compiling TypeScript each time.
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const tsc = require.resolve('typescript/bin/tsc');
+execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+fs.cpSync(path.join(root, 'src', 'memory', 'migrations'), path.join(root, 'dist', 'src', 'memory', 'migrations'), {
+  recursive: true,
+});
+fs.writeFileSync(path.join(root, 'dist', 'BUILD'), `${new Date().toISOString()}\n`);
