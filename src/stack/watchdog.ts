@@ -27,7 +27,6 @@ export interface WatchdogHandle {
   close(): Promise<void>;
 }
 
-
 /** Starts the watchdog for the servers of `dataDir`; its log is `<dataDir>/watchdog.log`. */
 export async function startWatchdog(dataDir: string, logger: Logger): Promise<WatchdogHandle> {
   fs.mkdirSync(dataDir, { recursive: true });
