@@ -23,6 +23,7 @@ import { LIMITS } from '../contracts/limits';
 import { ApiKeyStore, type MemoryStore } from '../memory';
 import type { BrainOpsClient } from '../client/brainops-client';
 import { registerMcpRoute } from '../mcp/http';
+import { registerConsole } from '../console';
 import { AccessLog } from './access-log';
 import { KeyVerifier } from './auth';
 import { badRequest, describeError } from './errors';
@@ -167,6 +168,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<{ app: Fastif
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   registerRoutes(app, api);
   registerMcpRoute(app, api);
+  await registerConsole(app, deps);
   await app.ready();
   return { app, accessLog };
 }

@@ -114,19 +114,18 @@ export async function activeSessions(
     workflowId: string;
   }[];
 }> {
-  const [count, recent] = await Promise.all([
-    db.query<{ n: number }>(
-      `select count(*)::int as n from sessions where status = 'active' and ($1::text is null or tenant_id = $1)`,
-      [tenantId],
-    ),
-    db.query(
-      `select tenant_id as "tenantId", session_id as "sessionId", agent_id as "agentId",
-         last_activity_at as "lastActivityAt", message_count::int as "messageCount", workflow_id as "workflowId"
-       from sessions where status = 'active' and ($1::text is null or tenant_id = $1)
-       order by last_activity_at desc limit $2`,
-      [tenantId, limit],
-    ),
-  ]);
+  // One after the other: on a tenant's connection, statements cannot overlap.
+  const count = await db.query<{ n: number }>(
+    `select count(*)::int as n from sessions where status = 'active' and ($1::text is null or tenant_id = $1)`,
+    [tenantId],
+  );
+  const recent = await db.query(
+    `select tenant_id as "tenantId", session_id as "sessionId", agent_id as "agentId",
+       last_activity_at as "lastActivityAt", message_count::int as "messageCount", workflow_id as "workflowId"
+     from sessions where status = 'active' and ($1::text is null or tenant_id = $1)
+     order by last_activity_at desc limit $2`,
+    [tenantId, limit],
+  );
   return { count: count.rows[0]?.n ?? 0, recent: recent.rows as never };
 }
 

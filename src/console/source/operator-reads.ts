@@ -52,12 +52,10 @@ export class OperatorReads {
   }
 
   async errorSignature(v: Viewer, signature: string): Promise<SignaturePage | null> {
-    const [events, resolution] = await this.ctx.asViewer(v, (db) =>
-      Promise.all([
-        errors.signatureEvents(db, { tenantId: v.tenantId, signature, limit: 30 }),
-        errors.signatureResolution(db, { tenantId: v.tenantId, signature }),
-      ]),
-    );
+    const { events, resolution } = await this.ctx.asViewer(v, async (db) => ({
+      events: await errors.signatureEvents(db, { tenantId: v.tenantId, signature, limit: 30 }),
+      resolution: await errors.signatureResolution(db, { tenantId: v.tenantId, signature }),
+    }));
     if (events.length === 0) return null;
     const workflowId = errorLearningWorkflowId(signature);
     const [solutions, learningStatus, actions] = await Promise.all([

@@ -103,11 +103,10 @@ export class ConsoleReads {
       const entry = await entries.entryById(db, id);
       // A tenant sees its own entries and shared (global) ones: row-level security decides.
       if (!entry) return null;
-      const [current, versions, archived] = await Promise.all([
-        entries.currentValueDigest(db, id),
-        entries.entryVersions(db, id, 50),
-        entries.archivedIncarnations(db, entry.key, entry.tenantId, 10),
-      ]);
+      // One after the other: on a tenant's connection, statements cannot overlap.
+      const current = await entries.currentValueDigest(db, id);
+      const versions = await entries.entryVersions(db, id, 50);
+      const archived = await entries.archivedIncarnations(db, entry.key, entry.tenantId, 10);
       return { entry, current, versions, archived };
     });
     if (!found) return null;
