@@ -24,6 +24,7 @@ import { ApiKeyStore, type MemoryStore } from '../memory';
 import type { BrainOpsClient } from '../client/brainops-client';
 import { registerMcpRoute } from '../mcp/http';
 import { registerConsole } from '../console';
+import { registerMetrics } from '../metrics/http';
 import { AccessLog } from './access-log';
 import { KeyVerifier } from './auth';
 import { badRequest, describeError } from './errors';
@@ -156,6 +157,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<{ app: Fastif
     reply.code(404).send({ error: 'NotFound', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
 
+  registerMetrics(app, deps);
   app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     try {
