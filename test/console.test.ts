@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ApiKeyStore } from '../src/memory';
+import { ApiKeyStore, LAYERS } from '../src/memory';
+import { entryCountEstimate } from '../src/memory/console-overview';
 import { startApiServer, type ApiServer } from '../src/http/server';
 import type { BrainOpsClient } from '../src/client/brainops-client';
 import { launchChromium, watchPage } from './browser';
@@ -341,6 +342,14 @@ describe('web console (real Chromium, real Temporal, real PostgreSQL)', () => {
     assert.match(await page.locator('main').innerText(), /DB failover runbook/);
     assert.deepEqual(problems, []);
     await context.close();
+  });
+
+  it('counts memory from the planner’s statistics when the table is large (no scan per view)', async () => {
+    await stack.store.pool.query('analyze memory_entries');
+    const estimate = await entryCountEstimate(stack.store.pool);
+    assert.equal(estimate.basis, 'estimate');
+    assert.ok((estimate.byScope.tenant ?? 0) >= 1, JSON.stringify(estimate));
+    assert.ok(Object.keys(estimate.byLayer).every((l) => (LAYERS as readonly string[]).includes(l)));
   });
 
   it('refuses an action without its CSRF token', async () => {
