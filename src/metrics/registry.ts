@@ -137,9 +137,11 @@ export class BrainOpsMetrics {
 
   /** Every series in the Prometheus text format. */
   async render(): Promise<string> {
+    // The appended text is fetched while the collectors bring the registry up to date.
+    const extra = this.extra?.() ?? Promise.resolve('');
     await Promise.all(this.collectors.map((c) => c()));
-    const [own, extra] = await Promise.all([this.registry.metrics(), this.extra?.() ?? Promise.resolve('')]);
-    return extra ? `${own}\n${extra}` : own;
+    const [own, appended] = await Promise.all([this.registry.metrics(), extra]);
+    return appended ? `${own}\n${appended}` : own;
   }
 }
 

@@ -34,31 +34,34 @@ function solutionRows(solutions: Solution[]): string[][] {
   ]);
 }
 
+/** Resolving: the registered remediation that fixed it, and what was done. */
+function resolveForm(ctx: PageContext, action: string, signature: string, remediations: string[]): string {
+  return html`<form method="post" action="${action}" class="inline">
+    !${csrfField(ctx)}<input type="hidden" name="signature" value="${signature}" />
+    <input type="hidden" name="kind" value="resolve" />
+    <label
+      >fixed with
+      <select name="action" required>
+        !${remediations.map((r) => html`<option value="${r}">${r}</option>`)}
+      </select></label
+    >
+    <input name="description" placeholder="what was done (optional)" maxlength="2000" />
+    <button type="submit">Resolve</button>
+  </form>`;
+}
+
 /** The answer forms of an escalation (the operator's). */
 export function answerForms(ctx: PageContext, signature: string, remediations: string[]): string {
   if (!ctx.viewer.operator) return '';
   const action = `${CONSOLE_PREFIX}/errors/answer`;
   return html`<div class="actions">
-    <form method="post" action="${action}" class="inline">
-      !${csrfField(ctx)}<input type="hidden" name="signature" value="${signature}" /><input
-        type="hidden"
-        name="kind"
-        value="resolve"
-      />
-      <label
-        >fixed with
-        <select name="action" required>
-          !${remediations.map((r) => html`<option value="${r}">${r}</option>`)}
-        </select></label
-      >
-      <input name="description" placeholder="what was done (optional)" maxlength="2000" />
-      <button
-        type="submit"
-        !${remediations.length ? '' : 'disabled title="no remediation is registered (BRAINOPS_REMEDIATIONS)"'}
-      >
-        Resolve
-      </button>
-    </form>
+    !${
+      remediations.length
+        ? resolveForm(ctx, action, signature, remediations)
+        : html`<p class="muted">
+            Resolving names the remediation that fixed it, and none is registered (BRAINOPS_REMEDIATIONS).
+          </p>`
+    }
     <form method="post" action="${action}" class="inline">
       !${csrfField(ctx)}<input type="hidden" name="signature" value="${signature}" /><input
         type="hidden"
