@@ -129,6 +129,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, title, message } = describe(error);
+    if (status === 503) reply.header('retry-after', '5');
     if (status >= 500) request.log.error({ err: error }, 'console request failed');
     if (!request.consoleViewer) return anonymous(reply, status, problemPage(null, title, message, css));
     return reply
@@ -203,6 +204,9 @@ function describe(error: FastifyError): { status: number; title: string; message
     }[error.kind];
     return { status, title, message: error.message };
   }
+  // pg's pool gives up waiting for a connection (connectionTimeoutMillis): busy, not broken.
+  if (/timeout exceeded when trying to connect/i.test(error.message))
+    return { status: 503, title: 'Busy', message: 'The database is busy: try again in a few seconds.' };
   if (error.code?.startsWith('FST_CSRF'))
     return {
       status: 403,

@@ -25,6 +25,9 @@ export interface StoreSourceDeps {
   tenantPoolSize?: number;
 }
 
+/** How long a tenant's page waits for a database connection, ms. */
+export const CONNECT_TIMEOUT_MS = 5000;
+
 export class SourceContext {
   readonly tenants: TenantScope;
   /**
@@ -40,7 +43,12 @@ export class SourceContext {
 
   constructor(readonly deps: StoreSourceDeps) {
     this.tenants = new TenantScope(
-      { connectionString: deps.store.pool.options.connectionString, max: deps.tenantPoolSize ?? 4 },
+      {
+        connectionString: deps.store.pool.options.connectionString,
+        max: deps.tenantPoolSize ?? 4,
+        // A page that cannot get a connection soon is answered 503 (busy), not left waiting.
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      },
       deps.logger,
     );
   }
