@@ -1,17 +1,30 @@
 /**
- * The layering of BrainOps as rules (README "Architecture"): each layer imports only the layers
- * below it, workflows see activities as types only, and nothing imports in a loop. `npm run lint`
- * fails on a dependency that breaks one of these rules.
+ * The layering of BrainOps as rules (docs/architecture.md "Layers"): each layer imports only the
+ * layers below it, workflows see activities as types only, the adapters (HTTP, MCP) sit on the
+ * API and on nothing beside it, and nothing imports in a loop. `npm run lint` fails on a
+ * dependency that breaks one of these rules.
+ *
+ *   contracts → domain → memory → services → activities → workflows → client → api → http, mcp → cli
+ *   (agents: definitions beside contracts; stack: the assembler over all of them)
  */
 const below = (...layers) => `^(?!src/(${layers.join('|')})/)(src/|temporal\\.config)`;
 
-/** A rule: files under `from` may import only the `allowed` layers of the project. */
+/** A rule: files under `from` may import only the `allowed` layers of the project (the configuration is ruled apart). */
 const onlyImports = (name, from, allowed, comment) => ({
   name,
   severity: 'error',
   comment,
   from: { path: `^src/(${from})/` },
-  to: { path: below(...allowed) },
+  to: { path: below(...allowed), pathNot: '^temporal\\.config' },
+});
+
+/** A rule: files under `from` import the configuration as types only (they receive it injected). */
+const configAsTypes = (name, from) => ({
+  name,
+  severity: 'error',
+  comment: 'this layer receives its configuration: it imports its types only',
+  from: { path: `^src/(${from})/` },
+  to: { path: '^temporal\\.config', dependencyTypesNot: ['type-only'] },
 });
 
 module.exports = {
@@ -23,6 +36,13 @@ module.exports = {
       ['contracts'],
       'contracts (schemas, shapes, messages) are the bottom layer: they import nothing else of the project',
     ),
+    {
+      name: 'lower-layers-need-no-config',
+      severity: 'error',
+      comment: 'contracts, domain rules and the memory store take what they need as arguments, never the configuration',
+      from: { path: '^src/(contracts|domain|memory)/' },
+      to: { path: '^temporal\\.config' },
+    },
     onlyImports(
       'domain-imports-contracts',
       'domain',
@@ -41,24 +61,20 @@ module.exports = {
       ['contracts', 'agents'],
       'agent definitions are data: contracts only',
     ),
-    {
-      name: 'activities-import-below',
-      severity: 'error',
-      comment:
-        'activities (and their interceptors) use memory, domain, contracts and agent definitions, never workflows or clients',
-      from: { path: '^src/(activities|interceptors)/' },
-      to: {
-        path: below('contracts', 'domain', 'memory', 'agents', 'activities', 'interceptors'),
-        pathNot: '^temporal\\.config',
-      },
-    },
-    {
-      name: 'activities-read-config-types',
-      severity: 'error',
-      comment: 'activities receive their configuration through the factory: they import its types only',
-      from: { path: '^src/(activities|interceptors)/' },
-      to: { path: '^temporal\\.config', dependencyTypesNot: ['type-only'] },
-    },
+    onlyImports(
+      'services-import-below',
+      'services',
+      ['contracts', 'domain', 'memory', 'agents', 'services'],
+      'services (the brief, guidance, agent selection, procedure definitions, error reports) are shared by activities and the API: they use memory, never activities, workflows or clients',
+    ),
+    configAsTypes('services-read-config-types', 'services'),
+    onlyImports(
+      'activities-import-below',
+      'activities|interceptors',
+      ['contracts', 'domain', 'memory', 'agents', 'services', 'activities', 'interceptors'],
+      'activities (and their interceptors) use services, memory, domain, contracts and agent definitions, never workflows or clients',
+    ),
+    configAsTypes('activities-read-config-types', 'activities|interceptors'),
     {
       name: 'workflows-are-deterministic',
       severity: 'error',
@@ -93,22 +109,40 @@ module.exports = {
       severity: 'error',
       comment: 'the worker does not depend on the clients that sit on top of it',
       from: { path: '^src/worker\\.ts' },
-      to: { path: '^src/(client|cli|stack|http|mcp|console)/' },
+      to: { path: '^src/(client|api|cli|stack|http|mcp)/' },
     },
+    onlyImports(
+      'client-is-temporal-only',
+      'client',
+      ['contracts', 'domain', 'workflows', 'client'],
+      'the client is the Temporal client only: workflows (started by name and type), contracts and domain rules; what needs the database is the API’s',
+    ),
     {
-      name: 'client-below-cli',
+      name: 'api-below-adapters',
       severity: 'error',
-      comment: 'the client API does not depend on the CLI, the local stack or the servers built on it',
-      from: { path: '^src/client/' },
-      to: { path: '^src/(cli|stack|http|mcp|console|metrics)/' },
+      comment: 'the API is transport-free: it uses services, memory and the client, never an adapter or the stack',
+      from: { path: '^src/api/' },
+      to: { path: '^src/(http|mcp|cli|stack|activities|interceptors)/' },
     },
+    onlyImports(
+      'http-is-an-adapter',
+      'http',
+      ['contracts', 'domain', 'api', 'http'],
+      'the HTTP server is an adapter over the API: it imports the API, contracts and domain rules, never MCP, the client or the memory store',
+    ),
+    onlyImports(
+      'mcp-is-an-adapter',
+      'mcp',
+      ['contracts', 'domain', 'api', 'mcp'],
+      'the MCP server is an adapter over the API: it imports the API and contracts, never HTTP, the client or the memory store',
+    ),
+    configAsTypes('adapters-read-config-types', 'http|mcp'),
     {
-      name: 'servers-below-cli',
+      name: 'stack-below-cli',
       severity: 'error',
-      comment:
-        'the HTTP and MCP servers, the console and the metrics endpoints (clients of the client API) do not depend on the CLI or the local stack',
-      from: { path: '^src/(http|mcp|console|metrics)/' },
-      to: { path: '^src/(cli|stack)/' },
+      comment: 'the stack assembler does not depend on the CLI that runs it',
+      from: { path: '^src/stack/' },
+      to: { path: '^src/cli/' },
     },
   ],
   options: {

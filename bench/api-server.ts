@@ -10,13 +10,14 @@
  * access log, so HTTP minus floor is what the API server itself adds, and floor minus in-process
  * is the price of any HTTP hop between two processes on this machine.
  */
+import { memoryInput } from '../src/contracts/memory';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../temporal.config';
 import { BrainOpsClient } from '../src/client/brainops-client';
 import { MemoryStore } from '../src/memory';
-import { startApiServer } from '../src/http/server';
+import { serveApi } from '../src/stack/api-server';
 import { createBenchLogger } from './lib';
 
 /** The tenant the floor server acts for (the bench's key is of this tenant too). */
@@ -24,9 +25,12 @@ const FLOOR_TENANT = process.env.BENCH_TENANT ?? 'bench';
 
 function floorCall(store: MemoryStore, operation: string, body: Record<string, unknown>): Promise<unknown> {
   const input = { ...body, tenantId: FLOOR_TENANT };
-  if (operation === '/store') return store.store(input as Parameters<MemoryStore['store']>[0]);
-  if (operation === '/retrieve') return store.retrieve(input as Parameters<MemoryStore['retrieve']>[0]);
-  if (operation === '/search') return store.search(input as Parameters<MemoryStore['search']>[0]);
+  if (operation === '/store')
+    return store.entries.store(memoryInput.store(input as Parameters<typeof memoryInput.store>[0]));
+  if (operation === '/retrieve')
+    return store.entries.retrieve(memoryInput.identity(input as Parameters<typeof memoryInput.identity>[0]));
+  if (operation === '/search')
+    return store.entries.search(memoryInput.search(input as Parameters<typeof memoryInput.search>[0]));
   return Promise.reject(new Error(`no floor operation ${operation}`));
 }
 
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
     logger,
   });
   const client = new BrainOpsClient(new Client(), config, logger);
-  const server = await startApiServer({ config, client, store, logger }, 0);
+  const server = await serveApi({ config, client, store, logger }, 0);
   const floorUrl = await startFloorServer(store);
   process.stdout.write(`${JSON.stringify({ url: server.url, floorUrl })}\n`);
   process.once('SIGTERM', () => {

@@ -5,7 +5,7 @@
  * process), next to the same calls on `MemoryStore` in this process and raw `pg` queries, all on
  * one PostgreSQL in one run, at 1, 10 and 50 concurrent connections (callers) for BENCH_SECONDS
  * (default 5) each, after BENCH_WARMUP_SECONDS (default 2) untimed. Prints p50/p95/p99 and
- * requests/s per cell, then the MCP tool call round trip over streamable HTTP (memory_get through
+ * requests/s per cell, then the MCP tool call round trip over streamable HTTP (memory_retrieve through
  * the SDK's Client, BENCH_MCP_CALLS sequential calls).
  *
  * The floor, in the same run: a bare `node:http` server in the API server's process making the
@@ -29,7 +29,7 @@ import autocannon from 'autocannon';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { loadConfig } from '../temporal.config';
-import { ApiKeyStore, MemoryStore, migrate } from '../src/memory';
+import { ApiKeyStore, MemoryStore, memoryInput, migrate } from '../src/memory';
 import { VOCABULARY } from './vocabulary';
 import {
   createBenchLogger,
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < SEED; i += 500)
       await Promise.all(
         Array.from({ length: Math.min(500, SEED - i) }, (_, j) =>
-          s.store({ ...entryBody(`seed/${i + j}`, i + j), tenantId: TENANT }),
+          s.entries.store(memoryInput.store({ ...entryBody(`seed/${i + j}`, i + j), tenantId: TENANT })),
         ),
       );
     await s.pool.query('vacuum analyze memory_entries');
@@ -275,9 +275,9 @@ async function main(): Promise<void> {
       ],
     ]);
     const inProcess: Record<Op, (n: number, c: number) => Promise<unknown>> = {
-      store: (n, c) => s.store({ ...entryBody(`mem-${c}-${n}`, n), tenantId: TENANT }),
-      retrieve: () => s.retrieve({ ...RETRIEVE, scope: 'tenant', tenantId: TENANT }),
-      search: () => s.search({ ...SEARCH, sources: ['entries'], tenantId: TENANT }),
+      store: (n, c) => s.entries.store(memoryInput.store({ ...entryBody(`mem-${c}-${n}`, n), tenantId: TENANT })),
+      retrieve: () => s.entries.retrieve(memoryInput.identity({ ...RETRIEVE, scope: 'tenant', tenantId: TENANT })),
+      search: () => s.entries.search(memoryInput.search({ ...SEARCH, sources: ['entries'], tenantId: TENANT })),
     };
     const raw: Record<Op, (n: number, c: number) => Promise<unknown>> = {
       store: (n, c) => {
@@ -341,7 +341,7 @@ async function main(): Promise<void> {
     }
     printTable(['operation', 'conns', 'path', 'p50 ms', 'p95 ms', 'p99 ms', 'req/s', 'errors'], rows);
 
-    heading('MCP tool call over streamable HTTP (memory_get)');
+    heading('MCP tool call over streamable HTTP (memory_retrieve)');
     const mcp = new Client({ name: 'bench', version: '1.0.0' });
     await mcp.connect(
       new StreamableHTTPClientTransport(new URL(`${started.url}/mcp`), {
@@ -351,8 +351,8 @@ async function main(): Promise<void> {
     const mcpLatencies: number[] = [];
     for (let i = 0; i < MCP_CALLS + 50; i++) {
       const t = now();
-      const answer = await mcp.callTool({ name: 'memory_get', arguments: RETRIEVE });
-      if (answer.isError) throw new Error(`memory_get failed: ${JSON.stringify(answer.content)}`);
+      const answer = await mcp.callTool({ name: 'memory_retrieve', arguments: RETRIEVE });
+      if (answer.isError) throw new Error(`memory_retrieve failed: ${JSON.stringify(answer.content)}`);
       if (i >= 50) mcpLatencies.push(now() - t);
     }
     await mcp.close();

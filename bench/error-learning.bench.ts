@@ -25,7 +25,7 @@ import {
   summarize,
   waitFor,
 } from './lib';
-import { withBenchStack } from './stack';
+import { asOperator, withBenchStack } from './stack';
 
 const ERRORS = envInt('BENCH_ERRORS', 200);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 10);
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     temporal: { ...base.temporal, namespace: 'default', taskQueue: TASK_QUEUE },
     errorLearning: { ...base.errorLearning, remediations: { pause: { kind: 'wait', delayMs: 0 } } },
   };
-  await withBenchStack({ config, dbPort: 54402, temporalPort: 7401, logger }, async ({ db, store, worker, client }) => {
+  await withBenchStack({ config, dbPort: 54402, temporalPort: 7401, logger }, async ({ db, store, worker, api }) => {
     heading('BrainOps error-learning benchmark');
     printFacts([
       ['machine', machineLine()],
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < ERRORS; i++) {
       const message = `connect ECONNREFUSED 127.0.0.1:${6000 + i}`;
       const t = now();
-      await store.recordErrorEvent({
+      await store.errorEvents.record({
         signature: errorSignature('Error', message),
         errorType: 'Error',
         message,
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       (_, i) => `bench failure kind ${String.fromCharCode(65 + (i % 26))}${Math.floor(i / 26)} in module m${i}x`,
     );
     for (const message of messages) {
-      await store.upsertSolution({
+      await store.knowledge.upsertSolution({
         problemSignature: errorSignature('BenchError', message),
         description: 'bench',
         action: 'pause',
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       const begin = Date.now();
       await mapLimit(messages, CONCURRENCY, async (message, i) => {
         await sleep(Math.max(0, begin + (i * 1000) / RATE - Date.now()));
-        const r = await client.reportError({ errorType: 'BenchError', message, source: 'bench' });
+        const r = await asOperator(api.knowledge.report, { errorType: 'BenchError', message, source: 'bench' });
         reported.set(r.workflowId, Date.now());
       });
       await waitFor(

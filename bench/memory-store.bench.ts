@@ -13,6 +13,7 @@
  * PostgreSQL: a throwaway embedded server on 127.0.0.1:54400, or, with DATABASE_URL, the scratch
  * database `brainops_bench` on that server (dropped and recreated).
  */
+import { memoryInput } from '../src/contracts/memory';
 import { randomUUID } from 'node:crypto';
 import {
   MEMORY_TYPES,
@@ -338,7 +339,7 @@ async function main(): Promise<void> {
 
     // (a) / (e): writes.
     const [storeMs, rawInsertMs] = await measure(OPS, WARMUP, [
-      (i) => store!.store(storeInputs[i]!),
+      (i) => store!.entries.store(memoryInput.store(storeInputs[i]!)),
       (i) => store!.pool.query(RAW_INSERT, rawInputs[i]),
     ]);
 
@@ -346,23 +347,25 @@ async function main(): Promise<void> {
     let missNulls = 0;
     const [missMs, rawSelectMs] = await measure(OPS, WARMUP, [
       async (i) => {
-        if ((await store!.retrieve(missIdentities[i]!.identity)) === null) missNulls++;
+        if ((await store!.entries.retrieve(memoryInput.identity(missIdentities[i]!.identity))) === null) missNulls++;
       },
       (i) => store!.pool.query('select * from memory_entries where id = $1', [selectIds[i]]),
     ]);
 
     // (c): the same few keys, served from the read-through cache.
-    for (const identity of hitIdentities) await store.retrieve(identity);
-    const cacheBefore = (await store.stats()).cache;
-    const [hitMs] = await measure(OPS, WARMUP, [(i) => store!.retrieve(hitIdentities[i % HIT_KEYS]!)]);
-    const cacheAfter = (await store.stats()).cache;
+    for (const identity of hitIdentities) await store.entries.retrieve(memoryInput.identity(identity));
+    const cacheBefore = (await store.entries.stats()).cache;
+    const [hitMs] = await measure(OPS, WARMUP, [
+      (i) => store!.entries.retrieve(memoryInput.identity(hitIdentities[i % HIT_KEYS]!)),
+    ]);
+    const cacheAfter = (await store.entries.stats()).cache;
 
     // (d): full-text search within a tenant.
     let hitsReturned = 0;
     let emptySearches = 0;
     const [searchMs] = await measure(OPS, WARMUP, [
       async (i) => {
-        const hits = await store!.search(searches[i]!.input);
+        const hits = await store!.entries.search(memoryInput.search(searches[i]!.input));
         if (i >= WARMUP) {
           hitsReturned += hits.length;
           if (hits.length === 0) emptySearches++;

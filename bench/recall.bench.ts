@@ -12,6 +12,7 @@
  * PostgreSQL: a throwaway embedded server on 127.0.0.1:54410, or with DATABASE_URL the scratch
  * database `brainops_bench` on that server (dropped and recreated).
  */
+import { memoryInput } from '../src/contracts/memory';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../temporal.config';
@@ -145,13 +146,15 @@ async function catchUpLag(store: MemoryStore, embedder: Embedder, seconds: numbe
   for (let i = 0; i < seconds * 50; i++) {
     const due = start + i * 20;
     if (due > Date.now()) await sleep(due - Date.now());
-    await store.store({
-      key: `lag/${i}`,
-      content: `write ${i} under load: the customer asked about invoice ${i % 97}`,
-      memoryType: 'user_interaction',
-      scope: 'tenant',
-      tenantId: 'lag',
-    });
+    await store.entries.store(
+      memoryInput.store({
+        key: `lag/${i}`,
+        content: `write ${i} under load: the customer asked about invoice ${i % 97}`,
+        memoryType: 'user_interaction',
+        scope: 'tenant',
+        tenantId: 'lag',
+      }),
+    );
   }
   writing = false;
   await catchUp;
@@ -197,14 +200,16 @@ async function main(): Promise<void> {
 
     const storeStarted = now();
     for (const t of turns) {
-      await store.store({
-        key: `locomo/${t.tenant}/${t.diaId}`,
-        content: t.content,
-        memoryType: 'user_interaction',
-        scope: 'tenant',
-        tenantId: t.tenant,
-        sessionId: t.session,
-      });
+      await store.entries.store(
+        memoryInput.store({
+          key: `locomo/${t.tenant}/${t.diaId}`,
+          content: t.content,
+          memoryType: 'user_interaction',
+          scope: 'tenant',
+          tenantId: t.tenant,
+          sessionId: t.session,
+        }),
+      );
     }
     const storeSeconds = (now() - storeStarted) / 1000;
     await embedder.embed(['warm up']);
@@ -259,7 +264,7 @@ async function main(): Promise<void> {
       },
       {
         name: 'hybrid + neighbouring turns (store.search)',
-        search: async (q) => (await store!.search({ ...input(q) })).map(diaIdOf),
+        search: async (q) => (await store!.entries.search(memoryInput.search({ ...input(q) }))).map(diaIdOf),
       },
     ];
     const rows: string[][] = [];

@@ -15,13 +15,13 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
-import { BrainOpsClient } from '../src/client/brainops-client';
-import { MemoryStore, migrate } from '../src/memory';
+import type { BrainOpsClient } from '../src/client/brainops-client';
+import { migrate, type MemoryStore } from '../src/memory';
 import { startTestServer } from '../src/stack/dev-server';
 import { installRuntime } from '../src/stack/runtime';
 import { resolveTemporalCli } from '../src/stack/temporal-cli';
 import { sessionWorkflowId } from '../src/contracts/names';
-import { createWorker } from '../src/worker';
+import { assembleStack, type AssembledStack } from '../src/stack/assemble';
 import {
   createBenchLogger,
   envInt,
@@ -164,7 +164,7 @@ async function phaseA({ client, store, env }: Context): Promise<void> {
   const snapshot = await client.endSession(ref);
   const endMs = now() - endStarted;
 
-  const stored = await store.listMessages({ ...ref, limit: 100_000 });
+  const stored = await store.sessions.listMessages({ ...ref, limit: 100_000 });
   const seqOf = new Map<number, number>();
   let foreign = 0;
   for (const m of stored) {
@@ -432,13 +432,13 @@ async function main(): Promise<void> {
   };
   let db: BenchDatabase | undefined;
   let store: MemoryStore | undefined;
+  let assembled: AssembledStack | undefined;
   let env: TestWorkflowEnvironment | undefined;
   try {
     installRuntime(logger);
     const startedAll = now();
     db = await startBenchDatabase({ port: 54401, database: 'bench', logger });
     await migrate({ databaseUrl: db.url, logger });
-    store = await MemoryStore.connect({ databaseUrl: db.url, logger, poolSize: config.database.poolSize });
 
     let t = now();
     const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, cacheDir: config.cacheDir, logger });
@@ -447,16 +447,18 @@ async function main(): Promise<void> {
     const devServerSeconds = (now() - t) / 1000;
 
     t = now();
-    const worker = await createWorker({
-      config,
-      store,
+    const stack = await assembleStack({
+      config: { ...config, database: { ...config.database, url: db.url } },
       logger,
-      connection: temporal.nativeConnection,
       clientConnection: temporal.connection,
-      taskQueue: TASK_QUEUE,
+      worker: { connection: temporal.nativeConnection, taskQueue: TASK_QUEUE },
+      storeOptions: { poolSize: config.database.poolSize },
     });
+    assembled = stack;
+    store = stack.store;
+    const worker = stack.worker!;
     const workerSeconds = (now() - t) / 1000;
-    const client = new BrainOpsClient(temporal.client, config, logger);
+    const client = stack.client;
 
     heading('BrainOps session benchmark');
     printFacts([
@@ -483,7 +485,7 @@ async function main(): Promise<void> {
     console.log(`\ntotal run time ${((now() - startedAll) / 1000).toFixed(1)} s`);
   } finally {
     await env?.teardown().catch((error: unknown) => logger.error({ err: error }, 'stopping the dev server failed'));
-    await store?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the store failed'));
+    await assembled?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the stack failed'));
     await db?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping PostgreSQL failed'));
   }
 }

@@ -13,6 +13,7 @@
  * PostgreSQL: a throwaway embedded server on 127.0.0.1:54411, or with DATABASE_URL the scratch
  * database `brainops_bench` on that server (dropped and recreated).
  */
+import { memoryInput } from '../src/contracts/memory';
 import { MemoryStore, migrate, type MemorySearchHit } from '../src/memory';
 import { Searcher } from '../src/memory/search';
 import { MIN_SIMILARITY } from '../src/activities/error-learning';
@@ -71,7 +72,7 @@ async function storeSolutions(store: MemoryStore): Promise<void> {
   if (signatures.size !== solutions.length) throw new Error('two solutions of the corpus share a signature');
   for (const s of solutions) {
     // As error-learning's learnSolution stores a fix: the normalised message is the example.
-    await store.upsertSolution({
+    await store.knowledge.upsertSolution({
       problemSignature: s.signature,
       exampleMessage: normaliseMessage(s.message),
       description: s.description,
@@ -80,20 +81,22 @@ async function storeSolutions(store: MemoryStore): Promise<void> {
       source: 'human',
       successCount: 1,
     });
-    await store.store({
-      key: `kb/${s.action}`,
-      content: s.signature,
-      memoryType: 'system_error',
-      scope: 'tenant',
-      tenantId: TENANT,
-    });
+    await store.entries.store(
+      memoryInput.store({
+        key: `kb/${s.action}`,
+        content: s.signature,
+        memoryType: 'system_error',
+        scope: 'tenant',
+        tenantId: TENANT,
+      }),
+    );
   }
 }
 
 function methods(store: MemoryStore): Method[] {
   const lexical = new Searcher({ db: store.pool, neighbours: false });
   const similar = (minSimilarity: number) => async (q: Query) =>
-    (await store.findSimilarSolutions({ signature: q.signature, message: q.message, minSimilarity })).map(
+    (await store.knowledge.findSimilarSolutions({ signature: q.signature, message: q.message, minSimilarity })).map(
       (r) => r.action,
     );
   const familyOf = (h: MemorySearchHit) => (h.kind === 'entry' ? h.entry.key.slice('kb/'.length) : '');
@@ -107,7 +110,8 @@ function methods(store: MemoryStore): Method[] {
     {
       name: 'knowledge-base search (guidance)',
       short: 'kb search',
-      lookup: async (q) => (await store.matchingSolutions({ task: q.signature, limit: 10 })).map((r) => r.action),
+      lookup: async (q) =>
+        (await store.guidance.matchingSolutions({ task: q.signature, limit: 10 })).map((r) => r.action),
     },
     {
       name: 'BM25 (memory search, lexical)',

@@ -17,7 +17,7 @@ import { failureInterceptor } from './interceptors/failures';
 import { workHistoryInterceptor } from './interceptors/work-history';
 import type { MemoryStore } from './memory';
 import { BUILTIN_PROCEDURES } from './agents';
-import { defineProcedure, procedureRegistry } from './activities/procedures';
+import { defineProcedure, procedureRegistry } from './services/procedure-definitions';
 
 /** Path of the workflows module, for `workflowsPath` and `bundleWorkflowCode`. */
 export const WORKFLOWS_PATH = require.resolve('./workflows');

@@ -4,42 +4,16 @@
  * the served API until it is revoked.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import path from 'node:path';
+import { spawn } from 'node:child_process';
 import readline from 'node:readline';
-import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import type { Worker } from '@temporalio/worker';
-import { testConfig, testWorker, useTestStack } from './helpers';
-
-const run = promisify(execFile);
-const BIN = path.join(__dirname, '..', 'bin', 'brainops.cjs');
+import { describe, it } from 'node:test';
+import { BIN, useCli } from './cli-helper';
+import { useTestStack } from './helpers';
 
 describe('brainops api-key and serve (real Temporal, real PostgreSQL)', () => {
-  let worker: Worker;
-  let running: Promise<void>;
-  after(async () => {
-    worker?.shutdown();
-    await running;
-  });
   const stack = useTestStack();
-  let env: NodeJS.ProcessEnv;
-  const cli = async (...args: string[]) =>
-    (await run(process.execPath, [BIN, ...args], { env, timeout: 60_000 })).stdout;
-
-  before(async () => {
-    const config = testConfig(stack.db.url);
-    worker = await testWorker(stack.env, config, stack.store);
-    running = worker.run();
-    env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      DATABASE_URL: stack.db.url,
-      BRAINOPS_EMBEDDINGS: 'off',
-    };
-  });
+  const runner = useCli(stack, { BRAINOPS_EMBEDDINGS: 'off' });
+  const cli = (...args: string[]) => runner.stdout(...args);
 
   it('creates a key shown once, lists it without its secret, serves it, and revokes it', async () => {
     const created = (await cli('api-key', 'create', '--tenant', 'acme', '--role', 'writer', '--name', 'ci')).split(
@@ -54,7 +28,7 @@ describe('brainops api-key and serve (real Temporal, real PostgreSQL)', () => {
     assert.ok(!JSON.stringify(listed).includes(key.slice(3)), 'the secret is never listed');
     await assert.rejects(cli('api-key', 'create', '--tenant', 'acme', '--role', 'owner'), /role/);
 
-    const server = spawn(process.execPath, [BIN, 'serve'], { env: { ...env, BRAINOPS_API_PORT: '0' } });
+    const server = spawn(process.execPath, [BIN, 'serve'], { env: { ...runner.env, BRAINOPS_API_PORT: '0' } });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));

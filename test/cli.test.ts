@@ -1,55 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import type { Worker } from '@temporalio/worker';
-import { testConfig, testWorker, useTestStack } from './helpers';
-
-const run = promisify(execFile);
-const BIN = path.join(__dirname, '..', 'bin', 'brainops.cjs');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { describe, it } from 'node:test';
+import { useCli } from './cli-helper';
+import { useTestStack } from './helpers';
 
 describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
   const stack = useTestStack();
-  let worker: Worker;
-  let running: Promise<void>;
-  let cliEnv: NodeJS.ProcessEnv;
-
-  async function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-        env: { ...cliEnv, ...extraEnv },
-        timeout: 60_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
-
-  before(async () => {
-    const config = testConfig(stack.db.url);
-    worker = await testWorker(stack.env, config, stack.store);
-    running = worker.run();
-    cliEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      DATABASE_URL: stack.db.url,
-    };
-  });
-  after(async () => {
-    worker?.shutdown();
-    await running;
-  });
+  const runner = useCli(stack);
+  const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runner.run(args, extraEnv);
 
   it('drives a session end to end, with text and JSON output', async () => {
     const ref = ['--tenant', 'acme', '--session', 'cli'];
@@ -87,7 +44,7 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
     assert.match(brief.stdout, /\[ \] Write docs/);
     const ended = JSON.parse((await cli(['session', 'end', ...ref, '--json'])).stdout);
     assert.equal(ended.currentAgent, 'writer');
-    assert.equal((await stack.store.listMessages({ tenantId: 'acme', sessionId: 'cli' })).length, 1);
+    assert.equal((await stack.store.sessions.listMessages({ tenantId: 'acme', sessionId: 'cli' })).length, 1);
   });
 
   it('stores, reads and searches memory', async () => {
@@ -107,7 +64,7 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
     ]);
     assert.equal(stored.code, 0, stored.stderr);
     const got = JSON.parse(
-      (await cli(['memory', 'get', 'runbook/db', '--scope', 'tenant', '--tenant', 'acme', '--json'])).stdout,
+      (await cli(['memory', 'retrieve', 'runbook/db', '--scope', 'tenant', '--tenant', 'acme', '--json'])).stdout,
     );
     assert.deepEqual(got.value, { steps: 3 });
     const search = await cli(['memory', 'search', 'failover', '--tenant', 'acme']);
@@ -116,7 +73,7 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
     assert.deepEqual(JSON.parse(other.stdout), []);
     const stats = JSON.parse((await cli(['memory', 'stats', '--json'])).stdout);
     assert.ok(stats.entries >= 1);
-    const missing = await cli(['memory', 'get', 'nope']);
+    const missing = await cli(['memory', 'retrieve', 'nope']);
     assert.equal(missing.code, 1);
   });
 

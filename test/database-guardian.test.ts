@@ -1,3 +1,4 @@
+import { memoryInput } from '../src/contracts/memory';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,10 +10,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { Client } from 'pg';
 import type { BrainOpsConfig } from '../temporal.config';
 import { findingThresholdsSchema } from '../src/contracts/guarded-database';
-import type { RestoreCheck } from '../src/contracts/guardian';
-import { connectionArgs, findPgTool } from '../src/activities/guardian/pg-tools';
-import { dumpDatabase, verifyRestore } from '../src/activities/guardian/backup';
-import { pgTool, serverVersion } from '../src/activities/guardian/support';
+import type { RestoreCheck } from '../src/contracts/database-guardian';
+import { connectionArgs, findPgTool } from '../src/activities/database-guardian/pg-tools';
+import { dumpDatabase, verifyRestore } from '../src/activities/database-guardian/backup';
+import { pgTool, serverVersion } from '../src/activities/database-guardian/support';
 import { withDatabase } from '../src/domain/database-url';
 import { retentionPlan } from '../src/domain/backup-retention';
 import { migrationFiles } from '../src/memory';
@@ -31,14 +32,16 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
   it('takes a backup, verifies it by restoring it, applies retention, and detects corrupt backups', async () => {
     const config = guardianConfig(testConfig(stack.db.url), { backupDir, keepDaily: 2, keepWeekly: 3 });
     for (let i = 0; i < 25; i++)
-      await stack.store.store({ key: `fact/${i}`, value: { i }, memoryType: 'knowledge', title: `fact ${i}` });
+      await stack.store.entries.store(
+        memoryInput.store({ key: `fact/${i}`, value: { i }, memoryType: 'knowledge', title: `fact ${i}` }),
+      );
 
     // Older verified backups (fixed dates, all before today) and a failed one, for retention.
     const old = async (day: string, status: 'verified' | 'failed') => {
       const file = path.join(backupDir, 'memory', `old-${day}-${status}.dump`);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, 'old');
-      const b = await stack.store.recordBackup({
+      const b = await stack.store.databaseGuardian.recordBackup({
         databaseName: 'memory',
         filePath: file,
         status: 'taken',
@@ -53,7 +56,11 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
         finishedAt: new Date(`${day}T12:01:00Z`),
         dedupeKey: `test/${day}/${status}`,
       });
-      await stack.store.setBackupVerification({ id: b.id, ok: status === 'verified', verification: {} });
+      await stack.store.databaseGuardian.setBackupVerification({
+        id: b.id,
+        ok: status === 'verified',
+        verification: {},
+      });
       return { id: b.id, file };
     };
     // 2026-01-05 is a Monday: the 5th, 6th and 7th share ISO week 2; the 14th is in week 3.
@@ -82,14 +89,18 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       const file = outcome.backup.filePath;
       assert.ok(file.startsWith(path.join(backupDir, 'memory')));
       assert.equal(outcome.backup.sha256, sha256(file), "the recorded checksum is the file's sha256");
-      assert.equal((await stack.store.getBackup({ id: outcome.backup.id }))?.status, 'verified');
+      assert.equal((await stack.store.databaseGuardian.getBackup({ id: outcome.backup.id }))?.status, 'verified');
 
       // Retention: daily keeps today's and Jan 14; weekly (3) adds the newest of ISO week 2, Jan 7.
       assert.deepEqual(outcome.retention, { kept: 3, pruned: 3 });
       for (const kept of [jan7, jan14]) assert.ok(fs.existsSync(kept.file), `${kept.file} kept`);
       for (const gone of [jan5, jan6, failed]) {
         assert.ok(!fs.existsSync(gone.file), `${gone.file} pruned`);
-        assert.equal((await stack.store.getBackup({ id: gone.id }))?.status, 'pruned', 'the row stays, marked pruned');
+        assert.equal(
+          (await stack.store.databaseGuardian.getBackup({ id: gone.id }))?.status,
+          'pruned',
+          'the row stays, marked pruned',
+        );
       }
       assert.ok(fs.existsSync(file));
 
@@ -105,7 +116,7 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
           [true, undefined],
         ],
       );
-      assert.equal((await stack.store.getBackup({ id: outcome.backup.id }))?.status, 'verified');
+      assert.equal((await stack.store.databaseGuardian.getBackup({ id: outcome.backup.id }))?.status, 'verified');
 
       // A byte flipped in the file: the restore check fails on the checksum and marks it failed.
       const bytes = fs.readFileSync(file);
@@ -116,12 +127,12 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
       assert.equal(corrupt.ok, false);
       assert.equal(corrupt.checksum, 'mismatch');
       assert.match(corrupt.error ?? '', /checksum mismatch/);
-      assert.equal((await stack.store.getBackup({ id: outcome.backup.id }))?.status, 'failed');
+      assert.equal((await stack.store.databaseGuardian.getBackup({ id: outcome.backup.id }))?.status, 'failed');
 
       // A truncated dump whose checksum was recorded as is: pg_restore itself fails.
       const truncated = path.join(backupDir, 'memory', 'truncated.dump');
       fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 3)));
-      const t = await stack.store.recordBackup({
+      const t = await stack.store.databaseGuardian.recordBackup({
         databaseName: 'memory',
         filePath: truncated,
         status: 'taken',
@@ -136,7 +147,7 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
         finishedAt: new Date(),
         dedupeKey: 'test/truncated',
       });
-      await stack.store.setBackupChecksum({
+      await stack.store.databaseGuardian.setBackupChecksum({
         id: t.id,
         sha256: sha256(truncated),
         sizeBytes: fs.statSync(truncated).size,
@@ -232,7 +243,7 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
           kinds.some((k) => k.startsWith('idle-in-transaction: Session idle in transaction on shop')),
           kinds.join('\n'),
         );
-        const insights = await stack.store.listInsights({ keyPrefix: 'insight/database/shop/' });
+        const insights = await stack.store.insights.list({ keyPrefix: 'insight/database/shop/' });
         if (loaded) {
           const slow = insights.find((i) => i.kind === 'slow-query' && /md5\(note/.test(String(i.evidence.query)));
           assert.ok(slow, `slow query found among ${insights.map((i) => i.title).join('; ')}`);
@@ -257,16 +268,16 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
 
         const second = await client.databaseFindings({ databases: ['shop'] });
         assert.ok(second.databases[0]!.findings!.resolved >= 2, 'the long query and the idle transaction ended');
-        const again = await stack.store.listInsights({ keyPrefix: 'insight/database/shop/seq-scan/' });
+        const again = await stack.store.insights.list({ keyPrefix: 'insight/database/shop/seq-scan/' });
         assert.equal(again.length, 1, 'a repeating finding is updated, not duplicated');
         assert.equal(again[0]!.timesSeen, 2);
         assert.equal(again[0]!.firstSeenAt, seqScan?.firstSeenAt);
-        const ended = await stack.store.listInsights({ keyPrefix: 'insight/database/shop/long-running-query/' });
+        const ended = await stack.store.insights.list({ keyPrefix: 'insight/database/shop/long-running-query/' });
         assert.deepEqual(
           ended.map((i) => i.status),
           ['resolved'],
         );
-        const driftAfter = await stack.store.listInsights({
+        const driftAfter = await stack.store.insights.list({
           keyPrefix: 'insight/database/shop/schema-drift/',
           status: 'open',
         });
@@ -305,7 +316,7 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
         assert.deepEqual(run.applied, migrationFiles());
         assert.equal(run.failed, null);
         assert.deepEqual(applied.databases[0]!.schema!.status.migrations!.pending, []);
-        const pendingFinding = await stack.store.listInsights({ keyPrefix: 'insight/database/memory/migrations/' });
+        const pendingFinding = await stack.store.insights.list({ keyPrefix: 'insight/database/memory/migrations/' });
         assert.deepEqual(
           pendingFinding.map((i) => i.status),
           ['resolved'],
@@ -369,11 +380,11 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
     });
     try {
       await worker.runUntil(async () => {
-        const before = (await stack.store.listBackups({ databaseName: 'memory', limit: 1000 })).length;
+        const before = (await stack.store.databaseGuardian.listBackups({ databaseName: 'memory', limit: 1000 })).length;
         const outcome = (await client.backupDatabases({ databases: ['memory'] })).databases[0]!.backup!;
         assert.equal(outcome.status, 'failed');
         assert.match(outcome.error ?? '', /backup volume unreadable/);
-        const rows = await stack.store.listBackups({ databaseName: 'memory', limit: 1000 });
+        const rows = await stack.store.databaseGuardian.listBackups({ databaseName: 'memory', limit: 1000 });
         assert.equal(rows.length, before + 1, 'one record for the one backup taken');
         const taken = rows[0]!;
         assert.equal(outcome.backup.id, taken.id, 'the failure is recorded on the backup that was taken');
@@ -400,7 +411,7 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
     planted.push(path.join(dir, 'memory', 'link', 'precious.txt'));
     const rows: { id: number }[] = [];
     for (const [i, filePath] of planted.entries()) {
-      const b = await stack.store.recordBackup({
+      const b = await stack.store.databaseGuardian.recordBackup({
         databaseName: 'memory',
         filePath,
         status: 'failed',
@@ -425,7 +436,11 @@ describe('DatabaseGuardian (real Temporal, real PostgreSQL, real pg_dump/pg_rest
         assert.equal(outcome.status, 'verified', outcome.error);
         assert.ok(fs.existsSync(victim), 'the file outside the backup directory is still there');
         for (const b of rows)
-          assert.equal((await stack.store.getBackup({ id: b.id }))?.status, 'failed', 'the row is left as it was');
+          assert.equal(
+            (await stack.store.databaseGuardian.getBackup({ id: b.id }))?.status,
+            'failed',
+            'the row is left as it was',
+          );
         await assert.rejects(client.restoreCheck({ backupId: rows[0]!.id }), (error: Error) => {
           const messages: string[] = [];
           for (let e: Error | undefined = error; e; e = e.cause as Error | undefined) messages.push(e.message);

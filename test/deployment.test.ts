@@ -9,12 +9,11 @@ import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, loadConfig, type BrainOpsConfig } from '../temporal.config';
-import { BrainOpsClient } from '../src/client/brainops-client';
 import type { DeploymentResult } from '../src/workflows/deployment';
 import type { ErrorLearningStatus } from '../src/contracts/error-learning-messages';
 import { errorLearningWorkflowId } from '../src/domain/signature-hash';
 import { errorSignature } from '../src/domain/error-signature';
-import { eventually, listenLoopback, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, listenLoopback, testConfig, testWorker, useTestStack, type OperatorClient } from './helpers';
 
 const exec = promisify(execFile);
 const BIN = path.join(__dirname, '..', 'bin', 'brainops.cjs');
@@ -120,7 +119,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
   let platform: Awaited<ReturnType<typeof hookPlatform>>;
   let targetsJson: string;
   let config: BrainOpsConfig;
-  let client: BrainOpsClient;
+  let client: OperatorClient;
   const dir = (name: string) => path.join(root, 'deploy', name);
 
   before(async () => {
@@ -309,7 +308,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       },
     });
     config = testConfig(stack.db.url, { deploy: loadConfig({ BRAINOPS_DEPLOY_TARGETS: targetsJson }).deploy });
-    client = new BrainOpsClient(stack.env.client, config, logger);
+    client = stack.client(config);
   });
   async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     const env = {
@@ -400,7 +399,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       );
       assert.equal(currentOf(dir('web')), commits.good2);
       const builds = count(marker, 'build');
-      const back = await client.deployments.rollback({ target: 'web', startedBy: 'dave' });
+      const back = await client.rollback({ target: 'web', startedBy: 'dave' });
       assert.equal(back.commit, commits.good);
       const rolledBack = await result(back.workflowId);
       assert.equal(rolledBack.status, 'succeeded');
@@ -431,7 +430,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     });
 
     // Memory: the records, their steps, the error with its signature, the decisions, work history.
-    const history = await client.deployments.history({ target: 'web' });
+    const history = await client.deploymentHistory({ target: 'web' });
     assert.deepEqual(
       history.map((d) => [d.ref, d.kind, d.status, d.startedBy]),
       [
@@ -453,7 +452,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       bad.errorSignature ?? '',
       /^HealthCheckFailed: http check of web-health failed: HTTP <n> from http:\/\/<host>\/<path>/,
     );
-    const [event] = await stack.store.listErrorEvents({ signature: bad.errorSignature!, limit: 1 });
+    const [event] = await stack.store.errorEvents.list({ signature: bad.errorSignature!, limit: 1 });
     assert.equal(event?.source, 'DeploymentManager');
     const steps = history[6]!.steps!;
     assert.deepEqual(
@@ -471,7 +470,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       decisions.rows.some((d) => /: ask for approval \(overridden by frank\)$/.test(d.decision)),
       decisions.rows.map((d) => d.decision).join('\n'),
     );
-    const work = await stack.store.listWorkHistory({ workflowId: 'deploy/web/good', limit: 100 });
+    const work = await stack.store.workHistory.list({ workflowId: 'deploy/web/good', limit: 100 });
     assert.ok(work.length > 0 && work.every((w) => w.agentId === 'DeploymentManager'));
     assert.ok(work.some((w) => w.action === 'runDeployStep' && w.success));
   });
@@ -616,7 +615,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
     assert.deepEqual(lines(marker), ['prep', 'slow start', 'undo slow', 'undo prep']);
     assert.equal(fs.existsSync(path.join(dir('cancel'), 'releases', commits.good)), false, 'the checkout was removed');
     assert.equal(fs.existsSync(path.join(dir('cancel'), 'current')), false);
-    const [record] = await client.deployments.history({ target: 'cancel' });
+    const [record] = await client.deploymentHistory({ target: 'cancel' });
     assert.equal(record?.status, 'cancelled');
     assert.equal(record?.errorMessage, 'cancelled by alice: wrong branch');
     assert.equal(record?.errorSignature, null, 'a cancel is a decision, not an error');
@@ -636,7 +635,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         historyBytes += JSON.stringify(event).length;
       assert.ok(historyBytes < 100_000, `history is ${historyBytes} bytes for ~1.9 MB of output`);
     });
-    const [record] = await client.deployments.history({ target: 'noisy' });
+    const [record] = await client.deploymentHistory({ target: 'noisy' });
     assert.ok(record!.steps!.find((s) => s.name === 'chatter')!.logTail!.endsWith('all done\n'));
   });
 
@@ -657,7 +656,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       );
     });
     assert.deepEqual(platform.calls, [commits.good, commits.bad, commits.good]);
-    const [bad] = await client.deployments.history({ target: 'hooked' });
+    const [bad] = await client.deploymentHistory({ target: 'hooked' });
     assert.deepEqual(bad?.rollback, { to: commits.good, verified: true, environments: ['default'] });
   });
 
@@ -687,7 +686,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       assert.equal((await learning.result()).state, 'ignored');
     });
     assert.equal(currentOf(dir('fragile')), commits.good, 'the previous release is back, though unhealthy');
-    const [record] = await client.deployments.history({ target: 'fragile' });
+    const [record] = await client.deploymentHistory({ target: 'fragile' });
     assert.equal(record?.status, 'rollback_failed');
     assert.deepEqual(record?.rollback, { to: commits.good, verified: false, environments: ['default'] });
   });
@@ -703,7 +702,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
       );
       assert.equal(fs.existsSync(path.join(dir('fresh'), 'current')), false);
       assert.equal(fs.existsSync(path.join(dir('fresh'), 'releases', commits.bad)), false);
-      const [fresh] = await client.deployments.history({ target: 'fresh' });
+      const [fresh] = await client.deploymentHistory({ target: 'fresh' });
       assert.equal(fresh?.status, 'rolled_back');
       assert.deepEqual(fresh?.rollback, { to: null, verified: true, environments: ['default'] });
 
@@ -712,7 +711,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         result((await client.deployments.start({ target: 'hookfresh', ref: 'bad', startedBy: 'ci' })).workflowId),
         (e: Error) => /rollback failed at verify/.test(String(e.cause)),
       );
-      const [hooked] = await client.deployments.history({ target: 'hookfresh' });
+      const [hooked] = await client.deploymentHistory({ target: 'hookfresh' });
       assert.equal(hooked?.status, 'rollback_failed');
       assert.deepEqual(hooked?.rollback, { to: null, verified: false, environments: ['default'] });
     });
@@ -786,7 +785,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
         (e: Error) => /failed at build: cannot run brainops-test-no-such-program/.test(String(e.cause)),
       );
     });
-    const [record] = await client.deployments.history({ target: 'unrunnable' });
+    const [record] = await client.deploymentHistory({ target: 'unrunnable' });
     assert.equal(record?.failedStep, 'build');
     const build = record?.steps?.find((s) => s.name === 'build');
     assert.equal(build?.status, 'failed');

@@ -53,18 +53,18 @@ describe('durable writes (real PostgreSQL)', () => {
 
   it('resolves an error event older than 24.8 days, and summarises its time to resolution', async () => {
     const signature = 'OldError: resolved after a month';
-    const id = await stack.store.recordErrorEvent({ signature, errorType: 'OldError', message: 'm', source: 'test' });
+    const id = await stack.store.errorEvents.record({ signature, errorType: 'OldError', message: 'm', source: 'test' });
     const db = new Client({ connectionString: stack.db.url });
     await db.connect();
     await db.query(`update error_events set occurred_at = now() - interval '40 days' where id = $1`, [id]);
     await db.end();
-    assert.equal(await stack.store.resolveErrorEvents({ signature, status: 'resolved' }), 1);
-    const [event] = await stack.store.listErrorEvents({ id });
+    assert.equal(await stack.store.errorEvents.resolve({ signature, status: 'resolved' }), 1);
+    const [event] = await stack.store.errorEvents.list({ id });
     assert.ok(event!.resolutionMs! > 40 * 86_400_000 - 60_000, `resolutionMs ${event!.resolutionMs}`);
     assert.equal(typeof event!.resolutionMs, 'number');
-    const [summary] = (await stack.store.summariseErrors({ since: new Date(Date.now() - 50 * 86_400_000) })).filter(
-      (s) => s.signature === signature,
-    );
+    const [summary] = (
+      await stack.store.errorEvents.summarise({ since: new Date(Date.now() - 50 * 86_400_000) })
+    ).filter((s) => s.signature === signature);
     assert.ok(summary!.medianResolutionMs! > 40 * 86_400_000 - 60_000);
   });
 
@@ -83,11 +83,11 @@ describe('durable writes (real PostgreSQL)', () => {
     const rows = Array.from({ length: 50 }, (_, i) => historyRow(`good-${i}`, { i }));
     // A lone surrogate (half an emoji): JSON.stringify escapes it, and jsonb refuses the escape.
     rows.splice(25, 0, historyRow('bad', { text: '😀'.slice(0, 1) }));
-    await Promise.all(rows.map((r) => stack.store.recordWorkHistory(r)));
-    const stored = await stack.store.listWorkHistory({ workflowId: 'wf/batch', limit: 100 });
+    await Promise.all(rows.map((r) => stack.store.workHistory.record(r)));
+    const stored = await stack.store.workHistory.list({ workflowId: 'wf/batch', limit: 100 });
     assert.equal(stored.length, 50);
     assert.ok(!stored.some((r) => r.activityId === 'bad'));
-    const [kept] = await stack.store.listUnstored({ kind: 'work_history' });
+    const [kept] = await stack.store.workHistory.listUnstored({ kind: 'work_history' });
     assert.equal(kept?.dedupeKey, 'work_history/wf/batch/run-1/bad/1');
     assert.match(kept!.reason, /22P02|surrogate|Unicode/i);
     assert.equal((JSON.parse(kept!.payload) as WorkHistoryRecord).activityId, 'bad');
@@ -117,19 +117,19 @@ describe('durable writes (real PostgreSQL)', () => {
     };
     const id: number = await activityEnv('learn-1').run(acts.learnSolution, learn);
     assert.equal(await activityEnv('learn-1', 2).run(acts.learnSolution, learn), id, 'a retry');
-    assert.equal((await stack.store.getSolution({ id }))!.successCount, 1);
+    assert.equal((await stack.store.knowledge.getSolution({ id }))!.successCount, 1);
     await activityEnv('outcome-1').run(acts.recordSolutionOutcome, { solutionId: id, success: true });
     await activityEnv('outcome-1', 2).run(acts.recordSolutionOutcome, { solutionId: id, success: true });
     await activityEnv('outcome-1', 3).run(acts.recordSolutionOutcome, { solutionId: id, success: true });
-    let solution = (await stack.store.getSolution({ id }))!;
+    let solution = (await stack.store.knowledge.getSolution({ id }))!;
     assert.deepEqual([solution.successCount, solution.usageCount], [2, 1]);
     // Another activity is another application.
     await activityEnv('outcome-2').run(acts.recordSolutionOutcome, { solutionId: id, success: false });
-    solution = (await stack.store.getSolution({ id }))!;
+    solution = (await stack.store.knowledge.getSolution({ id }))!;
     assert.deepEqual([solution.successCount, solution.failureCount, solution.usageCount], [2, 1, 2]);
     // A person teaching it again (another activity) still counts.
     await activityEnv('learn-2').run(acts.learnSolution, learn);
-    assert.equal((await stack.store.getSolution({ id }))!.successCount, 3);
+    assert.equal((await stack.store.knowledge.getSolution({ id }))!.successCount, 3);
   });
 
   it('does not run a build step again when writing its record fails', async () => {
@@ -209,10 +209,12 @@ describe('durable writes (real PostgreSQL)', () => {
     assert.match(r.unstored ?? '', refused);
     const description = await stack.env.client.workflow.getHandle(workflowId).describe();
     assert.match(String(description.memo?.unstored), refused);
-    const kept = (await stack.store.listUnstored({ kind: 'health_results' })).find((u) => u.workflowId === workflowId);
+    const kept = (await stack.store.workHistory.listUnstored({ kind: 'health_results' })).find(
+      (u) => u.workflowId === workflowId,
+    );
     assert.ok(kept, 'the results are kept in unstored_records');
     assert.match(kept.payload, /broken\\u0000output/);
-    const events = await stack.store.listErrorEvents({ limit: 20 });
+    const events = await stack.store.errorEvents.list({ limit: 20 });
     assert.ok(events.some((e) => e.errorType === 'UnstorableHealthResults' && e.workflowId === workflowId));
   });
 });

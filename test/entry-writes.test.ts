@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Pool } from 'pg';
 import { MemoryStore } from '../src/memory';
 import { EntryWriteQueue } from '../src/memory/entry-writes';
-import { storeMemoryInputSchema } from '../src/contracts/memory';
+import { storeMemoryInputSchema, memoryInput } from '../src/contracts/memory';
 import { StaleWriteError } from '../src/contracts/errors';
 import { createTestDatabase, openStore } from './helpers';
 
@@ -58,7 +58,9 @@ describe('memory entry writes share statements (real PostgreSQL)', () => {
       tags: [`t${i % 3}`, 'burst'],
     }));
     const started = Date.now();
-    const stored = await Promise.all(many.map((e) => store.store({ memoryType: 'knowledge', scope: 'tenant', ...e })));
+    const stored = await Promise.all(
+      many.map((e) => store.entries.store(memoryInput.store({ memoryType: 'knowledge', scope: 'tenant', ...e }))),
+    );
     assert.ok(Date.now() - started < 30_000);
     stored.forEach((entry, i) => {
       assert.equal(entry.key, many[i]!.key);
@@ -87,7 +89,9 @@ describe('memory entry writes share statements (real PostgreSQL)', () => {
       ),
     );
     assert.deepEqual(same.map((e) => e.syncVersion).sort(), [1, 2, 3, 4, 5], 'five writes, five versions');
-    const stored = await store.retrieve({ key: 'same', scope: 'tenant', tenantId: 'acme' });
+    const stored = await store.entries.retrieve(
+      memoryInput.identity({ key: 'same', scope: 'tenant', tenantId: 'acme' }),
+    );
     assert.equal(stored?.syncVersion, 5);
     assert.deepEqual(
       same.map((e) => e.syncVersion),
@@ -131,35 +135,51 @@ describe('memory entry writes share statements (real PostgreSQL)', () => {
       ['fine/1', 'fine/2'],
     );
 
-    await store.store({
-      key: 'versioned',
-      memoryType: 'knowledge',
-      scope: 'tenant',
-      tenantId: 'acme',
-      value: { v: 1 },
-    });
-    const mixed = await Promise.allSettled([
-      store.store({
+    await store.entries.store(
+      memoryInput.store({
         key: 'versioned',
         memoryType: 'knowledge',
         scope: 'tenant',
         tenantId: 'acme',
-        value: { v: 2 },
-        expectedVersion: 7,
+        value: { v: 1 },
       }),
-      store.store({ key: 'beside/1', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: {} }),
-      store.store({ key: 'beside/2', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: {} }),
+    );
+    const mixed = await Promise.allSettled([
+      store.entries.store(
+        memoryInput.store({
+          key: 'versioned',
+          memoryType: 'knowledge',
+          scope: 'tenant',
+          tenantId: 'acme',
+          value: { v: 2 },
+          expectedVersion: 7,
+        }),
+      ),
+      store.entries.store(
+        memoryInput.store({ key: 'beside/1', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: {} }),
+      ),
+      store.entries.store(
+        memoryInput.store({ key: 'beside/2', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: {} }),
+      ),
     ]);
     assert.ok(mixed[0].status === 'rejected' && mixed[0].reason instanceof StaleWriteError);
     assert.equal(mixed[1].status, 'fulfilled');
     assert.equal(mixed[2].status, 'fulfilled');
-    assert.deepEqual((await store.retrieve({ key: 'versioned', scope: 'tenant', tenantId: 'acme' }))?.value, { v: 1 });
+    assert.deepEqual(
+      (await store.entries.retrieve(memoryInput.identity({ key: 'versioned', scope: 'tenant', tenantId: 'acme' })))
+        ?.value,
+      { v: 1 },
+    );
   });
 
   it('keeps the order of writes made one after another', async () => {
     for (let v = 1; v <= 5; v++)
-      await store.store({ key: 'ordered', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: { v } });
-    const entry = await store.retrieve({ key: 'ordered', scope: 'tenant', tenantId: 'acme' });
+      await store.entries.store(
+        memoryInput.store({ key: 'ordered', memoryType: 'knowledge', scope: 'tenant', tenantId: 'acme', value: { v } }),
+      );
+    const entry = await store.entries.retrieve(
+      memoryInput.identity({ key: 'ordered', scope: 'tenant', tenantId: 'acme' }),
+    );
     assert.deepEqual(entry?.value, { v: 5 });
     assert.equal(entry?.syncVersion, 5);
   });

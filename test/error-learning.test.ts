@@ -1,10 +1,11 @@
+import { memoryInput } from '../src/contracts/memory';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
-import { BrainOpsClient } from '../src/client/brainops-client';
+
 import { errorLearningWorkflowId } from '../src/domain/signature-hash';
 import { errorSignature, normaliseMessage } from '../src/domain/error-signature';
 import type { Remediation } from '../src/contracts/remediation';
@@ -12,7 +13,7 @@ import { ValidationError } from '../src/contracts/errors';
 import type { HealthTarget } from '../src/contracts/health';
 import type { ErrorLearningStatus } from '../src/contracts/error-learning-messages';
 import type { SystemMonitorResult } from '../src/workflows/system-monitor';
-import { eventually, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, testWorker, useTestStack, type OperatorClient } from './helpers';
 
 /** A local HTTP service whose health a test breaks, and whose `/fix` repairs it (a real webhook). */
 async function service(): Promise<{
@@ -108,7 +109,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
     return { svc, target, config, client, signatureFor };
   }
 
-  async function result(client: BrainOpsClient, signature: string): Promise<ErrorLearningStatus> {
+  async function result(client: OperatorClient, signature: string): Promise<ErrorLearningStatus> {
     return client.temporal.workflow.getHandle(errorLearningWorkflowId(signature)).result();
   }
 
@@ -130,9 +131,9 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
       assert.equal(svc.fixes.count, 1);
       assert.equal((await client.runMonitor()).results[0]?.status, 'up', 'the service really is healthy again');
     });
-    const after = await stack.store.getSolution({ id: solution.id });
+    const after = await stack.store.knowledge.getSolution({ id: solution.id });
     assert.deepEqual([after?.successCount, after?.failureCount, after?.usageCount, after?.successRate], [1, 0, 1, 1]);
-    const [event] = await stack.store.listErrorEvents({ signature: signatureFor(503), limit: 1 });
+    const [event] = await stack.store.errorEvents.list({ signature: signatureFor(503), limit: 1 });
     assert.equal(event?.status, 'resolved');
     assert.equal(event?.resolvedBy, solution.id);
     assert.ok((event?.resolutionMs ?? -1) >= 0);
@@ -140,7 +141,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
       "select decision, confidence from decision_log where decision like 'apply%'",
     );
     assert.ok(decisions.rows.some((d) => d.decision === 'apply remediation "fix-web"' && d.confidence > 0.6));
-    const summary = (await stack.store.summariseErrors({ since: new Date(Date.now() - 3_600_000) })).find(
+    const summary = (await stack.store.errorEvents.summarise({ since: new Date(Date.now() - 3_600_000) })).find(
       (r) => r.signature === signatureFor(503),
     );
     assert.deepEqual(
@@ -166,13 +167,15 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
       // The state turns 'escalated' before its activities (escalate, then mark the errors) have run.
       const event = await eventually(
         async () => {
-          const [e] = await stack.store.listErrorEvents({ signature, limit: 1 });
+          const [e] = await stack.store.errorEvents.list({ signature, limit: 1 });
           return e?.status === 'escalated' ? e : undefined;
         },
         15_000,
         'error event escalated',
       );
-      const escalation = await stack.store.list({ memoryType: 'system_error', keyPrefix: 'escalation/' });
+      const escalation = await stack.store.entries.list(
+        memoryInput.list({ memoryType: 'system_error', keyPrefix: 'escalation/' }),
+      );
       assert.ok(escalation.some((e) => (e.value as { signature: string }).signature === signature));
       assert.deepEqual(
         svc.escalations.map((e) => (e as { event: string; signature: string }).signature),
@@ -205,7 +208,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
       assert.equal(second.resolvedBy?.by, 'automation', 'the learned fix is applied automatically');
       assert.equal(svc.fixes.count, 1);
     });
-    const [learned] = (await stack.store.listSolutions()).filter((s) => s.problemSignature === signature);
+    const [learned] = (await stack.store.knowledge.listSolutions()).filter((s) => s.problemSignature === signature);
     assert.equal(learned?.source, 'human');
     assert.equal(learned?.successCount, 2);
   });
@@ -235,7 +238,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
       assert.equal(status.resolvedBy?.by, 'automation');
       assert.equal(status.resolvedBy?.solutionId, broken.id, 'one solution per signature');
     });
-    const now = await stack.store.getSolution({ id: broken.id });
+    const now = await stack.store.knowledge.getSolution({ id: broken.id });
     assert.deepEqual(
       [now?.action, now?.source, now?.successCount, now?.failureCount],
       ['fix-web', 'learned', 1, 0],
@@ -400,7 +403,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
     });
     const message = 'FATAL: remaining connection slots are reserved for non-replication superuser connections (pool 3)';
     const signature = errorSignature('error', message);
-    const [match] = await stack.store.findSimilarSolutions({
+    const [match] = await stack.store.knowledge.findSimilarSolutions({
       signature,
       message: normaliseMessage(message),
       minSimilarity: 0.5,
@@ -409,7 +412,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
     assert.ok(match!.signatureSimilarity < 0.5, `signatures alone would not match (${match!.signatureSimilarity})`);
     assert.ok(match!.textSimilarity >= 0.8, `the words do (${match!.textSimilarity})`);
     const unrelated = 'disk quota exceeded on volume 3';
-    const none = await stack.store.findSimilarSolutions({
+    const none = await stack.store.knowledge.findSimilarSolutions({
       signature: errorSignature('Error', unrelated),
       message: normaliseMessage(unrelated),
       minSimilarity: 0.5,
@@ -434,7 +437,7 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
         }),
       );
     for (const [i, message] of errors.entries()) {
-      const rows = await stack.store.findSimilarSolutions({
+      const rows = await stack.store.knowledge.findSimilarSolutions({
         signature: errorSignature('Error', message),
         message: normaliseMessage(message),
         minSimilarity: 0.5,
@@ -483,6 +486,6 @@ describe('error-learning (real Temporal, real PostgreSQL, real HTTP service)', (
       client.addSolution({ problemSignature: 'X: y', description: 'd', action: 'pause', params: { delayMs: -5 } }),
       (e) => e instanceof ValidationError && /params\.delayMs/.test(e.message),
     );
-    assert.equal((await stack.store.listSolutions()).filter((s) => s.problemSignature === 'X: y').length, 0);
+    assert.equal((await stack.store.knowledge.listSolutions()).filter((s) => s.problemSignature === 'X: y').length, 0);
   });
 });

@@ -1,4 +1,7 @@
-/** Shared by the test files: a fresh database per file, the dev server, a worker per test. */
+/**
+ * Shared by the test files: a fresh database per file, the dev server, a worker per test, and the
+ * stack assembled as `npm start` assembles it (`src/stack/assemble.ts`).
+ */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,9 +11,12 @@ import pino from 'pino';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
+import type { z } from 'zod';
+import { BrainOpsApi, LOCAL_OPERATOR, type Operation } from '../src/api';
 import { BrainOpsClient } from '../src/client/brainops-client';
 import type { Embedder } from '../src/contracts/embedding';
 import { MemoryStore } from '../src/memory';
+import { assembleStack } from '../src/stack/assemble';
 import { quoteIdent } from '../src/domain/sql-identifier';
 import { startTestServer } from '../src/stack/dev-server';
 import { createWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../src/worker';
@@ -87,22 +93,81 @@ export async function openStore(
   return MemoryStore.connect({ databaseUrl, logger, poolSize: 4, cacheMaxEntries, embedder });
 }
 
-/** A BrainOps worker on the test server and task queue of `config`. */
+/** A BrainOps worker on the test server and task queue of `config`, assembled as `npm start` assembles it. */
 export async function testWorker(
   env: TestWorkflowEnvironment,
   config: BrainOpsConfig,
   store: MemoryStore,
-  extra: Partial<Parameters<typeof createWorker>[0]> = {},
+  extra: Partial<
+    Pick<Parameters<typeof createWorker>[0], 'activityInterceptors' | 'taskQueue' | 'logger' | 'clientConnection'>
+  > = {},
 ) {
-  return createWorker({
+  const { logger: workerLogger = logger, clientConnection = env.connection, ...worker } = extra;
+  const stack = await assembleStack({
     config,
+    logger: workerLogger,
     store,
-    logger,
-    connection: env.nativeConnection,
-    clientConnection: env.connection,
-    workflowBundle: await workflowBundle(),
-    ...extra,
+    clientConnection,
+    worker: { connection: env.nativeConnection, workflowBundle: await workflowBundle(), ...worker },
   });
+  return stack.worker!;
+}
+
+/**
+ * The Temporal client with the operator's calls of the API beside it (what `brainops` does as
+ * the local operator): error reports, the knowledge base, guidance, agent selection, procedure
+ * definitions and runs, deployment history and rollback, the brief.
+ */
+export class OperatorClient extends BrainOpsClient {
+  readonly api: BrainOpsApi;
+
+  constructor(temporal: BrainOpsClient['temporal'], config: BrainOpsConfig, store: MemoryStore) {
+    super(temporal, config, logger);
+    this.api = new BrainOpsApi({ config, logger, store: async () => store, client: async () => this });
+  }
+
+  /** Calls an operation as the local operator. */
+  call<R>(operation: Operation<z.ZodType, R>, input: unknown): Promise<R> {
+    return operation.call(LOCAL_OPERATOR, input);
+  }
+
+  async reportError(input: Record<string, unknown>) {
+    const { success: _ok, ...receipt } = await this.call(this.api.knowledge.report, input);
+    return receipt;
+  }
+  async addSolution(input: Record<string, unknown>) {
+    return (await this.call(this.api.knowledge.addSolution, input)).solution;
+  }
+  resolveError(input: Record<string, unknown>) {
+    return this.call(this.api.knowledge.resolve, input);
+  }
+  guidance(input: Record<string, unknown>) {
+    return this.call(this.api.procedures.guidance, { requestedBy: 'client', ...input });
+  }
+  recordGuidanceOutcome(input: Record<string, unknown>) {
+    return this.call(this.api.procedures.guidanceOutcome, input);
+  }
+  selectAgent(input: Record<string, unknown>) {
+    return this.call(this.api.procedures.selectAgent, input);
+  }
+  defineProcedure(input: unknown) {
+    return this.call(this.api.procedures.define, input);
+  }
+  showProcedure(input: { name: string; version?: number }) {
+    return this.call(this.api.procedures.show, input);
+  }
+  runProcedure(input: Record<string, unknown>) {
+    return this.call(this.api.procedures.run, input);
+  }
+  deploymentHistory(input: { target: string; limit?: number }) {
+    return this.call(this.api.deployments.history, input);
+  }
+  rollback(input: { target: string; startedBy?: string }) {
+    return this.call(this.api.deployments.rollback, input);
+  }
+  async brief(tenantId: string) {
+    return (await this.call(this.api.operator.brief, { tenantId })).brief;
+  }
 }
 
 /** Polls `check` every 100 ms until it returns a value that is not undefined, or fails after `ms`. */
@@ -128,9 +193,9 @@ export async function eventually<T>(check: () => Promise<T | undefined>, ms = 15
 export function useTestStack(opts: { database?: boolean; embedder?: Embedder } = {}) {
   const clients: BrainOpsClient[] = [];
   const stack = {
-    /** A client API on the test server; its memory store is closed before the database is dropped. */
-    client(config: BrainOpsConfig): BrainOpsClient {
-      const client = new BrainOpsClient(stack.env.client, config, logger);
+    /** The client on the test server, with the operator's calls of the API over this file's store. */
+    client(config: BrainOpsConfig): OperatorClient {
+      const client = new OperatorClient(stack.env.client, config, stack.store);
       clients.push(client);
       return client;
     },
@@ -138,7 +203,7 @@ export function useTestStack(opts: { database?: boolean; embedder?: Embedder } =
     env: TestWorkflowEnvironment;
     db: Awaited<ReturnType<typeof createTestDatabase>>;
     store: MemoryStore;
-    client(config: BrainOpsConfig): BrainOpsClient;
+    client(config: BrainOpsConfig): OperatorClient;
   };
   before(async () => {
     [stack.env, stack.db] = await Promise.all([

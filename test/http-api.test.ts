@@ -13,8 +13,10 @@ import Fastify from 'fastify';
 import type { z } from 'zod';
 import { ApiKeyStore } from '../src/memory';
 import { registerRoutes } from '../src/http/routes';
-import { startApiServer, type ApiServer } from '../src/http/server';
+import { BrainOpsApi } from '../src/api';
+import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { loadConfig } from '../temporal.config';
 
 type Answer = { status: number; body: Record<string, unknown> & { field?: string; reason?: string } };
 
@@ -37,8 +39,9 @@ function documentedRoutes(): DocumentedRoute[] {
     for (const method of [route.method].flat().filter((m) => m !== 'HEAD'))
       routes.push({ method, url: route.url, pattern, schema });
   });
-  // Only registered: no handler runs, so no API is needed.
-  registerRoutes(app, undefined as never);
+  // Only registered: no handler runs, so the API opens nothing.
+  const unused = () => Promise.reject(new Error('not opened: routes are only registered'));
+  registerRoutes(app, new BrainOpsApi({ config: loadConfig({}), logger, store: unused, client: unused }));
   void app.close();
   return routes;
 }
@@ -60,7 +63,7 @@ const UNDOCUMENTED = /^\/(healthz|readyz|openapi\.json|docs(\/.*)?|mcp)$/;
 describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
   let worker: Worker;
   let running: Promise<void>;
-  let server: ApiServer;
+  let server: ServedApi;
   // Registered before the stack's: the server and worker stop before the servers they use.
   after(async () => {
     await server?.close();
@@ -144,7 +147,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     for (const role of ['reader', 'writer', 'admin'] as const)
       key[role] = (await keys.create({ tenantId: 'acme', role, name: `${role} key` })).key;
     key.other = (await keys.create({ tenantId: 'globex', role: 'admin' })).key;
-    server = await startApiServer(
+    server = await serveApi(
       {
         config: { ...config, api: { ...config.api, host: '127.0.0.1' } },
         client: stack.client(config),
@@ -342,7 +345,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     assert.equal(big.body.error, 'PayloadTooLarge');
 
     const config = testConfig(stack.db.url);
-    const limited = await startApiServer(
+    const limited = await serveApi(
       {
         config: { ...config, api: { ...config.api, rateLimitPerMinute: 3 } },
         client: stack.client(config),
@@ -380,7 +383,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     );
 
     const config = testConfig(stack.db.url);
-    const open = await startApiServer(
+    const open = await serveApi(
       {
         config: { ...config, api: { ...config.api, corsOrigins: ['https://app.example'] } },
         client: stack.client(config),
@@ -556,7 +559,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       400,
       'tenantId',
     );
-    const events = await stack.store.listErrorEvents({ tenantId: 'acme' });
+    const events = await stack.store.errorEvents.list({ tenantId: 'acme' });
     assert.ok(
       events.some((e) => e.source === 'billing-api'),
       'recorded for the key’s tenant',
@@ -607,7 +610,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
         key: key.reader,
         body: { key: 'cached', scope: 'tenant' },
       });
-    await server.accessLog.drain();
+    await server.api.drain();
     const keys = new ApiKeyStore(stack.store.pool);
     const reads = (await keys.listAccesses({ tenantId: 'acme', limit: 1000 })).filter(
       (r) => r.operation === 'memory.retrieve' && r.status === 200,

@@ -4,6 +4,7 @@
  * numbers, wrong types — give either a ValidationError naming a field of the input, or a value
  * that is stored and reads back identical. Never a RangeError, never a raw DatabaseError.
  */
+import { memoryInput } from '../src/contracts/memory';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -85,11 +86,11 @@ describe('the input rule at every surface (property-based, real PostgreSQL)', ()
           const entry = { ...input, memoryType: 'knowledge' as const, scope: 'global' as const };
           let stored;
           try {
-            stored = await store.store(entry as never);
+            stored = await store.entries.store(memoryInput.store(entry as never));
           } catch (error) {
             return assertNamesField(error, fields);
           }
-          const back = await store.retrieve({ key: input.key, scope: 'global' });
+          const back = await store.entries.retrieve(memoryInput.identity({ key: input.key, scope: 'global' }));
           assert.ok(back, 'the stored entry is found by its key');
           assert.equal(back.id, stored.id);
           assert.deepEqual(back.value, asJson(input.value ?? null));
@@ -107,7 +108,7 @@ describe('the input rule at every surface (property-based, real PostgreSQL)', ()
     await fc.assert(
       fc.asyncProperty(hostileString, fc.option(hostileTags, { nil: undefined }), async (query, tags) => {
         try {
-          assert.ok(Array.isArray(await store.search({ query, tags: tags as never })));
+          assert.ok(Array.isArray(await store.entries.search(memoryInput.search({ query, tags: tags as never }))));
         } catch (error) {
           assertNamesField(error, ['query', 'tags']);
         }
@@ -131,18 +132,23 @@ describe('the input rule at every surface (property-based, real PostgreSQL)', ()
     const text = Array.from({ length: 20_000 }, (_, i) => `word${i % 5000}`)
       .join(' ')
       .slice(0, 100_000);
-    const entry = await store.store({ key: 'limit/at-limit', content: text, memoryType: 'knowledge' });
-    assert.equal((await store.retrieve({ key: 'limit/at-limit' }))?.content, text);
+    const entry = await store.entries.store(
+      memoryInput.store({ key: 'limit/at-limit', content: text, memoryType: 'knowledge' }),
+    );
+    assert.equal((await store.entries.retrieve(memoryInput.identity({ key: 'limit/at-limit' })))?.content, text);
     assert.ok(entry.id);
     await assert.rejects(
-      store.store({ key: 'limit/too-long', content: 'w '.repeat(500_000), memoryType: 'knowledge' }),
+      async () =>
+        store.entries.store(
+          memoryInput.store({ key: 'limit/too-long', content: 'w '.repeat(500_000), memoryType: 'knowledge' }),
+        ),
       (e) => e instanceof ValidationError && e.issues[0]?.field === 'content',
     );
   });
 
   it('session messages, tasks and handoffs: a ValidationError naming the field, or stored identical', async () => {
     const ref = { tenantId: 'prop', sessionId: 'messages' };
-    await store.openSession({ ...ref, workflowId: 'w' });
+    await store.sessions.open({ ...ref, workflowId: 'w' });
     let seq = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -161,9 +167,9 @@ describe('the input rule at every surface (property-based, real PostgreSQL)', ()
           }
           seq++;
           const row = { ...message, seq, messageId: `p${seq}`, createdAt: new Date().toISOString() };
-          const result = await store.appendMessages({ ...ref, messages: [row] });
+          const result = await store.sessions.addMessages({ ...ref, messages: [row] });
           assert.equal(result.inserted, 1);
-          const [back] = await store.listMessages({ ...ref, afterSeq: seq - 1, limit: 1 });
+          const [back] = await store.sessions.listMessages({ ...ref, afterSeq: seq - 1, limit: 1 });
           assert.equal(back?.content, message.content);
           assert.deepEqual(back?.metadata, asJson(message.metadata ?? {}));
         },
@@ -241,12 +247,12 @@ describe('the input rule at every surface (property-based, real PostgreSQL)', ()
               `session ${ref.sessionId}: ${good.length} stored, ${bad} quarantined`,
             );
             await client.endSession(ref);
-            const stored = await stack.store.listMessages(ref);
+            const stored = await stack.store.sessions.listMessages(ref);
             assert.deepEqual(
               stored.map((s) => s.content),
               good,
             );
-            assert.equal((await stack.store.listQuarantinedMessages(ref)).length, bad);
+            assert.equal((await stack.store.sessions.listQuarantinedMessages(ref)).length, bad);
           },
         ),
         { numRuns: 4 },

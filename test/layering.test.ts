@@ -1,7 +1,8 @@
 /**
- * The layering rules of `.dependency-cruiser.cjs` (README "Layers"), run as `npm run lint` runs
- * them: the real tree passes, and a small tree with a wrong import, a value import of activities
- * into a workflow, or an import loop fails with the rule it broke.
+ * The layering rules of `.dependency-cruiser.cjs` (docs/architecture.md "Layers"), run as
+ * `npm run lint` runs them: the real tree passes, and a small tree with a wrong import, a value
+ * import of activities into a workflow, an adapter reaching past the API, or an import loop fails
+ * with the rule it broke.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -83,5 +84,26 @@ describe('layering (npm run lint)', () => {
     assert.notEqual(status, 0);
     assert.match(output, /no-circular/);
     assert.match(output, /contracts-import-nothing: src\/contracts\/session\.ts → src\/memory\/entries\.ts/);
+  });
+
+  it('fails when an adapter imports another adapter or the client, or the client reaches the database', () => {
+    const dir = tree({
+      'src/http/server.ts': "import { registerMcpRoute } from '../mcp/http';\nexport const x = registerMcpRoute;\n",
+      'src/mcp/http.ts':
+        "import { BrainOpsClient } from '../client/brainops-client';\nexport const registerMcpRoute = BrainOpsClient;\n",
+      'src/client/brainops-client.ts':
+        "import { MemoryStore } from '../memory/store';\nimport { selectAgent } from '../services/agent-selection';\nexport const BrainOpsClient = [MemoryStore, selectAgent];\n",
+      'src/memory/store.ts': 'export class MemoryStore {}\n',
+      'src/services/agent-selection.ts': 'export function selectAgent() {}\n',
+    });
+    const { status, output } = cruise(dir, 'src');
+    assert.notEqual(status, 0);
+    assert.match(output, /http-is-an-adapter: src\/http\/server\.ts → src\/mcp\/http\.ts/);
+    assert.match(output, /mcp-is-an-adapter: src\/mcp\/http\.ts → src\/client\/brainops-client\.ts/);
+    assert.match(output, /client-is-temporal-only: src\/client\/brainops-client\.ts → src\/memory\/store\.ts/);
+    assert.match(
+      output,
+      /client-is-temporal-only: src\/client\/brainops-client\.ts → src\/services\/agent-selection\.ts/,
+    );
   });
 });

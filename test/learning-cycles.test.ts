@@ -1,3 +1,4 @@
+import { memoryInput } from '../src/contracts/memory';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rankByPerformance } from '../src/domain/agent-ranking';
@@ -80,7 +81,9 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
         { agent_id: 'ContextKeeper', capability: 'persistSessionMessages', runs: 20, successes: 20 },
         { agent_id: 'SystemMonitor', capability: 'checkHealthTarget', runs: 10, successes: 6 },
       ]);
-      const record = await stack.store.retrieve({ key: 'performance/agent/SystemMonitor' });
+      const record = await stack.store.entries.retrieve(
+        memoryInput.identity({ key: 'performance/agent/SystemMonitor' }),
+      );
       assert.equal(record?.memoryType, 'performance_metric');
       assert.deepEqual(
         (record?.value as { runs: number; successes: number }).runs,
@@ -110,7 +113,7 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
       );
       assert.equal(runs.rows[0].n, 1);
 
-      const pattern = (await stack.store.listInsights({ kinds: ['error-pattern'] }))[0];
+      const pattern = (await stack.store.insights.list({ kinds: ['error-pattern'] }))[0];
       assert.match(pattern?.title ?? '', /Rising error: HealthCheckFailed ×7 in 5 min/);
       assert.equal(pattern?.actionable, true);
     });
@@ -123,7 +126,7 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
     const firstAt = new Date(new Date(window.start).getTime() + 10 * MIN);
     await seedErrors('HealthCheckFailed: tcp check of <host> failed: ECONNREFUSED', 'redis', firstAt, 12, 60_000);
     await seedErrors('HealthCheckFailed: http check of <url> failed: HTTP 502', 'api', firstAt, 4, 60_000);
-    const fix = await stack.store.upsertSolution({
+    const fix = await stack.store.knowledge.upsertSolution({
       problemSignature: 'HealthCheckFailed: http check of <url> failed: HTTP 502',
       description: 'restart',
       action: 'restart-api',
@@ -136,7 +139,7 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
       const first = await client.runLearningCycle({ cycle: 'hourly', windowEnd: window.end });
       const r = first.cycle === 'hourly' ? first.result : assert.fail();
       const hhmm = firstAt.toISOString().slice(11, 16);
-      const redis = await stack.store.listInsights({
+      const redis = await stack.store.insights.list({
         keyPrefix: 'insight/recommendation/failing/',
         kinds: ['failing-check'],
       });
@@ -188,41 +191,51 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
     const expired: string[] = [];
     const unexpired: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const e = await stack.store.store({
-        key: `daily/expired/${i}`,
-        value: { i },
-        memoryType: 'system_state',
-        expiresAt: new Date(end - (i + 1) * MIN),
-      });
+      const e = await stack.store.entries.store(
+        memoryInput.store({
+          key: `daily/expired/${i}`,
+          value: { i },
+          memoryType: 'system_state',
+          expiresAt: new Date(end - (i + 1) * MIN),
+        }),
+      );
       expired.push(e.id);
     }
     for (let i = 0; i < 4; i++) {
       // Expires after the window's end (maybe already before now): not this window's to archive.
-      const e = await stack.store.store({
-        key: `daily/later/${i}`,
-        value: { i },
-        memoryType: 'system_state',
-        expiresAt: new Date(end + (i + 1) * MIN),
-      });
+      const e = await stack.store.entries.store(
+        memoryInput.store({
+          key: `daily/later/${i}`,
+          value: { i },
+          memoryType: 'system_state',
+          expiresAt: new Date(end + (i + 1) * MIN),
+        }),
+      );
       unexpired.push(e.id);
     }
     unexpired.push(
-      (await stack.store.store({ key: 'daily/permanent', value: 1, memoryType: 'knowledge', layer: 'permanent' })).id,
+      (
+        await stack.store.entries.store(
+          memoryInput.store({ key: 'daily/permanent', value: 1, memoryType: 'knowledge', layer: 'permanent' }),
+        )
+      ).id,
     );
-    await stack.store.openSession({ tenantId: 't1', sessionId: 's-ended', workflowId: 'session/t1/s-ended' });
+    await stack.store.sessions.open({ tenantId: 't1', sessionId: 's-ended', workflowId: 'session/t1/s-ended' });
     const sessionEntries: string[] = [];
     for (let i = 0; i < 2; i++)
       sessionEntries.push(
         (
-          await stack.store.store({
-            key: `daily/session/${i}`,
-            value: i,
-            memoryType: 'task',
-            layer: 'session',
-            scope: 'session',
-            tenantId: 't1',
-            sessionId: 's-ended',
-          })
+          await stack.store.entries.store(
+            memoryInput.store({
+              key: `daily/session/${i}`,
+              value: i,
+              memoryType: 'task',
+              layer: 'session',
+              scope: 'session',
+              tenantId: 't1',
+              sessionId: 's-ended',
+            }),
+          )
         ).id,
       );
     await q(`update sessions set status = 'ended', ended_at = $1 where session_id = 's-ended'`, [
@@ -232,21 +245,25 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
     for (let i = 0; i < 3; i++)
       dupIds.push(
         (
-          await stack.store.store({
-            key: `daily/dup/${i}`,
-            value: { same: true },
-            title: 'same',
-            content: 'same text',
-            memoryType: 'knowledge',
-            tags: [`t${i}`],
-          })
+          await stack.store.entries.store(
+            memoryInput.store({
+              key: `daily/dup/${i}`,
+              value: { same: true },
+              title: 'same',
+              content: 'same text',
+              memoryType: 'knowledge',
+              tags: [`t${i}`],
+            }),
+          )
         ).id,
       );
     await q(`update memory_entries set created_at = created_at - make_interval(secs => $2) where id = $1`, [
       dupIds[0],
       10,
     ]);
-    const hot = await stack.store.store({ key: 'daily/hot', value: 'often read', memoryType: 'knowledge' });
+    const hot = await stack.store.entries.store(
+      memoryInput.store({ key: 'daily/hot', value: 'often read', memoryType: 'knowledge' }),
+    );
     await q(`update memory_entries set access_count = 25 where id = $1`, [hot.id]);
 
     const worker = await testWorker(stack.env, config, stack.store);
@@ -280,8 +297,13 @@ describe('learning cycles (real Temporal, real PostgreSQL)', () => {
       const survivor = (await q(`select tags, metadata from memory_entries where id = $1`, [dupIds[0]])).rows[0];
       assert.deepEqual(survivor.metadata.mergedKeys, ['daily/dup/1', 'daily/dup/2']);
       assert.deepEqual([...survivor.tags].sort(), ['t0', 't1', 't2'], "the survivor keeps the others' tags");
-      assert.equal((await stack.store.retrieve({ key: 'daily/hot' }))?.layer, 'long_term');
-      const report = await stack.store.retrieve({ key: `report/memory-optimisation/${window.start.slice(0, 10)}` });
+      assert.equal(
+        (await stack.store.entries.retrieve(memoryInput.identity({ key: 'daily/hot' })))?.layer,
+        'long_term',
+      );
+      const report = await stack.store.entries.retrieve(
+        memoryInput.identity({ key: `report/memory-optimisation/${window.start.slice(0, 10)}` }),
+      );
       assert.equal(report?.memoryType, 'optimization');
 
       const second = await client.runLearningCycle({ cycle: 'daily', windowEnd: window.end });

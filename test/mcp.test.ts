@@ -12,13 +12,13 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ApiKeyStore } from '../src/memory';
-import { startApiServer, type ApiServer } from '../src/http/server';
+import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { BRIEF_RESOURCE_URI } from '../src/mcp/tools';
 import { logger, testConfig, testWorker, useTestStack } from './helpers';
 
 const TOOLS = [
   'error_report',
-  'memory_get',
+  'memory_retrieve',
   'memory_search',
   'memory_store',
   'session_brief',
@@ -65,7 +65,7 @@ async function exercise(client: Client, sessionId: string): Promise<void> {
   });
   assert.equal(stored.isError, false, JSON.stringify(stored.body));
   assert.equal(stored.body.syncVersion, 1);
-  const got = await callTool(client, 'memory_get', { key, scope: 'tenant' });
+  const got = await callTool(client, 'memory_retrieve', { key, scope: 'tenant' });
   assert.equal(got.body.tenantId, 'acme');
   const found = await callTool(client, 'memory_search', { query: `${sessionId} quokka`, sources: ['entries'] });
   assert.equal(found.body.results[0].entry.key, key);
@@ -93,7 +93,7 @@ async function exercise(client: Client, sessionId: string): Promise<void> {
   const bad = await callTool(client, 'memory_store', { key, memoryType: 'gossip' });
   assert.equal(bad.isError, true, 'a bad input is refused');
   assert.match(JSON.stringify(bad.body), /memoryType/);
-  const missing = await callTool(client, 'memory_get', { key: 'no/such', scope: 'tenant' });
+  const missing = await callTool(client, 'memory_retrieve', { key: 'no/such', scope: 'tenant' });
   assert.equal(missing.isError, true);
   assert.equal(missing.body.status, 404);
 
@@ -109,7 +109,7 @@ async function exercise(client: Client, sessionId: string): Promise<void> {
 describe('MCP server (SDK Client; real Temporal and PostgreSQL)', () => {
   let worker: Worker;
   let running: Promise<void>;
-  let server: ApiServer;
+  let server: ServedApi;
   const clients: Client[] = [];
   after(async () => {
     for (const c of clients) await c.close();
@@ -128,7 +128,7 @@ describe('MCP server (SDK Client; real Temporal and PostgreSQL)', () => {
     const store = new ApiKeyStore(stack.store.pool);
     keys.writer = (await store.create({ tenantId: 'acme', role: 'writer' })).key;
     keys.reader = (await store.create({ tenantId: 'acme', role: 'reader' })).key;
-    server = await startApiServer({ config, client: stack.client(config), store: stack.store, logger }, 0);
+    server = await serveApi({ config, client: stack.client(config), store: stack.store, logger }, 0);
   });
 
   async function connect(transport: Transport): Promise<Client> {

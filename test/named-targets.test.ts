@@ -3,6 +3,7 @@
  * error-learning resolve health targets by name in the worker, an unknown name or a whole target
  * is a non-retryable ValidationError, and ad-hoc targets are an operator-only option.
  */
+import { memoryInput } from '../src/contracts/memory';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +31,7 @@ describe('named targets: workflows name health targets, the worker resolves them
     const config = testConfig(stack.db.url);
     const worker = await testWorker(stack.env, config, stack.store);
     const workflowId = `system-monitor/attack-${Date.now()}`;
-    const before = await stack.store.retrieve({ key: 'health/memory-database' });
+    const before = await stack.store.entries.retrieve(memoryInput.identity({ key: 'health/memory-database' }));
     await worker.runUntil(async () => {
       // What `temporal workflow start --type systemMonitorWorkflow --input '{"targets":[…]}'` sends.
       await assert.rejects(
@@ -48,7 +49,7 @@ describe('named targets: workflows name health targets, the worker resolves them
       [workflowId],
     );
     assert.equal(checks.rows[0].n, 0, 'no check was even scheduled');
-    const after = await stack.store.retrieve({ key: 'health/memory-database' });
+    const after = await stack.store.entries.retrieve(memoryInput.identity({ key: 'health/memory-database' }));
     assert.deepEqual(after?.value, before?.value, 'the real health entry is untouched');
   });
 

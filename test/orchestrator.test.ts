@@ -4,6 +4,7 @@
  * stored against the task's signature; plans composed from the registered capabilities.
  * Real Temporal dev server, real PostgreSQL, a worker in a process of its own.
  */
+import { memoryInput } from '../src/contracts/memory';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -57,7 +58,10 @@ describe('WorkflowOrchestrator (real Temporal, real PostgreSQL)', () => {
     await seedWork('alpha', 'build-b', 1, 9);
     await seedWork('gamma', 'assemble', 9, 1);
     await seedWork('alpha', 'assemble', 3, 7);
-    await stack.store.refreshAgentPerformance({ start: new Date(Date.now() - 2 * 3_600_000), end: new Date() });
+    await stack.store.learning.refreshAgentPerformance({
+      start: new Date(Date.now() - 2 * 3_600_000),
+      end: new Date(),
+    });
 
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'worker-process.ts')], {
       env: {
@@ -91,7 +95,7 @@ describe('WorkflowOrchestrator (real Temporal, real PostgreSQL)', () => {
     try {
       await eventually(
         async () => {
-          const rows = await stack.store.listOrchestrationSteps({ workflowId });
+          const rows = await stack.store.procedures.listOrchestrationSteps({ workflowId });
           return rows.filter((r) => r.status === 'running').length === 2 ? true : undefined;
         },
         60_000,
@@ -102,7 +106,7 @@ describe('WorkflowOrchestrator (real Temporal, real PostgreSQL)', () => {
       child.kill('SIGKILL');
       await exited;
     }
-    const atKill = await stack.store.listOrchestrationSteps({ workflowId });
+    const atKill = await stack.store.procedures.listOrchestrationSteps({ workflowId });
     assert.deepEqual(
       // Parallel steps: their rows come in whichever order they started.
       atKill.map((r) => [r.stepId, r.status]).sort(),
@@ -127,7 +131,7 @@ describe('WorkflowOrchestrator (real Temporal, real PostgreSQL)', () => {
       ],
     );
     const rows = Object.fromEntries(
-      (await stack.store.listOrchestrationSteps({ workflowId })).map((r) => [r.stepId, r]),
+      (await stack.store.procedures.listOrchestrationSteps({ workflowId })).map((r) => [r.stepId, r]),
     );
     const [a, b, c] = [rows.a!, rows.b!, rows.c!];
     assert.ok(a.startedAt < b.finishedAt! && b.startedAt < a.finishedAt!, 'a and b overlapped');
@@ -139,7 +143,7 @@ describe('WorkflowOrchestrator (real Temporal, real PostgreSQL)', () => {
     );
     assert.equal(outcome.rows[0]?.signature, taskSignature(goal));
     assert.equal(outcome.rows[0]?.success, true);
-    const decision = await stack.store.getDecision({ id: Number(outcome.rows[0]?.guidance_decision_id) });
+    const decision = await stack.store.decisions.get({ id: Number(outcome.rows[0]?.guidance_decision_id) });
     assert.equal(decision?.outcomeSuccess, true, 'the guidance is linked to the outcome');
     const assignments = await q(
       "select decision from decision_log where agent_id = 'WorkflowOrchestrator' and decision like 'assign%' order by id",
@@ -157,7 +161,9 @@ describe('WorkflowOrchestrator (real Temporal, real PostgreSQL)', () => {
       ['gamma/assemble', 'alpha/build-a', 'beta/build-b'],
       "each step counts towards its agent's record",
     );
-    assert.ok(await stack.store.retrieve({ key: `orchestration/${workflowId}`, scope: 'global' }));
+    assert.ok(
+      await stack.store.entries.retrieve(memoryInput.identity({ key: `orchestration/${workflowId}`, scope: 'global' })),
+    );
 
     // Learned: guidance for the same goal now finds the past task.
     const g = await client.guidance({ task: goal });

@@ -5,6 +5,7 @@
  * a skipped step with its approver, and runs remediation, workflow and guidance steps.
  * Real Temporal dev server, real PostgreSQL.
  */
+import { memoryInput } from '../src/contracts/memory';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValidationError } from '../src/contracts/errors';
@@ -32,7 +33,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
 
   it('guidance ranks a fix that worked above one that failed, logs the decision and links the outcome', async () => {
     const store = stack.store;
-    const worked = await store.upsertSolution({
+    const worked = await store.knowledge.upsertSolution({
       problemSignature: 'TimeoutError: checkout cache timed out after <n> ms',
       description: 'restart the checkout cache',
       action: 'restart-cache',
@@ -40,7 +41,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
       source: 'human',
       exampleMessage: 'checkout cache timed out',
     });
-    const failed = await store.upsertSolution({
+    const failed = await store.knowledge.upsertSolution({
       problemSignature: 'TimeoutError: checkout cache timeout, flush dns',
       description: 'flush the DNS cache of checkout',
       action: 'flush-dns',
@@ -49,16 +50,18 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
       exampleMessage: 'checkout cache timed out',
     });
     for (let i = 0; i < 5; i++) {
-      await store.recordSolutionOutcome({ id: worked.id, success: true });
-      await store.recordSolutionOutcome({ id: failed.id, success: false });
+      await store.knowledge.recordSolutionOutcome({ id: worked.id, success: true });
+      await store.knowledge.recordSolutionOutcome({ id: failed.id, success: false });
     }
-    await store.store({
-      key: 'runbook/checkout-cache',
-      title: 'Checkout cache runbook',
-      content: 'When the checkout cache times out, restart it; flushing DNS did not help last time.',
-      memoryType: 'knowledge',
-      scope: 'global',
-    });
+    await store.entries.store(
+      memoryInput.store({
+        key: 'runbook/checkout-cache',
+        title: 'Checkout cache runbook',
+        content: 'When the checkout cache times out, restart it; flushing DNS did not help last time.',
+        memoryType: 'knowledge',
+        scope: 'global',
+      }),
+    );
     const client = stack.client(config());
     const g = await client.guidance({ task: 'the checkout cache timed out', context: { service: 'checkout' } });
     assert.equal(g.primary.kind, 'solution');
@@ -74,11 +77,11 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
     );
     assert.ok(g.reasons.length > 0);
 
-    const decision = await store.getDecision({ id: g.decisionId });
+    const decision = await store.decisions.get({ id: g.decisionId });
     assert.equal(decision?.agentId, 'client');
     assert.equal(decision?.context.kind, 'guidance');
     await client.recordGuidanceOutcome({ decisionId: g.decisionId, success: true, detail: { by: 'test' } });
-    assert.equal((await store.getDecision({ id: g.decisionId }))?.outcomeSuccess, true);
+    assert.equal((await store.decisions.get({ id: g.decisionId }))?.outcomeSuccess, true);
     await assert.rejects(client.recordGuidanceOutcome({ decisionId: 999_999, success: true }), (e) => {
       assert.deepEqual(fields(e), ['decisionId']);
       return true;
@@ -98,7 +101,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
       ],
     };
     const refused = async (def: unknown, expected: string[]) =>
-      assert.rejects(client.procedures.define(def as ProcedureDefinitionInput), (e) => {
+      assert.rejects(client.defineProcedure(def as ProcedureDefinitionInput), (e) => {
         assert.deepEqual(fields(e), expected, String(e));
         return true;
       });
@@ -114,17 +117,17 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
     await refused({ ...good, enforcement: 'sometimes' }, ['enforcement']);
     await refused({ ...good, steps: [] }, ['steps']);
 
-    assert.deepEqual(await client.procedures.define(good), { name: 'restart-and-check', version: 1, created: true });
-    assert.equal((await client.procedures.define(good)).created, false, 'the same definition again changes nothing');
+    assert.deepEqual(await client.defineProcedure(good), { name: 'restart-and-check', version: 1, created: true });
+    assert.equal((await client.defineProcedure(good)).created, false, 'the same definition again changes nothing');
     await refused({ ...good, description: 'changed' }, ['version']);
-    assert.equal((await client.procedures.define({ ...good, version: 2, description: 'changed' })).created, true);
-    assert.equal((await client.procedures.show('restart-and-check')).version, 2);
-    assert.equal((await client.procedures.show('restart-and-check', 1)).definition.description, '');
-    await assert.rejects(client.procedures.run({ name: 'restart-and-check', params: {} }), (e) => {
+    assert.equal((await client.defineProcedure({ ...good, version: 2, description: 'changed' })).created, true);
+    assert.equal((await client.showProcedure({ name: 'restart-and-check' })).version, 2);
+    assert.equal((await client.showProcedure({ name: 'restart-and-check', version: 1 })).definition.description, '');
+    await assert.rejects(client.runProcedure({ name: 'restart-and-check', params: {} }), (e) => {
       assert.deepEqual(fields(e), ['params.why']);
       return true;
     });
-    await assert.rejects(client.procedures.run({ name: 'nope' }), (e) => {
+    await assert.rejects(client.runProcedure({ name: 'nope' }), (e) => {
       assert.deepEqual(fields(e), ['name']);
       return true;
     });
@@ -132,7 +135,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
 
   it('stores the six built-in procedures', async () => {
     await storeBuiltinProcedures(stack.store, config(), logger);
-    const names = (await stack.store.listProcedures()).filter((p) => p.source === 'builtin').map((p) => p.name);
+    const names = (await stack.store.procedures.list()).filter((p) => p.source === 'builtin').map((p) => p.name);
     assert.deepEqual(names.sort(), BUILTIN_PROCEDURES.map((p) => p.name).sort());
     assert.equal(names.length, 6);
   });
@@ -140,7 +143,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
   it('strict: an operation started without guidance is blocked until approved; a skipped step is recorded with its approver', async () => {
     const cfg = config();
     const client = stack.client(cfg);
-    await client.procedures.define({
+    await client.defineProcedure({
       name: 'unguided-op',
       version: 1,
       enforcement: 'strict',
@@ -153,7 +156,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
     });
     const worker = await testWorker(stack.env, cfg, stack.store);
     await worker.runUntil(async () => {
-      const { workflowId } = await client.procedures.run({ name: 'unguided-op', startedBy: 'test' });
+      const { workflowId } = await client.runProcedure({ name: 'unguided-op', startedBy: 'test' });
       const blocked = await eventually(async () => {
         const s = await client.procedures.status(workflowId);
         return s.state === 'blocked' ? s : undefined;
@@ -187,7 +190,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
           ['learn', 'succeeded', null],
         ],
       );
-      const events = await stack.store.listStepEvents({ workflowId });
+      const events = await stack.store.procedures.listStepEvents({ workflowId });
       assert.deepEqual(
         events.map((e) => [e.stepId, e.event, e.approvedBy]),
         [
@@ -213,7 +216,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
   it('a guided run is not blocked: the guidance step consults memory first; warn goes on with a warning', async () => {
     const cfg = config();
     const client = stack.client(cfg);
-    await client.procedures.define({
+    await client.defineProcedure({
       name: 'guided-op',
       version: 1,
       enforcement: 'strict',
@@ -223,7 +226,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
         { id: 'pause', kind: 'remediation', action: 'pause' },
       ],
     });
-    await client.procedures.define({
+    await client.defineProcedure({
       name: 'warned-op',
       version: 1,
       enforcement: 'warn',
@@ -231,13 +234,13 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
     });
     const worker = await testWorker(stack.env, cfg, stack.store);
     await worker.runUntil(async () => {
-      const guided = await client.procedures.run({ name: 'guided-op', params: { what: 'the cache' } });
+      const guided = await client.runProcedure({ name: 'guided-op', params: { what: 'the cache' } });
       const g = await client.procedures.result(guided.workflowId);
       assert.equal(g.state, 'succeeded', JSON.stringify(g));
       assert.ok(g.guidanceDecisionId);
-      const decision = await stack.store.getDecision({ id: g.guidanceDecisionId });
+      const decision = await stack.store.decisions.get({ id: g.guidanceDecisionId });
       assert.equal(decision?.outcomeSuccess, true, 'the run is the outcome of its guidance');
-      const warned = await client.procedures.result((await client.procedures.run({ name: 'warned-op' })).workflowId);
+      const warned = await client.procedures.result((await client.runProcedure({ name: 'warned-op' })).workflowId);
       assert.equal(warned.state, 'succeeded');
       assert.equal(warned.warnings.length, 1);
     });
@@ -287,7 +290,7 @@ describe('guidance and procedures (real Temporal, real PostgreSQL)', () => {
         effectiveness?.find((p) => p.procedure === 'guided-op'),
         { procedure: 'guided-op', version: 1, runs: 1, successes: 1, successRate: 1 },
       );
-      const insights = await stack.store.listInsights({ keyPrefix: 'insight/procedure-' });
+      const insights = await stack.store.insights.list({ keyPrefix: 'insight/procedure-' });
       assert.ok(insights.some((i) => i.key === 'insight/procedure-compliance/unguided-op/v1' && i.actionable));
       assert.ok(insights.some((i) => i.key === 'insight/procedure-effectiveness/guided-op/v1'));
     });

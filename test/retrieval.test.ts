@@ -4,6 +4,7 @@
  * embedding catch-up workflow (also after its worker is killed), and the filters of message
  * search. Real Temporal dev server, real PostgreSQL.
  */
+import { memoryInput } from '../src/contracts/memory';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -146,58 +147,72 @@ describe('natural-language search (real PostgreSQL, local embedding)', () => {
 
   it('finds the turn that answers a question asked in the words of the asker', async () => {
     for (const [key, session, content] of turns) {
-      await stack.store.store({
-        key,
-        content,
-        memoryType: 'user_interaction',
-        scope: 'tenant',
-        tenantId: 'locomo',
-        sessionId: session,
-      });
+      await stack.store.entries.store(
+        memoryInput.store({
+          key,
+          content,
+          memoryType: 'user_interaction',
+          scope: 'tenant',
+          tenantId: 'locomo',
+          sessionId: session,
+        }),
+      );
     }
-    const lexicalAtOnce = await stack.store.search({
-      query: 'what did Caroline research?',
-      tenantId: 'locomo',
-      explain: true,
-    });
+    const lexicalAtOnce = await stack.store.entries.search(
+      memoryInput.search({
+        query: 'what did Caroline research?',
+        tenantId: 'locomo',
+        explain: true,
+      }),
+    );
     assert.equal(label(lexicalAtOnce[0]!), 't3', 'lexically at once, before any embedding');
     assert.equal(lexicalAtOnce[0]!.explain?.semantic, undefined);
     while (!(await embedPendingBatch(stack.store, localEmbedder, { limit: 100 })).caughtUp);
-    const hits = await stack.store.search({ query: 'what did Caroline research?', tenantId: 'locomo', explain: true });
+    const hits = await stack.store.entries.search(
+      memoryInput.search({ query: 'what did Caroline research?', tenantId: 'locomo', explain: true }),
+    );
     assert.equal(label(hits[0]!), 't3');
     const parts = hits[0]!.explain!;
     assert.ok(parts.lexical && parts.semantic, 'both lists found it');
     assert.ok(parts.fused > 0 && parts.importance > 0 && parts.recency > 0 && parts.access >= 1);
     assert.equal(
-      await stack.store.search({ query: 'what did Caroline research?', tenantId: 'other' }).then((h) => h.length),
+      await stack.store.entries
+        .search(memoryInput.search({ query: 'what did Caroline research?', tenantId: 'other' }))
+        .then((h) => h.length),
       0,
     );
   });
 
   it('finds by meaning what shares no word with the query, once embedded', async () => {
-    const hits = await stack.store.search({ query: 'seaside holiday with children', tenantId: 'locomo', limit: 3 });
+    const hits = await stack.store.entries.search(
+      memoryInput.search({ query: 'seaside holiday with children', tenantId: 'locomo', limit: 3 }),
+    );
     assert.ok(
       hits.some((h) => label(h) === 't5'),
       `camping at the beach with kids: ${hits.map(label).join(', ')}`,
     );
-    const exact = await stack.store.search({
-      query: 'seaside holiday with children',
-      tenantId: 'locomo',
-      mode: 'websearch',
-    });
+    const exact = await stack.store.entries.search(
+      memoryInput.search({
+        query: 'seaside holiday with children',
+        tenantId: 'locomo',
+        mode: 'websearch',
+      }),
+    );
     assert.equal(exact.length, 0, 'web-search syntax needs the words themselves');
   });
 
   it('re-embeds an entry written again, and only that one', async () => {
     const before = await stack.store.pool.query('select entry_id, computed_at from entry_embeddings order by entry_id');
-    await stack.store.store({
-      key: 't6',
-      content: 'Caroline: mountains are better than the sea',
-      memoryType: 'user_interaction',
-      scope: 'tenant',
-      tenantId: 'locomo',
-      sessionId: 's2',
-    });
+    await stack.store.entries.store(
+      memoryInput.store({
+        key: 't6',
+        content: 'Caroline: mountains are better than the sea',
+        memoryType: 'user_interaction',
+        scope: 'tenant',
+        tenantId: 'locomo',
+        sessionId: 's2',
+      }),
+    );
     const batch = await embedPendingBatch(stack.store, localEmbedder, { limit: 100, resume: true });
     assert.equal(batch.entries, 1);
     const after = await stack.store.pool.query('select entry_id, computed_at from entry_embeddings order by entry_id');
@@ -240,13 +255,17 @@ describe('search in a collection past exact ranking (real PostgreSQL)', () => {
          ('system/kestrel', 'routine: a kestrel note of no tenant', 'knowledge', 'permanent', 'agent', null)`,
     );
     await stack.store.pool.query('analyze memory_entries');
-    const hits = await stack.store.search({ query: 'routine kestrel', tenantId: 'big', limit: 50 });
+    const hits = await stack.store.entries.search(
+      memoryInput.search({ query: 'routine kestrel', tenantId: 'big', limit: 50 }),
+    );
     const keys = hits.map((h) => (h.kind === 'entry' ? h.entry.key : ''));
     const kestrels = keys.filter((k) => k.startsWith('big/') && Number(k.slice(4)) % 500 === 0);
     assert.equal(kestrels.length, Math.floor((EXACT_UP_TO + 1000) / 500), `every kestrel entry: ${keys.join(', ')}`);
     assert.ok(keys.includes('shared/kestrel'), 'shared knowledge');
     assert.ok(!keys.includes('system/kestrel'), 'an untenanted entry of another scope');
-    const common = await stack.store.search({ query: 'routine', tenantId: 'big', includeShared: false, limit: 10 });
+    const common = await stack.store.entries.search(
+      memoryInput.search({ query: 'routine', tenantId: 'big', includeShared: false, limit: 10 }),
+    );
     assert.equal(common.length, 10, 'a word in every entry still finds entries');
     assert.ok(common.every((h) => h.kind === 'entry' && h.entry.tenantId === 'big'));
   });
@@ -292,15 +311,19 @@ describe('message search and the embedding catch-up workflow (real Temporal, rea
     });
     const store = stack.store;
     const search = (extra: object) =>
-      store
-        .search({ query: 'what did the customer say about the invoice?', tenantId: 'acme', ...extra })
+      store.entries
+        .search(
+          memoryInput.search({ query: 'what did the customer say about the invoice?', tenantId: 'acme', ...extra }),
+        )
         .then((h) => h.map(label).sort());
     assert.deepEqual(
       await search({}),
       ['billing#1', 'billing#2', 'other#1'],
       'messages name their session and seq; never another tenant',
     );
-    const [first] = await store.search({ query: 'invoice charged twice', tenantId: 'acme' });
+    const [first] = await store.entries.search(
+      memoryInput.search({ query: 'invoice charged twice', tenantId: 'acme' }),
+    );
     assert.ok(
       first?.kind === 'message' &&
         first.message.sessionId === 'billing' &&
@@ -325,13 +348,15 @@ describe('message search and the embedding catch-up workflow (real Temporal, rea
     for (let i = 0; i < total; i += 100) {
       await Promise.all(
         Array.from({ length: 100 }, (_, j) =>
-          stack.store.store({
-            key: `bulk/${i + j}`,
-            content: `note ${i + j} about the checkout service and its invoices`,
-            memoryType: 'knowledge',
-            scope: 'tenant',
-            tenantId: 'bulk',
-          }),
+          stack.store.entries.store(
+            memoryInput.store({
+              key: `bulk/${i + j}`,
+              content: `note ${i + j} about the checkout service and its invoices`,
+              memoryType: 'knowledge',
+              scope: 'tenant',
+              tenantId: 'bulk',
+            }),
+          ),
         ),
       );
     }

@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ApiError } from '../src/api';
 import { ValidationError } from '../src/contracts/errors';
 import { sessionWorkflowId } from '../src/contracts/names';
-import { storeMemoryInputSchema, memoryIdentitySchema } from '../src/contracts/memory';
-import { buildBrief } from '../src/client/brief';
+import { storeMemoryInputSchema, memoryIdentitySchema, memoryInput } from '../src/contracts/memory';
+import { buildBrief } from '../src/services/brief';
 import { CURSOR_START } from '../src/memory/embeddings';
 import { TenantScope } from '../src/memory/tenant-scope';
 import type { MemoryStore } from '../src/memory';
@@ -42,19 +43,23 @@ const marker = (tenant: string) => `${tenant}-only-zanzibar`;
 
 async function writeEntries(store: MemoryStore, tenant: string): Promise<void> {
   const common = { memoryType: 'knowledge' as const, content: `zanzibar note ${marker(tenant)}` };
-  await store.store({ key: 'note/tenant', scope: 'tenant', tenantId: tenant, ...common });
-  await store.store({ key: 'note/user', scope: 'user', tenantId: tenant, userId: 'u1', ...common });
-  await store.store({ key: 'note/session', scope: 'session', tenantId: tenant, sessionId: 's1', ...common });
-  await store.store({ key: 'note/gone', scope: 'tenant', tenantId: tenant, ...common });
-  assert.equal(await store.archive({ key: 'note/gone', scope: 'tenant', tenantId: tenant }), true);
+  await store.entries.store(memoryInput.store({ key: 'note/tenant', scope: 'tenant', tenantId: tenant, ...common }));
+  await store.entries.store(
+    memoryInput.store({ key: 'note/user', scope: 'user', tenantId: tenant, userId: 'u1', ...common }),
+  );
+  await store.entries.store(
+    memoryInput.store({ key: 'note/session', scope: 'session', tenantId: tenant, sessionId: 's1', ...common }),
+  );
+  await store.entries.store(memoryInput.store({ key: 'note/gone', scope: 'tenant', tenantId: tenant, ...common }));
+  assert.equal(await store.entries.archive({ key: 'note/gone', scope: 'tenant', tenantId: tenant }), true);
 }
 
 /** Embeds every pending entry and message with a constant vector, as the catch-up would store them. */
 async function embedEverything(store: MemoryStore): Promise<void> {
   for (const source of ['entries', 'messages'] as const) {
-    const pending = await store.pendingEmbeddings({ source, model: 'rls-test', cursor: CURSOR_START, limit: 1000 });
+    const pending = await store.embeddings.pending({ source, model: 'rls-test', cursor: CURSOR_START, limit: 1000 });
     const vector = Buffer.from(new Float32Array([1, 0]).buffer);
-    await store.saveEmbeddings({
+    await store.embeddings.save({
       source,
       model: 'rls-test',
       dimensions: 2,
@@ -71,7 +76,9 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
     const { store } = stack;
     const config = testConfig(stack.db.url);
     const client = stack.client(config);
-    await store.store({ key: 'kb/shared', scope: 'global', memoryType: 'knowledge', content: 'zanzibar runbook' });
+    await store.entries.store(
+      memoryInput.store({ key: 'kb/shared', scope: 'global', memoryType: 'knowledge', content: 'zanzibar runbook' }),
+    );
     // A legacy row the scope rules no longer accept: a user entry of no tenant is not shared.
     await store.pool.query(
       `insert into memory_entries (key, memory_type, layer, scope, user_id, content)
@@ -110,7 +117,7 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
       context = await client.sessionContext({ tenantId: TENANTS[0], sessionId: 's1' });
       await eventually(
         async () => {
-          const rows = await store.listWorkHistory({ allTenants: true, limit: 1000 });
+          const rows = await store.workHistory.list({ allTenants: true, limit: 1000 });
           return TENANTS.every((t) => rows.some((r) => r.tenantId === t)) ? true : undefined;
         },
         15_000,
@@ -148,17 +155,21 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
 
     const [a, b] = TENANTS;
     const reads = {
-      search: await store.search({ query: 'zanzibar', tenantId: a, limit: 200 }),
-      searchWebsearch: await store.search({ query: 'zanzibar', tenantId: a, mode: 'websearch', limit: 200 }),
-      retrieve: await store.retrieve({ key: 'note/tenant', scope: 'tenant', tenantId: a }),
-      list: await store.list({ tenantId: a, limit: 1000 }),
-      stats: await store.stats({ tenantId: a }),
-      sessions: await store.listSessions({ tenantId: a }),
-      messages: await store.listMessages({ tenantId: a, sessionId: 's1' }),
-      quarantined: await store.listQuarantinedMessages({ tenantId: a, sessionId: 's1' }),
-      tasks: await store.listTasks({ tenantId: a }),
-      errors: await store.listErrorEvents({ tenantId: a, limit: 1000 }),
-      workHistory: await store.listWorkHistory({ tenantId: a, limit: 1000 }),
+      search: await store.entries.search(memoryInput.search({ query: 'zanzibar', tenantId: a, limit: 200 })),
+      searchWebsearch: await store.entries.search(
+        memoryInput.search({ query: 'zanzibar', tenantId: a, mode: 'websearch', limit: 200 }),
+      ),
+      retrieve: await store.entries.retrieve(
+        memoryInput.identity({ key: 'note/tenant', scope: 'tenant', tenantId: a }),
+      ),
+      list: await store.entries.list(memoryInput.list({ tenantId: a, limit: 1000 })),
+      stats: await store.entries.stats({ tenantId: a }),
+      sessions: await store.sessions.list({ tenantId: a }),
+      messages: await store.sessions.listMessages({ tenantId: a, sessionId: 's1' }),
+      quarantined: await store.sessions.listQuarantinedMessages({ tenantId: a, sessionId: 's1' }),
+      tasks: await store.sessions.listTasks({ tenantId: a }),
+      errors: await store.errorEvents.list({ tenantId: a, limit: 1000 }),
+      workHistory: await store.workHistory.list({ tenantId: a, limit: 1000 }),
       brief: await buildBrief(store, a),
       context,
     };
@@ -248,21 +259,26 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
 
   it('lists errors and work history of no tenant by default, every tenant’s only when the operator asks', async () => {
     const { store } = stack;
-    const untenanted = await store.listErrorEvents({ limit: 1000 });
+    const untenanted = await store.errorEvents.list({ limit: 1000 });
     assert.ok(untenanted.length > 0 && untenanted.every((e) => e.tenantId === null));
-    const all = await store.listErrorEvents({ allTenants: true, limit: 1000 });
+    const all = await store.errorEvents.list({ allTenants: true, limit: 1000 });
     assert.ok(TENANTS.every((t) => all.some((e) => e.tenantId === t)));
-    assert.ok((await store.listWorkHistory({ limit: 1000 })).every((r) => r.tenantId === null));
+    assert.ok((await store.workHistory.list({ limit: 1000 })).every((r) => r.tenantId === null));
+    // The edge (the API's operation, as the CLI and the servers call it) refuses what the store would not understand.
+    const client = stack.client(testConfig(stack.db.url));
     await assert.rejects(
-      store.listErrorEvents({ tenantId: 'acme', allTenants: true }),
-      (e) => e instanceof ValidationError && /allTenants: not allowed together with tenantId/.test(e.message),
+      client.call(client.api.knowledge.listErrors, { tenantId: 'acme', allTenants: true }),
+      (e) =>
+        e instanceof ApiError &&
+        e.kind === 'invalid' &&
+        /allTenants: not allowed together with tenantId/.test(e.message),
     );
     await assert.rejects(
-      store.listWorkHistory({ limit: 0 }),
-      (e) => e instanceof ValidationError && /limit/.test(e.message),
+      client.call(client.api.knowledge.listErrors, { limit: 0 }),
+      (e) => e instanceof ApiError && e.kind === 'invalid' && /limit/.test(e.message),
     );
     await assert.rejects(
-      store.listTasks({ tenantId: 'no spaces allowed' }),
+      store.sessions.listTasks({ tenantId: 'no spaces allowed' }),
       (e) => e instanceof ValidationError && /tenantId/.test(e.message),
     );
   });

@@ -64,7 +64,7 @@ describe('SystemMonitor heals a real Redis on loopback (real Temporal, real Post
         const down = await client.runMonitor();
         assert.equal(down.results[0]?.status, 'down');
         const detectedAt = Date.now();
-        const [error] = await stack.store.listErrorEvents({ limit: 1 });
+        const [error] = await stack.store.errorEvents.list({ limit: 1 });
         const status = (await client.temporal.workflow
           .getHandle(errorLearningWorkflowId(error!.signature))
           .result()) as ErrorLearningStatus;
@@ -79,7 +79,7 @@ describe('SystemMonitor heals a real Redis on loopback (real Temporal, real Post
         );
       }
     });
-    const [solution] = await stack.store.listSolutions();
+    const [solution] = await stack.store.knowledge.listSolutions();
     assert.equal(solution?.action, 'restart-redis');
     assert.equal(solution?.source, 'learned', 'the configured fix that worked was learned');
     assert.equal(solution?.successCount, 2, 'the second outage was fixed by the learned solution');

@@ -70,7 +70,7 @@ describe('session hardening (real Temporal, real PostgreSQL)', () => {
       (await rows('nul1')).map((r) => r.content),
       ['good 1', 'good 2', 'good 3'],
     );
-    const dead = await stack.store.listQuarantinedMessages(ref);
+    const dead = await stack.store.sessions.listQuarantinedMessages(ref);
     assert.equal(dead.length, 3);
     assert.ok(dead.every((d) => d.source === 'validation'));
     assert.match(dead[0]!.reason, /content: contains a NUL character/);
@@ -214,15 +214,15 @@ describe('session hardening (real Temporal, real PostgreSQL)', () => {
       ],
     );
     assert.equal(new Set(stored.map((r) => r.message_id)).size, 6, 'every row has its own key');
-    const [session] = await stack.store
-      .listSessions({ tenantId: 'acme' })
+    const [session] = await stack.store.sessions
+      .list({ tenantId: 'acme' })
       .then((s) => s.filter((x) => x.sessionId === 'reset1'));
     assert.equal(session?.messageCount, 6);
   });
 
   it('isolates a row PostgreSQL refuses by splitting the batch, and quarantines it', async () => {
     const ref = { tenantId: 'acme', sessionId: 'split1' };
-    await stack.store.openSession({ ...ref, workflowId: 'w' });
+    await stack.store.sessions.open({ ...ref, workflowId: 'w' });
     const acts = createSessionActivities({ store: stack.store, logger } as never);
     const at = new Date().toISOString();
     const messages = ['one', 'two', 'bad\u0000', 'four', 'five'].map((content, i) => ({
@@ -246,7 +246,7 @@ describe('session hardening (real Temporal, real PostgreSQL)', () => {
       (await rows('split1')).map((r) => r.content),
       ['one', 'two', 'four', 'five'],
     );
-    const dead = await stack.store.listQuarantinedMessages(ref);
+    const dead = await stack.store.sessions.listQuarantinedMessages(ref);
     assert.equal(dead.length, 1, 'one dead letter, even after the retry');
     assert.equal(dead[0]!.source, 'database');
     assert.match(dead[0]!.payload, /bad\\u0000/);

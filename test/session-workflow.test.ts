@@ -1,3 +1,4 @@
+import { memoryInput } from '../src/contracts/memory';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -44,7 +45,7 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       assert.match(task.taskId, /^task-/);
       assert.equal(task.status, 'open');
       await eventually(
-        async () => ((await stack.store.listMessages(ref)).length === 2 ? true : undefined),
+        async () => ((await stack.store.sessions.listMessages(ref)).length === 2 ? true : undefined),
         10_000,
         'messages persisted',
       );
@@ -85,27 +86,31 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       const done = await client.completeTask(ref, { taskId: context.tasks.pending[0]!.taskId, result: { ok: true } });
       assert.equal(done.status, 'done');
 
-      await stack.store.store({
-        key: 'scratch',
-        value: 1,
-        memoryType: 'workflow_state',
-        layer: 'session',
-        scope: 'session',
-        tenantId: 'acme',
-        sessionId: 'lifecycle',
-      });
+      await stack.store.entries.store(
+        memoryInput.store({
+          key: 'scratch',
+          value: 1,
+          memoryType: 'workflow_state',
+          layer: 'session',
+          scope: 'session',
+          tenantId: 'acme',
+          sessionId: 'lifecycle',
+        }),
+      );
       const final = await client.endSession(ref, { summary: 'Auth reviewed' });
       assert.equal(final.messageCount, 7);
       assert.equal(final.currentAgent, 'code_specialist');
       assert.equal(final.pendingTasks.length, 0);
       assert.equal(
-        await stack.store.retrieve({ key: 'scratch', scope: 'session', tenantId: 'acme', sessionId: 'lifecycle' }),
+        await stack.store.entries.retrieve(
+          memoryInput.identity({ key: 'scratch', scope: 'session', tenantId: 'acme', sessionId: 'lifecycle' }),
+        ),
         null,
         'session memory expired at end',
       );
     });
 
-    const messages = await stack.store.listMessages(ref);
+    const messages = await stack.store.sessions.listMessages(ref);
     assert.deepEqual(
       messages.map((m) => m.seq),
       [1, 2, 3, 4, 5, 6, 7],
@@ -114,7 +119,7 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       messages.slice(2).map((m) => m.content),
       [0, 1, 2, 3, 4].map((i) => `while down ${i}`),
     );
-    const [session] = await stack.store.listSessions({ tenantId: 'acme' });
+    const [session] = await stack.store.sessions.list({ tenantId: 'acme' });
     assert.equal(session?.status, 'ended');
     assert.equal(session?.messageCount, 7);
     const handoffs = await stack.store.pool.query(
@@ -124,12 +129,12 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
     assert.deepEqual(handoffs.rows, [
       { to_agent: 'code_specialist', critical_info: { project: 'shop', language: 'ts' } },
     ]);
-    const tasks = await stack.store.listTasks({ tenantId: 'acme', sessionId: 'lifecycle' });
+    const tasks = await stack.store.sessions.listTasks({ tenantId: 'acme', sessionId: 'lifecycle' });
     assert.deepEqual(
       tasks.map((t) => [t.title, t.status]),
       [['Review auth module', 'done']],
     );
-    const history = await stack.store.listWorkHistory({
+    const history = await stack.store.workHistory.list({
       tenantId: 'acme',
       workflowId: sessionWorkflowId('acme', 'lifecycle'),
     });
@@ -157,7 +162,7 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       assert.deepEqual(context.memory.criticalFacts, { project: 'shop', language: 'ts' });
       await client.endSession(ref);
     });
-    const messages = await stack.store.listMessages(ref);
+    const messages = await stack.store.sessions.listMessages(ref);
     assert.equal(messages.at(-1)?.seq, 8);
     assert.equal(messages.at(-1)?.content, 'back again');
   });
@@ -209,7 +214,7 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       assert.equal(context.conversation.messageCount, 150);
       await client.endSession(ref);
     });
-    const messages = await stack.store.listMessages({ ...ref, limit: 1000 });
+    const messages = await stack.store.sessions.listMessages({ ...ref, limit: 1000 });
     assert.equal(messages.length, 150);
     // Concurrent signals of one burst arrive in any order; bursts keep theirs.
     for (let burst = 0; burst < 15; burst++) {
@@ -257,7 +262,7 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
     // session rolls over while the traffic goes on and that no message is lost, doubled or
     // reordered across the runs (below).
     assert.ok(signalsPerRun.length >= 2, `runs: ${JSON.stringify(signalsPerRun)}`);
-    const messages = await stack.store.listMessages({ ...ref, limit: 1000 });
+    const messages = await stack.store.sessions.listMessages({ ...ref, limit: 1000 });
     assert.deepEqual(
       messages.map((m) => m.content),
       Array.from({ length: 300 }, (_, i) => `s${i}`),

@@ -248,11 +248,14 @@ describe('brainops start supervises itself (real embedded PostgreSQL, real dev s
         `select current_user as user, rolsuper, rolbypassrls,
            (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = 'public' and c.relkind = 'r' and c.relowner <> r.oid) as "tablesOwnedByOthers",
-           (select count(*)::int from memory_entries) as "operatorEntries"
+           (select count(*)::int from memory_entries where tenant_id is not null) as "operatorEntries"
          from pg_roles r where rolname = current_user`,
       );
       await db.query(`set role brainops_tenant; select set_config('brainops.tenant_id', 'globex', false)`);
-      const globex = await db.query<{ n: number }>('select count(*)::int as n from memory_entries');
+      // Tenants' entries only: the hourly SystemMonitor may have written global health entries, which every tenant reads.
+      const globex = await db.query<{ n: number }>(
+        'select count(*)::int as n from memory_entries where tenant_id is not null',
+      );
       return { ...role.rows[0], globexEntries: globex.rows[0]!.n };
     } finally {
       await db.end();
@@ -277,7 +280,7 @@ describe('brainops start supervises itself (real embedded PostgreSQL, real dev s
         'acme',
       );
       assert.equal(
-        JSON.parse(await cli('memory', 'get', 'fact/app-role', '--scope', 'tenant', '--tenant', 'acme', '--json'))
+        JSON.parse(await cli('memory', 'retrieve', 'fact/app-role', '--scope', 'tenant', '--tenant', 'acme', '--json'))
           .value,
         'kept',
       );
@@ -302,7 +305,7 @@ describe('brainops start supervises itself (real embedded PostgreSQL, real dev s
       stack = await startStack();
       assert.match(stack.output(), /the embedded PostgreSQL role brainops now owns \d+ objects: database brainops, /);
       assert.equal(
-        JSON.parse(await cli('memory', 'get', 'fact/app-role', '--scope', 'tenant', '--tenant', 'acme', '--json'))
+        JSON.parse(await cli('memory', 'retrieve', 'fact/app-role', '--scope', 'tenant', '--tenant', 'acme', '--json'))
           .value,
         'kept',
       );

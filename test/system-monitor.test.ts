@@ -1,3 +1,4 @@
+import { memoryInput } from '../src/contracts/memory';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,17 +83,19 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       await closeServer(revived);
     });
 
-    const latest = await stack.store.retrieve({ key: 'health/web' });
+    const latest = await stack.store.entries.retrieve(memoryInput.identity({ key: 'health/web' }));
     assert.equal((latest?.value as { status: string }).status, 'up');
     assert.equal(latest?.memoryType, 'health_check');
-    const events = await stack.store.list({ memoryType: 'system_event', keyPrefix: 'system-event/health/web/' });
+    const events = await stack.store.entries.list(
+      memoryInput.list({ memoryType: 'system_event', keyPrefix: 'system-event/health/web/' }),
+    );
     assert.deepEqual(events.map((e) => (e.value as { to: string }).to).sort(), ['down', 'up']);
-    const errors = await stack.store.listErrorEvents({ limit: 10 });
+    const errors = await stack.store.errorEvents.list({ limit: 10 });
     assert.equal(errors.length, 3, 'one error event per failing check');
     assert.ok(errors.every((e) => e.source === 'SystemMonitor' && e.errorType === 'HealthCheckFailed'));
     const signatures = new Set(errors.filter((e) => e.context?.target === 'web').map((e) => e.signature));
     assert.equal(signatures.size, 2, 'HTTP 503 and connection refused are different problems');
-    const history = await stack.store.listWorkHistory({ agentId: 'SystemMonitor', limit: 100 });
+    const history = await stack.store.workHistory.list({ agentId: 'SystemMonitor', limit: 100 });
     assert.equal(history.filter((h) => h.action === 'checkHealthTarget').length, 16, 'every check is in work history');
   });
 
@@ -205,7 +208,7 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       listed.some((s) => s.scheduleId === SCHEDULE_IDS.systemMonitor && s.workflowType === 'systemMonitorWorkflow'),
     );
 
-    const before = (await stack.store.listWorkHistory({ agentId: 'SystemMonitor', limit: 1000 })).length;
+    const before = (await stack.store.workHistory.list({ agentId: 'SystemMonitor', limit: 1000 })).length;
     const worker = await testWorker(stack.env, config, stack.store);
     await worker.runUntil(async () => {
       await handle.trigger();
@@ -216,7 +219,7 @@ describe('SystemMonitor (real Temporal, real PostgreSQL, real HTTP server)', () 
       );
       await eventually(
         async () => {
-          const rows = await stack.store.listWorkHistory({ agentId: 'SystemMonitor', limit: 1000 });
+          const rows = await stack.store.workHistory.list({ agentId: 'SystemMonitor', limit: 1000 });
           return rows.length > before &&
             rows.some((r) => r.action === 'recordHealthResults' && r.workflowId.startsWith('system-monitor/scheduled'))
             ? true

@@ -24,9 +24,9 @@ async function embedSource(
   heartbeat: (details: unknown) => void,
 ): Promise<{ embedded: number; caughtUp: boolean }> {
   const { model, dimensions } = embedder;
-  const cursor = await store.embeddingCursor({ source, model });
+  const cursor = await store.embeddings.cursor({ source, model });
   const overlapMs = input.resume ? RESUME_OVERLAP_MS : 0;
-  const pending = await store.pendingEmbeddings({ source, model, cursor, limit: input.limit, overlapMs });
+  const pending = await store.embeddings.pending({ source, model, cursor, limit: input.limit, overlapMs });
   if (pending.length === 0) return { embedded: 0, caughtUp: true };
   const vectors: Float32Array[] = [];
   for (let i = 0; i < pending.length; i += HEARTBEAT_EVERY) {
@@ -34,7 +34,7 @@ async function embedSource(
     vectors.push(...(await embedder.embed(pending.slice(i, i + HEARTBEAT_EVERY).map((p) => p.text))));
   }
   const last = pending[pending.length - 1]!;
-  const embedded = await store.saveEmbeddings({
+  const embedded = await store.embeddings.save({
     source,
     model,
     dimensions,

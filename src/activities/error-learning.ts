@@ -6,13 +6,14 @@ import { errorSignature, normaliseMessage } from '../domain/error-signature';
 import { solutionConfidence } from '../domain/confidence';
 import { validateRemediation } from '../contracts/remediation';
 import { BrainOpsError } from '../contracts/errors';
+import { memoryInput } from '../contracts/memory';
 import type { BrainOpsConfig } from '../../temporal.config';
 import type { ActivityDeps } from './deps';
 import { activityWriteId } from './idempotency';
 import { carryOut } from './remediate';
 import { redactValue } from '../domain/redact';
 import type { Candidate, RemediationResult } from '../contracts/error-learning-messages';
-import { startErrorLearning, type ErrorOccurrence } from './error-learning-start';
+import { startErrorLearning, type ErrorOccurrence } from '../services/error-learning-start';
 
 /** Solutions below this similarity (0..1, see `findSimilarSolutions`) are not candidates. */
 export const MIN_SIMILARITY = 0.5;
@@ -38,7 +39,7 @@ export function createErrorLearningActivities(
      * the failing target.
      */
     async findSolutions(input: { signature: string; message?: string; target?: string }): Promise<Candidate[]> {
-      const rows = await store.findSimilarSolutions({
+      const rows = await store.knowledge.findSimilarSolutions({
         signature: input.signature,
         message: input.message === undefined ? undefined : normaliseMessage(input.message),
         minSimilarity: MIN_SIMILARITY,
@@ -108,7 +109,11 @@ export function createErrorLearningActivities(
     },
 
     async recordSolutionOutcome(input: { solutionId: number; success: boolean }): Promise<void> {
-      await store.recordSolutionOutcome({ id: input.solutionId, success: input.success, writeId: activityWriteId() });
+      await store.knowledge.recordSolutionOutcome({
+        id: input.solutionId,
+        success: input.success,
+        writeId: activityWriteId(),
+      });
     },
 
     /**
@@ -124,7 +129,7 @@ export function createErrorLearningActivities(
       source: 'human' | 'learned';
     }): Promise<number> {
       const params = validateRemediation(registry, input.action, input.params);
-      const solution = await store.upsertSolutionOnce({
+      const solution = await store.knowledge.upsertSolutionOnce({
         writeId: activityWriteId(),
         problemSignature: input.signature,
         exampleMessage: input.message === undefined ? undefined : normaliseMessage(input.message),
@@ -142,7 +147,7 @@ export function createErrorLearningActivities(
       status: 'resolved' | 'ignored' | 'escalated';
       solutionId?: number;
     }): Promise<number> {
-      return store.resolveErrorEvents(input);
+      return store.errorEvents.resolve(input);
     },
 
     /** One decision of an agent (SystemMonitor's error-learning unless `agentId` says otherwise). */
@@ -154,7 +159,11 @@ export function createErrorLearningActivities(
       outcome?: string;
       agentId?: 'SystemMonitor' | 'DeploymentManager';
     }): Promise<void> {
-      await store.recordDecision({ ...input, agentId: input.agentId ?? 'SystemMonitor', dedupeKey: activityWriteId() });
+      await store.decisions.record({
+        ...input,
+        agentId: input.agentId ?? 'SystemMonitor',
+        dedupeKey: activityWriteId(),
+      });
     },
 
     /** An escalation record in memory, and the configured webhook (POST, JSON) if any. */
@@ -165,22 +174,24 @@ export function createErrorLearningActivities(
       tried: string[];
       workflowId: string;
     }): Promise<{ webhook?: string }> {
-      await store.store({
-        key: `escalation/${input.workflowId}`,
-        value: { ...input, escalatedAt: new Date().toISOString() },
-        title: `Escalated: ${input.message.slice(0, 200)}`,
-        content: `No known fix worked for ${input.signature}. Tried: ${input.tried.join(', ') || 'nothing'}. Resolve with \`brainops errors resolve\`.`,
-        memoryType: 'system_error',
-        // The operator's record, not knowledge shared with tenants: an error's text may be a tenant's.
-        scope: 'agent',
-        agentId: 'SystemMonitor',
-        layer: 'long_term',
-        priority: 'critical',
-        importance: 0.9,
-        source: 'error-learning',
-        tags: ['escalation'],
-        writeId: activityWriteId(),
-      });
+      await store.entries.store(
+        memoryInput.store({
+          key: `escalation/${input.workflowId}`,
+          value: { ...input, escalatedAt: new Date().toISOString() },
+          title: `Escalated: ${input.message.slice(0, 200)}`,
+          content: `No known fix worked for ${input.signature}. Tried: ${input.tried.join(', ') || 'nothing'}. Resolve with \`brainops errors resolve\`.`,
+          memoryType: 'system_error',
+          // The operator's record, not knowledge shared with tenants: an error's text may be a tenant's.
+          scope: 'agent',
+          agentId: 'SystemMonitor',
+          layer: 'long_term',
+          priority: 'critical',
+          importance: 0.9,
+          source: 'error-learning',
+          tags: ['escalation'],
+          writeId: activityWriteId(),
+        }),
+      );
       const url = settings.escalationWebhook;
       if (!url) return {};
       const response = await fetch(url, {
@@ -208,7 +219,7 @@ export function createErrorLearningActivities(
       const { workflowExecution } = Context.current().info;
       const signature = errorSignature(input.errorType, input.message, input.stack);
       const message = input.message.slice(0, 10_000);
-      const errorEventId = await store.recordErrorEvent({
+      const errorEventId = await store.errorEvents.record({
         signature,
         errorType: input.errorType,
         message,

@@ -7,10 +7,10 @@ import type { ActivityConfig, ActivityDeps } from './deps';
 import { createDeploymentActivities } from './deployments';
 import { createEmbeddingActivities } from './embeddings';
 import { createErrorLearningActivities } from './error-learning';
-import { createGuardianActivities } from './guardian/index';
+import { createGuardianActivities } from './database-guardian/index';
 import { createLearningActivities } from './learning';
 import { createMemoryActivities } from './memory';
-import { createMonitorActivities } from './monitor';
+import { createMonitorActivities } from './system-monitor';
 import { createSessionActivities } from './sessions';
 import { createProcedureActivities } from './procedures';
 

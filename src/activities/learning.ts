@@ -11,7 +11,8 @@ import { createDailyActivities } from './learning-cycles/daily';
 import { createFiveMinuteActivities } from './learning-cycles/five-minute';
 import { createHourlyActivities } from './learning-cycles/hourly';
 import { windowWriter } from './learning-cycles/rules';
-import { selectAgent, type Selection, type SelectionInput } from './select-agent';
+import { parseInput } from '../contracts/validate';
+import { selectAgent, selectionSchema, type Selection, type SelectionInput } from '../services/agent-selection';
 
 export { LEARNING_RULES } from './learning-cycles/rules';
 
@@ -29,7 +30,7 @@ export function createLearningActivities({ store }: ActivityDeps, config: { acce
 
     /** Chooses among agents that can all do a capability, by their record; logged in the decision log. */
     async selectAgent(input: SelectionInput): Promise<Selection> {
-      return selectAgent(store, input, activityWriteId());
+      return selectAgent(store, parseInput(selectionSchema, input, 'agent selection'), activityWriteId());
     },
   };
 }

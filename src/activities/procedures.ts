@@ -9,100 +9,29 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client } from '@temporalio/client';
 import type { BrainOpsConfig } from '../../temporal.config';
-import { CAPABILITIES, workflowTypes, type Capability } from '../agents';
+import { CAPABILITIES, type Capability } from '../agents';
 import type { PlanStep } from '../contracts/orchestrator-messages';
 import { BrainOpsError, ValidationError } from '../contracts/errors';
-import {
-  fillTemplate,
-  procedureDefinitionSchema,
-  referenceIssues,
-  type ProcedureDefinition,
-  type ProcedureDefinitionInput,
-  type ProcedureRegistry,
-  type StoredProcedure,
-} from '../contracts/procedure';
+import { fillTemplate, type ProcedureDefinition } from '../contracts/procedure';
 import { validateRemediation } from '../contracts/remediation';
 import { handoffUpdate } from '../contracts/session-messages';
 import { sessionWorkflowId } from '../contracts/names';
 import { parseInput } from '../contracts/validate';
-import type { MemoryStore } from '../memory';
 import type { StepEventRecord } from '../memory/procedures';
 import type { ActivityDeps } from './deps';
 import { activityWriteId } from './idempotency';
-import { computeGuidance, recordGuidanceOutcome } from './guidance';
-import { probeTarget } from './monitor';
+import { computeGuidance, recordGuidanceOutcome } from '../services/guidance';
+import { resolveProcedure } from '../services/procedure-definitions';
+import { probeTarget } from './system-monitor';
 import { createProbes } from './health-probes';
 import { carryOut } from './remediate';
-import type { GuidanceInput, GuidanceOutcome, Guidance } from '../contracts/guidance';
-
-/** What procedures may refer to on a worker with this configuration. */
-export function procedureRegistry(config: Pick<BrainOpsConfig, 'errorLearning' | 'healthTargets'>): ProcedureRegistry {
-  return {
-    remediations: Object.keys(config.errorLearning.remediations).sort(),
-    healthTargets: config.healthTargets.map((t) => t.name),
-    workflowTypes: workflowTypes(),
-  };
-}
-
-/**
- * Validates a definition (schema, then references) and stores it as an immutable version.
- * @throws ValidationError naming the field: a bad field, an unregistered reference, or another
- *   definition already stored under this name and version.
- */
-export async function defineProcedure(
-  store: MemoryStore,
-  registry: ProcedureRegistry,
-  raw: ProcedureDefinitionInput,
-  source: StoredProcedure['source'],
-): Promise<{ definition: ProcedureDefinition; created: boolean }> {
-  const definition = parseInput(procedureDefinitionSchema, raw, 'procedure');
-  const issues = referenceIssues(definition, registry);
-  if (issues.length) throw new ValidationError('procedure', issues);
-  const { created, conflict } = await store.insertProcedure({ definition, source });
-  if (conflict)
-    throw new ValidationError('procedure', [
-      {
-        field: 'version',
-        message: `${definition.name} v${definition.version} is stored with another definition; a change needs a new version`,
-      },
-    ]);
-  return { definition, created };
-}
-
-/**
- * The stored definition of `name` (newest version unless given), with run parameters checked.
- * @throws ValidationError naming `name`, `version` or a missing `params.<name>`.
- */
-export async function resolveProcedure(
-  store: MemoryStore,
-  name: string,
-  version: number | undefined,
-  params: Record<string, unknown>,
-): Promise<ProcedureDefinition> {
-  const stored = await store.getProcedure({ name, version });
-  if (!stored)
-    throw new ValidationError('procedure run', [
-      version === undefined
-        ? { field: 'name', message: `no procedure "${name}"` }
-        : { field: 'version', message: `no version ${version} of procedure "${name}"` },
-    ]);
-  const definition = stored.definition;
-  const missing = Object.entries(definition.params)
-    .filter(([p, d]) => d.required && (params[p] === undefined || params[p] === ''))
-    .map(([p, d]) => ({
-      field: `params.${p}`,
-      message: `required by ${name} v${definition.version}${d.description ? `: ${d.description}` : ''}`,
-    }));
-  if (missing.length) throw new ValidationError('procedure run', missing);
-  const unknown = Object.keys(params)
-    .filter((p) => !(p in definition.params))
-    .map((p) => ({
-      field: `params.${p}`,
-      message: `not a parameter of ${name} (parameters: ${Object.keys(definition.params).join(', ') || 'none'})`,
-    }));
-  if (unknown.length) throw new ValidationError('procedure run', unknown);
-  return definition;
-}
+import {
+  guidanceInputSchema,
+  guidanceOutcomeSchema,
+  type Guidance,
+  type GuidanceInput,
+  type GuidanceOutcome,
+} from '../contracts/guidance';
 
 export function createProcedureActivities(
   { store, temporal, namespace, taskQueue, memoryDatabaseUrl }: ActivityDeps,
@@ -116,11 +45,11 @@ export function createProcedureActivities(
   return {
     /** What memory recommends for a task; recorded in the decision log (once per activity). */
     async getGuidance(input: GuidanceInput): Promise<Guidance> {
-      return computeGuidance(store, input, activityWriteId());
+      return computeGuidance(store, parseInput(guidanceInputSchema, input, 'guidance request'), activityWriteId());
     },
     /** Links the outcome of the operation a guidance decision guided. */
     async linkGuidanceOutcome(input: GuidanceOutcome): Promise<void> {
-      await recordGuidanceOutcome(store, input);
+      await recordGuidanceOutcome(store, parseInput(guidanceOutcomeSchema, input, 'guidance outcome'));
     },
     /** A plan from the registered capabilities for a goal (see {@link composePlan}). */
     async composePlan(input: { goal: string; testsRequired: boolean }): Promise<PlanStep[]> {
@@ -135,20 +64,20 @@ export function createProcedureActivities(
       return resolveProcedure(store, input.name, input.version, input.params);
     },
     async openProcedureRun(input: { name: string; version: number; guidanceDecisionId?: number }): Promise<void> {
-      await store.openProcedureRun({ workflowId: workflowId(), ...input });
+      await store.procedures.openRun({ workflowId: workflowId(), ...input });
     },
     /** The run's end, and the outcome of the guidance it followed. */
     async finishProcedureRun(input: { success: boolean; error?: string; guidanceDecisionId?: number }): Promise<void> {
-      await store.finishProcedureRun({ workflowId: workflowId(), ...input });
+      await store.procedures.finishRun({ workflowId: workflowId(), ...input });
       if (input.guidanceDecisionId !== undefined)
-        await store.recordDecisionOutcome({
+        await store.decisions.recordOutcome({
           decisionId: input.guidanceDecisionId,
           success: input.success,
           detail: { workflowId: workflowId(), ...(input.error ? { error: input.error } : {}) },
         });
     },
     async recordProcedureStep(input: Omit<StepEventRecord, 'workflowId'>): Promise<void> {
-      await store.recordStepEvent({ workflowId: workflowId(), ...input });
+      await store.procedures.recordStepEvent({ workflowId: workflowId(), ...input });
     },
     /** A `remediation` step: a registered action; a failed action fails the attempt (retried by the step's policy). */
     async runRemediationStep(input: { action: string; params: Record<string, unknown> }): Promise<string> {
@@ -219,10 +148,10 @@ export function createProcedureActivities(
       detail?: unknown;
     }): Promise<{ startedAt: string; finishedAt: string | null }> {
       const info = Context.current().info;
-      const row = await store.recordOrchestrationStep({ workflowId: workflowId(), ...input });
+      const row = await store.procedures.recordOrchestrationStep({ workflowId: workflowId(), ...input });
       if (input.status !== 'running') {
         const finishedAt = row.finishedAt ?? new Date();
-        await store.recordWorkHistory({
+        await store.workHistory.record({
           agentId: input.agentId,
           action: input.capability,
           input: { stepId: input.stepId },
@@ -252,9 +181,9 @@ export function createProcedureActivities(
       results: unknown;
       guidanceDecisionId?: number;
     }): Promise<void> {
-      await store.recordTaskOutcome({ workflowId: workflowId(), ...input });
+      await store.procedures.recordTaskOutcome({ workflowId: workflowId(), ...input });
       if (input.guidanceDecisionId !== undefined)
-        await store.recordDecisionOutcome({
+        await store.decisions.recordOutcome({
           decisionId: input.guidanceDecisionId,
           success: input.success,
           detail: { workflowId: workflowId() },

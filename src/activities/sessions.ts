@@ -20,9 +20,9 @@ const EVENT_PREVIEW_CHARS = 500;
 /** Records dead letters and one error event each (keyed, so a retry records nothing twice). */
 async function quarantine(store: MemoryStore, key: SessionKey & { workflowId?: string }, items: QuarantinedMessage[]) {
   if (items.length === 0) return;
-  await store.quarantineMessages({ ...key, items });
+  await store.sessions.quarantineMessages({ ...key, items });
   for (const item of items) {
-    await store.recordErrorEvent({
+    await store.errorEvents.record({
       signature: errorSignature('QuarantinedMessage', item.reason),
       errorType: 'QuarantinedMessage',
       message: `session message quarantined (${item.source}): ${item.reason}`.slice(0, 10_000),
@@ -55,7 +55,7 @@ export function createSessionActivities({ store }: ActivityDeps) {
    */
   async function persist(key: SessionKey, messages: SessionMessage[], out: Required<PersistMessagesResult>) {
     try {
-      const r = await store.appendMessages({ ...key, messages });
+      const r = await store.sessions.addMessages({ ...key, messages });
       out.inserted += r.inserted;
       out.duplicates.push(...r.duplicates);
       for (const seq of r.conflicts) out.quarantined.push({ seq, reason: `seq ${seq} is held by another message` });
@@ -74,7 +74,7 @@ export function createSessionActivities({ store }: ActivityDeps) {
   return {
     /** Creates or reactivates the session row; returns where the session left off. */
     async openSession(input: SessionStart & { workflowId: string; chainId?: string }): Promise<OpenedSession> {
-      return store.openSession({ ...input, metadata: input.metadata as Record<string, unknown> | undefined });
+      return store.sessions.open({ ...input, metadata: input.metadata as Record<string, unknown> | undefined });
     },
     /**
      * Persists a batch of messages. Rows already stored (same key) are skipped; rows PostgreSQL
@@ -111,18 +111,18 @@ export function createSessionActivities({ store }: ActivityDeps) {
       return { quarantined: input.items.length };
     },
     async persistSessionTask(input: SessionKey & { task: SessionTask }): Promise<void> {
-      await store.upsertTask(input);
+      await store.sessions.upsertTask(input);
     },
     async recordSessionHandoff(input: SessionKey & { handoff: HandoffRecord }): Promise<void> {
-      await store.recordHandoff(input);
-      await store.saveSnapshot({ ...input, snapshot: input.handoff.contextSnapshot });
+      await store.sessions.recordHandoff(input);
+      await store.sessions.saveSnapshot({ ...input, snapshot: input.handoff.contextSnapshot });
     },
     async saveSessionSnapshot(input: SessionKey & { snapshot: ContextSnapshot }): Promise<void> {
-      await store.saveSnapshot(input);
+      await store.sessions.saveSnapshot(input);
     },
     /** Stores the final snapshot and expires the session's `session`-layer memory. */
     async endSession(input: SessionKey & { snapshot: ContextSnapshot }): Promise<{ expiredEntries: number }> {
-      return store.endSession(input);
+      return store.sessions.end(input);
     },
   };
 }

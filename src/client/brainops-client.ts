@@ -1,16 +1,18 @@
 /**
- * The typed TypeScript client API of BrainOps. Session and monitor operations are Temporal client
- * calls (start, signal-with-start, update, query); memory operations go straight to the memory
- * store, the low-latency path. Input is validated here, at the edge, with the same zod schemas
- * the workflows use; a bad field throws `ValidationError` before anything is sent.
+ * The typed TypeScript client of BrainOps' workflows: sessions, SystemMonitor, schedules,
+ * DatabaseGuardian, learning cycles, deployments, procedure runs and orchestrations — each a
+ * Temporal client call (start, signal-with-start, update, query). It is the edge for Node
+ * services: input is parsed here with the same zod schemas the workflows use, so a bad field
+ * throws `ValidationError` before anything is sent. What needs the memory database (memory
+ * entries, the brief, error reports, the knowledge base) is the API's (`src/api`).
  */
 import { randomUUID } from 'node:crypto';
-import { Client, WorkflowIdConflictPolicy, type Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { BrainOpsConfig } from '../../temporal.config';
-import { MemoryStore } from '../memory';
+import { resolveSignal } from '../contracts/error-learning-messages';
 import { healthTargetNamesSchema, healthTargetSchema, type HealthTarget } from '../contracts/health';
-import { SEARCH_ATTRIBUTES, sessionWorkflowId, SYSTEM_MONITOR_WORKFLOW_ID_PREFIX } from '../contracts/names';
+import { SEARCH_ATTRIBUTES, SYSTEM_MONITOR_WORKFLOW_ID_PREFIX } from '../contracts/names';
 import {
   addTaskInputSchema,
   completeTaskInputSchema,
@@ -31,100 +33,37 @@ import {
   type SessionTask,
 } from '../contracts/session';
 import { parseInput } from '../contracts/validate';
-import { ValidationError } from '../contracts/errors';
-import { sessionWorkflow, systemMonitorWorkflow } from '../workflows';
-import {
-  addMessageSignal,
-  addTaskUpdate,
-  completeTaskUpdate,
-  contextQuery,
-  endUpdate,
-  handoffUpdate,
-  sendMessageUpdate,
-} from '../contracts/session-messages';
+import { systemMonitorWorkflow } from '../workflows';
 import type { SystemMonitorResult } from '../workflows/system-monitor';
-import { buildBrief, type SessionBrief } from './brief';
-import { startErrorLearning } from '../activities/error-learning-start';
-import { errorSignature, normaliseMessage } from '../domain/error-signature';
-import { errorLearningWorkflowId } from '../domain/signature-hash';
-import { validateRemediation } from '../contracts/remediation';
-import type { Solution } from '../memory';
-import { resolveSignal } from '../contracts/error-learning-messages';
-import { z } from 'zod';
-import { LIMITS, jsonObject, text } from '../contracts/limits';
-import { ownerId } from '../contracts/memory';
-
-export const reportErrorSchema = z
-  .object({
-    errorType: text(200, 1).default('Error'),
-    message: text(10_000, 1),
-    source: text(200, 1),
-    stack: text(50_000).optional(),
-    context: jsonObject(LIMITS.metadataBytes).default({}),
-    /**
-     * The Temporal workflow the error came from, if any: a `workflow-reset` remediation resets it —
-     * only when it is a workflow of this worker's task queue.
-     */
-    workflowId: text(1000, 1).optional(),
-    /** The tenant whose error this is: its errors list and brief show it, no other tenant's. */
-    tenantId: ownerId.optional(),
-  })
-  .refine(
-    (e) =>
-      e.tenantId === undefined ||
-      e.workflowId === undefined ||
-      e.workflowId.startsWith(sessionWorkflowId(e.tenantId, '')),
-    {
-      // A tenant's report names a workflow for a fix to reset: only that tenant's own sessions qualify.
-      message: "a tenant's error may only name that tenant's session workflows (session/<tenant>/…)",
-      path: ['workflowId'],
-    },
-  );
-/** An error reported by a service outside the worker. */
-export type ReportErrorInput = z.input<typeof reportErrorSchema>;
-
-export const addSolutionSchema = z.object({
-  problemSignature: text(2000, 1),
-  description: text(5000, 1),
-  action: text(200, 1),
-  params: jsonObject(LIMITS.metadataBytes).default({}),
-  /** An error message the fix is for: similar messages find it by full-text (normalised before storing). */
-  exampleMessage: text(10_000, 1).optional(),
-});
-export type AddSolutionInput = z.input<typeof addSolutionSchema>;
-import { applySchedules, listSchedules } from './schedules';
-import { runLearningCycle, type LearningRunInput } from './learning';
-import { runGuardian, runRestoreCheck, type GuardianRunInput, type RestoreCheckInput } from './guardian';
-import { selectAgent, type Selection, type SelectionInput } from '../activities/select-agent';
 import { connectClient } from './connection';
-import { openMemoryStore } from './memory';
+import { runGuardian, runRestoreCheck, type GuardianRunInput, type RestoreCheckInput } from './database-guardian';
 import { DeploymentsClient } from './deployments';
+import { runLearningCycle, type LearningRunInput } from './learning';
 import { ProceduresClient } from './procedures';
-import type { Guidance, GuidanceInput, GuidanceOutcome } from '../contracts/guidance';
+import { applySchedules, listSchedules } from './schedules';
+import { SessionsClient, type SessionRef } from './sessions';
 
-/** Identifies a session: tenant and session id. */
-export interface SessionRef {
-  tenantId: string;
-  sessionId: string;
-}
+export type { SessionRef } from './sessions';
 
 const sessionRefSchema = sessionStartSchema.pick({ tenantId: true, sessionId: true });
 
 export class BrainOpsClient {
-  private memoryStore: Promise<MemoryStore> | undefined;
-  /** DeploymentManager: start, status, approve, reject, cancel, rollback, history. */
+  /** Session workflows for input already checked (the API's operations use these). */
+  readonly sessions: SessionsClient;
+  /** DeploymentManager: start, status, approve, reject, cancel. */
   readonly deployments: DeploymentsClient;
-  /** Procedures and orchestrations: define, list, show, run, status, approve, skip, orchestrate. */
+  /** Procedure runs and orchestrations: start, status, approve, skip, orchestrate. */
   readonly procedures: ProceduresClient;
 
   constructor(
     readonly temporal: Client,
     readonly config: BrainOpsConfig,
-    private readonly logger: Logger,
+    readonly logger: Logger,
     private readonly ownedConnection?: Connection,
   ) {
-    this.deployments = new DeploymentsClient(temporal, config, () => this.memory());
-    this.procedures = new ProceduresClient(temporal, config, () => this.memory());
+    this.sessions = new SessionsClient(temporal, config);
+    this.deployments = new DeploymentsClient(temporal, config);
+    this.procedures = new ProceduresClient(temporal, config);
   }
 
   /**
@@ -141,31 +80,8 @@ export class BrainOpsClient {
     );
   }
 
-  /** The memory store (opened on first use, from `DATABASE_URL` or the embedded server's URL). */
-  memory(): Promise<MemoryStore> {
-    this.memoryStore ??= openMemoryStore(this.config, this.logger, { poolSize: 4, cacheMaxEntries: 0 });
-    return this.memoryStore;
-  }
-
-  private sessionHandle(ref: SessionRef): WorkflowHandle<typeof sessionWorkflow> {
-    const { tenantId, sessionId } = parseInput(sessionRefSchema, ref, 'session');
-    return this.temporal.workflow.getHandle(sessionWorkflowId(tenantId, sessionId));
-  }
-
-  private sessionStartOptions(start: SessionStart) {
-    return {
-      taskQueue: this.config.temporal.taskQueue,
-      workflowId: sessionWorkflowId(start.tenantId, start.sessionId),
-      args: [{ ...start, flushIntervalMs: this.config.sessionFlushIntervalMs }] as [
-        Parameters<typeof sessionWorkflow>[0],
-      ],
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.agent, value: 'ContextKeeper' },
-        { key: SEARCH_ATTRIBUTES.session, value: start.sessionId },
-        { key: SEARCH_ATTRIBUTES.tenant, value: start.tenantId },
-      ],
-      memo: { title: start.title ?? `session ${start.sessionId}`, tenant: start.tenantId, user: start.userId ?? null },
-    };
+  private ref(ref: SessionRef): SessionRef {
+    return parseInput(sessionRefSchema, ref, 'session');
   }
 
   /**
@@ -173,27 +89,17 @@ export class BrainOpsClient {
    * its numbering and open tasks. Returns the workflow id.
    * @throws ValidationError on a bad tenant, session, user or agent id.
    */
-  async startSession(input: SessionStart): Promise<{ workflowId: string; runId: string }> {
-    const start = parseInput(sessionStartSchema, input, 'session');
-    const handle = await this.temporal.workflow.start(sessionWorkflow, {
-      ...this.sessionStartOptions(start),
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    });
-    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+  startSession(input: SessionStart): Promise<{ workflowId: string; runId: string }> {
+    return this.sessions.start(parseInput(sessionStartSchema, input, 'session'));
   }
 
   /**
    * Appends a message (signal-with-start: a message to an unknown or ended session starts it).
    * Give `messageId` to make a retry of this call harmless.
    */
-  async addMessage(ref: SessionRef & Partial<SessionStart>, message: MessageInput): Promise<void> {
+  addMessage(ref: SessionRef & Partial<SessionStart>, message: MessageInput): Promise<void> {
     const start = parseInput(sessionStartSchema, ref, 'session');
-    const parsed = parseInput(messageInputSchema, message, 'message');
-    await this.temporal.workflow.signalWithStart(sessionWorkflow, {
-      ...this.sessionStartOptions(start),
-      signal: addMessageSignal,
-      signalArgs: [parsed],
-    });
+    return this.sessions.addMessage(start, parseInput(messageInputSchema, message, 'message'));
   }
 
   /**
@@ -204,43 +110,31 @@ export class BrainOpsClient {
    * @throws ValidationError on bad input (before anything is sent); WorkflowUpdateFailedError
    *   when the session has ended; WorkflowNotFoundError when it is not running.
    */
-  async sendMessage(ref: SessionRef, message: MessageInput): Promise<SendMessageResult> {
-    const parsed = parseInput(messageInputSchema, message, 'message');
-    return this.sessionHandle(ref).executeUpdate(sendMessageUpdate, {
-      args: [{ ...parsed, messageId: parsed.messageId ?? `client-${randomUUID()}` }],
-    });
+  sendMessage(ref: SessionRef, message: MessageInput): Promise<SendMessageResult> {
+    return this.sessions.sendMessage(this.ref(ref), parseInput(messageInputSchema, message, 'message'));
   }
 
-  async addTask(ref: SessionRef, task: AddTaskInput): Promise<SessionTask> {
-    const parsed = parseInput(addTaskInputSchema, task, 'task');
-    return this.sessionHandle(ref).executeUpdate(addTaskUpdate, {
-      args: [{ ...parsed, taskId: parsed.taskId ?? `task-${randomUUID()}` }],
-    });
+  addTask(ref: SessionRef, task: AddTaskInput): Promise<SessionTask> {
+    return this.sessions.addTask(this.ref(ref), parseInput(addTaskInputSchema, task, 'task'));
   }
 
-  async completeTask(ref: SessionRef, input: CompleteTaskInput): Promise<SessionTask> {
-    return this.sessionHandle(ref).executeUpdate(completeTaskUpdate, {
-      args: [parseInput(completeTaskInputSchema, input, 'task completion')],
-    });
+  completeTask(ref: SessionRef, input: CompleteTaskInput): Promise<SessionTask> {
+    return this.sessions.completeTask(this.ref(ref), parseInput(completeTaskInputSchema, input, 'task completion'));
   }
 
   /** Hands the session to another agent; returns the context snapshot the next agent needs. */
-  async handoff(ref: SessionRef, input: HandoffInput): Promise<HandoffResult> {
-    return this.sessionHandle(ref).executeUpdate(handoffUpdate, {
-      args: [parseInput(handoffInputSchema, input, 'handoff')],
-    });
+  handoff(ref: SessionRef, input: HandoffInput): Promise<HandoffResult> {
+    return this.sessions.handoff(this.ref(ref), parseInput(handoffInputSchema, input, 'handoff'));
   }
 
   /** The live context of a running session (query). */
-  async sessionContext(ref: SessionRef): Promise<SessionContext> {
-    return this.sessionHandle(ref).query(contextQuery);
+  sessionContext(ref: SessionRef): Promise<SessionContext> {
+    return this.sessions.context(this.ref(ref));
   }
 
   /** Ends the session and returns its final snapshot. */
-  async endSession(ref: SessionRef, input: EndInput = {}): Promise<ContextSnapshot> {
-    return this.sessionHandle(ref).executeUpdate(endUpdate, {
-      args: [parseInput(endInputSchema, input, 'end request')],
-    });
+  endSession(ref: SessionRef, input: EndInput = {}): Promise<ContextSnapshot> {
+    return this.sessions.end(this.ref(ref), parseInput(endInputSchema, input, 'end request'));
   }
 
   /**
@@ -271,80 +165,15 @@ export class BrainOpsClient {
     return listSchedules(this.temporal);
   }
 
-  /** Seed 000's session-start brief for `tenantId`. */
-  async brief(tenantId: string): Promise<SessionBrief> {
-    const { tenantId: tenant } = parseInput(sessionRefSchema.pick({ tenantId: true }), { tenantId }, 'brief');
-    return buildBrief(await this.memory(), tenant, this.config.sharedStatus);
-  }
-
   /**
-   * Records an error and hands it to error-learning (started for its signature, or counted by
-   * the run already in flight). Returns the error event id, signature and workflow id.
+   * Tells the error-learning run `workflowId` that a person fixed its error with `action` (a
+   * registered remediation, checked by the caller); the fix is learned for its signature.
    */
-  async reportError(input: ReportErrorInput): Promise<{ errorEventId: number; signature: string; workflowId: string }> {
-    const e = parseInput(reportErrorSchema, input, 'error report');
-    const signature = errorSignature(e.errorType, e.message, e.stack);
-    const store = await this.memory();
-    const errorEventId = await store.recordErrorEvent({
-      signature,
-      errorType: e.errorType,
-      message: e.message,
-      stack: e.stack,
-      context: e.context,
-      source: e.source,
-      workflowId: e.workflowId,
-      tenantId: e.tenantId,
-    });
-    const { taskQueue } = this.config.temporal;
-    const { autoRemediationConfidence: autoConfidence, escalationTimeoutMs } = this.config.errorLearning;
-    const workflowId = await startErrorLearning(
-      this.temporal,
-      { taskQueue, autoConfidence, escalationTimeoutMs },
-      {
-        signature,
-        errorType: e.errorType,
-        message: e.message,
-        source: e.source,
-        errorEventId,
-        failedWorkflowId: e.workflowId,
-      },
-    );
-    return { errorEventId, signature, workflowId };
-  }
-
-  /**
-   * Teaches a fix: a solution naming a registered remediation.
-   * @throws ValidationError when the action is not registered or its params do not fit.
-   */
-  async addSolution(input: AddSolutionInput): Promise<Solution> {
-    const s = parseInput(addSolutionSchema, input, 'solution');
-    const params = validateRemediation(this.config.errorLearning.remediations, s.action, s.params);
-    const exampleMessage = s.exampleMessage === undefined ? undefined : normaliseMessage(s.exampleMessage);
-    return (await this.memory()).upsertSolution({ ...s, exampleMessage, params, source: 'human' });
-  }
-
-  /**
-   * Tells the error-learning run of an escalated error that a person fixed it with `action`;
-   * the fix is learned for its signature.
-   * @throws Error when the error event does not exist; ValidationError for an unregistered action.
-   */
-  async resolveError(input: {
-    errorEventId: number;
-    action: string;
-    params?: Record<string, unknown>;
-    description?: string;
-  }): Promise<{ workflowId: string }> {
-    validateRemediation(this.config.errorLearning.remediations, input.action, input.params ?? {});
-    const [event] = await (await this.memory()).listErrorEvents({ id: input.errorEventId, allTenants: true, limit: 1 });
-    if (!event)
-      throw new ValidationError('error resolution', [
-        { field: 'errorEventId', message: `no error event ${input.errorEventId}` },
-      ]);
-    const workflowId = errorLearningWorkflowId(event.signature);
-    await this.temporal.workflow
-      .getHandle(workflowId)
-      .signal(resolveSignal, { action: input.action, params: input.params, description: input.description });
-    return { workflowId };
+  async signalResolved(
+    workflowId: string,
+    fix: { action: string; params?: Record<string, unknown>; description?: string },
+  ): Promise<void> {
+    await this.temporal.workflow.getHandle(workflowId).signal(resolveSignal, fix);
   }
 
   /** DatabaseGuardian's schema sync now: migration status (applying pending ones with `applyMigrations`) and drift. */
@@ -372,30 +201,8 @@ export class BrainOpsClient {
     return runLearningCycle(this.temporal, this.config, input);
   }
 
-  /**
-   * Chooses among agents that can all do a capability by their performance record, and logs the
-   * choice in the decision log. @throws ValidationError on bad input.
-   */
-  async selectAgent(input: SelectionInput): Promise<Selection> {
-    return selectAgent(await this.memory(), input, `client/${randomUUID()}`);
-  }
-
-  /**
-   * Contextual guidance: what memory recommends for a task, with alternatives, a confidence in
-   * [0, 1], the reasons and the evidence ids; recorded in the decision log (`decisionId`).
-   * @throws ValidationError on bad input.
-   */
-  guidance(input: GuidanceInput): Promise<Guidance> {
-    return this.procedures.guidance(input);
-  }
-
-  /** Links the outcome of the operation a guidance decision guided (by the decision's id). */
-  recordGuidanceOutcome(input: GuidanceOutcome): Promise<void> {
-    return this.procedures.recordOutcome(input);
-  }
-
+  /** Closes the connection this client opened (none when it was given one). */
   async close(): Promise<void> {
-    if (this.memoryStore) await (await this.memoryStore).close();
     await this.ownedConnection?.close();
   }
 }

@@ -1,7 +1,8 @@
 /**
- * DeploymentManager from the client side: start a deployment (one per target and ref at a time),
- * follow it (the `status` query plus the running step's live output from its heartbeats),
- * approve, reject, cancel, roll back, and read the history from memory.
+ * DeploymentManager from the client side: start a deployment or a rollback (one per target and
+ * ref at a time), follow it (the `status` query plus the running step's live output from its
+ * heartbeats), approve, reject, cancel. Which release a rollback goes back to, and the history,
+ * are read from memory by the API.
  */
 import { WorkflowExecutionAlreadyStartedError, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { Client as TemporalClient } from '@temporalio/client';
@@ -9,7 +10,6 @@ import { z } from 'zod';
 import { text } from '../contracts/limits';
 import type { BrainOpsConfig } from '../../temporal.config';
 import { gitRefSchema } from '../contracts/deploy-target';
-import type { MemoryStore } from '../memory';
 import { BrainOpsError, ValidationError } from '../contracts/errors';
 import { deploymentWorkflowId, SEARCH_ATTRIBUTES } from '../contracts/names';
 import { parseInput } from '../contracts/validate';
@@ -47,10 +47,10 @@ export class DeploymentsClient {
   constructor(
     private readonly temporal: TemporalClient,
     private readonly config: BrainOpsConfig,
-    private readonly memory: () => Promise<MemoryStore>,
   ) {}
 
-  private checkTarget(target: string): void {
+  /** @throws ValidationError naming `target` when it is not a configured deployment target. */
+  checkTarget(target: string): void {
     if (!this.config.deploy.targets[target]) {
       const known = Object.keys(this.config.deploy.targets);
       throw new ValidationError('deployment', [
@@ -96,27 +96,6 @@ export class DeploymentsClient {
     }
   }
 
-  /** Rolls `target` back to its previous good release (a `rollback` deployment of that commit). */
-  async rollback(input: {
-    target: string;
-    startedBy?: string;
-  }): Promise<{ workflowId: string; runId: string; commit: string }> {
-    this.checkTarget(input.target);
-    const { live, previous } = await (await this.memory()).goodReleases({ target: input.target });
-    if (!previous) {
-      throw new ValidationError('rollback', [
-        {
-          field: 'target',
-          message: `${input.target} has no good release before ${live ? live.slice(0, 12) : 'the live one'} to go back to`,
-        },
-      ]);
-    }
-    return {
-      ...(await this.start({ target: input.target, ref: previous, startedBy: input.startedBy }, 'rollback')),
-      commit: previous,
-    };
-  }
-
   /** The live status of a deployment (running or finished). */
   async status(workflowId: string): Promise<DeploymentStatusReport> {
     const handle = this.temporal.workflow.getHandle(workflowId);
@@ -148,10 +127,5 @@ export class DeploymentsClient {
 
   cancel(workflowId: string, by = 'brainops', reason?: string): Promise<void> {
     return this.temporal.workflow.getHandle(workflowId).signal(cancelSignal, { by, reason });
-  }
-
-  /** Deployment records of a target, newest first, with their steps. */
-  async history(input: { target: string; limit?: number }) {
-    return (await this.memory()).listDeployments({ target: input.target, limit: input.limit ?? 20, withSteps: true });
   }
 }

@@ -1,21 +1,19 @@
 /**
- * The client API of guidance, procedures and the WorkflowOrchestrator: guidance (and linking an
- * operation's outcome to it), procedure definitions (define, list, show), procedure runs (run,
- * status, approve, skip) and orchestrations.
+ * Procedure runs and orchestrations from the client side (WorkflowOrchestrator): start a run of a
+ * resolved procedure version, follow it (status, result), approve a blocked step or skip one, and
+ * start and follow orchestrations of goals. Definitions are data in memory: the API stores and
+ * resolves them (`src/services/procedure-definitions.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { BrainOpsConfig } from '../../temporal.config';
-import { computeGuidance, recordGuidanceOutcome } from '../activities/guidance';
-import { defineProcedure, procedureRegistry, resolveProcedure } from '../activities/procedures';
-import type { Guidance, GuidanceInput, GuidanceOutcome } from '../contracts/guidance';
 import { SEARCH_ATTRIBUTES } from '../contracts/names';
 import {
   orchestrateInputSchema,
   orchestrationStatusQuery,
   type OrchestrateInput,
 } from '../contracts/orchestrator-messages';
-import type { ProcedureDefinitionInput, StoredProcedure } from '../contracts/procedure';
+import type { ProcedureDefinition } from '../contracts/procedure';
 import {
   approvalSchema,
   approveUpdate,
@@ -30,65 +28,24 @@ import {
   type SkipStep,
 } from '../contracts/procedure-messages';
 import { parseInput } from '../contracts/validate';
-import { ValidationError } from '../contracts/errors';
-import type { MemoryStore } from '../memory';
 import { orchestrateWorkflow, procedureWorkflow } from '../workflows';
 
 export class ProceduresClient {
   constructor(
     private readonly temporal: Client,
     private readonly config: BrainOpsConfig,
-    private readonly memory: () => Promise<MemoryStore>,
   ) {}
 
-  /** What memory recommends for a task, recorded in the decision log. @throws ValidationError on bad input. */
-  async guidance(input: GuidanceInput): Promise<Guidance> {
-    return computeGuidance(await this.memory(), { requestedBy: 'client', ...input }, `client/${randomUUID()}`);
-  }
-
-  /** Links the outcome of the operation a guidance decision guided. @throws ValidationError for an unknown decision. */
-  async recordOutcome(input: GuidanceOutcome): Promise<void> {
-    await recordGuidanceOutcome(await this.memory(), input);
-  }
-
   /**
-   * Stores a procedure version (immutable: the same definition again is accepted, another one
-   * under a stored version refused). @throws ValidationError naming the bad field.
+   * Starts a run of a resolved procedure version (its parameters already checked against it);
+   * returns its workflow id.
+   * @throws ValidationError on a bad run input (the who and the guidance decision).
    */
-  async define(definition: ProcedureDefinitionInput): Promise<{ name: string; version: number; created: boolean }> {
-    const { definition: d, created } = await defineProcedure(
-      await this.memory(),
-      procedureRegistry(this.config),
-      definition,
-      'client',
-    );
-    return { name: d.name, version: d.version, created };
-  }
-
-  async list(opts: { allVersions?: boolean } = {}): Promise<StoredProcedure[]> {
-    return (await this.memory()).listProcedures(opts);
-  }
-
-  /** A procedure version (the newest unless given). @throws ValidationError when there is none. */
-  async show(name: string, version?: number): Promise<StoredProcedure> {
-    const found = await (await this.memory()).getProcedure({ name, version });
-    if (!found)
-      throw new ValidationError('procedure', [
-        {
-          field: version === undefined ? 'name' : 'version',
-          message: `no procedure ${name}${version ? ` v${version}` : ''}`,
-        },
-      ]);
-    return found;
-  }
-
-  /**
-   * Starts a run of a procedure version; returns its workflow id.
-   * @throws ValidationError on an unknown procedure or version, or missing and unknown parameters.
-   */
-  async run(input: ProcedureRunInput): Promise<{ workflowId: string; version: number }> {
-    const r = parseInput(procedureRunInputSchema, input, 'procedure run');
-    const definition = await resolveProcedure(await this.memory(), r.name, r.version, r.params);
+  async start(
+    definition: ProcedureDefinition,
+    input: Omit<ProcedureRunInput, 'name' | 'version'>,
+  ): Promise<{ workflowId: string; version: number }> {
+    const r = parseInput(procedureRunInputSchema, { ...input, name: definition.name }, 'procedure run');
     const workflowId = procedureWorkflowId(definition.name, definition.version, randomUUID().slice(0, 8));
     await this.temporal.workflow.start(procedureWorkflow, {
       taskQueue: this.config.temporal.taskQueue,

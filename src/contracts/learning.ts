@@ -11,6 +11,12 @@ export const CYCLE_LENGTH_MS = Object.freeze({
 export type LearningCycle = keyof typeof CYCLE_LENGTH_MS;
 export const LEARNING_CYCLES = Object.freeze(Object.keys(CYCLE_LENGTH_MS) as LearningCycle[]);
 
+/** A span of time `[start, end)`, as the memory store's window reads take it. */
+export interface TimeSpan {
+  start: Date;
+  end: Date;
+}
+
 /** A cycle's window: `[start, end)` as ISO-8601 strings, and the key its results are stored under. */
 export interface CycleWindow {
   cycle: LearningCycle;

@@ -3,6 +3,7 @@
  * it reaches SQL. The vocabularies mirror the CHECK constraints of `migrations/000001`.
  */
 import { z } from 'zod';
+import { parseInput } from './validate';
 import { LIMITS, jsonObject, jsonValue, storable, text, time } from './limits';
 
 /** The memory types: conversations, system, learning, business, external. Unknown types are rejected, never stored. */
@@ -85,7 +86,8 @@ export const SCOPE_OWNERS: Readonly<
   agent: { requires: ['agentId'], forbids: [] },
 });
 
-function requireScopeOwner(value: Owners & { scope: Scope }, ctx: z.RefinementCtx): void {
+/** The rule of {@link SCOPE_OWNERS} as a zod refinement: each missing or forbidden owner is an issue on its field. */
+export function requireScopeOwner(value: Owners & { scope: Scope }, ctx: z.RefinementCtx): void {
   const rule = SCOPE_OWNERS[value.scope];
   for (const owner of rule.requires) {
     if (!value[owner])
@@ -100,7 +102,7 @@ function requireScopeOwner(value: Owners & { scope: Scope }, ctx: z.RefinementCt
 export const memoryKey = text(LIMITS.memoryKeyChars, 1);
 const tag = text(LIMITS.tagChars, 1);
 
-/** Input of {@link MemoryStore.store}. */
+/** A memory entry to store (upsert by key, scope and owners). */
 export const storeMemoryInputSchema = z
   .object({
     key: memoryKey,
@@ -139,7 +141,7 @@ export const memoryIdentitySchema = z
   .superRefine(requireScopeOwner);
 export type MemoryIdentity = z.input<typeof memoryIdentitySchema>;
 
-/** Why an entry was archived (`MemoryStore.archive`), kept in `memory_archive.archive_reason`. */
+/** Why an entry was archived, kept in `memory_archive.archive_reason`. */
 export const archiveReason = text(200, 1).optional();
 
 /** What a search looks in: memory entries, session messages, or both. */
@@ -154,7 +156,7 @@ export type SearchSource = (typeof SEARCH_SOURCES)[number];
 export const SEARCH_MODES = Object.freeze(['natural', 'websearch'] as const);
 export type SearchMode = (typeof SEARCH_MODES)[number];
 
-/** Input of {@link MemoryStore.search}. A search never crosses a tenant. */
+/** A search of memory entries and session messages. A search never crosses a tenant. */
 export const searchMemoryInputSchema = z.object({
   /** What the caller wants to find, in its own words (or web-search syntax with `mode: 'websearch'`). */
   query: storable(z.string().trim().min(1).max(LIMITS.searchQueryChars)),
@@ -185,7 +187,7 @@ export const searchMemoryInputSchema = z.object({
 });
 export type SearchMemoryInput = z.input<typeof searchMemoryInputSchema>;
 
-/** Input of {@link MemoryStore.list}: newest first, keyset-paginated by `updatedAt`. */
+/** A list of entries: newest first, keyset-paginated by `updatedAt`. */
 export const listMemoryInputSchema = z.object({
   /** The tenant listed; without it, only entries of no tenant (global and system entries). */
   tenantId: ownerId.optional(),
@@ -202,6 +204,9 @@ export const listMemoryInputSchema = z.object({
   limit: z.number().int().min(1).max(1000).default(50),
 });
 export type ListMemoryInput = z.input<typeof listMemoryInputSchema>;
+
+/** Input of the memory stats: one tenant's counts, or (without) the operator's totals. */
+export const statsInputSchema = z.object({ tenantId: ownerId.optional() });
 
 /** A stored memory entry, camelCased. */
 export interface MemoryEntry {
@@ -267,7 +272,7 @@ export type MemorySearchHit =
   | { kind: 'entry'; entry: MemoryEntry; rank: number; explain?: SearchExplanation }
   | { kind: 'message'; message: SearchedMessage; rank: number; explain?: SearchExplanation };
 
-/** Counts returned by {@link MemoryStore.stats}. */
+/** Counts of the memory stats: entries by layer, priority and type, sessions, accesses, cache. */
 export interface MemoryStats {
   entries: number;
   archived: number;
@@ -280,3 +285,15 @@ export interface MemoryStats {
   totalAccesses: number;
   cache: { size: number; hits: number; misses: number };
 }
+
+/**
+ * Parsers of the entry inputs, for an edge (and for code that builds an entry): each checks its
+ * input and fills in the defaults the memory store relies on.
+ * @throws ValidationError naming the bad field.
+ */
+export const memoryInput = Object.freeze({
+  store: (input: StoreMemoryInput) => parseInput(storeMemoryInputSchema, input, 'memory entry'),
+  identity: (input: MemoryIdentity) => parseInput(memoryIdentitySchema, input, 'memory identity'),
+  search: (input: SearchMemoryInput) => parseInput(searchMemoryInputSchema, input, 'memory search'),
+  list: (input: ListMemoryInput = {}) => parseInput(listMemoryInputSchema, input, 'memory list'),
+});

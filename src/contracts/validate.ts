@@ -13,3 +13,6 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, subje
     result.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })),
   );
 }
+
+/** What {@link parseInput} returns for `S`: the input an edge has checked (defaults applied). */
+export type Parsed<S extends z.ZodType> = z.output<S>;

@@ -1,8 +1,9 @@
 /**
- * The HTTP API server (Fastify 5): routes with zod schemas (validation and the OpenAPI 3.1
- * document at `/openapi.json`, a docs page at `/docs`), API keys, a rate limit per key, a body
- * limit matching the input limits, CORS only for configured origins, JSON errors, the access
- * log, and the MCP server over streamable HTTP at `/mcp`.
+ * The HTTP API server (Fastify 5): the routes of `routes.ts` over the API's operations, the
+ * OpenAPI 3.1 document at `/openapi.json` (a docs page at `/docs`), API keys, a rate limit per
+ * key, a body limit matching the input limits, CORS only for configured origins, JSON errors and
+ * the access log. Other protocols served on the same port (MCP at `/mcp`) are extensions the
+ * caller registers, so this adapter knows nothing of them.
  */
 import Fastify, {
   LogController,
@@ -15,25 +16,17 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { BrainOpsConfig } from '../../temporal.config';
-import type { ApiPrincipal } from '../contracts/api';
 import { LIMITS } from '../contracts/limits';
-import { ApiKeyStore, type MemoryStore } from '../memory';
-import type { BrainOpsClient } from '../client/brainops-client';
-import { registerMcpRoute } from '../mcp/http';
-import { registerConsole } from '../console';
-import { registerMetrics } from '../metrics/http';
-import { AccessLog } from './access-log';
-import { KeyVerifier } from './auth';
-import { badRequest, describeError } from './errors';
-import { MemoryApi } from './operations';
+import { invalid, toApiError, type BrainOpsApi, type Caller } from '../api';
+import { errorAnswer } from './answers';
 import { registerRoutes } from './routes';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    principal: ApiPrincipal | null;
+    principal: Caller | null;
     cacheHit: boolean | null;
   }
   interface FastifyContextConfig {
@@ -49,35 +42,21 @@ declare module 'fastify' {
 export const REQUEST_BODY_BYTES =
   LIMITS.memoryValueBytes + 6 * (LIMITS.memoryContentChars + LIMITS.memoryTitleChars) + LIMITS.metadataBytes + 65_536;
 
+/** Registers more routes on the server (MCP over streamable HTTP, for one). `caller` is the request's authenticated caller. */
+export type ServerExtension = (app: FastifyInstance, context: { caller(request: FastifyRequest): Caller }) => void;
+
 export interface ApiServerDeps {
   config: BrainOpsConfig;
-  /** Sessions, the brief and error reports (Temporal). */
-  client: BrainOpsClient;
-  /** Memory reads and writes, API keys and the access log (the process's pool and cache). */
-  store: MemoryStore;
+  /** The operations (with their access log). */
+  api: BrainOpsApi;
   logger: Logger;
+  extensions?: ServerExtension[];
 }
 
-/** A 400 body from the issues fastify's zod validator found. */
-function validationBody(error: FastifyError) {
-  const issues = (error.validation ?? []).map((v) => {
-    const params = v.params as { keys?: string[] };
-    const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
-    if (v.keyword === 'unrecognized_keys' && params.keys?.length) {
-      const field = [path, params.keys[0]].filter(Boolean).join('.');
-      const reason =
-        params.keys[0] === 'tenantId' ? 'not accepted: the tenant is the API key’s' : 'not a field of this request';
-      return { field, reason };
-    }
-    return { field: path, reason: v.message ?? 'invalid' };
-  });
-  return badRequest(issues, error.validationContext ?? 'request');
-}
-
-function errorAnswer(error: FastifyError, logger: Logger): { status: number; body: object } {
-  if (hasZodFastifySchemaValidationErrors(error)) return { status: 400, body: validationBody(error) };
-  const known = describeError(error);
-  if (known) return known;
+/** The status and JSON body for an error a request ended with. */
+function answerFor(error: FastifyError, logger: Logger): { status: number; body: object; retryAfter?: number } {
+  const known = toApiError(error);
+  if (known) return errorAnswer(known);
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
     return {
       status: 413,
@@ -85,24 +64,22 @@ function errorAnswer(error: FastifyError, logger: Logger): { status: number; bod
     };
   if (error.statusCode === 429) return { status: 429, body: { error: 'TooManyRequests', message: error.message } };
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
-    return { status: error.statusCode, body: badRequest([{ field: '', reason: error.message }]) };
+    return { status: error.statusCode, body: invalid([{ field: '', reason: error.message }]).body() };
   logger.error({ err: error }, 'API request failed');
   return { status: 500, body: { error: 'InternalError', message: 'the request failed; see the server log' } };
 }
 
 /** Builds the API server (not listening yet). */
-export async function buildApiServer(deps: ApiServerDeps): Promise<{ app: FastifyInstance; accessLog: AccessLog }> {
-  const { config, client, store, logger } = deps;
-  const keys = new ApiKeyStore(store.pool);
-  const verifier = new KeyVerifier(keys);
-  const accessLog = new AccessLog(keys, logger);
-  const api = new MemoryApi(client, store, accessLog);
+export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
+  const { config, api, logger } = deps;
   const app = Fastify({
     bodyLimit: REQUEST_BODY_BYTES,
     loggerInstance: logger.child({ component: 'api' }) as FastifyBaseLogger, // The access log records requests; one log line each would only slow them down.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  app.setValidatorCompiler(validatorCompiler);
+  // Each operation validates its own input (one rule for HTTP, MCP and the CLI): the route
+  // schemas document the API and do not validate a second time.
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
   // Answers are built from the store's own types; the response schemas document them.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('principal', null);
@@ -126,23 +103,27 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<{ app: Fastif
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.routeOptions.config.operation)
-      request.principal = await verifier.authenticate(request.headers.authorization);
+      request.principal = await api.authenticate(request.headers.authorization);
   });
   if (config.api.rateLimitPerMinute > 0)
     await app.register(rateLimit, {
       max: config.api.rateLimitPerMinute,
       timeWindow: 60_000,
       hook: 'preValidation',
-      keyGenerator: (request) => request.principal?.keyId ?? request.ip,
+      keyGenerator: (request) => {
+        const caller = request.principal;
+        return caller && caller.kind !== 'operator' ? caller.keyId : request.ip;
+      },
       allowList: (request) => !request.routeOptions.config.operation,
     });
   app.addHook('onResponse', async (request, reply) => {
     const operation = request.routeOptions.config.operation;
-    if (!operation || !request.principal) return;
-    accessLog.record({
+    const caller = request.principal;
+    if (!operation || !caller || caller.kind === 'operator') return;
+    api.accessLog?.record({
       at: new Date(),
-      keyId: request.principal.keyId,
-      tenantId: request.principal.tenantId,
+      keyId: caller.keyId,
+      tenantId: caller.tenantId,
       operation,
       status: reply.statusCode,
       latencyMs: reply.elapsedTime,
@@ -150,18 +131,18 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<{ app: Fastif
     });
   });
   app.setErrorHandler((error: FastifyError, _request, reply) => {
-    const { status, body } = errorAnswer(error, logger);
+    const { status, body, retryAfter } = answerFor(error, logger);
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'NotFound', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
 
-  registerMetrics(app, deps);
   app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     try {
-      await Promise.all([store.pool.query('select 1'), client.temporal.workflowService.getSystemInfo({})]);
+      await api.ready();
       return { status: 'ready' };
     } catch (error) {
       return reply.code(503).send({ status: 'unavailable', message: (error as Error).message });
@@ -169,17 +150,15 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<{ app: Fastif
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   registerRoutes(app, api);
-  registerMcpRoute(app, api);
-  await registerConsole(app, deps);
+  for (const extend of deps.extensions ?? []) extend(app, { caller: (request) => request.principal! });
   await app.ready();
-  return { app, accessLog };
+  return app;
 }
 
 /** A listening API server. */
 export interface ApiServer {
   url: string;
   port: number;
-  accessLog: AccessLog;
   close(): Promise<void>;
 }
 
@@ -188,17 +167,16 @@ export interface ApiServer {
  * @throws Error when the port is taken.
  */
 export async function startApiServer(deps: ApiServerDeps, port = deps.config.api.port): Promise<ApiServer> {
-  const { app, accessLog } = await buildApiServer(deps);
+  const app = await buildApiServer(deps);
   await app.listen({ host: deps.config.api.host, port });
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
   return {
     url: `http://${deps.config.api.host.includes(':') ? `[${deps.config.api.host}]` : deps.config.api.host}:${bound}`,
     port: bound,
-    accessLog,
     close: async () => {
       await app.close();
-      await accessLog.drain();
+      await deps.api.drain();
     },
   };
 }

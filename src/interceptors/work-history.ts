@@ -55,8 +55,8 @@ async function captureError(
 ): Promise<void> {
   const error = failure instanceof Error ? failure : new Error(String(failure));
   const errorType = (error as { type?: string }).type ?? error.name;
-  await store
-    .recordErrorEvent({
+  await store.errorEvents
+    .record({
       signature: errorSignature(errorType, error.message, error.stack),
       errorType,
       message: cutText(error.message, 10_000),
@@ -110,7 +110,7 @@ export function workHistoryInterceptor(store: MemoryStore, logger: Logger): Acti
             startedAt: startedAt.toISOString(),
             finishedAt: new Date().toISOString(),
           };
-          await store.recordWorkHistory(record).catch((error: unknown) => {
+          await store.workHistory.record(record).catch((error: unknown) => {
             logger.error({ err: error, activity: info.activityType }, 'could not record work history');
           });
           if (failure !== undefined) await captureError(store, logger, failure, record);

@@ -1,123 +1,146 @@
 /**
  * The MCP server of BrainOps: the tools and the brief resource an AI assistant session uses,
- * acting for one principal (the API key's tenant and role). Tool inputs are the HTTP API's zod
- * schemas (so the same JSON Schemas, limits and text rules), and each tool calls the same
- * operation as its route. A refused call answers `isError` with the JSON error body of the route.
+ * acting for one caller (an API key's tenant and role). Each tool is an operation of the API,
+ * called with the tool's arguments exactly as an HTTP route calls it with its body: the same
+ * validation, the same JSON answer, and a refusal answers `isError` with the route's JSON error
+ * body (its status included). Tool input schemas are the operations' JSON Schemas without
+ * `tenantId` (the tenant is the key's).
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { ApiPrincipal } from '../contracts/api';
-import { describeError } from '../http/errors';
-import type { MemoryApi } from '../http/operations';
-import * as s from '../http/schemas';
+import { STATUS_OF_KIND, toApiError, type BrainOpsApi, type Caller, type Operation } from '../api';
 
 /** The URI of the session-start brief resource. */
 export const BRIEF_RESOURCE_URI = 'brainops://brief';
 
-function answer(value: unknown): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(value) }] };
+interface Tool {
+  name: string;
+  description: string;
+  operation: Operation;
 }
 
-async function run(call: () => Promise<unknown>): Promise<CallToolResult> {
+/** The tools, each an operation of `api`. */
+export function mcpTools(api: BrainOpsApi): Tool[] {
+  return [
+    {
+      name: 'memory_store',
+      description:
+        'Store (upsert) a memory entry: key, value, searchable title/content, memoryType, layer, scope. Returns its syncVersion.',
+      operation: api.memory.store,
+    },
+    {
+      name: 'memory_search',
+      description: 'Search memory entries and session messages in natural language; best first.',
+      operation: api.memory.search,
+    },
+    {
+      name: 'memory_retrieve',
+      description: 'Read one memory entry by key, scope and owners.',
+      operation: api.memory.retrieve,
+    },
+    {
+      name: 'session_brief',
+      description: 'The session-start brief: last context, open tasks, system status and recent errors of this tenant.',
+      operation: api.operator.brief,
+    },
+    {
+      name: 'session_start',
+      description: 'Start (or reuse) a session; messages, tasks and handoffs need a started session.',
+      operation: api.sessions.start,
+    },
+    {
+      name: 'session_message',
+      description: 'Add a message to a session; answers once the database stored it (seq, status).',
+      operation: api.sessions.message,
+    },
+    {
+      name: 'session_handoff',
+      description:
+        'Hand a session to another agent with critical facts and instructions; returns the context snapshot.',
+      operation: api.sessions.handoff,
+    },
+    { name: 'task_add', description: 'Add a task to a session.', operation: api.sessions.addTask },
+    {
+      name: 'task_complete',
+      description: 'Complete (or cancel) a task of a session.',
+      operation: api.sessions.completeTask,
+    },
+    {
+      name: 'error_report',
+      description: 'Report an error: it is recorded and handed to error-learning, which applies known fixes.',
+      operation: api.knowledge.report,
+    },
+    {
+      name: 'solution_lookup',
+      description: 'What fixed this before? Knowledge-base solutions for an error like this one.',
+      operation: api.knowledge.lookup,
+    },
+  ];
+}
+
+/** The JSON Schema of an operation's input as a tenant's key sends it (no `tenantId`). */
+function toolSchema(operation: Operation): { type: 'object'; [key: string]: unknown } {
+  const shape = (operation.input as { shape?: z.ZodRawShape }).shape ?? {};
+  const { tenantId: _tenant, ...rest } = shape;
+  const schema = z.toJSONSchema(z.object(rest), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete schema.$schema;
+  return { ...schema, type: 'object' };
+}
+
+function answer(value: unknown, isError = false): CallToolResult {
+  return { content: [{ type: 'text', text: JSON.stringify(value) }], ...(isError ? { isError: true } : {}) };
+}
+
+/** Calls `operation`, answering a refusal as the route's JSON error body. */
+async function run(operation: Operation, caller: Caller, args: unknown): Promise<CallToolResult> {
   try {
-    return answer(await call());
+    return answer(operation.answer(await operation.call(caller, args ?? {})));
   } catch (error) {
-    const known = describeError(error);
+    const known = toApiError(error);
     if (!known) throw error;
-    return { ...answer({ status: known.status, ...known.body }), isError: true };
+    return answer({ status: STATUS_OF_KIND[known.kind], ...known.body() }, true);
   }
 }
 
-/** A tool whose input is `schema` and whose answer is what `call` returns, as JSON text. */
-function tool<S extends z.ZodObject>(
-  server: McpServer,
-  name: string,
-  description: string,
-  schema: S,
-  call: (input: z.output<S>) => Promise<unknown>,
-): void {
-  server.registerTool(name, { description, inputSchema: schema }, ((input: z.output<S>) =>
-    run(() => call(input))) as never);
-}
-
-/** An MCP server for `principal`: its tools and the brief resource. */
-export function createMcpServer(api: MemoryApi, principal: ApiPrincipal): McpServer {
-  const server = new McpServer({ name: 'brainops', version: '1.0.0' });
-  const p = principal;
-  tool(
-    server,
-    'memory_store',
-    'Store (upsert) a memory entry: key, value, searchable title/content, memoryType, layer, scope. Returns its syncVersion.',
-    s.storeBody,
-    (i) => api.storeEntry(p, i),
-  );
-  tool(
-    server,
-    'memory_search',
-    'Search memory entries and session messages in natural language; best first.',
-    s.searchBody,
-    (i) => api.search(p, i),
-  );
-  tool(server, 'memory_get', 'Read one memory entry by key, scope and owners.', s.retrieveBody, async (i) => ({
-    success: true,
-    ...(await api.retrieveEntry(p, i)).entry,
+/** An MCP server for `caller`: its tools and the brief resource. */
+export function createMcpServer(api: BrainOpsApi, caller: Caller): Server {
+  const server = new Server({ name: 'brainops', version: '1.0.0' }, { capabilities: { tools: {}, resources: {} } });
+  const tools = mcpTools(api);
+  const byName = new Map(tools.map((t) => [t.name, t]));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: tools.map((t) => ({ name: t.name, description: t.description, inputSchema: toolSchema(t.operation) })),
   }));
-  tool(
-    server,
-    'session_brief',
-    'The session-start brief: last context, open tasks, system status and recent errors of this tenant.',
-    z.object({}),
-    () => api.brief(p),
-  );
-  tool(
-    server,
-    'session_start',
-    'Start (or reuse) a session; messages, tasks and handoffs need a started session.',
-    s.sessionStartBody,
-    (i) => api.startSession(p, i),
-  );
-  tool(
-    server,
-    'session_message',
-    'Add a message to a session; answers once the database stored it (seq, status).',
-    s.messageBody,
-    (i) => api.message(p, i),
-  );
-  tool(
-    server,
-    'session_handoff',
-    'Hand a session to another agent with critical facts and instructions; returns the context snapshot.',
-    s.handoffBody,
-    (i) => api.handoff(p, i),
-  );
-  tool(server, 'task_add', 'Add a task to a session.', s.addTaskBody, (i) => api.addTask(p, i));
-  tool(server, 'task_complete', 'Complete (or cancel) a task of a session.', s.completeTaskBody, (i) =>
-    api.completeTask(p, i),
-  );
-  tool(
-    server,
-    'error_report',
-    'Report an error: it is recorded and handed to error-learning, which applies known fixes.',
-    s.errorReportBody,
-    (i) => api.reportError(p, i),
-  );
-  tool(
-    server,
-    'solution_lookup',
-    'What fixed this before? Knowledge-base solutions for an error like this one.',
-    s.solutionLookupBody,
-    (i) => api.lookupSolutions(p, i),
-  );
-  server.registerResource(
-    'session-brief',
-    BRIEF_RESOURCE_URI,
-    {
-      title: 'Session brief',
-      description: 'Last context, open tasks, system status and recent errors (Markdown).',
-      mimeType: 'text/markdown',
-    },
-    async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/markdown', text: await api.briefMarkdown(p) }] }),
-  );
+  server.setRequestHandler(CallToolRequestSchema, (request) => {
+    const tool = byName.get(request.params.name);
+    if (!tool) return answer({ status: 404, error: 'NotFound', message: `no tool ${request.params.name}` }, true);
+    return run(tool.operation, caller, request.params.arguments);
+  });
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({
+    resources: [
+      {
+        uri: BRIEF_RESOURCE_URI,
+        name: 'session-brief',
+        title: 'Session brief',
+        description: 'Last context, open tasks, system status and recent errors (Markdown).',
+        mimeType: 'text/markdown',
+      },
+    ],
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (request) => ({
+    contents: [
+      {
+        uri: request.params.uri,
+        mimeType: 'text/markdown',
+        text: (await api.operator.briefMarkdown.call(caller, {})) as string,
+      },
+    ],
+  }));
   return server;
 }

@@ -5,9 +5,8 @@
  * cannot be found from its sha256, and a fast hash lets every request look its key up by index.
  */
 import crypto from 'node:crypto';
-import { apiKeyCreateSchema, type AccessLogRow, type ApiKeyCreate, type ApiKeyRecord } from '../contracts/api';
-import { parseInput } from '../contracts/validate';
-import type { Queryable } from './entries';
+import type { AccessLogRow, ApiKeyCreate, ApiKeyRecord } from '../contracts/api';
+import type { Queryable } from './connections';
 
 const KEY_PREFIX = 'bo_';
 const COLUMNS = `id, prefix, tenant_id as "tenantId", role, name, created_at as "createdAt",
@@ -22,12 +21,8 @@ export function hashApiKey(key: string): string {
 export class ApiKeyStore {
   constructor(private readonly db: Queryable) {}
 
-  /**
-   * Creates a key. Returns the key itself (the only time it is available) and its record.
-   * @throws ValidationError on a bad tenant, role or name.
-   */
-  async create(input: ApiKeyCreate): Promise<{ key: string; record: ApiKeyRecord }> {
-    const parsed = parseInput(apiKeyCreateSchema, input, 'API key');
+  /** Creates a key (input parsed at the edge). Returns the key itself (the only time it is available) and its record. */
+  async create(parsed: ApiKeyCreate): Promise<{ key: string; record: ApiKeyRecord }> {
     const key = `${KEY_PREFIX}${crypto.randomBytes(32).toString('base64url')}`;
     const result = await this.db.query<ApiKeyRecord>(
       `insert into api_keys (id, key_hash, prefix, tenant_id, role, name) values ($1, $2, $3, $4, $5, $6)

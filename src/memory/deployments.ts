@@ -9,7 +9,7 @@ import type {
   DeploymentStepRecord,
   RollbackRecord,
 } from '../contracts/deployment';
-import type { Queryable } from './entries';
+import type { Connections, Queryable } from './connections';
 
 export type { DeploymentPast, DeploymentRow, DeploymentStatus, DeploymentStepRecord, RollbackRecord };
 
@@ -47,8 +47,7 @@ export async function openDeployment(
  */
 export async function earlierOpenDeployments(
   db: Queryable,
-  target: string,
-  id: number,
+  { target, deploymentId: id }: { target: string; deploymentId: number },
 ): Promise<{ id: number; workflowId: string; runId: string }[]> {
   const result = await db.query<{ id: number; workflowId: string; runId: string }>(
     `select id::int, workflow_id as "workflowId", run_id as "runId" from deployments
@@ -80,10 +79,10 @@ export async function recordRisk(db: Queryable, d: { id: number; risk: number; r
   ]);
 }
 
+/** Records a step of a deployment (keyed by deployment and step number: a retry rewrites it). */
 export async function upsertDeploymentStep(
   db: Queryable,
-  deploymentId: number,
-  s: DeploymentStepRecord,
+  { deploymentId, step: s }: { deploymentId: number; step: DeploymentStepRecord },
 ): Promise<void> {
   await db.query(
     `insert into deployment_steps (deployment_id, seq, name, environment, status, exit_code, duration_ms, log_tail, error, started_at, finished_at)
@@ -174,7 +173,7 @@ export async function listDeployments(
  */
 export async function goodReleases(
   db: Queryable,
-  target: string,
+  { target }: { target: string },
 ): Promise<{ live: string | null; previous: string | null }> {
   const result = await db.query<{ commit: string }>(
     `select commit_sha as "commit" from deployments
@@ -186,6 +185,7 @@ export async function goodReleases(
   return { live, previous: result.rows.find((r) => r.commit !== live)?.commit ?? null };
 }
 
+/** A target's recent deployments, and the failed ones that touched any of `paths`. */
 export async function deploymentPast(
   db: Queryable,
   opts: { target: string; paths: string[]; excludeId?: number; limit?: number; sinceDays?: number },
@@ -209,3 +209,25 @@ export async function deploymentPast(
   );
   return { recent: recent.rows, touchingPaths: touching.rows };
 }
+
+/** DeploymentManager's deployment records and their steps (operator work). */
+export function deploymentRepository(db: Connections) {
+  return {
+    /** Opens the record of a deployment run; returns its id (the same id on a retry). */
+    open: (d: Parameters<typeof openDeployment>[1]) => openDeployment(db.operator, d),
+    /** Earlier deployments of a target still running. */
+    earlierOpen: (d: Parameters<typeof earlierOpenDeployments>[1]) => earlierOpenDeployments(db.operator, d),
+    recordCommit: (d: Parameters<typeof recordCommit>[1]) => recordCommit(db.operator, d),
+    recordRisk: (d: Parameters<typeof recordRisk>[1]) => recordRisk(db.operator, d),
+    /** Records a step (its output redacted). */
+    recordStep: (d: Parameters<typeof upsertDeploymentStep>[1]) =>
+      upsertDeploymentStep(db.operator, { ...d, step: db.redact(d.step) }),
+    /** Closes a record with its outcome (redacted). */
+    finish: (d: Parameters<typeof finishDeployment>[1]) => finishDeployment(db.operator, db.redact(d)),
+    list: (opts: Parameters<typeof listDeployments>[1] = {}) => listDeployments(db.operator, opts),
+    /** The live and the previous good commit of a target, from its deployment records. */
+    goodReleases: (opts: { target: string }) => goodReleases(db.operator, opts),
+    past: (opts: Parameters<typeof deploymentPast>[1]) => deploymentPast(db.operator, opts),
+  };
+}
+export type DeploymentRepository = ReturnType<typeof deploymentRepository>;

@@ -5,7 +5,7 @@
  * Writes are upserts keyed by model and entry (or message), so a retried batch rewrites the same
  * rows.
  */
-import type { Queryable } from './entries';
+import type { Connections, Queryable } from './connections';
 
 export type EmbeddingSource = 'entries' | 'messages';
 
@@ -184,3 +184,43 @@ export async function embeddingCoverage(
   );
   return result.rows[0];
 }
+
+/** Embeddings of entries and messages and the catch-up's cursors (operator work). */
+export function embeddingRepository(db: Connections) {
+  return {
+    /** Texts written after `cursor` that have no current embedding of `model`, oldest first. */
+    pending(opts: {
+      source: EmbeddingSource;
+      model: string;
+      cursor: EmbeddingCursor;
+      limit: number;
+      /** Look this far (ms) behind the cursor, for writes that committed late. @defaultValue 0 */
+      overlapMs?: number;
+    }): Promise<PendingText[]> {
+      const read = opts.source === 'entries' ? pendingEntries : pendingMessages;
+      return read(db.operator, opts.model, opts.cursor, opts.limit, opts.overlapMs);
+    },
+    /** Stores computed embeddings and moves the source's cursor, in one transaction. Returns rows written. */
+    save(opts: {
+      source: EmbeddingSource;
+      model: string;
+      dimensions: number;
+      rows: { key: string; version: number; vector: Buffer }[];
+      cursor: EmbeddingCursor;
+    }): Promise<number> {
+      return db.transaction(undefined, async (client) => {
+        const written =
+          opts.source === 'entries'
+            ? await upsertEntryEmbeddings(client, opts.model, opts.dimensions, opts.rows)
+            : await upsertMessageEmbeddings(client, opts.model, opts.dimensions, opts.rows);
+        await saveCursor(client, opts.model, opts.source, opts.cursor, written);
+        return written;
+      });
+    },
+    /** Where the catch-up of `model` left `source`. */
+    cursor: (opts: { source: EmbeddingSource; model: string }) => readCursor(db.operator, opts.model, opts.source),
+    /** How much of memory has a current embedding of `model`. */
+    coverage: (opts: { model: string }) => embeddingCoverage(db.operator, opts.model),
+  };
+}
+export type EmbeddingRepository = ReturnType<typeof embeddingRepository>;

@@ -1,9 +1,9 @@
 /**
  * SQL of memory entries. Functions receive a `Queryable` (pool or client) and never own the pool.
- * Inputs are already parsed by `schema.ts`.
+ * Inputs are already parsed by the edge that received them (`src/contracts/memory.ts`).
  */
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient, QueryConfig } from 'pg';
+import type { QueryConfig } from 'pg';
 import { StaleWriteError } from '../contracts/errors';
 import type { z } from 'zod';
 import type {
@@ -15,7 +15,9 @@ import type {
 } from '../contracts/memory';
 import { Conditions } from './conditions';
 
-export type Queryable = Pool | PoolClient;
+import type { Queryable } from './connections';
+
+export type { Queryable };
 export type StoreInput = z.output<typeof storeMemoryInputSchema>;
 export type Identity = z.output<typeof memoryIdentitySchema>;
 export type ListInput = z.output<typeof listMemoryInputSchema>;

@@ -1,11 +1,17 @@
 /**
- * SQL of contextual guidance: similar past work (work history, deployments, error events,
+ * The reads of contextual guidance: similar past work (work history, deployments, error events,
  * orchestrated tasks), matching solutions and procedures with their records, and insights — each
- * matched by any of the task's words (full-text) or by trigram similarity — and the decision log
- * rows guidance writes and the outcomes linked to them.
+ * matched by any of the task's words (full-text) or by trigram similarity. The decisions guidance
+ * writes are in `decisions.ts`.
  */
-import type { Queryable } from './entries';
+import { operatorRepository, type Connections, type Queryable } from './connections';
 import type { TaskMatch } from '../domain/guidance';
+
+/** A task in words, and how many matches to return at most. */
+export interface TaskQuery {
+  task: string;
+  limit?: number;
+}
 
 /** `'a' | 'b' | …`: any of the task's English lexemes (empty when it has none). */
 const ANY_WORD = `(select nullif(replace(plainto_tsquery('english', $1)::text, '&', '|'), '')::tsquery as q)`;
@@ -20,7 +26,7 @@ export interface WorkMatch {
 }
 
 /** Work history of the last 30 days whose action or input mentions the task's words, per agent and action. */
-export async function similarWork(db: Queryable, task: string, limit = 10): Promise<WorkMatch[]> {
+export async function similarWork(db: Queryable, { task, limit = 10 }: TaskQuery): Promise<WorkMatch[]> {
   const result = await db.query<WorkMatch>(
     `with t as ${ANY_WORD},
      m as (select w.id, w.agent_id, w.action, w.success,
@@ -44,7 +50,7 @@ export interface DeploymentMatch {
   relevance: number;
 }
 
-export async function similarDeployments(db: Queryable, task: string, limit = 5): Promise<DeploymentMatch[]> {
+export async function similarDeployments(db: Queryable, { task, limit = 5 }: TaskQuery): Promise<DeploymentMatch[]> {
   const result = await db.query<DeploymentMatch>(
     `with t as ${ANY_WORD}
      select d.id::int, d.target, d.ref, d.status,
@@ -66,7 +72,7 @@ export interface ErrorMatch {
   relevance: number;
 }
 
-export async function similarErrors(db: Queryable, task: string, limit = 5): Promise<ErrorMatch[]> {
+export async function similarErrors(db: Queryable, { task, limit = 5 }: TaskQuery): Promise<ErrorMatch[]> {
   const result = await db.query<ErrorMatch>(
     `with t as ${ANY_WORD}
      select e.id::int, e.signature, left(e.message, 300) as message, e.status, e.resolved_by::int as "resolvedBy",
@@ -93,7 +99,7 @@ export interface SolutionMatch {
  * Enabled solutions whose example message, description or signature share words with the task:
  * relevance is the Dice coefficient of lexemes (or the trigram similarity of the signature, when larger).
  */
-export async function matchingSolutions(db: Queryable, task: string, limit = 10): Promise<SolutionMatch[]> {
+export async function matchingSolutions(db: Queryable, { task, limit = 10 }: TaskQuery): Promise<SolutionMatch[]> {
   const result = await db.query<SolutionMatch>(
     `with q as (select tsvector_to_array(to_tsvector('english', $1)) as lexemes),
      s as (select kb.*, (select array_agg(distinct l) from unnest(kb.example_lexemes
@@ -123,7 +129,7 @@ export interface ProcedureMatch {
 }
 
 /** The newest version of each procedure that shares words with the task, with its record (all versions). */
-export async function matchingProcedures(db: Queryable, task: string, limit = 5): Promise<ProcedureMatch[]> {
+export async function matchingProcedures(db: Queryable, { task, limit = 5 }: TaskQuery): Promise<ProcedureMatch[]> {
   const result = await db.query<ProcedureMatch>(
     `with t as ${ANY_WORD},
      latest as (select distinct on (name) * from procedures order by name, version desc),
@@ -145,7 +151,10 @@ export async function matchingProcedures(db: Queryable, task: string, limit = 5)
 export type { TaskMatch };
 
 /** Orchestrated tasks with a similar signature, per signature, with their record. */
-export async function similarTasks(db: Queryable, signature: string, limit = 5): Promise<TaskMatch[]> {
+export async function similarTasks(
+  db: Queryable,
+  { signature, limit = 5 }: { signature: string; limit?: number },
+): Promise<TaskMatch[]> {
   const result = await db.query<TaskMatch>(
     `select signature, (array_agg(goal order by finished_at desc))[1] as goal,
        (array_agg(workflow_id order by finished_at desc))[1] as "lastWorkflowId",
@@ -164,7 +173,7 @@ export interface InsightMatch {
   relevance: number;
 }
 
-export async function matchingInsights(db: Queryable, task: string, limit = 5): Promise<InsightMatch[]> {
+export async function matchingInsights(db: Queryable, { task, limit = 5 }: TaskQuery): Promise<InsightMatch[]> {
   const result = await db.query<InsightMatch>(
     `with t as ${ANY_WORD}
      select key, coalesce(title, key) as title, least(1, ts_rank(search_vector, t.q) * 10)::float8 as relevance
@@ -176,56 +185,16 @@ export async function matchingInsights(db: Queryable, task: string, limit = 5): 
   return result.rows;
 }
 
-/** Writes a decision and returns its id (the same row for the same `dedupeKey`). */
-export async function insertDecisionReturningId(
-  db: Queryable,
-  d: {
-    agentId: string;
-    decision: string;
-    context: unknown;
-    confidence: number;
-    patterns: unknown[];
-    dedupeKey: string;
-  },
-): Promise<number> {
-  const result = await db.query<{ id: number }>(
-    `insert into decision_log (agent_id, decision, context, confidence, patterns, dedupe_key)
-     values ($1, $2, $3, $4, $5, $6)
-     on conflict (dedupe_key) do update set dedupe_key = excluded.dedupe_key
-     returning id::int`,
-    [d.agentId, d.decision, JSON.stringify(d.context), d.confidence, JSON.stringify(d.patterns), d.dedupeKey],
-  );
-  return result.rows[0]!.id;
+/** Guidance's reads of past work, solutions, procedures and insights (operator work). */
+export function guidanceRepository(db: Connections) {
+  return operatorRepository(db, {
+    similarWork,
+    similarDeployments,
+    similarErrors,
+    matchingSolutions,
+    matchingProcedures,
+    similarTasks,
+    matchingInsights,
+  });
 }
-
-/** Links the outcome of the operation a decision guided; returns false when there is no such decision. */
-export async function recordDecisionOutcome(
-  db: Queryable,
-  o: { decisionId: number; success: boolean; detail: unknown },
-): Promise<boolean> {
-  const result = await db.query(
-    `update decision_log set outcome = $2, outcome_success = $3, outcome_at = now(), outcome_detail = $4 where id = $1`,
-    [o.decisionId, o.success ? 'succeeded' : 'failed', o.success, JSON.stringify(o.detail)],
-  );
-  return (result.rowCount ?? 0) > 0;
-}
-
-export interface DecisionRow {
-  id: number;
-  agentId: string;
-  decision: string;
-  confidence: number | null;
-  context: Record<string, unknown>;
-  outcome: string | null;
-  outcomeSuccess: boolean | null;
-  decidedAt: Date;
-}
-
-export async function getDecision(db: Queryable, id: number): Promise<DecisionRow | null> {
-  const result = await db.query<DecisionRow>(
-    `select id::int, agent_id as "agentId", decision, confidence, context, outcome, outcome_success as "outcomeSuccess",
-       decided_at as "decidedAt" from decision_log where id = $1`,
-    [id],
-  );
-  return result.rows[0] ?? null;
-}
+export type GuidanceRepository = ReturnType<typeof guidanceRepository>;

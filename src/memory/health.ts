@@ -10,7 +10,8 @@ import { parseInput } from '../contracts/validate';
 import { selectEntry, upsertEntry } from './entries';
 import { expiryFor, storeMemoryInputSchema, type StoreMemoryInput } from '../contracts/memory';
 import { withTransaction } from './transaction';
-import { insertErrorEvent } from './work-history';
+import { insertErrorEvent } from './error-events';
+import type { Connections } from './connections';
 
 /** Key of the latest health_check entry of a target. */
 export function healthKey(target: string): string {
@@ -23,6 +24,7 @@ export interface RecordedHealth {
   errors: { target: string; errorEventId: number; signature: string; errorType: string; message: string }[];
 }
 
+/** Records one SystemMonitor run atomically, keyed by `writeId`. */
 export async function recordHealthChecks(
   pool: Pool,
   results: HealthCheckResult[],
@@ -95,3 +97,16 @@ export async function recordHealthChecks(
     return { transitions, errors };
   });
 }
+
+/** SystemMonitor's health records (operator work). */
+export function healthRepository(db: Connections) {
+  return {
+    /**
+     * Records one SystemMonitor run: latest health per target, transitions as `system_event`
+     * entries, failing targets as error events — atomically, keyed by `writeId`; results redacted.
+     */
+    recordChecks: (opts: { results: HealthCheckResult[]; writeId: string }): Promise<RecordedHealth> =>
+      recordHealthChecks(db.operator, db.redact(opts.results), opts.writeId),
+  };
+}
+export type HealthRepository = ReturnType<typeof healthRepository>;

@@ -1,6 +1,6 @@
 /**
- * The memory store's public face: `MemoryStore` (all SQL behind it), the migrations, and the
- * contract types its methods take and return.
+ * The memory store's public face: `MemoryStore` and its repositories (all SQL behind them), the
+ * migrations, and the contract types their methods take and return.
  */
 export * from '../contracts/memory';
 export { MemoryStore, type MemoryStoreOptions } from './store';
@@ -11,9 +11,11 @@ export { migrate, migrationFiles, MIGRATIONS_TABLE, type MigrationStatus } from 
 export type { SessionMessage, SessionTask, OpenedSession } from '../contracts/session';
 export type { SessionKey, HandoffRecord, SessionRow, AppendResult, QuarantinedMessage } from './sessions';
 export { isDataError } from './sessions';
-export type { WorkHistoryRecord, ErrorEventInput, ErrorEventRow } from './work-history';
-export type { Solution, Decision, ErrorSummary } from './knowledge-base';
-export type { BackupRecord, MigrationRun } from '../contracts/guardian';
+export type { WorkHistoryRecord } from './work-history';
+export type { ErrorEventInput, ErrorEventRow, ErrorSummary } from './error-events';
+export type { Solution, SolutionInput } from '../contracts/knowledge';
+export type { Decision, DecisionRow } from './decisions';
+export type { BackupRecord, MigrationRun } from '../contracts/database-guardian';
 export { SEVERITIES, type Insight, type Severity } from '../contracts/insight';
 export type { CapabilityPerformance, SignatureTrend, FailingSignature } from './learning';
 export { LAYER_RULES } from './maintenance';
@@ -25,5 +27,5 @@ export type {
   RollbackRecord,
   DeploymentPast,
 } from '../contracts/deployment';
-export type { WorkMatch, SolutionMatch, ProcedureMatch, TaskMatch, DecisionRow } from './guidance';
+export type { WorkMatch, SolutionMatch, ProcedureMatch, TaskMatch } from './guidance';
 export type { ProcedureCompliance, ProcedureEffectiveness, StepEventRow, OrchestrationStepRow } from './procedures';

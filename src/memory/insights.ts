@@ -11,7 +11,7 @@
  *   window, so re-running or back-filling a window changes nothing that is already right.
  */
 import type { Insight, Severity } from '../contracts/insight';
-import type { Queryable } from './entries';
+import type { Connections, Queryable } from './connections';
 import { LAYER_TTL_MS } from '../contracts/memory';
 
 const PRIORITY: Record<Severity, string> = {
@@ -97,8 +97,7 @@ function insertParams(
  */
 export async function upsertObservations(
   db: Queryable,
-  insights: Insight[],
-  opts: { source: string; writeId: string; seenAt: Date },
+  { insights, ...opts }: { insights: Insight[]; source: string; writeId: string; seenAt: Date },
 ): Promise<string[]> {
   if (insights.length === 0) return [];
   const seenAt = opts.seenAt.toISOString();
@@ -124,10 +123,18 @@ export async function upsertObservations(
  */
 export async function resolveObservations(
   db: Queryable,
-  keyPrefix: string,
-  seenKeys: string[],
-  resolvedAt: Date,
-  checked: { kinds: string[]; exclude: boolean },
+  {
+    keyPrefix,
+    seenKeys,
+    resolvedAt,
+    ...checked
+  }: {
+    keyPrefix: string;
+    seenKeys: string[];
+    resolvedAt: Date;
+    kinds: string[];
+    exclude: boolean;
+  },
 ): Promise<number> {
   const result = await db.query(
     `update memory_entries set metadata = metadata || jsonb_build_object('status', 'resolved', 'resolvedAt', $3::text),
@@ -147,8 +154,17 @@ export async function resolveObservations(
  */
 export async function upsertWindowInsights(
   db: Queryable,
-  insights: Insight[],
-  opts: { source: string; windowStart: Date; windowEnd: Date; writeId: string; memoryType?: InsightMemoryType },
+  {
+    insights,
+    ...opts
+  }: {
+    insights: Insight[];
+    source: string;
+    windowStart: Date;
+    windowEnd: Date;
+    writeId: string;
+    memoryType?: InsightMemoryType;
+  },
 ): Promise<string[]> {
   if (insights.length === 0) return [];
   const r = rows(insights, () => ({
@@ -199,3 +215,18 @@ export async function listInsights(
   );
   return result.rows as never;
 }
+
+/** Insights: observations (DatabaseGuardian findings) and learning-cycle results (operator work). */
+export function insightRepository(db: Connections) {
+  return {
+    /** Upserts observations (redacted); returns the keys written. */
+    recordObservations: (o: Parameters<typeof upsertObservations>[1]) =>
+      upsertObservations(db.operator, { ...o, insights: db.redact(o.insights) }),
+    resolveObservations: (o: Parameters<typeof resolveObservations>[1]) => resolveObservations(db.operator, o),
+    /** Upserts the insights of one window (redacted); returns the keys written. */
+    recordWindowInsights: (w: Parameters<typeof upsertWindowInsights>[1]) =>
+      upsertWindowInsights(db.operator, { ...w, insights: db.redact(w.insights) }),
+    list: (opts: Parameters<typeof listInsights>[1] = {}) => listInsights(db.operator, opts),
+  };
+}
+export type InsightRepository = ReturnType<typeof insightRepository>;

@@ -1,27 +1,10 @@
 /**
- * SQL of the knowledge base (solutions by problem signature), error-event resolution and the
- * decision log.
+ * The knowledge base: solutions by problem signature, each naming a registered remediation, with
+ * its record (successes, failures, uses). Operator work: tenants read it through the operator's
+ * lookups, never write it.
  */
-import type { Queryable } from './entries';
-
-/** A solution in the knowledge base, camelCased. */
-export interface Solution {
-  id: number;
-  problemSignature: string;
-  description: string;
-  action: string;
-  params: Record<string, unknown>;
-  successCount: number;
-  failureCount: number;
-  usageCount: number;
-  successRate: number | null;
-  lastUsedAt: Date | null;
-  source: 'human' | 'learned';
-  /** The normalised message the solution was learned from or taught for (full-text matching). */
-  exampleMessage: string | null;
-  disabledAt: Date | null;
-  createdAt: Date;
-}
+import type { Solution, SolutionInput } from '../contracts/knowledge';
+import { operatorRepository, type Connections, type Queryable } from './connections';
 
 const SOLUTION_COLUMNS = `id::int, problem_signature as "problemSignature", description, action, params,
   success_count as "successCount", failure_count as "failureCount", usage_count as "usageCount",
@@ -33,18 +16,7 @@ const SOLUTION_COLUMNS = `id::int, problem_signature as "problemSignature", desc
  * Adds a solution, or replaces the one for the same signature (one per signature) and enables it
  * again. The same action keeps its record; another action starts a new one.
  */
-export async function upsertSolution(
-  db: Queryable,
-  s: {
-    problemSignature: string;
-    description: string;
-    action: string;
-    params: Record<string, unknown>;
-    source: Solution['source'];
-    successCount?: number;
-    exampleMessage?: string;
-  },
-): Promise<Solution> {
+export async function upsertSolution(db: Queryable, s: SolutionInput): Promise<Solution> {
   const result = await db.query<Solution>(
     `insert into knowledge_base (problem_signature, description, action, params, source, success_count, example_message)
      values ($1, $2, $3, $4, $5, $6, $7)
@@ -72,6 +44,7 @@ export async function upsertSolution(
   return result.rows[0]!;
 }
 
+/** Solutions, most recently changed first; disabled ones only when asked. */
 export async function listSolutions(
   db: Queryable,
   opts: { includeDisabled?: boolean; limit?: number } = {},
@@ -83,13 +56,13 @@ export async function listSolutions(
   return result.rows;
 }
 
-export async function getSolution(db: Queryable, id: number): Promise<Solution | null> {
+export async function getSolution(db: Queryable, { id }: { id: number }): Promise<Solution | null> {
   const result = await db.query<Solution>(`select ${SOLUTION_COLUMNS} from knowledge_base where id = $1`, [id]);
   return result.rows[0] ?? null;
 }
 
 /** Disables a solution (kept, with its record). Returns false when there is none. */
-export async function disableSolution(db: Queryable, id: number): Promise<boolean> {
+export async function disableSolution(db: Queryable, { id }: { id: number }): Promise<boolean> {
   const result = await db.query(
     'update knowledge_base set disabled_at = coalesce(disabled_at, now()), updated_at = now() where id = $1',
     [id],
@@ -134,9 +107,7 @@ export async function findSimilarSolutions(
  */
 export async function recordSolutionOutcome(
   db: Queryable,
-  id: number,
-  success: boolean,
-  writeId?: string,
+  { id, success, writeId }: { id: number; success: boolean; writeId?: string },
 ): Promise<Solution | null> {
   const result = await db.query<Solution>(
     `with claim as (
@@ -150,7 +121,7 @@ export async function recordSolutionOutcome(
      returning ${SOLUTION_COLUMNS}`,
     [id, success ? 1 : 0, writeId ?? null],
   );
-  return result.rows[0] ?? (writeId === undefined ? null : getSolution(db, id));
+  return result.rows[0] ?? (writeId === undefined ? null : getSolution(db, { id }));
 }
 
 /**
@@ -159,15 +130,14 @@ export async function recordSolutionOutcome(
  */
 export async function upsertSolutionOnce(
   db: Queryable,
-  s: Parameters<typeof upsertSolution>[1],
-  writeId: string,
+  { writeId, ...s }: SolutionInput & { writeId: string },
 ): Promise<Solution> {
   await db.query('select pg_advisory_xact_lock(hashtext($1))', [`knowledge_base_writes/${writeId}`]);
   const done = await db.query<{ id: number }>(
     'select solution_id::int as id from knowledge_base_writes where write_id = $1',
     [writeId],
   );
-  const earlier = done.rows[0] && (await getSolution(db, done.rows[0].id));
+  const earlier = done.rows[0] && (await getSolution(db, { id: done.rows[0].id }));
   if (earlier) return earlier;
   const solution = await upsertSolution(db, s);
   await db.query(`insert into knowledge_base_writes (write_id, solution_id, kind) values ($1, $2, 'learn')`, [
@@ -177,82 +147,20 @@ export async function upsertSolutionOnce(
   return solution;
 }
 
-/** Marks error events of a signature resolved (by a solution, or by a person when null). */
-export async function resolveErrorEvents(
-  db: Queryable,
-  e: { signature: string; status: 'resolved' | 'ignored' | 'escalated'; solutionId?: number },
-): Promise<number> {
-  const result = await db.query(
-    `update error_events set status = $2, resolved_by = $3,
-       resolved_at = case when $2 = 'escalated' then null else now() end,
-       resolution_ms = case when $2 = 'escalated' then null else (extract(epoch from now() - occurred_at) * 1000)::bigint end
-     where signature = $1 and status in ('open', 'escalated')`,
-    [e.signature, e.status, e.solutionId ?? null],
-  );
-  return result.rowCount ?? 0;
+/** The knowledge base of solutions (operator work). */
+export function knowledgeRepository(db: Connections) {
+  return {
+    ...operatorRepository(db, {
+      upsertSolution,
+      listSolutions,
+      getSolution,
+      disableSolution,
+      findSimilarSolutions,
+      recordSolutionOutcome,
+    }),
+    /** {@link upsertSolution} once per write id (a retried activity does not count twice), in one transaction. */
+    upsertSolutionOnce: (s: SolutionInput & { writeId: string }) =>
+      db.transaction(undefined, (client) => upsertSolutionOnce(client, s)),
+  };
 }
-
-/** One decision an agent took, with why. Recorded once per `dedupeKey`. */
-export interface Decision {
-  agentId: string;
-  decision: string;
-  context?: Record<string, unknown>;
-  confidence?: number;
-  patterns?: unknown[];
-  outcome?: string;
-  dedupeKey?: string;
-}
-
-export async function insertDecision(db: Queryable, d: Decision): Promise<void> {
-  await db.query(
-    `insert into decision_log (agent_id, decision, context, confidence, patterns, outcome, dedupe_key)
-     values ($1, $2, $3, $4, $5, $6, $7)
-     on conflict (dedupe_key) do update set outcome = coalesce(excluded.outcome, decision_log.outcome)`,
-    [
-      d.agentId,
-      d.decision,
-      JSON.stringify(d.context ?? {}),
-      d.confidence ?? null,
-      JSON.stringify(d.patterns ?? []),
-      d.outcome ?? null,
-      d.dedupeKey ?? null,
-    ],
-  );
-}
-
-/** How one error signature fared over a window: occurrences by status and time to resolution. */
-export interface ErrorSummary {
-  signature: string;
-  occurrences: number;
-  open: number;
-  escalated: number;
-  resolved: number;
-  ignored: number;
-  firstSeenAt: Date;
-  lastSeenAt: Date;
-  /** Action of the solution that resolved it most recently (null: a person, or not resolved). */
-  resolvedWith: string | null;
-  /** Time from occurrence to resolution, ms (null when none was resolved). */
-  medianResolutionMs: number | null;
-  p95ResolutionMs: number | null;
-}
-
-/** Error events since `since`, grouped by signature, most frequent first. */
-export async function summariseErrors(db: Queryable, opts: { since: Date; limit?: number }): Promise<ErrorSummary[]> {
-  const result = await db.query<ErrorSummary>(
-    `select e.signature, count(*)::int as occurrences,
-       count(*) filter (where e.status = 'open')::int as open,
-       count(*) filter (where e.status = 'escalated')::int as escalated,
-       count(*) filter (where e.status = 'resolved')::int as resolved,
-       count(*) filter (where e.status = 'ignored')::int as ignored,
-       min(e.occurred_at) as "firstSeenAt", max(e.occurred_at) as "lastSeenAt",
-       (array_agg(kb.action order by e.resolved_at desc) filter (where kb.action is not null))[1] as "resolvedWith",
-       round(percentile_cont(0.5) within group (order by e.resolution_ms))::float8 as "medianResolutionMs",
-       round(percentile_cont(0.95) within group (order by e.resolution_ms))::float8 as "p95ResolutionMs"
-     from error_events e left join knowledge_base kb on kb.id = e.resolved_by
-     where e.occurred_at >= $1
-     group by e.signature order by occurrences desc, "lastSeenAt" desc limit $2`,
-    [opts.since, opts.limit ?? 50],
-  );
-  return result.rows;
-}
+export type KnowledgeRepository = ReturnType<typeof knowledgeRepository>;

@@ -3,7 +3,8 @@
  * window explicitly (`[start, end)`) and never reads the clock, so a window re-run over the same
  * data gives the same figures.
  */
-import type { Queryable } from './entries';
+import type { TimeSpan } from '../contracts/learning';
+import { operatorRepository, type Connections, type Queryable } from './connections';
 
 /** Performance of one agent capability (activity type) over some period. `*Ms` in ms. */
 export interface CapabilityPerformance {
@@ -19,7 +20,10 @@ export interface CapabilityPerformance {
  * Recomputes `agent_performance` for the window `[start, end)` from work history: rows replaced,
  * capabilities no longer present removed. Returns the window's figures.
  */
-export async function refreshAgentPerformance(db: Queryable, start: Date, end: Date): Promise<CapabilityPerformance[]> {
+export async function refreshAgentPerformance(
+  db: Queryable,
+  { start, end }: TimeSpan,
+): Promise<CapabilityPerformance[]> {
   await db.query(
     `with w as (
        select agent_id, action as capability, count(*)::int as runs, (count(*) filter (where success))::int as successes,
@@ -36,15 +40,13 @@ export async function refreshAgentPerformance(db: Queryable, start: Date, end: D
        is distinct from (excluded.runs, excluded.successes, excluded.total_ms, excluded.p95_ms)`,
     [start, end],
   );
-  return capabilityPerformance(db, start, end);
+  return capabilityPerformance(db, { start, end });
 }
 
 /** Sums of `agent_performance` windows starting in `[start, end)`, per agent and capability. */
 export async function capabilityPerformance(
   db: Queryable,
-  start: Date,
-  end: Date,
-  opts: { agentIds?: string[]; capability?: string } = {},
+  { start, end, ...opts }: TimeSpan & { agentIds?: string[]; capability?: string },
 ): Promise<CapabilityPerformance[]> {
   const result = await db.query<CapabilityPerformance>(
     `select agent_id as "agentId", capability, sum(runs)::int as runs, sum(successes)::int as successes,
@@ -62,7 +64,10 @@ export async function capabilityPerformance(
  * Exact performance per agent and capability from work history over `[start, end)` (p95 over
  * every run, not over windows): the agents' performance records.
  */
-export async function workHistoryPerformance(db: Queryable, start: Date, end: Date): Promise<CapabilityPerformance[]> {
+export async function workHistoryPerformance(
+  db: Queryable,
+  { start, end }: TimeSpan,
+): Promise<CapabilityPerformance[]> {
   const result = await db.query<CapabilityPerformance>(
     `select agent_id as "agentId", action as capability, count(*)::int as runs, (count(*) filter (where success))::int as successes,
        round(avg(duration_ms), 1)::float8 as "avgMs", (percentile_disc(0.95) within group (order by duration_ms))::int as "p95Ms"
@@ -86,7 +91,7 @@ export interface SignatureTrend {
 }
 
 /** Signatures seen in `[start, end)` with their counts there and in the hour before `start`. */
-export async function signatureTrends(db: Queryable, start: Date, end: Date): Promise<SignatureTrend[]> {
+export async function signatureTrends(db: Queryable, { start, end }: TimeSpan): Promise<SignatureTrend[]> {
   const result = await db.query<SignatureTrend>(
     `with cur as (
        select signature, count(*)::int as count, min(error_type) as "errorType",
@@ -124,7 +129,10 @@ export interface FailingSignature {
 }
 
 /** Signatures with at least `minCount` events in `[end - 1h, end)`, with their day and known fix. */
-export async function failingSignatures(db: Queryable, end: Date, minCount: number): Promise<FailingSignature[]> {
+export async function failingSignatures(
+  db: Queryable,
+  { end, minCount }: { end: Date; minCount: number },
+): Promise<FailingSignature[]> {
   const result = await db.query<FailingSignature>(
     `with day as (
        select * from error_events where occurred_at >= $1::timestamptz - interval '1 day' and occurred_at < $1),
@@ -175,3 +183,17 @@ export async function listCycleRuns(db: Queryable, opts: { cycle?: string; limit
   );
   return result.rows;
 }
+
+/** The learning cycles' analyses and their stored results (operator work). */
+export function learningRepository(db: Connections) {
+  return operatorRepository(db, {
+    refreshAgentPerformance,
+    capabilityPerformance,
+    workHistoryPerformance,
+    signatureTrends,
+    failingSignatures,
+    recordCycleRun,
+    listCycleRuns,
+  });
+}
+export type LearningRepository = ReturnType<typeof learningRepository>;

@@ -7,8 +7,15 @@
  * often the window runs. Nothing is deleted: moved rows go to `memory_archive`.
  */
 import type { MaintenanceCounts } from '../contracts/learning';
-import type { Queryable } from './entries';
+import { operatorRepository, type Connections, type Queryable } from './connections';
 import { archiveMovedSql } from './entries';
+
+/** One bounded step of a window's optimisation: relative to `windowEnd`, tagged `windowKey`, at most `limit` rows. */
+export interface MaintenanceStep {
+  windowEnd: Date;
+  windowKey: string;
+  limit: number;
+}
 
 /** When an entry is promoted `short_term` → `long_term`, and demoted back. */
 export const LAYER_RULES = Object.freeze({
@@ -25,9 +32,7 @@ export const LAYER_RULES = Object.freeze({
 /** Moves up to `limit` `session`-layer entries of sessions that ended by `windowEnd`. */
 export async function archiveEndedSessionEntries(
   db: Queryable,
-  windowEnd: Date,
-  windowKey: string,
-  limit: number,
+  { windowEnd, windowKey, limit }: MaintenanceStep,
 ): Promise<number> {
   const result = await db.query(
     `with moved as (
@@ -46,9 +51,7 @@ export async function archiveEndedSessionEntries(
 /** Moves up to `limit` entries that expired by `windowEnd`. */
 export async function archiveEntriesExpiredBy(
   db: Queryable,
-  windowEnd: Date,
-  windowKey: string,
-  limit: number,
+  { windowEnd, windowKey, limit }: MaintenanceStep,
 ): Promise<number> {
   const result = await db.query(
     `with moved as (
@@ -118,12 +121,12 @@ async function changeLayer(
 }
 
 /** Promotes up to `limit` often-read or important `short_term` entries to `long_term` (expiry a year after the window). */
-export function promoteEntries(db: Queryable, windowEnd: Date, windowKey: string, limit: number): Promise<number> {
+export function promoteEntries(db: Queryable, { windowEnd, windowKey, limit }: MaintenanceStep): Promise<number> {
   return changeLayer(db, PROMOTE, windowEnd, windowKey, limit);
 }
 
 /** Demotes up to `limit` idle, unimportant `long_term` entries to `short_term` (expiry at most 30 days after the window). */
-export function demoteEntries(db: Queryable, windowEnd: Date, windowKey: string, limit: number): Promise<number> {
+export function demoteEntries(db: Queryable, { windowEnd, windowKey, limit }: MaintenanceStep): Promise<number> {
   return changeLayer(db, DEMOTE, windowEnd, windowKey, limit);
 }
 
@@ -135,9 +138,7 @@ export function demoteEntries(db: Queryable, windowEnd: Date, windowKey: string,
  */
 export async function mergeDuplicateEntries(
   db: Queryable,
-  windowEnd: Date,
-  windowKey: string,
-  limit: number,
+  { windowEnd, windowKey, limit }: MaintenanceStep,
 ): Promise<number> {
   const result = await db.query<{ merged: number }>(
     `with groups as (
@@ -183,7 +184,11 @@ export async function analyzeMemoryTables(db: Queryable): Promise<string[]> {
   return tables;
 }
 
-export async function maintenanceCounts(db: Queryable, windowKey: string): Promise<MaintenanceCounts> {
+/** What a window's optimisation did, counted from what it tagged. */
+export async function maintenanceCounts(
+  db: Queryable,
+  { windowKey }: { windowKey: string },
+): Promise<MaintenanceCounts> {
   const result = await db.query<MaintenanceCounts>(
     `select
        (select count(*) from memory_archive where archived_by = $1 and archive_reason = 'expired')::int as "archivedExpired",
@@ -195,3 +200,17 @@ export async function maintenanceCounts(db: Queryable, windowKey: string): Promi
   );
   return result.rows[0]!;
 }
+
+/** The daily memory optimisation, step by bounded step (operator work: it spans every tenant). */
+export function maintenanceRepository(db: Connections) {
+  return operatorRepository(db, {
+    archiveEndedSessionEntries,
+    archiveEntriesExpiredBy,
+    promoteEntries,
+    demoteEntries,
+    mergeDuplicateEntries,
+    analyzeMemoryTables: (q: Queryable) => analyzeMemoryTables(q),
+    maintenanceCounts,
+  });
+}
+export type MaintenanceRepository = ReturnType<typeof maintenanceRepository>;

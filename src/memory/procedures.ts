@@ -4,7 +4,8 @@
  */
 import type { ProcedureComplianceFigures } from '../contracts/learning';
 import type { ProcedureDefinition, StoredProcedure } from '../contracts/procedure';
-import type { Queryable } from './entries';
+import type { TimeSpan } from '../contracts/learning';
+import { operatorRepository, type Connections, type Queryable } from './connections';
 
 const COLUMNS = `name, version, description, enforcement, source, definition, created_at as "createdAt"`;
 
@@ -14,8 +15,7 @@ const COLUMNS = `name, version, description, enforcement, source, definition, cr
  */
 export async function insertProcedure(
   db: Queryable,
-  p: ProcedureDefinition,
-  source: StoredProcedure['source'],
+  { definition: p, source }: { definition: ProcedureDefinition; source: StoredProcedure['source'] },
 ): Promise<{ created: boolean; conflict: boolean }> {
   const result = await db.query<{ created: boolean; same: boolean }>(
     `with ins as (
@@ -29,7 +29,11 @@ export async function insertProcedure(
   return { created: row.created, conflict: !row.created && !row.same };
 }
 
-export async function getProcedure(db: Queryable, name: string, version?: number): Promise<StoredProcedure | null> {
+/** A procedure version, the newest unless `version` is given; null when there is none. */
+export async function getProcedure(
+  db: Queryable,
+  { name, version }: { name: string; version?: number },
+): Promise<StoredProcedure | null> {
   const result = await db.query<StoredProcedure>(
     `select ${COLUMNS} from procedures where name = $1 and ($2::int is null or version = $2) order by version desc limit 1`,
     [name, version ?? null],
@@ -110,7 +114,8 @@ export interface StepEventRow {
   at: Date;
 }
 
-export async function listStepEvents(db: Queryable, workflowId: string): Promise<StepEventRow[]> {
+/** The step events of one procedure run, in order. */
+export async function listStepEvents(db: Queryable, { workflowId }: { workflowId: string }): Promise<StepEventRow[]> {
   const result = await db.query<StepEventRow>(
     `select workflow_id as "workflowId", step_id as "stepId", event, approved_by as "approvedBy", reason, at
      from procedure_step_events where workflow_id = $1 order by id`,
@@ -122,7 +127,7 @@ export async function listStepEvents(db: Queryable, workflowId: string): Promise
 /** Procedure compliance of `[start, end)`, per procedure version: steps run, failed, skipped with approval, blocked. */
 export type ProcedureCompliance = ProcedureComplianceFigures;
 
-export async function procedureCompliance(db: Queryable, start: Date, end: Date): Promise<ProcedureCompliance[]> {
+export async function procedureCompliance(db: Queryable, { start, end }: TimeSpan): Promise<ProcedureCompliance[]> {
   const result = await db.query<ProcedureCompliance>(
     `select procedure_name as procedure, version,
        (count(*) filter (where event = 'ran'))::int as ran, (count(*) filter (where event = 'failed'))::int as failed,
@@ -143,7 +148,11 @@ export interface ProcedureEffectiveness {
   successRate: number;
 }
 
-export async function procedureEffectiveness(db: Queryable, start: Date, end: Date): Promise<ProcedureEffectiveness[]> {
+/** Runs of `[start, end)` per procedure version, and how many succeeded. */
+export async function procedureEffectiveness(
+  db: Queryable,
+  { start, end }: TimeSpan,
+): Promise<ProcedureEffectiveness[]> {
   const result = await db.query<ProcedureEffectiveness>(
     `select procedure_name as procedure, version, count(*)::int as runs,
        (count(*) filter (where status = 'succeeded'))::int as successes,
@@ -187,7 +196,11 @@ export interface OrchestrationStepRow {
   finishedAt: Date | null;
 }
 
-export async function listOrchestrationSteps(db: Queryable, workflowId: string): Promise<OrchestrationStepRow[]> {
+/** The steps of one orchestration, in the order they started. */
+export async function listOrchestrationSteps(
+  db: Queryable,
+  { workflowId }: { workflowId: string },
+): Promise<OrchestrationStepRow[]> {
   const result = await db.query<OrchestrationStepRow>(
     `select step_id as "stepId", capability, agent_id as "agentId", status, started_at as "startedAt", finished_at as "finishedAt"
      from orchestration_steps where workflow_id = $1 order by started_at, step_id`,
@@ -222,3 +235,22 @@ export async function recordTaskOutcome(
     ],
   );
 }
+
+/** Procedure definitions, their runs and step events, and orchestrated tasks (operator work). */
+export function procedureRepository(db: Connections) {
+  return operatorRepository(db, {
+    insert: insertProcedure,
+    get: getProcedure,
+    list: listProcedures,
+    openRun: openProcedureRun,
+    finishRun: finishProcedureRun,
+    recordStepEvent,
+    listStepEvents,
+    compliance: procedureCompliance,
+    effectiveness: procedureEffectiveness,
+    recordOrchestrationStep,
+    listOrchestrationSteps,
+    recordTaskOutcome,
+  });
+}
+export type ProcedureRepository = ReturnType<typeof procedureRepository>;

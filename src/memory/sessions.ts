@@ -1,10 +1,13 @@
 /**
- * SQL of sessions, session messages, session tasks and handoffs (ContextKeeper's tables).
- * Every write is keyed naturally (tenant, session, seq / task id / handoff id), so a retried
- * activity re-applies the same row instead of duplicating it.
+ * Sessions, session messages, session tasks and handoffs (ContextKeeper's tables). Every write is
+ * keyed naturally (tenant, session, seq / task id / handoff id), so a retried activity re-applies
+ * the same row instead of duplicating it. All of it is a tenant's: the repository runs every
+ * statement under the session's tenant's row-level security.
  */
 import type { OpenedSession, QuarantinedMessage, SessionMessage, SessionTask } from '../contracts/session';
-import type { Queryable } from './entries';
+import type { ListMessagesInput, ListSessionsInput, ListTasksInput } from '../contracts/session-lists';
+import type { Connections, Queryable } from './connections';
+import { expireSessionEntries } from './entries';
 
 export type { QuarantinedMessage, SessionMessage, SessionTask };
 
@@ -62,7 +65,7 @@ export async function openSession(
     ],
   );
   const row = opened.rows[0]!;
-  const tasks = await listTasks(db, s, 'open');
+  const tasks = await listTasks(db, { tenantId: s.tenantId, sessionId: s.sessionId, status: 'open' });
   if (s.chainId && row.openedByChain === s.chainId && row.openedBase) {
     return {
       ...row.openedBase,
@@ -203,11 +206,7 @@ export async function listQuarantinedMessages(
 }
 
 /** Messages of a session in order; `afterSeq` pages forward. */
-export async function listMessages(
-  db: Queryable,
-  s: SessionKey,
-  opts: { afterSeq?: number; limit?: number; newest?: boolean } = {},
-): Promise<SessionMessage[]> {
+export async function listMessages(db: Queryable, opts: ListMessagesInput): Promise<SessionMessage[]> {
   const result = await db.query<SessionMessage>(
     `select * from (
        select seq::int, role, content, agent_id as "agentId", metadata, message_id as "messageId",
@@ -215,7 +214,7 @@ export async function listMessages(
        from session_messages where tenant_id = $1 and session_id = $2 and seq > $3
        order by seq ${opts.newest ? 'desc' : 'asc'} limit $4) m
      order by seq`,
-    [s.tenantId, s.sessionId, opts.afterSeq ?? 0, opts.limit ?? 1000],
+    [opts.tenantId, opts.sessionId, opts.afterSeq ?? 0, opts.limit ?? 1000],
   );
   return result.rows;
 }
@@ -249,15 +248,13 @@ export async function upsertTask(db: Queryable, s: SessionKey, task: SessionTask
 /** Tasks of one session, or (without `sessionId`) the open tasks of a tenant, newest first. */
 export async function listTasks(
   db: Queryable,
-  s: { tenantId: string; sessionId?: string },
-  status?: SessionTask['status'],
-  limit = 200,
+  { tenantId, sessionId, status, limit = 200 }: ListTasksInput,
 ): Promise<(SessionTask & { sessionId: string })[]> {
   const result = await db.query<SessionTask & { sessionId: string }>(
     `select session_id as "sessionId", ${TASK_COLUMNS} from session_tasks
      where tenant_id = $1 and ($2::text is null or session_id = $2) and ($3::text is null or status = $3)
      order by created_at desc limit $4`,
-    [s.tenantId, s.sessionId ?? null, status ?? null, limit],
+    [tenantId, sessionId ?? null, status ?? null, limit],
   );
   return result.rows.map((row) => stripNulls(row));
 }
@@ -336,10 +333,7 @@ const SESSION_COLUMNS = `tenant_id as "tenantId", session_id as "sessionId", use
   ended_at as "endedAt"`;
 
 /** Sessions of a tenant, most recently active first. */
-export async function listSessions(
-  db: Queryable,
-  opts: { tenantId: string; status?: 'active' | 'ended'; limit?: number },
-): Promise<SessionRow[]> {
+export async function listSessions(db: Queryable, opts: ListSessionsInput): Promise<SessionRow[]> {
   const result = await db.query<SessionRow>(
     `select ${SESSION_COLUMNS} from sessions where tenant_id = $1 and ($2::text is null or status = $2)
      order by last_activity_at desc limit $3`,
@@ -351,3 +345,38 @@ export async function listSessions(
 function stripNulls<T extends object>(row: T): T {
   return Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)) as T;
 }
+
+/** A session's writes take its key and one record. */
+type Of<T> = SessionKey & T;
+
+/** Sessions and everything in them, each statement under the session's tenant's row-level security. */
+export function sessionRepository(db: Connections) {
+  const as = <T>(tenantId: string, work: (q: Queryable) => Promise<T>) => db.run(tenantId, work);
+  return {
+    /** Creates the session row, or reactivates it; returns where it left off. */
+    open: (s: Parameters<typeof openSession>[1]) => as(s.tenantId, (q) => openSession(q, s)),
+    /** Inserts a batch of messages (redacted) in one statement; see {@link appendMessages}. */
+    addMessages: (s: Of<{ messages: SessionMessage[] }>) =>
+      as(s.tenantId, (q) => appendMessages(q, s, db.redact(s.messages))),
+    /** Records dead letters (redacted) once each; returns how many rows were new. */
+    quarantineMessages: (s: Of<{ items: QuarantinedMessage[] }>) =>
+      as(s.tenantId, (q) => quarantineMessages(q, s, db.redact(s.items))),
+    listQuarantinedMessages: (s: SessionKey) => as(s.tenantId, (q) => listQuarantinedMessages(q, s)),
+    listMessages: (opts: ListMessagesInput) => as(opts.tenantId, (q) => listMessages(q, opts)),
+    /** Creates or updates a task (redacted). */
+    upsertTask: (s: Of<{ task: SessionTask }>) => as(s.tenantId, (q) => upsertTask(q, s, db.redact(s.task))),
+    listTasks: (opts: ListTasksInput) => as(opts.tenantId, (q) => listTasks(q, opts)),
+    /** Records a handoff (redacted) once. */
+    recordHandoff: (s: Of<{ handoff: HandoffRecord }>) =>
+      as(s.tenantId, (q) => recordHandoff(q, s, db.redact(s.handoff))),
+    saveSnapshot: (s: Of<{ snapshot: unknown }>) => as(s.tenantId, (q) => saveSnapshot(q, s, s.snapshot)),
+    list: (opts: ListSessionsInput) => as(opts.tenantId, (q) => listSessions(q, opts)),
+    /** Ends a session: final snapshot stored, its `session`-layer memory expired, in one transaction. Idempotent. */
+    end: (s: Of<{ snapshot: unknown }>): Promise<{ expiredEntries: number }> =>
+      db.transaction(s.tenantId, async (q) => {
+        await endSession(q, s, s.snapshot);
+        return { expiredEntries: await expireSessionEntries(q, s.tenantId, s.sessionId) };
+      }),
+  };
+}
+export type SessionRepository = ReturnType<typeof sessionRepository>;

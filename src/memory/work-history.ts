@@ -1,8 +1,14 @@
 /**
- * SQL of work history (every action an agent took) and error events.
+ * Work history: every action an agent took (one row per activity attempt), written in batches off
+ * the activity's path, and what could not be stored where it belongs (`unstored_records`). A list
+ * for a tenant runs under that tenant's row-level security.
  */
+import type { Logger } from 'pino';
+import type { ListWorkHistoryInput } from '../contracts/work-history';
 import { isPermanentDatabaseError } from '../domain/database-errors';
-import type { Queryable } from './entries';
+import { Batcher } from './batcher';
+import type { Connections, Queryable } from './connections';
+import { tenantViewSql } from './tenant-view';
 
 /** One activity attempt as work history records it. Times are ISO-8601; `durationMs` in ms. */
 export interface WorkHistoryRecord {
@@ -131,18 +137,10 @@ export async function listUnstored(
   return result.rows;
 }
 
-/**
- * Whose rows a list holds: the tenant's; without one, rows of no tenant; every tenant's only
- * with `allTenants` (the operator's view). SQL over the parameters `$tenant` and `$all`.
- */
-function tenantViewSql(tenant: string, all: string): string {
-  return `(tenant_id = ${tenant} or (${tenant}::text is null and (${all}::boolean or tenant_id is null)))`;
-}
-
 /** Recent work history, newest first. */
 export async function listWorkHistory(
   db: Queryable,
-  opts: { agentId?: string; workflowId?: string; tenantId?: string; allTenants?: boolean; limit?: number } = {},
+  opts: ListWorkHistoryInput,
 ): Promise<(WorkHistoryRecord & { id: number })[]> {
   const result = await db.query<WorkHistoryRecord & { id: number }>(
     `select id::int, agent_id as "agentId", action, input, output, success, error, duration_ms as "durationMs",
@@ -157,97 +155,59 @@ export async function listWorkHistory(
   return result.rows;
 }
 
-/** An error an agent saw. `signature` groups the same problem across occurrences. */
-export interface ErrorEventInput {
-  signature: string;
-  errorType: string;
-  message: string;
-  stack?: string;
-  context?: Record<string, unknown>;
-  source: string;
-  agentId?: string;
-  /** Idempotency key (for example workflow id + activity id + target). */
-  dedupeKey?: string;
-  workflowId?: string;
-  activityType?: string;
-  attempt?: number;
-  /** The tenant whose work (or report) this is; none for system errors. */
-  tenantId?: string;
-}
+/** Rows in one work-history statement at most, and how long a row waits for others (ms). */
+const BATCH_ROWS = 200;
+const BATCH_DELAY_MS = 10;
 
-export interface ErrorEventRow extends ErrorEventInput {
-  id: number;
-  resolvedBy: number | null;
-  resolvedAt: Date | null;
-  resolutionMs: number | null;
-  status: 'open' | 'resolved' | 'ignored' | 'escalated';
-  occurredAt: Date;
-}
+/**
+ * Work history and unstored records. `record` resolves once its row is stored, group-committed
+ * with the rows of other activities; rows PostgreSQL refuses are kept in `unstored_records`.
+ */
+export class WorkHistoryRepository {
+  private readonly batcher: Batcher<WorkHistoryRecord>;
 
-/** Records an error event once per `dedupeKey`. Returns its id. */
-export async function insertErrorEvent(db: Queryable, e: ErrorEventInput): Promise<number> {
-  const result = await db.query<{ id: number }>(
-    `with ins as (
-       insert into error_events (signature, error_type, message, stack, context, source, agent_id, dedupe_key,
-         workflow_id, activity_type, attempt, tenant_id)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       on conflict (dedupe_key) do nothing
-       returning id)
-     select id::int from ins
-     union all select id::int from error_events where dedupe_key = $8
-     limit 1`,
-    [
-      e.signature,
-      e.errorType,
-      e.message,
-      e.stack ?? null,
-      JSON.stringify(e.context ?? {}),
-      e.source,
-      e.agentId ?? null,
-      e.dedupeKey ?? null,
-      e.workflowId ?? null,
-      e.activityType ?? null,
-      e.attempt ?? null,
-      e.tenantId ?? null,
-    ],
-  );
-  return result.rows[0]!.id;
-}
+  constructor(
+    private readonly db: Connections,
+    logger: Logger,
+  ) {
+    this.batcher = new Batcher(
+      async (rows) => {
+        const { unstored } = await insertWorkHistoryIsolating(db.operator, rows);
+        if (unstored > 0)
+          logger.warn(
+            `${unstored} of ${rows.length} work-history rows refused by PostgreSQL; kept in unstored_records`,
+          );
+      },
+      BATCH_ROWS,
+      BATCH_DELAY_MS,
+    );
+  }
 
-/** Newest error events first. */
-export async function listErrorEvents(
-  db: Queryable,
-  opts: {
-    status?: ErrorEventRow['status'];
-    limit?: number;
-    since?: Date;
-    id?: number;
-    signature?: string;
-    /** Only this tenant's error events; without it, those of no tenant. */
-    tenantId?: string;
-    /** Without `tenantId`: every tenant's (the operator's view). */
-    allTenants?: boolean;
-  } = {},
-): Promise<ErrorEventRow[]> {
-  const result = await db.query<ErrorEventRow>(
-    `select id::int, signature, error_type as "errorType", message, stack, context, source, agent_id as "agentId",
-       dedupe_key as "dedupeKey", status, occurred_at as "occurredAt", workflow_id as "workflowId",
-       activity_type as "activityType", attempt, resolved_by::int as "resolvedBy", resolved_at as "resolvedAt",
-       resolution_ms::float8 as "resolutionMs", tenant_id as "tenantId"
-     from error_events
-     where ($1::text is null or status = $1) and ($2::timestamptz is null or occurred_at >= $2)
-       and ($4::bigint is null or id = $4) and ($5::text is null or signature = $5)
-       and ${tenantViewSql('$6', '$7')}
-     order by occurred_at desc, id desc limit $3`,
-    [
-      opts.status ?? null,
-      opts.since ?? null,
-      opts.limit ?? 20,
-      opts.id ?? null,
-      opts.signature ?? null,
-      opts.tenantId ?? null,
-      opts.allTenants ?? false,
-    ],
-  );
-  return result.rows;
+  /** Records one activity attempt (redacted); resolves once it is stored. */
+  record(row: WorkHistoryRecord): Promise<void> {
+    return this.batcher.add(this.db.redact(row));
+  }
+
+  /**
+   * Newest first: a tenant's rows with `tenantId` (under row-level security); without it, rows
+   * of no tenant (system work); every tenant's only with `allTenants: true`.
+   */
+  list(opts: ListWorkHistoryInput) {
+    return this.db.run(opts.tenantId, (q) => listWorkHistory(q, opts));
+  }
+
+  /** Keeps (redacted) what could not be stored where it belongs. */
+  recordUnstored(r: UnstoredRecord): Promise<void> {
+    return recordUnstored(this.db.operator, this.db.redact(r));
+  }
+
+  /** What could not be stored where it belongs, newest first. */
+  listUnstored(opts: Parameters<typeof listUnstored>[1] = {}) {
+    return listUnstored(this.db.operator, opts);
+  }
+
+  /** Writes what is waiting. */
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
 }

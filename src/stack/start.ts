@@ -30,10 +30,8 @@ import { ensureSearchAttributes } from '../client/search-attributes';
 import { migrate } from '../memory';
 import { redact } from '../domain/database-url';
 import { failureCause } from '../domain/failure-cause';
-import { createWorker } from '../worker';
-import { openMemoryStore } from '../client/memory';
-import { BrainOpsClient } from '../client/brainops-client';
-import { startApiServer } from '../http/server';
+import type { Worker } from '@temporalio/worker';
+import { assembleStack } from './assemble';
 import { runDevServer } from './dev-server';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { otherStack, removePidFile, stopOwnDevServer, writePidFile } from './ownership';
@@ -71,7 +69,7 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
   ignoreClosedOutput();
   // SIGINT (Ctrl-C), SIGTERM (systemd, docker stop) and SIGHUP all drain the worker, then stop.
   let stopSignal: string | undefined;
-  let worker: Awaited<ReturnType<typeof createWorker>> | undefined;
+  let worker: Worker | undefined;
   let running = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopSignal) {
@@ -212,19 +210,21 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
     });
     step(4, `schedules: ${schedules.map((s) => `${s.scheduleId} (${s.outcome})`).join(', ')}`);
 
-    // 5. Worker
-    const store = await openMemoryStore({ ...config, database: { ...config.database, url: dbUrl } }, logger);
-    stops.unshift(() => store.close());
+    // 5. Worker and API server
+    const stack = await assembleStack({
+      config: { ...config, database: { ...config.database, url: dbUrl } },
+      logger,
+      clientConnection,
+      worker: { connection: workerConnection },
+      apiPort: config.api.port,
+    });
+    stops.unshift(() => stack.close());
+    worker = stack.worker!;
+    const api = stack.server!;
     // The local model prepares its word vectors once per machine; better now than at the first search.
-    await store.embedder?.embed(['ready']);
-    checkpoint();
-    worker = await createWorker({ config, store, logger, connection: workerConnection, clientConnection });
+    await stack.store.embedder?.embed(['ready']);
     checkpoint();
     step(5, `worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
-    const apiClient = new BrainOpsClient(client, config, logger);
-    stops.unshift(() => apiClient.close());
-    const api = await startApiServer({ config, client: apiClient, store, logger });
-    stops.unshift(() => api.close());
     logger.info(
       `API server on ${api.url} (OpenAPI ${api.url}/openapi.json, docs ${api.url}/docs, MCP ${api.url}/mcp, metrics ${api.url}/metrics)`,
     );

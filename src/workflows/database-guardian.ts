@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { BackupSummary, Finding, MigrationRun, RestoreCheck, SchemaStatus } from '../contracts/guardian';
+import type { BackupSummary, Finding, MigrationRun, RestoreCheck, SchemaStatus } from '../contracts/database-guardian';
 import { SEARCH_ATTRIBUTES } from '../contracts/names';
 import { activityFailureCause } from './activity-failure';
 

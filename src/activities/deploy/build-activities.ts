@@ -66,9 +66,9 @@ export function createBuildActivities({ store }: ActivityDeps, { targetOf }: Dep
       parseInput(gitRefSchema, input.ref, 'deployment ref');
       return heartbeating(async () => {
         const commit = await fetchAndResolve(t.repository, t.directory, input.ref);
-        const { live } = await store.goodReleases({ target: t.name });
+        const { live } = await store.deployments.goodReleases({ target: t.name });
         const paths = await changedPaths(t.directory, live, commit);
-        await store.recordDeploymentCommit({ id: input.deploymentId, commit, baseCommit: live, changedPaths: paths });
+        await store.deployments.recordCommit({ id: input.deploymentId, commit, baseCommit: live, changedPaths: paths });
         // The paths (up to 2,000) stay in the record; the workflow's history gets their number.
         return { commit, baseCommit: live, changedCount: paths.length };
       });
@@ -127,7 +127,7 @@ export function createBuildActivities({ store }: ActivityDeps, { targetOf }: Dep
       };
       const ok = r.exitCode === 0 && !r.timedOut && !r.cancelled;
       const message = ok ? undefined : describeEnd(`step ${step.name}`, r, step.timeoutMs);
-      await store.recordDeploymentStep({
+      await store.deployments.recordStep({
         deploymentId: input.deploymentId,
         step: {
           seq: input.seq,

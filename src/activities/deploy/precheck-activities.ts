@@ -24,19 +24,19 @@ export function createPrecheckActivities({ store }: ActivityDeps, { targetOf }: 
       const t = targetOf(input.target);
       // The same diff fetchRef recorded (computed again rather than carried through the history).
       const paths = await changedPaths(t.directory, input.baseCommit, input.commit);
-      const past = await store.deploymentPast({ target: t.name, paths, excludeId: input.deploymentId });
+      const past = await store.deployments.past({ target: t.name, paths, excludeId: input.deploymentId });
       const assessment = assessRisk({ commit: input.commit, steps: t.steps.map((s) => s.name), past });
       const policy = precheckDecision(assessment.risk, t.precheck);
       // A person who forces a deployment takes the decision; the log keeps what the policy said.
       const decision = input.forcedBy ? 'go' : policy;
-      await store.recordDeploymentRisk({
+      await store.deployments.recordRisk({
         id: input.deploymentId,
         risk: assessment.risk,
         riskReasons: assessment.reasons,
       });
       const said = policy === 'go' ? 'go on' : policy === 'approve' ? 'ask for approval' : 'block';
       const overridden = input.forcedBy && policy !== 'go' ? ` (overridden by ${input.forcedBy})` : '';
-      await store.recordDecision({
+      await store.decisions.record({
         agentId: 'DeploymentManager',
         decision: `pre-check of ${t.name} ${input.commit.slice(0, 12)}: ${said}${overridden}`,
         confidence: 1 - assessment.risk,

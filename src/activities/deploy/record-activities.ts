@@ -35,7 +35,7 @@ export function createDeploymentRecordActivities(
       startedBy: string;
     }): Promise<number> {
       const { workflowExecution } = Context.current().info;
-      return store.openDeployment({
+      return store.deployments.open({
         ...input,
         workflowId: workflowExecution!.workflowId,
         runId: workflowExecution!.runId,
@@ -50,7 +50,7 @@ export function createDeploymentRecordActivities(
      * terminated do not block.
      */
     async waitForTarget(input: { target: string; deploymentId: number }): Promise<string> {
-      for (const earlier of await store.earlierOpenDeployments({
+      for (const earlier of await store.deployments.earlierOpen({
         target: input.target,
         deploymentId: input.deploymentId,
       })) {
@@ -69,7 +69,7 @@ export function createDeploymentRecordActivities(
     },
 
     async recordDeploymentStep(input: { deploymentId: number; step: DeploymentStepRecord }): Promise<void> {
-      await store.recordDeploymentStep(input);
+      await store.deployments.recordStep(input);
     },
 
     /**
@@ -91,7 +91,7 @@ export function createDeploymentRecordActivities(
       if (input.error && !input.error.fromActivity) {
         const { workflowExecution } = Context.current().info;
         signature = errorSignature(input.error.type, input.error.message);
-        errorEventId = await store.recordErrorEvent({
+        errorEventId = await store.errorEvents.record({
           signature,
           errorType: input.error.type,
           message: input.error.message.slice(0, 10_000),
@@ -102,7 +102,7 @@ export function createDeploymentRecordActivities(
           dedupeKey: activityWriteId(),
         });
       }
-      const row = await store.finishDeployment({
+      const row = await store.deployments.finish({
         id: input.deploymentId,
         status: input.status,
         failedStep: input.failedStep,

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from '../deps';
 import { createProbes } from '../health-probes';
-import { probeTarget } from '../monitor';
+import { probeTarget } from '../system-monitor';
 import { describeEnd, runArgv, stepEnvironment } from '../process/run-argv';
 import { deployEnv, heartbeating, runId, type DeployTargets } from './activity-context';
 import { readMarker, releasePath } from './git';
@@ -60,7 +60,7 @@ export function createReleaseActivities(
       const t = targetOf(input.target);
       const env = envOf(t, input.environment);
       if (env.release.kind === 'symlink') return currentCommit(env.directory);
-      return (await store.goodReleases({ target: t.name })).live;
+      return (await store.deployments.goodReleases({ target: t.name })).live;
     },
 
     /**

@@ -25,8 +25,8 @@ export function createDailyActivities(
       w: CycleWindow,
     ): Promise<{ sessionEnded: number; expired: number; accessLogDeleted: number }> {
       const moved = { sessionEnded: 0, expired: 0, accessLogDeleted: 0 };
-      await drain((b) => store.archiveEndedSessionEntries(b), w, moved, 'sessionEnded');
-      await drain((b) => store.archiveEntriesExpiredBy(b), w, moved, 'expired');
+      await drain((b) => store.maintenance.archiveEndedSessionEntries(b), w, moved, 'sessionEnded');
+      await drain((b) => store.maintenance.archiveEntriesExpiredBy(b), w, moved, 'expired');
       if (config.accessLogDays > 0) {
         await drain(
           (b) =>
@@ -45,27 +45,27 @@ export function createDailyActivities(
     /** Daily: promotes often-read or important `short_term` entries, demotes idle unimportant `long_term` ones. */
     async changeMemoryLayers(w: CycleWindow): Promise<{ promoted: number; demoted: number }> {
       const changed = { promoted: 0, demoted: 0 };
-      await drain((b) => store.promoteEntries(b), w, changed, 'promoted');
-      await drain((b) => store.demoteEntries(b), w, changed, 'demoted');
+      await drain((b) => store.maintenance.promoteEntries(b), w, changed, 'promoted');
+      await drain((b) => store.maintenance.demoteEntries(b), w, changed, 'demoted');
       return changed;
     },
 
     /** Daily: merges exact duplicates (the oldest survives; the others are archived). */
     async mergeDuplicateMemory(w: CycleWindow): Promise<{ merged: number }> {
       const merged = { merged: 0 };
-      await drain((b) => store.mergeDuplicateEntries(b), w, merged, 'merged');
+      await drain((b) => store.maintenance.mergeDuplicateEntries(b), w, merged, 'merged');
       return merged;
     },
 
     /** Daily: refreshes planner statistics of the memory tables. */
     async refreshMemoryStatistics(): Promise<string[]> {
-      return store.analyzeMemoryTables();
+      return store.maintenance.analyzeMemoryTables();
     },
 
     /** Daily: the report of the window, counted from what the window moved and changed. */
     async writeDailyReport(input: { window: CycleWindow; statisticsRefreshed: string[] }): Promise<DailyReport> {
       const w = input.window;
-      const counts = await store.maintenanceCounts({ windowKey: w.key });
+      const counts = await store.maintenance.maintenanceCounts({ windowKey: w.key });
       const report =
         `Memory optimisation for ${w.start.slice(0, 10)}: ${counts.archivedExpired} expired and ${counts.archivedSessionEnded} ended-session entries archived, ` +
         `${counts.mergedDuplicates} duplicates merged, ${counts.promoted} promoted to long_term, ${counts.demoted} demoted to short_term; ` +

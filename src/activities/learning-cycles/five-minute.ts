@@ -100,8 +100,8 @@ export function createFiveMinuteActivities(store: MemoryStore, writeWindow: Wind
      */
     async runFiveMinuteCycle(w: CycleWindow): Promise<FiveMinuteResult> {
       const { start, end } = bounds(w);
-      const performance = await store.refreshAgentPerformance({ start, end });
-      const trends = await store.signatureTrends({ start, end });
+      const performance = await store.learning.refreshAgentPerformance({ start, end });
+      const trends = await store.learning.signatureTrends({ start, end });
       const rising = trends.filter(
         (t) =>
           t.count >= LEARNING_RULES.risingMinCount && t.count > (LEARNING_RULES.risingFactor * t.previousHour) / 12,
@@ -110,14 +110,14 @@ export function createFiveMinuteActivities(store: MemoryStore, writeWindow: Wind
         (p) => p.runs >= LEARNING_RULES.minRuns && rate(p) < LEARNING_RULES.lowSuccessRate,
       );
 
-      const compliance = await store.procedureCompliance({ start, end });
+      const compliance = await store.procedures.compliance({ start, end });
       const insights = [
         ...patternInsights(rising, lowSuccess, start, end),
         ...complianceInsights(compliance, start, end),
       ];
       await writeWindow(w, insights);
 
-      const day = await store.workHistoryPerformance({ start: new Date(end.getTime() - DAY_MS), end });
+      const day = await store.learning.workHistoryPerformance({ start: new Date(end.getTime() - DAY_MS), end });
       const agents = [...new Set(performance.map((p) => p.agentId))].sort();
       await writeWindow(w, agentRecords(agents, day), 'performance_metric');
 

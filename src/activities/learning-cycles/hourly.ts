@@ -101,12 +101,12 @@ export function createHourlyActivities(store: MemoryStore, writeWindow: WindowWr
      */
     async runHourlyCycle(w: CycleWindow): Promise<HourlyResult> {
       const { start, end } = bounds(w);
-      const failing = await store.failingSignatures({ end, minCount: LEARNING_RULES.failingMinCount });
+      const failing = await store.learning.failingSignatures({ end, minCount: LEARNING_RULES.failingMinCount });
       // From work history itself, not from the five-minute windows: the five-minute run of the
       // hour's last window starts at the same moment (and windows missed beyond its catch-up are
       // never written), so reading those would make the result depend on timing.
-      const hour = await store.workHistoryPerformance({ start, end });
-      const day = await store.workHistoryPerformance({ start: new Date(end.getTime() - DAY_MS), end });
+      const hour = await store.learning.workHistoryPerformance({ start, end });
+      const day = await store.learning.workHistoryPerformance({ start: new Date(end.getTime() - DAY_MS), end });
       const dayOf = (h: CapabilityPerformance) =>
         day.find((d) => d.agentId === h.agentId && d.capability === h.capability);
       const degraded = hour.filter(
@@ -126,7 +126,7 @@ export function createHourlyActivities(store: MemoryStore, writeWindow: WindowWr
         ...failing.map((f) => failingInsight(f, end)),
         ...trendInsights(degraded, slower, dayOf, start, end),
       ];
-      const effectiveness = await store.procedureEffectiveness({ start: new Date(end.getTime() - DAY_MS), end });
+      const effectiveness = await store.procedures.effectiveness({ start: new Date(end.getTime() - DAY_MS), end });
       insights.push(...effectivenessInsights(effectiveness, end));
       await writeWindow(w, insights);
       const result: HourlyResult = {

@@ -62,7 +62,7 @@ export function bounds(w: CycleWindow) {
 /** Records a cycle's run of window `w` (with this activity's workflow) and returns its `result`. */
 export async function recordCycleResult<R>(store: MemoryStore, w: CycleWindow, result: R): Promise<R> {
   const { start, end } = bounds(w);
-  await store.recordCycleRun({
+  await store.learning.recordCycleRun({
     cycle: w.cycle,
     windowStart: start,
     windowEnd: end,
@@ -81,7 +81,7 @@ export type WindowWriter = (
 
 export function windowWriter(store: MemoryStore): WindowWriter {
   return (w, insights, memoryType) =>
-    store.recordWindowInsights({
+    store.insights.recordWindowInsights({
       insights,
       source: 'ContextKeeper',
       windowStart: new Date(w.start),

@@ -1,5 +1,5 @@
 /**
- * Seed 001's six operational procedures, shipped as built-ins (stored at worker start, version 1),
+ * The six operational procedures BrainOps ships as built-ins (stored at worker start, version 1),
  * each wired to what BrainOps already runs. Data only: validated by `procedureDefinitionSchema`
  * when stored. A new version is a new file entry with a higher `version`.
  */

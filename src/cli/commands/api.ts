@@ -3,18 +3,15 @@
  * `brainops api-key create|list|revoke`.
  */
 import type { Command } from 'commander';
-import { API_ROLES, ApiKeyStore, type ApiKeyRecord } from '../../memory';
-import { openMemoryStore } from '../../client/memory';
-import { startApiServer } from '../../http/server';
+import { ApiError } from '../../api';
+import { openMemoryStore } from '../../api/open-store';
+import { API_ROLES, type ApiKeyRecord } from '../../contracts/api';
 import { runMcpStdio } from '../../mcp/stdio';
+import { serveApi } from '../../stack/api-server';
 import type { CliContext } from '../context';
 import { printJson, printLines, printTable } from '../output';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-async function apiKeys(ctx: CliContext): Promise<ApiKeyStore> {
-  return new ApiKeyStore((await (await ctx.client()).memory()).pool);
-}
 
 const row = (k: ApiKeyRecord) => ({ ...k, status: k.revokedAt ? 'revoked' : 'active' });
 
@@ -25,7 +22,7 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .action(async () => {
       const { config, logger } = ctx();
       const store = await openMemoryStore(config, logger);
-      const server = await startApiServer({ config, client: await ctx().client(), store, logger });
+      const server = await serveApi({ config, logger, store, client: await ctx().client() });
       logger.info(
         `BrainOps API on ${server.url} (OpenAPI ${server.url}/openapi.json, docs ${server.url}/docs, MCP ${server.url}/mcp)`,
       );
@@ -42,7 +39,7 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .description('the MCP server over stdio (Claude Desktop, Claude Code), acting with the key in BRAINOPS_API_KEY')
     .action(async () => {
       const c = ctx();
-      await runMcpStdio(await c.client(), c.config.api.key);
+      await runMcpStdio(c.api, c.config.api.key);
     });
 
   const keys = program.command('api-key').description('API keys of the HTTP and MCP servers');
@@ -54,11 +51,9 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .option('--name <text>', 'what the key is for')
     .option('--json', 'print JSON')
     .action(async (o: { tenant: string; role: string; name?: string; json?: boolean }) => {
-      const { key, record } = await (
-        await apiKeys(ctx())
-      ).create({
+      const { key, record } = await ctx().call(ctx().api.keys.create, {
         tenantId: o.tenant,
-        role: o.role as 'reader',
+        role: o.role,
         name: o.name,
       });
       if (o.json) return printJson({ key, ...record });
@@ -73,7 +68,7 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .option('-t, --tenant <id>', 'only this tenant’s')
     .option('--json', 'print JSON')
     .action(async (o: { tenant?: string; json?: boolean }) => {
-      const list = await (await apiKeys(ctx())).list({ tenantId: o.tenant });
+      const list = await ctx().call(ctx().api.keys.list, { tenantId: o.tenant });
       if (o.json) return printJson(list);
       printTable(list.map(row), ['id', 'prefix', 'tenantId', 'role', 'name', 'status', 'createdAt', 'lastUsedAt']);
     });
@@ -83,7 +78,11 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .argument('<id>', 'key id or prefix')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }) => {
-      const revoked = await (await apiKeys(ctx())).revoke(id);
+      const revoked = await ctx()
+        .call(ctx().api.keys.revoke, { key: id })
+        .catch((error: unknown) =>
+          error instanceof ApiError && error.kind === 'not_found' ? null : Promise.reject(error),
+        );
       if (!revoked) {
         process.exitCode = 1;
         return o.json ? printJson(null) : printLines(`No active key "${id}"`);

@@ -120,7 +120,7 @@ export function registerDatabaseCommands(program: Command, ctx: () => CliContext
     .option('--database <name>', 'one guarded database')
     .option('--json', 'print JSON')
     .action(async (o: { database?: string; json?: boolean }) => {
-      const rows = await (await (await ctx().client()).memory()).listBackups({ databaseName: o.database, limit: 50 });
+      const rows = await ctx().call(ctx().api.operator.backups, { databaseName: o.database, limit: 50 });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((b) => ({

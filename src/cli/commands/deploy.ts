@@ -103,7 +103,7 @@ export function registerDeployCommands(program: Command, ctx: () => CliContext):
     .option('--limit <n>', 'how many', countOption, 20)
     .option('--json', 'print JSON')
     .action(async (target: string, o: { limit: number; json?: boolean }) => {
-      const rows = await (await client()).history({ target, limit: o.limit });
+      const rows = await ctx().call(ctx().api.deployments.history, { target, limit: o.limit });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((r) => ({
@@ -131,7 +131,7 @@ export function registerDeployCommands(program: Command, ctx: () => CliContext):
     .option('--by <name>', 'who starts it, for the record', process.env.USER ?? 'brainops')
     .option('--json', 'print JSON')
     .action(async (target: string, o: { by: string; json?: boolean }) => {
-      const r = await (await client()).rollback({ target, startedBy: o.by });
+      const r = await ctx().call(ctx().api.deployments.rollback, { target, startedBy: o.by });
       if (o.json) printJson(r);
       else printLines(`Rolling ${target} back to ${r.commit}: ${r.workflowId}`);
     });

@@ -26,9 +26,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
         workflowId?: string;
         json?: boolean;
       }) => {
-        const r = await (
-          await ctx().client()
-        ).reportError({
+        const r = await ctx().call(ctx().api.knowledge.report, {
           errorType: o.type,
           message: o.message,
           source: o.source,
@@ -48,9 +46,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--limit <n>', 'how many', countOption, 20)
     .option('--json', 'print JSON')
     .action(async (o: { status?: 'open'; tenant?: string; allTenants?: boolean; limit: number; json?: boolean }) => {
-      const rows = await (
-        await (await ctx().client()).memory()
-      ).listErrorEvents({
+      const rows = await ctx().call(ctx().api.knowledge.listErrors, {
         status: o.status,
         tenantId: o.tenant,
         allTenants: o.allTenants,
@@ -77,9 +73,10 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--limit <n>', 'how many signatures', countOption, 20)
     .option('--json', 'print JSON')
     .action(async (o: { since: number; limit: number; json?: boolean }) => {
-      const rows = await (
-        await (await ctx().client()).memory()
-      ).summariseErrors({ since: new Date(Date.now() - o.since), limit: o.limit });
+      const rows = await ctx().call(ctx().api.knowledge.summarise, {
+        since: new Date(Date.now() - o.since),
+        limit: o.limit,
+      });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((r) => ({
@@ -104,12 +101,10 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--params <json>', 'its parameters as a JSON object')
     .option('--description <text>', 'what was done')
     .action(async (id: number, o: { with: string; params?: string; description?: string }) => {
-      const r = await (
-        await ctx().client()
-      ).resolveError({
+      const r = await ctx().call(ctx().api.knowledge.resolve, {
         errorEventId: id,
         action: o.with,
-        params: jsonObjectOption('params', o.params),
+        params: jsonObjectOption('params', o.params) ?? {},
         description: o.description,
       });
       printLines(`Told ${r.workflowId}: resolved with "${o.with}"`);
@@ -129,9 +124,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
         signature: string,
         o: { action: string; description: string; params?: string; example?: string; json?: boolean },
       ) => {
-        const s = await (
-          await ctx().client()
-        ).addSolution({
+        const { solution: s } = await ctx().call(ctx().api.knowledge.addSolution, {
           problemSignature: signature,
           action: o.action,
           description: o.description,
@@ -147,7 +140,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .option('--all', 'include disabled ones')
     .option('--json', 'print JSON')
     .action(async (o: { all?: boolean; json?: boolean }) => {
-      const rows = await (await (await ctx().client()).memory()).listSolutions({ includeDisabled: o.all });
+      const rows = await ctx().call(ctx().api.knowledge.listSolutions, { includeDisabled: o.all });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((s) => ({
@@ -164,15 +157,12 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
   kb.command('show')
     .argument('<id>', 'solution id', idOption)
     .action(async (id: number) => {
-      const s = await (await (await ctx().client()).memory()).getSolution({ id });
-      if (!s) throw new Error(`id: no solution ${id}`);
-      printJson(s);
+      printJson(await ctx().call(ctx().api.knowledge.showSolution, { id }));
     });
   kb.command('disable')
     .argument('<id>', 'solution id', idOption)
     .action(async (id: number) => {
-      if (!(await (await (await ctx().client()).memory()).disableSolution({ id })))
-        throw new Error(`id: no solution ${id}`);
+      await ctx().call(ctx().api.knowledge.disableSolution, { id });
       printLines(`Solution ${id} disabled`);
     });
 }

@@ -39,9 +39,10 @@ export function registerLearningCommands(program: Command, ctx: () => CliContext
     .option('--open', 'only open findings')
     .option('--json', 'print JSON')
     .action(async (o: { prefix: string; open?: boolean; json?: boolean }) => {
-      const rows = await (
-        await (await ctx().client()).memory()
-      ).listInsights({ keyPrefix: o.prefix, status: o.open ? 'open' : undefined });
+      const rows = await ctx().call(ctx().api.operator.insights, {
+        keyPrefix: o.prefix,
+        status: o.open ? 'open' : undefined,
+      });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((r) => ({

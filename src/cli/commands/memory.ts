@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { countOption } from '../options';
 import { LAYERS, MEMORY_TYPES, SCOPES, type MemorySearchHit } from '../../memory';
+import { ApiError } from '../../api';
 import type { CliContext } from '../context';
 import { printJson, printLines, printTable } from '../output';
 
@@ -46,8 +47,7 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .option('--tag <tag...>', 'tags')
     .option('--expected-version <n>', 'reject unless the stored entry is at this version', Number)
     .action(async (key: string, value: string, o: Owners & Record<string, unknown>) => {
-      const store = await (await ctx().client()).memory();
-      const entry = await store.store({
+      const entry = await ctx().call(ctx().api.memory.store, {
         key,
         value: parseValue(value) as never,
         memoryType: o.type as 'knowledge',
@@ -67,11 +67,15 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
         );
     });
 
-  withOwners(memory.command('get').description('read a memory entry'))
+  withOwners(memory.command('retrieve').description('read one memory entry by key, scope and owners'))
     .argument('<key>', 'entry key')
     .action(async (key: string, o: Owners) => {
-      const store = await (await ctx().client()).memory();
-      const entry = await store.retrieve({ key, ...owners(o) });
+      const entry = await ctx()
+        .call(ctx().api.memory.retrieve, { key, ...owners(o) })
+        .then(
+          (found) => found.entry,
+          (error: unknown) => (error instanceof ApiError && error.kind === 'not_found' ? null : Promise.reject(error)),
+        );
       if (!entry) {
         process.exitCode = 1;
         return o.json ? printJson(null) : printLines(`No live memory entry "${key}" in scope ${o.scope}`);
@@ -103,8 +107,7 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .option('--include-expired', 'include expired entries')
     .option('--json', 'print JSON')
     .action(async (query: string, o: SearchOptions) => {
-      const store = await (await ctx().client()).memory();
-      const hits = await store.search({
+      const { hits } = await ctx().call(ctx().api.memory.search, {
         query,
         mode: o.exact ? 'websearch' : 'natural',
         sources: o.entriesOnly ? ['entries'] : o.messagesOnly ? ['messages'] : ['entries', 'messages'],
@@ -132,7 +135,7 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
     .option('-t, --tenant <id>', 'only this tenant')
     .option('--json', 'print JSON')
     .action(async (o: { tenant?: string; json?: boolean }) => {
-      const stats = await (await (await ctx().client()).memory()).stats({ tenantId: o.tenant });
+      const stats = await ctx().call(ctx().api.memory.stats, { tenantId: o.tenant });
       if (o.json) return printJson(stats);
       printLines(
         `Entries ${stats.entries} live, ${stats.expired} expired, ${stats.archived} archived; ${stats.tenants} tenants; ${stats.activeSessions} active sessions; ${stats.totalAccesses} accesses`,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { briefToMarkdown } from '../../client/brief';
+import { briefToMarkdown } from '../../services/brief';
 import { runStack } from '../../stack/start';
 import type { CliContext } from '../context';
 import { printJson, printLines, printTable } from '../output';
@@ -57,7 +57,7 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
     .requiredOption('-t, --tenant <id>', 'tenant id')
     .option('--json', 'print JSON')
     .action(async (o: { tenant: string; json?: boolean }) => {
-      const brief = await (await ctx().client()).brief(o.tenant);
+      const { brief } = await ctx().call(ctx().api.operator.brief, { tenantId: o.tenant });
       if (o.json) printJson(brief);
       else process.stdout.write(briefToMarkdown(brief));
     });

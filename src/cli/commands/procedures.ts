@@ -108,9 +108,12 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
     .option('--tenant <id>', 'tenant whose memory is searched (with shared memory)')
     .option('--json', 'print JSON')
     .action(async (task: string, o: { context?: string; tenant?: string; json?: boolean }) => {
-      const g = await (
-        await ctx().client()
-      ).guidance({ task, context: jsonObjectOption('--context', o.context) as never, tenantId: o.tenant });
+      const g = await ctx().call(ctx().api.procedures.guidance, {
+        task,
+        context: jsonObjectOption('--context', o.context),
+        tenantId: o.tenant,
+        requestedBy: 'client',
+      });
       if (o.json) return printJson(g);
       printGuidance(g);
     });
@@ -121,12 +124,10 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
     .option('--failed', 'the operation failed (default: it succeeded)')
     .option('--detail <json>', 'what happened (a JSON object)')
     .action(async (decisionId: number, o: { failed?: boolean; detail?: string }) => {
-      await (
-        await ctx().client()
-      ).recordGuidanceOutcome({
+      await ctx().call(ctx().api.procedures.guidanceOutcome, {
         decisionId,
         success: !o.failed,
-        detail: jsonObjectOption('--detail', o.detail) as never,
+        detail: jsonObjectOption('--detail', o.detail),
       });
       printLines(`decision ${decisionId}: ${o.failed ? 'failed' : 'succeeded'}`);
     });
@@ -138,7 +139,7 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
     .option('--all', 'every version')
     .option('--json', 'print JSON')
     .action(async (o: { all?: boolean; json?: boolean }) => {
-      const rows = await (await ctx().client()).procedures.list({ allVersions: o.all });
+      const rows = await ctx().call(ctx().api.procedures.list, { allVersions: o.all });
       if (o.json) return printJson(rows);
       printTable(
         rows.map((p) => ({
@@ -158,7 +159,7 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
     .option('--version <n>', 'version', versionOption)
     .option('--json', 'print JSON')
     .action(async (name: string, o: { version?: number; json?: boolean }) => {
-      const p = await (await ctx().client()).procedures.show(name, o.version);
+      const p = await ctx().call(ctx().api.procedures.show, { name, version: o.version });
       if (o.json) return printJson(p);
       printLines(`${p.name} v${p.version} (${p.enforcement}, ${p.source}): ${p.description}`);
       const params = Object.entries(p.definition.params);
@@ -177,7 +178,7 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
     .argument('<file>', 'a JSON procedure definition')
     .option('--json', 'print JSON')
     .action(async (file: string, o: { json?: boolean }) => {
-      const stored = await (await ctx().client()).procedures.define(readJsonFile(file) as never);
+      const stored = await ctx().call(ctx().api.procedures.define, readJsonFile(file));
       if (o.json) return printJson(stored);
       printLines(`${stored.name} v${stored.version}: ${stored.created ? 'stored' : 'already stored'}`);
     });
@@ -204,10 +205,10 @@ export function registerProcedureCommands(program: Command, ctx: () => CliContex
         },
       ) => {
         const client = await ctx().client();
-        const { workflowId } = await client.procedures.run({
+        const { workflowId } = await ctx().call(ctx().api.procedures.run, {
           name,
           version: o.version,
-          params: (o.param ?? {}) as never,
+          params: o.param ?? {},
           guidanceDecisionId: o.guidance,
           startedBy: o.by,
         });

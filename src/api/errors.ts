@@ -1,0 +1,130 @@
+/**
+ * The API's one error type: an {@link ApiError} carries a kind (`invalid`, `unauthenticated`,
+ * `forbidden`, `not_found`, `conflict`, `too_large`, `rate_limited`, `unavailable`) that each
+ * adapter maps to its protocol — HTTP to a status, MCP to a tool error with the same JSON body.
+ * {@link toApiError} turns what the layers below throw (bad input, stale writes, Temporal's
+ * "not found" and update failures, a database that cannot be reached) into one.
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { BrainOpsError, StaleWriteError, ValidationError } from '../contracts/errors';
+import { failureCause } from '../domain/failure-cause';
+
+export const API_ERROR_KINDS = Object.freeze([
+  'invalid',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'too_large',
+  'rate_limited',
+  'unavailable',
+] as const);
+export type ApiErrorKind = (typeof API_ERROR_KINDS)[number];
+
+/**
+ * The HTTP status of each kind: what an HTTP answer carries, and what an MCP tool error's body
+ * names as `status`, so a client reads one convention on either transport.
+ */
+export const STATUS_OF_KIND: Readonly<Record<ApiErrorKind, number>> = Object.freeze({
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+});
+
+/** One bad field: its dotted path (empty for the input as a whole) and why. */
+export interface FieldIssue {
+  field: string;
+  reason: string;
+}
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  error: string;
+  message: string;
+  /** `invalid` only: the first bad field and why, and every issue. */
+  field?: string;
+  reason?: string;
+  issues?: FieldIssue[];
+}
+
+/** An error an operation raises on purpose, for the caller to see. */
+export class ApiError extends BrainOpsError {
+  constructor(
+    readonly kind: ApiErrorKind,
+    code: string,
+    message: string,
+    readonly issues?: FieldIssue[],
+  ) {
+    super(code, message, false);
+  }
+
+  /** The JSON body adapters answer with. */
+  body(): ErrorBody {
+    const first = this.issues?.[0];
+    return {
+      error: this.code,
+      message: this.message,
+      ...(this.issues ? { field: first?.field ?? '', reason: first?.reason ?? 'invalid', issues: this.issues } : {}),
+    };
+  }
+}
+
+/** Bad input: the fields and why, "Invalid <subject>: <field>: <reason>; …". */
+export function invalid(issues: FieldIssue[], subject = 'request'): ApiError {
+  const list = issues.length ? issues : [{ field: '', reason: 'invalid' }];
+  const text = list.map((i) => (i.field ? `${i.field}: ${i.reason}` : i.reason)).join('; ');
+  return new ApiError('invalid', 'ValidationError', `Invalid ${subject}: ${text}`, list);
+}
+export const unauthenticated = (message = 'send an API key as "Authorization: Bearer <key>"') =>
+  new ApiError('unauthenticated', 'Unauthorized', message);
+export const forbidden = (message: string) => new ApiError('forbidden', 'Forbidden', message);
+export const notFound = (message: string) => new ApiError('not_found', 'NotFound', message);
+export const conflict = (code: string, message: string) => new ApiError('conflict', code, message);
+export const unavailable = (message: string) => new ApiError('unavailable', 'Unavailable', message);
+
+/** The "field: reason" an update validator's failure message names (`Invalid task: title: too long`). */
+function issueOfFailureMessage(message: string): FieldIssue {
+  const match = /^Invalid [^:]+: ([^:;]+): ([^;]+)/.exec(message);
+  return match ? { field: match[1]!, reason: match[2]! } : { field: '', reason: message };
+}
+
+/** SQLSTATE classes of a server that cannot take work now (PostgreSQL "Appendix A"): 08 connection, 53 resources, 57P operator intervention. */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P)/;
+/** Node's socket errors of a server that is not there. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string')
+    return /Connection terminated|timeout exceeded when trying to connect/.test(String(error));
+  return UNAVAILABLE_SQLSTATE.test(code) || UNREACHABLE.has(code);
+}
+
+/** The {@link ApiError} an error stands for, or undefined for an unexpected error (a bug: the adapter logs it). */
+export function toApiError(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ValidationError)
+    return invalid(
+      error.issues.map((i) => ({ field: i.field, reason: i.message })),
+      error.subject,
+    );
+  if (error instanceof StaleWriteError) return conflict(error.code, error.message);
+  if (error instanceof WorkflowNotFoundError) return notFound('no such session in this tenant');
+  if (error instanceof WorkflowUpdateFailedError) {
+    const cause = failureCause(error);
+    if (cause instanceof ApplicationFailure) {
+      if (cause.type === 'ValidationError') return invalid([issueOfFailureMessage(cause.message)]);
+      if (cause.type === 'NotFound') return notFound(cause.message);
+      if (cause.type === 'SessionEnded') return conflict('SessionEnded', cause.message);
+    }
+  }
+  if (error instanceof BrainOpsError && !error.retryable) return conflict(error.code, error.message);
+  if (isDatabaseUnavailable(error)) return unavailable('the memory database cannot be reached; try again shortly');
+  return undefined;
+}

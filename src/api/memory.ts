@@ -1,0 +1,123 @@
+/**
+ * Memory operations: store, retrieve, search, list and stats of memory entries. A tenant's key
+ * acts in its tenant (an entry's scope defaults to `tenant`); only the operator or an admin key
+ * writes `global` entries, the knowledge every tenant reads.
+ */
+import { z } from 'zod';
+import {
+  listMemoryInputSchema,
+  memoryIdentitySchema,
+  requireScopeOwner,
+  searchMemoryInputSchema,
+  statsInputSchema,
+  storeMemoryInputSchema,
+  type MemoryEntry,
+  type MemorySearchHit,
+} from '../contracts/memory';
+import type { MemoryStore } from '../memory';
+import { notFound } from './errors';
+import { operation } from './operation';
+
+/** A tenant's entry is the tenant's unless it names another scope; a `global` one has no tenant. */
+function entryScope(caller: { tenantId: string }, raw: Record<string, unknown>) {
+  const scope = raw.scope ?? 'tenant';
+  return { ...raw, scope, ...(scope === 'global' ? {} : { tenantId: caller.tenantId }) };
+}
+
+export const storeInput = z.strictObject(storeMemoryInputSchema.shape).superRefine(requireScopeOwner);
+export const retrieveInput = z.strictObject(memoryIdentitySchema.shape).superRefine(requireScopeOwner);
+export const searchInput = z.strictObject(searchMemoryInputSchema.shape);
+export const listInput = z.strictObject(listMemoryInputSchema.shape);
+export const statsInput = z.strictObject({
+  ...statsInputSchema.shape,
+  /** The totals of every tenant (the operator's, or an admin key's). */
+  all: z.boolean().default(false),
+});
+
+/** The memory operations over `store`. */
+export function memoryOperations(store: () => Promise<MemoryStore>) {
+  return {
+    store: operation({
+      name: 'memory.store',
+      summary: 'Store (upsert) a memory entry',
+      subject: 'memory entry',
+      what: 'storing memory',
+      input: storeInput,
+      scope: entryScope,
+      access: (entry) => (entry.scope === 'global' ? 'admin' : 'writer'),
+      run: async (_caller, entry): Promise<MemoryEntry> => (await store()).entries.store(entry),
+      answer: (entry) => ({
+        success: true as const,
+        entryId: entry.id,
+        key: entry.key,
+        layer: entry.layer,
+        scope: entry.scope,
+        syncVersion: entry.syncVersion,
+        expiresAt: entry.expiresAt,
+      }),
+    }),
+
+    retrieve: operation({
+      name: 'memory.retrieve',
+      summary: 'Read one memory entry by key, scope and owners',
+      subject: 'memory identity',
+      what: 'reading memory',
+      input: retrieveInput,
+      scope: entryScope,
+      access: 'reader',
+      /**
+       * The entry, and whether the process cache served it.
+       * @throws ApiError `not_found` when there is no live entry (also another tenant's).
+       */
+      run: async (_caller, identity): Promise<{ entry: MemoryEntry; cacheHit: boolean }> => {
+        const entries = (await store()).entries;
+        const before = entries.cacheCounters().hits;
+        const pending = entries.retrieve(identity);
+        // `retrieve` consults the cache before its first await, so the counter has moved by now on a hit.
+        const cacheHit = entries.cacheCounters().hits > before;
+        const entry = await pending;
+        if (!entry) throw notFound(`no live memory entry "${identity.key}" in scope ${identity.scope}`);
+        return { entry, cacheHit };
+      },
+      answer: ({ entry }) => ({ success: true as const, ...entry }),
+    }),
+
+    search: operation({
+      name: 'memory.search',
+      summary: 'Search memory entries and session messages in natural language',
+      subject: 'memory search',
+      what: 'searching memory',
+      input: searchInput,
+      access: 'reader',
+      run: async (_caller, input): Promise<{ query: string; hits: MemorySearchHit[] }> => ({
+        query: input.query,
+        hits: await (await store()).entries.search(input),
+      }),
+      answer: ({ query, hits }) => ({ success: true as const, query, resultCount: hits.length, results: hits }),
+    }),
+
+    list: operation({
+      name: 'memory.list',
+      summary: 'List memory entries, newest first',
+      subject: 'memory list',
+      what: 'listing memory',
+      input: listInput,
+      access: (input) => (input.allTenants ? 'operator' : 'reader'),
+      run: async (_caller, input) => (await store()).entries.list(input),
+      answer: (entries) => ({ success: true as const, entries }),
+    }),
+
+    stats: operation({
+      name: 'memory.stats',
+      summary: 'Counts of memory: by layer, priority and type; sessions; accesses',
+      subject: 'memory stats',
+      what: 'reading stats',
+      input: statsInput,
+      scope: (caller, raw) => (raw.all === true ? raw : { ...raw, tenantId: caller.tenantId }),
+      access: (input) => (input.all ? 'admin' : 'reader'),
+      run: async (_caller, input) =>
+        (await store()).entries.stats({ tenantId: input.all ? undefined : input.tenantId }),
+      answer: (stats) => ({ success: true as const, stats }),
+    }),
+  };
+}

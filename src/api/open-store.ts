@@ -1,0 +1,61 @@
+/**
+ * The memory store as a configuration opens it — its database (`DATABASE_URL` or the embedded
+ * server's), and the configured embedder for natural-language search, so every process that
+ * searches embeds queries with the model the catch-up embeds texts with — and the API over it.
+ */
+import type { Logger } from 'pino';
+import { configuredSecrets, databaseUrl, type BrainOpsConfig } from '../../temporal.config';
+import { createEmbedder } from '../embeddings';
+import { BrainOpsClient } from '../client/brainops-client';
+import { MemoryStore } from '../memory';
+import { BrainOpsApi } from './index';
+
+/**
+ * Opens the memory store of `config`.
+ * @throws Error when the database cannot be reached.
+ */
+export function openMemoryStore(
+  config: BrainOpsConfig,
+  logger: Logger,
+  options: { poolSize?: number; cacheMaxEntries?: number } = {},
+): Promise<MemoryStore> {
+  return MemoryStore.connect({
+    databaseUrl: databaseUrl(config),
+    poolSize: options.poolSize ?? config.database.poolSize,
+    cacheMaxEntries: options.cacheMaxEntries ?? config.cacheMaxEntries,
+    logger,
+    secrets: configuredSecrets(config),
+    embedder: createEmbedder(config.embeddings, config.cacheDir, (line) => logger.info(line)),
+  });
+}
+
+/** The API of a configuration, with what it opened on first use; `close()` closes that. */
+export interface OpenedApi {
+  api: BrainOpsApi;
+  /** The Temporal client (connected on first use). */
+  client(): Promise<BrainOpsClient>;
+  close(): Promise<void>;
+}
+
+/**
+ * The API over `config`'s memory database and Temporal, each connected on first use (a command
+ * that reads memory never waits for Temporal). For Node services beside the stack and the CLI.
+ */
+export function openApi(
+  config: BrainOpsConfig,
+  logger: Logger,
+  storeOptions: { poolSize?: number; cacheMaxEntries?: number } = {},
+): OpenedApi {
+  let client: Promise<BrainOpsClient> | undefined;
+  let store: Promise<MemoryStore> | undefined;
+  const openClient = () => (client ??= BrainOpsClient.connect(config, logger));
+  const openStore = () => (store ??= openMemoryStore(config, logger, storeOptions));
+  return {
+    api: new BrainOpsApi({ config, logger, store: openStore, client: openClient }),
+    client: openClient,
+    close: async () => {
+      if (client) await (await client.catch(() => undefined))?.close();
+      if (store) await (await store.catch(() => undefined))?.close();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * Session operations (ContextKeeper): start or resume a session, add a message, hand off, read
+ * the live context, end, and add or complete tasks — each within the caller's tenant, as calls of
+ * the session workflow `session/<tenant>/<session>`. Another tenant's session is not found.
+ */
+import { z } from 'zod';
+import { ownerId } from '../contracts/memory';
+import {
+  addTaskInputSchema,
+  completeTaskInputSchema,
+  endInputSchema,
+  handoffInputSchema,
+  messageInputSchema,
+  sessionStartSchema,
+  type SessionContext,
+} from '../contracts/session';
+import type { BrainOpsClient } from '../client/brainops-client';
+import type { SessionRef, SessionsClient } from '../client/sessions';
+import { operation } from './operation';
+
+const ref = { tenantId: ownerId, sessionId: ownerId };
+
+export const sessionRefInput = z.strictObject(ref);
+export const sessionStartInput = z.strictObject(sessionStartSchema.shape);
+export const messageInput = z.strictObject({ ...ref, ...messageInputSchema.shape });
+export const handoffInput = z.strictObject({ ...ref, ...handoffInputSchema.shape });
+export const endInput = z.strictObject({ ...ref, ...endInputSchema.shape });
+export const addTaskInput = z.strictObject({ ...ref, ...addTaskInputSchema.shape });
+export const completeTaskInput = z.strictObject({ ...ref, ...completeTaskInputSchema.shape });
+
+/** A session as the API answers it: its state and counts from the live context. */
+function sessionSummary(context: SessionContext, workflowId: string) {
+  // A session queried the moment it starts has not read its row yet: it starts now.
+  const startedAt = context.startedAt || new Date().toISOString();
+  const last = context.conversation.recentMessages.at(-1)?.createdAt ?? startedAt;
+  return {
+    success: true as const,
+    sessionId: context.sessionId,
+    tenantId: context.tenantId,
+    userId: context.userId ?? null,
+    status: context.status,
+    startTime: startedAt,
+    lastActivity: last,
+    messageCount: context.conversation.messageCount,
+    taskCount: context.tasks.pending.length + context.tasks.completed.length,
+    activeAgents: context.agents.active,
+    workflowId,
+  };
+}
+
+/**
+ * A `run` over one session: the input split into the session it names (`ref`) and the rest, with
+ * the sessions client opened.
+ */
+function inSessionOf(client: () => Promise<BrainOpsClient>) {
+  return <T extends { tenantId: string; sessionId: string }, R>(
+      work: (sessions: SessionsClient, ref: SessionRef, rest: Omit<T, 'tenantId' | 'sessionId'>) => Promise<R>,
+    ) =>
+    async (_caller: unknown, { tenantId, sessionId, ...rest }: T): Promise<R> =>
+      work((await client()).sessions, { tenantId, sessionId }, rest);
+}
+
+/** The session operations over the Temporal client. */
+export function sessionOperations(client: () => Promise<BrainOpsClient>) {
+  const sessions = async () => (await client()).sessions;
+  const inSession = inSessionOf(client);
+  return {
+    start: operation({
+      name: 'session.start',
+      summary: 'Start (or reuse) a session',
+      subject: 'session',
+      what: 'starting a session',
+      input: sessionStartInput,
+      access: 'writer',
+      run: async (_caller, start) => {
+        const s = await sessions();
+        const { workflowId } = await s.start(start);
+        return sessionSummary(await s.context(start), workflowId);
+      },
+    }),
+
+    resume: operation({
+      name: 'session.resume',
+      summary: 'Resume a session (running, or ended: it continues)',
+      subject: 'session',
+      what: 'resuming a session',
+      input: sessionRefInput,
+      access: 'writer',
+      /** @throws not found when the tenant never started it. */
+      run: async (_caller, ref) => {
+        const s = await sessions();
+        const previous = await s.context(ref);
+        const { workflowId } = await s.start({ ...ref, userId: previous.userId });
+        return sessionSummary(await s.context(ref), workflowId);
+      },
+    }),
+
+    message: operation({
+      name: 'session.message',
+      summary: 'Add a message (answered once the database stored it)',
+      subject: 'message',
+      what: 'adding a message',
+      input: messageInput,
+      access: 'writer',
+      run: inSession(async (s, ref, rest) => ({
+        success: true as const,
+        sessionId: ref.sessionId,
+        ...(await s.sendMessage(ref, rest)),
+      })),
+    }),
+
+    handoff: operation({
+      name: 'session.handoff',
+      summary: 'Hand the session to another agent',
+      subject: 'handoff',
+      what: 'handing a session off',
+      input: handoffInput,
+      access: 'writer',
+      run: inSession(async (s, ref, rest) => ({ success: true as const, ...(await s.handoff(ref, rest)) })),
+    }),
+
+    end: operation({
+      name: 'session.end',
+      summary: 'End a session',
+      subject: 'end request',
+      what: 'ending a session',
+      input: endInput,
+      access: 'writer',
+      run: inSession(async (s, ref, rest) => ({
+        success: true as const,
+        sessionId: ref.sessionId,
+        snapshot: await s.end(ref, rest),
+      })),
+    }),
+
+    context: operation({
+      name: 'session.context',
+      summary: 'The live context of a session',
+      subject: 'session',
+      what: 'reading a session',
+      input: sessionRefInput,
+      access: 'reader',
+      run: async (_caller, ref) => ({ success: true as const, context: await (await sessions()).context(ref) }),
+    }),
+
+    addTask: operation({
+      name: 'session.task.add',
+      summary: 'Add a task to a session',
+      subject: 'task',
+      what: 'adding a task',
+      input: addTaskInput,
+      access: 'writer',
+      run: inSession(async (s, ref, rest) => ({ success: true as const, task: await s.addTask(ref, rest) })),
+    }),
+
+    completeTask: operation({
+      name: 'session.task.complete',
+      summary: 'Complete (or cancel) a task',
+      subject: 'task completion',
+      what: 'completing a task',
+      input: completeTaskInput,
+      access: 'writer',
+      run: inSession(async (s, ref, rest) => ({ success: true as const, task: await s.completeTask(ref, rest) })),
+    }),
+  };
+}

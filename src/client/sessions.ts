@@ -1,0 +1,123 @@
+/**
+ * Session workflows from the client side, for callers that have already checked their input (the
+ * API's operations, `BrainOpsClient` after parsing): start or resume, messages (signal-with-start,
+ * or the `sendMessage` update that waits for the database), tasks, handoffs, the context query and
+ * the end. Every workflow has the readable id `session/<tenant>/<session>`.
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { z } from 'zod';
+import type { BrainOpsConfig } from '../../temporal.config';
+import { SEARCH_ATTRIBUTES, sessionWorkflowId } from '../contracts/names';
+import type {
+  addTaskInputSchema,
+  completeTaskInputSchema,
+  ContextSnapshot,
+  endInputSchema,
+  handoffInputSchema,
+  HandoffResult,
+  messageInputSchema,
+  SendMessageResult,
+  SessionContext,
+  sessionStartSchema,
+  SessionTask,
+} from '../contracts/session';
+import {
+  addMessageSignal,
+  addTaskUpdate,
+  completeTaskUpdate,
+  contextQuery,
+  endUpdate,
+  handoffUpdate,
+  sendMessageUpdate,
+} from '../contracts/session-messages';
+import { sessionWorkflow } from '../workflows';
+
+/** Identifies a session: tenant and session id. */
+export interface SessionRef {
+  tenantId: string;
+  sessionId: string;
+}
+
+type Start = z.output<typeof sessionStartSchema>;
+
+export class SessionsClient {
+  constructor(
+    private readonly temporal: Client,
+    private readonly config: BrainOpsConfig,
+  ) {}
+
+  private handle(ref: SessionRef): WorkflowHandle<typeof sessionWorkflow> {
+    return this.temporal.workflow.getHandle(sessionWorkflowId(ref.tenantId, ref.sessionId));
+  }
+
+  private startOptions(start: Start) {
+    return {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: sessionWorkflowId(start.tenantId, start.sessionId),
+      args: [{ ...start, flushIntervalMs: this.config.sessionFlushIntervalMs }] as [
+        Parameters<typeof sessionWorkflow>[0],
+      ],
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.agent, value: 'ContextKeeper' },
+        { key: SEARCH_ATTRIBUTES.session, value: start.sessionId },
+        { key: SEARCH_ATTRIBUTES.tenant, value: start.tenantId },
+      ],
+      memo: { title: start.title ?? `session ${start.sessionId}`, tenant: start.tenantId, user: start.userId ?? null },
+    };
+  }
+
+  /** Starts a session, or reuses the running one (an ended one continues with its numbering and open tasks). */
+  async start(start: Start): Promise<{ workflowId: string; runId: string }> {
+    const handle = await this.temporal.workflow.start(sessionWorkflow, {
+      ...this.startOptions(start),
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+  }
+
+  /** Appends a message by signal-with-start: a message to an unknown or ended session starts it. */
+  async addMessage(start: Start, message: z.output<typeof messageInputSchema>): Promise<void> {
+    await this.temporal.workflow.signalWithStart(sessionWorkflow, {
+      ...this.startOptions(start),
+      signal: addMessageSignal,
+      signalArgs: [message],
+    });
+  }
+
+  /**
+   * Appends a message to a running session and waits for its seq and whether it was stored, a
+   * resend (`duplicate`) or quarantined. A `messageId` is generated when absent.
+   * @throws WorkflowUpdateFailedError when the session has ended; WorkflowNotFoundError when it is not running.
+   */
+  sendMessage(ref: SessionRef, message: z.output<typeof messageInputSchema>): Promise<SendMessageResult> {
+    return this.handle(ref).executeUpdate(sendMessageUpdate, {
+      args: [{ ...message, messageId: message.messageId ?? `client-${randomUUID()}` }],
+    });
+  }
+
+  addTask(ref: SessionRef, task: z.output<typeof addTaskInputSchema>): Promise<SessionTask> {
+    return this.handle(ref).executeUpdate(addTaskUpdate, {
+      args: [{ ...task, taskId: task.taskId ?? `task-${randomUUID()}` }],
+    });
+  }
+
+  completeTask(ref: SessionRef, input: z.output<typeof completeTaskInputSchema>): Promise<SessionTask> {
+    return this.handle(ref).executeUpdate(completeTaskUpdate, { args: [input] });
+  }
+
+  /** Hands the session to another agent; returns the context snapshot the next agent needs. */
+  handoff(ref: SessionRef, input: z.output<typeof handoffInputSchema>): Promise<HandoffResult> {
+    return this.handle(ref).executeUpdate(handoffUpdate, { args: [input] });
+  }
+
+  /** The live context of a running session (query). */
+  context(ref: SessionRef): Promise<SessionContext> {
+    return this.handle(ref).query(contextQuery);
+  }
+
+  /** Ends the session and returns its final snapshot. */
+  end(ref: SessionRef, input: z.output<typeof endInputSchema>): Promise<ContextSnapshot> {
+    return this.handle(ref).executeUpdate(endUpdate, { args: [input] });
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The session-start brief for a new AI session: last context snapshot, open tasks, latest
+ * system status and recent errors, read from memory, as data or Markdown.
+ */
+import { memoryInput } from '../contracts/memory';
+import type { MemoryStore } from '../memory';
+import type { HealthCheckResult } from '../contracts/health';
+
+export interface SessionBrief {
+  tenantId: string;
+  generatedAt: string;
+  lastContext: { sessionId: string; status: string; lastActivityAt: Date; snapshot: unknown } | null;
+  openTasks: { sessionId: string; taskId: string; title: string; priority: string; createdAt: string }[];
+  systemStatus: HealthCheckResult[];
+  recentErrors: { id: number; message: string; source: string; occurredAt: Date; status: string }[];
+}
+
+/**
+ * A tenant's brief holds only that tenant's own work (sessions, tasks, its error events) plus the
+ * status of the health targets the operator marked shareable (`BRAINOPS_SHARED_STATUS`): never
+ * another tenant's or the system's error texts, which would reach every tenant's AI session.
+ */
+export async function buildBrief(
+  store: MemoryStore,
+  tenantId: string,
+  sharedStatus: readonly string[] = [],
+): Promise<SessionBrief> {
+  const [sessions, tasks, health, errors] = await Promise.all([
+    store.sessions.list({ tenantId, limit: 20 }),
+    store.sessions.listTasks({ tenantId, status: 'open', limit: 20 }),
+    sharedStatus.length === 0
+      ? Promise.resolve([])
+      : store.entries.list(memoryInput.list({ memoryType: 'health_check', keyPrefix: 'health/', limit: 100 })),
+    store.errorEvents.list({ tenantId, limit: 10 }),
+  ]);
+  const last = sessions.find((s) => s.contextSnapshot) ?? sessions[0];
+  return {
+    tenantId,
+    generatedAt: new Date().toISOString(),
+    lastContext: last
+      ? {
+          sessionId: last.sessionId,
+          status: last.status,
+          lastActivityAt: last.lastActivityAt,
+          snapshot: last.contextSnapshot,
+        }
+      : null,
+    openTasks: tasks.map((t) => ({
+      sessionId: t.sessionId,
+      taskId: t.taskId,
+      title: t.title,
+      priority: t.priority,
+      createdAt: t.createdAt,
+    })),
+    systemStatus: health
+      .filter((e) => e.tenantId === null && e.scope === 'global')
+      .map((e) => e.value as HealthCheckResult)
+      .filter((r) => sharedStatus.includes(r.target)),
+    recentErrors: errors.map((e) => ({
+      id: e.id,
+      message: e.message,
+      source: e.source,
+      occurredAt: e.occurredAt,
+      status: e.status,
+    })),
+  };
+}
+
+export function briefToMarkdown(brief: SessionBrief): string {
+  const lines = [
+    `# Session brief — tenant ${brief.tenantId}`,
+    '',
+    `_Generated ${brief.generatedAt}_`,
+    '',
+    '## Last context',
+  ];
+  if (brief.lastContext) {
+    const snap = brief.lastContext.snapshot as {
+      conversationSummary?: string;
+      continuationInstructions?: string;
+      criticalFacts?: Record<string, unknown>;
+    } | null;
+    lines.push(
+      `- Session \`${brief.lastContext.sessionId}\` (${brief.lastContext.status}, last active ${brief.lastContext.lastActivityAt.toISOString()})`,
+    );
+    if (snap?.conversationSummary) lines.push(`- Conversation: ${snap.conversationSummary}`);
+    if (snap?.continuationInstructions) lines.push(`- Continue with: ${snap.continuationInstructions}`);
+    for (const [k, v] of Object.entries(snap?.criticalFacts ?? {})) lines.push(`- ${k}: ${JSON.stringify(v)}`);
+  } else lines.push('- No earlier session.');
+  lines.push('', '## Open tasks');
+  if (brief.openTasks.length === 0) lines.push('- None.');
+  for (const t of brief.openTasks)
+    lines.push(`- [ ] ${t.title} (${t.priority}; session \`${t.sessionId}\`, id \`${t.taskId}\`)`);
+  lines.push('', '## System status');
+  if (brief.systemStatus.length === 0) lines.push('- No health checks recorded yet.');
+  for (const h of brief.systemStatus)
+    lines.push(
+      `- ${h.status === 'up' ? '✅' : '❌'} ${h.target} (${h.kind}) ${h.status} at ${h.checkedAt}${h.error ? ` — ${h.error}` : ''}`,
+    );
+  lines.push('', '## Recent errors');
+  if (brief.recentErrors.length === 0) lines.push('- None.');
+  for (const e of brief.recentErrors)
+    lines.push(`- ${e.occurredAt.toISOString()} [${e.source}, ${e.status}] ${e.message}`);
+  return `${lines.join('\n')}\n`;
+}
