@@ -4,7 +4,7 @@
  * server for the Temporal calls).
  * - seed (`console-seed.ts`): BENCH_ENTRIES memory entries (default 1,000,000), sessions, errors,
  *   insights, agent records, procedure runs;
- * - sign in as the operator (an admin key) and as tenant `acme` (a tenth of the entries);
+ * - sign in as the operator (an operator key) and as tenant `acme` (a tenth of the entries);
  * - each page once cold, then BENCH_ROUNDS rounds (default 100) of every page one after the other,
  *   timed end to end (request → whole body), beside a floor measured in the same run: `GET /healthz`
  *   of the same server (the HTTP hop and Fastify alone);
@@ -12,8 +12,8 @@
  * Smoke size: BENCH_ENTRIES=20000 BENCH_ROUNDS=10.
  */
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
-import { ApiKeyStore } from '../src/memory';
-import { startApiServer } from '../src/http/server';
+import { memoryInput } from '../src/memory';
+import { serveApi } from '../src/stack/api-server';
 import {
   createBenchLogger,
   envInt,
@@ -82,10 +82,9 @@ async function main(): Promise<void> {
     const seeded = await seedConsoleBench(store.pool, ENTRIES);
     printFacts(Object.entries(seeded).map(([k, ms]) => [`seeded ${k}`, `${fmtMs(ms)} ms`]));
 
-    const keys = new ApiKeyStore(store.pool);
-    const operatorKey = (await keys.create({ tenantId: 'ops', role: 'admin' })).key;
-    const acmeKey = (await keys.create({ tenantId: 'acme', role: 'reader' })).key;
-    const server = await startApiServer({ config, client, store, logger }, 0);
+    const operatorKey = (await store.apiKeys.create({ operator: true })).key;
+    const acmeKey = (await store.apiKeys.create({ tenantId: 'acme', role: 'reader' })).key;
+    const server = await serveApi({ config, logger, store, client }, 0);
     // The worker polls while the pages ask Temporal about running workflows.
     await worker.runUntil(async () => {
       try {
@@ -142,7 +141,7 @@ async function main(): Promise<void> {
         const search: number[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           const start = performance.now();
-          await store.search({ query: SEARCH, tenantId: 'acme', explain: true, limit: 25 });
+          await store.entries.search(memoryInput.search({ query: SEARCH, tenantId: 'acme', explain: true, limit: 25 }));
           search.push(performance.now() - start);
         }
         const metricsFirst = await timed(`${server.url}/metrics`, {});

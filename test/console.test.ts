@@ -1,27 +1,26 @@
 /**
  * The web console in a real headless Chromium (Debian's `chromium`, driven by `playwright-core`)
- * against a real API server, Temporal dev server and PostgreSQL: nothing but the sign-in page for
- * an anonymous visitor; an operator signs in with a key, opens every page without a console error,
- * runs a search, approves a blocked procedure step and resolves an escalation, each recorded with
- * who; a tenant's key sees its tenant only — also when a URL is edited by hand — and may not act;
- * an action without the CSRF token is refused; stored text is shown as text, never run.
+ * against a real API server (as the stack serves it), Temporal dev server and PostgreSQL: nothing
+ * but the sign-in page for an anonymous visitor; the operator signs in with an operator key, opens
+ * every page without a console error, runs a search, approves a blocked procedure step and
+ * resolves an escalation, each recorded with who; a tenant's key — an `admin` one too — sees its
+ * tenant only, also when a URL is edited by hand, and may not act; an action without the CSRF
+ * token is refused; stored text is shown as text, never run.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ApiKeyStore, LAYERS } from '../src/memory';
-import { entryCountEstimate } from '../src/memory/console-overview';
-import { startApiServer, type ApiServer } from '../src/http/server';
-import type { BrainOpsClient } from '../src/client/brainops-client';
+import { LAYERS, memoryInput } from '../src/memory';
+import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { launchChromium, watchPage } from './browser';
-import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, logger, testConfig, testWorker, useTestStack, type OperatorClient } from './helpers';
 
 const XSS = '<img src=x onerror="alert(1)">';
 
 describe('web console (real Chromium, real Temporal, real PostgreSQL)', () => {
-  let server: ApiServer;
+  let server: ServedApi;
   let browser: Browser;
-  let client: BrainOpsClient;
+  let client: OperatorClient;
   let worker: Awaited<ReturnType<typeof testWorker>>;
   let running: Promise<void>;
   // Registered before the stack's own hooks, so it runs first: the worker stops before the server.
@@ -32,7 +31,12 @@ describe('web console (real Chromium, real Temporal, real PostgreSQL)', () => {
     await running;
   });
   const stack = useTestStack();
-  const key: Record<'operator' | 'acme' | 'globex', string> = { operator: '', acme: '', globex: '' };
+  const key: Record<'operator' | 'acme' | 'acmeAdmin' | 'globex', string> = {
+    operator: '',
+    acme: '',
+    acmeAdmin: '',
+    globex: '',
+  };
   const ids = { acmeEntry: '', globexEntry: '', procedureRun: '', signature: '' };
   const config = () => {
     const base = testConfig(stack.db.url);
@@ -53,11 +57,12 @@ describe('web console (real Chromium, real Temporal, real PostgreSQL)', () => {
     worker = await testWorker(stack.env, cfg, stack.store);
     running = worker.run();
     client = stack.client(cfg);
-    const keys = new ApiKeyStore(stack.store.pool);
-    key.operator = (await keys.create({ tenantId: 'ops', role: 'admin', name: 'on call' })).key;
+    const keys = stack.store.apiKeys;
+    key.operator = (await keys.create({ operator: true, name: 'on call' })).key;
     key.acme = (await keys.create({ tenantId: 'acme', role: 'reader', name: 'acme reader' })).key;
+    key.acmeAdmin = (await keys.create({ tenantId: 'acme', role: 'admin', name: 'acme admin' })).key;
     key.globex = (await keys.create({ tenantId: 'globex', role: 'writer' })).key;
-    server = await startApiServer({ config: cfg, client, store: stack.store, logger }, 0);
+    server = await serveApi({ config: cfg, logger, store: stack.store, client }, 0);
     browser = await launchChromium();
 
     // Sessions and entries of two tenants; a health run; a blocked procedure; an escalated error.
@@ -73,37 +78,43 @@ describe('web console (real Chromium, real Temporal, real PostgreSQL)', () => {
       );
     }
     ids.acmeEntry = (
-      await stack.store.store({
+      await stack.store.entries.store(
+        memoryInput.store({
+          key: 'runbook/db',
+          tenantId: 'acme',
+          scope: 'tenant',
+          memoryType: 'knowledge',
+          title: `DB failover runbook ${XSS}`,
+          content: 'how we fail over the database',
+          value: { steps: 3 },
+        }),
+      )
+    ).id;
+    await stack.store.entries.store(
+      memoryInput.store({
         key: 'runbook/db',
         tenantId: 'acme',
         scope: 'tenant',
         memoryType: 'knowledge',
-        title: `DB failover runbook ${XSS}`,
-        content: 'how we fail over the database',
-        value: { steps: 3 },
-      })
-    ).id;
-    await stack.store.store({
-      key: 'runbook/db',
-      tenantId: 'acme',
-      scope: 'tenant',
-      memoryType: 'knowledge',
-      title: 'DB failover runbook',
-      content: 'how we fail over the database, second edition',
-      value: { steps: 4 },
-    });
+        title: 'DB failover runbook',
+        content: 'how we fail over the database, second edition',
+        value: { steps: 4 },
+      }),
+    );
     ids.globexEntry = (
-      await stack.store.store({
-        key: 'secret/plan',
-        tenantId: 'globex',
-        scope: 'tenant',
-        memoryType: 'knowledge',
-        title: 'Globex plan',
-        content: 'globex only',
-      })
+      await stack.store.entries.store(
+        memoryInput.store({
+          key: 'secret/plan',
+          tenantId: 'globex',
+          scope: 'tenant',
+          memoryType: 'knowledge',
+          title: 'Globex plan',
+          content: 'globex only',
+        }),
+      )
     ).id;
     await client.runMonitor();
-    await client.procedures.define({
+    await client.defineProcedure({
       name: 'console-op',
       version: 1,
       enforcement: 'strict',
@@ -112,7 +123,7 @@ describe('web console (real Chromium, real Temporal, real PostgreSQL)', () => {
         { id: 'confirm', kind: 'approval', prompt: 'all good?' },
       ],
     });
-    ids.procedureRun = (await client.procedures.run({ name: 'console-op', startedBy: 'test' })).workflowId;
+    ids.procedureRun = (await client.runProcedure({ name: 'console-op', startedBy: 'test' })).workflowId;
     await eventually(async () =>
       (await client.procedures.status(ids.procedureRun)).state === 'blocked' ? true : undefined,
     );
@@ -125,7 +136,7 @@ describe('web console (real Chromium, real Temporal, real PostgreSQL)', () => {
     ids.signature = reported.signature;
     await eventually(
       async () => {
-        const [e] = await stack.store.listErrorEvents({ id: reported.errorEventId, allTenants: true, limit: 1 });
+        const [e] = await stack.store.errorEvents.list({ id: reported.errorEventId, allTenants: true, limit: 1 });
         return e?.status === 'escalated' ? true : undefined;
       },
       30_000,
@@ -251,7 +262,7 @@ describe('web console (real Chromium, real Temporal, real PostgreSQL)', () => {
       return s.state === 'waiting-approval' ? s : undefined;
     });
     assert.equal(status.steps.find((s) => s.id === 'restart')?.status, 'succeeded');
-    const events = await stack.store.listStepEvents({ workflowId: ids.procedureRun });
+    const events = await stack.store.procedures.listStepEvents({ workflowId: ids.procedureRun });
     assert.ok(
       events.some((e) => e.event === 'released' && /on call/.test(e.approvedBy ?? '')),
       JSON.stringify(events),
@@ -273,16 +284,19 @@ describe('web console (real Chromium, real Temporal, real PostgreSQL)', () => {
     ]);
     await eventually(
       async () => {
-        const events = await stack.store.listErrorEvents({ signature: ids.signature, allTenants: true });
+        const events = await stack.store.errorEvents.list({ signature: ids.signature, allTenants: true });
         return events.every((e) => e.status === 'resolved') ? true : undefined;
       },
       30_000,
       'the errors resolved',
     );
-    const solutions = await stack.store.listSolutions({});
+    const solutions = await stack.store.knowledge.listSolutions({});
     const learned = solutions.find((s) => s.problemSignature === ids.signature);
     assert.equal(learned?.action, 'restart-cache');
-    assert.match(learned?.description ?? '', /restarted the checkout cache \(by bo_\w+… \(on call\), in the console\)/);
+    assert.match(
+      learned?.description ?? '',
+      /restarted the checkout cache \(by bo_[\w-]+… \(on call\), in the console\)/,
+    );
     await page.reload();
     assert.match(await page.locator('main').innerText(), /escalation\.resolve/);
     assert.deepEqual(problems, []);
@@ -344,9 +358,32 @@ describe('web console (real Chromium, real Temporal, real PostgreSQL)', () => {
     await context.close();
   });
 
+  it('shows an admin key of a tenant its tenant only: it is its tenant’s admin, not the operator', async () => {
+    const { context, page, problems } = await signIn(key.acmeAdmin);
+    assert.match(await page.locator('header').innerText(), /tenant acme[\s\S]*admin key/);
+    await page.goto(url('/console/sessions'));
+    assert.doesNotMatch(await page.locator('main').innerText(), /globex/);
+    const expected = problems.length;
+    for (const path of ['/console/procedures', '/console/operations'])
+      assert.equal((await page.goto(url(path)))?.status(), 403, path);
+    assert.equal((await page.goto(url('/console/sessions/globex/globex-demo')))?.status(), 404);
+    await page.goto(url('/console'));
+    const token = await page.locator('input[name=_csrf]').first().inputValue();
+    const answer = await page.request.post(url('/console/errors/answer'), {
+      form: { _csrf: token, signature: ids.signature, kind: 'retry' },
+      maxRedirects: 0,
+    });
+    assert.equal(answer.status(), 403);
+    assert.ok(
+      problems.splice(expected).every((p) => /status of 40[34]/.test(p)),
+      'only the refusals',
+    );
+    await context.close();
+  });
+
   it('counts memory from the planner’s statistics when the table is large (no scan per view)', async () => {
     await stack.store.pool.query('analyze memory_entries');
-    const estimate = await entryCountEstimate(stack.store.pool);
+    const estimate = await stack.store.console.entryCountEstimate();
     assert.equal(estimate.basis, 'estimate');
     assert.ok((estimate.byScope.tenant ?? 0) >= 1, JSON.stringify(estimate));
     assert.ok(Object.keys(estimate.byLayer).every((l) => (LAYERS as readonly string[]).includes(l)));

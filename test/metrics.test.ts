@@ -14,8 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import { ApiKeyStore } from '../src/memory';
 import { freeLoopbackPort } from '../src/stack/free-port';
-import type { BrainOpsClient } from '../src/client/brainops-client';
-import { eventually, testConfig, useTestStack } from './helpers';
+import { eventually, testConfig, useTestStack, type OperatorClient } from './helpers';
 
 const BIN = path.join(__dirname, '..', 'bin', 'brainops.cjs');
 const TOKEN = 'metrics-token-for-the-test-0123456789';
@@ -43,7 +42,7 @@ describe('/metrics of a worker process (real Temporal, real PostgreSQL, Promethe
   let api = '';
   let workerMetrics = '';
   let key = '';
-  let client: BrainOpsClient;
+  let client: OperatorClient;
 
   const scrape = async (url: string): Promise<Families> => {
     const answer = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -147,13 +146,13 @@ describe('/metrics of a worker process (real Temporal, real PostgreSQL, Promethe
       content: 'hello metrics',
     });
     await call('POST', '/errors', { errorType: 'MetricsError', message: 'metrics test failure', source: 'test' });
-    await client.procedures.define({
+    await client.defineProcedure({
       name: 'metrics-op',
       version: 1,
       enforcement: 'off',
       steps: [{ id: 'pause', kind: 'remediation', action: 'pause' }],
     });
-    const run = await client.procedures.run({ name: 'metrics-op', startedBy: 'test' });
+    const run = await client.runProcedure({ name: 'metrics-op', startedBy: 'test' });
     assert.equal((await client.procedures.result(run.workflowId)).state, 'succeeded');
     await client.runLearningCycle({ cycle: 'five-minute' });
 

@@ -1,7 +1,8 @@
 /**
  * Who calls an operation: a tenant's API key (its tenant and role) or the operator of the
- * installation (the local CLI, which holds the database's credentials). A tenant's call acts in
- * its tenant only; the operator names the tenant it acts for.
+ * installation (the local CLI, which holds the database's credentials, or an operator key). A
+ * tenant's call acts in its tenant only — an `admin` key too: it is its tenant's admin, not the
+ * operator; the operator names the tenant it acts for.
  */
 import type { ApiPrincipal, ApiRole } from '../contracts/api';
 import { forbidden } from './errors';
@@ -9,8 +10,10 @@ import { forbidden } from './errors';
 /** The operator: bound to no tenant, allowed every operation. */
 export interface OperatorCaller {
   kind: 'operator';
-  /** Who, for records of who did what (e.g. `cli`). */
+  /** Who, for records of who did what (e.g. `cli`, or an operator key's prefix and name). */
   name: string;
+  /** The operator key it called with (none for the local CLI). */
+  keyId?: string;
 }
 
 /** A tenant's API key. */

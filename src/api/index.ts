@@ -1,8 +1,9 @@
 /**
  * The operations every client of BrainOps offers — memory, sessions and tasks, the brief, errors
  * and solutions, guidance and procedures, deployments, keys and the operator's actions — as
- * transport-free {@link Operation}s over the memory store and the Temporal client. HTTP, MCP, the
- * CLI and the console are adapters over this object: each calls `operation.call(caller, input)`
+ * transport-free {@link Operation}s over the memory store and the Temporal client, and the web
+ * console's page reads, actions and sign-in sessions. HTTP, MCP, the CLI and the console are
+ * adapters over this object: each calls `operation.call(caller, input)`
  * and maps an `ApiError`'s kind to its protocol. The store and the client are opened on first
  * use, so a command that needs only one of them never waits for the other.
  */
@@ -12,6 +13,7 @@ import type { BrainOpsClient } from '../client/brainops-client';
 import type { MemoryStore } from '../memory';
 import { AccessLog } from './access-log';
 import { KeyVerifier } from './auth';
+import { consoleOperations, ConsoleSessions } from './console';
 import { deploymentOperations } from './deployments';
 import { keyOperations } from './keys';
 import { knowledgeOperations } from './knowledge';
@@ -24,6 +26,7 @@ export type { Operation } from './operation';
 export * from './caller';
 export * from './errors';
 export { KEY_CACHE_MS, bearerKey } from './auth';
+export type * from './console/pages';
 export type { KeyMetrics } from './access-log';
 
 /** What the API is built over; each opened on first use (or given ready). */
@@ -45,6 +48,10 @@ export class BrainOpsApi {
   readonly procedures;
   readonly deployments;
   readonly keys;
+  /** The web console's page reads and actions. */
+  readonly console;
+  /** The web console's sign-in sessions. */
+  readonly consoleSessions: ConsoleSessions;
   /** The access log of this process (servers only). */
   readonly accessLog: AccessLog | undefined;
   private verifier: Promise<KeyVerifier> | undefined;
@@ -59,6 +66,15 @@ export class BrainOpsApi {
     this.procedures = procedureOperations(store, client, config);
     this.deployments = deploymentOperations(store, client);
     this.keys = keyOperations(store);
+    this.console = consoleOperations({
+      store,
+      client,
+      config,
+      logger: deps.logger,
+      knowledge: this.knowledge,
+      operator: this.operator,
+    });
+    this.consoleSessions = new ConsoleSessions(store, config.console.sessionTtlMs);
   }
 
   /**

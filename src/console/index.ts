@@ -1,37 +1,29 @@
 /**
- * The web console's entry point for a server: {@link registerConsole} mounts it at `/console` on a
- * Fastify app with a data source over the process's memory store and Temporal client. A server
- * that has another implementation of {@link ConsoleDataSource} registers {@link consolePlugin}
- * with it instead.
+ * The web console's entry point for a server: {@link consoleExtension} mounts it at `/console` on
+ * the API server (an extension the stack registers, as MCP is), over the API's console operations
+ * and sign-in sessions.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
 import type { BrainOpsConfig } from '../../temporal.config';
-import type { BrainOpsClient } from '../client/brainops-client';
-import type { MemoryStore } from '../memory';
+import type { BrainOpsApi } from '../api';
 import { consolePlugin } from './plugin';
-import { createStoreDataSource } from './source';
 import { CONSOLE_PREFIX } from './views/layout';
 
 export { consolePlugin, type ConsolePluginOptions } from './plugin';
-export type { ConsoleDataSource, Viewer } from './model';
 export { CONSOLE_PREFIX } from './views/layout';
 
 /**
- * Mounts the console at `/console` when `config.console.enabled`, reading through the store and
- * the client; its tenant connections close with the app.
+ * The console as a server extension: registers it at `/console` when `config.console.enabled`
+ * (otherwise nothing).
  */
-export async function registerConsole(
-  app: FastifyInstance,
-  deps: { config: BrainOpsConfig; store: MemoryStore; client: BrainOpsClient; logger: Logger },
-): Promise<void> {
-  if (!deps.config.console.enabled) return;
-  const source = createStoreDataSource(deps);
-  app.addHook('onClose', () => source.close());
-  await app.register(consolePlugin, {
-    prefix: CONSOLE_PREFIX,
-    source,
-    links: { uiUrl: deps.config.console.temporalUiUrl, namespace: deps.config.temporal.namespace },
-    sessionTtlMs: deps.config.console.sessionTtlMs,
-  });
+export function consoleExtension(api: BrainOpsApi, config: BrainOpsConfig): (app: FastifyInstance) => void {
+  return (app) => {
+    if (!config.console.enabled) return;
+    void app.register(consolePlugin, {
+      prefix: CONSOLE_PREFIX,
+      api,
+      links: { uiUrl: config.console.temporalUiUrl, namespace: config.temporal.namespace },
+      sessionTtlMs: config.console.sessionTtlMs,
+    });
+  };
 }

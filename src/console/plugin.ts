@@ -1,7 +1,7 @@
 /**
- * The web console as a Fastify plugin, registered under `/console` by the API server. It takes a
- * {@link ConsoleDataSource} (what each page reads and the actions), so it does not care where the
- * data comes from. Who may look: a visitor signs in with an API key and gets a session cookie
+ * The web console as a Fastify plugin, registered under `/console` on the API server: an adapter
+ * over the API — each page calls a console operation (`api.console`) as the viewer's caller, and
+ * maps an `ApiError`'s kind to a status as HTTP does. Who may look: a visitor signs in with an API key and gets a session cookie
  * (HttpOnly, SameSite=Strict, Path=/console, Secure over HTTPS); every other request without a live
  * session is sent to the sign-in page, which is all an anonymous visitor is served. Every form that
  * changes something carries a CSRF token (`@fastify/csrf-protection`, its secret in a cookie of its
@@ -14,8 +14,9 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
+import { STATUS_OF_KIND, toApiError, type ApiErrorKind, type BrainOpsApi } from '../api';
 import { ASSETS, consoleCss } from './assets';
-import { ConsoleError, type ConsoleDataSource, type Viewer } from './model';
+import type { Viewer } from './model';
 import { CONSOLE_PREFIX, problemPage, signInPage, type PageContext } from './views/layout';
 import type { TemporalLinks } from './views/parts';
 import { registerPages } from './routes';
@@ -30,7 +31,8 @@ declare module 'fastify' {
 
 /** Options of {@link consolePlugin}. */
 export interface ConsolePluginOptions {
-  source: ConsoleDataSource;
+  /** The operations each page calls, and the sign-in sessions. */
+  api: BrainOpsApi;
   /** Where workflows link to in the Temporal Web UI. */
   links: TemporalLinks;
   /** How long a sign-in lasts, ms (the cookie's Max-Age). */
@@ -106,7 +108,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
     const path = request.url.split('?')[0]!;
     if (OPEN_PATHS.has(path)) return;
     const session = request.cookies[SESSION_COOKIE];
-    const viewer = session ? await opts.source.viewer(session) : null;
+    const viewer = session ? await opts.api.consoleSessions.viewer(session) : null;
     if (!viewer) {
       if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect(signInLocation(request), 303);
       return reply.code(401).type('text/plain; charset=utf-8').send('Sign in first.');
@@ -157,7 +159,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
   app.post('/sign-in', { schema: { hide: true }, preHandler: app.csrfProtection }, async (request, reply) => {
     const body = (request.body ?? {}) as { key?: unknown; next?: unknown };
     const next = safeNext(body.next);
-    const signed = typeof body.key === 'string' && body.key.length <= 200 ? await opts.source.signIn(body.key) : null;
+    const signed = typeof body.key === 'string' ? await opts.api.consoleSessions.signIn(body.key) : null;
     if (!signed) {
       const csrf = reply.generateCsrf({
         path: CONSOLE_PREFIX,
@@ -177,7 +179,7 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
     return reply.redirect(next, 303);
   });
   app.post('/sign-out', { schema: { hide: true }, preHandler: app.csrfProtection }, async (request, reply) => {
-    await opts.source.signOut(request.consoleSession!);
+    await opts.api.consoleSessions.signOut(request.consoleSession!);
     reply.clearCookie(SESSION_COOKIE, { path: CONSOLE_PREFIX });
     return reply.redirect(`${CONSOLE_PREFIX}/sign-in`, 303);
   });
@@ -188,31 +190,34 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
     return reply.header('cache-control', 'private, max-age=3600').sendFile(asset.file, asset.dir);
   });
 
-  registerPages(app, opts.source, context);
+  registerPages(app, opts.api, context);
 }
 
-/** The status, title and message a failed console request is answered with. */
+/** The title of a page answering an API error of each kind. */
+const TITLES: Record<ApiErrorKind, string> = {
+  invalid: 'Bad input',
+  unauthenticated: 'Sign in first',
+  forbidden: 'Not yours to see',
+  not_found: 'Not found',
+  conflict: 'Could not be done',
+  too_large: 'Too large',
+  rate_limited: 'Too many requests',
+  unavailable: 'Unavailable',
+};
+
+/**
+ * The status, title and message a failed console request is answered with: an API error by its
+ * kind (the statuses of `STATUS_OF_KIND`, as HTTP answers), a form without its CSRF token 403.
+ */
 function describe(error: FastifyError): { status: number; title: string; message: string } {
-  if (error instanceof ConsoleError) {
-    const status = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503 }[error.kind];
-    const title = {
-      invalid: 'Bad input',
-      forbidden: 'Not yours to see',
-      not_found: 'Not found',
-      conflict: 'Could not be done',
-      unavailable: 'Unavailable',
-    }[error.kind];
-    return { status, title, message: error.message };
-  }
-  // pg's pool gives up waiting for a connection (connectionTimeoutMillis): busy, not broken.
-  if (/timeout exceeded when trying to connect/i.test(error.message))
-    return { status: 503, title: 'Busy', message: 'The database is busy: try again in a few seconds.' };
   if (error.code?.startsWith('FST_CSRF'))
     return {
       status: 403,
       title: 'Refused',
       message: 'The form’s security token was missing or wrong: reload the page and try again.',
     };
+  const known = toApiError(error);
+  if (known) return { status: STATUS_OF_KIND[known.kind], title: TITLES[known.kind], message: known.message };
   if (error.validation)
     return {
       status: 400,

@@ -7,20 +7,21 @@
  */
 import crypto from 'node:crypto';
 import type { ApiRole } from '../contracts/api';
-import type { Queryable } from './entries';
+import type { Queryable } from './connections';
 
 /** sha256 of a session id, hex: what `console_sessions.id_hash` holds. */
 export function hashSessionId(id: string): string {
   return crypto.createHash('sha256').update(id).digest('hex');
 }
 
-/** Who a console session belongs to: its key, the key's tenant and role. */
+/** Who a console session belongs to: its key, the key's tenant (none for an operator key) and role. */
 export interface ConsoleSessionRecord {
   keyId: string;
   prefix: string;
   name: string | null;
-  tenantId: string;
+  tenantId: string | null;
   role: ApiRole;
+  operator: boolean;
   expiresAt: Date;
 }
 
@@ -38,7 +39,7 @@ export async function openConsoleSession(db: Queryable, keyId: string, ttlMs: nu
 export async function readConsoleSession(db: Queryable, id: string): Promise<ConsoleSessionRecord | null> {
   if (id.length > 200) return null;
   const result = await db.query<ConsoleSessionRecord>(
-    `select k.id as "keyId", k.prefix, k.name, k.tenant_id as "tenantId", k.role, s.expires_at as "expiresAt"
+    `select k.id as "keyId", k.prefix, k.name, k.tenant_id as "tenantId", k.role, k.operator, s.expires_at as "expiresAt"
      from console_sessions s join api_keys k on k.id = s.key_id
      where s.id_hash = $1 and s.expires_at > now() and k.revoked_at is null`,
     [hashSessionId(id)],
@@ -63,9 +64,11 @@ export async function pruneConsoleSessions(db: Queryable, limit = 1000): Promise
 
 /** One thing a person did in the console. */
 export interface ConsoleAction {
-  keyId: string;
+  /** The key they signed in with (none for the local operator). */
+  keyId: string | null;
   /** Who, as people read it: the key's prefix and name. */
   actor: string;
+  /** The key's tenant; null for the operator. */
   tenantId: string | null;
   /** `procedure.approve`, `procedure.skip`, `escalation.resolve`, `escalation.retry`, `escalation.ignore`. */
   action: string;
@@ -74,6 +77,7 @@ export interface ConsoleAction {
   detail: Record<string, unknown>;
 }
 
+/** Records one action. */
 export async function recordConsoleAction(db: Queryable, a: ConsoleAction): Promise<void> {
   await db.query(
     `insert into console_actions (key_id, actor, tenant_id, action, subject, detail) values ($1, $2, $3, $4, $5, $6)`,

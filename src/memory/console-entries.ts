@@ -7,7 +7,8 @@
  */
 import type { Layer, MemoryEntry, MemoryType, Scope } from '../contracts/memory';
 import { Conditions } from './conditions';
-import { ENTRY_COLUMNS, type Queryable } from './entries';
+import type { Queryable } from './connections';
+import { ENTRY_COLUMNS } from './entries';
 
 /** Where a page of entries continues: after this entry in (updated_at desc, id desc) order. */
 export interface EntryCursor {

@@ -6,8 +6,8 @@
  * knowledge base is the operator's, tenant-free table: {@link solutionsFor} runs on the operator's
  * pool, for signatures the viewer was shown.
  */
-import type { Solution } from './knowledge-base';
-import type { Queryable } from './entries';
+import type { Solution } from '../contracts/knowledge';
+import type { Queryable } from './connections';
 
 /** One signature's errors in a window, with its occurrences per bucket. */
 export interface SignaturePattern {
@@ -57,24 +57,25 @@ export async function signaturePatterns(
   return result.rows;
 }
 
+/** One error event of a signature, as its page lists it. */
+export interface SignatureEvent {
+  id: number;
+  message: string;
+  status: string;
+  source: string;
+  tenantId: string | null;
+  workflowId: string | null;
+  occurredAt: Date;
+  escalatedAt: Date | null;
+  resolvedAt: Date | null;
+  resolutionMs: number | null;
+}
+
 /** Recent error events of one signature, newest first. */
 export async function signatureEvents(
   db: Queryable,
   opts: { tenantId: string | null; signature: string; limit: number },
-): Promise<
-  {
-    id: number;
-    message: string;
-    status: string;
-    source: string;
-    tenantId: string | null;
-    workflowId: string | null;
-    occurredAt: Date;
-    escalatedAt: Date | null;
-    resolvedAt: Date | null;
-    resolutionMs: number | null;
-  }[]
-> {
+): Promise<SignatureEvent[]> {
   const result = await db.query(
     `select id::int, message, status, source, tenant_id as "tenantId", workflow_id as "workflowId",
        occurred_at as "occurredAt", escalated_at as "escalatedAt", resolved_at as "resolvedAt",
@@ -114,4 +115,13 @@ export async function solutionsFor(db: Queryable, signatures: string[]): Promise
     [signatures],
   );
   return result.rows;
+}
+
+/** The id of the newest escalated error event of `signature` (any tenant: an operator read), or null. */
+export async function escalatedEvent(db: Queryable, signature: string): Promise<number | null> {
+  const result = await db.query<{ id: number }>(
+    `select id::int from error_events where signature = $1 and status = 'escalated' order by occurred_at desc limit 1`,
+    [signature],
+  );
+  return result.rows[0]?.id ?? null;
 }

@@ -7,7 +7,7 @@
  * cycles are operator tables; error events are tenant-owned (a tenant's view runs under its
  * row-level security and names the tenant).
  */
-import type { Queryable } from './entries';
+import type { Queryable } from './connections';
 
 /** One capability's record per bucket: runs, successes, mean duration. */
 export interface CapabilitySeries {

@@ -3,7 +3,7 @@
  * runs newest first, orchestrations with their steps, and DatabaseGuardian's migration runs. All
  * are operator tables (no tenant): run on the operator's pool.
  */
-import type { Queryable } from './entries';
+import type { Queryable } from './connections';
 
 /** One run of a procedure version. */
 export interface ProcedureRunRow {

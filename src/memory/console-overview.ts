@@ -7,7 +7,7 @@
  * large table row by row except {@link entryCounts}, which callers cache (see the console's data
  * source) and replace by {@link entryCountEstimate} when the table is large.
  */
-import type { Queryable } from './entries';
+import type { Queryable } from './connections';
 
 /** The latest check of one health target (its `health/<target>` entry). */
 export interface HealthRow {

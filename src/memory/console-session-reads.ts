@@ -4,7 +4,7 @@
  * to run under the tenant's row-level security (`TenantScope`) for a tenant's view; the operator's
  * view reads every tenant on the operator's pool.
  */
-import type { Queryable } from './entries';
+import type { Queryable } from './connections';
 
 /** A row of the sessions list. */
 export interface SessionListRow {

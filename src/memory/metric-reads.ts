@@ -1,10 +1,12 @@
 /**
- * SQL behind the database-backed series of `/metrics`: embeddings waiting to be computed, error
- * events by status, the auto-resolved share, and procedure compliance. Each is one cheap query
- * through an index over a bounded window (or with a bounded count), run on the operator's pool by
- * a collector that caches the answer for a few seconds, so that a scrape never waits on a scan.
+ * SQL behind the database-backed series of `/metrics` (`store.metrics`): embeddings waiting to be
+ * computed, error events by status, the auto-resolved share and the latest learning cycles
+ * (procedure compliance is `store.procedures.compliance`). Each is one cheap query through an index over a bounded window (or with a
+ * bounded count), run on the operator's pool (figures across tenants) by a collector that caches
+ * the answer for a few seconds, so that a scrape never waits on a scan.
  */
-import type { Queryable } from './entries';
+import type { Connections, Queryable } from './connections';
+import { latestCycleRuns } from './console-learning';
 import { CURSOR_START, readCursor } from './embeddings';
 
 /** At most this many waiting texts are counted per source: beyond it the gauge reads this value. */
@@ -57,4 +59,16 @@ export async function resolvedErrors(db: Queryable, days: number): Promise<{ res
     [days],
   );
   return result.rows[0]!;
+}
+
+/** The reads of `/metrics` over the operator's pool of `db`. */
+export function metricsRepository(db: Connections) {
+  const owner = db.operator;
+  return {
+    /** Texts the catch-up of `model` has not embedded yet, per source (capped at {@link PENDING_COUNT_CAP}). */
+    embeddingsPending: (q: { model: string }) => embeddingsPending(owner, q.model),
+    errorEventsByStatus: (q: { hours: number }) => errorEventsByStatus(owner, q.hours),
+    resolvedErrors: (q: { days: number }) => resolvedErrors(owner, q.days),
+    latestCycleRuns: () => latestCycleRuns(owner),
+  };
 }

@@ -8,11 +8,8 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import type { Pool } from 'pg';
 import { complianceRate, share } from '../domain/operations-figures';
-import { embeddingsPending, errorEventsByStatus, resolvedErrors } from '../memory/metric-reads';
-import { latestCycleRuns } from '../memory/console-learning';
-import { procedureCompliance } from '../memory/procedures';
+import type { MemoryStore } from '../memory';
 import type { BrainOpsMetrics } from './registry';
 
 /** How old a reading may be before a scrape starts a new one, ms. */
@@ -28,14 +25,15 @@ interface Reading {
   cycles: { cycle: string; durationMs: number | null; completedAt: Date }[];
 }
 
-async function read(pool: Pool, model: string | undefined): Promise<Reading> {
+async function read(store: MemoryStore): Promise<Reading> {
   const end = new Date();
+  const model = store.embedder?.model;
   const [pending, errors, resolved, compliance, cycles] = await Promise.all([
-    model ? embeddingsPending(pool, model) : Promise.resolve(null),
-    errorEventsByStatus(pool, 24),
-    resolvedErrors(pool, 7),
-    procedureCompliance(pool, new Date(end.getTime() - DAY_MS), end),
-    latestCycleRuns(pool),
+    model ? store.metrics.embeddingsPending({ model }) : Promise.resolve(null),
+    store.metrics.errorEventsByStatus({ hours: 24 }),
+    store.metrics.resolvedErrors({ days: 7 }),
+    store.procedures.compliance({ start: new Date(end.getTime() - DAY_MS), end }),
+    store.metrics.latestCycleRuns(),
   ]);
   return {
     pending,
@@ -47,20 +45,17 @@ async function read(pool: Pool, model: string | undefined): Promise<Reading> {
 }
 
 /**
- * Registers the database-backed series on `metrics`, read through `pool` (the operator's: these
- * are figures across tenants). `model` is the embedding model whose backlog is counted (none:
- * embeddings are off and the series is absent).
+ * Registers the database-backed series on `metrics`, read through `store.metrics` (the operator's
+ * pool: these are figures across tenants). The embedding backlog is counted for the store's
+ * embedder's model (none: embeddings are off and the series is absent).
  */
-export function registerDatabaseGauges(
-  metrics: BrainOpsMetrics,
-  opts: { pool: Pool; model: string | undefined; logger: Logger },
-): void {
+export function registerDatabaseGauges(metrics: BrainOpsMetrics, opts: { store: MemoryStore; logger: Logger }): void {
   const readings = new LRUCache<'db', Reading>({
     max: 1,
     ttl: READING_MAX_AGE_MS,
     allowStale: true,
     noDeleteOnFetchRejection: true,
-    fetchMethod: () => read(opts.pool, opts.model),
+    fetchMethod: () => read(opts.store),
   });
   metrics.onCollect(async () => {
     let r: Reading | undefined;

@@ -1,17 +1,17 @@
 /**
- * `/metrics` on the API server: every request is counted and timed per route and status (an
- * `onResponse` hook; the route is its pattern, `/memory/session/context/:sessionId`, so the
- * series stay few), and `GET /metrics` answers the process's registry in the Prometheus text
- * format — with a bearer token when `BRAINOPS_METRICS_TOKEN` is set. The memory store of the
- * server is observed, and the database-backed series are registered, once per process.
+ * `/metrics` on the API server, as an extension the stack registers (as MCP and the console are):
+ * every request is counted and timed per route and status (an `onResponse` hook; the route is its
+ * pattern, `/memory/session/context/:sessionId`, so the series stay few), and `GET /metrics`
+ * answers the process's registry in the Prometheus text format — with a bearer token when
+ * `BRAINOPS_METRICS_TOKEN` is set. What fills the registry besides requests is wired by the stack
+ * ({@link observeMemory}).
  */
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { BrainOpsConfig } from '../../temporal.config';
 import type { MemoryStore } from '../memory';
 import { registerDatabaseGauges } from './database-gauges';
-import { metricsOfProcess, type BrainOpsMetrics } from './registry';
+import type { BrainOpsMetrics } from './registry';
 import { observeStore } from './store-observer';
 
 /** Whether `header` carries `Bearer <token>` (compared in constant time). */
@@ -25,37 +25,41 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 const gaugesOf = new WeakSet<BrainOpsMetrics>();
 
 /**
- * Counts every request of `app` and serves `GET /metrics`. Call before the routes are registered,
- * so that the hook applies to all of them.
+ * Counts what `store` does in `metrics` and registers the database-backed series read through it
+ * (once per registry: they are database-wide).
  */
-export function registerMetrics(
-  app: FastifyInstance,
-  deps: { config: BrainOpsConfig; store: MemoryStore; logger: Logger; metrics?: BrainOpsMetrics },
-): BrainOpsMetrics {
-  const metrics = deps.metrics ?? metricsOfProcess();
-  observeStore(metrics, deps.store);
-  if (!gaugesOf.has(metrics)) {
-    gaugesOf.add(metrics);
-    registerDatabaseGauges(metrics, { pool: deps.store.pool, model: deps.store.embedder?.model, logger: deps.logger });
-  }
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: String(reply.statusCode),
-    };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-  });
-  const token = deps.config.metrics.token;
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    if (token && !bearerMatches(request.headers.authorization, token))
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Bearer realm="metrics"')
-        .send({ error: 'Unauthorized', message: 'GET /metrics needs Authorization: Bearer <BRAINOPS_METRICS_TOKEN>' });
-    const text = await metrics.render();
-    return reply.header('content-type', metrics.contentType).send(text);
-  });
-  return metrics;
+export function observeMemory(metrics: BrainOpsMetrics, store: MemoryStore, logger: Logger): void {
+  observeStore(metrics, store);
+  if (gaugesOf.has(metrics)) return;
+  gaugesOf.add(metrics);
+  registerDatabaseGauges(metrics, { store, logger });
+}
+
+/**
+ * The extension counting every request of the server and serving `GET /metrics` (with `token`:
+ * only to `Authorization: Bearer <token>`).
+ */
+export function metricsExtension(metrics: BrainOpsMetrics, opts: { token?: string }): (app: FastifyInstance) => void {
+  return (app) => {
+    // Hooks added before the server is ready apply to every route, those registered before too.
+    app.addHook('onResponse', async (request, reply) => {
+      const labels = {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    });
+    const { token } = opts;
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (token && !bearerMatches(request.headers.authorization, token))
+        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send({
+          error: 'Unauthorized',
+          message: 'GET /metrics needs Authorization: Bearer <BRAINOPS_METRICS_TOKEN>',
+        });
+      const text = await metrics.render();
+      return reply.header('content-type', metrics.contentType).send(text);
+    });
+  };
 }

@@ -1,28 +1,32 @@
 /**
  * Counts what a memory store does in this process: entries stored (by layer), searches (by mode,
  * with their duration), session messages persisted (by outcome), and its read-through cache's hits
- * and misses and its pool's connections (read at each scrape). The store has no event hooks, so its
- * instance's `store`, `search` and `appendMessages` are wrapped once — every caller (API, MCP,
- * activities) goes through them. A store already observed is left as it is.
+ * and misses and its pool's connections (read at each scrape). The repositories have no event
+ * hooks, so the instance's `store.entries.store`, `store.entries.search` and
+ * `store.sessions.addMessages` are wrapped once — every caller (the API for HTTP, MCP, the CLI and
+ * the console; activities) goes through them, which an operation-level count would miss for
+ * activities. A store already observed is left as it is.
  */
 import type { MemoryStore } from '../memory';
 import type { BrainOpsMetrics } from './registry';
 
 const observed = new WeakSet<MemoryStore>();
 
+/** Wraps `store`'s writes, searches and message appends to count them in `metrics`, once per store. */
 export function observeStore(metrics: BrainOpsMetrics, store: MemoryStore): void {
   if (observed.has(store)) return;
   observed.add(store);
 
-  const store_ = store.store.bind(store);
-  store.store = async (input) => {
+  const entries = store.entries;
+  const store_ = entries.store.bind(entries);
+  entries.store = async (input) => {
     const entry = await store_(input);
     metrics.memoryWrites.inc({ layer: entry.layer });
     return entry;
   };
 
-  const search = store.search.bind(store);
-  store.search = async (input) => {
+  const search = entries.search.bind(entries);
+  entries.search = async (input) => {
     const end = metrics.searchDuration.startTimer({ mode: input.mode ?? 'natural' });
     try {
       return await search(input);
@@ -32,8 +36,9 @@ export function observeStore(metrics: BrainOpsMetrics, store: MemoryStore): void
     }
   };
 
-  const append = store.appendMessages.bind(store);
-  store.appendMessages = async (input) => {
+  const sessions = store.sessions;
+  const append = sessions.addMessages.bind(sessions);
+  sessions.addMessages = async (input) => {
     const result = await append(input);
     if (result.inserted) metrics.sessionMessages.inc({ outcome: 'stored' }, result.inserted);
     if (result.duplicates.length) metrics.sessionMessages.inc({ outcome: 'duplicate' }, result.duplicates.length);
@@ -42,9 +47,9 @@ export function observeStore(metrics: BrainOpsMetrics, store: MemoryStore): void
   };
 
   // The cache counts for itself; its counters are carried over as increments at each scrape.
-  let seen = store.cacheCounters();
+  let seen = entries.cacheCounters();
   metrics.onCollect(() => {
-    const now = store.cacheCounters();
+    const now = entries.cacheCounters();
     if (now.hits > seen.hits) metrics.cacheLookups.inc({ result: 'hit' }, now.hits - seen.hits);
     if (now.misses > seen.misses) metrics.cacheLookups.inc({ result: 'miss' }, now.misses - seen.misses);
     seen = now;

@@ -266,7 +266,9 @@ function printWelcome(config: BrainOpsConfig, logger: Logger, devServer: boolean
       `  Temporal address: ${temporalAddress(config)} (namespace ${config.temporal.namespace})`,
       `  HTTP API and MCP: ${apiUrl} (docs ${apiUrl}/docs; keys: npx brainops api-key create --tenant acme --role writer)`,
       ...(config.console.enabled
-        ? [`  Web console:      ${apiUrl}/console (sign in with a key; an admin key sees every tenant)`]
+        ? [
+            `  Web console:      ${apiUrl}/console (sign in with a key; an operator key, api-key create --operator, sees every tenant)`,
+          ]
         : []),
       `  Metrics:          ${apiUrl}/metrics (Prometheus)`,
       '  In another terminal:',

@@ -79,8 +79,7 @@ export function csrfField(ctx: Pick<PageContext, 'csrf'>): string {
 
 function who(v: Viewer): string {
   return v.operator
-    ? html`<strong>operator</strong>
-        <span class="muted">(admin key ${v.actor} of ${v.keyTenantId}: every tenant)</span>`
+    ? html`<strong>operator</strong> <span class="muted">(operator key ${v.actor}: every tenant)</span>`
     : html`tenant <strong>${v.tenantId}</strong> <span class="muted">(${v.role} key ${v.actor})</span>`;
 }
 
@@ -129,7 +128,7 @@ export function signInPage(opts: { csrf: string; next: string; error?: string; c
         <h1>BrainOps console</h1>
         <p>
           Sign in with an API key (<code>npx brainops api-key create --tenant acme --role reader</code>). A tenant's key
-          shows that tenant; an admin key shows every tenant.
+          shows that tenant; an operator key (<code>npx brainops api-key create --operator</code>) shows every tenant.
         </p>
         !${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
         <form method="post" action="${CONSOLE_PREFIX}/sign-in">
