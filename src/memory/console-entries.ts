@@ -3,7 +3,7 @@
  * its earlier versions (`memory_entry_versions`), its layer changes and its archived incarnations.
  * Pages continue after the last row seen (`updated_at`, `id`), so any page costs what one page
  * costs, however large the table (no offset, no count). A tenant's reads run under its row-level
- * security (`TenantScope`) and name the tenant, so the (tenant, updated_at) index serves them.
+ * security (`store.console`) and name the tenant, so the (tenant, updated_at) index serves them.
  */
 import type { Layer, MemoryEntry, MemoryType, Scope } from '../contracts/memory';
 import { Conditions } from './conditions';

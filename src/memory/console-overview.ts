@@ -2,10 +2,10 @@
  * SQL of the console's overview: health targets, memory by layer, scope and type, active sessions,
  * writes and searches per minute, open escalations and the newest insights. Functions take a
  * `Queryable` and a tenant (`null`: the operator's view of every tenant); a tenant's reads are
- * meant to run under its row-level security (`TenantScope`) and also name the tenant, so that its
+ * meant to run under its row-level security (`store.console`) and also name the tenant, so that its
  * indexes serve them. Every query reads through an index or a bounded window: nothing here counts a
- * large table row by row except {@link entryCounts}, which callers cache (see the console's data
- * source) and replace by {@link entryCountEstimate} when the table is large.
+ * large table row by row except {@link entryCounts}, which callers cache (the console's overview
+ * operation) and replace by {@link entryCountEstimate} when the table is large.
  */
 import type { Queryable } from './connections';
 

@@ -1,7 +1,7 @@
 /**
  * SQL of the console's session pages: sessions newest activity first (keyset pages), and one
  * session as a timeline of its messages, tasks, handoffs, dead letters and its start and end. Meant
- * to run under the tenant's row-level security (`TenantScope`) for a tenant's view; the operator's
+ * to run under the tenant's row-level security (`store.console`) for a tenant's view; the operator's
  * view reads every tenant on the operator's pool.
  */
 import type { Queryable } from './connections';
