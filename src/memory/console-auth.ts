@@ -68,8 +68,6 @@ export interface ConsoleAction {
   keyId: string | null;
   /** Who, as people read it: the key's prefix and name. */
   actor: string;
-  /** The key's tenant; null for the operator. */
-  tenantId: string | null;
   /** `procedure.approve`, `procedure.skip`, `escalation.resolve`, `escalation.retry`, `escalation.ignore`. */
   action: string;
   /** What it was done to: a workflow id. */
@@ -79,10 +77,13 @@ export interface ConsoleAction {
 
 /** Records one action. */
 export async function recordConsoleAction(db: Queryable, a: ConsoleAction): Promise<void> {
-  await db.query(
-    `insert into console_actions (key_id, actor, tenant_id, action, subject, detail) values ($1, $2, $3, $4, $5, $6)`,
-    [a.keyId, a.actor, a.tenantId, a.action, a.subject, JSON.stringify(a.detail)],
-  );
+  await db.query(`insert into console_actions (key_id, actor, action, subject, detail) values ($1, $2, $3, $4, $5)`, [
+    a.keyId,
+    a.actor,
+    a.action,
+    a.subject,
+    JSON.stringify(a.detail),
+  ]);
 }
 
 /** Actions on `subjects`, newest first (at most `limit`). */
@@ -92,7 +93,7 @@ export async function listConsoleActions(
   limit = 100,
 ): Promise<(ConsoleAction & { at: Date })[]> {
   const result = await db.query<ConsoleAction & { at: Date }>(
-    `select key_id as "keyId", actor, tenant_id as "tenantId", action, subject, detail, at
+    `select key_id as "keyId", actor, action, subject, detail, at
      from console_actions where subject = any($1::text[]) order by at desc limit $2`,
     [subjects, limit],
   );

@@ -16,7 +16,7 @@ import { errorLearningWorkflowId } from '../../domain/signature-hash';
 import { failureCause } from '../../domain/failure-cause';
 import type { BrainOpsClient } from '../../client/brainops-client';
 import type { MemoryStore } from '../../memory';
-import { callerName, isOperator, type Caller } from '../caller';
+import { callerName, type Caller } from '../caller';
 import { conflict, notFound } from '../errors';
 import type { knowledgeOperations } from '../knowledge';
 import { operation } from '../operation';
@@ -46,7 +46,6 @@ export function consoleActions(
     (await store()).console.recordAction({
       keyId: caller.keyId ?? null,
       actor: callerName(caller),
-      tenantId: isOperator(caller) ? null : caller.tenantId,
       action,
       subject,
       detail,

@@ -14,13 +14,12 @@ create table console_sessions (
 create index console_sessions_expires on console_sessions (expires_at);
 
 -- What a person did in the console (approve or skip a procedure step, answer an escalation), with
--- who: the key's id, prefix and name, and its tenant (none for the operator).
+-- who: the operator key's id, prefix and name (actions are the operator's: no tenant acts here).
 create table console_actions (
   id          bigserial primary key,
   at          timestamptz not null default now(),
   key_id      text,
   actor       text not null,
-  tenant_id   text,
   action      text not null,
   subject     text not null,
   detail      jsonb not null default '{}'::jsonb
