@@ -153,9 +153,11 @@ describe('durable writes (real PostgreSQL)', () => {
       fs.mkdirSync(path.join(root, 'web', 'releases', 'abc123'), { recursive: true });
       let writes = 0;
       const flakyStore = {
-        async recordDeploymentStep() {
-          writes++;
-          if (writes < 3) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: undefined });
+        deployments: {
+          async recordStep() {
+            writes++;
+            if (writes < 3) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: undefined });
+          },
         },
       } as unknown as MemoryStore;
       const acts = createBuildActivities(

@@ -51,36 +51,48 @@ async function exercise(client: Client, sessionId: string): Promise<void> {
   assert.deepEqual(tools.tools.map((t) => t.name).sort(), TOOLS);
   const store = tools.tools.find((t) => t.name === 'memory_store')!;
   assert.ok(
-    (store.inputSchema.properties!.memoryType as { enum: string[] }).enum.includes('knowledge'),
+    (store.inputSchema.properties!.memory_type as { enum: string[] }).enum.includes('knowledge'),
     'JSON Schema from the contract',
   );
-  assert.equal(store.inputSchema.properties!.tenantId, undefined, 'no tenant: it is the key’s');
+  assert.equal(store.inputSchema.properties!.tenant_id, undefined, 'no tenant: it is the key’s');
 
   const key = `mcp/${sessionId}`;
   const stored = await callTool(client, 'memory_store', {
     key,
-    memoryType: 'knowledge',
+    memory_type: 'knowledge',
     scope: 'tenant',
     content: `the ${sessionId} quokka deploys on fridays`,
   });
   assert.equal(stored.isError, false, JSON.stringify(stored.body));
-  assert.equal(stored.body.syncVersion, 1);
+  assert.equal(stored.body.sync_version, 1);
   const got = await callTool(client, 'memory_retrieve', { key, scope: 'tenant' });
-  assert.equal(got.body.tenantId, 'acme');
+  assert.equal(got.body.tenant_id, 'acme');
   const found = await callTool(client, 'memory_search', { query: `${sessionId} quokka`, sources: ['entries'] });
-  assert.equal(found.body.results[0].entry.key, key);
+  assert.equal(found.body.results[0].key, key);
 
-  assert.equal((await callTool(client, 'session_start', { sessionId })).body.status, 'active');
-  const message = await callTool(client, 'session_message', { sessionId, role: 'user', content: 'hello over MCP' });
+  assert.equal((await callTool(client, 'session_start', { session_id: sessionId })).body.status, 'active');
+  const message = await callTool(client, 'session_message', {
+    session_id: sessionId,
+    role: 'user',
+    content: 'hello over MCP',
+  });
   assert.equal(message.body.status, 'stored');
-  const task = await callTool(client, 'task_add', { sessionId, taskId: 't1', title: 'Write the release notes' });
+  const task = await callTool(client, 'task_add', {
+    session_id: sessionId,
+    task_id: 't1',
+    title: 'Write the release notes',
+  });
   assert.equal(task.body.task.status, 'open');
   const brief = await callTool(client, 'session_brief', {});
-  assert.ok(brief.body.brief.openTasks.some((t: { taskId: string }) => t.taskId === 't1'));
-  const done = await callTool(client, 'task_complete', { sessionId, taskId: 't1' });
+  assert.ok(brief.body.brief.open_tasks.some((t: { task_id: string }) => t.task_id === 't1'));
+  const done = await callTool(client, 'task_complete', { session_id: sessionId, task_id: 't1' });
   assert.equal(done.body.task.status, 'done');
-  const handoff = await callTool(client, 'session_handoff', { sessionId, toAgent: 'reviewer', reason: 'review' });
-  assert.equal(handoff.body.toAgent, 'reviewer');
+  const handoff = await callTool(client, 'session_handoff', {
+    session_id: sessionId,
+    to_agent: 'reviewer',
+    handoff_reason: 'review',
+  });
+  assert.equal(handoff.body.to_agent, 'reviewer');
   const reported = await callTool(client, 'error_report', {
     message: `${sessionId}: disk full on /var`,
     source: 'mcp',
@@ -90,9 +102,13 @@ async function exercise(client: Client, sessionId: string): Promise<void> {
   assert.equal(lookup.isError, false);
   assert.ok(Array.isArray(lookup.body.solutions));
 
-  const bad = await callTool(client, 'memory_store', { key, memoryType: 'gossip' });
+  const bad = await callTool(client, 'memory_store', { key, memory_type: 'gossip' });
   assert.equal(bad.isError, true, 'a bad input is refused');
-  assert.match(JSON.stringify(bad.body), /memoryType/);
+  assert.equal(bad.body.status, 400);
+  assert.equal(bad.body.field, 'memory_type', 'the JSON error body of the route, naming the field');
+  const camel = await callTool(client, 'memory_store', { key, memoryType: 'knowledge' });
+  assert.equal(camel.body.field, 'memoryType');
+  assert.match(String(camel.body.reason), /the field is memory_type/);
   const missing = await callTool(client, 'memory_retrieve', { key: 'no/such', scope: 'tenant' });
   assert.equal(missing.isError, true);
   assert.equal(missing.body.status, 404);
@@ -165,7 +181,7 @@ describe('MCP server (SDK Client; real Temporal and PostgreSQL)', () => {
     await exercise(await connect(transport(keys.writer!)), 'http');
 
     const reader = await connect(transport(keys.reader!));
-    const refused = await callTool(reader, 'memory_store', { key: 'r', memoryType: 'knowledge', scope: 'tenant' });
+    const refused = await callTool(reader, 'memory_store', { key: 'r', memory_type: 'knowledge', scope: 'tenant' });
     assert.equal(refused.isError, true);
     assert.equal(refused.body.status, 403);
 

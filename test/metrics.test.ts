@@ -134,18 +134,18 @@ describe('/metrics of a worker process (real Temporal, real PostgreSQL, Promethe
       await call('POST', '/memory/context/store', {
         key: `metrics/${i}`,
         value: { i },
-        memoryType: 'knowledge',
+        memory_type: 'knowledge',
         content: `entry ${i} about metrics`,
       });
     await call('POST', '/memory/context/search', { query: 'entry about metrics' });
     for (let i = 0; i < 3; i++) await call('POST', '/memory/context/retrieve', { key: 'metrics/0' });
-    await call('POST', '/memory/session/start', { sessionId: 'metrics-demo' });
+    await call('POST', '/memory/session/start', { session_id: 'metrics-demo' });
     await call('POST', '/memory/session/message', {
-      sessionId: 'metrics-demo',
+      session_id: 'metrics-demo',
       role: 'user',
       content: 'hello metrics',
     });
-    await call('POST', '/errors', { errorType: 'MetricsError', message: 'metrics test failure', source: 'test' });
+    await call('POST', '/errors', { error_type: 'MetricsError', message: 'metrics test failure', source: 'test' });
     await client.defineProcedure({
       name: 'metrics-op',
       version: 1,

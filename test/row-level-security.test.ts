@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError } from '../src/api';
 import { ValidationError } from '../src/contracts/errors';
 import { sessionWorkflowId } from '../src/contracts/names';
 import { storeMemoryInputSchema, memoryIdentitySchema, memoryInput } from '../src/contracts/memory';
@@ -273,14 +272,11 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
     const client = stack.client(testConfig(stack.db.url));
     await assert.rejects(
       client.call(client.api.knowledge.listErrors, { tenantId: 'acme', allTenants: true }),
-      (e) =>
-        e instanceof ApiError &&
-        e.kind === 'invalid' &&
-        /allTenants: not allowed together with tenantId/.test(e.message),
+      (e) => e instanceof ValidationError && /allTenants: not allowed together with tenantId/.test(e.message),
     );
     await assert.rejects(
       client.call(client.api.knowledge.listErrors, { limit: 0 }),
-      (e) => e instanceof ApiError && e.kind === 'invalid' && /limit/.test(e.message),
+      (e) => e instanceof ValidationError && /limit/.test(e.message),
     );
     await assert.rejects(
       store.sessions.listTasks({ tenantId: 'no spaces allowed' }),

@@ -15,7 +15,8 @@ const FLUSH_ROWS = 500;
 /** Counters of one key since the process started. */
 export interface KeyMetrics {
   keyId: string;
-  tenantId: string;
+  /** The key's tenant; null for an operator key. */
+  tenantId: string | null;
   requests: number;
   errors: number;
   /** Sum of latencies, ms (mean = totalMs / requests). */

@@ -1,12 +1,11 @@
 /**
- * Who is calling: the API key of `Authorization: Bearer <key>` looked up by its hash (a tenant's
- * key, or an operator key, whose caller is the operator). Verified
+ * Who is calling: the API key of `Authorization: Bearer <key>` looked up by its hash. Verified
  * keys are kept for {@link KEY_CACHE_MS} in this process, so a request costs no database round
  * trip for its key; a revoked key therefore stops working within that time on every server.
  */
 import { LRUCache } from 'lru-cache';
-import type { ApiKeyRecord } from '../contracts/api';
-import type { ApiKeyStore } from '../memory';
+import type { ApiKeyRecord, ApiKeyStore } from '../memory';
+import { OPERATOR_ROLE } from '../contracts/api';
 import type { Caller } from './caller';
 import { unauthenticated } from './errors';
 
@@ -19,17 +18,11 @@ export function bearerKey(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** How people read who a key is in records: its prefix, and its name when it has one (`bo_x1Y2z3a… (on call)`). */
-export function keyActor(key: Pick<ApiKeyRecord, 'prefix' | 'name'>): string {
-  return key.name ? `${key.prefix}… (${key.name})` : `${key.prefix}…`;
-}
-
-/** The caller a verified key makes: the operator for an operator key, else its tenant and role. */
-export function callerOfKey(
-  key: Pick<ApiKeyRecord, 'id' | 'prefix' | 'name' | 'tenantId' | 'role' | 'operator'>,
-): Caller {
-  if (key.operator || key.tenantId === null) return { kind: 'operator', name: keyActor(key), keyId: key.id };
-  return { kind: 'tenant', keyId: key.id, tenantId: key.tenantId, role: key.role };
+/** The caller a key stands for: the operator (an operator key), or a tenant's key of a role. */
+export function callerOfKey(record: Pick<ApiKeyRecord, 'id' | 'prefix' | 'tenantId' | 'role'>): Caller {
+  if (record.role === OPERATOR_ROLE || record.tenantId === null)
+    return { kind: 'operator', name: `key:${record.prefix}`, keyId: record.id };
+  return { kind: 'tenant', keyId: record.id, tenantId: record.tenantId, role: record.role };
 }
 
 /** Verifies API keys, with a short-lived cache of answers. */

@@ -1,8 +1,7 @@
 /**
  * Who calls an operation: a tenant's API key (its tenant and role) or the operator of the
- * installation (the local CLI, which holds the database's credentials, or an operator key). A
- * tenant's call acts in its tenant only — an `admin` key too: it is its tenant's admin, not the
- * operator; the operator names the tenant it acts for.
+ * installation (an operator key, or the local CLI, which holds the database's credentials). A
+ * tenant's call acts in its tenant only; the operator names the tenant it acts for.
  */
 import type { ApiPrincipal, ApiRole } from '../contracts/api';
 import { forbidden } from './errors';
@@ -10,7 +9,7 @@ import { forbidden } from './errors';
 /** The operator: bound to no tenant, allowed every operation. */
 export interface OperatorCaller {
   kind: 'operator';
-  /** Who, for records of who did what (e.g. `cli`, or an operator key's prefix and name). */
+  /** Who, for records of who did what (e.g. `cli`, or an operator key's prefix). */
   name: string;
   /** The operator key it called with (none for the local CLI). */
   keyId?: string;
@@ -48,4 +47,9 @@ export function requireOperator(caller: Caller, what: string): void {
 /** Who did it, for records: the key's id, or the operator's name. */
 export function callerName(caller: Caller): string {
   return isOperator(caller) ? caller.name : `key:${caller.keyId}`;
+}
+
+/** The key a caller called with (for the access log and the rate limit), if any. */
+export function callerKey(caller: Caller): string | undefined {
+  return caller.keyId;
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { BrainOpsClient } from '../client/brainops-client';
 import type { MemoryStore } from '../memory';
-import { invalid } from './errors';
+import { ValidationError } from '../contracts/errors';
 import { operation } from './operation';
 
 const target = z.string().min(1).max(200);
@@ -15,7 +15,7 @@ export function deploymentOperations(store: () => Promise<MemoryStore>, client: 
   return {
     /**
      * Rolls `target` back to its previous good release (a `rollback` deployment of that commit).
-     * @throws ApiError `invalid` naming `target` when it has no good release to go back to.
+     * @throws ValidationError naming `target` when it has no good release to go back to.
      */
     rollback: operation({
       name: 'deployments.rollback',
@@ -29,15 +29,12 @@ export function deploymentOperations(store: () => Promise<MemoryStore>, client: 
         deployments.checkTarget(input.target);
         const { live, previous } = await (await store()).deployments.goodReleases({ target: input.target });
         if (!previous)
-          throw invalid(
-            [
-              {
-                field: 'target',
-                reason: `${input.target} has no good release before ${live ? live.slice(0, 12) : 'the live one'} to go back to`,
-              },
-            ],
-            'rollback',
-          );
+          throw new ValidationError('rollback', [
+            {
+              field: 'target',
+              message: `${input.target} has no good release before ${live ? live.slice(0, 12) : 'the live one'} to go back to`,
+            },
+          ]);
         const started = await deployments.start(
           { target: input.target, ref: previous, startedBy: input.startedBy },
           'rollback',

@@ -60,6 +60,10 @@ export class ApiError extends BrainOpsError {
     code: string,
     message: string,
     readonly issues?: FieldIssue[],
+    /** `invalid` only: what was invalid ("memory entry"), as the message names it. */
+    readonly subject?: string,
+    /** The issues name fields as the wire does already (no renaming at the edge). */
+    readonly wireNames = false,
   ) {
     super(code, message, false);
   }
@@ -79,7 +83,7 @@ export class ApiError extends BrainOpsError {
 export function invalid(issues: FieldIssue[], subject = 'request'): ApiError {
   const list = issues.length ? issues : [{ field: '', reason: 'invalid' }];
   const text = list.map((i) => (i.field ? `${i.field}: ${i.reason}` : i.reason)).join('; ');
-  return new ApiError('invalid', 'ValidationError', `Invalid ${subject}: ${text}`, list);
+  return new ApiError('invalid', 'ValidationError', `Invalid ${subject}: ${text}`, list, subject);
 }
 export const unauthenticated = (message = 'send an API key as "Authorization: Bearer <key>"') =>
   new ApiError('unauthenticated', 'Unauthorized', message);

@@ -60,7 +60,7 @@ export class BrainOpsApi {
     const { store, client, config } = deps;
     this.accessLog = deps.accessLog ? new AccessLog(() => store().then((s) => s.apiKeys), deps.logger) : undefined;
     this.memory = memoryOperations(store);
-    this.sessions = sessionOperations(client);
+    this.sessions = sessionOperations(client, store);
     this.knowledge = knowledgeOperations(store, client, config);
     this.operator = operatorOperations(store, client, config, this.accessLog);
     this.procedures = procedureOperations(store, client, config);

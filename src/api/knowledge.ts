@@ -14,7 +14,8 @@ import { errorLearningWorkflowId } from '../domain/signature-hash';
 import type { BrainOpsClient } from '../client/brainops-client';
 import type { MemoryStore } from '../memory';
 import { reportError } from '../services/error-reports';
-import { invalid, notFound } from './errors';
+import { ValidationError } from '../contracts/errors';
+import { notFound } from './errors';
 import { operation } from './operation';
 
 /** Solutions at least this similar to the error are offered (error-learning applies them from 0.5). */
@@ -91,7 +92,7 @@ export function knowledgeOperations(
       subject: 'solution',
       what: 'teaching a solution',
       input: addSolutionInput,
-      access: 'admin',
+      access: 'operator',
       run: async (_caller, s) => {
         const params = validateRemediation(remediations, s.action, s.params);
         const exampleMessage = s.exampleMessage === undefined ? undefined : normaliseMessage(s.exampleMessage);
@@ -137,10 +138,9 @@ export function knowledgeOperations(
         validateRemediation(remediations, input.action, input.params);
         const [event] = await (await store()).errorEvents.list({ id: input.errorEventId, allTenants: true, limit: 1 });
         if (!event)
-          throw invalid(
-            [{ field: 'errorEventId', reason: `no error event ${input.errorEventId}` }],
-            'error resolution',
-          );
+          throw new ValidationError('error resolution', [
+            { field: 'errorEventId', message: `no error event ${input.errorEventId}` },
+          ]);
         const workflowId = errorLearningWorkflowId(event.signature);
         await (await client()).signalResolved(workflowId, input);
         return { workflowId };

@@ -1,13 +1,15 @@
 /**
  * Memory operations: store, retrieve, search, list and stats of memory entries. A tenant's key
- * acts in its tenant (an entry's scope defaults to `tenant`); only the operator or an admin key
- * writes `global` entries, the knowledge every tenant reads.
+ * acts in its tenant (an entry's scope defaults to `tenant`); only the operator writes `global`
+ * entries, the knowledge every tenant reads, and reads the totals of every tenant.
  */
 import { z } from 'zod';
 import {
+  LAYERS,
   listMemoryInputSchema,
   memoryIdentitySchema,
   requireScopeOwner,
+  SCOPES,
   searchMemoryInputSchema,
   statsInputSchema,
   storeMemoryInputSchema,
@@ -24,13 +26,43 @@ function entryScope(caller: { tenantId: string }, raw: Record<string, unknown>) 
   return { ...raw, scope, ...(scope === 'global' ? {} : { tenantId: caller.tenantId }) };
 }
 
-export const storeInput = z.strictObject(storeMemoryInputSchema.shape).superRefine(requireScopeOwner);
+/** The memory type of an entry stored without one (the HTTP API's contract sends none). */
+export const DEFAULT_MEMORY_TYPE = 'knowledge';
+
+export const storeInput = z
+  .strictObject({
+    ...storeMemoryInputSchema.shape,
+    memoryType: storeMemoryInputSchema.shape.memoryType.default(DEFAULT_MEMORY_TYPE),
+  })
+  .superRefine(requireScopeOwner);
 export const retrieveInput = z.strictObject(memoryIdentitySchema.shape).superRefine(requireScopeOwner);
-export const searchInput = z.strictObject(searchMemoryInputSchema.shape);
+/** One value or several: the contract's `layer` and `scope` filters take either. */
+const oneOrMore = <T extends readonly [string, ...string[]]>(values: T) => {
+  const one = z.enum(values);
+  return z.union([one, z.array(one).min(1)]);
+};
+
+const { layers: _layers, scopes: _scopes, ...searchShape } = searchMemoryInputSchema.shape;
+export const searchInput = z.strictObject({
+  ...searchShape,
+  /** Only entries of this layer (or of these layers). */
+  layer: oneOrMore(LAYERS).optional(),
+  /** Only entries of this scope (or of these scopes). */
+  scope: oneOrMore(SCOPES).optional(),
+});
+
+const asList = <T>(value: T | T[] | undefined): T[] | undefined =>
+  value === undefined ? undefined : Array.isArray(value) ? value : [value];
+
+/** A hit as the API answers it: the entry's (or message's) fields beside its kind, rank and explanation. */
+function flatHit(hit: MemorySearchHit) {
+  const { kind, rank, explain } = hit;
+  return { kind, rank, ...(hit.kind === 'entry' ? hit.entry : hit.message), ...(explain ? { explain } : {}) };
+}
 export const listInput = z.strictObject(listMemoryInputSchema.shape);
 export const statsInput = z.strictObject({
   ...statsInputSchema.shape,
-  /** The totals of every tenant (the operator's, or an admin key's). */
+  /** The totals of every tenant (the operator's only). */
   all: z.boolean().default(false),
 });
 
@@ -44,7 +76,8 @@ export function memoryOperations(store: () => Promise<MemoryStore>) {
       what: 'storing memory',
       input: storeInput,
       scope: entryScope,
-      access: (entry) => (entry.scope === 'global' ? 'admin' : 'writer'),
+      // Shared knowledge is the operator's: a tenant's admin manages its own tenant only.
+      access: (entry) => (entry.scope === 'global' ? 'operator' : 'writer'),
       run: async (_caller, entry): Promise<MemoryEntry> => (await store()).entries.store(entry),
       answer: (entry) => ({
         success: true as const,
@@ -89,11 +122,24 @@ export function memoryOperations(store: () => Promise<MemoryStore>) {
       what: 'searching memory',
       input: searchInput,
       access: 'reader',
-      run: async (_caller, input): Promise<{ query: string; hits: MemorySearchHit[] }> => ({
+      run: async (_caller, { layer, scope, ...input }): Promise<{ query: string; hits: MemorySearchHit[] }> => ({
         query: input.query,
-        hits: await (await store()).entries.search(input),
+        hits: await (
+          await store()
+        ).entries.search({
+          ...input,
+          layers: asList(layer) as MemorySearchHit['kind'] extends never
+            ? never
+            : (typeof LAYERS)[number][] | undefined,
+          scopes: asList(scope),
+        }),
       }),
-      answer: ({ query, hits }) => ({ success: true as const, query, resultCount: hits.length, results: hits }),
+      answer: ({ query, hits }) => ({
+        success: true as const,
+        query,
+        resultCount: hits.length,
+        results: hits.map(flatHit),
+      }),
     }),
 
     list: operation({
@@ -114,7 +160,7 @@ export function memoryOperations(store: () => Promise<MemoryStore>) {
       what: 'reading stats',
       input: statsInput,
       scope: (caller, raw) => (raw.all === true ? raw : { ...raw, tenantId: caller.tenantId }),
-      access: (input) => (input.all ? 'admin' : 'reader'),
+      access: (input) => (input.all ? 'operator' : 'reader'),
       run: async (_caller, input) =>
         (await store()).entries.stats({ tenantId: input.all ? undefined : input.tenantId }),
       answer: (stats) => ({ success: true as const, stats }),

@@ -2,14 +2,14 @@
  * An operation of the API: a name (the access log's and the MCP tool's), the schema of its input,
  * the role it needs, and what it does. Every transport calls {@link Operation.call} with the raw
  * input it received, so an input is validated exactly once, here, with one rule for every edge
- * (HTTP, MCP, the CLI, the console): a tenant's call names no tenant (the key's is used), and an
- * unknown field or a bad value is an `invalid` error naming the field.
+ * (HTTP, MCP, the CLI, the console): a tenant's call acts in the key's tenant (naming another one is
+ * `forbidden`), and an unknown field or a bad value is an `invalid` error naming the field.
  */
 import type { z } from 'zod';
 import type { ApiRole } from '../contracts/api';
 import { ValidationError } from '../contracts/errors';
 import { isOperator, requireOperator, requireRole, type Caller } from './caller';
-import { invalid } from './errors';
+import { forbidden } from './errors';
 
 /** Who may call an operation: a key of at least this role (the operator always), or the operator only. */
 export type Access = ApiRole | 'operator';
@@ -31,8 +31,8 @@ export interface OperationSpec<S extends z.ZodType, R> {
   /**
    * Fills in what a tenant's call leaves to its key. Default: `tenantId` is the key's tenant, when
    * the input has a `tenantId` field.
-   * Runs before parsing, on an object the caller sent (never on `tenantId` the caller sent: that
-   * is refused first).
+   * Runs before parsing, on the object the caller sent less a `tenantId` it named (checked first:
+   * it must be the key's).
    */
   scope?: (caller: Caller & { tenantId: string }, raw: Record<string, unknown>) => Record<string, unknown>;
   run(caller: Caller, input: z.output<S>): Promise<R>;
@@ -46,7 +46,8 @@ export interface Operation<S extends z.ZodType = z.ZodType, R = unknown> {
   readonly input: S;
   /**
    * Checks `raw` and runs the operation for `caller`.
-   * @throws ApiError `invalid` naming the field, `forbidden` for a role too low; what `run` throws.
+   * @throws ValidationError naming the field (adapters answer it as `invalid`); ApiError
+   *   `forbidden` for a role too low or another tenant; what `run` throws.
    */
   call(caller: Caller, raw: unknown): Promise<R>;
   /** The answer on the wire (HTTP body, MCP tool result) for a result of {@link call}. */
@@ -70,21 +71,25 @@ export function operation<S extends z.ZodType, R>(spec: OperationSpec<S, R>): Op
     answer: spec.answer ?? ((result) => result),
     async call(caller, raw) {
       const body = raw ?? {};
-      if (typeof body !== 'object' || Array.isArray(body)) throw invalid([{ field: '', reason: 'expected an object' }]);
+      if (typeof body !== 'object' || Array.isArray(body))
+        throw new ValidationError(spec.subject ?? 'request', [{ field: '', message: 'expected an object' }]);
       let scoped = body as Record<string, unknown>;
       if (!isOperator(caller)) {
-        if (Object.hasOwn(scoped, 'tenantId'))
-          throw invalid([{ field: 'tenantId', reason: 'not accepted: the tenant is the API key’s' }]);
-        scoped = scope(caller, scoped);
+        // The key names the tenant. A body may repeat it (the contract's requests carry
+        // `tenant_id`), but never name another one.
+        const { tenantId: named, ...rest } = scoped;
+        if (named !== undefined && named !== caller.tenantId)
+          throw forbidden(`tenant_id: this key acts for tenant ${caller.tenantId} only`);
+        scoped = scope(caller, rest);
       }
       const parsed = spec.input.safeParse(scoped);
       if (!parsed.success)
-        throw invalid(
+        throw new ValidationError(
+          spec.subject ?? 'request',
           parsed.error.issues.map((issue) => ({
             field: [...issue.path.map(String), ...unrecognizedKey(issue)].join('.'),
-            reason: issue.code === 'unrecognized_keys' ? 'not a field of this request' : issue.message,
+            message: issue.code === 'unrecognized_keys' ? 'not a field of this request' : issue.message,
           })),
-          spec.subject ?? 'request',
         );
       const input = parsed.data as z.output<S>;
       const access = typeof spec.access === 'function' ? spec.access(input) : spec.access;
@@ -98,14 +103,4 @@ export function operation<S extends z.ZodType, R>(spec: OperationSpec<S, R>): Op
 /** The first unknown key of an `unrecognized_keys` issue (whose path is the object's), else nothing. */
 function unrecognizedKey(issue: z.core.$ZodIssue): string[] {
   return issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [issue.keys[0]] : [];
-}
-
-/** Re-raises a ValidationError of a layer below as the API's `invalid`. */
-export function asInvalid(error: unknown): never {
-  if (error instanceof ValidationError)
-    throw invalid(
-      error.issues.map((i) => ({ field: i.field, reason: i.message })),
-      error.subject,
-    );
-  throw error;
 }

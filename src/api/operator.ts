@@ -53,7 +53,7 @@ export function operatorOperations(
       subject: 'monitor run',
       what: 'running the system monitor',
       input: z.strictObject({ targets: z.array(z.string().min(1).max(200)).max(100).optional() }),
-      access: 'admin',
+      access: 'operator',
       run: async (_caller, { targets }) => ({
         success: true as const,
         result: await (await client()).runMonitor(targets),

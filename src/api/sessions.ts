@@ -12,18 +12,26 @@ import {
   handoffInputSchema,
   messageInputSchema,
   sessionStartSchema,
+  type ContextSnapshot,
   type SessionContext,
+  type SessionTask,
 } from '../contracts/session';
 import type { BrainOpsClient } from '../client/brainops-client';
+import { memoryInput } from '../contracts/memory';
+import type { MemoryStore } from '../memory';
 import type { SessionRef, SessionsClient } from '../client/sessions';
 import { operation } from './operation';
 
 const ref = { tenantId: ownerId, sessionId: ownerId };
 
 export const sessionRefInput = z.strictObject(ref);
-export const sessionStartInput = z.strictObject(sessionStartSchema.shape);
+const { metadata: initialContext, ...startShape } = sessionStartSchema.shape;
+/** A session's start: `initialContext` is kept as the session's metadata. */
+export const sessionStartInput = z.strictObject({ ...startShape, initialContext });
 export const messageInput = z.strictObject({ ...ref, ...messageInputSchema.shape });
-export const handoffInput = z.strictObject({ ...ref, ...handoffInputSchema.shape });
+const { reason: handoffReason, ...handoffShape } = handoffInputSchema.shape;
+/** A handoff: why (`handoffReason`), to whom, the critical facts and what to do next. */
+export const handoffInput = z.strictObject({ ...ref, ...handoffShape, handoffReason });
 export const endInput = z.strictObject({ ...ref, ...endInputSchema.shape });
 export const addTaskInput = z.strictObject({ ...ref, ...addTaskInputSchema.shape });
 export const completeTaskInput = z.strictObject({ ...ref, ...completeTaskInputSchema.shape });
@@ -48,6 +56,27 @@ function sessionSummary(context: SessionContext, workflowId: string) {
   };
 }
 
+/** A pending task as a snapshot lists it: its id and what it is about, with the rest of the task. */
+function snapshotTask(task: SessionTask) {
+  return { id: task.taskId, description: task.description ?? task.title, ...task };
+}
+
+/** A snapshot as the API answers it (pending tasks by `id` and `description`). */
+function snapshotAnswer(snapshot: ContextSnapshot) {
+  return { ...snapshot, pendingTasks: snapshot.pendingTasks.map(snapshotTask) };
+}
+
+/** The session's working memory (its `session`-layer entries, by key) and its long-term references (keys). */
+async function sessionMemory(store: MemoryStore, ref: SessionRef) {
+  const of = (layer: 'session' | 'long_term' | 'permanent') =>
+    store.entries.list(memoryInput.list({ ...ref, layer, limit: 100 }));
+  const [working, longTerm, permanent] = await Promise.all([of('session'), of('long_term'), of('permanent')]);
+  return {
+    workingMemory: Object.fromEntries(working.map((e) => [e.key, e.value])),
+    longTermRefs: [...longTerm, ...permanent].map((e) => e.key),
+  };
+}
+
 /**
  * A `run` over one session: the input split into the session it names (`ref`) and the rest, with
  * the sessions client opened.
@@ -60,8 +89,8 @@ function inSessionOf(client: () => Promise<BrainOpsClient>) {
       work((await client()).sessions, { tenantId, sessionId }, rest);
 }
 
-/** The session operations over the Temporal client. */
-export function sessionOperations(client: () => Promise<BrainOpsClient>) {
+/** The session operations over the Temporal client (and the memory store, for a session's memory). */
+export function sessionOperations(client: () => Promise<BrainOpsClient>, store: () => Promise<MemoryStore>) {
   const sessions = async () => (await client()).sessions;
   const inSession = inSessionOf(client);
   return {
@@ -72,9 +101,9 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>) {
       what: 'starting a session',
       input: sessionStartInput,
       access: 'writer',
-      run: async (_caller, start) => {
+      run: async (_caller, { initialContext, ...start }) => {
         const s = await sessions();
-        const { workflowId } = await s.start(start);
+        const { workflowId } = await s.start({ ...start, metadata: initialContext });
         return sessionSummary(await s.context(start), workflowId);
       },
     }),
@@ -116,7 +145,10 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>) {
       what: 'handing a session off',
       input: handoffInput,
       access: 'writer',
-      run: inSession(async (s, ref, rest) => ({ success: true as const, ...(await s.handoff(ref, rest)) })),
+      run: inSession(async (s, ref, { handoffReason, ...rest }) => {
+        const result = await s.handoff(ref, { ...rest, reason: handoffReason });
+        return { success: true as const, ...result, contextSnapshot: snapshotAnswer(result.contextSnapshot) };
+      }),
     }),
 
     end: operation({
@@ -129,7 +161,7 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>) {
       run: inSession(async (s, ref, rest) => ({
         success: true as const,
         sessionId: ref.sessionId,
-        snapshot: await s.end(ref, rest),
+        snapshot: snapshotAnswer(await s.end(ref, rest)),
       })),
     }),
 
@@ -140,7 +172,13 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>) {
       what: 'reading a session',
       input: sessionRefInput,
       access: 'reader',
-      run: async (_caller, ref) => ({ success: true as const, context: await (await sessions()).context(ref) }),
+      run: async (_caller, ref) => {
+        const [context, memory] = await Promise.all([
+          (await sessions()).context(ref),
+          sessionMemory(await store(), ref),
+        ]);
+        return { success: true as const, context: { ...context, memory: { ...context.memory, ...memory } } };
+      },
     }),
 
     addTask: operation({

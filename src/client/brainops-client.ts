@@ -89,7 +89,7 @@ export class BrainOpsClient {
    * its numbering and open tasks. Returns the workflow id.
    * @throws ValidationError on a bad tenant, session, user or agent id.
    */
-  startSession(input: SessionStart): Promise<{ workflowId: string; runId: string }> {
+  async startSession(input: SessionStart): Promise<{ workflowId: string; runId: string }> {
     return this.sessions.start(parseInput(sessionStartSchema, input, 'session'));
   }
 
@@ -97,7 +97,7 @@ export class BrainOpsClient {
    * Appends a message (signal-with-start: a message to an unknown or ended session starts it).
    * Give `messageId` to make a retry of this call harmless.
    */
-  addMessage(ref: SessionRef & Partial<SessionStart>, message: MessageInput): Promise<void> {
+  async addMessage(ref: SessionRef & Partial<SessionStart>, message: MessageInput): Promise<void> {
     const start = parseInput(sessionStartSchema, ref, 'session');
     return this.sessions.addMessage(start, parseInput(messageInputSchema, message, 'message'));
   }
@@ -110,30 +110,30 @@ export class BrainOpsClient {
    * @throws ValidationError on bad input (before anything is sent); WorkflowUpdateFailedError
    *   when the session has ended; WorkflowNotFoundError when it is not running.
    */
-  sendMessage(ref: SessionRef, message: MessageInput): Promise<SendMessageResult> {
+  async sendMessage(ref: SessionRef, message: MessageInput): Promise<SendMessageResult> {
     return this.sessions.sendMessage(this.ref(ref), parseInput(messageInputSchema, message, 'message'));
   }
 
-  addTask(ref: SessionRef, task: AddTaskInput): Promise<SessionTask> {
+  async addTask(ref: SessionRef, task: AddTaskInput): Promise<SessionTask> {
     return this.sessions.addTask(this.ref(ref), parseInput(addTaskInputSchema, task, 'task'));
   }
 
-  completeTask(ref: SessionRef, input: CompleteTaskInput): Promise<SessionTask> {
+  async completeTask(ref: SessionRef, input: CompleteTaskInput): Promise<SessionTask> {
     return this.sessions.completeTask(this.ref(ref), parseInput(completeTaskInputSchema, input, 'task completion'));
   }
 
   /** Hands the session to another agent; returns the context snapshot the next agent needs. */
-  handoff(ref: SessionRef, input: HandoffInput): Promise<HandoffResult> {
+  async handoff(ref: SessionRef, input: HandoffInput): Promise<HandoffResult> {
     return this.sessions.handoff(this.ref(ref), parseInput(handoffInputSchema, input, 'handoff'));
   }
 
   /** The live context of a running session (query). */
-  sessionContext(ref: SessionRef): Promise<SessionContext> {
+  async sessionContext(ref: SessionRef): Promise<SessionContext> {
     return this.sessions.context(this.ref(ref));
   }
 
   /** Ends the session and returns its final snapshot. */
-  endSession(ref: SessionRef, input: EndInput = {}): Promise<ContextSnapshot> {
+  async endSession(ref: SessionRef, input: EndInput = {}): Promise<ContextSnapshot> {
     return this.sessions.end(this.ref(ref), parseInput(endInputSchema, input, 'end request'));
   }
 

@@ -1,37 +1,40 @@
 /**
  * Shapes of the API keys the HTTP and MCP servers accept: the tenant a key binds its caller to,
  * and its role — `reader` reads, `writer` also writes its tenant's memory and sessions, `admin`
- * also writes `global` entries and runs its tenant's admin actions — or, for an operator key, no
- * tenant at all: its caller is the operator of the installation (every tenant, every operation).
+ * also manages its tenant (erasure, its keys). An `operator` key belongs to no tenant: the
+ * operator of the installation alone writes shared knowledge, runs operator actions and reads
+ * across tenants.
  */
 import { z } from 'zod';
 import { ownerId } from './memory';
 import { text } from './limits';
 
+/** The roles of a tenant's keys, lowest first. */
 export const API_ROLES = Object.freeze(['reader', 'writer', 'admin'] as const);
 export type ApiRole = (typeof API_ROLES)[number];
+/** The role of an operator key (bound to no tenant). */
+export const OPERATOR_ROLE = 'operator';
 
-/**
- * Input of creating a key (`brainops api-key create`): a tenant's key names its tenant and role;
- * an operator key (`operator: true`) names neither (it is bound to no tenant and may do everything).
- */
+/** Input of creating a key (`brainops api-key create`): a tenant's key of a role, or an operator key. */
 export const apiKeyCreateSchema = z
   .object({
     tenantId: ownerId.optional(),
     role: z.enum(API_ROLES).optional(),
-    name: text(200, 1).optional(),
+    /** An operator key: no tenant, no role. @defaultValue false */
     operator: z.boolean().default(false),
+    name: text(200, 1).optional(),
   })
   .superRefine((k, ctx) => {
-    const issue = (field: 'tenantId' | 'role', message: string) =>
-      ctx.addIssue({ code: 'custom', path: [field], message });
     if (k.operator) {
-      if (k.tenantId !== undefined) issue('tenantId', 'an operator key is bound to no tenant');
-      if (k.role !== undefined) issue('role', 'an operator key has no role: it may do everything');
-      return;
+      if (k.tenantId !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'an operator key belongs to no tenant' });
+      if (k.role !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['role'], message: 'an operator key has no tenant role' });
+    } else {
+      if (k.tenantId === undefined)
+        ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'required (or create an operator key)' });
+      if (k.role === undefined) ctx.addIssue({ code: 'custom', path: ['role'], message: 'required' });
     }
-    if (k.tenantId === undefined) issue('tenantId', 'required (or create an operator key)');
-    if (k.role === undefined) issue('role', 'required (or create an operator key)');
   });
 export type ApiKeyCreate = z.input<typeof apiKeyCreateSchema>;
 
@@ -40,12 +43,9 @@ export interface ApiKeyRecord {
   id: string;
   /** The first characters of the key, so a person can tell keys apart. */
   prefix: string;
-  /** The key's tenant; null for an operator key. */
+  /** The tenant; null for an operator key. */
   tenantId: string | null;
-  /** The key's role (`admin` for an operator key, which is not bound by roles). */
-  role: ApiRole;
-  /** An operator key: its caller is the operator, bound to no tenant. */
-  operator: boolean;
+  role: ApiRole | typeof OPERATOR_ROLE;
   name: string | null;
   createdAt: Date;
   lastUsedAt: Date | null;
@@ -63,7 +63,8 @@ export interface ApiPrincipal {
 export interface AccessLogRow {
   at: Date;
   keyId: string;
-  tenantId: string;
+  /** The key's tenant; null for an operator key. */
+  tenantId: string | null;
   operation: string;
   status: number;
   latencyMs: number;

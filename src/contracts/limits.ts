@@ -177,7 +177,8 @@ function jsonSchema<T>(opts: { maxBytes: number; objectRoot?: boolean }): z.ZodT
       if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     })
     .meta({
-      ...(opts.objectRoot ? { type: 'object' } : {}),
+      // `additionalProperties: {}`: any field, so generated clients type it as an open object.
+      ...(opts.objectRoot ? { type: 'object', additionalProperties: {} } : {}),
       description: `JSON of at most ${opts.maxBytes} bytes and ${LIMITS.jsonDepth} levels`,
     });
   return schema as unknown as z.ZodType<T, T>;
@@ -188,7 +189,7 @@ function jsonSchema<T>(opts: { maxBytes: number; objectRoot?: boolean }): z.ZodT
  * to JSON Schema (OpenAPI, MCP tool inputs) as an ISO-8601 string, which zod cannot do for a date.
  */
 export function time() {
-  const schema = z.coerce.date();
+  const schema = z.coerce.date({ error: 'expected an ISO-8601 date-time such as 2026-12-03T10:00:00Z, or epoch ms' });
   schema._zod.toJSONSchema = () => ({ type: 'string', format: 'date-time' });
   return schema;
 }

@@ -5,6 +5,7 @@
  * session, 413 a body above the input limits, 429 and 503 with `Retry-After`).
  */
 import { STATUS_OF_KIND, type ApiError } from '../api';
+import { wireErrorBody } from '../api/wire';
 
 /** Seconds a client should wait before trying again after a 429 or 503. */
 const RETRY_AFTER_SECONDS = 1;
@@ -14,7 +15,7 @@ export function errorAnswer(error: ApiError): { status: number; body: object; re
   const status = STATUS_OF_KIND[error.kind];
   return {
     status,
-    body: error.body(),
+    body: wireErrorBody(error),
     ...(status === 429 || status === 503 ? { retryAfter: RETRY_AFTER_SECONDS } : {}),
   };
 }

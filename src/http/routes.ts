@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { invalid, type BrainOpsApi, type Caller, type Operation } from '../api';
+import { fromWire, toWire, wireIssuesError, wireSchema } from '../api/wire';
 import * as r from './responses';
 
 /** One route: an operation behind a method and a path. */
@@ -26,17 +27,25 @@ interface Route {
   reply?: (caller: Caller, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
-const errorStatuses = [400, 401, 403, 404, 409] as const;
+/** Every error status a route may answer, each with the JSON error body. */
+const errorStatuses = [400, 401, 403, 404, 409, 413, 415, 429, 500, 503] as const;
 
-/** `shape` without the tenant: the API key says which tenant a request acts for. */
-function bodyWithoutTenant(input: z.ZodType, overrides: z.ZodRawShape = {}): z.ZodType | undefined {
+/**
+ * The documented body of an operation's input, as the wire names it: `tenant_id` is optional (the
+ * key says which tenant a request acts for; a body may repeat it, never name another).
+ */
+function documentedBody(input: z.ZodType): z.ZodType | undefined {
   const shape = (input as { shape?: z.ZodRawShape }).shape;
   if (!shape) return undefined;
   const { tenantId: _tenant, ...rest } = shape;
-  return z.strictObject({ ...rest, ...overrides });
+  const tenantId = z
+    .string()
+    .optional()
+    .describe('the API key’s tenant (optional: the key names it; another is refused with 403)');
+  return wireSchema(z.strictObject({ ...rest, ...(shape.tenantId ? { tenantId } : {}) }));
 }
 
-const sessionIdParams = z.strictObject({ sessionId: z.string() });
+const sessionIdParams = z.strictObject({ session_id: z.string() });
 
 /** A query string's fields, with `names` as booleans where they say `true` or `false` (anything else is left for the operation to refuse). */
 function queryWithBooleans(query: unknown, names: string[]): Record<string, unknown> {
@@ -93,7 +102,7 @@ function routes(api: BrainOpsApi): Route[] {
     },
     {
       method: 'POST',
-      url: '/memory/session/resume/:sessionId',
+      url: '/memory/session/resume/:session_id',
       tags: session,
       operation: api.sessions.resume,
       params: sessionIdParams,
@@ -117,7 +126,7 @@ function routes(api: BrainOpsApi): Route[] {
     { method: 'POST', url: '/memory/session/end', tags: session, operation: api.sessions.end, response: r.endResponse },
     {
       method: 'GET',
-      url: '/memory/session/context/:sessionId',
+      url: '/memory/session/context/:session_id',
       tags: session,
       operation: api.sessions.context,
       params: sessionIdParams,
@@ -150,7 +159,7 @@ function routes(api: BrainOpsApi): Route[] {
         const format = (request.query as { format?: string }).format ?? 'json';
         if (format !== 'json' && format !== 'markdown')
           throw invalid([{ field: 'format', reason: 'expected json or markdown' }]);
-        if (format === 'json') return api.operator.brief.call(caller, {});
+        if (format === 'json') return toWire(await api.operator.brief.call(caller, {}));
         return reply.type('text/markdown; charset=utf-8').send(await api.operator.briefMarkdown.call(caller, {}));
       },
     },
@@ -204,7 +213,7 @@ function cacheHitOf(result: unknown): boolean | null {
 export function registerRoutes(app: FastifyInstance, api: BrainOpsApi): void {
   for (const route of routes(api)) {
     const { operation } = route;
-    const body = route.method === 'POST' && !route.input ? bodyWithoutTenant(operation.input) : undefined;
+    const body = route.method === 'POST' && !route.input ? documentedBody(operation.input) : undefined;
     app.route({
       method: route.method,
       url: route.url,
@@ -216,14 +225,19 @@ export function registerRoutes(app: FastifyInstance, api: BrainOpsApi): void {
         ...(body ? { body } : {}),
         ...(route.params ? { params: route.params } : {}),
         ...(route.querystring ? { querystring: route.querystring } : {}),
-        response: { 200: route.response, ...Object.fromEntries(errorStatuses.map((s) => [s, r.errorResponse])) },
+        response: {
+          200: wireSchema(route.response),
+          ...Object.fromEntries(errorStatuses.map((s) => [s, r.errorResponse])),
+        },
       },
       handler: async (request, reply) => {
         const caller = request.principal!;
         if (route.reply) return route.reply(caller, request, reply);
-        const result = await operation.call(caller, route.input ? route.input(request) : request.body);
+        const { input, issues } = fromWire(route.input ? route.input(request) : request.body);
+        if (issues.length) throw wireIssuesError(issues);
+        const result = await operation.call(caller, input);
         request.cacheHit = cacheHitOf(result);
-        return operation.answer(result);
+        return toWire(operation.answer(result));
       },
     });
   }

@@ -20,7 +20,7 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { BrainOpsConfig } from '../../temporal.config';
 import { LIMITS } from '../contracts/limits';
-import { invalid, toApiError, type BrainOpsApi, type Caller } from '../api';
+import { callerKey, invalid, isOperator, toApiError, type BrainOpsApi, type Caller } from '../api';
 import { errorAnswer } from './answers';
 import { registerRoutes } from './routes';
 
@@ -110,20 +110,18 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
       max: config.api.rateLimitPerMinute,
       timeWindow: 60_000,
       hook: 'preValidation',
-      keyGenerator: (request) => {
-        const caller = request.principal;
-        return caller && caller.kind !== 'operator' ? caller.keyId : request.ip;
-      },
+      keyGenerator: (request) => (request.principal ? callerKey(request.principal) : undefined) ?? request.ip,
       allowList: (request) => !request.routeOptions.config.operation,
     });
   app.addHook('onResponse', async (request, reply) => {
     const operation = request.routeOptions.config.operation;
     const caller = request.principal;
-    if (!operation || !caller || caller.kind === 'operator') return;
+    const keyId = caller && callerKey(caller);
+    if (!operation || !caller || !keyId) return;
     api.accessLog?.record({
       at: new Date(),
-      keyId: caller.keyId,
-      tenantId: caller.tenantId,
+      keyId,
+      tenantId: isOperator(caller) ? null : caller.tenantId,
       operation,
       status: reply.statusCode,
       latencyMs: reply.elapsedTime,

@@ -16,6 +16,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { STATUS_OF_KIND, toApiError, type BrainOpsApi, type Caller, type Operation } from '../api';
+import { fromWire, toWire, wireErrorBody, wireIssuesError, wireSchema } from '../api/wire';
 
 /** The URI of the session-start brief resource. */
 export const BRIEF_RESOURCE_URI = 'brainops://brief';
@@ -85,11 +86,14 @@ export function mcpTools(api: BrainOpsApi): Tool[] {
   ];
 }
 
-/** The JSON Schema of an operation's input as a tenant's key sends it (no `tenantId`). */
+/** The JSON Schema of an operation's input as a tenant's key sends it: wire names, no `tenant_id` (the key's). */
 function toolSchema(operation: Operation): { type: 'object'; [key: string]: unknown } {
   const shape = (operation.input as { shape?: z.ZodRawShape }).shape ?? {};
   const { tenantId: _tenant, ...rest } = shape;
-  const schema = z.toJSONSchema(z.object(rest), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(wireSchema(z.object(rest)), { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   delete schema.$schema;
   return { ...schema, type: 'object' };
 }
@@ -98,14 +102,16 @@ function answer(value: unknown, isError = false): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(value) }], ...(isError ? { isError: true } : {}) };
 }
 
-/** Calls `operation`, answering a refusal as the route's JSON error body. */
+/** Calls `operation` with the tool's arguments (wire names), answering a refusal as the route's JSON error body. */
 async function run(operation: Operation, caller: Caller, args: unknown): Promise<CallToolResult> {
   try {
-    return answer(operation.answer(await operation.call(caller, args ?? {})));
+    const { input, issues } = fromWire(args ?? {});
+    if (issues.length) throw wireIssuesError(issues);
+    return answer(toWire(operation.answer(await operation.call(caller, input))));
   } catch (error) {
     const known = toApiError(error);
     if (!known) throw error;
-    return answer({ status: STATUS_OF_KIND[known.kind], ...known.body() }, true);
+    return answer({ status: STATUS_OF_KIND[known.kind], ...wireErrorBody(known) }, true);
   }
 }
 

@@ -5,11 +5,11 @@
  * cannot be found from its sha256, and a fast hash lets every request look its key up by index.
  */
 import crypto from 'node:crypto';
-import type { AccessLogRow, ApiKeyCreate, ApiKeyRecord } from '../contracts/api';
+import { OPERATOR_ROLE, type AccessLogRow, type ApiKeyCreate, type ApiKeyRecord } from '../contracts/api';
 import type { Queryable } from './connections';
 
 const KEY_PREFIX = 'bo_';
-const COLUMNS = `id, prefix, tenant_id as "tenantId", role, operator, name, created_at as "createdAt",
+const COLUMNS = `id, prefix, tenant_id as "tenantId", role, name, created_at as "createdAt",
   last_used_at as "lastUsedAt", revoked_at as "revokedAt"`;
 
 /** sha256 of a key, hex: what `api_keys.key_hash` holds. */
@@ -21,24 +21,18 @@ export function hashApiKey(key: string): string {
 export class ApiKeyStore {
   constructor(private readonly db: Queryable) {}
 
-  /**
-   * Creates a key (input parsed at the edge): a tenant's, or with `operator` an operator key (no
-   * tenant; stored with role `admin`). Returns the key itself (the only time it is available) and
-   * its record.
-   */
+  /** Creates a key (input parsed at the edge). Returns the key itself (the only time it is available) and its record. */
   async create(parsed: ApiKeyCreate): Promise<{ key: string; record: ApiKeyRecord }> {
     const key = `${KEY_PREFIX}${crypto.randomBytes(32).toString('base64url')}`;
-    const operator = parsed.operator === true;
     const result = await this.db.query<ApiKeyRecord>(
-      `insert into api_keys (id, key_hash, prefix, tenant_id, role, operator, name) values ($1, $2, $3, $4, $5, $6, $7)
+      `insert into api_keys (id, key_hash, prefix, tenant_id, role, name) values ($1, $2, $3, $4, $5, $6)
        returning ${COLUMNS}`,
       [
         crypto.randomUUID(),
         hashApiKey(key),
         key.slice(0, 10),
-        operator ? null : parsed.tenantId,
-        operator ? 'admin' : parsed.role,
-        operator,
+        parsed.operator ? null : parsed.tenantId,
+        parsed.operator ? OPERATOR_ROLE : parsed.role,
         parsed.name ?? null,
       ],
     );
@@ -55,7 +49,7 @@ export class ApiKeyStore {
     return result.rows[0] ?? null;
   }
 
-  /** Keys newest first: a tenant's, or every key (operator keys too). Revoked keys too, with `revokedAt`. */
+  /** Keys newest first: a tenant's, or every tenant's. Revoked keys too, with `revokedAt`. */
   async list(opts: { tenantId?: string } = {}): Promise<ApiKeyRecord[]> {
     const result = await this.db.query<ApiKeyRecord>(
       `select ${COLUMNS} from api_keys where $1::text is null or tenant_id = $1 order by created_at desc`,

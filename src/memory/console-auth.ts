@@ -6,7 +6,7 @@
  * functions here run on the connecting role's pool.
  */
 import crypto from 'node:crypto';
-import type { ApiRole } from '../contracts/api';
+import type { ApiKeyRecord } from '../contracts/api';
 import type { Queryable } from './connections';
 
 /** sha256 of a session id, hex: what `console_sessions.id_hash` holds. */
@@ -20,8 +20,7 @@ export interface ConsoleSessionRecord {
   prefix: string;
   name: string | null;
   tenantId: string | null;
-  role: ApiRole;
-  operator: boolean;
+  role: ApiKeyRecord['role'];
   expiresAt: Date;
 }
 
@@ -39,10 +38,19 @@ export async function openConsoleSession(db: Queryable, keyId: string, ttlMs: nu
 export async function readConsoleSession(db: Queryable, id: string): Promise<ConsoleSessionRecord | null> {
   if (id.length > 200) return null;
   const result = await db.query<ConsoleSessionRecord>(
-    `select k.id as "keyId", k.prefix, k.name, k.tenant_id as "tenantId", k.role, k.operator, s.expires_at as "expiresAt"
+    `select k.id as "keyId", k.prefix, k.name, k.tenant_id as "tenantId", k.role, s.expires_at as "expiresAt"
      from console_sessions s join api_keys k on k.id = s.key_id
      where s.id_hash = $1 and s.expires_at > now() and k.revoked_at is null`,
     [hashSessionId(id)],
+  );
+  return result.rows[0] ?? null;
+}
+
+/** The prefix and name of a key (revoked ones too), or null: who did something, for records. */
+export async function keyNames(db: Queryable, keyId: string): Promise<{ prefix: string; name: string | null } | null> {
+  const result = await db.query<{ prefix: string; name: string | null }>(
+    'select prefix, name from api_keys where id = $1',
+    [keyId],
   );
   return result.rows[0] ?? null;
 }

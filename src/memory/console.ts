@@ -37,6 +37,8 @@ export function consoleRepository(db: Connections) {
     closeSession: (s: { id: string }) => auth.closeConsoleSession(owner, s.id),
     /** Deletes up to 1000 expired sessions; returns how many. */
     pruneSessions: () => auth.pruneConsoleSessions(owner),
+    /** The prefix and name of a key, or null. */
+    keyNames: (k: { keyId: string }) => auth.keyNames(owner, k.keyId),
     recordAction: (a: auth.ConsoleAction) => auth.recordConsoleAction(owner, a),
     /** Actions on these subjects (workflow ids), newest first. */
     listActions: (q: { subjects: string[]; limit: number }) => auth.listConsoleActions(owner, q.subjects, q.limit),

@@ -20,6 +20,7 @@ import { callerName, type Caller } from '../caller';
 import { conflict, notFound } from '../errors';
 import type { knowledgeOperations } from '../knowledge';
 import { operation } from '../operation';
+import { keyActor } from './sessions';
 
 const reason = z.string().trim().min(1, 'say why').max(2000);
 const workflowId = z.string().min(1).max(1000);
@@ -42,13 +43,18 @@ export function consoleActions(
   client: () => Promise<BrainOpsClient>,
   knowledge: ReturnType<typeof knowledgeOperations>,
 ) {
-  const record = async (caller: Caller, action: string, subject: string, detail: Record<string, unknown>) =>
+  /** Who a caller is for people: an operator key's prefix and name (`bo_x1Y2z3a… (on call)`), else its name. */
+  const actorOf = async (caller: Caller): Promise<string> => {
+    const names = caller.keyId ? await (await store()).console.keyNames({ keyId: caller.keyId }) : null;
+    return names ? keyActor(names) : callerName(caller);
+  };
+  const record = async (caller: Caller, actor: string, action: string, subject: string, detail: object) =>
     (await store()).console.recordAction({
       keyId: caller.keyId ?? null,
-      actor: callerName(caller),
+      actor,
       action,
       subject,
-      detail,
+      detail: { ...detail },
     });
   const knownRun = async (id: string) => {
     if (!(await (await store()).console.procedureRun({ workflowId: id }))) throw notFound(`no procedure run ${id}`);
@@ -64,12 +70,13 @@ export function consoleActions(
       access: 'operator',
       run: async (caller, input): Promise<ProcedureStatus> => {
         await knownRun(input.workflowId);
-        const status = await (
-          await client()
-        ).procedures
-          .approve(input.workflowId, { approvedBy: callerName(caller), reason: input.reason })
+        const actor = await actorOf(caller);
+        const procedures = (await client()).procedures;
+        const status = await procedures
+          .approve(input.workflowId, { approvedBy: actor, reason: input.reason })
           .catch((error: unknown) => Promise.reject(refusal(error, 'the procedure run')));
-        await record(caller, 'procedure.approve', input.workflowId, { reason: input.reason, step: status.currentStep });
+        const detail = { reason: input.reason, step: status.currentStep };
+        await record(caller, actor, 'procedure.approve', input.workflowId, detail);
         return status;
       },
     }),
@@ -83,12 +90,13 @@ export function consoleActions(
       access: 'operator',
       run: async (caller, input): Promise<ProcedureStatus> => {
         await knownRun(input.workflowId);
-        const status = await (
-          await client()
-        ).procedures
-          .skip(input.workflowId, { stepId: input.stepId, approvedBy: callerName(caller), reason: input.reason })
+        const actor = await actorOf(caller);
+        const procedures = (await client()).procedures;
+        const status = await procedures
+          .skip(input.workflowId, { stepId: input.stepId, approvedBy: actor, reason: input.reason })
           .catch((error: unknown) => Promise.reject(refusal(error, 'the procedure run')));
-        await record(caller, 'procedure.skip', input.workflowId, { reason: input.reason, step: input.stepId });
+        const detail = { reason: input.reason, step: input.stepId };
+        await record(caller, actor, 'procedure.skip', input.workflowId, detail);
         return status;
       },
     }),
@@ -114,7 +122,8 @@ export function consoleActions(
         const errorEventId = await (await store()).console.escalatedEvent({ signature: answer.signature });
         if (errorEventId === null) throw notFound('no escalated error has this signature');
         const workflowId = errorLearningWorkflowId(answer.signature);
-        const who = `(by ${callerName(caller)}, in the console)`;
+        const actor = await actorOf(caller);
+        const who = `(by ${actor}, in the console)`;
         const what = 'the error-learning run of this signature';
         try {
           if (answer.kind === 'resolve') {
@@ -128,7 +137,7 @@ export function consoleActions(
         } catch (error) {
           throw refusal(error, what);
         }
-        await record(caller, `escalation.${answer.kind}`, workflowId, { ...answer });
+        await record(caller, actor, `escalation.${answer.kind}`, workflowId, answer);
         return { workflowId };
       },
     }),

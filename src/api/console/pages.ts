@@ -5,7 +5,7 @@
  * tenant's key sees its tenant only (under row-level security), the operator (an operator key)
  * sees every tenant and may act.
  */
-import type { ApiRole } from '../../contracts/api';
+import type { ApiKeyRecord } from '../../contracts/api';
 import type { DeploymentRow } from '../../contracts/deployment';
 import type { BackupRecord } from '../../contracts/database-guardian';
 import type { ErrorLearningStatus } from '../../contracts/error-learning-messages';
@@ -47,7 +47,8 @@ export interface Viewer {
   actor: string;
   /** The tenant whose data this viewer sees; null for the operator (every tenant). */
   tenantId: string | null;
-  role: ApiRole;
+  /** The key's role (`operator` for an operator key). */
+  role: ApiKeyRecord['role'];
   /** The operator: sees every tenant and the operator's pages, and may act. */
   operator: boolean;
 }

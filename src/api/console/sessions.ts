@@ -10,7 +10,7 @@
 import { LRUCache } from 'lru-cache';
 import type { MemoryStore } from '../../memory';
 import type { ConsoleSessionRecord } from '../../memory/console';
-import { callerOfKey, keyActor, KEY_CACHE_MS } from '../auth';
+import { callerOfKey, KEY_CACHE_MS } from '../auth';
 import { isOperator } from '../caller';
 import type { Viewer } from './pages';
 
@@ -19,10 +19,13 @@ export const SESSION_CACHE_MS = KEY_CACHE_MS;
 /** The longest session id or key looked up (longer ones are refused without a query). */
 const MAX_SECRET_CHARS = 200;
 
+/** How people read who a key is in records: its prefix, and its name when it has one (`bo_x1Y2z3a… (on call)`). */
+export function keyActor(key: { prefix: string; name: string | null }): string {
+  return key.name ? `${key.prefix}… (${key.name})` : `${key.prefix}…`;
+}
+
 /** The viewer a key of a session makes. */
-export function viewerOf(
-  k: Pick<ConsoleSessionRecord, 'keyId' | 'prefix' | 'name' | 'tenantId' | 'role' | 'operator'>,
-): Viewer {
+export function viewerOf(k: Pick<ConsoleSessionRecord, 'keyId' | 'prefix' | 'name' | 'tenantId' | 'role'>): Viewer {
   const caller = callerOfKey({ ...k, id: k.keyId });
   return {
     caller,

@@ -14,8 +14,6 @@ import { printJson, printLines, printTable } from '../output';
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 const row = (k: ApiKeyRecord) => ({ ...k, status: k.revokedAt ? 'revoked' : 'active' });
-/** Whose a key is, for people: `writer of tenant acme`, or `operator`. */
-const keyOwner = (k: ApiKeyRecord) => (k.operator ? 'operator' : `${k.role} of tenant ${k.tenantId}`);
 
 export function registerApiCommands(program: Command, ctx: () => CliContext): void {
   program
@@ -47,21 +45,29 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
   const keys = program.command('api-key').description('API keys of the HTTP and MCP servers');
   keys
     .command('create')
-    .description('create a key (printed once: only its hash is stored)')
+    .description("create a key (printed once: only its hash is stored): a tenant's key of a role, or an operator key")
     .option('-t, --tenant <id>', 'the tenant the key acts for')
     .option('--role <role>', API_ROLES.join(' | '))
-    .option('--operator', 'an operator key: bound to no tenant, it may do everything (the console’s operator view)')
+    .option(
+      '--operator',
+      "an operator key: no tenant; writes shared knowledge, runs operator actions, reads every tenant's",
+    )
     .option('--name <text>', 'what the key is for')
     .option('--json', 'print JSON')
     .action(async (o: { tenant?: string; role?: string; operator?: boolean; name?: string; json?: boolean }) => {
       const { key, record } = await ctx().call(ctx().api.keys.create, {
         tenantId: o.tenant,
         role: o.role,
+        operator: o.operator ?? false,
         name: o.name,
-        operator: o.operator === true,
       });
       if (o.json) return printJson({ key, ...record });
-      printLines(key, `Key ${record.id} (${keyOwner(record)}). It is shown only now: store it safely.`);
+      printLines(
+        key,
+        record.tenantId === null
+          ? `Key ${record.id} (operator). It is shown only now: store it safely.`
+          : `Key ${record.id} (${record.role} of tenant ${record.tenantId}). It is shown only now: store it safely.`,
+      );
     });
   keys
     .command('list')
@@ -71,17 +77,7 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .action(async (o: { tenant?: string; json?: boolean }) => {
       const list = await ctx().call(ctx().api.keys.list, { tenantId: o.tenant });
       if (o.json) return printJson(list);
-      printTable(list.map(row), [
-        'id',
-        'prefix',
-        'tenantId',
-        'role',
-        'operator',
-        'name',
-        'status',
-        'createdAt',
-        'lastUsedAt',
-      ]);
+      printTable(list.map(row), ['id', 'prefix', 'tenantId', 'role', 'name', 'status', 'createdAt', 'lastUsedAt']);
     });
   keys
     .command('revoke')
@@ -99,6 +95,9 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
         return o.json ? printJson(null) : printLines(`No active key "${id}"`);
       }
       if (o.json) printJson(revoked);
-      else printLines(`Revoked ${revoked.id} (${keyOwner(revoked)})`);
+      else
+        printLines(
+          `Revoked ${revoked.id} (${revoked.tenantId === null ? 'operator' : `${revoked.role} of tenant ${revoked.tenantId}`})`,
+        );
     });
 }
