@@ -1,11 +1,12 @@
 /**
  * The layering of BrainOps as rules (docs/architecture.md "Layers"): each layer imports only the
- * layers below it, workflows see activities as types only, the adapters (HTTP, MCP) sit on the
- * API and on nothing beside it, and nothing imports in a loop. `npm run lint` fails on a
- * dependency that breaks one of these rules.
+ * layers below it, workflows see activities as types only, the adapters (HTTP, MCP, the console)
+ * sit on the API and on nothing beside it, and nothing imports in a loop. `npm run lint` fails on
+ * a dependency that breaks one of these rules.
  *
- *   contracts → domain → memory → services → activities → workflows → client → api → http, mcp → cli
- *   (agents: definitions beside contracts; stack: the assembler over all of them)
+ *   contracts → domain → memory → services → activities → workflows → client → api → http, mcp, console → cli
+ *   (agents: definitions beside contracts; metrics: an observer of the memory store; stack: the
+ *   assembler over all of them)
  */
 const below = (...layers) => `^(?!src/(${layers.join('|')})/)(src/|temporal\\.config)`;
 
@@ -109,7 +110,7 @@ module.exports = {
       severity: 'error',
       comment: 'the worker does not depend on the clients that sit on top of it',
       from: { path: '^src/worker\\.ts' },
-      to: { path: '^src/(client|api|cli|stack|http|mcp)/' },
+      to: { path: '^src/(client|api|cli|stack|http|mcp|console|metrics)/' },
     },
     onlyImports(
       'client-is-temporal-only',
@@ -122,7 +123,7 @@ module.exports = {
       severity: 'error',
       comment: 'the API is transport-free: it uses services, memory and the client, never an adapter or the stack',
       from: { path: '^src/api/' },
-      to: { path: '^src/(http|mcp|cli|stack|activities|interceptors)/' },
+      to: { path: '^src/(http|mcp|console|metrics|cli|stack|activities|interceptors)/' },
     },
     onlyImports(
       'http-is-an-adapter',
@@ -136,7 +137,20 @@ module.exports = {
       ['contracts', 'domain', 'api', 'mcp'],
       'the MCP server is an adapter over the API: it imports the API and contracts, never HTTP, the client or the memory store',
     ),
-    configAsTypes('adapters-read-config-types', 'http|mcp'),
+    onlyImports(
+      'console-is-an-adapter',
+      'console',
+      ['contracts', 'domain', 'api', 'console'],
+      'the web console is an adapter over the API: it reads and acts through the API’s operations (api.console, api.memory), never through the memory store, the client, HTTP or MCP',
+    ),
+    configAsTypes('adapters-read-config-types', 'http|mcp|console'),
+    onlyImports(
+      'metrics-observe-below',
+      'metrics',
+      ['contracts', 'domain', 'memory', 'metrics'],
+      'the metrics observe the memory store and serve the process’s registry: they import memory, domain rules and contracts, never the API, an adapter, the client or the stack',
+    ),
+    configAsTypes('metrics-read-config-types', 'metrics'),
     {
       name: 'stack-below-cli',
       severity: 'error',

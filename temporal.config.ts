@@ -207,6 +207,22 @@ export const envSchema = z.object({
     .default(30),
   /** The API key `brainops mcp` (stdio) acts with. */
   BRAINOPS_API_KEY: z.string().min(1).max(200).optional(),
+  /** Serve the web console at `/console` on the API server. @defaultValue true */
+  BRAINOPS_CONSOLE: bool.default(true),
+  /** How long a console sign-in lasts. @defaultValue `12h` */
+  BRAINOPS_CONSOLE_SESSION_TTL: duration.default(ms('12h')),
+  /**
+   * Base URL of the Temporal Web UI the console links workflows to, e.g. `https://cloud.temporal.io`.
+   * @defaultValue the dev server's UI (`http://127.0.0.1:<TEMPORAL_UI_PORT>`) without `TEMPORAL_ADDRESS`; none with it
+   */
+  BRAINOPS_TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Bearer token `/metrics` requires (`Authorization: Bearer <token>`). @defaultValue none: `/metrics` is open */
+  BRAINOPS_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').max(200).optional(),
+  /**
+   * Port on which a worker process also serves `/metrics` (with the Temporal SDK's metrics), on
+   * `BRAINOPS_API_HOST`; 0 serves it only on the API server's port. @defaultValue 0
+   */
+  BRAINOPS_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** pino level. @defaultValue `info` */
   BRAINOPS_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
@@ -326,6 +342,20 @@ export const configSchema = envSchema
         accessLogDays: e.BRAINOPS_API_ACCESS_LOG_DAYS,
         /** The key `brainops mcp` acts with. */
         key: e.BRAINOPS_API_KEY,
+      },
+      console: {
+        enabled: e.BRAINOPS_CONSOLE,
+        /** ms a console sign-in lasts. */
+        sessionTtlMs: e.BRAINOPS_CONSOLE_SESSION_TTL,
+        /** Base URL of the Temporal Web UI; undefined: no links. */
+        temporalUiUrl:
+          e.BRAINOPS_TEMPORAL_UI_URL ?? (e.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`),
+      },
+      metrics: {
+        /** Bearer token `/metrics` requires; undefined: open. */
+        token: e.BRAINOPS_METRICS_TOKEN,
+        /** Port of a worker's own `/metrics`; 0: none. */
+        workerPort: e.BRAINOPS_WORKER_METRICS_PORT,
       },
       cacheMaxEntries: e.BRAINOPS_CACHE_MAX_ENTRIES,
       /** Workflows cached per worker; undefined leaves the SDK's default. */

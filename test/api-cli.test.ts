@@ -1,7 +1,8 @@
 /**
  * `brainops api-key create|list|revoke` and `brainops serve`, run as the command a person runs
  * (real Temporal and PostgreSQL): a key is printed once, listed without its secret, works against
- * the served API until it is revoked.
+ * the served API until it is revoked; an operator key (`--operator`) has no tenant and is the
+ * operator there.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -27,6 +28,17 @@ describe('brainops api-key and serve (real Temporal, real PostgreSQL)', () => {
     assert.equal(listed[0]!.role, 'writer');
     assert.ok(!JSON.stringify(listed).includes(key.slice(3)), 'the secret is never listed');
     await assert.rejects(cli('api-key', 'create', '--tenant', 'acme', '--role', 'owner'), /role/);
+    const operator = JSON.parse(await cli('api-key', 'create', '--operator', '--name', 'on call', '--json')) as {
+      key: string;
+      role: string;
+      tenantId: string | null;
+    };
+    assert.deepEqual([operator.role, operator.tenantId], ['operator', null]);
+    await assert.rejects(
+      cli('api-key', 'create', '--operator', '--tenant', 'acme'),
+      /an operator key belongs to no tenant/,
+    );
+    await assert.rejects(cli('api-key', 'create', '--role', 'reader'), /tenant.*required/i);
 
     const server = spawn(process.execPath, [BIN, 'serve'], { env: { ...runner.env, BRAINOPS_API_PORT: '0' } });
     try {
@@ -40,9 +52,15 @@ describe('brainops api-key and serve (real Temporal, real PostgreSQL)', () => {
       assert.equal((await fetch(`${url}/readyz`)).status, 200);
       const stats = () => fetch(`${url}/memory/context/stats`, { headers: { authorization: `Bearer ${key}` } });
       assert.equal((await stats()).status, 200);
+      // The operator key may read every tenant's totals; a tenant's writer key may not.
+      const all = (k: string) =>
+        fetch(`${url}/memory/context/stats?all=true`, { headers: { authorization: `Bearer ${k}` } });
+      assert.equal((await all(operator.key)).status, 200);
+      assert.equal((await all(key)).status, 403);
 
       assert.match(await cli('api-key', 'revoke', listed[0]!.id as string), /^Revoked /);
-      assert.equal(JSON.parse(await cli('api-key', 'list', '--json'))[0].revokedAt === null, false);
+      const everyKey = JSON.parse(await cli('api-key', 'list', '--json')) as Record<string, unknown>[];
+      assert.equal(everyKey.find((k) => k.id === listed[0]!.id)?.revokedAt === null, false);
       await new Promise((r) => setTimeout(r, 5500)); // the server trusts a verified key for 5 s
       assert.equal((await stats()).status, 401, 'a revoked key is refused');
     } finally {

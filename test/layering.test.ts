@@ -1,8 +1,8 @@
 /**
  * The layering rules of `.dependency-cruiser.cjs` (docs/architecture.md "Layers"), run as
  * `npm run lint` runs them: the real tree passes, and a small tree with a wrong import, a value
- * import of activities into a workflow, an adapter reaching past the API, or an import loop fails
- * with the rule it broke.
+ * import of activities into a workflow, an adapter (HTTP, MCP, the console) reaching past the API,
+ * metrics reaching the API, or an import loop fails with the rule it broke.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -105,5 +105,22 @@ describe('layering (npm run lint)', () => {
       output,
       /client-is-temporal-only: src\/client\/brainops-client\.ts → src\/services\/agent-selection\.ts/,
     );
+  });
+
+  it('fails when the console reaches past the API, or the metrics reach the API', () => {
+    const dir = tree({
+      'src/console/routes.ts':
+        "import { MemoryStore } from '../memory/store';\nimport { BrainOpsClient } from '../client/brainops-client';\nimport { api } from '../api/index';\nexport const x = [MemoryStore, BrainOpsClient, api];\n",
+      'src/metrics/http.ts': "import { api } from '../api/index';\nexport const y = api;\n",
+      'src/api/index.ts': 'export const api = {};\n',
+      'src/memory/store.ts': 'export class MemoryStore {}\n',
+      'src/client/brainops-client.ts': 'export class BrainOpsClient {}\n',
+    });
+    const { status, output } = cruise(dir, 'src');
+    assert.notEqual(status, 0);
+    assert.match(output, /console-is-an-adapter: src\/console\/routes\.ts → src\/memory\/store\.ts/);
+    assert.match(output, /console-is-an-adapter: src\/console\/routes\.ts → src\/client\/brainops-client\.ts/);
+    assert.doesNotMatch(output, /src\/console\/routes\.ts → src\/api\/index\.ts/, 'the console may use the API');
+    assert.match(output, /metrics-observe-below: src\/metrics\/http\.ts → src\/api\/index\.ts/);
   });
 });

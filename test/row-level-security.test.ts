@@ -23,6 +23,7 @@ const TENANT_TABLES = [
   'handoffs',
   'memory_archive',
   'memory_entries',
+  'memory_entry_versions',
   'message_embeddings',
   'quarantined_messages',
   'session_messages',
@@ -43,6 +44,10 @@ const marker = (tenant: string) => `${tenant}-only-zanzibar`;
 async function writeEntries(store: MemoryStore, tenant: string): Promise<void> {
   const common = { memoryType: 'knowledge' as const, content: `zanzibar note ${marker(tenant)}` };
   await store.entries.store(memoryInput.store({ key: 'note/tenant', scope: 'tenant', tenantId: tenant, ...common }));
+  // Overwritten once: its earlier version is kept (memory_entry_versions), as the tenant's row.
+  await store.entries.store(
+    memoryInput.store({ key: 'note/tenant', scope: 'tenant', tenantId: tenant, ...common, title: 'second' }),
+  );
   await store.entries.store(
     memoryInput.store({ key: 'note/user', scope: 'user', tenantId: tenant, userId: 'u1', ...common }),
   );

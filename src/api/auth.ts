@@ -19,7 +19,7 @@ export function bearerKey(header: string | undefined): string | undefined {
 }
 
 /** The caller a key stands for: the operator (an operator key), or a tenant's key of a role. */
-function callerOfKey(record: ApiKeyRecord): Caller {
+export function callerOfKey(record: Pick<ApiKeyRecord, 'id' | 'prefix' | 'tenantId' | 'role'>): Caller {
   if (record.role === OPERATOR_ROLE || record.tenantId === null)
     return { kind: 'operator', name: `key:${record.prefix}`, keyId: record.id };
   return { kind: 'tenant', keyId: record.id, tenantId: record.tenantId, role: record.role };

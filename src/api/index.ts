@@ -1,8 +1,9 @@
 /**
  * The operations every client of BrainOps offers — memory, sessions and tasks, the brief, errors
  * and solutions, guidance and procedures, deployments, keys and the operator's actions — as
- * transport-free {@link Operation}s over the memory store and the Temporal client. HTTP, MCP, the
- * CLI and the console are adapters over this object: each calls `operation.call(caller, input)`
+ * transport-free {@link Operation}s over the memory store and the Temporal client, and the web
+ * console's page reads, actions and sign-in sessions. HTTP, MCP, the CLI and the console are
+ * adapters over this object: each calls `operation.call(caller, input)`
  * and maps an `ApiError`'s kind to its protocol. The store and the client are opened on first
  * use, so a command that needs only one of them never waits for the other.
  */
@@ -12,11 +13,13 @@ import type { BrainOpsClient } from '../client/brainops-client';
 import type { MemoryStore } from '../memory';
 import { AccessLog } from './access-log';
 import { KeyVerifier } from './auth';
+import type { ConsoleSessions } from './console';
 
 export type { Operation } from './operation';
 export * from './caller';
 export * from './errors';
 export { KEY_CACHE_MS, bearerKey } from './auth';
+export type * from './console/pages';
 export type { KeyMetrics } from './access-log';
 
 /** What the API is built over; each opened on first use (or given ready). */
@@ -38,6 +41,7 @@ const areas = {
   procedures: () => require('./procedures') as typeof import('./procedures'),
   deployments: () => require('./deployments') as typeof import('./deployments'),
   keys: () => require('./keys') as typeof import('./keys'),
+  console: () => require('./console') as typeof import('./console'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -88,6 +92,28 @@ export class BrainOpsApi {
   /** API keys. */
   get keys() {
     return this.area('keys', () => areas.keys().keyOperations(this.deps.store));
+  }
+  /** The web console's page reads and actions. */
+  get console() {
+    const { store, client, config, logger } = this.deps;
+    return this.area('console', () =>
+      areas.console().consoleOperations({
+        store,
+        client,
+        config,
+        logger,
+        knowledge: this.knowledge,
+        operator: this.operator,
+      }),
+    );
+  }
+  /** The web console's sign-in sessions. */
+  get consoleSessions(): ConsoleSessions {
+    const { store, config } = this.deps;
+    return this.area(
+      'consoleSessions',
+      () => new (areas.console().ConsoleSessions)(store, config.console.sessionTtlMs),
+    );
   }
 
   /**

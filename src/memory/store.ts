@@ -11,6 +11,7 @@ import type { Embedder } from '../contracts/embedding';
 import { ApiKeyStore } from './api-keys';
 import { MemoryCache } from './cache';
 import { Connections } from './connections';
+import { consoleRepository } from './console';
 import { databaseGuardianRepository } from './database-guardian';
 import { decisionRepository } from './decisions';
 import { deploymentRepository } from './deployments';
@@ -23,6 +24,7 @@ import { insightRepository } from './insights';
 import { knowledgeRepository } from './knowledge-base';
 import { learningRepository } from './learning';
 import { maintenanceRepository } from './maintenance';
+import { metricsRepository } from './metric-reads';
 import { procedureRepository } from './procedures';
 import { sessionRepository } from './sessions';
 import { TenantScope } from './tenant-scope';
@@ -81,6 +83,10 @@ export class MemoryStore {
   readonly health: ReturnType<typeof healthRepository>;
   /** API keys and the access log. */
   readonly apiKeys: ApiKeyStore;
+  /** The web console's reads, sign-in sessions and record of actions. */
+  readonly console: ReturnType<typeof consoleRepository>;
+  /** The database-backed series of `/metrics`. */
+  readonly metrics: ReturnType<typeof metricsRepository>;
 
   private constructor(
     private readonly db: Connections,
@@ -106,6 +112,8 @@ export class MemoryStore {
     this.embeddings = embeddingRepository(db);
     this.health = healthRepository(db);
     this.apiKeys = new ApiKeyStore(db.operator);
+    this.console = consoleRepository(db);
+    this.metrics = metricsRepository(db);
   }
 
   /**

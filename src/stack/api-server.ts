@@ -1,15 +1,19 @@
 /**
- * Serves the API over HTTP with MCP beside it: the API's operations over a memory store and a
- * Temporal client (with the access log of this process), the HTTP routes, and MCP over streamable
- * HTTP at `/mcp`. `npm start`, `brainops serve`, the tests and the benchmarks start it here.
+ * Serves the API over HTTP with its extensions beside it: the API's operations over a memory store
+ * and a Temporal client (with the access log of this process), the HTTP routes, MCP over streamable
+ * HTTP at `/mcp`, the web console at `/console` and Prometheus `/metrics` (the process's registry,
+ * with the store observed). `npm start`, `brainops serve`, the tests and the benchmarks start it here.
  */
 import type { Logger } from 'pino';
 import type { BrainOpsConfig } from '../../temporal.config';
 import { BrainOpsApi } from '../api';
 import type { BrainOpsClient } from '../client/brainops-client';
 import { startApiServer, type ApiServer } from '../http/server';
+import { consoleExtension } from '../console';
 import { registerMcpRoute } from '../mcp/http';
 import type { MemoryStore } from '../memory';
+import { metricsExtension, observeMemory } from '../metrics/http';
+import { metricsOfProcess } from '../metrics/registry';
 
 /** A listening API server and the API it serves. */
 export interface ServedApi extends ApiServer {
@@ -32,6 +36,13 @@ export async function serveApi(
     client: () => Promise.resolve(client),
     accessLog: true,
   });
-  const server = await startApiServer({ config, api, logger, extensions: [registerMcpRoute(api)] }, port);
+  const metrics = metricsOfProcess();
+  observeMemory(metrics, store, logger);
+  const extensions = [
+    metricsExtension(metrics, { token: config.metrics.token }),
+    registerMcpRoute(api),
+    consoleExtension(api, config),
+  ];
+  const server = await startApiServer({ config, api, logger, extensions }, port);
   return { ...server, api };
 }

@@ -36,6 +36,10 @@ import { runDevServer } from './dev-server';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { otherStack, removePidFile, stopOwnDevServer, writePidFile } from './ownership';
 import { installRuntime } from './runtime';
+import { freeLoopbackPort } from './free-port';
+import { appendCoreMetrics } from '../metrics/temporal-core';
+import { metricsOfProcess } from '../metrics/registry';
+import { startMetricsEndpoint } from '../metrics/worker-endpoint';
 import { resolveTemporalCli } from './temporal-cli';
 import { startWatchdog, type WatchdogHandle } from './watchdog';
 
@@ -92,7 +96,10 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
   const lockFile = path.join(config.dataDir, 'brainops.pid');
   let locked = false;
   try {
-    installRuntime(logger, { shutdownSignals: [] });
+    // The Temporal SDK serves its metrics on a loopback port; /metrics adds them (src/metrics).
+    const coreMetricsPort = await freeLoopbackPort();
+    installRuntime(logger, { shutdownSignals: [], coreMetricsPort });
+    appendCoreMetrics(metricsOfProcess(), coreMetricsPort);
     const embeddedPostgres = !config.database.url && opts.servers;
     const devServer = !config.temporal.address && opts.servers;
     if (embeddedPostgres || devServer) {
@@ -218,7 +225,18 @@ export async function runStack(config: BrainOpsConfig, logger: Logger, opts: { s
     await stack.store.embedder?.embed(['ready']);
     checkpoint();
     step(5, `worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"`);
-    logger.info(`API server on ${api.url} (OpenAPI ${api.url}/openapi.json, docs ${api.url}/docs, MCP ${api.url}/mcp)`);
+    logger.info(
+      `API server on ${api.url} (OpenAPI ${api.url}/openapi.json, docs ${api.url}/docs, MCP ${api.url}/mcp, metrics ${api.url}/metrics)`,
+    );
+    if (config.metrics.workerPort > 0) {
+      const endpoint = await startMetricsEndpoint(metricsOfProcess(), {
+        host: config.api.host,
+        port: config.metrics.workerPort,
+        token: config.metrics.token,
+      });
+      stops.unshift(() => endpoint.close());
+      logger.info(`worker metrics on ${endpoint.url}`);
+    }
     printWelcome(config, logger, devServer, api.url);
     running = true;
     await worker.run();
@@ -247,6 +265,12 @@ function printWelcome(config: BrainOpsConfig, logger: Logger, devServer: boolean
       `  Temporal Web UI:  ${ui}`,
       `  Temporal address: ${temporalAddress(config)} (namespace ${config.temporal.namespace})`,
       `  HTTP API and MCP: ${apiUrl} (docs ${apiUrl}/docs; keys: npx brainops api-key create --tenant acme --role writer)`,
+      ...(config.console.enabled
+        ? [
+            `  Web console:      ${apiUrl}/console (sign in with a key; an operator key, api-key create --operator, sees every tenant)`,
+          ]
+        : []),
+      `  Metrics:          ${apiUrl}/metrics (Prometheus)`,
       '  In another terminal:',
       '    npx brainops session start --tenant acme --session demo',
       '    npx brainops session message --tenant acme --session demo --role user "Hello"',

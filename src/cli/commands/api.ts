@@ -23,7 +23,7 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
       const store = await openMemoryStore(config, logger);
       const server = await serveApi({ config, logger, store, client: await ctx().client() });
       logger.info(
-        `BrainOps API on ${server.url} (OpenAPI ${server.url}/openapi.json, docs ${server.url}/docs, MCP ${server.url}/mcp)`,
+        `BrainOps API on ${server.url} (OpenAPI ${server.url}/openapi.json, docs ${server.url}/docs, MCP ${server.url}/mcp, console ${server.url}/console, metrics ${server.url}/metrics)`,
       );
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         for (const s of SIGNALS) process.once(s, () => resolve(s));
