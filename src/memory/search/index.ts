@@ -42,8 +42,11 @@ import {
   type CollectionStats,
   type QueryTerm,
 } from './lexical';
-import { VectorIndex, type VectorSource } from './vectors';
-import { expandQuery } from './feedback';
+import { VectorIndex, type VectorSet, type VectorSource } from './vectors';
+import { MAX_FREQUENCY, rankExactly, type ExactSource } from './exact';
+
+const SOURCES = { entries: ENTRY_SOURCE, messages: MESSAGE_SOURCE } as const;
+const TABLES = { entries: 'memory_entries', messages: 'session_messages' } as const;
 
 /** How long collection statistics are reused: a minute, ten for a collection past exact ranking. */
 const STATS_TTL_MS = 60_000;
@@ -63,7 +66,25 @@ export interface SearcherOptions {
   neighbours?: boolean;
   /** Expand the query with the words of its best lexical hits. @defaultValue true */
   feedback?: boolean;
+  /** Called with each stage's duration (ms) as it ends; stages of the two lists overlap in time. */
+  trace?: (stage: SearchStage, ms: number) => void;
 }
+
+/** The stages a search's time is reported in by {@link SearcherOptions.trace}. */
+export type SearchStage =
+  | 'stats'
+  | 'bm25'
+  | 'lexemes'
+  | 'bm25-large'
+  | 'lexical'
+  | 'embed'
+  | 'vectors'
+  | 'nearest'
+  | 'semantic'
+  | 'fusion'
+  | 'neighbours'
+  | 'rows'
+  | 'total';
 
 /**
  * Runs `work` with the connection the returned rows are read from: a tenant's search reads them
@@ -77,6 +98,8 @@ export class Searcher {
   private readonly stats = new LRUCache<string, CollectionStats>({ max: 10_000, ttl: STATS_TTL_MS });
   /** Shares of documents holding the frequent lexemes, per table, from the planner's statistics. */
   private readonly frequencies = new LRUCache<string, Map<string, number>>({ max: 2, ttl: 600_000 });
+  /** The lexemes of each table too frequent to add to a query, from the same statistics. */
+  private readonly frequentWords = new LRUCache<string, string[]>({ max: 2, ttl: 600_000 });
 
   constructor(private readonly options: SearcherOptions) {
     const { embedder } = options;
@@ -87,18 +110,34 @@ export class Searcher {
 
   /** The hits for an already parsed search input, best first; their rows are read through `readRows` when given. */
   async search(input: SearchInput, readRows?: RowReader): Promise<MemorySearchHit[]> {
-    const withEntries = input.sources.includes('entries');
-    const withMessages = messagesSearchable(input);
-    const [lexical, semantic] = await Promise.all([
-      this.lexical(input, withEntries, withMessages),
-      input.mode === 'natural' ? this.semantic(input, withEntries, withMessages) : Promise.resolve([]),
-    ]);
-    let candidates = fuse(lexical, semantic);
-    if (input.mode === 'natural' && this.options.neighbours !== false) {
-      const neighbours = await this.neighbours(candidates.map((c) => c.key));
-      candidates = spreadToNeighbours(candidates, (key) => neighbours.get(key) ?? []);
+    return this.timed('total', async () => {
+      const withEntries = input.sources.includes('entries');
+      const withMessages = messagesSearchable(input);
+      const [lexical, semantic] = await Promise.all([
+        this.timed('lexical', () => this.lexical(input, withEntries, withMessages)),
+        input.mode === 'natural'
+          ? this.timed('semantic', () => this.semantic(input, withEntries, withMessages))
+          : Promise.resolve([]),
+      ]);
+      let candidates = await this.timed('fusion', async () => fuse(lexical, semantic));
+      if (input.mode === 'natural' && this.options.neighbours !== false) {
+        const neighbours = await this.timed('neighbours', () => this.neighbours(candidates.map((c) => c.key)));
+        candidates = spreadToNeighbours(candidates, (key) => neighbours.get(key) ?? []);
+      }
+      return this.timed('rows', () => this.hits(input, candidates, readRows ?? ((work) => work(this.options.db))));
+    });
+  }
+
+  /** Runs `work`, reporting its duration to the trace when there is one. */
+  private async timed<T>(stage: SearchStage, work: () => Promise<T>): Promise<T> {
+    const { trace } = this.options;
+    if (!trace) return work();
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      trace(stage, performance.now() - started);
     }
-    return this.hits(input, candidates, readRows ?? ((work) => work(this.options.db)));
   }
 
   private async collection(source: VectorSource, tenantId: string | null): Promise<CollectionStats> {
@@ -135,52 +174,77 @@ export class Searcher {
         .slice(0, CANDIDATES);
     }
     const tenant = input.tenantId ?? null;
-    const lexemes = await queryLexemes(db, input.query);
-    const rank = async (source: VectorSource) => {
-      const table = source === 'entries' ? 'memory_entries' : 'session_messages';
-      const spec = source === 'entries' ? ENTRY_SOURCE : MESSAGE_SOURCE;
-      const stats = await this.collection(source, tenant);
-      if (stats.documents === 0 && !(source === 'entries' && input.includeShared)) return [];
-      const terms = await this.termsOf(lexemes, table);
-      const first = await bm25(db, spec, input, stats, terms, CANDIDATES);
-      // Feedback costs a second pass; a collection past exact ranking is already the slow case.
-      if (this.options.feedback === false || first.length === 0 || stats.documents > EXACT_UP_TO) return first;
-      const expanded = await expandQuery(db, table, terms, first, this.frequencies.get(table) ?? new Map());
-      return expanded.length === terms.length ? first : bm25(db, spec, input, stats, expanded, CANDIDATES);
-    };
-    const lists = await Promise.all([withEntries ? rank('entries') : [], withMessages ? rank('messages') : []]);
+    const sources = (['entries', 'messages'] as const).filter((source) =>
+      source === 'entries' ? withEntries : withMessages,
+    );
+    const stats = await this.timed('stats', () =>
+      Promise.all(sources.map((source) => this.collection(source, tenant))),
+    );
+    const exact: ExactSource[] = [];
+    const large: { source: VectorSource; stats: CollectionStats }[] = [];
+    for (const [i, source] of sources.entries()) {
+      const s = stats[i]!;
+      if (s.documents === 0 && !(source === 'entries' && input.includeShared)) continue;
+      if (s.documents > EXACT_UP_TO) large.push({ source, stats: s });
+      else exact.push({ source: SOURCES[source], stats: s, frequent: await this.frequent(TABLES[source]) });
+    }
+    const lists = await Promise.all([
+      this.timed('bm25', () => rankExactly(db, input, exact, CANDIDATES, this.options.feedback !== false)),
+      ...large.map(({ source, stats: s }) => this.rankLarge(input, source, s)),
+    ]);
     return lists
       .flat()
       .sort((a, b) => b.score - a.score)
       .slice(0, CANDIDATES);
   }
 
+  /**
+   * A collection past exact ranking: its query words, then BM25 from the documents of the most
+   * selective ones (no feedback: this is already the slow case).
+   */
+  private async rankLarge(input: SearchInput, source: VectorSource, stats: CollectionStats): Promise<Scored> {
+    const { db } = this.options;
+    const lexemes = await this.timed('lexemes', () => queryLexemes(db, input.query));
+    const terms = await this.termsOf(lexemes, TABLES[source]);
+    return this.timed('bm25-large', () => bm25(db, SOURCES[source], input, stats, terms, CANDIDATES));
+  }
+
+  /** The lexemes of `table` too frequent to add to a query (see `MAX_FREQUENCY`). */
+  private async frequent(table: 'memory_entries' | 'session_messages'): Promise<string[]> {
+    const known = this.frequentWords.get(table);
+    if (known) return known;
+    await this.termsOf([], table);
+    const frequencies = this.frequencies.get(table) ?? new Map<string, number>();
+    const frequent = [...frequencies].filter(([, share]) => share > MAX_FREQUENCY).map(([lexeme]) => lexeme);
+    this.frequentWords.set(table, frequent);
+    return frequent;
+  }
+
   private async semantic(input: SearchInput, withEntries: boolean, withMessages: boolean): Promise<Scored> {
     const { embedder } = this.options;
     if (!embedder || !this.vectors) return [];
-    const [query] = await embedder.embed([input.query]);
+    const [query] = await this.timed('embed', () => embedder.embed([input.query]));
     if (!query) return [];
     const tenant = input.tenantId ?? null;
-    const sets: { source: VectorSource; tenant: string | null }[] = [];
+    const sets: VectorSet[] = [];
     if (withEntries) {
-      sets.push({ source: 'entries', tenant });
-      if (tenant !== null && input.includeShared) sets.push({ source: 'entries', tenant: null });
+      sets.push({ source: 'entries', tenantId: tenant });
+      if (tenant !== null && input.includeShared) sets.push({ source: 'entries', tenantId: null });
     }
-    if (withMessages) sets.push({ source: 'messages', tenant });
-    const narrowed = narrowsTenant(input);
-    const lists = await Promise.all(
-      sets.map(async ({ source, tenant: t }) => {
-        const [vectors, allowed] = await Promise.all([
-          this.vectors!.vectors(source, t),
-          narrowed ? this.allowedKeys(source, input) : Promise.resolve(undefined),
-        ]);
-        return VectorIndex.nearest(vectors, query, CANDIDATES, allowed);
-      }),
+    if (withMessages) sets.push({ source: 'messages', tenantId: tenant });
+    const [all, allowed] = await Promise.all([
+      this.timed('vectors', () => this.vectors!.vectorsOf(sets)),
+      narrowsTenant(input)
+        ? Promise.all([...new Set(sets.map((s) => s.source))].map((source) => this.allowedKeys(source, input)))
+        : undefined,
+    ]);
+    const keys = allowed && new Set(allowed.flatMap((set) => [...set]));
+    return this.timed('nearest', async () =>
+      all
+        .flatMap((vectors) => VectorIndex.nearest(vectors, query, CANDIDATES, keys))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, CANDIDATES),
     );
-    return lists
-      .flat()
-      .sort((a, b) => b.score - a.score)
-      .slice(0, CANDIDATES);
   }
 
   /** Keys of the documents the filters let through, for pre-filtering semantic candidates. */
@@ -190,7 +254,7 @@ export class Searcher {
     spec.filter(where, input);
     const limit = where.param(MAX_ALLOWED);
     const rows = await this.options.db.query<{ key: string }>(
-      `select ${source === 'entries' ? ENTRY_KEY_SQL : MESSAGE_KEY_SQL} as key from ${spec.from} where ${where.sql} limit ${limit}`,
+      `select ${source === 'entries' ? ENTRY_KEY_SQL : MESSAGE_KEY_SQL} as key from ${spec.from(input)} where ${where.sql} limit ${limit}`,
       where.params,
     );
     return new Set(rows.rows.map((r) => r.key));
@@ -313,7 +377,7 @@ export class Searcher {
     const rows = await db.query<SearchedMessage>(
       `select m.tenant_id as "tenantId", m.session_id as "sessionId", m.seq::float8 as seq, m.role,
          m.agent_id as "agentId", m.content, m.created_at as "createdAt"
-       from ${MESSAGE_SOURCE.from} where ${where.sql}`,
+       from ${MESSAGE_SOURCE.from(input)} where ${where.sql}`,
       where.params,
     );
     return new Map(rows.rows.map((m) => [`m:${m.tenantId}/${m.sessionId}/${m.seq}`, m]));
