@@ -7,28 +7,11 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Embedder } from '../../contracts/embedding';
-import type { MemoryEntry, MemorySearchHit, SearchedMessage, SearchExplanation } from '../../contracts/memory';
-import {
-  fuse,
-  NEIGHBOUR_REACH,
-  spreadToNeighbours,
-  standingFactors,
-  type FusedCandidate,
-  type Neighbour,
-  type Scored,
-} from '../../domain/search-fusion';
+import type { MemorySearchHit } from '../../contracts/memory';
+import { fuse, type FusedCandidate, type Scored } from '../../domain/search-fusion';
 import { Conditions } from '../conditions';
-import { ENTRY_COLUMNS, type Queryable } from '../entries';
-import {
-  ENTRY_KEY_SQL,
-  entryFilters,
-  MESSAGE_KEY_SQL,
-  messageFilters,
-  messagesSearchable,
-  narrowsTenant,
-  parseMessageKey,
-  type SearchInput,
-} from './filters';
+import type { Queryable } from '../entries';
+import { ENTRY_KEY_SQL, MESSAGE_KEY_SQL, messagesSearchable, narrowsTenant, type SearchInput } from './filters';
 import {
   bm25,
   ENTRY_SOURCE,
@@ -44,6 +27,7 @@ import {
 } from './lexical';
 import { VectorIndex, type VectorSet, type VectorSource } from './vectors';
 import { MAX_FREQUENCY, rankExactly, type ExactSource } from './exact';
+import { readHits } from './hits';
 
 const SOURCES = { entries: ENTRY_SOURCE, messages: MESSAGE_SOURCE } as const;
 const TABLES = { entries: 'memory_entries', messages: 'session_messages' } as const;
@@ -108,23 +92,40 @@ export class Searcher {
       : undefined;
   }
 
-  /** The hits for an already parsed search input, best first; their rows are read through `readRows` when given. */
+  /**
+   * The hits for an already parsed search input, best first; their rows are read through
+   * `readRows` when given. The connection for the rows is asked for at once, so that getting it
+   * (and switching it to the tenant) overlaps the candidate lists instead of following them.
+   */
   async search(input: SearchInput, readRows?: RowReader): Promise<MemorySearchHit[]> {
     return this.timed('total', async () => {
       const withEntries = input.sources.includes('entries');
       const withMessages = messagesSearchable(input);
-      const [lexical, semantic] = await Promise.all([
-        this.timed('lexical', () => this.lexical(input, withEntries, withMessages)),
-        input.mode === 'natural'
-          ? this.timed('semantic', () => this.semantic(input, withEntries, withMessages))
-          : Promise.resolve([]),
-      ]);
-      let candidates = await this.timed('fusion', async () => fuse(lexical, semantic));
-      if (input.mode === 'natural' && this.options.neighbours !== false) {
-        const neighbours = await this.timed('neighbours', () => this.neighbours(candidates.map((c) => c.key)));
-        candidates = spreadToNeighbours(candidates, (key) => neighbours.get(key) ?? []);
+      const fused = deferred<FusedCandidate[]>();
+      const reader: RowReader = readRows ?? (<T>(work: (db: Queryable) => Promise<T>) => work(this.options.db));
+      const hits = reader(async (db) => {
+        const candidates = await fused.promise;
+        return this.timed('rows', () =>
+          readHits(db, input, candidates, withMessages, {
+            neighbours: input.mode === 'natural' && this.options.neighbours !== false,
+            model: this.vectors?.model,
+          }),
+        );
+      });
+      try {
+        const [lexical, semantic] = await Promise.all([
+          this.timed('lexical', () => this.lexical(input, withEntries, withMessages)),
+          input.mode === 'natural'
+            ? this.timed('semantic', () => this.semantic(input, withEntries, withMessages))
+            : Promise.resolve([]),
+        ]);
+        fused.resolve(fuse(lexical, semantic));
+      } catch (error) {
+        fused.reject(error);
+        await hits.catch(() => undefined);
+        throw error;
       }
-      return this.timed('rows', () => this.hits(input, candidates, readRows ?? ((work) => work(this.options.db))));
+      return hits;
     });
   }
 
@@ -259,147 +260,15 @@ export class Searcher {
     );
     return new Set(rows.rows.map((r) => r.key));
   }
-
-  /** The turns near each candidate: messages by seq, entries by their session's order. */
-  private async neighbours(keys: string[]): Promise<Map<string, Neighbour[]>> {
-    const result = new Map<string, Neighbour[]>();
-    for (const key of keys) {
-      if (!key.startsWith('m:')) continue;
-      const m = parseMessageKey(key);
-      const near: Neighbour[] = [];
-      for (let distance = 1; distance <= NEIGHBOUR_REACH; distance++) {
-        for (const seq of [m.seq - distance, m.seq + distance]) {
-          if (seq >= 1) near.push({ key: `m:${m.tenantId}/${m.sessionId}/${seq}`, distance });
-        }
-      }
-      result.set(key, near);
-    }
-    const entryIds = keys.filter((k) => k.startsWith('e:')).map((k) => k.slice(2));
-    if (entryIds.length === 0) return result;
-    const rows = await this.options.db.query<{ id: string; near: string; distance: number }>(
-      `select c.id::text as id, n.id::text as near, n.distance::int as distance
-       from memory_entries c
-       cross join lateral (
-         (select p.id, row_number() over (order by p.created_at desc, p.id desc) as distance
-          from memory_entries p
-          where p.session_id = c.session_id and p.tenant_id is not distinct from c.tenant_id
-            and (p.created_at, p.id) < (c.created_at, c.id) and p.archived_at is null
-          order by p.created_at desc, p.id desc limit $2)
-         union all
-         (select n.id, row_number() over (order by n.created_at, n.id) as distance
-          from memory_entries n
-          where n.session_id = c.session_id and n.tenant_id is not distinct from c.tenant_id
-            and (n.created_at, n.id) > (c.created_at, c.id) and n.archived_at is null
-          order by n.created_at, n.id limit $2)) as n
-       where c.id = any($1::uuid[]) and c.session_id is not null`,
-      [entryIds, NEIGHBOUR_REACH],
-    );
-    for (const r of rows.rows) {
-      const key = `e:${r.id}`;
-      const near = result.get(key) ?? [];
-      near.push({ key: `e:${r.near}`, distance: r.distance });
-      result.set(key, near);
-    }
-    return result;
-  }
-
-  /** Fetches the candidates that pass the filters, ranks them and keeps the best `limit`. */
-  private async hits(
-    input: SearchInput,
-    candidates: FusedCandidate[],
-    readRows: RowReader,
-  ): Promise<MemorySearchHit[]> {
-    const relevant = candidates.filter((c) => c.fused + c.neighbours > 0);
-    if (relevant.length === 0) return [];
-    const [entries, messages] = await readRows((db) =>
-      Promise.all([
-        this.fetchEntries(
-          db,
-          input,
-          relevant.filter((c) => c.key.startsWith('e:')).map((c) => c.key.slice(2)),
-        ),
-        messagesSearchable(input)
-          ? this.fetchMessages(
-              db,
-              input,
-              relevant.filter((c) => c.key.startsWith('m:')).map((c) => c.key),
-            )
-          : new Map<string, SearchedMessage>(),
-      ]),
-    );
-    const now = Date.now();
-    const hits: MemorySearchHit[] = [];
-    for (const c of relevant) {
-      const entry = entries.get(c.key);
-      const message = messages.get(c.key);
-      if (!entry && !message) continue;
-      const factors = standingFactors(
-        entry
-          ? { importance: entry.importance, ageMs: now - entry.updatedAt.getTime(), accessCount: entry.accessCount }
-          : { importance: 0.5, ageMs: now - message!.createdAt.getTime(), accessCount: 0 },
-      );
-      const rank = (c.fused + c.neighbours) * factors.importance * factors.recency * factors.access;
-      const explain = input.explain ? explanation(c, factors, this.vectors?.model) : undefined;
-      const extra = explain ? { explain } : {};
-      hits.push(
-        entry ? { kind: 'entry', entry, rank, ...extra } : { kind: 'message', message: message!, rank, ...extra },
-      );
-    }
-    return hits.sort((a, b) => b.rank - a.rank).slice(0, input.limit);
-  }
-
-  private async fetchEntries(db: Queryable, input: SearchInput, ids: string[]): Promise<Map<string, MemoryEntry>> {
-    if (ids.length === 0) return new Map();
-    const where = new Conditions(ids);
-    where.add('m.id = any($1::uuid[])');
-    entryFilters(where, input);
-    const rows = await db.query<MemoryEntry>(
-      `select ${ENTRY_COLUMNS} from memory_entries m where ${where.sql}`,
-      where.params,
-    );
-    return new Map(rows.rows.map((e) => [`e:${e.id}`, e]));
-  }
-
-  private async fetchMessages(
-    db: Queryable,
-    input: SearchInput,
-    keys: string[],
-  ): Promise<Map<string, SearchedMessage>> {
-    if (keys.length === 0) return new Map();
-    const parts = keys.map(parseMessageKey);
-    const where = new Conditions(
-      parts.map((p) => p.tenantId),
-      parts.map((p) => p.sessionId),
-      parts.map((p) => p.seq),
-    );
-    where.add('(m.tenant_id, m.session_id, m.seq) in (select * from unnest($1::text[], $2::text[], $3::bigint[]))');
-    messageFilters(where, input);
-    const rows = await db.query<SearchedMessage>(
-      `select m.tenant_id as "tenantId", m.session_id as "sessionId", m.seq::float8 as seq, m.role,
-         m.agent_id as "agentId", m.content, m.created_at as "createdAt"
-       from ${MESSAGE_SOURCE.from(input)} where ${where.sql}`,
-      where.params,
-    );
-    return new Map(rows.rows.map((m) => [`m:${m.tenantId}/${m.sessionId}/${m.seq}`, m]));
-  }
 }
 
-function explanation(
-  c: FusedCandidate,
-  factors: { importance: number; recency: number; access: number },
-  model: string | undefined,
-): SearchExplanation {
-  return {
-    ...(c.lexical
-      ? { lexical: { bm25: c.lexical.raw, normalised: c.lexical.normalised, position: c.lexical.position } }
-      : {}),
-    ...(c.semantic && model
-      ? {
-          semantic: { cosine: c.semantic.raw, normalised: c.semantic.normalised, position: c.semantic.position, model },
-        }
-      : {}),
-    fused: c.fused,
-    neighbours: c.neighbours,
-    ...factors,
-  };
+/** A promise with its resolve and reject functions. */
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

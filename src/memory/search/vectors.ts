@@ -10,6 +10,7 @@
  */
 import type { Queryable } from '../entries';
 import type { Scored } from '../../domain/search-fusion';
+import { prepared } from './prepared';
 
 /** Milliseconds before the previous look from which embeddings are read again (late commits). */
 const OVERLAP_MS = 5_000;
@@ -191,10 +192,12 @@ export class VectorIndex {
     // nothing new moves the watermark.
     const rows = (
       await this.db.query<{ set: number; key: string | null; vector: Buffer | null; at: Date | null }>(
-        `select -1 as set, null as key, null::bytea as vector, statement_timestamp() as at
-         union all
-         select s.set, s.key, s.vector, null from (${selects.join(' union all ')}) as s`,
-        params,
+        prepared(
+          `select -1 as set, null as key, null::bytea as vector, statement_timestamp() as at
+           union all
+           select s.set, s.key, s.vector, null from (${selects.join(' union all ')}) as s`,
+          params,
+        ),
       )
     ).rows;
     let clock: Date | undefined;
