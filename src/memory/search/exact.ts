@@ -1,8 +1,9 @@
 /**
  * Lexical retrieval of collections small enough to be ranked exactly (up to `EXACT_UP_TO`
- * documents), in one statement for every source a search looks in: the query's lexemes, BM25 over
- * every document that holds any of them, pseudo-relevance feedback and the second BM25 pass with
- * the words it adds. One statement is one round trip, where the steps one at a time were five.
+ * documents), in one statement for every source a search looks in: the query's terms (its words
+ * in every form, `./terms.ts`), BM25 over every document that holds any of them, pseudo-relevance
+ * feedback and the second BM25 pass with the words it adds. One statement is one round trip,
+ * where the steps one at a time were five.
  *
  * BM25 (Robertson and Zaragoza, "The Probabilistic Relevance Framework: BM25 and Beyond"): idf
  * from the number of the searched tenant's documents holding each word (every such document is a
@@ -20,6 +21,7 @@ import type { Queryable } from '../entries';
 import type { SearchInput } from './filters';
 import { B, K1, type CollectionStats, type Source } from './lexical';
 import { prepared } from './prepared';
+import { queryTermsSql, quoted, WORD_FORMS } from './terms';
 
 /** Hits of the first pass taken as relevant. */
 const FEEDBACK_DOCUMENTS = 5;
@@ -38,89 +40,150 @@ export interface ExactSource {
   frequent: string[];
 }
 
-/** SQL: the text lexeme in `column` quoted for a tsquery, as `anyOf` quotes it. */
-const quoted = (column: string) => `'''' || replace(replace(${column}, '\\', '\\\\'), '''', '''''') || ''''`;
-
-/** Documents read at most per part: the largest collection ranked exactly. */
+/** Documents read at most per term and part: the largest collection ranked exactly. */
 const EXACT_CAP = 5_000;
 
 /**
- * SQL: the (key, ref, dl, lexeme, tf) rows of the documents of `source` that the search's filters
- * admit and that match the tsquery `match`, one row per term of `terms` (a FROM item `l` of
- * lexeme and its one-word query) they hold. `tf` is the number of the word's positions, counted
- * by `ts_rank_cd` with every weight 1 (each position of a one-word query is a cover of its own;
- * PostgreSQL docs, "Ranking Search Results"), 1 for a word without positions (a tag): a few calls
- * per document, where cutting the vector down to the query's words and unnesting it cost three
- * times as much. `ref` (the row's ctid) finds the row again later in the statement.
+ * SQL: the number of occurrences of the one-word tsquery `word` in the document `m` that holds
+ * it. For a one-word query with every weight 1, `ts_rank` is H₂(tf) / ζ(2), H₂(n) = Σ 1/k² for
+ * k ≤ n (PostgreSQL's `calc_rank_or`, src/backend/utils/adt/tsrank.c), which is inverted here:
+ * ζ(2) − H₂(n) = ψ′(n + 1) ≈ 1 / (n + ½). It is exact up to the 256 positions a lexeme keeps, and
+ * a fifth of the cost of `ts_rank_cd`, which zeroes 32 kB per query node on every call. A word
+ * without positions (a tag) counts once.
  */
-function termRows(source: Source, input: SearchInput, params: unknown[], match: string, terms: string): string {
-  const parts = source.parts(input).map((part) => {
-    const where = new Conditions(...params);
-    source.filter(where, input, part);
-    params.splice(0, params.length, ...where.params);
-    return `(select ${source.key} as key, m.ctid as ref, length(m.search_vector) as dl, m.search_vector as v
-       from ${source.from(input)} where m.search_vector @@ ${match} and ${where.sql} limit ${EXACT_CAP})`;
-  });
-  return `select x.key, x.ref, x.dl, t.lexeme, t.tf
-    from (${parts.join(' union all ')}) as x
-    cross join lateral (
-      select l.lexeme, greatest(ts_rank_cd('{1,1,1,1}', x.v, l.query), 1)::float8 as tf
-      from ${terms} where x.v @@ l.query) as t`;
+function tfOfWord(word: string): string {
+  return `round(1 / (1.6449340668482264 * (1 - ts_rank('{1,1,1,1}', m.search_vector, ${word}))) - 0.5)`;
 }
 
-/** SQL: BM25 of `terms` (key, ref, dl, lexeme, tf) with the word weights `weights` (lexeme, weight). */
-function bm25Sql(terms: string, weights: string, n: string, avgdl: string): string {
-  return `select t.key, t.ref,
+/** SQL: the occurrences of any of the term `l`'s one-word forms in `m`. */
+function tfOfWords(): string {
+  return Array.from(
+    { length: WORD_FORMS },
+    (_, i) => `case when m.search_vector @@ l.w${i + 1} then ${tfOfWord(`l.w${i + 1}`)} else 0 end`,
+  ).join(' + ');
+}
+
+/**
+ * SQL: the documents of `source` the search's filters admit that match `match`, as (ref, dl, tf):
+ * `ref` the row's ctid (it finds the row again later in the statement; the key is built only for
+ * the rows returned), `dl` the vector's length, `tf` the SQL expression `tf`.
+ */
+function matchesSql(source: Source, input: SearchInput, params: unknown[], match: string, tf: string): string {
+  return source
+    .parts(input)
+    .map((part) => {
+      const where = new Conditions(...params);
+      source.filter(where, input, part);
+      params.splice(0, params.length, ...where.params);
+      return `(select m.ctid as ref, length(m.search_vector) as dl, (${tf})::float8 as tf
+         from ${source.from(input)} where ${match} and ${where.sql} limit ${EXACT_CAP})`;
+    })
+    .join(' union all ');
+}
+
+/** SQL: the occurrences of the phrases of the term `l` in `m` (each a cover of `ts_rank_cd`'s, every weight 1). */
+const TF_OF_PHRASES = "ts_rank_cd('{1,1,1,1}', m.search_vector, l.phrases)";
+
+/**
+ * SQL: a (lexeme, ref, dl, tf) row for each term of `terms` (a FROM item `l` of the term's `id`,
+ * `words`, `w1` … `w4` and `phrases`, as `q` has them) and each document holding it, found
+ * through the full-text index term by term: by its words, then by its phrases among the
+ * documents holding none of its words. Phrases are counted only where they occur.
+ */
+function termRowsSql(source: Source, input: SearchInput, params: unknown[], terms: string): string {
+  const byWords = matchesSql(
+    source,
+    input,
+    params,
+    'm.search_vector @@ l.words',
+    `${tfOfWords()} + case when l.phrases is not null and m.search_vector @@ l.phrases then ${TF_OF_PHRASES} else 0 end`,
+  );
+  const byPhrases = matchesSql(
+    source,
+    input,
+    params,
+    'l.phrases is not null and m.search_vector @@ l.phrases and not m.search_vector @@ l.words',
+    TF_OF_PHRASES,
+  );
+  return `select l.id as lexeme, x.ref, x.dl, x.tf
+    from ${terms} cross join lateral (${byWords} union all ${byPhrases}) as x`;
+}
+
+/** SQL: the BM25 score (ref, score) of every document of `rows` (lexeme, ref, dl, tf), by `weights` (lexeme, weight). */
+function bm25Sql(rows: string, weights: string, n: string, avgdl: string): string {
+  return `select t.ref,
       sum(w.weight * ln(1 + (greatest(${n}::float8, d.df) - d.df + 0.5) / (d.df + 0.5))
           * t.tf * ${K1 + 1} / (t.tf + ${K1} * (${1 - B} + ${B} * t.dl / ${avgdl}::float8)))::float8 as score
-    from ${terms} as t
-    join (select lexeme, count(*)::float8 as df from ${terms} group by lexeme) as d using (lexeme)
+    from ${rows} as t
+    join (select lexeme, count(*)::float8 as df from ${rows} group by lexeme) as d using (lexeme)
     join ${weights} as w using (lexeme)
-    group by t.key, t.ref`;
+    group by t.ref`;
 }
 
-/** The query's own words, each weighing 1. */
-const OWN_WEIGHTS = '(select unnest(lexemes) as lexeme, 1::float8 as weight from q)';
+/** The query's own terms as a FROM item `l`. */
+const SLOTS = Array.from({ length: WORD_FORMS }, (_, i) => `w${i + 1}`);
+const OWN_TERMS = `unnest(${['ids', 'words', ...SLOTS, 'phrases'].map((c) => `(select ${c} from q)`).join(', ')})
+  as l(id, words, ${SLOTS.join(', ')}, phrases)`;
+/** The query's own terms, each weighing 1. */
+const OWN_WEIGHTS = '(select unnest(ids) as lexeme, 1::float8 as weight from q)';
 
-/** The CTEs ranking one source, named with `p`; its ranking is `${p}_final` (key, score). */
-function sourceCtes(p: string, s: ExactSource, input: SearchInput, params: unknown[], feedback: boolean): string[] {
+/**
+ * The CTEs ranking one source, named with `p`; its ranking is `${p}_final` (key, score). The second
+ * pass adds the added words' part to the first pass's scores: BM25 is a sum over words, and the
+ * documents and frequencies of the query's own words are the same in both passes.
+ */
+function sourceCtes(
+  p: string,
+  s: ExactSource,
+  input: SearchInput,
+  params: unknown[],
+  limit: string,
+  feedback: boolean,
+): string[] {
   const param = (value: unknown) => `$${params.push(value)}`;
   const n = param(Math.max(1, s.stats.documents));
   const avgdl = param(Math.max(1, s.stats.meanLength));
-  const own = 'unnest((select lexemes from q), (select queries from q)) as l(lexeme, query)';
-  const first = termRows(s.source, input, params, '(select tsq from q)', own);
-  const ctes = [`${p}_terms as materialized (${first})`];
-  if (!feedback) return [...ctes, `${p}_final as (${bm25Sql(`${p}_terms`, OWN_WEIGHTS, n, avgdl)})`];
+  const ctes = [
+    `${p}_terms as materialized (${termRowsSql(s.source, input, params, OWN_TERMS)})`,
+    `${p}_first as materialized (${bm25Sql(`${p}_terms`, OWN_WEIGHTS, n, avgdl)})`,
+  ];
+  // The key is built for the best `limit` only.
+  const best = (scores: string) =>
+    `select (select ${s.source.key} from ${s.source.table} as m where m.ctid = f.ref) as key, f.score
+     from (${scores} order by score desc, ref limit ${limit}) as f`;
+  if (!feedback) return [...ctes, `${p}_final as (${best(`select * from ${p}_first`)})`];
   const frequent = param(s.frequent);
   ctes.push(
-    `${p}_first as materialized (${bm25Sql(`${p}_terms`, OWN_WEIGHTS, n, avgdl)})`,
     `${p}_top as (
-       select ref, score / max(score) over () as share from ${p}_first order by score desc, key limit ${FEEDBACK_DOCUMENTS})`,
+       select ref, score / max(score) over () as share from ${p}_first order by score desc, ref limit ${FEEDBACK_DOCUMENTS})`,
     // Each word of the best hits weighs the sum, over those hits, of its share of the hit's words
     // times the hit's score relative to the best.
     `${p}_added as materialized (
-       select u.lexeme, sum(coalesce(array_length(u.positions, 1), 1)::float8 / greatest(1, length(m.search_vector))
-         * t.share) as w
+       select u.lexeme as id, sum(coalesce(array_length(u.positions, 1), 1)::float8
+         / greatest(1, length(m.search_vector)) * t.share) as w
        from ${p}_top as t join ${s.source.table} as m on m.ctid = t.ref cross join lateral unnest(m.search_vector) as u
-       where u.lexeme <> all((select lexemes from q)::text[]) and u.lexeme <> all(${frequent}::text[]) and length(u.lexeme) >= 3
+       where u.lexeme <> all((select lexemes from q)::text[]) and u.lexeme <> all(${frequent}::text[])
+         and length(u.lexeme) >= 3
        group by u.lexeme order by w desc, u.lexeme limit ${EXPANSION_TERMS})`,
-    `${p}_weights as materialized (
-       select lexeme, 1::float8 as weight from unnest((select lexemes from q)) as lexeme
-       union all select lexeme, ${EXPANSION_WEIGHT} * w / max(w) over () from ${p}_added)`,
-  );
-  // A document holding no word of the query was not a candidate of the first pass; one that holds
-  // an added word gets that word's rows here, besides its rows of the query's words there.
-  const more = termRows(
-    s.source,
-    input,
-    params,
-    `(select string_agg(${quoted('lexeme')}, ' | ')::tsquery from ${p}_added)`,
-    `(select lexeme, (${quoted('lexeme')})::tsquery as query from ${p}_added) as l`,
-  );
-  ctes.push(
-    `${p}_more as materialized (${more})`,
-    `${p}_all as (select * from ${p}_terms union all select * from ${p}_more)`,
-    `${p}_final as (${bm25Sql(`${p}_all`, `${p}_weights`, n, avgdl)})`,
+    `${p}_more as materialized (${termRowsSql(
+      s.source,
+      input,
+      params,
+      `(select id, word as words, word as w1, ${SLOTS.slice(1)
+        .map((c) => `null::tsquery as ${c}`)
+        .join(', ')}, null::tsquery as phrases
+        from ${p}_added cross join lateral (select (${quoted('id')})::tsquery as word) as w) as l`,
+    )})`,
+    `${p}_second as (${bm25Sql(
+      `${p}_more`,
+      `(select id as lexeme, ${EXPANSION_WEIGHT} * w / max(w) over () as weight from ${p}_added)`,
+      n,
+      avgdl,
+    )})`,
+    `${p}_final as (${best(
+      `select ref, sum(score) as score from (select * from ${p}_first union all select * from ${p}_second) as x
+       group by ref`,
+    )})`,
   );
   return ctes;
 }
@@ -137,17 +200,11 @@ export async function rankExactly(
   feedback: boolean,
 ): Promise<Scored> {
   if (sources.length === 0) return [];
-  const params: unknown[] = [input.query];
-  // The query's lexemes as the vectors hold them (English stemming, stop words dropped), each as
-  // a one-word tsquery, and all of them as one "any of these words" tsquery.
-  const q = `q as materialized (
-    select coalesce(array_agg(lexeme), '{}') as lexemes,
-      coalesce(array_agg((${quoted('lexeme')})::tsquery), '{}') as queries,
-      string_agg(${quoted('lexeme')}, ' | ')::tsquery as tsq
-    from unnest(to_tsvector('english', $1)))`;
-  const names = sources.map((_, i) => `s${i}`);
-  const ctes = sources.flatMap((s, i) => sourceCtes(names[i]!, s, input, params, feedback));
+  const params: unknown[] = [];
+  const q = queryTermsSql(params, input.query);
   const k = `$${params.push(limit)}`;
+  const names = sources.map((_, i) => `s${i}`);
+  const ctes = sources.flatMap((s, i) => sourceCtes(names[i]!, s, input, params, k, feedback));
   const result = await db.query<{ key: string; score: number }>(
     prepared(
       `with ${[q, ...ctes].join(',\n')}

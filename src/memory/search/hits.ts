@@ -83,17 +83,25 @@ function nearSql(ids: string): string {
     where c.id = any(${ids}::uuid[]) and c.session_id is not null)`;
 }
 
+/** A run of one session's messages, by seq (inclusive). */
+interface MessageRange {
+  sessionId: string;
+  from: number;
+  to: number;
+}
+
 /**
- * The candidates' statement: the standing of the entries `entryIds` (and of their neighbours,
- * with the relations, when `withNeighbours`) and the messages `messageKeys` that pass the filters.
- * An entry shares its score with the entries of its session written just before and after it
+ * The candidates' statement: the standing of the entries `entryIds` and of the neighbours of
+ * `sharing` (with the relations), and the messages in `ranges`, that pass the filters. An entry
+ * shares its score with the entries of its session written just before and after it
  * (`NEIGHBOUR_REACH` each way), whatever the filters; the filters apply to what may become a hit.
+ * A message and its neighbours are one range of its session, read by one index range scan.
  */
 function candidatesStatement(
   input: SearchInput,
   entryIds: string[],
-  messageKeys: string[],
-  withNeighbours: boolean,
+  sharing: string[],
+  ranges: MessageRange[],
 ): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const selects: string[] = [];
@@ -101,9 +109,9 @@ function candidatesStatement(
   if (entryIds.length > 0) {
     const where = new Conditions(...params);
     const ids = where.param(entryIds);
-    if (withNeighbours) near = `with ${nearSql(ids)} `;
+    if (sharing.length > 0) near = `with ${nearSql(where.param(sharing))} `;
     where.add(
-      withNeighbours
+      sharing.length > 0
         ? `m.id in (select unnest(${ids}::uuid[]) union select id from near)`
         : `m.id = any(${ids}::uuid[])`,
     );
@@ -113,28 +121,41 @@ function candidatesStatement(
        m.updated_at as at, m.access_count::float8 as "accessCount", null as "sessionId", null::float8 as seq,
        null as role, null as "agentId", null as content
      from memory_entries m where ${where.sql}`);
-    if (withNeighbours) {
+    if (sharing.length > 0) {
       selects.push(`select 'n', 'e:' || n.id::text, 'e:' || n.of, n.distance, null, null, null, null, null, null, null, null
        from near as n`);
     }
   }
-  if (messageKeys.length > 0) {
-    const parts = messageKeys.map(parseMessageKey);
+  if (ranges.length > 0) {
     const where = new Conditions(...params);
-    const tenants = where.param(parts.map((p) => p.tenantId));
-    const sessions = where.param(parts.map((p) => p.sessionId));
-    const seqs = where.param(parts.map((p) => p.seq));
-    where.add(
-      `(m.tenant_id, m.session_id, m.seq) in (select * from unnest(${tenants}::text[], ${sessions}::text[], ${seqs}::bigint[]))`,
-    );
+    const sessions = where.param(ranges.map((r) => r.sessionId));
+    const from = where.param(ranges.map((r) => r.from));
+    const to = where.param(ranges.map((r) => r.to));
+    where.add('m.session_id = r.session_id and m.seq between r.lo and r.hi');
     messageFilters(where, input);
     params.splice(0, params.length, ...where.params);
     selects.push(`select 'm' as kind, ${MESSAGE_KEY_SQL} as key, null as of, null::int as distance, null::real as importance,
        m.created_at as at, null::float8 as "accessCount", m.session_id as "sessionId", m.seq::float8 as seq,
        m.role, m.agent_id as "agentId", m.content
-     from ${MESSAGE_SOURCE.from(input)} where ${where.sql}`);
+     from unnest(${sessions}::text[], ${from}::bigint[], ${to}::bigint[]) as r(session_id, lo, hi)
+     cross join lateral (select m.* from ${MESSAGE_SOURCE.from(input)} where ${where.sql}) as m`);
   }
   return { sql: near + selects.join(' union all '), params };
+}
+
+/** The runs of `seqs` (by session) widened by `reach` each way, overlapping runs merged. */
+function messageRanges(seqs: Map<string, number[]>, reach: (sessionId: string, seq: number) => number): MessageRange[] {
+  const ranges: MessageRange[] = [];
+  for (const [sessionId, list] of seqs) {
+    let current: MessageRange | undefined;
+    for (const seq of [...list].sort((a, b) => a - b)) {
+      const from = Math.max(1, seq - reach(sessionId, seq));
+      const to = seq + reach(sessionId, seq);
+      if (current && from <= current.to + 1) current.to = Math.max(current.to, to);
+      else ranges.push((current = { sessionId, from, to }));
+    }
+  }
+  return ranges;
 }
 
 /** Reads the candidates' standing and messages, and the entries' neighbours, in one statement. */
@@ -146,20 +167,25 @@ async function readCandidates(
   withMessages: boolean,
 ) {
   const entryIds = candidates.filter((c) => c.key.startsWith('e:')).map((c) => c.key.slice(2));
-  const messageKeys = new Set<string>();
+  // Only a candidate with a score has one to share.
+  const shares = (c: FusedCandidate) => withNeighbours && c.fused > 0;
+  const sharing = candidates.filter((c) => c.key.startsWith('e:') && shares(c)).map((c) => c.key.slice(2));
+  const seqs = new Map<string, number[]>();
+  const reach = new Map<string, number>();
   const near = new Map<string, Neighbour[]>();
   for (const c of candidates) {
     if (!c.key.startsWith('m:') || !withMessages) continue;
-    messageKeys.add(c.key);
-    if (!withNeighbours) continue;
-    const around = messageNeighbours(c.key);
-    near.set(c.key, around);
-    for (const n of around) messageKeys.add(n.key);
+    const { sessionId, seq } = parseMessageKey(c.key);
+    seqs.set(sessionId, [...(seqs.get(sessionId) ?? []), seq]);
+    if (!shares(c)) continue;
+    reach.set(`${sessionId}/${seq}`, NEIGHBOUR_REACH);
+    near.set(c.key, messageNeighbours(c.key));
   }
   const entries = new Map<string, EntryStanding>();
   const messages = new Map<string, SearchedMessage>();
-  if (entryIds.length === 0 && messageKeys.size === 0) return { entries, messages, near };
-  const { sql, params } = candidatesStatement(input, entryIds, [...messageKeys], withNeighbours);
+  if (entryIds.length === 0 && seqs.size === 0) return { entries, messages, near };
+  const ranges = messageRanges(seqs, (sessionId, seq) => reach.get(`${sessionId}/${seq}`) ?? 0);
+  const { sql, params } = candidatesStatement(input, entryIds, sharing, ranges);
   const rows = (await db.query<CandidateRow>(prepared(sql, params))).rows;
   for (const r of rows) {
     if (r.kind === 'n') {

@@ -35,8 +35,13 @@ const TABLES = { entries: 'memory_entries', messages: 'session_messages' } as co
 /** How long collection statistics are reused: a minute, ten for a collection past exact ranking. */
 const STATS_TTL_MS = 60_000;
 const LARGE_STATS_TTL_MS = 600_000;
-/** Candidates each list contributes before fusion. */
-const CANDIDATES = 100;
+/**
+ * Candidates each list contributes before fusion: 50, or the search's limit when larger. Deeper
+ * lists cost more rows to read and, on the LoCoMo conversations, found less: the weak tail of
+ * each list mostly lent its neighbours scores they did not deserve.
+ */
+const MIN_CANDIDATES = 50;
+const candidates = (input: SearchInput) => Math.max(MIN_CANDIDATES, input.limit);
 /** Semantic candidates are pre-filtered in SQL when filters narrow the tenant; at most this many ids. */
 const MAX_ALLOWED = 200_000;
 
@@ -166,13 +171,13 @@ export class Searcher {
     const { db } = this.options;
     if (input.mode === 'websearch') {
       const lists = await Promise.all([
-        withEntries ? websearch(db, ENTRY_SOURCE, input, CANDIDATES) : [],
-        withMessages ? websearch(db, MESSAGE_SOURCE, input, CANDIDATES) : [],
+        withEntries ? websearch(db, ENTRY_SOURCE, input, candidates(input)) : [],
+        withMessages ? websearch(db, MESSAGE_SOURCE, input, candidates(input)) : [],
       ]);
       return lists
         .flat()
         .sort((a, b) => b.score - a.score)
-        .slice(0, CANDIDATES);
+        .slice(0, candidates(input));
     }
     const tenant = input.tenantId ?? null;
     const sources = (['entries', 'messages'] as const).filter((source) =>
@@ -190,13 +195,13 @@ export class Searcher {
       else exact.push({ source: SOURCES[source], stats: s, frequent: await this.frequent(TABLES[source]) });
     }
     const lists = await Promise.all([
-      this.timed('bm25', () => rankExactly(db, input, exact, CANDIDATES, this.options.feedback !== false)),
+      this.timed('bm25', () => rankExactly(db, input, exact, candidates(input), this.options.feedback !== false)),
       ...large.map(({ source, stats: s }) => this.rankLarge(input, source, s)),
     ]);
     return lists
       .flat()
       .sort((a, b) => b.score - a.score)
-      .slice(0, CANDIDATES);
+      .slice(0, candidates(input));
   }
 
   /**
@@ -207,7 +212,7 @@ export class Searcher {
     const { db } = this.options;
     const lexemes = await this.timed('lexemes', () => queryLexemes(db, input.query));
     const terms = await this.termsOf(lexemes, TABLES[source]);
-    return this.timed('bm25-large', () => bm25(db, SOURCES[source], input, stats, terms, CANDIDATES));
+    return this.timed('bm25-large', () => bm25(db, SOURCES[source], input, stats, terms, candidates(input)));
   }
 
   /** The lexemes of `table` too frequent to add to a query (see `MAX_FREQUENCY`). */
@@ -242,9 +247,9 @@ export class Searcher {
     const keys = allowed && new Set(allowed.flatMap((set) => [...set]));
     return this.timed('nearest', async () =>
       all
-        .flatMap((vectors) => VectorIndex.nearest(vectors, query, CANDIDATES, keys))
+        .flatMap((vectors) => VectorIndex.nearest(vectors, query, candidates(input), keys))
         .sort((a, b) => b.score - a.score)
-        .slice(0, CANDIDATES),
+        .slice(0, candidates(input)),
     );
   }
 
