@@ -195,7 +195,10 @@ export class Searcher {
       else exact.push({ source: SOURCES[source], stats: s, frequent: await this.frequent(TABLES[source]) });
     }
     const lists = await Promise.all([
-      this.timed('bm25', () => rankExactly(db, input, exact, candidates(input), this.options.feedback !== false)),
+      // Each source in a statement of its own, on a connection of its own: they run side by side.
+      ...exact.map((source) =>
+        this.timed('bm25', () => rankExactly(db, input, [source], candidates(input), this.options.feedback !== false)),
+      ),
       ...large.map(({ source, stats: s }) => this.rankLarge(input, source, s)),
     ]);
     return lists
