@@ -51,7 +51,7 @@ const EXACT_CAP = 5_000;
  * a fifth of the cost of `ts_rank_cd`, which zeroes 32 kB per query node on every call. A word
  * without positions (a tag) counts once.
  */
-function tfOfWord(word: string): string {
+export function tfOfWord(word: string): string {
   return `round(1 / (1.6449340668482264 * (1 - ts_rank('{1,1,1,1}', m.search_vector, ${word}))) - 0.5)`;
 }
 
@@ -109,14 +109,18 @@ function termRowsSql(source: Source, input: SearchInput, params: unknown[], term
     from ${terms} cross join lateral (${byWords} union all ${byPhrases}) as x`;
 }
 
-/** SQL: the BM25 score (ref, score) of every document of `rows` (lexeme, ref, dl, tf), by `weights` (lexeme, weight). */
-function bm25Sql(rows: string, weights: string, n: string, avgdl: string): string {
+/**
+ * SQL: the BM25 score (ref, score) of every document of `rows` (lexeme, ref, dl, tf), by `weights`
+ * (lexeme, weight), leaving out the words of more than `maxDf` documents when given.
+ */
+function bm25Sql(rows: string, weights: string, n: string, avgdl: string, maxDf?: string): string {
   return `select t.ref,
       sum(w.weight * ln(1 + (greatest(${n}::float8, d.df) - d.df + 0.5) / (d.df + 0.5))
           * t.tf * ${K1 + 1} / (t.tf + ${K1} * (${1 - B} + ${B} * t.dl / ${avgdl}::float8)))::float8 as score
     from ${rows} as t
     join (select lexeme, count(*)::float8 as df from ${rows} group by lexeme) as d using (lexeme)
     join ${weights} as w using (lexeme)
+    ${maxDf ? `where d.df <= ${maxDf}` : ''}
     group by t.ref`;
 }
 
@@ -174,11 +178,15 @@ function sourceCtes(
         .join(', ')}, null::tsquery as phrases
         from ${p}_added cross join lateral (select (${quoted('id')})::tsquery as word) as w) as l`,
     )})`,
+    // The planner's statistics may not know the tenant's frequent words yet (a word of every key
+    // of a small tenant, say): an added word found in more than MAX_FREQUENCY of its documents
+    // counts for nothing, rather than matching them all.
     `${p}_second as (${bm25Sql(
       `${p}_more`,
       `(select id as lexeme, ${EXPANSION_WEIGHT} * w / max(w) over () as weight from ${p}_added)`,
       n,
       avgdl,
+      `${n}::float8 * ${MAX_FREQUENCY}`,
     )})`,
     `${p}_final as (${best(
       `select ref, sum(score) as score from (select * from ${p}_first union all select * from ${p}_second) as x

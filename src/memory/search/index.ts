@@ -20,7 +20,6 @@ import {
   lexemeFrequencies,
   MESSAGE_SOURCE,
   messageStats,
-  queryLexemes,
   websearch,
   type CollectionStats,
   type QueryTerm,
@@ -28,6 +27,7 @@ import {
 import { VectorIndex, type VectorSet, type VectorSource } from './vectors';
 import { MAX_FREQUENCY, rankExactly, type ExactSource } from './exact';
 import { readHits } from './hits';
+import { wordLexemes } from './terms';
 
 const SOURCES = { entries: ENTRY_SOURCE, messages: MESSAGE_SOURCE } as const;
 const TABLES = { entries: 'memory_entries', messages: 'session_messages' } as const;
@@ -208,12 +208,13 @@ export class Searcher {
   }
 
   /**
-   * A collection past exact ranking: its query words, then BM25 from the documents of the most
-   * selective ones (no feedback: this is already the slow case).
+   * A collection past exact ranking: its query words (with their one-word forms as words of their
+   * own), then BM25 from the documents of the most selective ones (no feedback, no phrase forms:
+   * this is already the slow case).
    */
   private async rankLarge(input: SearchInput, source: VectorSource, stats: CollectionStats): Promise<Scored> {
     const { db } = this.options;
-    const lexemes = await this.timed('lexemes', () => queryLexemes(db, input.query));
+    const lexemes = await this.timed('lexemes', () => wordLexemes(db, input.query));
     const terms = await this.termsOf(lexemes, TABLES[source]);
     return this.timed('bm25-large', () => bm25(db, SOURCES[source], input, stats, terms, candidates(input)));
   }

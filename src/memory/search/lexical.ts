@@ -100,12 +100,6 @@ export interface QueryTerm {
   weight?: number;
 }
 
-/** The lexemes of `query` as the full-text vectors hold them (English stemming, stop words dropped). */
-export async function queryLexemes(db: Queryable, query: string): Promise<string[]> {
-  const result = await db.query<{ lexeme: string }>("select lexeme from unnest(to_tsvector('english', $1))", [query]);
-  return result.rows.map((r) => r.lexeme);
-}
-
 /**
  * The share of documents holding each frequent lexeme of `table`'s full-text vectors, from the
  * planner's statistics (`pg_stats.most_common_elems` of a tsvector column; PostgreSQL docs,

@@ -11,6 +11,7 @@
  * Indexes") and counted by the costlier `ts_rank_cd`.
  */
 import { termForms } from '../../domain/search-terms';
+import type { Queryable } from '../entries';
 
 /** SQL: the text in `column` quoted as one tsquery lexeme (`''` for a quote, `\\` for a backslash). */
 export const quoted = (column: string) => `'''' || replace(replace(${column}, '\\', '\\\\'), '''', '''''') || ''''`;
@@ -61,4 +62,19 @@ export function queryTermsSql(params: unknown[], query: string): string {
       coalesce(array_agg(phrases order by id), '{}') as phrases,
       array(select lexeme from base union select unnest(lexemes) from forms where word) as lexemes
     from terms)`;
+}
+
+/**
+ * The lexemes of `query`'s words and of their one-word forms (joined pairs, abbreviations), each
+ * as a term of its own: the ranking of collections past exact ranking weighs words one by one,
+ * and looks for no phrase.
+ */
+export async function wordLexemes(db: Queryable, query: string): Promise<string[]> {
+  const params: unknown[] = [];
+  const result = await db.query<{ lexeme: string }>(
+    `with ${queryTermsSql(params, query)}
+     select lexeme from base union select unnest(lexemes) from forms where word`,
+    params,
+  );
+  return result.rows.map((r) => r.lexeme);
 }
