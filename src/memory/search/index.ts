@@ -8,7 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Embedder } from '../../contracts/embedding';
 import type { MemorySearchHit } from '../../contracts/memory';
-import { fuse, type FusedCandidate, type Scored } from '../../domain/search-fusion';
+import { fuse, type Scored } from '../../domain/search-fusion';
 import { Conditions } from '../conditions';
 import type { Queryable } from '../entries';
 import { ENTRY_KEY_SQL, MESSAGE_KEY_SQL, messagesSearchable, narrowsTenant, type SearchInput } from './filters';
@@ -70,8 +70,6 @@ export type SearchStage =
   | 'vectors'
   | 'nearest'
   | 'semantic'
-  | 'fusion'
-  | 'neighbours'
   | 'rows'
   | 'total';
 
@@ -99,38 +97,29 @@ export class Searcher {
 
   /**
    * The hits for an already parsed search input, best first; their rows are read through
-   * `readRows` when given. The connection for the rows is asked for at once, so that getting it
-   * (and switching it to the tenant) overlaps the candidate lists instead of following them.
+   * `readRows` when given. The two candidate lists are gathered side by side; the rows are read
+   * once both are in, so a tenant connection is held only while it is used.
    */
   async search(input: SearchInput, readRows?: RowReader): Promise<MemorySearchHit[]> {
     return this.timed('total', async () => {
       const withEntries = input.sources.includes('entries');
       const withMessages = messagesSearchable(input);
-      const fused = deferred<FusedCandidate[]>();
+      const [lexical, semantic] = await Promise.all([
+        this.timed('lexical', () => this.lexical(input, withEntries, withMessages)),
+        input.mode === 'natural'
+          ? this.timed('semantic', () => this.semantic(input, withEntries, withMessages))
+          : Promise.resolve([]),
+      ]);
+      const candidates = fuse(lexical, semantic);
       const reader: RowReader = readRows ?? (<T>(work: (db: Queryable) => Promise<T>) => work(this.options.db));
-      const hits = reader(async (db) => {
-        const candidates = await fused.promise;
-        return this.timed('rows', () =>
+      return this.timed('rows', () =>
+        reader((db) =>
           readHits(db, input, candidates, withMessages, {
             neighbours: input.mode === 'natural' && this.options.neighbours !== false,
             model: this.vectors?.model,
           }),
-        );
-      });
-      try {
-        const [lexical, semantic] = await Promise.all([
-          this.timed('lexical', () => this.lexical(input, withEntries, withMessages)),
-          input.mode === 'natural'
-            ? this.timed('semantic', () => this.semantic(input, withEntries, withMessages))
-            : Promise.resolve([]),
-        ]);
-        fused.resolve(fuse(lexical, semantic));
-      } catch (error) {
-        fused.reject(error);
-        await hits.catch(() => undefined);
-        throw error;
-      }
-      return hits;
+        ),
+      );
     });
   }
 
@@ -269,15 +258,4 @@ export class Searcher {
     );
     return new Set(rows.rows.map((r) => r.key));
   }
-}
-
-/** A promise with its resolve and reject functions. */
-function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
