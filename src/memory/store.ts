@@ -308,7 +308,8 @@ export class MemoryStore {
 
   /**
    * The live entry with this identity, or null. Served from the cache when possible; every read
-   * counts in `access_count` (cache hits are added in batches, once a second).
+   * counts in `access_count`, added in batches once a second (a read that wrote its count itself
+   * cost a write-ahead-log flush and, past a page's free space, an insert into every index).
    * @throws ValidationError on a bad identity.
    */
   async retrieve(identity: MemoryIdentity): Promise<MemoryEntry | null> {
@@ -322,8 +323,11 @@ export class MemoryStore {
       return cached;
     }
     const token = this.cache?.readToken() ?? 0;
-    const entry = await this.asTenant(parsed.tenantId, (db) => entries.readEntryCountingAccess(db, parsed));
-    if (entry) this.cache?.set(key, entry, token);
+    const entry = await this.asTenant(parsed.tenantId, (db) => entries.selectEntry(db, parsed, { live: true }));
+    if (entry) {
+      this.pendingAccesses.set(entry.id, (this.pendingAccesses.get(entry.id) ?? 0) + 1);
+      this.cache?.set(key, entry, token);
+    }
     return entry;
   }
 
