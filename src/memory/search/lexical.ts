@@ -1,10 +1,10 @@
 /**
- * Lexical retrieval: candidates that hold any word of the query, ranked by BM25 (Robertson and
- * Zaragoza, "The Probabilistic Relevance Framework: BM25 and Beyond") over PostgreSQL's full-text
- * vectors: idf from the share of candidates holding each word, term frequency from the word's
- * positions, length-normalised by the collection's mean vector length. Every document of the
- * searched tenant that holds a query word is a candidate, so document frequencies are exact
- * without a term-statistics table. `websearch` mode ranks PostgreSQL's own syntax with
+ * Lexical retrieval, the parts shared by every collection and the ranking of collections past
+ * exact ranking (`EXACT_UP_TO`; smaller ones are ranked by `./exact.ts`): candidates that hold
+ * any word of the query, ranked by BM25 (Robertson and Zaragoza, "The Probabilistic Relevance
+ * Framework: BM25 and Beyond") over PostgreSQL's full-text vectors: idf from the share of
+ * candidates holding each word, term frequency from the word's positions, length-normalised by
+ * the collection's mean vector length. `websearch` mode ranks PostgreSQL's own syntax with
  * `ts_rank_cd` instead (PostgreSQL docs, "Controlling Text Search").
  */
 import type { Queryable } from '../entries';
