@@ -1,9 +1,9 @@
 /**
  * Lexical retrieval of collections small enough to be ranked exactly (up to `EXACT_UP_TO`
- * documents), in one statement for every source a search looks in: the query's terms (its words
- * in every form, `./terms.ts`), BM25 over every document that holds any of them, pseudo-relevance
- * feedback and the second BM25 pass with the words it adds. One statement is one round trip,
- * where the steps one at a time were five.
+ * documents), in one statement: the query's terms (its words in every form, `./terms.ts`), BM25
+ * over every document that holds any of them, pseudo-relevance feedback and the second BM25 pass
+ * with the words it adds. One statement is one round trip, where the steps one at a time were
+ * five; the search runs one per source, side by side.
  *
  * BM25 (Robertson and Zaragoza, "The Probabilistic Relevance Framework: BM25 and Beyond"): idf
  * from the number of the searched tenant's documents holding each word (every such document is a
@@ -13,7 +13,9 @@
  * Feedback (Lavrenko and Croft's relevance model, "RM3"): the best few hits of the first pass are
  * probably relevant, so the words they share say what the query is about in the collection's own
  * terms. Those words join the query with a small weight, and the second pass finds documents that
- * use them instead of the asker's words.
+ * use them instead of the asker's words. A word in more than `MAX_FREQUENCY` of the documents says
+ * too little: it is not added when the planner's statistics know it, and counts for nothing when
+ * the second pass finds it that common in the tenant.
  */
 import type { Scored } from '../../domain/search-fusion';
 import { Conditions } from '../conditions';
