@@ -240,26 +240,15 @@ export async function selectEntry(
 ): Promise<MemoryEntry | null> {
   const where = identityPredicate(identity);
   const result = await db.query<MemoryEntry>(
-    `select ${ENTRY_COLUMNS} from memory_entries where ${where.sql}${opts.live ? ` and ${LIVE}` : ''}`,
-    where.params,
-  );
-  return result.rows[0] ?? null;
-}
-
-/** Reads a live entry and counts the access in the same statement (one round trip). */
-export async function readEntryCountingAccess(db: Queryable, identity: Identity): Promise<MemoryEntry | null> {
-  const where = identityPredicate(identity);
-  const result = await db.query<MemoryEntry>(
     prepared(
-      `update memory_entries set access_count = access_count + 1, last_accessed_at = now()
-       where ${where.sql} and ${LIVE} returning ${ENTRY_COLUMNS}`,
+      `select ${ENTRY_COLUMNS} from memory_entries where ${where.sql}${opts.live ? ` and ${LIVE}` : ''}`,
       where.params,
     ),
   );
   return result.rows[0] ?? null;
 }
 
-/** Adds batched cache-hit accesses: `counts[i]` reads of entry `ids[i]`. */
+/** Adds batched accesses: `counts[i]` reads of entry `ids[i]`. */
 export async function addAccesses(db: Queryable, ids: string[], counts: number[]): Promise<void> {
   await db.query(
     `update memory_entries m set access_count = m.access_count + a.n, last_accessed_at = now()

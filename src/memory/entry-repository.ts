@@ -108,7 +108,8 @@ export class EntryRepository {
 
   /**
    * The live entry with this identity, or null. Served from the cache when possible; every read
-   * counts in `access_count` (cache hits are added in batches, once a second).
+   * counts in `access_count`, added in batches once a second (a read that wrote its count itself
+   * cost a write-ahead-log flush and, past a page's free space, an insert into every index).
    */
   async retrieve(identity: Identity): Promise<MemoryEntry | null> {
     const key = cacheKey(identity);
@@ -120,8 +121,11 @@ export class EntryRepository {
       return cached;
     }
     const token = this.cache?.readToken() ?? 0;
-    const entry = await this.db.run(identity.tenantId, (q) => entries.readEntryCountingAccess(q, identity));
-    if (entry) this.cache?.set(key, entry, token);
+    const entry = await this.db.run(identity.tenantId, (q) => entries.selectEntry(q, identity, { live: true }));
+    if (entry) {
+      this.pendingAccesses.set(entry.id, (this.pendingAccesses.get(entry.id) ?? 0) + 1);
+      this.cache?.set(key, entry, token);
+    }
     return entry;
   }
 

@@ -7,28 +7,11 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Embedder } from '../../contracts/embedding';
-import type { MemoryEntry, MemorySearchHit, SearchedMessage, SearchExplanation } from '../../contracts/memory';
-import {
-  fuse,
-  NEIGHBOUR_REACH,
-  spreadToNeighbours,
-  standingFactors,
-  type FusedCandidate,
-  type Neighbour,
-  type Scored,
-} from '../../domain/search-fusion';
+import type { MemorySearchHit } from '../../contracts/memory';
+import { fuse, type Scored } from '../../domain/search-fusion';
 import { Conditions } from '../conditions';
-import { ENTRY_COLUMNS, type Queryable } from '../entries';
-import {
-  ENTRY_KEY_SQL,
-  entryFilters,
-  MESSAGE_KEY_SQL,
-  messageFilters,
-  messagesSearchable,
-  narrowsTenant,
-  parseMessageKey,
-  type SearchInput,
-} from './filters';
+import type { Queryable } from '../entries';
+import { ENTRY_KEY_SQL, MESSAGE_KEY_SQL, messagesSearchable, narrowsTenant, type SearchInput } from './filters';
 import {
   bm25,
   ENTRY_SOURCE,
@@ -37,19 +20,28 @@ import {
   lexemeFrequencies,
   MESSAGE_SOURCE,
   messageStats,
-  queryLexemes,
   websearch,
   type CollectionStats,
   type QueryTerm,
 } from './lexical';
-import { VectorIndex, type VectorSource } from './vectors';
-import { expandQuery } from './feedback';
+import { VectorIndex, type VectorSet, type VectorSource } from './vectors';
+import { MAX_FREQUENCY, rankExactly, type ExactSource } from './exact';
+import { readHits } from './hits';
+import { wordLexemes } from './terms';
+
+const SOURCES = { entries: ENTRY_SOURCE, messages: MESSAGE_SOURCE } as const;
+const TABLES = { entries: 'memory_entries', messages: 'session_messages' } as const;
 
 /** How long collection statistics are reused: a minute, ten for a collection past exact ranking. */
 const STATS_TTL_MS = 60_000;
 const LARGE_STATS_TTL_MS = 600_000;
-/** Candidates each list contributes before fusion. */
-const CANDIDATES = 100;
+/**
+ * Candidates each list contributes before fusion: 50, or the search's limit when larger. Deeper
+ * lists cost more rows to read and, on the LoCoMo conversations, found less: the weak tail of
+ * each list mostly lent its neighbours scores they did not deserve.
+ */
+const MIN_CANDIDATES = 50;
+const candidates = (input: SearchInput) => Math.max(MIN_CANDIDATES, input.limit);
 /** Semantic candidates are pre-filtered in SQL when filters narrow the tenant; at most this many ids. */
 const MAX_ALLOWED = 200_000;
 
@@ -63,7 +55,23 @@ export interface SearcherOptions {
   neighbours?: boolean;
   /** Expand the query with the words of its best lexical hits. @defaultValue true */
   feedback?: boolean;
+  /** Called with each stage's duration (ms) as it ends; stages of the two lists overlap in time. */
+  trace?: (stage: SearchStage, ms: number) => void;
 }
+
+/** The stages a search's time is reported in by {@link SearcherOptions.trace}. */
+export type SearchStage =
+  | 'stats'
+  | 'bm25'
+  | 'lexemes'
+  | 'bm25-large'
+  | 'lexical'
+  | 'embed'
+  | 'vectors'
+  | 'nearest'
+  | 'semantic'
+  | 'rows'
+  | 'total';
 
 /**
  * Runs `work` with the connection the returned rows are read from: a tenant's search reads them
@@ -77,6 +85,8 @@ export class Searcher {
   private readonly stats = new LRUCache<string, CollectionStats>({ max: 10_000, ttl: STATS_TTL_MS });
   /** Shares of documents holding the frequent lexemes, per table, from the planner's statistics. */
   private readonly frequencies = new LRUCache<string, Map<string, number>>({ max: 2, ttl: 600_000 });
+  /** The lexemes of each table too frequent to add to a query, from the same statistics. */
+  private readonly frequentWords = new LRUCache<string, string[]>({ max: 2, ttl: 600_000 });
 
   constructor(private readonly options: SearcherOptions) {
     const { embedder } = options;
@@ -85,20 +95,44 @@ export class Searcher {
       : undefined;
   }
 
-  /** The hits for an already parsed search input, best first; their rows are read through `readRows` when given. */
+  /**
+   * The hits for an already parsed search input, best first; their rows are read through
+   * `readRows` when given. The two candidate lists are gathered side by side; the rows are read
+   * once both are in, so a tenant connection is held only while it is used.
+   */
   async search(input: SearchInput, readRows?: RowReader): Promise<MemorySearchHit[]> {
-    const withEntries = input.sources.includes('entries');
-    const withMessages = messagesSearchable(input);
-    const [lexical, semantic] = await Promise.all([
-      this.lexical(input, withEntries, withMessages),
-      input.mode === 'natural' ? this.semantic(input, withEntries, withMessages) : Promise.resolve([]),
-    ]);
-    let candidates = fuse(lexical, semantic);
-    if (input.mode === 'natural' && this.options.neighbours !== false) {
-      const neighbours = await this.neighbours(candidates.map((c) => c.key));
-      candidates = spreadToNeighbours(candidates, (key) => neighbours.get(key) ?? []);
+    return this.timed('total', async () => {
+      const withEntries = input.sources.includes('entries');
+      const withMessages = messagesSearchable(input);
+      const [lexical, semantic] = await Promise.all([
+        this.timed('lexical', () => this.lexical(input, withEntries, withMessages)),
+        input.mode === 'natural'
+          ? this.timed('semantic', () => this.semantic(input, withEntries, withMessages))
+          : Promise.resolve([]),
+      ]);
+      const candidates = fuse(lexical, semantic);
+      const reader: RowReader = readRows ?? (<T>(work: (db: Queryable) => Promise<T>) => work(this.options.db));
+      return this.timed('rows', () =>
+        reader((db) =>
+          readHits(db, input, candidates, withMessages, {
+            neighbours: input.mode === 'natural' && this.options.neighbours !== false,
+            model: this.vectors?.model,
+          }),
+        ),
+      );
+    });
+  }
+
+  /** Runs `work`, reporting its duration to the trace when there is one. */
+  private async timed<T>(stage: SearchStage, work: () => Promise<T>): Promise<T> {
+    const { trace } = this.options;
+    if (!trace) return work();
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      trace(stage, performance.now() - started);
     }
-    return this.hits(input, candidates, readRows ?? ((work) => work(this.options.db)));
   }
 
   private async collection(source: VectorSource, tenantId: string | null): Promise<CollectionStats> {
@@ -126,61 +160,90 @@ export class Searcher {
     const { db } = this.options;
     if (input.mode === 'websearch') {
       const lists = await Promise.all([
-        withEntries ? websearch(db, ENTRY_SOURCE, input, CANDIDATES) : [],
-        withMessages ? websearch(db, MESSAGE_SOURCE, input, CANDIDATES) : [],
+        withEntries ? websearch(db, ENTRY_SOURCE, input, candidates(input)) : [],
+        withMessages ? websearch(db, MESSAGE_SOURCE, input, candidates(input)) : [],
       ]);
       return lists
         .flat()
         .sort((a, b) => b.score - a.score)
-        .slice(0, CANDIDATES);
+        .slice(0, candidates(input));
     }
     const tenant = input.tenantId ?? null;
-    const lexemes = await queryLexemes(db, input.query);
-    const rank = async (source: VectorSource) => {
-      const table = source === 'entries' ? 'memory_entries' : 'session_messages';
-      const spec = source === 'entries' ? ENTRY_SOURCE : MESSAGE_SOURCE;
-      const stats = await this.collection(source, tenant);
-      if (stats.documents === 0 && !(source === 'entries' && input.includeShared)) return [];
-      const terms = await this.termsOf(lexemes, table);
-      const first = await bm25(db, spec, input, stats, terms, CANDIDATES);
-      // Feedback costs a second pass; a collection past exact ranking is already the slow case.
-      if (this.options.feedback === false || first.length === 0 || stats.documents > EXACT_UP_TO) return first;
-      const expanded = await expandQuery(db, table, terms, first, this.frequencies.get(table) ?? new Map());
-      return expanded.length === terms.length ? first : bm25(db, spec, input, stats, expanded, CANDIDATES);
-    };
-    const lists = await Promise.all([withEntries ? rank('entries') : [], withMessages ? rank('messages') : []]);
+    const sources = (['entries', 'messages'] as const).filter((source) =>
+      source === 'entries' ? withEntries : withMessages,
+    );
+    const stats = await this.timed('stats', () =>
+      Promise.all(sources.map((source) => this.collection(source, tenant))),
+    );
+    const exact: ExactSource[] = [];
+    const large: { source: VectorSource; stats: CollectionStats }[] = [];
+    for (const [i, source] of sources.entries()) {
+      const s = stats[i]!;
+      if (s.documents === 0 && !(source === 'entries' && input.includeShared)) continue;
+      if (s.documents > EXACT_UP_TO) large.push({ source, stats: s });
+      else exact.push({ source: SOURCES[source], stats: s, frequent: await this.frequent(TABLES[source]) });
+    }
+    const lists = await Promise.all([
+      // Each source in a statement of its own, on a connection of its own: they run side by side.
+      ...exact.map((source) =>
+        this.timed('bm25', () => rankExactly(db, input, [source], candidates(input), this.options.feedback !== false)),
+      ),
+      ...large.map(({ source, stats: s }) => this.rankLarge(input, source, s)),
+    ]);
     return lists
       .flat()
       .sort((a, b) => b.score - a.score)
-      .slice(0, CANDIDATES);
+      .slice(0, candidates(input));
+  }
+
+  /**
+   * A collection past exact ranking: its query words (with their one-word forms as words of their
+   * own), then BM25 from the documents of the most selective ones (no feedback, no phrase forms:
+   * this is already the slow case).
+   */
+  private async rankLarge(input: SearchInput, source: VectorSource, stats: CollectionStats): Promise<Scored> {
+    const { db } = this.options;
+    const lexemes = await this.timed('lexemes', () => wordLexemes(db, input.query));
+    const terms = await this.termsOf(lexemes, TABLES[source]);
+    return this.timed('bm25-large', () => bm25(db, SOURCES[source], input, stats, terms, candidates(input)));
+  }
+
+  /** The lexemes of `table` too frequent to add to a query (see `MAX_FREQUENCY`). */
+  private async frequent(table: 'memory_entries' | 'session_messages'): Promise<string[]> {
+    const known = this.frequentWords.get(table);
+    if (known) return known;
+    await this.termsOf([], table);
+    const frequencies = this.frequencies.get(table) ?? new Map<string, number>();
+    const frequent = [...frequencies].filter(([, share]) => share > MAX_FREQUENCY).map(([lexeme]) => lexeme);
+    this.frequentWords.set(table, frequent);
+    return frequent;
   }
 
   private async semantic(input: SearchInput, withEntries: boolean, withMessages: boolean): Promise<Scored> {
     const { embedder } = this.options;
     if (!embedder || !this.vectors) return [];
-    const [query] = await embedder.embed([input.query]);
+    const [query] = await this.timed('embed', () => embedder.embed([input.query]));
     if (!query) return [];
     const tenant = input.tenantId ?? null;
-    const sets: { source: VectorSource; tenant: string | null }[] = [];
+    const sets: VectorSet[] = [];
     if (withEntries) {
-      sets.push({ source: 'entries', tenant });
-      if (tenant !== null && input.includeShared) sets.push({ source: 'entries', tenant: null });
+      sets.push({ source: 'entries', tenantId: tenant });
+      if (tenant !== null && input.includeShared) sets.push({ source: 'entries', tenantId: null });
     }
-    if (withMessages) sets.push({ source: 'messages', tenant });
-    const narrowed = narrowsTenant(input);
-    const lists = await Promise.all(
-      sets.map(async ({ source, tenant: t }) => {
-        const [vectors, allowed] = await Promise.all([
-          this.vectors!.vectors(source, t),
-          narrowed ? this.allowedKeys(source, input) : Promise.resolve(undefined),
-        ]);
-        return VectorIndex.nearest(vectors, query, CANDIDATES, allowed);
-      }),
+    if (withMessages) sets.push({ source: 'messages', tenantId: tenant });
+    const [all, allowed] = await Promise.all([
+      this.timed('vectors', () => this.vectors!.vectorsOf(sets)),
+      narrowsTenant(input)
+        ? Promise.all([...new Set(sets.map((s) => s.source))].map((source) => this.allowedKeys(source, input)))
+        : undefined,
+    ]);
+    const keys = allowed && new Set(allowed.flatMap((set) => [...set]));
+    return this.timed('nearest', async () =>
+      all
+        .flatMap((vectors) => VectorIndex.nearest(vectors, query, candidates(input), keys))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, candidates(input)),
     );
-    return lists
-      .flat()
-      .sort((a, b) => b.score - a.score)
-      .slice(0, CANDIDATES);
   }
 
   /** Keys of the documents the filters let through, for pre-filtering semantic candidates. */
@@ -190,152 +253,9 @@ export class Searcher {
     spec.filter(where, input);
     const limit = where.param(MAX_ALLOWED);
     const rows = await this.options.db.query<{ key: string }>(
-      `select ${source === 'entries' ? ENTRY_KEY_SQL : MESSAGE_KEY_SQL} as key from ${spec.from} where ${where.sql} limit ${limit}`,
+      `select ${source === 'entries' ? ENTRY_KEY_SQL : MESSAGE_KEY_SQL} as key from ${spec.from(input)} where ${where.sql} limit ${limit}`,
       where.params,
     );
     return new Set(rows.rows.map((r) => r.key));
   }
-
-  /** The turns near each candidate: messages by seq, entries by their session's order. */
-  private async neighbours(keys: string[]): Promise<Map<string, Neighbour[]>> {
-    const result = new Map<string, Neighbour[]>();
-    for (const key of keys) {
-      if (!key.startsWith('m:')) continue;
-      const m = parseMessageKey(key);
-      const near: Neighbour[] = [];
-      for (let distance = 1; distance <= NEIGHBOUR_REACH; distance++) {
-        for (const seq of [m.seq - distance, m.seq + distance]) {
-          if (seq >= 1) near.push({ key: `m:${m.tenantId}/${m.sessionId}/${seq}`, distance });
-        }
-      }
-      result.set(key, near);
-    }
-    const entryIds = keys.filter((k) => k.startsWith('e:')).map((k) => k.slice(2));
-    if (entryIds.length === 0) return result;
-    const rows = await this.options.db.query<{ id: string; near: string; distance: number }>(
-      `select c.id::text as id, n.id::text as near, n.distance::int as distance
-       from memory_entries c
-       cross join lateral (
-         (select p.id, row_number() over (order by p.created_at desc, p.id desc) as distance
-          from memory_entries p
-          where p.session_id = c.session_id and p.tenant_id is not distinct from c.tenant_id
-            and (p.created_at, p.id) < (c.created_at, c.id) and p.archived_at is null
-          order by p.created_at desc, p.id desc limit $2)
-         union all
-         (select n.id, row_number() over (order by n.created_at, n.id) as distance
-          from memory_entries n
-          where n.session_id = c.session_id and n.tenant_id is not distinct from c.tenant_id
-            and (n.created_at, n.id) > (c.created_at, c.id) and n.archived_at is null
-          order by n.created_at, n.id limit $2)) as n
-       where c.id = any($1::uuid[]) and c.session_id is not null`,
-      [entryIds, NEIGHBOUR_REACH],
-    );
-    for (const r of rows.rows) {
-      const key = `e:${r.id}`;
-      const near = result.get(key) ?? [];
-      near.push({ key: `e:${r.near}`, distance: r.distance });
-      result.set(key, near);
-    }
-    return result;
-  }
-
-  /** Fetches the candidates that pass the filters, ranks them and keeps the best `limit`. */
-  private async hits(
-    input: SearchInput,
-    candidates: FusedCandidate[],
-    readRows: RowReader,
-  ): Promise<MemorySearchHit[]> {
-    const relevant = candidates.filter((c) => c.fused + c.neighbours > 0);
-    if (relevant.length === 0) return [];
-    const [entries, messages] = await readRows((db) =>
-      Promise.all([
-        this.fetchEntries(
-          db,
-          input,
-          relevant.filter((c) => c.key.startsWith('e:')).map((c) => c.key.slice(2)),
-        ),
-        messagesSearchable(input)
-          ? this.fetchMessages(
-              db,
-              input,
-              relevant.filter((c) => c.key.startsWith('m:')).map((c) => c.key),
-            )
-          : new Map<string, SearchedMessage>(),
-      ]),
-    );
-    const now = Date.now();
-    const hits: MemorySearchHit[] = [];
-    for (const c of relevant) {
-      const entry = entries.get(c.key);
-      const message = messages.get(c.key);
-      if (!entry && !message) continue;
-      const factors = standingFactors(
-        entry
-          ? { importance: entry.importance, ageMs: now - entry.updatedAt.getTime(), accessCount: entry.accessCount }
-          : { importance: 0.5, ageMs: now - message!.createdAt.getTime(), accessCount: 0 },
-      );
-      const rank = (c.fused + c.neighbours) * factors.importance * factors.recency * factors.access;
-      const explain = input.explain ? explanation(c, factors, this.vectors?.model) : undefined;
-      const extra = explain ? { explain } : {};
-      hits.push(
-        entry ? { kind: 'entry', entry, rank, ...extra } : { kind: 'message', message: message!, rank, ...extra },
-      );
-    }
-    return hits.sort((a, b) => b.rank - a.rank).slice(0, input.limit);
-  }
-
-  private async fetchEntries(db: Queryable, input: SearchInput, ids: string[]): Promise<Map<string, MemoryEntry>> {
-    if (ids.length === 0) return new Map();
-    const where = new Conditions(ids);
-    where.add('m.id = any($1::uuid[])');
-    entryFilters(where, input);
-    const rows = await db.query<MemoryEntry>(
-      `select ${ENTRY_COLUMNS} from memory_entries m where ${where.sql}`,
-      where.params,
-    );
-    return new Map(rows.rows.map((e) => [`e:${e.id}`, e]));
-  }
-
-  private async fetchMessages(
-    db: Queryable,
-    input: SearchInput,
-    keys: string[],
-  ): Promise<Map<string, SearchedMessage>> {
-    if (keys.length === 0) return new Map();
-    const parts = keys.map(parseMessageKey);
-    const where = new Conditions(
-      parts.map((p) => p.tenantId),
-      parts.map((p) => p.sessionId),
-      parts.map((p) => p.seq),
-    );
-    where.add('(m.tenant_id, m.session_id, m.seq) in (select * from unnest($1::text[], $2::text[], $3::bigint[]))');
-    messageFilters(where, input);
-    const rows = await db.query<SearchedMessage>(
-      `select m.tenant_id as "tenantId", m.session_id as "sessionId", m.seq::float8 as seq, m.role,
-         m.agent_id as "agentId", m.content, m.created_at as "createdAt"
-       from ${MESSAGE_SOURCE.from} where ${where.sql}`,
-      where.params,
-    );
-    return new Map(rows.rows.map((m) => [`m:${m.tenantId}/${m.sessionId}/${m.seq}`, m]));
-  }
-}
-
-function explanation(
-  c: FusedCandidate,
-  factors: { importance: number; recency: number; access: number },
-  model: string | undefined,
-): SearchExplanation {
-  return {
-    ...(c.lexical
-      ? { lexical: { bm25: c.lexical.raw, normalised: c.lexical.normalised, position: c.lexical.position } }
-      : {}),
-    ...(c.semantic && model
-      ? {
-          semantic: { cosine: c.semantic.raw, normalised: c.semantic.normalised, position: c.semantic.position, model },
-        }
-      : {}),
-    fused: c.fused,
-    neighbours: c.neighbours,
-    ...factors,
-  };
 }

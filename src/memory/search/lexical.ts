@@ -1,10 +1,10 @@
 /**
- * Lexical retrieval: candidates that hold any word of the query, ranked by BM25 (Robertson and
- * Zaragoza, "The Probabilistic Relevance Framework: BM25 and Beyond") over PostgreSQL's full-text
- * vectors: idf from the share of candidates holding each word, term frequency from the word's
- * positions, length-normalised by the collection's mean vector length. Every document of the
- * searched tenant that holds a query word is a candidate, so document frequencies are exact
- * without a term-statistics table. `websearch` mode ranks PostgreSQL's own syntax with
+ * Lexical retrieval, the parts shared by every collection and the ranking of collections past
+ * exact ranking (`EXACT_UP_TO`; smaller ones are ranked by `./exact.ts`): candidates that hold
+ * any word of the query, ranked by BM25 (Robertson and Zaragoza, "The Probabilistic Relevance
+ * Framework: BM25 and Beyond") over PostgreSQL's full-text vectors: idf from the share of
+ * candidates holding each word, term frequency from the word's positions, length-normalised by
+ * the collection's mean vector length. `websearch` mode ranks PostgreSQL's own syntax with
  * `ts_rank_cd` instead (PostgreSQL docs, "Controlling Text Search").
  */
 import type { Queryable } from '../entries';
@@ -21,8 +21,8 @@ import {
 import type { Scored } from '../../domain/search-fusion';
 
 /** BM25's term-frequency saturation and length normalisation; memory texts are short, so b is low. */
-const K1 = 1.2;
-const B = 0.5;
+export const K1 = 1.2;
+export const B = 0.5;
 
 /** Size and mean vector length (lexemes) of the collection a search ranks within. */
 export interface CollectionStats {
@@ -31,8 +31,11 @@ export interface CollectionStats {
 }
 
 /** One source of documents: its table, key, filters and full-text vector. */
-interface Source {
-  from: string;
+export interface Source {
+  /** The table, aliased `m`. */
+  table: string;
+  /** The table with what the filters of `input` need (aliased `m`). */
+  from(input: SearchInput): string;
   key: string;
   /** The parts a search's documents fall into, each found by its own index scan. */
   parts(input: SearchInput): EntryPart[];
@@ -40,13 +43,19 @@ interface Source {
 }
 
 export const ENTRY_SOURCE: Source = {
-  from: 'memory_entries m',
+  table: 'memory_entries',
+  from: () => 'memory_entries m',
   key: ENTRY_KEY_SQL,
   parts: entryParts,
   filter: entryFilters,
 };
 export const MESSAGE_SOURCE: Source = {
-  from: 'session_messages m join sessions s on s.tenant_id = m.tenant_id and s.session_id = m.session_id',
+  table: 'session_messages',
+  // The session is joined only for its user, the one filter a message does not carry itself.
+  from: (input) =>
+    input.userId
+      ? 'session_messages m join sessions s on s.tenant_id = m.tenant_id and s.session_id = m.session_id'
+      : 'session_messages m',
   key: MESSAGE_KEY_SQL,
   parts: () => ['all'],
   filter: messageFilters,
@@ -89,12 +98,6 @@ export interface QueryTerm {
   frequency: number;
   /** How much the word counts (1 for the query's own words). @defaultValue 1 */
   weight?: number;
-}
-
-/** The lexemes of `query` as the full-text vectors hold them (English stemming, stop words dropped). */
-export async function queryLexemes(db: Queryable, query: string): Promise<string[]> {
-  const result = await db.query<{ lexeme: string }>("select lexeme from unnest(to_tsvector('english', $1))", [query]);
-  return result.rows.map((r) => r.lexeme);
 }
 
 /**
@@ -177,7 +180,7 @@ export async function bm25(
     // vector is deleted in one call rather than unnested row by row.
     return `(select ${source.key} as key, length(m.search_vector) as dl,
          ts_delete(m.search_vector, tsvector_to_array(ts_delete(m.search_vector, $3::text[] || $1::text[]))) as hits
-       from ${source.from} where ${match} and ${where.sql} limit ${cap})`;
+       from ${source.from(input)} where ${match} and ${where.sql} limit ${cap})`;
   });
   const where = new Conditions(...params);
   const n = where.param(Math.max(1, stats.documents));
@@ -213,7 +216,7 @@ export async function websearch(db: Queryable, source: Source, input: SearchInpu
   const k = where.param(limit);
   const result = await db.query<{ key: string; score: number }>(
     `select ${source.key} as key, ts_rank_cd(m.search_vector, q.tsq)::float8 as score
-     from ${source.from}, websearch_to_tsquery('english', $1) as q(tsq)
+     from ${source.from(input)}, websearch_to_tsquery('english', $1) as q(tsq)
      where m.search_vector @@ q.tsq and ${where.sql}
      order by score desc, key
      limit ${k}`,

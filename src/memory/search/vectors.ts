@@ -2,15 +2,17 @@
  * Semantic candidates without a vector extension: each process keeps the embeddings of the
  * tenants it searches in memory (`Float32Array`s, unit length) and scans them exactly. A search
  * always stays inside one tenant, so a scan costs what that tenant holds (about 0.1 ms per 1,000
- * vectors of 100 dimensions), whatever the whole table holds. Before each search the cache reads
- * the tenant's embeddings computed since it last looked (an index range on `computed_at`), so it
- * stays fresh across processes; a few seconds are read again each time, because a batch that
- * commits late can carry an earlier `computed_at`.
+ * vectors of 100 dimensions), whatever the whole table holds. Before each search the cache reads,
+ * in one statement for every set the search scans, the embeddings computed since it last looked
+ * (an index range on `computed_at`), so it stays fresh across processes. "Since" is the database's
+ * clock at the previous look minus a few seconds, because a batch that commits late carries an
+ * earlier `computed_at`: what was computed in those seconds is read again, and nothing older.
  */
 import type { Queryable } from '../entries';
 import type { Scored } from '../../domain/search-fusion';
+import { prepared } from './prepared';
 
-/** Seconds of embeddings read again on every refresh (late commits). */
+/** Milliseconds before the previous look from which embeddings are read again (late commits). */
 const OVERLAP_MS = 5_000;
 
 export type VectorSource = 'entries' | 'messages';
@@ -106,16 +108,23 @@ class TopK {
   }
 }
 
-const LOAD_SQL: Record<VectorSource, (tenant: 'null' | 'param') => string> = {
-  entries: (tenant) =>
-    `select 'e:' || entry_id::text as key, vector, computed_at from entry_embeddings
-     where model = $1 and tenant_id ${tenant === 'null' ? 'is null' : '= $3'} and computed_at > $2
-     order by computed_at`,
-  messages: () =>
-    `select 'm:' || tenant_id || '/' || session_id || '/' || seq as key, vector, computed_at from message_embeddings
-     where model = $1 and tenant_id = $3 and computed_at > $2
-     order by computed_at`,
-};
+/** One set of vectors a search scans: a source of one tenant (null: the entries of no tenant). */
+export interface VectorSet {
+  source: VectorSource;
+  tenantId: string | null;
+}
+
+/** The rows of set number `set` computed after `$since` (`$1` is the model). */
+function loadSql(set: number, { source, tenantId }: VectorSet, tenant: string, since: string): string {
+  const owner = tenantId === null ? 'tenant_id is null' : `tenant_id = ${tenant}`;
+  return source === 'entries'
+    ? `select ${set} as set, 'e:' || entry_id::text as key, vector from entry_embeddings
+       where model = $1 and ${owner} and computed_at > ${since}`
+    : `select ${set} as set, 'm:' || tenant_id || '/' || session_id || '/' || seq as key, vector from message_embeddings
+       where model = $1 and ${owner} and computed_at > ${since}`;
+}
+
+const setId = ({ source, tenantId }: VectorSet) => `${source}\u0000${tenantId ?? ''}`;
 
 /**
  * The in-process vector cache of one model. Tenants least recently searched are dropped once
@@ -123,7 +132,7 @@ const LOAD_SQL: Record<VectorSource, (tenant: 'null' | 'param') => string> = {
  */
 export class VectorIndex {
   private readonly tenants = new Map<string, TenantVectors>();
-  private readonly loading = new Map<string, Promise<TenantVectors>>();
+  private readonly loading = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Queryable,
@@ -134,42 +143,82 @@ export class VectorIndex {
 
   /** The tenant's vectors of `source`, brought up to date. */
   async vectors(source: VectorSource, tenantId: string | null): Promise<TenantVectors> {
-    const id = `${source}\u0000${tenantId ?? ''}`;
-    const inFlight = this.loading.get(id);
-    if (inFlight) return inFlight;
-    const load = this.refresh(id, source, tenantId).finally(() => this.loading.delete(id));
-    this.loading.set(id, load);
-    return load;
+    const [vectors] = await this.vectorsOf([{ source, tenantId }]);
+    return vectors!;
   }
 
-  private async refresh(id: string, source: VectorSource, tenantId: string | null): Promise<TenantVectors> {
-    let entry = this.tenants.get(id);
-    if (!entry) {
-      entry = new TenantVectors(this.dimensions);
-      this.tenants.set(id, entry);
+  /**
+   * The vectors of each set, brought up to date in one statement (a set another search is
+   * already bringing up to date is waited for instead). Returned in the order of `sets`.
+   */
+  async vectorsOf(sets: readonly VectorSet[]): Promise<TenantVectors[]> {
+    const ids = sets.map(setId);
+    const waiting = ids.map((id) => this.loading.get(id)).filter((p): p is Promise<void> => p !== undefined);
+    const stale = sets.filter((_, i) => !this.loading.has(ids[i]!));
+    if (stale.length > 0) {
+      const load = this.refresh(stale);
+      for (const set of stale) this.loading.set(setId(set), load);
+      waiting.push(
+        load.finally(() => {
+          for (const set of stale) if (this.loading.get(setId(set)) === load) this.loading.delete(setId(set));
+        }),
+      );
     }
-    const since = entry.watermark ?? new Date(0);
-    const sql = LOAD_SQL[source](tenantId === null ? 'null' : 'param');
-    const params = tenantId === null ? [this.model, since] : [this.model, since, tenantId];
-    const rows = (await this.db.query<{ key: string; vector: Buffer; computed_at: Date }>(sql, params)).rows;
+    await Promise.all(waiting);
+    const now = Date.now();
+    return ids.map((id) => {
+      const entry = this.tenants.get(id) ?? new TenantVectors(this.dimensions);
+      entry.lastUsed = now;
+      return entry;
+    });
+  }
+
+  private async refresh(sets: readonly VectorSet[]): Promise<void> {
+    const params: unknown[] = [this.model];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const entries = sets.map((set) => {
+      const id = setId(set);
+      let entry = this.tenants.get(id);
+      if (!entry) {
+        entry = new TenantVectors(this.dimensions);
+        this.tenants.set(id, entry);
+      }
+      return entry;
+    });
+    const selects = sets.map((set, i) =>
+      loadSql(i, set, set.tenantId === null ? '' : param(set.tenantId), param(entries[i]!.watermark ?? new Date(0))),
+    );
+    // The database's clock comes back as a row of its own (set -1), so even a look that finds
+    // nothing new moves the watermark.
+    const rows = (
+      await this.db.query<{ set: number; key: string | null; vector: Buffer | null; at: Date | null }>(
+        prepared(
+          `select -1 as set, null as key, null::bytea as vector, statement_timestamp() as at
+           union all
+           select s.set, s.key, s.vector, null from (${selects.join(' union all ')}) as s`,
+          params,
+        ),
+      )
+    ).rows;
+    let clock: Date | undefined;
     for (const row of rows) {
-      if (row.vector.length === this.dimensions * 4) entry.put(row.key, row.vector);
+      if (row.set < 0) clock = row.at ?? undefined;
+      else if (row.vector && row.vector.length === this.dimensions * 4) entries[row.set]!.put(row.key!, row.vector);
     }
-    const newest = rows[rows.length - 1]?.computed_at;
-    if (newest) {
-      const next = new Date(newest.getTime() - OVERLAP_MS);
-      if (!entry.watermark || next > entry.watermark) entry.watermark = next;
+    if (clock) {
+      const next = new Date(clock.getTime() - OVERLAP_MS);
+      for (const entry of entries) if (!entry.watermark || next > entry.watermark) entry.watermark = next;
     }
-    entry.lastUsed = Date.now();
-    this.evict(id);
-    return entry;
+    const now = Date.now();
+    for (const entry of entries) entry.lastUsed = now;
+    this.evict(new Set(sets.map(setId)));
   }
 
-  private evict(keep: string): void {
+  private evict(keep: ReadonlySet<string>): void {
     let total = 0;
     for (const t of this.tenants.values()) total += t.count;
     const byAge = [...this.tenants.entries()]
-      .filter(([id]) => id !== keep)
+      .filter(([id]) => !keep.has(id))
       .sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     for (const [id, t] of byAge) {
       if (total <= this.maxVectors) return;
