@@ -49,8 +49,10 @@ export function openApi(
   let client: Promise<BrainOpsClient> | undefined;
   let store: Promise<MemoryStore> | undefined;
   // The Temporal SDK is loaded only by what talks to Temporal.
-  const openClient = () =>
-    (client ??= import('../client/brainops-client.js').then((m) => m.BrainOpsClient.connect(config, logger)));
+  const loadClient = () =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('../client/brainops-client') as typeof import('../client/brainops-client');
+  const openClient = () => (client ??= loadClient().BrainOpsClient.connect(config, logger));
   const openStore = () => (store ??= openMemoryStore(config, logger, storeOptions));
   return {
     api: new BrainOpsApi({ config, logger, store: openStore, client: openClient }),

@@ -38,16 +38,21 @@ export function createCliContext(opts: { quiet: boolean; stderr?: boolean }): Cl
   });
   let opened: Promise<OpenedApi> | undefined;
   const open = () =>
-    (opened ??= import('../api/open-store.js').then((m) =>
-      m.openApi(config, logger, { poolSize: 4, cacheMaxEntries: 0 }),
+    (opened ??= Promise.resolve().then(() =>
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('../api/open-store') as typeof import('../api/open-store')).openApi(config, logger, {
+        poolSize: 4,
+        cacheMaxEntries: 0,
+      }),
     ));
-  const operator = () => import('../api/caller.js').then((m) => m.LOCAL_OPERATOR);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const operator = () => (require('../api/caller') as typeof import('../api/caller')).LOCAL_OPERATOR;
   return {
     config,
     logger,
     client: async () => (await open()).client(),
     api: async () => (await open()).api,
-    call: async (pick, input) => pick((await open()).api).call(await operator(), input),
+    call: async (pick, input) => pick((await open()).api).call(operator(), input),
     close: async () => {
       if (opened) await (await opened.catch(() => undefined))?.close();
     },

@@ -18,8 +18,10 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .description('the HTTP API and MCP server alone (against TEMPORAL_ADDRESS and DATABASE_URL); run as many as needed')
     .action(async () => {
       const { config, logger } = ctx();
-      const { openMemoryStore } = await import('../../api/open-store.js');
-      const { serveApi } = await import('../../stack/api-server.js');
+      /* eslint-disable @typescript-eslint/no-require-imports -- loaded by the command that runs them */
+      const { openMemoryStore } = require('../../api/open-store') as typeof import('../../api/open-store');
+      const { serveApi } = require('../../stack/api-server') as typeof import('../../stack/api-server');
+      /* eslint-enable @typescript-eslint/no-require-imports */
       const store = await openMemoryStore(config, logger);
       const server = await serveApi({ config, logger, store, client: await ctx().client() });
       logger.info(
@@ -38,7 +40,8 @@ export function registerApiCommands(program: Command, ctx: () => CliContext): vo
     .description('the MCP server over stdio (Claude Desktop, Claude Code), acting with the key in BRAINOPS_API_KEY')
     .action(async () => {
       const c = ctx();
-      const { runMcpStdio } = await import('../../mcp/stdio.js');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runMcpStdio } = require('../../mcp/stdio') as typeof import('../../mcp/stdio');
       await runMcpStdio(await c.api(), c.config.api.key);
     });
 

@@ -8,7 +8,8 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
     .description('the whole local stack: PostgreSQL, migrations, Temporal dev server, schedules, worker')
     .action(async () => {
       const { config, logger } = ctx();
-      const { runStack } = await import('../../stack/start.js');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runStack } = require('../../stack/start') as typeof import('../../stack/start');
       await runStack(config, logger, { servers: true });
     });
 
@@ -19,7 +20,8 @@ export function registerOperationCommands(program: Command, ctx: () => CliContex
     )
     .action(async () => {
       const { config, logger } = ctx();
-      const { runStack } = await import('../../stack/start.js');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runStack } = require('../../stack/start') as typeof import('../../stack/start');
       await runStack(config, logger, { servers: false });
     });
 
