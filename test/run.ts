@@ -72,7 +72,16 @@ async function main(): Promise<number> {
     return await new Promise<number>((resolve) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...selected],
+        [
+          '--import',
+          'tsx',
+          '--test',
+          '--test-concurrency=1',
+          // No test may hang the run: one that takes over 5 minutes fails, naming itself.
+          '--test-timeout=300000',
+          '--test-reporter=spec',
+          ...selected,
+        ],
         {
           stdio: 'inherit',
           env: {
