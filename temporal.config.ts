@@ -148,6 +148,13 @@ export const envSchema = z.object({
   BRAINOPS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
   /** How long a session waits to batch messages before persisting them. @defaultValue `200ms` */
   BRAINOPS_SESSION_FLUSH_INTERVAL: duration.default(ms('200ms')),
+  /** How long a session may go without a message, task or handoff before it ends itself; `0` never. @defaultValue `24h` */
+  BRAINOPS_SESSION_INACTIVITY_TIMEOUT: duration.default(ms('24h')),
+  /**
+   * Session messages a process holds waiting for their statement (group commit) before it answers
+   * 503; one session may hold a tenth of them before it answers 429. @defaultValue `50000`
+   */
+  BRAINOPS_SESSION_MESSAGES_WAITING: z.coerce.number().int().min(10).max(10_000_000).default(50_000),
   /**
    * JSON array of databases DatabaseGuardian looks after besides the memory database (see
    * `src/contracts/guarded-database.ts`), e.g. `[{"name":"shop","url":"postgres://…/shop","expectedSchema":{"orders":["id","total"]}}]`.
@@ -362,6 +369,10 @@ export const configSchema = envSchema
       maxCachedWorkflows: e.BRAINOPS_MAX_CACHED_WORKFLOWS,
       /** ms a session waits to batch messages before persisting them. */
       sessionFlushIntervalMs: e.BRAINOPS_SESSION_FLUSH_INTERVAL,
+      /** ms without a message, task or handoff after which a session ends itself; 0: never. */
+      sessionInactivityTimeoutMs: e.BRAINOPS_SESSION_INACTIVITY_TIMEOUT,
+      /** Session messages waiting for their statement in one process before 503 (one session: a tenth, then 429). */
+      sessionMessagesWaiting: e.BRAINOPS_SESSION_MESSAGES_WAITING,
       logLevel: e.BRAINOPS_LOG_LEVEL,
     };
   });

@@ -574,7 +574,53 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       key: key.writer,
       body: { session_id: 'web-1', role: 'user', content: 'late' },
     });
-    assert.ok([404, 409].includes(late.status), `a message to an ended session: ${late.status}`);
+    assert.equal(late.status, 409, `a message to an ended session: ${JSON.stringify(late.body)}`);
+    const unknown = await call('POST', '/memory/session/message', {
+      key: key.writer,
+      body: { session_id: 'never-started', role: 'user', content: 'hello?' },
+    });
+    assert.equal(unknown.status, 404, JSON.stringify(unknown.body));
+  });
+
+  it('stores concurrent messages of a session gap-free, answers a resend with its seq, and keeps tenants apart', async () => {
+    await ok('POST', '/memory/session/start', { key: key.writer, body: { session_id: 'burst' } });
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        ok('POST', '/memory/session/message', {
+          key: key.writer,
+          body: { session_id: 'burst', role: 'user', content: `m${i}`, message_id: `burst-${i}` },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.seq).sort((a, b) => a - b),
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
+    assert.ok(answers.every((a) => a.status === 'stored'));
+    const again = await ok('POST', '/memory/session/message', {
+      key: key.writer,
+      body: { session_id: 'burst', role: 'user', content: 'm7 again', message_id: 'burst-7' },
+    });
+    assert.deepEqual([again.seq, again.status], [answers[7]!.seq, 'duplicate']);
+    const rows = await stack.store.sessions.listMessages({ tenantId: 'acme', sessionId: 'burst' });
+    assert.equal(rows.length, 200);
+    assert.deepEqual(
+      rows.map((r) => r.seq),
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
+    for (const a of answers) assert.equal(rows[a.seq - 1]!.messageId, a.message_id);
+    // The same session id in another tenant is another tenant's business: not found, nothing stored.
+    const foreign = await call('POST', '/memory/session/message', {
+      key: key.other,
+      body: { session_id: 'burst', role: 'user', content: 'intruder' },
+    });
+    assert.equal(foreign.status, 404);
+    assert.equal((await stack.store.sessions.listMessages({ tenantId: 'acme', sessionId: 'burst' })).length, 200);
+    const context = await ok('GET', '/memory/session/context/burst', { key: key.reader });
+    assert.equal(context.context.conversation.message_count, 200);
+    const ended = await ok('POST', '/memory/session/end', { key: key.writer, body: { session_id: 'burst' } });
+    assert.equal(ended.snapshot.message_count, 200);
+    assert.equal(ended.snapshot.recent_messages.at(-1).content, 'm199'.replace('m199', rows.at(-1)!.content));
   });
 
   it('reports errors, teaches (operator) and looks up solutions, and runs operator actions for the operator only', async () => {

@@ -166,9 +166,8 @@ describe('the input rule at every surface (property-based, real PostgreSQL)', ()
             return assertNamesField(error, ['role', 'content', 'metadata', 'messageId']);
           }
           seq++;
-          const row = { ...message, seq, messageId: `p${seq}`, createdAt: new Date().toISOString() };
-          const result = await store.sessions.addMessages({ ...ref, messages: [row] });
-          assert.equal(result.inserted, 1);
+          const result = await store.sessions.appendMessage({ ...ref, message: { ...message, messageId: `p${seq}` } });
+          assert.deepEqual(result, { seq, messageId: `p${seq}`, status: 'stored' });
           const [back] = await store.sessions.listMessages({ ...ref, afterSeq: seq - 1, limit: 1 });
           assert.equal(back?.content, message.content);
           assert.deepEqual(back?.metadata, asJson(message.metadata ?? {}));

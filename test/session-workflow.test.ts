@@ -138,7 +138,7 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       tenantId: 'acme',
       workflowId: sessionWorkflowId('acme', 'lifecycle'),
     });
-    assert.ok(history.some((h) => h.action === 'persistSessionMessages' && h.success && h.agentId === 'ContextKeeper'));
+    assert.ok(history.some((h) => h.action === 'storeSessionMessages' && h.success && h.agentId === 'ContextKeeper'));
     assert.ok(history.some((h) => h.action === 'endSession' && h.tenantId === 'acme' && h.sessionId === 'lifecycle'));
   });
 
@@ -275,9 +275,7 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
     const client = clientFor(config);
     const ref = { tenantId: 'acme', sessionId: 'retried' };
     const worker = await testWorker(stack.env, config, stack.store, {
-      activityInterceptors: [
-        failFirstAttemptAfterWork(['persistSessionMessages', 'persistSessionTask', 'storeMemory']),
-      ],
+      activityInterceptors: [failFirstAttemptAfterWork(['storeSessionMessages', 'persistSessionTask', 'storeMemory'])],
     });
     await worker.runUntil(async () => {
       await client.addMessage(ref, { role: 'user', content: 'once' });
@@ -303,7 +301,7 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
     ]);
     assert.equal(tasks.rows[0].n, 1);
     const attempts = await stack.store.pool.query(
-      "select attempt, success from work_history where workflow_id = $1 and action = 'persistSessionMessages' order by attempt",
+      "select attempt, success from work_history where workflow_id = $1 and action = 'storeSessionMessages' order by attempt",
       [sessionWorkflowId('acme', 'retried')],
     );
     assert.deepEqual(
@@ -315,7 +313,7 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       'both attempts are in work history',
     );
     const captured = await stack.store.pool.query(
-      "select error_type, signature, attempt from error_events where workflow_id = $1 and activity_type = 'persistSessionMessages'",
+      "select error_type, signature, attempt from error_events where workflow_id = $1 and activity_type = 'storeSessionMessages'",
       [sessionWorkflowId('acme', 'retried')],
     );
     assert.equal(captured.rows.length, 1, 'the failed attempt is one error event');

@@ -5,7 +5,7 @@
  * {@link toApiError} turns what the layers below throw (bad input, stale writes, Temporal's
  * "not found" and update failures, a database that cannot be reached) into one.
  */
-import { BrainOpsError, StaleWriteError, ValidationError } from '../contracts/errors';
+import { BrainOpsError, OverloadedError, StaleWriteError, ValidationError } from '../contracts/errors';
 import { failureCause } from '../domain/failure-cause';
 
 export const API_ERROR_KINDS = Object.freeze([
@@ -128,6 +128,8 @@ export function toApiError(error: unknown): ApiError | undefined {
       if (cause.type === 'SessionEnded') return conflict('SessionEnded', cause.message);
     }
   }
+  if (error instanceof OverloadedError) return new ApiError(error.kind, 'Overloaded', error.message);
+  if (error instanceof BrainOpsError && error.code === 'NotFound') return notFound(error.message);
   if (error instanceof BrainOpsError && !error.retryable) return conflict(error.code, error.message);
   if (isDatabaseUnavailable(error)) return unavailable('the memory database cannot be reached; try again shortly');
   return undefined;

@@ -25,6 +25,10 @@ export function openMemoryStore(
     cacheMaxEntries: options.cacheMaxEntries ?? config.cacheMaxEntries,
     logger,
     secrets: configuredSecrets(config),
+    sessionMessages: {
+      maxWaiting: config.sessionMessagesWaiting,
+      maxWaitingPerSession: Math.max(1, Math.floor(config.sessionMessagesWaiting / 10)),
+    },
     embedder: createEmbedder(config.embeddings, config.cacheDir, (line) => logger.info(line)),
   });
 }

@@ -1,8 +1,11 @@
 /**
  * Session operations (ContextKeeper): start or resume a session, add a message, hand off, read
- * the live context, end, and add or complete tasks — each within the caller's tenant, as calls of
- * the session workflow `session/<tenant>/<session>`. Another tenant's session is not found.
+ * the live context, end, and add or complete tasks — each within the caller's tenant. Messages are
+ * data: written straight to the database (group commit, seq numbered there); the lifecycle (start,
+ * tasks, handoffs, end) is calls of the session workflow `session/<tenant>/<session>`. Another
+ * tenant's session is not found.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ownerId } from '../contracts/memory';
 import {
@@ -18,7 +21,7 @@ import {
 } from '../contracts/session';
 import type { BrainOpsClient } from '../client/brainops-client';
 import { memoryInput } from '../contracts/memory';
-import type { MemoryStore } from '../memory';
+import { conversationFigures, type MemoryStore } from '../memory';
 import type { SessionRef, SessionsClient } from '../client/sessions';
 import { operation } from './operation';
 
@@ -36,11 +39,38 @@ export const endInput = z.strictObject({ ...ref, ...endInputSchema.shape });
 export const addTaskInput = z.strictObject({ ...ref, ...addTaskInputSchema.shape });
 export const completeTaskInput = z.strictObject({ ...ref, ...completeTaskInputSchema.shape });
 
-/** A session as the API answers it: its state and counts from the live context. */
-function sessionSummary(context: SessionContext, workflowId: string) {
+/**
+ * The live context with its conversation as the database has it (messages are data: the workflow
+ * does not see them): count, summary, latest messages; and the last activity.
+ */
+async function withConversation(store: MemoryStore, context: SessionContext) {
+  const stored = await store.sessions.conversation({
+    tenantId: context.tenantId,
+    sessionId: context.sessionId,
+    recent: 50,
+  });
+  if (!stored) return { context, lastActivity: undefined };
+  const figures = conversationFigures(stored);
+  return {
+    context: {
+      ...context,
+      conversation: {
+        ...context.conversation,
+        messageCount: figures.messageCount,
+        summary: figures.conversationSummary,
+        recentMessages: figures.recentMessages,
+        persistedThrough: Math.max(context.conversation.persistedThrough, figures.recentMessages.at(-1)?.seq ?? 0),
+      },
+    },
+    lastActivity: stored.lastActivityAt,
+  };
+}
+
+/** A session as the API answers it: its state from the live context, its counts from the database. */
+async function sessionSummary(store: MemoryStore, live: SessionContext, workflowId: string) {
+  const { context, lastActivity } = await withConversation(store, live);
   // A session queried the moment it starts has not read its row yet: it starts now.
   const startedAt = context.startedAt || new Date().toISOString();
-  const last = context.conversation.recentMessages.at(-1)?.createdAt ?? startedAt;
   return {
     success: true as const,
     sessionId: context.sessionId,
@@ -48,7 +78,7 @@ function sessionSummary(context: SessionContext, workflowId: string) {
     userId: context.userId ?? null,
     status: context.status,
     startTime: startedAt,
-    lastActivity: last,
+    lastActivity: context.conversation.recentMessages.at(-1)?.createdAt ?? lastActivity ?? startedAt,
     messageCount: context.conversation.messageCount,
     taskCount: context.tasks.pending.length + context.tasks.completed.length,
     activeAgents: context.agents.active,
@@ -104,7 +134,7 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>, store: 
       run: async (_caller, { initialContext, ...start }) => {
         const s = await sessions();
         const { workflowId } = await s.start({ ...start, metadata: initialContext });
-        return sessionSummary(await s.context(start), workflowId);
+        return sessionSummary(await store(), await s.ready(start), workflowId);
       },
     }),
 
@@ -120,7 +150,7 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>, store: 
         const s = await sessions();
         const previous = await s.context(ref);
         const { workflowId } = await s.start({ ...ref, userId: previous.userId });
-        return sessionSummary(await s.context(ref), workflowId);
+        return sessionSummary(await store(), await s.ready(ref), workflowId);
       },
     }),
 
@@ -131,11 +161,24 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>, store: 
       what: 'adding a message',
       input: messageInput,
       access: 'writer',
-      run: inSession(async (s, ref, rest) => ({
+      /**
+       * Written straight to the database (group-committed with the session's concurrent
+       * messages): the seq the database numbered it with, its id (the caller's, or a new one) and
+       * `stored`, `duplicate` (a resend of a stored id: the original seq) or `quarantined`.
+       * @throws not found when the tenant has no such session; conflict when it has ended;
+       *   rate limited / unavailable when too many messages wait to be stored.
+       */
+      run: async (_caller, { tenantId, sessionId, ...message }) => ({
         success: true as const,
-        sessionId: ref.sessionId,
-        ...(await s.sendMessage(ref, rest)),
-      })),
+        sessionId,
+        ...(await (
+          await store()
+        ).sessions.appendMessage({
+          tenantId,
+          sessionId,
+          message: { ...message, messageId: message.messageId ?? `api-${randomUUID()}` },
+        })),
+      }),
     }),
 
     handoff: operation({
@@ -173,9 +216,10 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>, store: 
       input: sessionRefInput,
       access: 'reader',
       run: async (_caller, ref) => {
-        const [context, memory] = await Promise.all([
-          (await sessions()).context(ref),
-          sessionMemory(await store(), ref),
+        const db = await store();
+        const [{ context }, memory] = await Promise.all([
+          withConversation(db, await (await sessions()).context(ref)),
+          sessionMemory(db, ref),
         ]);
         return { success: true as const, context: { ...context, memory: { ...context.memory, ...memory } } };
       },

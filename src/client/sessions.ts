@@ -1,8 +1,9 @@
 /**
  * Session workflows from the client side, for callers that have already checked their input (the
- * API's operations, `BrainOpsClient` after parsing): start or resume, messages (signal-with-start,
- * or the `sendMessage` update that waits for the database), tasks, handoffs, the context query and
- * the end. Every workflow has the readable id `session/<tenant>/<session>`.
+ * API's operations, `BrainOpsClient` after parsing): start or resume, tasks, handoffs, the context
+ * query and the end. Messages are data: the API writes them to the database itself; a Temporal-only
+ * caller may still send one to the workflow (signal-with-start, or the `sendMessage` update), which
+ * stores it through the same statement. Every workflow has the readable id `session/<tenant>/<session>`.
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
@@ -29,6 +30,7 @@ import {
   contextQuery,
   endUpdate,
   handoffUpdate,
+  readyUpdate,
   sendMessageUpdate,
 } from '../contracts/session-messages';
 import { sessionWorkflow } from '../workflows';
@@ -55,9 +57,13 @@ export class SessionsClient {
     return {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: sessionWorkflowId(start.tenantId, start.sessionId),
-      args: [{ ...start, flushIntervalMs: this.config.sessionFlushIntervalMs }] as [
-        Parameters<typeof sessionWorkflow>[0],
-      ],
+      args: [
+        {
+          ...start,
+          flushIntervalMs: this.config.sessionFlushIntervalMs,
+          inactivityTimeoutMs: this.config.sessionInactivityTimeoutMs,
+        },
+      ] as [Parameters<typeof sessionWorkflow>[0]],
       typedSearchAttributes: [
         { key: SEARCH_ATTRIBUTES.agent, value: 'ContextKeeper' },
         { key: SEARCH_ATTRIBUTES.session, value: start.sessionId },
@@ -109,6 +115,21 @@ export class SessionsClient {
   /** Hands the session to another agent; returns the context snapshot the next agent needs. */
   handoff(ref: SessionRef, input: z.output<typeof handoffInputSchema>): Promise<HandoffResult> {
     return this.handle(ref).executeUpdate(handoffUpdate, { args: [input] });
+  }
+
+  /**
+   * The live context once the session's row is open in the database (the `ready` update), so a
+   * message sent after this answers is stored. A run started before that update existed answers
+   * the query instead.
+   */
+  async ready(ref: SessionRef): Promise<SessionContext> {
+    try {
+      return await this.handle(ref).executeUpdate(readyUpdate);
+    } catch (error) {
+      if (/No registered handler/i.test(String((error as { cause?: unknown }).cause ?? error)))
+        return this.context(ref);
+      throw error;
+    }
   }
 
   /** The live context of a running session (query). */

@@ -43,3 +43,16 @@ export class StaleWriteError extends BrainOpsError {
     );
   }
 }
+
+/**
+ * More work than the server takes now (a write queue full): `rate_limited` (429, one caller's or
+ * session's share) or `unavailable` (503, the whole server). Retryable: try again shortly.
+ */
+export class OverloadedError extends BrainOpsError {
+  constructor(
+    readonly kind: 'rate_limited' | 'unavailable',
+    message: string,
+  ) {
+    super('Overloaded', message, true);
+  }
+}

@@ -32,5 +32,10 @@ export const completeTaskUpdate = defineUpdate<SessionTask, [CompleteTaskInput]>
 export const handoffUpdate = defineUpdate<HandoffResult, [HandoffInput]>('handoff');
 /** Ends the session: messages persisted, snapshot stored, session memory expired. */
 export const endUpdate = defineUpdate<ContextSnapshot, [EndInput]>('end');
+/**
+ * Waits until the session's row is open in the database (a message can be stored) and answers
+ * the live context: what a start or resume waits for before answering.
+ */
+export const readyUpdate = defineUpdate<SessionContext, []>('ready');
 /** The full live context of the session. */
 export const contextQuery = defineQuery<SessionContext>('context');

@@ -6,8 +6,11 @@
  */
 import type { OpenedSession, QuarantinedMessage, SessionMessage, SessionTask } from '../contracts/session';
 import type { ListMessagesInput, ListSessionsInput, ListTasksInput } from '../contracts/session-lists';
+import { conversationSummary } from '../domain/conversation-summary';
 import type { Connections, Queryable } from './connections';
 import { expireSessionEntries } from './entries';
+import type { ErrorEventRepository } from './error-events';
+import { SessionMessageWriter, writeMessages, type MessageToStore, type MessageWriterLimits } from './session-messages';
 
 export type { QuarantinedMessage, SessionMessage, SessionTask };
 
@@ -94,78 +97,67 @@ export async function openSession(
   return { ...base, openTasks: tasks, startedAt: row.startedAt.toISOString(), resumed: row.resumed };
 }
 
-/** What {@link appendMessages} did with each message of a batch. */
-export interface AppendResult {
-  /** Rows new in this call. */
-  inserted: number;
-  /** Seqs whose message was already stored under the same key and seq (a retried write). */
-  alreadyStored: number[];
-  /** Seqs of resends: their key is stored under another seq, so no row was added. */
-  duplicates: number[];
-  /** Seqs held by another message (a different key): not stored. */
-  conflicts: number[];
+/** A session's conversation as the database has it: counts, the latest messages, last activity, status. */
+export interface Conversation {
+  messageCount: number;
+  roleCounts: Record<string, number>;
+  /** The latest messages, oldest first, content cut to 2,000 characters. */
+  recentMessages: SessionMessage[];
+  lastActivityAt: string;
+  status: 'active' | 'ended';
+}
+
+/** The conversation fields of a context snapshot. */
+export interface ConversationFigures {
+  messageCount: number;
+  conversationSummary: string;
+  recentMessages: SessionMessage[];
+}
+
+/** The conversation fields of a context snapshot, from the conversation as stored. */
+export function conversationFigures(c: Conversation | undefined): ConversationFigures {
+  return {
+    messageCount: c?.messageCount ?? 0,
+    conversationSummary: conversationSummary(c?.messageCount ?? 0, c?.roleCounts ?? {}),
+    recentMessages: c?.recentMessages ?? [],
+  };
 }
 
 /**
- * Inserts a batch of messages in one statement. A message whose key (`messageId`) or seq is
- * already stored adds no row; the result says which of the two it was.
+ * The conversation of a session (for snapshots, handoffs, the end and the inactivity check),
+ * or undefined when this tenant has no such session.
  */
-export async function appendMessages(db: Queryable, s: SessionKey, messages: SessionMessage[]): Promise<AppendResult> {
-  const result: AppendResult = { inserted: 0, alreadyStored: [], duplicates: [], conflicts: [] };
-  if (messages.length === 0) return result;
-  const inserted = await db.query<{ seq: string }>(
-    `with inserted as (
-       insert into session_messages (tenant_id, session_id, seq, role, agent_id, content, metadata, message_id, created_at)
-       select $1, $2, m.seq, m.role, m.agent_id, m.content, m.metadata, m.message_id, m.created_at
-       from unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::timestamptz[])
-         as m(seq, role, agent_id, content, metadata, message_id, created_at)
-       on conflict do nothing
-       returning seq)
-     , counted as (select count(*)::int as n from inserted)
-     , updated as (
-       update sessions set message_count = message_count + counted.n, last_activity_at = now()
-       from counted where tenant_id = $1 and session_id = $2)
-     select seq from inserted`,
-    [
-      s.tenantId,
-      s.sessionId,
-      messages.map((m) => m.seq),
-      messages.map((m) => m.role),
-      messages.map((m) => m.agentId ?? null),
-      messages.map((m) => m.content),
-      messages.map((m) => JSON.stringify(m.metadata ?? {})),
-      messages.map((m) => m.messageId ?? null),
-      messages.map((m) => m.createdAt),
-    ],
+export async function readConversation(db: Queryable, s: SessionKey, recent = 10): Promise<Conversation | undefined> {
+  const session = await db.query<{ messageCount: number; lastActivityAt: Date; status: Conversation['status'] }>(
+    `select message_count::int as "messageCount", last_activity_at as "lastActivityAt", status
+     from sessions where tenant_id = $1 and session_id = $2`,
+    [s.tenantId, s.sessionId],
   );
-  const stored = new Set(inserted.rows.map((r) => Number(r.seq)));
-  result.inserted = stored.size;
-  const others = messages.filter((m) => !stored.has(m.seq));
-  if (others.length === 0) return result;
-  const existing = await db.query<{ seq: string; messageId: string | null }>(
-    `select seq, message_id as "messageId" from session_messages
-     where tenant_id = $1 and session_id = $2 and (seq = any($3::bigint[]) or message_id = any($4::text[]))`,
-    [s.tenantId, s.sessionId, others.map((m) => m.seq), others.flatMap((m) => (m.messageId ? [m.messageId] : []))],
-  );
-  const bySeq = new Map(existing.rows.map((r) => [Number(r.seq), r.messageId]));
-  const byKey = new Map(existing.rows.filter((r) => r.messageId).map((r) => [r.messageId!, Number(r.seq)]));
-  for (const m of others) {
-    if (m.messageId && byKey.get(m.messageId) === m.seq) result.alreadyStored.push(m.seq);
-    else if (!m.messageId && bySeq.has(m.seq) && bySeq.get(m.seq) === null) result.alreadyStored.push(m.seq);
-    else if (m.messageId && byKey.has(m.messageId)) result.duplicates.push(m.seq);
-    else result.conflicts.push(m.seq);
-  }
-  return result;
-}
-
-/**
- * True for an error PostgreSQL raises because of the data itself (SQLSTATE classes 22 data
- * exception, 23 integrity constraint, 54 program limit such as a too-long tsvector): the same
- * row fails again on every retry. Connection errors and others are not.
- */
-export function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && /^(22|23|54)/.test(code);
+  const row = session.rows[0];
+  if (!row) return undefined;
+  const [roles, latest] = await Promise.all([
+    db.query<{ role: string; n: number }>(
+      `select role, count(*)::int as n from session_messages where tenant_id = $1 and session_id = $2 group by role`,
+      [s.tenantId, s.sessionId],
+    ),
+    db.query<SessionMessage>(
+      `select * from (
+         select seq::int, role, left(content, 2000) as content, agent_id as "agentId", metadata,
+           message_id as "messageId",
+           to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt",
+           (length(content) > 2000) as truncated
+         from session_messages where tenant_id = $1 and session_id = $2 order by seq desc limit $3) m
+       order by seq`,
+      [s.tenantId, s.sessionId, recent],
+    ),
+  ]);
+  return {
+    messageCount: row.messageCount,
+    roleCounts: Object.fromEntries(roles.rows.map((r) => [r.role, r.n])),
+    recentMessages: latest.rows.map((m) => stripNulls({ ...m, truncated: m.truncated || undefined })),
+    lastActivityAt: row.lastActivityAt.toISOString(),
+    status: row.status,
+  };
 }
 
 /** Records dead letters once each; returns how many rows were new. */
@@ -350,14 +342,46 @@ function stripNulls<T extends object>(row: T): T {
 type Of<T> = SessionKey & T;
 
 /** Sessions and everything in them, each statement under the session's tenant's row-level security. */
-export function sessionRepository(db: Connections) {
+export function sessionRepository(
+  db: Connections,
+  errorEvents: Pick<ErrorEventRepository, 'record'>,
+  limits?: MessageWriterLimits,
+) {
   const as = <T>(tenantId: string, work: (q: Queryable) => Promise<T>) => db.run(tenantId, work);
+  const writer = new SessionMessageWriter(
+    {
+      write: (key, messages, allowEnded) => as(key.tenantId, (q) => writeMessages(q, key, messages, allowEnded)),
+      quarantine: (key, items) => as(key.tenantId, (q) => quarantineMessages(q, key, db.redact(items))),
+      recordError: (event) => errorEvents.record(event),
+    },
+    limits,
+  );
   return {
     /** Creates the session row, or reactivates it; returns where it left off. */
     open: (s: Parameters<typeof openSession>[1]) => as(s.tenantId, (q) => openSession(q, s)),
-    /** Inserts a batch of messages (redacted) in one statement; see {@link appendMessages}. */
-    addMessages: (s: Of<{ messages: SessionMessage[] }>) =>
-      as(s.tenantId, (q) => appendMessages(q, s, db.redact(s.messages))),
+    /**
+     * Stores one message (redacted), group-committed with the session's concurrent messages, and
+     * answers after commit: its seq (numbered by the database), its id, and `stored`, `duplicate`
+     * (the id was stored: the original seq) or `quarantined` (refused by PostgreSQL; seq 0).
+     * @throws BrainOpsError `NotFound` (no such session in this tenant), `SessionEnded`;
+     *   OverloadedError when too many messages wait to be stored.
+     */
+    appendMessage: (s: Of<{ message: MessageToStore; allowEnded?: boolean }>) =>
+      writer.append({ tenantId: s.tenantId, sessionId: s.sessionId }, db.redact(s.message), s.allowEnded),
+    /**
+     * Stores a batch of messages (redacted) in one statement, numbered by the database like
+     * {@link appendMessage} (the seq a message carries is ignored; its `messageId` is its key).
+     * `allowEnded`: an older workflow run stores what it accepted before its end. Each answer is
+     * the message's result or the error of a message the session refuses.
+     */
+    addMessages: (s: Of<{ messages: MessageToStore[]; allowEnded?: boolean; workflowId?: string }>) =>
+      writer.appendBatch(
+        { tenantId: s.tenantId, sessionId: s.sessionId, workflowId: s.workflowId },
+        db.redact(s.messages),
+        s.allowEnded ?? false,
+      ),
+    /** The conversation of a session as stored; undefined when this tenant has none such. */
+    conversation: (s: SessionKey & { recent?: number }) => as(s.tenantId, (q) => readConversation(q, s, s.recent)),
     /** Records dead letters (redacted) once each; returns how many rows were new. */
     quarantineMessages: (s: Of<{ items: QuarantinedMessage[] }>) =>
       as(s.tenantId, (q) => quarantineMessages(q, s, db.redact(s.items))),
@@ -376,6 +400,25 @@ export function sessionRepository(db: Connections) {
       db.transaction(s.tenantId, async (q) => {
         await endSession(q, s, s.snapshot);
         return { expiredEntries: await expireSessionEntries(q, s.tenantId, s.sessionId) };
+      }),
+    /**
+     * Ends a session whose messages are data: marks it ended first (from then on a message is
+     * refused, and one in flight has committed), then completes `snapshot` with the conversation
+     * as stored (count, summary, latest messages) and stores it; expires its `session`-layer
+     * memory. One transaction; idempotent. Returns the completed snapshot.
+     */
+    endWithConversation: <S extends object>(
+      s: Of<{ snapshot: S }>,
+    ): Promise<{ expiredEntries: number; snapshot: S & ConversationFigures }> =>
+      db.transaction(s.tenantId, async (q) => {
+        await endSession(q, s, s.snapshot);
+        const snapshot = { ...s.snapshot, ...conversationFigures(await readConversation(q, s)) };
+        await q.query('update sessions set context_snapshot = $3 where tenant_id = $1 and session_id = $2', [
+          s.tenantId,
+          s.sessionId,
+          JSON.stringify(snapshot),
+        ]);
+        return { expiredEntries: await expireSessionEntries(q, s.tenantId, s.sessionId), snapshot };
       }),
   };
 }

@@ -26,6 +26,7 @@ import { learningRepository } from './learning';
 import { maintenanceRepository } from './maintenance';
 import { metricsRepository } from './metric-reads';
 import { procedureRepository } from './procedures';
+import type { MessageWriterLimits } from './session-messages';
 import { sessionRepository } from './sessions';
 import { TenantScope } from './tenant-scope';
 import { WorkHistoryRepository } from './work-history';
@@ -48,6 +49,8 @@ export interface MemoryStoreOptions {
   maxCachedVectors?: number;
   /** Configured secret values (see `configuredSecrets`): removed from every text the store writes. */
   secrets?: readonly string[];
+  /** Limits of the session messages' group commit (statement size, waiting messages before 429/503). */
+  sessionMessages?: MessageWriterLimits;
 }
 
 export class MemoryStore {
@@ -95,11 +98,12 @@ export class MemoryStore {
     /** The embedder search queries are embedded with (the catch-up's model), if configured. */
     readonly embedder: Embedder | undefined,
     maxCachedVectors: number | undefined,
+    messageLimits: MessageWriterLimits | undefined,
   ) {
     this.entries = new EntryRepository(db, cache, logger, { embedder, maxCachedVectors });
-    this.sessions = sessionRepository(db);
-    this.workHistory = new WorkHistoryRepository(db, logger);
     this.errorEvents = errorEventRepository(db);
+    this.sessions = sessionRepository(db, this.errorEvents, messageLimits);
+    this.workHistory = new WorkHistoryRepository(db, logger);
     this.knowledge = knowledgeRepository(db);
     this.decisions = decisionRepository(db);
     this.guidance = guidanceRepository(db);
@@ -135,7 +139,14 @@ export class MemoryStore {
       throw error;
     }
     db.addSecrets(options.secrets ?? []);
-    return new MemoryStore(db, cache, options.logger, options.embedder, options.maxCachedVectors);
+    return new MemoryStore(
+      db,
+      cache,
+      options.logger,
+      options.embedder,
+      options.maxCachedVectors,
+      options.sessionMessages,
+    );
   }
 
   /** The connecting role's pool: operator and maintenance work (migrations, health checks). */

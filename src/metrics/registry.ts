@@ -59,7 +59,7 @@ export class BrainOpsMetrics {
   });
   readonly sessionMessages = new Counter({
     name: 'brainops_session_messages_total',
-    help: 'Session messages this process persisted, by outcome (stored; duplicate: a resend already stored; conflict).',
+    help: 'Session messages this process persisted, by outcome (stored; duplicate: a resend already stored; quarantined: refused by PostgreSQL).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

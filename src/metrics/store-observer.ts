@@ -3,7 +3,7 @@
  * with their duration), session messages persisted (by outcome), and its read-through cache's hits
  * and misses and its pool's connections (read at each scrape). The repositories have no event
  * hooks, so the instance's `store.entries.store`, `store.entries.search` and
- * `store.sessions.addMessages` are wrapped once — every caller (the API for HTTP, MCP, the CLI and
+ * `store.sessions.appendMessage` / `addMessages` are wrapped once — every caller (the API for HTTP, MCP, the CLI and
  * the console; activities) goes through them, which an operation-level count would miss for
  * activities. A store already observed is left as it is.
  */
@@ -37,13 +37,20 @@ export function observeStore(metrics: BrainOpsMetrics, store: MemoryStore): void
   };
 
   const sessions = store.sessions;
-  const append = sessions.addMessages.bind(sessions);
-  sessions.addMessages = async (input) => {
-    const result = await append(input);
-    if (result.inserted) metrics.sessionMessages.inc({ outcome: 'stored' }, result.inserted);
-    if (result.duplicates.length) metrics.sessionMessages.inc({ outcome: 'duplicate' }, result.duplicates.length);
-    if (result.conflicts.length) metrics.sessionMessages.inc({ outcome: 'conflict' }, result.conflicts.length);
+  const count = (r: { status: string } | Error) => {
+    if (!(r instanceof Error)) metrics.sessionMessages.inc({ outcome: r.status });
+  };
+  const appendOne = sessions.appendMessage.bind(sessions);
+  sessions.appendMessage = async (input) => {
+    const result = await appendOne(input);
+    count(result);
     return result;
+  };
+  const appendBatch = sessions.addMessages.bind(sessions);
+  sessions.addMessages = async (input) => {
+    const results = await appendBatch(input);
+    results.forEach(count);
+    return results;
   };
 
   // The cache counts for itself; its counters are carried over as increments at each scrape.

@@ -6,6 +6,7 @@ import type {
   ContextSnapshot,
   HandoffResult,
   MessageInput,
+  SendMessageResult,
   SessionContext,
   SessionMessage,
   SessionStart,
@@ -187,6 +188,26 @@ export class SessionState {
     d.messageCount++;
     d.roleCounts[input.role] = (d.roleCounts[input.role] ?? 0) + 1;
     return message;
+  }
+
+  /**
+   * A message the run stored for an older client (messages as data), as the database answered:
+   * counted, and kept among the recent messages, under the seq the database gave it. Messages the
+   * API stores are not seen here; the API reads the conversation from the database.
+   */
+  recordStored(input: MessageInput & { messageId: string }, result: SendMessageResult, now: string): void {
+    const d = this.data;
+    if (result.status === 'quarantined') {
+      d.quarantined!++;
+      return;
+    }
+    d.persistedThrough = Math.max(d.persistedThrough!, result.seq);
+    if (result.status !== 'stored') return;
+    d.messageCount++;
+    d.roleCounts[input.role] = (d.roleCounts[input.role] ?? 0) + 1;
+    const { role, content, agentId, metadata, messageId } = input;
+    d.recent.push(recentCopy({ seq: result.seq, role, content, agentId, metadata, messageId, createdAt: now }));
+    if (d.recent.length > RECENT_MESSAGES) d.recent.shift();
   }
 
   /** The seq given to a caller's `messageId`, if it is still remembered. */

@@ -1,7 +1,11 @@
 /**
  * ContextKeeper's session workflow: one long-running workflow per session (id
- * `session/<tenant>/<session>`). Messages arrive as signals, are ordered by arrival and persisted
- * in batches; tasks, handoffs and the end are updates; the live context is a query. The run
+ * `session/<tenant>/<session>`). It owns the lifecycle: the start, tasks, handoffs with their
+ * snapshot, the end (by request or after inactivity). Messages are data (patch
+ * {@link MESSAGES_AS_DATA_PATCH}): the API writes them to the database, and the run reads the
+ * conversation from there when it needs it; runs from before the patch received messages as
+ * signals, ordered them by arrival and persisted them in batches. Tasks, handoffs and the end are
+ * updates; the live context is a query. The run
  * continues as new before its history nears Temporal's limits (10,000 signals and 51,200 events
  * per run), carrying only plain JSON — including messages not yet persisted, so none is lost.
  */
@@ -12,14 +16,12 @@ import {
   continueAsNew,
   log,
   patched,
-  proxyActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import { SEARCH_ATTRIBUTES } from '../contracts/names';
 import {
   addTaskInputSchema,
@@ -43,23 +45,12 @@ import {
   contextQuery,
   endUpdate,
   handoffUpdate,
+  readyUpdate,
   sendMessageUpdate,
 } from '../contracts/session-messages';
+import { conversationSummary } from '../domain/conversation-summary';
+import { acts, invalid, issuesText, MessageInbox, persistActs } from './session-activities';
 import { SessionState, type CarriedSessionState } from './session-state';
-
-const acts = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
-/**
- * The persistence activities: transient failures (connection errors, timeouts) are retried for as
- * long as it takes; data PostgreSQL refuses is quarantined by the activity itself, and bad input
- * (`ValidationError`) is never retried.
- */
-const persistActs = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '60s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s', nonRetryableErrorTypes: ['ValidationError'] },
-});
 
 /**
  * Patch of the hardened session (Temporal "Patching"): messages that fail validation are
@@ -67,6 +58,14 @@ const persistActs = proxyActivities<ReturnType<typeof createActivities>>({
  * persists before it continues as new. Runs recorded before it keep the earlier behaviour.
  */
 export const SESSION_HARDENING_PATCH = 'session-hardening-1';
+/**
+ * Patch of messages as data: the API writes a message straight to the database, so the run no
+ * longer receives one event per message; a message an older client still sends to it (signal or
+ * update) is stored by an activity through the same statement, keyed by its message id. The run
+ * reads the conversation from the database for snapshots, handoffs and the end, and ends itself
+ * after the inactivity timeout. Runs recorded before it keep numbering and persisting themselves.
+ */
+export const MESSAGES_AS_DATA_PATCH = 'messages-as-data';
 /** UTF-8 JSON bytes of messages per persistence activity (Temporal's payload limit is 2 MB). */
 const BATCH_BYTES = 1024 * 1024;
 /** UTF-8 JSON bytes of unpersisted messages a run may carry into continue-as-new. */
@@ -86,20 +85,14 @@ export interface SessionWorkflowInput extends SessionStart {
   maxSignalsPerRun?: number;
   /** History events of one run before it continues as new; small, because a continue-as-new that races a signal replays the whole run. @defaultValue 2000 */
   maxHistoryEvents?: number;
+  /** ms without a message, task or handoff after which the session ends itself; 0: never. @defaultValue 0 */
+  inactivityTimeoutMs?: number;
   /** Set only by continue-as-new. */
   carried?: CarriedSessionState;
 }
 
 function nowIso(): string {
   return new Date().toISOString();
-}
-
-function issuesText(error: { issues: { path: PropertyKey[]; message: string }[] }, what: string): string {
-  return error.issues.map((i) => `${i.path.map(String).join('.') || what}: ${i.message}`).join('; ');
-}
-
-function invalid(error: { issues: { path: PropertyKey[]; message: string }[] }, what: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`Invalid ${what}: ${issuesText(error, what)}`, 'ValidationError');
 }
 
 /** One session: ordered, never lost, never duplicated messages; tasks; handoffs; end. */
@@ -110,9 +103,11 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
     maxBatch = 500,
     maxSignalsPerRun = 4000,
     maxHistoryEvents = 2000,
+    inactivityTimeoutMs = 0,
     ...start
   } = input;
   const hardened = patched(SESSION_HARDENING_PATCH);
+  const asData = patched(MESSAGES_AS_DATA_PATCH);
   const key = { tenantId: start.tenantId, sessionId: start.sessionId };
   const state = new SessionState(start, carried);
   let signalsThisRun = 0;
@@ -134,7 +129,32 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
   const accept = (message: MessageInput, n: number | string): SessionMessage | false =>
     state.addMessage(message, nowIso(), derivedKey(n));
 
-  setHandler(addMessageSignal, (message) => {
+  const inbox = new MessageInbox(key, () => opened, maxBatch);
+  /** Stores a message an older client sent to the run (messages as data), keyed by its id or the derived key. */
+  const store = async (raw: MessageInput, n: number | string): Promise<SendMessageResult> => {
+    const message = { ...raw, messageId: raw.messageId ?? derivedKey(n) };
+    const result = await inbox.store(message);
+    state.recordStored(message, result, nowIso());
+    return result;
+  };
+
+  /** The conversation as stored (messages as data), as a snapshot's fields. */
+  const conversation = async () => {
+    const c = await acts.readSessionConversation(key);
+    const count = c?.messageCount ?? 0;
+    return {
+      messageCount: count,
+      conversationSummary: conversationSummary(count, c?.roleCounts ?? {}),
+      recentMessages: c?.recentMessages ?? [],
+    };
+  };
+  /** A snapshot of the session now: from the run's state, and (messages as data) the stored conversation. */
+  const snapshotNow = async (continuationInstructions?: string): Promise<ContextSnapshot> => {
+    const snapshot = state.snapshot(nowIso(), continuationInstructions);
+    return asData ? { ...snapshot, ...(await conversation()) } : snapshot;
+  };
+
+  setHandler(addMessageSignal, (message): void | Promise<void> => {
     const n = ++signalsThisRun;
     const parsed = messageInputSchema.safeParse(message);
     if (!parsed.success) {
@@ -156,7 +176,13 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
       });
       return;
     }
-    accept(parsed.data, n);
+    if (!asData) return void accept(parsed.data, n);
+    // A signal cannot answer: a message not stored is logged (the activity quarantines what
+    // PostgreSQL refuses itself). Awaited, so the run continues as new or ends only after it.
+    return store(parsed.data, n).then(
+      () => undefined,
+      (error: unknown) => log.warn('session message not stored', { error: String(error) }),
+    );
   });
 
   setHandler(
@@ -165,6 +191,7 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
       signalsThisRun++;
       const n = `u${++updatesThisRun}`;
       const message = messageInputSchema.parse(raw);
+      if (asData) return store(message, n);
       const added = accept(message, n);
       if (!added) {
         const seq = state.seqOf(message.messageId!)!;
@@ -185,6 +212,10 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
   );
 
   setHandler(contextQuery, () => state.context(Date.now()));
+  setHandler(readyUpdate, async () => {
+    await condition(() => opened);
+    return state.context(Date.now());
+  });
 
   setHandler(
     addTaskUpdate,
@@ -242,6 +273,7 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
     async (raw) => {
       await condition(() => opened);
       const request = handoffInputSchema.parse(raw);
+      const stored = asData ? await conversation() : undefined;
       const timestamp = nowIso();
       const result: HandoffResult = {
         handoffId: `handoff-${uuid4()}`,
@@ -251,6 +283,7 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
         timestamp,
         contextSnapshot: {
           ...state.snapshot(timestamp, request.continuationInstructions),
+          ...stored,
           criticalFacts: { ...state.data.criticalFacts, ...request.criticalInfo },
         },
       };
@@ -285,6 +318,8 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
     async (raw) => {
       endRequest ??= endInputSchema.parse(raw ?? {});
       if (state.status === 'active') state.status = 'ending';
+      // Messages an older client sent before the end are stored (and counted) before it.
+      await condition(() => inbox.empty);
       await condition(() => finalSnapshot !== undefined);
       return finalSnapshot!;
     },
@@ -365,8 +400,20 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
     workflowInfo().historyLength >= maxHistoryEvents ||
     (hardened && workflowInfo().historySize >= MAX_HISTORY_BYTES);
 
+  /** ms the run waits before checking the session's last activity (messages as data; 0: never). */
+  let idleWaitMs = asData ? inactivityTimeoutMs : 0;
   for (;;) {
-    await condition(() => hasWork() || endRequest !== undefined || shouldContinueAsNew());
+    const woken = () => hasWork() || endRequest !== undefined || shouldContinueAsNew();
+    if (idleWaitMs > 0) {
+      if (!(await condition(woken, idleWaitMs))) {
+        // Messages do not wake the run: the database says when the session was last active.
+        const last = (await acts.readSessionConversation(key))?.lastActivityAt;
+        const idleMs = last ? Date.now() - Date.parse(last) : inactivityTimeoutMs;
+        if (idleMs >= inactivityTimeoutMs) endRequest ??= { summary: 'ended after inactivity' };
+        else idleWaitMs = inactivityTimeoutMs - idleMs;
+        if (!endRequest) continue;
+      } else idleWaitMs = inactivityTimeoutMs;
+    } else await condition(woken);
     if (state.data.pending.length > 0 && state.data.pending.length < maxBatch && !endRequest) {
       // Let a burst gather so that one activity persists many messages. Under steady traffic every
       // signal wakes the workflow, and the age of the oldest pending message (workflow time) ends
@@ -381,7 +428,7 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
     await flush();
     if (endRequest) break;
     if (shouldContinueAsNew()) {
-      await acts.saveSessionSnapshot({ ...key, snapshot: state.snapshot(nowIso()) });
+      await acts.saveSessionSnapshot({ ...key, snapshot: await snapshotNow() });
       if (hardened) {
         // Persist what arrived meanwhile until what is left to carry is small: the carried state
         // stays bounded whatever the message sizes. `sendMessage` updates wait for persistence,
@@ -411,8 +458,14 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
   }
 
   await flush();
-  const snapshot = state.snapshot(nowIso(), endRequest.summary);
-  await acts.endSession({ ...key, snapshot });
+  let snapshot = state.snapshot(nowIso(), endRequest.summary);
+  if (asData) {
+    if (state.status === 'active') state.status = 'ending';
+    // Messages an older client sent before the end are stored (and counted) before it.
+    await condition(() => inbox.empty);
+    // Marked ended first, then counted: a message either committed before (and is counted) or is refused.
+    snapshot = await acts.endSessionWithConversation({ ...key, snapshot });
+  } else await acts.endSession({ ...key, snapshot });
   state.status = 'ended';
   finalSnapshot = snapshot;
   // Messages that raced the end are persisted too; the check right before returning sees any
