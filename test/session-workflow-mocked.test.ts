@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import type { createActivities } from '../src/activities';
-import type { SessionMessage } from '../src/memory';
 import { sessionWorkflow } from '../src/workflows';
 import { addMessageSignal, endUpdate } from '../src/contracts/session-messages';
 import { useTestStack, workflowBundle } from './helpers';
@@ -13,8 +12,9 @@ type Activities = ReturnType<typeof createActivities>;
 describe('session workflow with mocked activities (real dev server)', () => {
   const stack = useTestStack({ database: false });
 
-  it('persists a burst of messages in one batch, in order', async () => {
-    const batches: SessionMessage[][] = [];
+  it('stores signalled messages once each, in arrival order, through the store activity', async () => {
+    const batches: { messageId: string; content: string }[][] = [];
+    let seq = 0;
     const mocked: Partial<Activities> = {
       openSession: async () => ({
         nextSeq: 1,
@@ -25,11 +25,11 @@ describe('session workflow with mocked activities (real dev server)', () => {
         startedAt: new Date().toISOString(),
         resumed: false,
       }),
-      persistSessionMessages: async ({ messages }) => {
+      storeSessionMessages: async ({ messages }) => {
         batches.push(messages);
-        return { inserted: messages.length };
+        return messages.map((m) => ({ seq: ++seq, messageId: m.messageId, status: 'stored' as const }));
       },
-      endSession: async () => ({ expiredEntries: 0 }),
+      endSessionWithConversation: async ({ snapshot }) => ({ ...snapshot, messageCount: seq }),
     };
     const taskQueue = `mocked-${randomUUID()}`;
     const worker = await Worker.create({
@@ -38,24 +38,25 @@ describe('session workflow with mocked activities (real dev server)', () => {
       workflowBundle: await workflowBundle(),
       activities: mocked,
     });
+    const order: string[] = [];
     await worker.runUntil(async () => {
       const handle = await stack.env.client.workflow.start(sessionWorkflow, {
         taskQueue,
         workflowId: `session/t/${randomUUID()}`,
-        args: [{ tenantId: 't', sessionId: 's', flushIntervalMs: 1000 }],
+        args: [{ tenantId: 't', sessionId: 's' }],
       });
-      await Promise.all(
-        Array.from({ length: 20 }, (_, i) => handle.signal(addMessageSignal, { role: 'user', content: `m${i}` })),
-      );
+      for (let i = 0; i < 20; i++) {
+        order.push(`m${i}`);
+        await handle.signal(addMessageSignal, { role: 'user', content: `m${i}` });
+      }
       const snapshot = await handle.executeUpdate(endUpdate, { args: [{}] });
       assert.equal(snapshot.messageCount, 20);
     });
     const all = batches.flat();
-    assert.equal(all.length, 20);
     assert.deepEqual(
-      all.map((m) => m.seq),
-      Array.from({ length: 20 }, (_, i) => i + 1),
+      all.map((m) => m.content),
+      order,
     );
-    assert.ok(batches.length <= 3, `20 messages in ${batches.length} batches`);
+    assert.equal(new Set(all.map((m) => m.messageId)).size, 20);
   });
 });

@@ -139,7 +139,11 @@ describe('ContextKeeper session workflow (real Temporal, real PostgreSQL)', () =
       workflowId: sessionWorkflowId('acme', 'lifecycle'),
     });
     assert.ok(history.some((h) => h.action === 'storeSessionMessages' && h.success && h.agentId === 'ContextKeeper'));
-    assert.ok(history.some((h) => h.action === 'endSession' && h.tenantId === 'acme' && h.sessionId === 'lifecycle'));
+    assert.ok(
+      history.some(
+        (h) => h.action === 'endSessionWithConversation' && h.tenantId === 'acme' && h.sessionId === 'lifecycle',
+      ),
+    );
   });
 
   it('resumes an ended session with its numbering when a message arrives (signal-with-start)', async () => {

@@ -32,7 +32,8 @@ export function createSessionActivities({ store }: ActivityDeps) {
      * Persists a batch of messages an older workflow run numbered itself (before messages were
      * data): stored through the same statement as the API's, numbered by the database, keyed by
      * their `messageId` (a retry or resend adds nothing); rows PostgreSQL refuses are quarantined.
-     * Results are reported under the seqs the run gave them.
+     * Results are reported under the seqs the run gave them; a message stored before counts as stored
+     * by an earlier attempt (never as a resend).
      */
     async persistSessionMessages(
       input: SessionKey & { messages: SessionMessage[]; workflowId?: string },
@@ -47,8 +48,8 @@ export function createSessionActivities({ store }: ActivityDeps) {
         const seq = input.messages[i]!.seq;
         if (r instanceof Error) out.quarantined.push({ seq, reason: r.message });
         else if (r.status === 'stored') out.inserted++;
-        else if (r.status === 'duplicate') out.duplicates.push(seq);
-        else out.quarantined.push({ seq, reason: r.reason ?? 'refused' });
+        // Stored before (a retried write, or a resend the run did not remember): it was counted once.
+        else if (r.status === 'quarantined') out.quarantined.push({ seq, reason: r.reason ?? 'refused' });
       });
       return out;
     },

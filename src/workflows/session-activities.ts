@@ -3,7 +3,11 @@
  * refused input. Workflow code: activities are imported as types only.
  */
 import { ApplicationFailure, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { utf8Bytes } from '../contracts/limits';
 import type { MessageInput, SendMessageResult } from '../contracts/session';
+
+/** UTF-8 JSON bytes of messages per store activity (Temporal's payload limit is 2 MB). */
+const BATCH_BYTES = 1024 * 1024;
 import type { createActivities } from '../activities';
 
 /** The lifecycle's activities (open, tasks, handoffs, snapshots, end, reads). */
@@ -75,12 +79,24 @@ export class MessageInbox {
     });
   }
 
+  /** How many waiting messages the next activity takes: at most `maxBatch` and 1 MiB of JSON, at least one. */
+  private batchSize(): number {
+    let bytes = 0;
+    let n = 0;
+    while (n < Math.min(this.maxBatch, this.waiting.length)) {
+      bytes += utf8Bytes(JSON.stringify(this.waiting[n]!.message));
+      if (n > 0 && bytes > BATCH_BYTES) break;
+      n++;
+    }
+    return n;
+  }
+
   private async drain(): Promise<void> {
     this.storing = true;
     try {
       await condition(this.opened);
       while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0, this.maxBatch);
+        const batch = this.waiting.splice(0, this.batchSize());
         try {
           const results = await messageActs.storeSessionMessages({
             ...this.key,
