@@ -14,7 +14,8 @@
  * Phase B, a burst: BENCH_BURST (default 1000) concurrent POSTs to one session; every answer must
  * be 2xx, or 429/503 with Retry-After; the stored seqs must be 1..(2xx answers).
  *
- * Phase C, idle sessions: BENCH_IDLE_SESSIONS (default 10000) sessions started (50 at a time)
+ * Phase C, idle sessions: BENCH_IDLE_SESSIONS (default 10000) sessions started
+ * (BENCH_START_CONCURRENCY, default 10, at a time)
  * and left idle; this process's RSS (worker and API) before and after, per session; start and
  * end latency (p95).
  *
@@ -49,7 +50,7 @@ const SECONDS = envInt('BENCH_SECONDS', SMOKE ? 2 : 10);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', SMOKE ? 10 : 50);
 const BURST = envInt('BENCH_BURST', SMOKE ? 100 : 1000);
 const IDLE_SESSIONS = envInt('BENCH_IDLE_SESSIONS', SMOKE ? 50 : 10_000);
-const START_CONCURRENCY = 50;
+const START_CONCURRENCY = envInt('BENCH_START_CONCURRENCY', 10);
 const TENANT = 'bench';
 const logger = createBenchLogger('bench-sessions');
 
@@ -196,6 +197,20 @@ async function phaseBurst(stack: BenchStack, base: string, key: string) {
     [TENANT, sessionId],
   );
   const refused = [...statuses].filter(([s]) => !/^(2|429|503)/.test(s)).reduce((n, [, c]) => n + c, 0);
+  // The same burst in-process (no HTTP, no key, no access log): what the store itself takes.
+  const inProcess = 'burst-in-process';
+  await asOperator(stack.api.sessions.start, { tenantId: TENANT, sessionId: inProcess });
+  const t0 = now();
+  await Promise.all(
+    Array.from({ length: BURST }, (_, i) =>
+      stack.store.sessions.appendMessage({
+        tenantId: TENANT,
+        sessionId: inProcess,
+        message: { role: 'user', content: `p${i}`, messageId: `p${i}` },
+      }),
+    ),
+  );
+  const inProcessSeconds = (now() - t0) / 1000;
   printTable(
     ['answer', 'count'],
     [...statuses].sort().map(([s, c]) => [s, String(c)]),
@@ -203,6 +218,10 @@ async function phaseBurst(stack: BenchStack, base: string, key: string) {
   printTable(LATENCY_HEADERS, [latencyCells(summarize(latencies))]);
   printFacts([
     ['wall time', `${seconds.toFixed(2)} s (${(BURST / seconds).toFixed(0)} answers/s)`],
+    [
+      'in-process',
+      `the same ${BURST} messages by store.sessions.appendMessage at once: ${inProcessSeconds.toFixed(2)} s (${(BURST / inProcessSeconds).toFixed(0)} messages/s)`,
+    ],
     ['every answer 2xx or 429/503 with Retry-After', refused === 0 && withoutRetryAfter === 0 ? 'yes' : 'NO'],
     [
       'stored',
@@ -219,10 +238,16 @@ async function phaseIdle(stack: BenchStack) {
   const before = process.memoryUsage().rss;
   const starts: number[] = [];
   const startedAt = now();
+  let failed = 0;
   await mapLimit(ids, START_CONCURRENCY, async (sessionId) => {
     const t = now();
-    await asOperator(stack.api.sessions.start, { tenantId: TENANT, sessionId });
-    starts.push(now() - t);
+    try {
+      await asOperator(stack.api.sessions.start, { tenantId: TENANT, sessionId });
+      starts.push(now() - t);
+    } catch (error) {
+      failed++;
+      logger.warn({ err: error, sessionId }, 'start failed');
+    }
   });
   const startSeconds = (now() - startedAt) / 1000;
   await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -231,8 +256,13 @@ async function phaseIdle(stack: BenchStack) {
   const ends: number[] = [];
   await mapLimit(ids, START_CONCURRENCY, async (sessionId) => {
     const t = now();
-    await asOperator(stack.api.sessions.end, { tenantId: TENANT, sessionId });
-    ends.push(now() - t);
+    try {
+      await asOperator(stack.api.sessions.end, { tenantId: TENANT, sessionId });
+      ends.push(now() - t);
+    } catch (error) {
+      failed++;
+      logger.warn({ err: error, sessionId }, 'end failed');
+    }
   });
   printTable(
     ['call', ...LATENCY_HEADERS],
@@ -242,7 +272,10 @@ async function phaseIdle(stack: BenchStack) {
     ],
   );
   printFacts([
-    ['started', `${IDLE_SESSIONS} in ${startSeconds.toFixed(1)} s (${START_CONCURRENCY} at a time)`],
+    [
+      'started',
+      `${starts.length} of ${IDLE_SESSIONS} in ${startSeconds.toFixed(1)} s (${START_CONCURRENCY} at a time); ${failed} starts or ends failed`,
+    ],
     [
       'RSS of this process (worker + API)',
       `${fmtMb(before)} before, ${fmtMb(after)} with the sessions open: ${((after - before) / IDLE_SESSIONS / 1024).toFixed(1)} kB per session`,

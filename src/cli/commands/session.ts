@@ -69,18 +69,18 @@ export function registerSessionCommands(program: Command, ctx: () => CliContext)
     .option('-r, --role <role>', 'user | assistant | system | agent | tool', 'user')
     .option('-a, --agent <id>', 'agent that wrote it')
     .option('--id <messageId>', 'idempotency key: the same id is stored once')
-    .option('--confirm', 'wait until the database confirms it and print its seq (session must be running)')
+    .option('--confirm', 'store it in the database now and print its seq (the session must be running)')
     .action(async (content: string, o: Ref & { role: string; agent?: string; id?: string; confirm?: boolean }) => {
-      const client = await ctx().client();
       const message = { role: o.role as 'user', content, agentId: o.agent, messageId: o.id };
       if (o.confirm) {
-        const result = await client.sendMessage(ref(o), message);
+        // Messages are data: the API operation writes it straight to the database.
+        const result = await ctx().call((api) => api.sessions.message, { ...ref(o), ...message });
         if (o.json) return printJson(result);
         return printLines(
           `Message ${result.seq} of ${o.tenant}/${o.session} ${result.status}${result.reason ? `: ${result.reason}` : ''} (id ${result.messageId})`,
         );
       }
-      await client.addMessage(ref(o), message);
+      await (await ctx().client()).addMessage(ref(o), message);
       if (o.json) printJson({ ok: true });
       else printLines(`Message added to ${o.tenant}/${o.session}`);
     });
