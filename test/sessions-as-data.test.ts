@@ -4,7 +4,9 @@ import { toApiError } from '../src/api/errors';
 import { OverloadedError } from '../src/contracts/errors';
 import { errorAnswer } from '../src/http/answers';
 import { SessionMessageWriter, type MessageToStore } from '../src/memory/session-messages';
-import { useTestStack } from './helpers';
+import { sessionWorkflowId } from '../src/contracts/names';
+import { sessionWorkflow } from '../src/workflows';
+import { eventually, testConfig, testWorker, useTestStack } from './helpers';
 
 const message = (id: string): MessageToStore => ({ role: 'user', content: id, messageId: id });
 
@@ -51,7 +53,7 @@ describe('session messages as data: group commit and its limits', () => {
   });
 });
 
-describe('session messages as data (real PostgreSQL)', () => {
+describe('session messages as data (real PostgreSQL, real Temporal)', () => {
   const stack = useTestStack();
 
   it('numbers 200 concurrent messages 1..200 gap-free, answers a resend with its seq, refuses ended and unknown sessions', async () => {
@@ -110,5 +112,31 @@ describe('session messages as data (real PostgreSQL)', () => {
       dead.map((d) => [d.messageId, d.source]),
       [['q1', 'database']],
     );
+  });
+
+  it('ends a session after inactivity, and sleeps again while the database shows activity', async () => {
+    const config = testConfig(stack.db.url);
+    const ref = { tenantId: 'acme', sessionId: 'idle-1' };
+    const worker = await testWorker(stack.env, config, stack.store);
+    await worker.runUntil(async () => {
+      const handle = await stack.env.client.workflow.start(sessionWorkflow, {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: sessionWorkflowId(ref.tenantId, ref.sessionId),
+        args: [{ ...ref, inactivityTimeoutMs: 3000 }],
+      });
+      await eventually(async () => ((await stack.store.sessions.conversation(ref)) ? true : undefined), 20_000, 'open');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // A message the workflow never sees: its timer finds it in the database and sleeps again.
+      const stored = await stack.store.sessions.appendMessage({ ...ref, message: message('keep-alive') }).then(
+        () => 1,
+        (e: unknown) => (toApiError(e)?.kind === 'conflict' ? 0 : Promise.reject(e)),
+      );
+      const snapshot = await handle.result();
+      assert.equal(snapshot.continuationInstructions, 'ended after inactivity');
+      assert.equal(snapshot.messageCount, stored);
+      const timers = (await handle.fetchHistory()).events?.filter((e) => e.timerStartedEventAttributes).length ?? 0;
+      assert.ok(timers >= 1 + stored, `${timers} timers`);
+    });
+    assert.equal((await stack.store.sessions.conversation(ref))?.status, 'ended');
   });
 });
