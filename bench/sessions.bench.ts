@@ -235,7 +235,7 @@ async function phaseIdle(stack: BenchStack) {
   heading(`C. ${IDLE_SESSIONS} idle sessions`);
   const ids = Array.from({ length: IDLE_SESSIONS }, (_, i) => `idle-${i}`);
   global.gc?.();
-  const before = process.memoryUsage().rss;
+  const before = process.memoryUsage();
   const starts: number[] = [];
   const startedAt = now();
   let failed = 0;
@@ -252,7 +252,7 @@ async function phaseIdle(stack: BenchStack) {
   const startSeconds = (now() - startedAt) / 1000;
   await new Promise((resolve) => setTimeout(resolve, 2000));
   global.gc?.();
-  const after = process.memoryUsage().rss;
+  const after = process.memoryUsage();
   const ends: number[] = [];
   await mapLimit(ids, START_CONCURRENCY, async (sessionId) => {
     const t = now();
@@ -278,7 +278,11 @@ async function phaseIdle(stack: BenchStack) {
     ],
     [
       'RSS of this process (worker + API)',
-      `${fmtMb(before)} before, ${fmtMb(after)} with the sessions open: ${((after - before) / IDLE_SESSIONS / 1024).toFixed(1)} kB per session`,
+      `${fmtMb(before.rss)} before, ${fmtMb(after.rss)} with the sessions open: ${((after.rss - before.rss) / IDLE_SESSIONS / 1024).toFixed(1)} kB per session`,
+    ],
+    [
+      'V8 heap used',
+      `${fmtMb(before.heapUsed)} before, ${fmtMb(after.heapUsed)} after: ${((after.heapUsed - before.heapUsed) / IDLE_SESSIONS / 1024).toFixed(1)} kB per session${global.gc ? ' (after a full GC)' : ' (no GC forced: run with NODE_OPTIONS=--expose-gc)'}`,
     ],
     [
       'worker cache',

@@ -14,6 +14,7 @@ import type {
 } from '../contracts/session';
 import type { OpenedSession, QuarantinedMessage } from '../contracts/session';
 import { jsonProblem, truncateText, utf8Bytes } from '../contracts/limits';
+import { conversationSummary } from '../domain/conversation-summary';
 
 const RECENT_MESSAGES = 50;
 const RECENT_MESSAGE_IDS = 2000;
@@ -288,11 +289,7 @@ export class SessionState {
 
   /** A conversation in one line: "15 messages (8 from user, 7 from assistant)". */
   summary(): string {
-    const d = this.data;
-    const parts = Object.entries(d.roleCounts)
-      .sort(([, a], [, b]) => b - a)
-      .map(([role, n]) => `${n} from ${role}`);
-    return `${d.messageCount} messages${parts.length ? ` (${parts.join(', ')})` : ''}`;
+    return conversationSummary(this.data.messageCount, this.data.roleCounts);
   }
 
   snapshot(now: string, continuationInstructions?: string): ContextSnapshot {
