@@ -53,6 +53,9 @@ export interface ErrorBody {
 
 /** An error an operation raises on purpose, for the caller to see. */
 export class ApiError extends BrainOpsError {
+  /** `rate_limited` and `unavailable`: seconds to wait before trying again, when known. */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly kind: ApiErrorKind,
     code: string,
@@ -89,6 +92,12 @@ export const forbidden = (message: string) => new ApiError('forbidden', 'Forbidd
 export const notFound = (message: string) => new ApiError('not_found', 'NotFound', message);
 export const conflict = (code: string, message: string) => new ApiError('conflict', code, message);
 export const unavailable = (message: string) => new ApiError('unavailable', 'Unavailable', message);
+/** Too many requests: `retryAfterSeconds` is when the caller may try again (HTTP's `Retry-After`). */
+export function rateLimited(message: string, retryAfterSeconds: number): ApiError {
+  const error = new ApiError('rate_limited', 'TooManyRequests', message);
+  error.retryAfterSeconds = retryAfterSeconds;
+  return error;
+}
 
 /** The "field: reason" an update validator's failure message names (`Invalid task: title: too long`). */
 function issueOfFailureMessage(message: string): FieldIssue {

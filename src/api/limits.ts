@@ -1,0 +1,108 @@
+/**
+ * The API's limits against abuse, transport-free: a rate limit per API key shared by every server
+ * over the memory database (a fixed one-minute window counted in the `rate_limits` table, one
+ * upsert per request), and a budget of authentication failures per client address kept in this
+ * process (unknown or malformed keys: beyond it the address is refused before any key look-up).
+ * The failure budget is per process on purpose: counting a failure in the database would be the
+ * database work the budget exists to spare, and N servers allow N budgets of a few requests.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import type { MemoryStore } from '../memory';
+
+/** The window of both limits, ms. */
+export const LIMIT_WINDOW_MS = 60_000;
+
+/** Addresses whose failures are remembered at once; the least recently failing are forgotten first. */
+const MAX_ADDRESSES = 100_000;
+
+/** A key's standing after a request was counted. */
+export interface RateVerdict {
+  /** Units a key may spend per window. */
+  limit: number;
+  /** Units left in this window (0 when exceeded). */
+  remaining: number;
+  /** Seconds until the window ends (what `Retry-After` says when refused). */
+  resetSeconds: number;
+  /** Whether this request fits in the limit. */
+  allowed: boolean;
+}
+
+/**
+ * Requests per minute per API key, counted in the database so every server over it shares them.
+ * Windows are fixed (aligned to the minute), so a key may spend up to twice its limit across a
+ * window's edge; each process deletes ended windows the first time it counts in a new one.
+ */
+export class KeyRateLimit {
+  private prunedUpTo = 0;
+
+  /** `perMinute`: units per key per minute; 0: no limit. */
+  constructor(
+    private readonly store: () => Promise<MemoryStore>,
+    private readonly perMinute: number,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Counts `cost` units (≥ 1) for `keyId`; undefined when there is no limit.
+   * @throws Error of the database when it cannot count (the request fails rather than go uncounted).
+   */
+  async take(keyId: string, cost = 1): Promise<RateVerdict | undefined> {
+    if (this.perMinute <= 0) return undefined;
+    const now = this.now();
+    const start = now - (now % LIMIT_WINDOW_MS);
+    const store = await this.store();
+    const { count } = await store.rateLimits.hit(keyId, new Date(start), cost);
+    if (start > this.prunedUpTo) {
+      this.prunedUpTo = start;
+      // The previous window is kept for servers whose clocks are a little behind.
+      store.rateLimits
+        .prune(new Date(start - LIMIT_WINDOW_MS))
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'rate limit: ended windows not deleted'));
+    }
+    return {
+      limit: this.perMinute,
+      remaining: Math.max(0, this.perMinute - count),
+      resetSeconds: Math.max(1, Math.ceil((start + LIMIT_WINDOW_MS - now) / 1000)),
+      allowed: count <= this.perMinute,
+    };
+  }
+}
+
+/**
+ * Authentication failures per client address in this process: `perMinute` are allowed per
+ * address and window (the window starts at the address's first failure); beyond them
+ * {@link AuthFailureBudget.blockedFor} answers how long the address must wait.
+ */
+export class AuthFailureBudget {
+  private readonly failures = new LRUCache<string, { count: number; since: number }>({ max: MAX_ADDRESSES });
+
+  /** `perMinute`: failures per address per minute; 0: no budget. */
+  constructor(
+    readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds `address` must wait before its next try, or 0 when it is within its budget. */
+  blockedFor(address: string): number {
+    if (this.perMinute <= 0) return 0;
+    const seen = this.failures.get(address);
+    if (!seen) return 0;
+    const left = seen.since + LIMIT_WINDOW_MS - this.now();
+    if (left <= 0) {
+      this.failures.delete(address);
+      return 0;
+    }
+    return seen.count >= this.perMinute ? Math.ceil(left / 1000) : 0;
+  }
+
+  /** Counts a failure of `address`. */
+  fail(address: string): void {
+    if (this.perMinute <= 0) return;
+    const now = this.now();
+    const seen = this.failures.get(address);
+    if (!seen || seen.since + LIMIT_WINDOW_MS <= now) this.failures.set(address, { count: 1, since: now });
+    else seen.count++;
+  }
+}
