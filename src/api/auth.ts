@@ -51,24 +51,22 @@ export class KeyVerifier {
     if (!key) throw unauthenticated();
     let known = this.cache.get(key);
     if (known?.caller) return known.caller;
-    const wait = address === undefined ? 0 : this.failures.blockedFor(address);
+    // Counted before the look-up (refunded for a good key): requests at once cannot outrun the budget.
+    const wait = address === undefined ? 0 : this.failures.take(address);
     if (wait > 0)
       throw rateLimited(
         `too many requests with an unknown or malformed API key from this address; try again in ${wait}s`,
         wait,
       );
-    if (!known && isWellFormedApiKey(key)) {
+    // A malformed key is neither looked up nor cached: it cannot exist, and random ones would push good keys out.
+    if (!isWellFormedApiKey(key)) throw unauthenticated('malformed API key: keys are bo_ and 43 base64url characters');
+    if (!known) {
       const record = await this.keys.verify(key);
       known = { caller: record && callerOfKey(record) };
       this.cache.set(key, known);
     }
-    // A malformed key is not cached: it could not be found, and random ones would push good keys out.
-    if (!known?.caller) {
-      if (address !== undefined) this.failures.fail(address);
-      throw unauthenticated(
-        known ? 'unknown or revoked API key' : 'malformed API key: keys look like bo_ and 43 characters',
-      );
-    }
+    if (!known.caller) throw unauthenticated('unknown or revoked API key');
+    if (address !== undefined) this.failures.refund(address);
     return known.caller;
   }
 }

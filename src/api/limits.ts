@@ -71,9 +71,10 @@ export class KeyRateLimit {
 }
 
 /**
- * Authentication failures per client address in this process: `perMinute` are allowed per
- * address and window (the window starts at the address's first failure); beyond them
- * {@link AuthFailureBudget.blockedFor} answers how long the address must wait.
+ * Authentication failures per client address in this process: `perMinute` per address and window
+ * (the window starts at the address's first failure). A key to be looked up is counted before its
+ * look-up and refunded when it proves good, so many requests at once cannot all pass the budget
+ * while their look-ups are under way.
  */
 export class AuthFailureBudget {
   private readonly failures = new LRUCache<string, { count: number; since: number }>({ max: MAX_ADDRESSES });
@@ -84,25 +85,26 @@ export class AuthFailureBudget {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Seconds `address` must wait before its next try, or 0 when it is within its budget. */
-  blockedFor(address: string): number {
+  /**
+   * Counts a (possible) failure of `address`: 0 when it was within its budget, else the seconds
+   * it must wait (and nothing is counted).
+   */
+  take(address: string): number {
     if (this.perMinute <= 0) return 0;
-    const seen = this.failures.get(address);
-    if (!seen) return 0;
-    const left = seen.since + LIMIT_WINDOW_MS - this.now();
-    if (left <= 0) {
-      this.failures.delete(address);
-      return 0;
-    }
-    return seen.count >= this.perMinute ? Math.ceil(left / 1000) : 0;
-  }
-
-  /** Counts a failure of `address`. */
-  fail(address: string): void {
-    if (this.perMinute <= 0) return;
     const now = this.now();
     const seen = this.failures.get(address);
-    if (!seen || seen.since + LIMIT_WINDOW_MS <= now) this.failures.set(address, { count: 1, since: now });
-    else seen.count++;
+    if (!seen || seen.since + LIMIT_WINDOW_MS <= now) {
+      this.failures.set(address, { count: 1, since: now });
+      return 0;
+    }
+    if (seen.count >= this.perMinute) return Math.max(1, Math.ceil((seen.since + LIMIT_WINDOW_MS - now) / 1000));
+    seen.count++;
+    return 0;
+  }
+
+  /** Gives back what {@link AuthFailureBudget.take} counted for a key that proved good. */
+  refund(address: string): void {
+    const seen = this.failures.get(address);
+    if (seen && seen.count > 0) seen.count--;
   }
 }

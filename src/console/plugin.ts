@@ -160,11 +160,11 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
     const body = (request.body ?? {}) as { key?: unknown; next?: unknown };
     const next = safeNext(body.next);
     // The API's budget of unknown keys per address holds here too: no look-up once it is spent.
-    const wait = opts.api.authFailures.blockedFor(request.ip);
+    const wait = opts.api.authFailures.take(request.ip);
     if (wait > 0) void reply.header('retry-after', String(wait));
     const signed = wait === 0 && typeof body.key === 'string' ? await opts.api.consoleSessions.signIn(body.key) : null;
+    if (signed) opts.api.authFailures.refund(request.ip);
     if (!signed) {
-      if (wait === 0) opts.api.authFailures.fail(request.ip);
       const csrf = reply.generateCsrf({
         path: CONSOLE_PREFIX,
         sameSite: 'strict',

@@ -64,6 +64,9 @@ export function registerMcpRoute(
           sessionIdGenerator: undefined,
           enableJsonResponse: true,
         });
+        // The transport writes the raw response: headers set so far (the rate limit's, CORS) go on it first.
+        for (const [name, value] of Object.entries(reply.getHeaders()))
+          if (value !== undefined) reply.raw.setHeader(name, value);
         reply.hijack();
         reply.raw.on('close', () => {
           void transport.close();
