@@ -156,7 +156,9 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     key.operator = (await keys.create({ operator: true, name: 'operator key' })).key;
     server = await serveApi(
       {
-        config: { ...config, api: { ...config.api, host: '127.0.0.1' } },
+        // This file sends a bad key to every route from one address: more than the default budget
+        // of failed keys per address (test/api-limits.test.ts holds that budget).
+        config: { ...config, api: { ...config.api, host: '127.0.0.1', authFailuresPerMinute: 1000 } },
         client: stack.client(config),
         store: stack.store,
         logger,
