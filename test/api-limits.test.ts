@@ -167,11 +167,10 @@ describe('API limits (running servers, real PostgreSQL)', () => {
     const counted = await stack.store.pool.query<{ count: number }>(`select count from rate_limits where key = $1`, [
       record.id,
     ]);
-    assert.deepEqual(
-      counted.rows.map((r) => r.count),
-      [16],
-      'one row for the key and window, every request counted',
-    );
+    assert.equal(counted.rows.length, 1, 'one row for the key and window');
+    const count = counted.rows[0]!.count;
+    // Each server counts until it sees the key over its limit, then refuses it without a statement.
+    assert.ok(count > limit && count <= 16, `counted ${count}`);
   });
 
   it('deletes the counts of ended windows', async () => {

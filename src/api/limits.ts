@@ -35,6 +35,8 @@ export interface RateVerdict {
  */
 export class KeyRateLimit {
   private prunedUpTo = 0;
+  /** Keys known to be over their limit, with the start of that window: refused here without a statement. */
+  private readonly exceeded = new LRUCache<string, number>({ max: MAX_ADDRESSES });
 
   /** `perMinute`: units per key per minute; 0: no limit. */
   constructor(
@@ -52,8 +54,13 @@ export class KeyRateLimit {
     if (this.perMinute <= 0) return undefined;
     const now = this.now();
     const start = now - (now % LIMIT_WINDOW_MS);
+    const resetSeconds = Math.max(1, Math.ceil((start + LIMIT_WINDOW_MS - now) / 1000));
+    // A key over its limit stays over it until the window ends: a flood of its requests costs no statement.
+    if (this.exceeded.get(keyId) === start)
+      return { limit: this.perMinute, remaining: 0, resetSeconds, allowed: false };
     const store = await this.store();
     const { count } = await store.rateLimits.hit(keyId, new Date(start), cost);
+    if (count > this.perMinute) this.exceeded.set(keyId, start);
     if (start > this.prunedUpTo) {
       this.prunedUpTo = start;
       // The previous window is kept for servers whose clocks are a little behind.
@@ -64,7 +71,7 @@ export class KeyRateLimit {
     return {
       limit: this.perMinute,
       remaining: Math.max(0, this.perMinute - count),
-      resetSeconds: Math.max(1, Math.ceil((start + LIMIT_WINDOW_MS - now) / 1000)),
+      resetSeconds,
       allowed: count <= this.perMinute,
     };
   }
