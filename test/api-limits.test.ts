@@ -4,7 +4,8 @@
  * malformed keys cost no look-up at all; two servers over one database share a key's rate limit;
  * a request whose body (or headers) stalls is closed after the configured timeout, and
  * connections beyond the cap are refused; an MCP batch is capped, each message spends the key's
- * limit and each tool call is an access-log row; MCP tool errors carry the route's error body.
+ * limit and each tool call is an access-log row; MCP tool errors carry the route’s error body; the
+ * console’s sign-in spends the same budget of failed keys.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the tests read JSON answers field by field */
 import assert from 'node:assert/strict';
@@ -145,6 +146,30 @@ describe('API limits (running servers, real PostgreSQL)', () => {
     assert.equal(lookUps - before, budget - 4, 'still no look-up');
     // Requests without a key cost nothing and are told what to send.
     assert.equal((await call(server.url, '/memory/context/stats')).status, 401);
+  });
+
+  it('holds the console’s sign-in to the same budget of failed keys per address', async () => {
+    const server = await serve({ authFailuresPerMinute: 3 });
+    const page = await fetch(`${server.url}/console/sign-in`);
+    const cookie = (page.headers.getSetCookie() ?? []).map((c) => c.split(';')[0]).join('; ');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+    assert.ok(csrf, 'the sign-in form carries a CSRF token');
+    const signIn = async (key: string) => {
+      const response = await fetch(`${server.url}/console/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrf, key, next: '/console' }).toString(),
+      });
+      await response.text();
+      return response;
+    };
+    const before = lookUps;
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await signIn(randomKey())).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+    assert.equal(lookUps - before, 3, 'no look-up once the budget is spent');
+    assert.ok(Number((await signIn(randomKey())).headers.get('retry-after')) >= 1);
   });
 
   it('shares a key’s rate limit between two servers over the same database', async () => {
