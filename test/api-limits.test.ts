@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { KeyRateLimit, LIMIT_WINDOW_MS } from '../src/api/limits';
+import { AuthFailureBudget, KeyRateLimit, LIMIT_WINDOW_MS, addressGroup } from '../src/api/limits';
 import { ApiKeyStore } from '../src/memory';
 import { serveApi, type ServedApi } from '../src/stack/api-server';
 import type { BrainOpsConfig } from '../temporal.config';
@@ -146,6 +146,21 @@ describe('API limits (running servers, real PostgreSQL)', () => {
     assert.equal(lookUps - before, budget - 4, 'still no look-up');
     // Requests without a key cost nothing and are told what to send.
     assert.equal((await call(server.url, '/memory/context/stats')).status, 401);
+  });
+
+  it('counts an IPv6 client’s failures by its /64, an IPv4 client’s by its address', () => {
+    assert.equal(addressGroup('203.0.113.9'), '203.0.113.9');
+    assert.equal(addressGroup('::ffff:203.0.113.9'), '203.0.113.9');
+    assert.equal(addressGroup('2001:db8:aa:bb:1:2:3:4'), '2001:db8:aa:bb::/64');
+    assert.equal(addressGroup('2001:0DB8:00aa:00bb::99'), '2001:db8:aa:bb::/64');
+    assert.equal(addressGroup('2001:db8::1%eth0'), '2001:db8:0:0::/64');
+    assert.equal(addressGroup('::1'), '0:0:0:0::/64');
+    const budget = new AuthFailureBudget(2, () => 0);
+    assert.deepEqual(
+      ['2001:db8:aa:bb::1', '2001:db8:aa:bb::2', '2001:db8:aa:bb::3', '2001:db8:aa:cc::1'].map((a) => budget.take(a)),
+      [0, 0, 60, 0],
+      'a third address of the same /64 waits; another /64 does not',
+    );
   });
 
   it('holds the console’s sign-in to the same budget of failed keys per address', async () => {

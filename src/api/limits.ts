@@ -78,10 +78,33 @@ export class KeyRateLimit {
 }
 
 /**
- * Authentication failures per client address in this process: `perMinute` per address and window
- * (the window starts at the address's first failure). A key to be looked up is counted before its
- * look-up and refunded when it proves good, so many requests at once cannot all pass the budget
- * while their look-ups are under way.
+ * The address a client's failures are counted under: an IPv4 address itself (also written as
+ * IPv4-mapped IPv6), an IPv6 address's /64 network — one subscriber is commonly given a whole /64,
+ * so counting single IPv6 addresses would let one client try 2^64 times as many keys.
+ */
+export function addressGroup(address: string): string {
+  const ip = address.replace(/%.*$/, '').toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+/, '') || '0')
+    .join(':')}::/64`;
+}
+
+/**
+ * Authentication failures per client address in this process: `perMinute` per address (an IPv6
+ * address's /64, see {@link addressGroup}) and window (which starts at the address's first
+ * failure). A key to be looked up is counted before its look-up and refunded when it proves good,
+ * so many requests at once cannot all pass the budget while their look-ups are under way.
  */
 export class AuthFailureBudget {
   private readonly failures = new LRUCache<string, { count: number; since: number }>({ max: MAX_ADDRESSES });
@@ -99,9 +122,10 @@ export class AuthFailureBudget {
   take(address: string): number {
     if (this.perMinute <= 0) return 0;
     const now = this.now();
-    const seen = this.failures.get(address);
+    const group = addressGroup(address);
+    const seen = this.failures.get(group);
     if (!seen || seen.since + LIMIT_WINDOW_MS <= now) {
-      this.failures.set(address, { count: 1, since: now });
+      this.failures.set(group, { count: 1, since: now });
       return 0;
     }
     if (seen.count >= this.perMinute) return Math.max(1, Math.ceil((seen.since + LIMIT_WINDOW_MS - now) / 1000));
@@ -111,7 +135,7 @@ export class AuthFailureBudget {
 
   /** Gives back what {@link AuthFailureBudget.take} counted for a key that proved good. */
   refund(address: string): void {
-    const seen = this.failures.get(address);
+    const seen = this.failures.get(addressGroup(address));
     if (seen && seen.count > 0) seen.count--;
   }
 }
