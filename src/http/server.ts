@@ -3,8 +3,9 @@
  * OpenAPI 3.1 document at `/openapi.json` (a docs page at `/docs`), API keys, the limits (a
  * rate limit per key shared by every server over the database, a budget of failed keys per client
  * address, timeouts for headers, bodies and idle connections, a cap on connections, a body limit
- * matching the input limits), CORS only for configured origins, JSON errors and the access log. Other protocols served on the same port (MCP at `/mcp`) are extensions the
- * caller registers, so this adapter knows nothing of them.
+ * matching the input limits), CORS only for configured origins, JSON errors and the access log.
+ * Other protocols served on the same port (MCP at `/mcp`) are extensions the caller registers, so
+ * this adapter knows nothing of them.
  */
 import Fastify, {
   LogController,

@@ -4,8 +4,8 @@
  * called with the tool's arguments exactly as an HTTP route calls it with its body: the same
  * validation, the same JSON answer, and a refusal answers `isError` with the route's JSON error
  * body (its HTTP status added as `status`); an unexpected failure answers the route's 500 body
- * and is logged, as HTTP does, rather than a JSON-RPC error carrying the failure's own message. Tool input schemas are the operations' JSON Schemas without
- * `tenantId` (the tenant is the key's).
+ * and is logged, as HTTP does, rather than a JSON-RPC error carrying the failure's own message.
+ * Tool input schemas are the operations' JSON Schemas without `tenantId` (the tenant is the key's).
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
@@ -106,29 +106,28 @@ function answer(value: unknown, isError = false): CallToolResult {
 /** The body of a failure no API error stands for: the HTTP API's 500 body (the failure itself goes to the log). */
 const INTERNAL_ERROR = { status: 500, error: 'InternalError', message: 'the request failed; see the server log' };
 
+/** A tool's answer and the HTTP status it stands for (200, or its error body's). */
+interface Outcome {
+  result: CallToolResult;
+  status: number;
+}
+
+/** A refusal: the error body with its status, as `isError`. */
+function refusal(body: { status: number; error: string; message: string }): Outcome {
+  return { result: answer(body, true), status: body.status };
+}
+
 /** Calls `operation` with the tool's arguments (wire names), answering a refusal as the route's JSON error body. */
-async function run(api: BrainOpsApi, operation: Operation, caller: Caller, args: unknown): Promise<CallToolResult> {
+async function run(api: BrainOpsApi, operation: Operation, caller: Caller, args: unknown): Promise<Outcome> {
   try {
     const { input, issues } = fromWire(args ?? {});
     if (issues.length) throw wireIssuesError(issues);
-    return answer(toWire(operation.answer(await operation.call(caller, input))));
+    return { result: answer(toWire(operation.answer(await operation.call(caller, input)))), status: 200 };
   } catch (error) {
     const known = toApiError(error);
-    if (known) return answer({ status: STATUS_OF_KIND[known.kind], ...wireErrorBody(known) }, true);
+    if (known) return refusal({ status: STATUS_OF_KIND[known.kind], ...wireErrorBody(known) });
     api.logger.error({ err: error, operation: operation.name }, 'MCP tool call failed');
-    return answer(INTERNAL_ERROR, true);
-  }
-}
-
-/** The HTTP status a tool result stands for: its error body's, or 200. */
-function statusOf(result: CallToolResult): number {
-  if (!result.isError) return 200;
-  const first = result.content[0];
-  try {
-    const status = first?.type === 'text' ? (JSON.parse(first.text) as { status?: unknown }).status : undefined;
-    return typeof status === 'number' ? status : 500;
-  } catch {
-    return 500;
+    return refusal(INTERNAL_ERROR);
   }
 }
 
@@ -155,10 +154,10 @@ export function createMcpServer(api: BrainOpsApi, caller: Caller, onToolCall?: (
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const started = performance.now();
     const tool = byName.get(request.params.name);
-    const result = tool
+    const { result, status } = tool
       ? await run(api, tool.operation, caller, request.params.arguments)
-      : answer({ status: 404, error: 'NotFound', message: `no tool ${request.params.name}` }, true);
-    onToolCall?.({ tool: tool?.name ?? 'unknown', status: statusOf(result), latencyMs: performance.now() - started });
+      : refusal({ status: 404, error: 'NotFound', message: `no tool ${request.params.name}` });
+    onToolCall?.({ tool: tool?.name ?? 'unknown', status, latencyMs: performance.now() - started });
     return result;
   });
   server.setRequestHandler(ListResourcesRequestSchema, () => ({
