@@ -117,6 +117,25 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return UNAVAILABLE_SQLSTATE.test(code) || UNREACHABLE.has(code);
 }
 
+/** gRPC status codes of a Temporal server that cannot take the call now (gRPC "Status codes"): UNAVAILABLE, DEADLINE_EXCEEDED. */
+const GRPC_UNAVAILABLE = new Set([14, 4]);
+
+/** Whether `error` (or its cause) says the Temporal server cannot be reached: told by name and gRPC code, as the SDK may not be loaded. */
+function isTemporalUnavailable(error: unknown): boolean {
+  for (
+    let e = error as { name?: string; code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (e.name === 'TransportError') return true;
+    // A client's first connection gives a plain Error with this message (@temporalio/client Connection.connect).
+    if (/Failed to connect before the deadline/.test(String((e as Error).message))) return true;
+    if (typeof e.code === 'number' && GRPC_UNAVAILABLE.has(e.code)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
 /** The {@link ApiError} an error stands for, or undefined for an unexpected error (a bug: the adapter logs it). */
 export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
@@ -139,5 +158,6 @@ export function toApiError(error: unknown): ApiError | undefined {
   }
   if (error instanceof BrainOpsError && !error.retryable) return conflict(error.code, error.message);
   if (isDatabaseUnavailable(error)) return unavailable('the memory database cannot be reached; try again shortly');
+  if (isTemporalUnavailable(error)) return unavailable('the Temporal server cannot be reached; try again shortly');
   return undefined;
 }
