@@ -237,6 +237,39 @@ describe('API limits (running servers, real PostgreSQL)', () => {
     );
   });
 
+  it('reserves a key’s units in blocks: one statement per block, and never more grants than the limit', async () => {
+    let hits = 0;
+    const counting = {
+      rateLimits: {
+        hit: (...args: Parameters<typeof stack.store.rateLimits.hit>) => {
+          hits++;
+          return stack.store.rateLimits.hit(...args);
+        },
+        prune: (before: Date) => stack.store.rateLimits.prune(before),
+      },
+    } as unknown as typeof stack.store;
+    const now = Date.UTC(2026, 0, 1, 12, 0, 30);
+    // Two servers over the same count; a limit of 100 is reserved 5 units at a time.
+    const servers = [0, 1].map(
+      () =>
+        new KeyRateLimit(
+          async () => counting,
+          100,
+          pino({ level: 'silent' }),
+          () => now,
+        ),
+    );
+    const key = `blocks-${crypto.randomUUID()}`;
+    let granted = 0;
+    for (let i = 0; i < 140; i++) if ((await servers[i % 2]!.take(key))!.allowed) granted++;
+    assert.ok(granted <= 100 && granted >= 90, `granted ${granted} of a limit of 100 across two servers`);
+    assert.ok(hits <= 24, `${hits} statements for 140 requests`);
+    const shared = await stack.store.pool.query<{ count: number }>(`select count from rate_limits where key = $1`, [
+      key,
+    ]);
+    assert.ok(shared.rows[0]!.count <= 100 + 2 * 5, `shared count ${shared.rows[0]!.count}`);
+  });
+
   it('closes a request whose body or headers stall, after the configured timeouts', async () => {
     const server = await serve({ requestTimeoutMs: 1000, headersTimeoutMs: 500 });
     const writer = await keys.create({ tenantId: 'acme', role: 'writer' });

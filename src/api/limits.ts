@@ -1,7 +1,7 @@
 /**
  * The API's limits against abuse, transport-free: a rate limit per API key shared by every server
- * over the memory database (a fixed one-minute window counted in the `rate_limits` table, one
- * upsert per request), and a budget of authentication failures per client address kept in this
+ * over the memory database (a fixed one-minute window counted in the `rate_limits` table, units
+ * reserved a block per upsert), and a budget of authentication failures per client address kept in this
  * process (unknown or malformed keys: beyond it the address is refused before any key look-up).
  * The failure budget is per process on purpose: counting a failure in the database would be the
  * database work the budget exists to spare, and N servers allow N budgets of a few requests.
@@ -28,15 +28,32 @@ export interface RateVerdict {
   allowed: boolean;
 }
 
+/** What a process holds of a key's window: units it reserved in the shared count and has not spent yet. */
+interface Allowance {
+  /** Start of the window (ms). */
+  start: number;
+  /** Reserved units not spent yet. */
+  left: number;
+  /** The shared count after this process's last reservation. */
+  count: number;
+  /** A reservation under way: other requests of the key wait for it instead of reserving too. */
+  pending?: Promise<void>;
+}
+
 /**
  * Requests per minute per API key, counted in the database so every server over it shares them.
- * Windows are fixed (aligned to the minute), so a key may spend up to twice its limit across a
- * window's edge; each process deletes ended windows the first time it counts in a new one.
+ * A process reserves units in blocks (a twentieth of the limit, at most 100; one unit for limits
+ * under 40) with one upsert, and spends them without a statement: the shared count never passes the
+ * limit's grants, and it costs one statement per block instead of one per request. The price: units
+ * a process reserved and did not spend are spent for the others, so with N servers a key may be
+ * refused up to N blocks early. Windows are fixed (aligned to the minute), so a key may spend up to
+ * twice its limit across a window's edge; each process deletes ended windows the first time it
+ * counts in a new one.
  */
 export class KeyRateLimit {
   private prunedUpTo = 0;
-  /** Keys known to be over their limit, with the start of that window: refused here without a statement. */
-  private readonly exceeded = new LRUCache<string, number>({ max: MAX_ADDRESSES });
+  private readonly allowances = new LRUCache<string, Allowance>({ max: MAX_ADDRESSES });
+  private readonly block: number;
 
   /** `perMinute`: units per key per minute; 0: no limit. */
   constructor(
@@ -44,7 +61,9 @@ export class KeyRateLimit {
     private readonly perMinute: number,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.block = Math.max(1, Math.min(100, Math.floor(perMinute / 20)));
+  }
 
   /**
    * Counts `cost` units (≥ 1) for `keyId`; undefined when there is no limit.
@@ -55,25 +74,42 @@ export class KeyRateLimit {
     const now = this.now();
     const start = now - (now % LIMIT_WINDOW_MS);
     const resetSeconds = Math.max(1, Math.ceil((start + LIMIT_WINDOW_MS - now) / 1000));
-    // A key over its limit stays over it until the window ends: a flood of its requests costs no statement.
-    if (this.exceeded.get(keyId) === start)
-      return { limit: this.perMinute, remaining: 0, resetSeconds, allowed: false };
+    const verdict = (allowance: Allowance, allowed: boolean): RateVerdict => ({
+      limit: this.perMinute,
+      remaining: allowed ? Math.max(0, this.perMinute - allowance.count + allowance.left) : 0,
+      resetSeconds,
+      allowed,
+    });
+    let allowance = this.allowances.get(keyId);
+    if (allowance?.start !== start) this.allowances.set(keyId, (allowance = { start, left: 0, count: 0 }));
+    // Requests that arrive while a reservation is under way wait for it, then spend from it.
+    while (allowance.pending) await allowance.pending;
+    if (allowance.left < cost) {
+      // A key over its limit stays over it until the window ends: a flood of its requests costs no statement.
+      if (allowance.count >= this.perMinute) return verdict(allowance, false);
+      allowance.pending = this.reserve(keyId, allowance, Math.max(cost, this.block)).finally(() => {
+        allowance.pending = undefined;
+      });
+      await allowance.pending;
+      if (allowance.left < cost) return verdict(allowance, false);
+    }
+    allowance.left -= cost;
+    return verdict(allowance, true);
+  }
+
+  /** Adds `units` to the shared count of `allowance`'s window and keeps what fits in the limit. */
+  private async reserve(keyId: string, allowance: Allowance, units: number): Promise<void> {
     const store = await this.store();
-    const { count } = await store.rateLimits.hit(keyId, new Date(start), cost);
-    if (count > this.perMinute) this.exceeded.set(keyId, start);
-    if (start > this.prunedUpTo) {
-      this.prunedUpTo = start;
+    const { count } = await store.rateLimits.hit(keyId, new Date(allowance.start), units);
+    allowance.count = count;
+    allowance.left += Math.max(0, Math.min(units, this.perMinute - (count - units)));
+    if (allowance.start > this.prunedUpTo) {
+      this.prunedUpTo = allowance.start;
       // The previous window is kept for servers whose clocks are a little behind.
       store.rateLimits
-        .prune(new Date(start - LIMIT_WINDOW_MS))
+        .prune(new Date(allowance.start - LIMIT_WINDOW_MS))
         .catch((error: unknown) => this.logger.warn({ err: error }, 'rate limit: ended windows not deleted'));
     }
-    return {
-      limit: this.perMinute,
-      remaining: Math.max(0, this.perMinute - count),
-      resetSeconds,
-      allowed: count <= this.perMinute,
-    };
   }
 }
 
