@@ -43,6 +43,15 @@ export const searchResponse = z.object({
   resultCount: z.number(),
   results: z.array(z.looseObject({ kind: z.enum(['entry', 'message']), rank: z.number() })),
 });
+export const listResponse = z.object({
+  ...ok,
+  entries: z.array(memoryEntryResponse),
+  nextCursor: z.string().nullable().describe('pass back as `cursor` for the next page; null on the last page'),
+});
+export const deleteResponse = z.object({
+  ...ok,
+  deleted: z.boolean().describe('false when there was no such entry (deleting it again is no error)'),
+});
 export const statsResponse = z.object({ ...ok, stats: z.looseObject({ entries: z.number() }) });
 export const sessionResponse = z.object({
   ...ok,

@@ -85,6 +85,20 @@ function routes(api: BrainOpsApi): Route[] {
       response: r.searchResponse,
     },
     {
+      method: 'POST',
+      url: '/memory/context/list',
+      tags: context,
+      operation: api.memory.list,
+      response: r.listResponse,
+    },
+    {
+      method: 'POST',
+      url: '/memory/context/delete',
+      tags: context,
+      operation: api.memory.delete,
+      response: r.deleteResponse,
+    },
+    {
       method: 'GET',
       url: '/memory/context/stats',
       tags: context,
