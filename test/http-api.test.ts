@@ -758,6 +758,28 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     assert.equal((await ok('POST', '/memory/context/delete', { key: key.operator, body: globalDelete })).deleted, true);
   });
 
+  it('erases a user of the key’s tenant (admin only): 202 with an id, then the receipt', async () => {
+    await ok('POST', '/memory/context/store', {
+      key: key.writer,
+      body: { key: 'pref/theme', scope: 'user', user_id: 'leaver', value: 'dark' },
+    });
+    assert.equal((await call('POST', '/memory/erase', { key: key.writer, body: { user_id: 'leaver' } })).status, 403);
+    assertField(await call('POST', '/memory/erase', { key: key.admin, body: {} }), 400, 'user_id');
+    const started = await call('POST', '/memory/erase', { key: key.admin, body: { user_id: 'leaver' } });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    assert.equal(started.body.status, 'running');
+    const id = String(started.body.erasure_id);
+    const receipt = await eventually(async () => {
+      const body = await ok('GET', `/memory/erase/${id}`, { key: key.admin });
+      return body.status === 'finished' ? body : undefined;
+    }, 60_000);
+    assert.equal(receipt.counts.memory_entries, 1);
+    assert.equal(receipt.user_id, 'leaver');
+    assert.equal(receipt.requested_by.name, 'admin key');
+    assert.equal((await call('GET', `/memory/erase/${id}`, { key: key.other })).status, 404, 'another tenant’s');
+    assert.equal((await call('GET', '/memory/erase/not-an-id', { key: key.admin })).status, 400);
+  });
+
   it('held a 200 of every documented route against its response schema', () => {
     assert.ok(documented.length >= 18, `${documented.length} documented routes`);
     assert.deepEqual(

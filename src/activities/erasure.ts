@@ -4,7 +4,7 @@
  * receipt. Built from the injected store.
  */
 import { Context } from '@temporalio/activity';
-import type { ErasureBatch, ErasureReceipt } from '../contracts/erasure';
+import type { ErasureBatch, ErasureOutcome } from '../contracts/erasure';
 import type { ActivityDeps } from './deps';
 
 /** How often a running batch heartbeats, ms (the workflow's heartbeat timeout is 10 s). */
@@ -25,11 +25,15 @@ export function createErasureActivities(deps: Pick<ActivityDeps, 'store' | 'logg
       }
     },
 
-    /** Marks the erasure finished and returns its receipt. */
-    async finishErasure(input: { erasureId: string }): Promise<ErasureReceipt> {
-      const receipt = await deps.store.erasure.finishReceipt(input.erasureId);
-      deps.logger.info({ erasureId: input.erasureId, counts: receipt.counts }, 'erasure finished');
-      return receipt;
+    /** Marks the erasure finished and returns its receipt, less whom and who asked (see {@link ErasureOutcome}). */
+    async finishErasure(input: { erasureId: string }): Promise<ErasureOutcome> {
+      const {
+        userId: _userId,
+        requestedBy: _requestedBy,
+        ...outcome
+      } = await deps.store.erasure.finishReceipt(input.erasureId);
+      deps.logger.info({ erasureId: input.erasureId, counts: outcome.counts }, 'erasure finished');
+      return outcome;
     },
   };
 }

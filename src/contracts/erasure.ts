@@ -9,7 +9,8 @@ import { ownerId } from './memory';
 /**
  * The tables an erasure clears, in the order it clears them: rows that are found through another
  * table's rows (versions and embeddings through their entries, messages through their session)
- * go before the rows they are found through, so a resumed erasure still finds them.
+ * go before the rows they are found through, so a resumed erasure still finds them. The workflow
+ * runs through this list: a change of it changes the commands of running erasures (use `patched`).
  */
 export const ERASURE_TABLES = Object.freeze([
   'entry_embeddings',
@@ -69,6 +70,12 @@ export interface ErasureReceipt {
   startedAt: Date;
   finishedAt: Date | null;
 }
+
+/**
+ * What the erasure workflow returns: the receipt less whom and who asked, since a workflow's
+ * result (and its activities' results) stay in Temporal's history and in work history.
+ */
+export type ErasureOutcome = Omit<ErasureReceipt, 'userId' | 'requestedBy'>;
 
 /** The workflow id of an erasure. */
 export function erasureWorkflowId(erasureId: string): string {

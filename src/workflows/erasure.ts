@@ -2,12 +2,13 @@
  * Erasure of a data subject (a user of a tenant, or a whole tenant): table after table, in the
  * order of `ERASURE_TABLES`, one bounded batch after another until a batch deletes nothing, then
  * the receipt is closed. Whom it erases is on the receipt (opened before the start): neither this
- * workflow's history nor its activities' work history holds the user's id. Every batch is an activity that commits on its own, so a worker killed
- * anywhere resumes where the database stands: deleted rows stay deleted, the rest is found again.
+ * workflow's history nor its activities' work history holds the user's id. Every batch is an
+ * activity that commits on its own, so a worker killed anywhere resumes where the database
+ * stands: deleted rows stay deleted, the rest is found again.
  */
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { ERASURE_TABLES, type ErasureInput, type ErasureReceipt } from '../contracts/erasure';
+import { ERASURE_TABLES, type ErasureInput, type ErasureOutcome } from '../contracts/erasure';
 
 /** A batch heartbeats while it runs: a killed worker's batch is retried elsewhere within 10 s. */
 const { eraseBatch, finishErasure } = proxyActivities<ReturnType<typeof createActivities>>({
@@ -19,7 +20,7 @@ const { eraseBatch, finishErasure } = proxyActivities<ReturnType<typeof createAc
 /** Events of one run before it continues as new, well under Temporal's 51,200-event limit. */
 const MAX_HISTORY_EVENTS = 10_000;
 
-export async function erasureWorkflow(input: ErasureInput): Promise<ErasureReceipt> {
+export async function erasureWorkflow(input: ErasureInput): Promise<ErasureOutcome> {
   const { erasureId, batchSize = 500 } = input;
   for (const table of ERASURE_TABLES) {
     for (;;) {
