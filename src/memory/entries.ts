@@ -330,7 +330,7 @@ export function archiveMovedSql(reason: string, archivedBy = 'null'): string {
   from moved`;
 }
 
-/** Moves one entry to `memory_archive` ("delete" never destroys). Returns whether it existed. */
+/** Moves one entry to `memory_archive` (see {@link deleteEntry} for a delete for good). Returns whether it existed. */
 export async function archiveEntry(db: Queryable, identity: Identity, reason: string): Promise<boolean> {
   const where = identityPredicate(identity);
   const result = await db.query(
