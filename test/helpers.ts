@@ -221,6 +221,15 @@ export function useTestStack(opts: { database?: boolean; embedder?: Embedder } =
   return stack;
 }
 
+/**
+ * Waits (at most `seconds`) until the current minute has `seconds` left, so the requests a test
+ * makes right after fall in one fixed rate-limit window (the API counts per minute of the clock).
+ */
+export async function awayFromMinuteEdge(seconds = 8): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < seconds * 1000) await new Promise((r) => setTimeout(r, left + 50));
+}
+
 /** Starts `server` on a free loopback port; `close()` drops open connections and stops it. */
 export async function listenLoopback(server: http.Server): Promise<{ port: number; close(): Promise<void> }> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

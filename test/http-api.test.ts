@@ -15,7 +15,7 @@ import { ApiKeyStore } from '../src/memory';
 import { registerRoutes } from '../src/http/routes';
 import { BrainOpsApi } from '../src/api';
 import { serveApi, type ServedApi } from '../src/stack/api-server';
-import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { awayFromMinuteEdge, eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
 import { loadConfig } from '../temporal.config';
 
 type Answer = { status: number; body: Record<string, unknown> & { field?: string; reason?: string } };
@@ -156,7 +156,9 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     key.operator = (await keys.create({ operator: true, name: 'operator key' })).key;
     server = await serveApi(
       {
-        config: { ...config, api: { ...config.api, host: '127.0.0.1' } },
+        // This file sends a bad key to every route from one address: more than the default budget
+        // of failed keys per address (test/api-limits.test.ts holds that budget).
+        config: { ...config, api: { ...config.api, host: '127.0.0.1', authFailuresPerMinute: 1000 } },
         client: stack.client(config),
         store: stack.store,
         logger,
@@ -381,12 +383,19 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       0,
     );
     try {
+      // Fresh keys: the count is shared by every server over the database, this file's main one included.
+      const keys = new ApiKeyStore(stack.store.pool);
+      const [fresh, another] = await Promise.all([
+        keys.create({ tenantId: 'acme', role: 'reader' }),
+        keys.create({ tenantId: 'acme', role: 'reader' }),
+      ]);
+      await awayFromMinuteEdge();
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        statuses.push((await call('GET', '/memory/context/stats', { key: key.reader, base: limited.url })).status);
+        statuses.push((await call('GET', '/memory/context/stats', { key: fresh.key, base: limited.url })).status);
       }
       assert.deepEqual(statuses, [200, 200, 200, 429]);
-      const other = await call('GET', '/memory/context/stats', { key: key.writer, base: limited.url });
+      const other = await call('GET', '/memory/context/stats', { key: another.key, base: limited.url });
       assert.equal(other.status, 200, 'the limit is per key');
     } finally {
       await limited.close();

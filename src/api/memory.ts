@@ -30,13 +30,20 @@ function entryScope(caller: { tenantId: string }, raw: Record<string, unknown>) 
 /** The memory type of an entry stored without one (the HTTP API's contract sends none). */
 export const DEFAULT_MEMORY_TYPE = 'knowledge';
 
+/** The scope of an entry named without one: the key's tenant, or shared knowledge for the operator. */
+const scopeDefault = <T extends z.ZodType>(scope: T): T =>
+  scope.describe('default: `tenant` with a tenant’s key, `global` with an operator key');
+
 export const storeInput = z
   .strictObject({
     ...storeMemoryInputSchema.shape,
     memoryType: storeMemoryInputSchema.shape.memoryType.default(DEFAULT_MEMORY_TYPE),
+    scope: scopeDefault(storeMemoryInputSchema.shape.scope),
   })
   .superRefine(requireScopeOwner);
-export const retrieveInput = z.strictObject(memoryIdentitySchema.shape).superRefine(requireScopeOwner);
+export const retrieveInput = z
+  .strictObject({ ...memoryIdentitySchema.shape, scope: scopeDefault(memoryIdentitySchema.shape.scope) })
+  .superRefine(requireScopeOwner);
 /** One value or several: the contract's `layer` and `scope` filters take either. */
 const oneOrMore = <T extends readonly [string, ...string[]]>(values: T) => {
   const one = z.enum(values);

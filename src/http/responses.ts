@@ -95,13 +95,23 @@ export const handoffResponse = z.looseObject({
   ...ok,
   sessionId: z.string(),
   handoffId: z.string(),
+  fromAgent: z.string().nullable().describe('the agent that handed off; null when the session had none'),
   toAgent: z.string(),
   timestamp: time,
   contextSnapshot: z.looseObject({ conversationSummary: z.string() }),
 });
 export const contextResponse = z.object({
   ...ok,
-  context: z.looseObject({ sessionId: z.string(), status: z.string() }),
+  context: z.looseObject({
+    sessionId: z.string(),
+    status: z.string(),
+    agents: z.looseObject({
+      current: z.string().nullable(),
+      previous: z.string().nullable().describe('the agent before the current one; null when none'),
+      active: z.array(z.string()),
+      handoffCount: z.number(),
+    }),
+  }),
 });
 export const endResponse = z.object({
   ...ok,

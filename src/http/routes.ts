@@ -30,7 +30,7 @@ interface Route {
 }
 
 /** Every error status a route may answer, each with the JSON error body. */
-const errorStatuses = [400, 401, 403, 404, 409, 413, 415, 429, 500, 503] as const;
+const errorStatuses = [400, 401, 403, 404, 408, 409, 413, 415, 429, 500, 503] as const;
 
 /**
  * The documented body of an operation's input, as the wire names it: `tenant_id` is optional (the
