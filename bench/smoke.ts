@@ -31,6 +31,7 @@ export const SMOKE_SIZES: { script: string; env: Record<string, string>; args?: 
   { script: 'bench:console', env: { BENCH_ENTRIES: '5000', BENCH_ROUNDS: '5' } },
   { script: 'bench:search', env: { BENCH_DOCS: '200', BENCH_QUERIES: '20' } },
   { script: 'bench:cli', env: { BENCH_RUNS: '2', BENCH_ENTRIES: '50' } },
+  { script: 'bench:erasure', env: { BENCH_ENTRIES: '2000', BENCH_USER_ENTRIES: '200', BENCH_SESSIONS: '5' } },
 ];
 
 /** Runs `npm run <script>` at its smoke size; resolves its exit code (1 when it ran too long). */

@@ -44,6 +44,7 @@ const areas = {
   procedures: () => require('./procedures') as typeof import('./procedures'),
   deployments: () => require('./deployments') as typeof import('./deployments'),
   keys: () => require('./keys') as typeof import('./keys'),
+  erasure: () => require('./erasure') as typeof import('./erasure'),
   console: () => require('./console') as typeof import('./console'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -75,7 +76,7 @@ export class BrainOpsApi {
     return this.built.get(name) as T;
   }
 
-  /** Memory entries: store, retrieve, search, list, stats. */
+  /** Memory entries: store, retrieve, search, list, delete, stats. */
   get memory() {
     return this.area('memory', () => areas.memory().memoryOperations(this.deps.store));
   }
@@ -101,6 +102,11 @@ export class BrainOpsApi {
   /** Deployment history and rollback. */
   get deployments() {
     return this.area('deployments', () => areas.deployments().deploymentOperations(this.deps.store, this.deps.client));
+  }
+  /** Erasure of a data subject (a user, or a whole tenant) and its receipts. */
+  get erasure() {
+    const { store, client, config } = this.deps;
+    return this.area('erasure', () => areas.erasure().erasureOperations(store, client, config));
   }
   /** API keys. */
   get keys() {

@@ -43,6 +43,32 @@ export const searchResponse = z.object({
   resultCount: z.number(),
   results: z.array(z.looseObject({ kind: z.enum(['entry', 'message']), rank: z.number() })),
 });
+export const listResponse = z.object({
+  ...ok,
+  entries: z.array(memoryEntryResponse),
+  nextCursor: z.string().nullable().describe('pass back as `cursor` for the next page; null on the last page'),
+});
+export const deleteResponse = z.object({
+  ...ok,
+  deleted: z.boolean().describe('false when there was no such entry (deleting it again is no error)'),
+});
+export const erasureStartResponse = z.object({
+  ...ok,
+  erasureId: z.string().describe('read its receipt at GET /memory/erase/{erasure_id}'),
+  status: z.literal('running'),
+});
+export const erasureReceiptResponse = z.object({
+  ...ok,
+  erasureId: z.string(),
+  tenantId: z.string(),
+  subject: z.enum(['user', 'tenant']),
+  userId: z.string().nullable(),
+  requestedBy: z.object({ keyId: z.string().nullable(), prefix: z.string().nullable(), name: z.string().nullable() }),
+  status: z.enum(['running', 'finished']),
+  counts: z.record(z.string(), z.number()).describe('rows deleted per table'),
+  startedAt: time,
+  finishedAt: time.nullable(),
+});
 export const statsResponse = z.object({ ...ok, stats: z.looseObject({ entries: z.number() }) });
 export const sessionResponse = z.object({
   ...ok,

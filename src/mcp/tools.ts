@@ -48,6 +48,18 @@ export function mcpTools(api: BrainOpsApi): Tool[] {
       operation: api.memory.retrieve,
     },
     {
+      name: 'memory_list',
+      description:
+        'List memory entries newest first, filtered by layer, scope, memoryType, tags, owners; pass nextCursor back as cursor for the next page.',
+      operation: api.memory.list,
+    },
+    {
+      name: 'memory_delete',
+      description:
+        'Delete (forget) one memory entry by key, scope and owners; answers deleted: false when there was none.',
+      operation: api.memory.delete,
+    },
+    {
       name: 'session_brief',
       description: 'The session-start brief: last context, open tasks, system status and recent errors of this tenant.',
       operation: api.operator.brief,

@@ -18,6 +18,7 @@ import { decisionRepository } from './decisions';
 import { deploymentRepository } from './deployments';
 import { embeddingRepository } from './embeddings';
 import { EntryRepository } from './entry-repository';
+import { erasureRepository } from './erasure';
 import { errorEventRepository } from './error-events';
 import { guidanceRepository } from './guidance';
 import { healthRepository } from './health';
@@ -90,6 +91,8 @@ export class MemoryStore {
   readonly console: ReturnType<typeof consoleRepository>;
   /** The database-backed series of `/metrics`. */
   readonly metrics: ReturnType<typeof metricsRepository>;
+  /** Erasure of a data subject: batches and receipts. */
+  readonly erasure: ReturnType<typeof erasureRepository>;
 
   private constructor(
     private readonly db: Connections,
@@ -118,6 +121,7 @@ export class MemoryStore {
     this.rateLimits = new RateLimitStore(db.operator);
     this.console = consoleRepository(db);
     this.metrics = metricsRepository(db);
+    this.erasure = erasureRepository(db);
   }
 
   /**
