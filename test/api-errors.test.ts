@@ -5,37 +5,18 @@
  * unexpected (the adapter logs it and answers 500).
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
 import { Client } from 'pg';
 import { toApiError } from '../src/api';
 import { errorAnswer } from '../src/http/answers';
+import { closedLoopbackPort, rejectionOf } from './helpers';
 import { StaleWriteError, ValidationError } from '../src/contracts/errors';
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** The error `work` rejects with. */
-async function rejection(work: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await work();
-  } catch (error) {
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('API errors at the edge', () => {
   it('answers a PostgreSQL server that is not there with 503 and Retry-After', async () => {
-    const port = await closedPort();
-    const error = await rejection(() =>
+    const port = await closedLoopbackPort();
+    const error = await rejectionOf(() =>
       new Client({ host: '127.0.0.1', port, connectionTimeoutMillis: 2000 }).connect(),
     );
     const answer = errorAnswer(toApiError(error)!);
@@ -45,8 +26,8 @@ describe('API errors at the edge', () => {
   });
 
   it('answers a Temporal server that is not there with 503 and Retry-After', async () => {
-    const port = await closedPort();
-    const error = await rejection(() => Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 1000 }));
+    const port = await closedLoopbackPort();
+    const error = await rejectionOf(() => Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 1000 }));
     const answer = errorAnswer(toApiError(error)!);
     assert.equal(answer.status, 503, String(error));
     assert.equal(answer.retryAfter, 1);

@@ -87,7 +87,7 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
     const text = await list(['--limit', '2', '--cursor', first.nextCursor]);
     assert.match(text.stdout, /forget\/1/);
     assert.doesNotMatch(text.stdout, /More: --cursor/);
-    const deleted = await cli([
+    const deleteLeaversEntry = [
       'memory',
       'delete',
       'forget/3',
@@ -97,20 +97,11 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
       'acme',
       '--user',
       'leaver',
-    ]);
+    ];
+    const deleted = await cli(deleteLeaversEntry);
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.match(deleted.stdout, /Deleted forget\/3/);
-    const again = await cli([
-      'memory',
-      'delete',
-      'forget/3',
-      '--scope',
-      'user',
-      '--tenant',
-      'acme',
-      '--user',
-      'leaver',
-    ]);
+    const again = await cli(deleteLeaversEntry);
     assert.equal(again.code, 1);
 
     assert.equal((await cli(['erase', '--tenant', 'acme'])).code, 2, 'a whole tenant needs --yes');

@@ -7,14 +7,12 @@
  * access rules, and the receipt only its tenant's admin (and the operator) reads.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { TenantCaller } from '../src/api/caller';
 import { ERASURE_TABLES, erasureWorkflowId, type ErasureTable } from '../src/contracts/erasure';
 import { ApiKeyStore } from '../src/memory';
 import { erasureWorkflow } from '../src/workflows';
-import { eventually, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, testWorker, useTestStack, spawnWorkerProcess } from './helpers';
 
 /** How many rows of (tenant, user) each table holds, by the definition docs/forgetting.md gives. */
 async function subjectCounts(
@@ -138,17 +136,7 @@ describe('erasure (real Temporal and PostgreSQL)', () => {
     const accessLog = (await query('select count(*)::int as n from api_access_log', [])).rows[0]!.n;
 
     // The worker of the erasure runs in a process of its own, killed once the first batches went.
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'worker-process.ts')], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: stack.env.address,
-        TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-        DATABASE_URL: stack.db.url,
-        BRAINOPS_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise((r) => child.once('exit', r));
+    const { child, exited } = spawnWorkerProcess(stack, config);
     const erasureId = '00000000-0000-4000-8000-000000000001';
     await stack.store.erasure.beginReceipt({
       erasureId,

@@ -3,8 +3,10 @@
  * stack assembled as `npm start` assembles it (`src/stack/assemble.ts`).
  */
 import { randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
 import { after, before } from 'node:test';
 import { Client } from 'pg';
 import pino from 'pino';
@@ -240,4 +242,47 @@ export async function listenLoopback(server: http.Server): Promise<{ port: numbe
       return new Promise((r) => server.close(() => r()));
     },
   };
+}
+
+/**
+ * A worker in a process of its own (`test/fixtures/worker-process.ts`) on `config`'s task queue,
+ * for tests that kill a worker mid-work: it prints `ready` once it polls. `env` adds to the
+ * environment (remediations, deploy targets). `exited` settles when the process ends.
+ */
+export function spawnWorkerProcess(
+  stack: { env: TestWorkflowEnvironment; db: { url: string } },
+  config: BrainOpsConfig,
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; exited: Promise<unknown> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'worker-process.ts')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: stack.env.address,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      DATABASE_URL: stack.db.url,
+      BRAINOPS_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return { child, exited: new Promise((r) => child.once('exit', r)) };
+}
+
+/** A loopback port that was free a moment ago: nothing listens on it. */
+export async function closedLoopbackPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The error `call` rejects with. @throws AssertionError when it succeeds. */
+export async function rejectionOf(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection; the call succeeded');
 }
