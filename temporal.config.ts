@@ -199,6 +199,23 @@ export const envSchema = z.object({
   BRAINOPS_API_PORT: z.coerce.number().int().min(0).max(65535).default(8300),
   /** Requests per minute each API key may make; 0 turns the limit off. @defaultValue 6000 */
   BRAINOPS_API_RATE_LIMIT: z.coerce.number().int().min(0).max(10_000_000).default(6000),
+  /**
+   * Requests with an unknown or malformed API key each client address may make per minute; beyond
+   * it the address gets 429 without any key look-up. 0 turns the budget off. @defaultValue 20
+   */
+  BRAINOPS_API_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  /** How long a request (headers and body) may take to arrive; 408 and closed beyond it. @defaultValue `30s` */
+  BRAINOPS_API_REQUEST_TIMEOUT: duration.default(ms('30s')),
+  /** How long a request's headers may take to arrive (at most the request timeout). @defaultValue `10s` */
+  BRAINOPS_API_HEADERS_TIMEOUT: duration.default(ms('10s')),
+  /** A connection with no traffic for this long is closed (a request still being answered included). @defaultValue `2m` */
+  BRAINOPS_API_IDLE_TIMEOUT: duration.default(ms('2m')),
+  /** Connections the API server holds open at once; more are refused. 0: no cap. @defaultValue 1024 */
+  BRAINOPS_API_MAX_CONNECTIONS: z.coerce.number().int().min(0).max(1_000_000).default(1024),
+  /** Requests one keep-alive connection may carry before the server closes it. 0: no cap. @defaultValue 1000 */
+  BRAINOPS_API_MAX_REQUESTS_PER_SOCKET: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  /** Messages one JSON-RPC batch to `/mcp` may hold; a larger batch is refused. @defaultValue 10 */
+  BRAINOPS_API_MCP_BATCH_MAX: z.coerce.number().int().min(1).max(100).default(10),
   /** JSON array of browser origins allowed by CORS, e.g. `["https://app.example.com"]`. @defaultValue none: CORS off */
   BRAINOPS_API_CORS_ORIGINS: json.pipe(z.array(z.url({ protocol: /^https?$/ })).max(100)).optional(),
   /**
@@ -257,6 +274,14 @@ export const configSchema = envSchema
           });
         }
       }
+    }
+    if (e.BRAINOPS_API_HEADERS_TIMEOUT > e.BRAINOPS_API_REQUEST_TIMEOUT) {
+      // Node's http server refuses a headers timeout above the request timeout.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BRAINOPS_API_HEADERS_TIMEOUT'],
+        message: 'at most BRAINOPS_API_REQUEST_TIMEOUT (the headers are part of the request)',
+      });
     }
     if (e.BRAINOPS_BACKUP_KEEP_DAILY + e.BRAINOPS_BACKUP_KEEP_WEEKLY === 0) {
       ctx.addIssue({
@@ -343,6 +368,20 @@ export const configSchema = envSchema
         port: e.BRAINOPS_API_PORT,
         /** Requests per minute per key; 0: no limit. */
         rateLimitPerMinute: e.BRAINOPS_API_RATE_LIMIT,
+        /** Unknown or malformed keys per client address per minute; 0: no budget. */
+        authFailuresPerMinute: e.BRAINOPS_API_AUTH_FAILURE_LIMIT,
+        /** ms a request (headers and body) may take to arrive. */
+        requestTimeoutMs: e.BRAINOPS_API_REQUEST_TIMEOUT,
+        /** ms a request's headers may take to arrive. */
+        headersTimeoutMs: e.BRAINOPS_API_HEADERS_TIMEOUT,
+        /** ms a connection may stay without traffic. */
+        idleTimeoutMs: e.BRAINOPS_API_IDLE_TIMEOUT,
+        /** Connections open at once; 0: no cap. */
+        maxConnections: e.BRAINOPS_API_MAX_CONNECTIONS,
+        /** Requests per keep-alive connection; 0: no cap. */
+        maxRequestsPerSocket: e.BRAINOPS_API_MAX_REQUESTS_PER_SOCKET,
+        /** Messages per JSON-RPC batch to `/mcp`. */
+        mcpBatchMax: e.BRAINOPS_API_MCP_BATCH_MAX,
         /** Origins CORS allows; empty: CORS off. */
         corsOrigins: e.BRAINOPS_API_CORS_ORIGINS ?? [],
         /** Days an access-log row is kept; 0: forever. */

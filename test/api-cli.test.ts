@@ -64,9 +64,12 @@ describe('brainops api-key and serve (real Temporal, real PostgreSQL)', () => {
       await new Promise((r) => setTimeout(r, 5500)); // the server trusts a verified key for 5 s
       assert.equal((await stats()).status, 401, 'a revoked key is refused');
     } finally {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
+      // A server that already exited (it failed to start) has nothing left to wait for.
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((r) => server.once('exit', r));
+        server.kill('SIGTERM');
+        await exited;
+      }
     }
   });
 });

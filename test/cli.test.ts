@@ -77,6 +77,45 @@ describe('brainops CLI (real Temporal, real PostgreSQL)', () => {
     assert.equal(missing.code, 1);
   });
 
+  it('lists memory a page at a time, deletes an entry, and erases a user with a receipt', async () => {
+    const store = (key: string) =>
+      cli(['memory', 'store', key, '"x"', '--type', 'task', '--scope', 'user', '--tenant', 'acme', '--user', 'leaver']);
+    for (const key of ['forget/1', 'forget/2', 'forget/3']) assert.equal((await store(key)).code, 0);
+    const list = (more: string[]) => cli(['memory', 'list', '--tenant', 'acme', '--prefix', 'forget/', ...more]);
+    const first = JSON.parse((await list(['--limit', '2', '--json'])).stdout);
+    assert.equal(first.entries.length, 2);
+    const text = await list(['--limit', '2', '--cursor', first.nextCursor]);
+    assert.match(text.stdout, /forget\/1/);
+    assert.doesNotMatch(text.stdout, /More: --cursor/);
+    const deleteLeaversEntry = [
+      'memory',
+      'delete',
+      'forget/3',
+      '--scope',
+      'user',
+      '--tenant',
+      'acme',
+      '--user',
+      'leaver',
+    ];
+    const deleted = await cli(deleteLeaversEntry);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.match(deleted.stdout, /Deleted forget\/3/);
+    const again = await cli(deleteLeaversEntry);
+    assert.equal(again.code, 1);
+
+    assert.equal((await cli(['erase', '--tenant', 'acme'])).code, 2, 'a whole tenant needs --yes');
+    const started = JSON.parse((await cli(['erase', '--tenant', 'acme', '--user', 'leaver', '--json'])).stdout);
+    let status = '';
+    for (let i = 0; i < 60 && !/finished/.test(status); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 500));
+      status = (await cli(['erase-status', started.erasureId])).stdout;
+    }
+    assert.match(status, /: finished/);
+    assert.match(status, /memory_entries: 2/);
+    assert.match(status, /Asked by cli/);
+  });
+
   it('runs the monitor and prints a table', async () => {
     const result = await cli(['monitor', 'run']);
     assert.equal(result.code, 0, result.stderr);

@@ -3,29 +3,10 @@
  * throws, from the test server and from an address where nothing listens.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { isTemporalNotAnswering } from '../src/client/connection';
-import { useTestStack } from './helpers';
-
-/** A loopback port that was free a moment ago: nothing listens on it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function failure(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  assert.fail('the call succeeded');
-}
+import { useTestStack, closedLoopbackPort, rejectionOf } from './helpers';
 
 describe('Temporal calls that may succeed when tried again (real Temporal)', () => {
   const stack = useTestStack({ database: false });
@@ -33,7 +14,7 @@ describe('Temporal calls that may succeed when tried again (real Temporal)', () 
   it('a schedule call past its deadline is "not answering", though its message says only "Failed to describe schedule"', async () => {
     const connection = stack.env.client.connection as Connection;
     const client = new Client({ connection, namespace: 'default' });
-    const error = await failure(() =>
+    const error = await rejectionOf(() =>
       connection.withDeadline(Date.now() + 1, () => client.schedule.getHandle('never-created').describe()),
     );
     assert.doesNotMatch((error as Error).message, /DEADLINE_EXCEEDED/);
@@ -41,10 +22,10 @@ describe('Temporal calls that may succeed when tried again (real Temporal)', () 
   });
 
   it('a call to an address where nothing listens is "not answering"', async () => {
-    const connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}`, connectTimeout: '2s' });
+    const connection = Connection.lazy({ address: `127.0.0.1:${await closedLoopbackPort()}`, connectTimeout: '2s' });
     try {
       const client = new Client({ connection, namespace: 'default' });
-      const error = await failure(() =>
+      const error = await rejectionOf(() =>
         connection.withDeadline(Date.now() + 1500, () => client.schedule.getHandle('any').describe()),
       );
       assert.equal(isTemporalNotAnswering(error), true, String(error));
@@ -55,7 +36,7 @@ describe('Temporal calls that may succeed when tried again (real Temporal)', () 
 
   it('an answer that says no (a schedule that does not exist) is not', async () => {
     const client = new Client({ connection: stack.env.client.connection as Connection, namespace: 'default' });
-    const error = await failure(() => client.schedule.getHandle('never-created').describe());
+    const error = await rejectionOf(() => client.schedule.getHandle('never-created').describe());
     assert.equal(isTemporalNotAnswering(error), false);
     assert.equal(isTemporalNotAnswering(new Error('4 DEADLINE_EXCEEDED in a message only')), false);
   });

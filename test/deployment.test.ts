@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -13,7 +13,15 @@ import type { DeploymentResult } from '../src/workflows/deployment';
 import type { ErrorLearningStatus } from '../src/contracts/error-learning-messages';
 import { errorLearningWorkflowId } from '../src/domain/signature-hash';
 import { errorSignature } from '../src/domain/error-signature';
-import { eventually, listenLoopback, testConfig, testWorker, useTestStack, type OperatorClient } from './helpers';
+import {
+  eventually,
+  listenLoopback,
+  testConfig,
+  testWorker,
+  useTestStack,
+  type OperatorClient,
+  spawnWorkerProcess,
+} from './helpers';
 
 const exec = promisify(execFile);
 const BIN = path.join(__dirname, '..', 'bin', 'brainops.cjs');
@@ -478,22 +486,7 @@ describe('DeploymentManager (real Temporal, real PostgreSQL, real git)', () => {
   it('finishes a deployment on a new worker after its worker is killed mid-step, without repeating completed steps', async () => {
     fs.rmSync(marker, { force: true });
     fs.rmSync(go, { force: true });
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(__dirname, 'fixtures', 'worker-process.ts')],
-      {
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: stack.env.address,
-          TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-          DATABASE_URL: stack.db.url,
-          BRAINOPS_DEPLOY_TARGETS: targetsJson,
-          BRAINOPS_LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const exited = new Promise((r) => child.once('exit', r));
+    const { child, exited } = spawnWorkerProcess(stack, config, { BRAINOPS_DEPLOY_TARGETS: targetsJson });
     try {
       await new Promise<void>((resolve, reject) => {
         child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());

@@ -3,8 +3,10 @@
  * stack assembled as `npm start` assembles it (`src/stack/assemble.ts`).
  */
 import { randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
 import { after, before } from 'node:test';
 import { Client } from 'pg';
 import pino from 'pino';
@@ -221,6 +223,15 @@ export function useTestStack(opts: { database?: boolean; embedder?: Embedder } =
   return stack;
 }
 
+/**
+ * Waits (at most `seconds`) until the current minute has `seconds` left, so the requests a test
+ * makes right after fall in one fixed rate-limit window (the API counts per minute of the clock).
+ */
+export async function awayFromMinuteEdge(seconds = 8): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < seconds * 1000) await new Promise((r) => setTimeout(r, left + 50));
+}
+
 /** Starts `server` on a free loopback port; `close()` drops open connections and stops it. */
 export async function listenLoopback(server: http.Server): Promise<{ port: number; close(): Promise<void> }> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -231,4 +242,47 @@ export async function listenLoopback(server: http.Server): Promise<{ port: numbe
       return new Promise((r) => server.close(() => r()));
     },
   };
+}
+
+/**
+ * A worker in a process of its own (`test/fixtures/worker-process.ts`) on `config`'s task queue,
+ * for tests that kill a worker mid-work: it prints `ready` once it polls. `env` adds to the
+ * environment (remediations, deploy targets). `exited` settles when the process ends.
+ */
+export function spawnWorkerProcess(
+  stack: { env: TestWorkflowEnvironment; db: { url: string } },
+  config: BrainOpsConfig,
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; exited: Promise<unknown> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'worker-process.ts')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: stack.env.address,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      DATABASE_URL: stack.db.url,
+      BRAINOPS_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return { child, exited: new Promise((r) => child.once('exit', r)) };
+}
+
+/** A loopback port that was free a moment ago: nothing listens on it. */
+export async function closedLoopbackPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The error `call` rejects with. @throws AssertionError when it succeeds. */
+export async function rejectionOf(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection; the call succeeded');
 }

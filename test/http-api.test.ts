@@ -15,7 +15,7 @@ import { ApiKeyStore } from '../src/memory';
 import { registerRoutes } from '../src/http/routes';
 import { BrainOpsApi } from '../src/api';
 import { serveApi, type ServedApi } from '../src/stack/api-server';
-import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { awayFromMinuteEdge, eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
 import { loadConfig } from '../temporal.config';
 
 type Answer = { status: number; body: Record<string, unknown> & { field?: string; reason?: string } };
@@ -156,7 +156,9 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     key.operator = (await keys.create({ operator: true, name: 'operator key' })).key;
     server = await serveApi(
       {
-        config: { ...config, api: { ...config.api, host: '127.0.0.1' } },
+        // This file sends a bad key to every route from one address: more than the default budget
+        // of failed keys per address (test/api-limits.test.ts holds that budget).
+        config: { ...config, api: { ...config.api, host: '127.0.0.1', authFailuresPerMinute: 1000 } },
         client: stack.client(config),
         store: stack.store,
         logger,
@@ -381,12 +383,19 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       0,
     );
     try {
+      // Fresh keys: the count is shared by every server over the database, this file's main one included.
+      const keys = new ApiKeyStore(stack.store.pool);
+      const [fresh, another] = await Promise.all([
+        keys.create({ tenantId: 'acme', role: 'reader' }),
+        keys.create({ tenantId: 'acme', role: 'reader' }),
+      ]);
+      await awayFromMinuteEdge();
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        statuses.push((await call('GET', '/memory/context/stats', { key: key.reader, base: limited.url })).status);
+        statuses.push((await call('GET', '/memory/context/stats', { key: fresh.key, base: limited.url })).status);
       }
       assert.deepEqual(statuses, [200, 200, 200, 429]);
-      const other = await call('GET', '/memory/context/stats', { key: key.writer, base: limited.url });
+      const other = await call('GET', '/memory/context/stats', { key: another.key, base: limited.url });
       assert.equal(other.status, 200, 'the limit is per key');
     } finally {
       await limited.close();
@@ -705,6 +714,125 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       (await keys.list({ tenantId: 'acme' })).find((k) => k.role === 'reader' && k.lastUsedAt),
     );
     assert.ok(listed.lastUsedAt);
+  });
+
+  it('lists a tenant’s entries a page at a time, and deletes one entry for good (writer; global: operator)', async () => {
+    const store = (n: number, extra: Record<string, unknown> = {}) =>
+      ok('POST', '/memory/context/store', {
+        key: key.writer,
+        body: { key: `pages/${n}`, memory_type: 'task', scope: 'tenant', tags: n % 2 ? ['odd'] : [], ...extra },
+      });
+    for (let n = 1; n <= 5; n++) await store(n);
+    await ok('POST', '/memory/context/store', {
+      key: key.other,
+      body: { key: 'pages/9', memory_type: 'task', scope: 'tenant' },
+    });
+    const seen: string[] = [];
+    let cursor: string | null | undefined;
+    for (let page = 0; page < 10; page++) {
+      const body = await ok('POST', '/memory/context/list', {
+        key: key.reader,
+        body: { key_prefix: 'pages/', limit: 2, ...(cursor ? { cursor } : {}) },
+      });
+      assert.ok(body.entries.length <= 2);
+      seen.push(...body.entries.map((e: { key: string }) => e.key));
+      cursor = body.next_cursor;
+      if (!cursor) break;
+    }
+    assert.deepEqual(seen, ['pages/5', 'pages/4', 'pages/3', 'pages/2', 'pages/1'], 'newest first, each once');
+    const odd = await ok('POST', '/memory/context/list', {
+      key: key.reader,
+      body: { key_prefix: 'pages/', tags: ['odd'], scope: 'tenant', layer: 'short_term', memory_type: 'task' },
+    });
+    assert.deepEqual(
+      odd.entries.map((e: { key: string }) => e.key),
+      ['pages/5', 'pages/3', 'pages/1'],
+    );
+    assert.equal(odd.next_cursor, null);
+    assertField(
+      await call('POST', '/memory/context/list', { key: key.reader, body: { cursor: 'bm90IG9uZQ' } }),
+      400,
+      'cursor',
+    );
+    assertField(await call('POST', '/memory/context/list', { key: key.reader, body: { limit: 201 } }), 400, 'limit');
+
+    // Delete: the entry, its versions and embeddings go; a reader may not; another tenant's stays.
+    await store(3, { value: 'second version' });
+    const id = (
+      await ok('POST', '/memory/context/retrieve', { key: key.reader, body: { key: 'pages/3', scope: 'tenant' } })
+    ).id;
+    await stack.store.pool.query(
+      `insert into entry_embeddings (model, entry_id, tenant_id, source_version, dimensions, vector)
+       values ('test', $1, 'acme', 2, 1, '\\x0000803f')`,
+      [id],
+    );
+    assert.equal(
+      (await call('POST', '/memory/context/delete', { key: key.reader, body: { key: 'pages/3', scope: 'tenant' } }))
+        .status,
+      403,
+    );
+    const deleted = await ok('POST', '/memory/context/delete', {
+      key: key.writer,
+      body: { key: 'pages/3', scope: 'tenant' },
+    });
+    assert.deepEqual(deleted, { success: true, deleted: true });
+    assert.equal(
+      (await call('POST', '/memory/context/retrieve', { key: key.reader, body: { key: 'pages/3', scope: 'tenant' } }))
+        .status,
+      404,
+    );
+    const left = await stack.store.pool.query(
+      `select (select count(*) from memory_entry_versions where entry_id = $1)::int as versions,
+         (select count(*) from entry_embeddings where entry_id = $1)::int as embeddings,
+         (select count(*) from memory_archive where id = $1)::int as archived`,
+      [id],
+    );
+    assert.deepEqual(left.rows[0], { versions: 0, embeddings: 0, archived: 0 });
+    const again = await ok('POST', '/memory/context/delete', {
+      key: key.writer,
+      body: { key: 'pages/3', scope: 'tenant' },
+    });
+    assert.equal(again.deleted, false, 'deleting nothing is no error');
+    assert.equal(
+      (await ok('POST', '/memory/context/delete', { key: key.writer, body: { key: 'pages/9', scope: 'tenant' } }))
+        .deleted,
+      false,
+      'another tenant’s entry is out of reach',
+    );
+    assert.equal(
+      (await ok('POST', '/memory/context/retrieve', { key: key.other, body: { key: 'pages/9', scope: 'tenant' } })).key,
+      'pages/9',
+    );
+    assertField(await call('POST', '/memory/context/delete', { key: key.writer, body: { scope: 'user' } }), 400, 'key');
+    await ok('POST', '/memory/context/store', {
+      key: key.operator,
+      body: { key: 'kb/forget-me', memory_type: 'knowledge', scope: 'global' },
+    });
+    const globalDelete = { key: 'kb/forget-me', scope: 'global' };
+    assert.equal((await call('POST', '/memory/context/delete', { key: key.admin, body: globalDelete })).status, 403);
+    assert.equal((await ok('POST', '/memory/context/delete', { key: key.operator, body: globalDelete })).deleted, true);
+  });
+
+  it('erases a user of the key’s tenant (admin only): 202 with an id, then the receipt', async () => {
+    await ok('POST', '/memory/context/store', {
+      key: key.writer,
+      body: { key: 'pref/theme', scope: 'user', user_id: 'leaver', value: 'dark' },
+    });
+    assert.equal((await call('POST', '/memory/erase', { key: key.writer, body: { user_id: 'leaver' } })).status, 403);
+    assertField(await call('POST', '/memory/erase', { key: key.admin, body: {} }), 400, 'user_id');
+    const started = await call('POST', '/memory/erase', { key: key.admin, body: { user_id: 'leaver' } });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    assert.equal(started.body.status, 'running');
+    const id = String(started.body.erasure_id);
+    const receipt = await eventually(async () => {
+      const body = await ok('GET', `/memory/erase/${id}`, { key: key.admin });
+      return body.status === 'finished' ? body : undefined;
+    }, 60_000);
+    assert.equal(receipt.counts.memory_entries, 1);
+    assert.equal(receipt.user_id, 'leaver');
+    assert.equal(receipt.requested_by.name, 'admin key');
+    assert.equal((await call('GET', `/memory/erase/${id}`, { key: key.other })).status, 404, 'another tenant’s');
+    assert.equal((await call('GET', '/memory/erase/not-an-id', { key: key.admin })).status, 400);
   });
 
   it('held a 200 of every documented route against its response schema', () => {

@@ -18,6 +18,8 @@ import { logger, testConfig, testWorker, useTestStack } from './helpers';
 
 const TOOLS = [
   'error_report',
+  'memory_delete',
+  'memory_list',
   'memory_retrieve',
   'memory_search',
   'memory_store',
@@ -109,6 +111,34 @@ async function exercise(client: Client, sessionId: string): Promise<void> {
   const camel = await callTool(client, 'memory_store', { key, memoryType: 'knowledge' });
   assert.equal(camel.body.field, 'memoryType');
   assert.match(String(camel.body.reason), /the field is memory_type/);
+  // A page at a time, then forget: deleted once, and a second delete finds nothing.
+  for (const n of [1, 2, 3])
+    await callTool(client, 'memory_store', { key: `${key}/page/${n}`, memory_type: 'task', scope: 'tenant' });
+  const first = await callTool(client, 'memory_list', { key_prefix: `${key}/page/`, limit: 2 });
+  assert.deepEqual(
+    first.body.entries.map((e: { key: string }) => e.key),
+    [`${key}/page/3`, `${key}/page/2`],
+  );
+  assert.equal(typeof first.body.next_cursor, 'string');
+  const second = await callTool(client, 'memory_list', {
+    key_prefix: `${key}/page/`,
+    limit: 2,
+    cursor: first.body.next_cursor,
+  });
+  assert.deepEqual(
+    second.body.entries.map((e: { key: string }) => e.key),
+    [`${key}/page/1`],
+  );
+  assert.equal(second.body.next_cursor, null, 'the last page');
+  assert.equal((await callTool(client, 'memory_list', { cursor: 'nonsense' })).body.field, 'cursor');
+  const deleted = await callTool(client, 'memory_delete', { key: `${key}/page/2`, scope: 'tenant' });
+  assert.deepEqual(deleted.body, { success: true, deleted: true });
+  assert.equal(
+    (await callTool(client, 'memory_delete', { key: `${key}/page/2`, scope: 'tenant' })).body.deleted,
+    false,
+  );
+  assert.equal((await callTool(client, 'memory_retrieve', { key: `${key}/page/2`, scope: 'tenant' })).body.status, 404);
+
   const missing = await callTool(client, 'memory_retrieve', { key: 'no/such', scope: 'tenant' });
   assert.equal(missing.isError, true);
   assert.equal(missing.body.status, 404);

@@ -6,14 +6,12 @@
  */
 import { memoryInput } from '../src/contracts/memory';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CAPABILITIES } from '../src/agents';
 import { composePlan } from '../src/activities/procedures';
 import { taskSignature } from '../src/domain/guidance';
 import type { OrchestrationResult } from '../src/contracts/orchestrator-messages';
-import { eventually, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, testWorker, useTestStack, spawnWorkerProcess } from './helpers';
 
 const REMEDIATIONS = {
   slow: { kind: 'wait', delayMs: 3000, description: 'a step that takes a while' },
@@ -63,18 +61,9 @@ describe('WorkflowOrchestrator (real Temporal, real PostgreSQL)', () => {
       end: new Date(),
     });
 
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'worker-process.ts')], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: stack.env.address,
-        TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-        DATABASE_URL: stack.db.url,
-        BRAINOPS_REMEDIATIONS: JSON.stringify(REMEDIATIONS),
-        BRAINOPS_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    const { child, exited } = spawnWorkerProcess(stack, config, {
+      BRAINOPS_REMEDIATIONS: JSON.stringify(REMEDIATIONS),
     });
-    const exited = new Promise((r) => child.once('exit', r));
     const goal = 'build parts a and b, then assemble them';
     const slowStep = (id: string) => ({ id, kind: 'remediation' as const, action: 'slow', timeoutMs: 8000 });
     const { workflowId } = await client.procedures.orchestrate({

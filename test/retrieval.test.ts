@@ -17,7 +17,7 @@ import { embeddingCatchUpWorkflow } from '../src/workflows';
 import { embedPendingBatch } from '../src/activities/embeddings';
 import { NEIGHBOUR_SHARE, spreadToNeighbours } from '../src/domain/search-fusion';
 import { EXACT_UP_TO } from '../src/memory/search/lexical';
-import { eventually, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, testWorker, useTestStack, spawnWorkerProcess } from './helpers';
 
 const cacheDir = loadConfig().cacheDir;
 const localEmbedder = createLocalEmbedder(cacheDir);
@@ -368,17 +368,7 @@ describe('message search and the embedding catch-up workflow (real Temporal, rea
           )
         ).rows[0].count,
       );
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'worker-process.ts')], {
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: stack.env.address,
-        TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-        DATABASE_URL: stack.db.url,
-        BRAINOPS_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise((r) => child.once('exit', r));
+    const { child, exited } = spawnWorkerProcess(stack, config);
     const handle = await stack.env.client.workflow.start(embeddingCatchUpWorkflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId: 'embeddings/test-kill',

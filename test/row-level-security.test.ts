@@ -19,6 +19,7 @@ const TENANTS = ['acme', 'globex'] as const;
 /** Every table with a `tenant_id` column; the test checks this list against the schema. */
 const TENANT_TABLES = [
   'entry_embeddings',
+  'erasure_receipts',
   'error_events',
   'handoffs',
   'memory_archive',
@@ -129,6 +130,14 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
       );
     });
     await embedEverything(store);
+    // Receipts are written by the erasure (operator work); a tenant reads its own only.
+    for (const [i, tenant] of TENANTS.entries())
+      await store.erasure.beginReceipt({
+        erasureId: `00000000-0000-4000-8000-00000000000${i}`,
+        tenantId: tenant,
+        userId: `gone-${marker(tenant)}`,
+        requestedBy: { name: 'rls test' },
+      });
 
     const schema = await store.pool.query<{ table_name: string }>(
       `select distinct table_name::text from information_schema.columns

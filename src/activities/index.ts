@@ -6,6 +6,7 @@
 import type { ActivityConfig, ActivityDeps } from './deps';
 import { createDeploymentActivities } from './deployments';
 import { createEmbeddingActivities } from './embeddings';
+import { createErasureActivities } from './erasure';
 import { createErrorLearningActivities } from './error-learning';
 import { createGuardianActivities } from './database-guardian/index';
 import { createLearningActivities } from './learning';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps, config: ActivityConfig) {
     ...createLearningActivities(deps, { accessLogDays: config.api.accessLogDays }),
     ...createDeploymentActivities(deps, config.deploy),
     ...createEmbeddingActivities(deps),
+    ...createErasureActivities(deps),
     ...createProcedureActivities(deps, config),
   };
 }

@@ -53,6 +53,9 @@ export interface ErrorBody {
 
 /** An error an operation raises on purpose, for the caller to see. */
 export class ApiError extends BrainOpsError {
+  /** `rate_limited` and `unavailable`: seconds to wait before trying again, when known. */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly kind: ApiErrorKind,
     code: string,
@@ -89,6 +92,12 @@ export const forbidden = (message: string) => new ApiError('forbidden', 'Forbidd
 export const notFound = (message: string) => new ApiError('not_found', 'NotFound', message);
 export const conflict = (code: string, message: string) => new ApiError('conflict', code, message);
 export const unavailable = (message: string) => new ApiError('unavailable', 'Unavailable', message);
+/** Too many requests: `retryAfterSeconds` is when the caller may try again (HTTP's `Retry-After`). */
+export function rateLimited(message: string, retryAfterSeconds: number): ApiError {
+  const error = new ApiError('rate_limited', 'TooManyRequests', message);
+  error.retryAfterSeconds = retryAfterSeconds;
+  return error;
+}
 
 /** The "field: reason" an update validator's failure message names (`Invalid task: title: too long`). */
 function issueOfFailureMessage(message: string): FieldIssue {
@@ -106,6 +115,25 @@ function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code !== 'string')
     return /Connection terminated|timeout exceeded when trying to connect/.test(String(error));
   return UNAVAILABLE_SQLSTATE.test(code) || UNREACHABLE.has(code);
+}
+
+/** gRPC status codes of a Temporal server that cannot take the call now (gRPC "Status codes"): UNAVAILABLE, DEADLINE_EXCEEDED. */
+const GRPC_UNAVAILABLE = new Set([14, 4]);
+
+/** Whether `error` (or its cause) says the Temporal server cannot be reached: told by name and gRPC code, as the SDK may not be loaded. */
+function isTemporalUnavailable(error: unknown): boolean {
+  for (
+    let e = error as { name?: string; code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (e.name === 'TransportError') return true;
+    // A client's first connection gives a plain Error with this message (@temporalio/client Connection.connect).
+    if (/Failed to connect before the deadline/.test(String((e as Error).message))) return true;
+    if (typeof e.code === 'number' && GRPC_UNAVAILABLE.has(e.code)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }
 
 /** The {@link ApiError} an error stands for, or undefined for an unexpected error (a bug: the adapter logs it). */
@@ -132,5 +160,6 @@ export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof BrainOpsError && error.code === 'NotFound') return notFound(error.message);
   if (error instanceof BrainOpsError && !error.retryable) return conflict(error.code, error.message);
   if (isDatabaseUnavailable(error)) return unavailable('the memory database cannot be reached; try again shortly');
+  if (isTemporalUnavailable(error)) return unavailable('the Temporal server cannot be reached; try again shortly');
   return undefined;
 }

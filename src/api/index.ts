@@ -13,6 +13,8 @@ import type { BrainOpsClient } from '../client/brainops-client';
 import type { MemoryStore } from '../memory';
 import { AccessLog } from './access-log';
 import { KeyVerifier } from './auth';
+import { callerKey, type Caller } from './caller';
+import { AuthFailureBudget, KeyRateLimit, type RateVerdict } from './limits';
 import type { ConsoleSessions } from './console';
 
 export type { Operation } from './operation';
@@ -21,6 +23,7 @@ export * from './errors';
 export { KEY_CACHE_MS, bearerKey } from './auth';
 export type * from './console/pages';
 export type { KeyMetrics } from './access-log';
+export type { AuthFailureBudget, RateVerdict } from './limits';
 
 /** What the API is built over; each opened on first use (or given ready). */
 export interface ApiDeps {
@@ -41,6 +44,7 @@ const areas = {
   procedures: () => require('./procedures') as typeof import('./procedures'),
   deployments: () => require('./deployments') as typeof import('./deployments'),
   keys: () => require('./keys') as typeof import('./keys'),
+  erasure: () => require('./erasure') as typeof import('./erasure'),
   console: () => require('./console') as typeof import('./console'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -50,10 +54,20 @@ export class BrainOpsApi {
   /** The access log of this process (servers only). */
   readonly accessLog: AccessLog | undefined;
   private verifier: Promise<KeyVerifier> | undefined;
+  /** Unknown or malformed keys per client address (this process): the key header's and the console sign-in's. */
+  readonly authFailures: AuthFailureBudget;
+  private readonly rateLimit: KeyRateLimit;
   private readonly built = new Map<string, unknown>();
 
   constructor(private readonly deps: ApiDeps) {
     this.accessLog = deps.accessLog ? new AccessLog(() => deps.store().then((s) => s.apiKeys), deps.logger) : undefined;
+    this.authFailures = new AuthFailureBudget(deps.config.api.authFailuresPerMinute);
+    this.rateLimit = new KeyRateLimit(deps.store, deps.config.api.rateLimitPerMinute, deps.logger);
+  }
+
+  /** The log of the process the API serves in (for adapters' unexpected errors). */
+  get logger(): Logger {
+    return this.deps.logger;
   }
 
   /** An area's operations, built on first use. */
@@ -62,7 +76,7 @@ export class BrainOpsApi {
     return this.built.get(name) as T;
   }
 
-  /** Memory entries: store, retrieve, search, list, stats. */
+  /** Memory entries: store, retrieve, search, list, delete, stats. */
   get memory() {
     return this.area('memory', () => areas.memory().memoryOperations(this.deps.store));
   }
@@ -88,6 +102,11 @@ export class BrainOpsApi {
   /** Deployment history and rollback. */
   get deployments() {
     return this.area('deployments', () => areas.deployments().deploymentOperations(this.deps.store, this.deps.client));
+  }
+  /** Erasure of a data subject (a user, or a whole tenant) and its receipts. */
+  get erasure() {
+    const { store, client, config } = this.deps;
+    return this.area('erasure', () => areas.erasure().erasureOperations(store, client, config));
   }
   /** API keys. */
   get keys() {
@@ -117,12 +136,25 @@ export class BrainOpsApi {
   }
 
   /**
-   * The caller of an `Authorization` header (`Bearer <key>`).
-   * @throws ApiError `unauthenticated` for a missing, unknown or revoked key.
+   * The caller of an `Authorization` header (`Bearer <key>`) sent from `address` (the client's
+   * IP address, which `config.api.authFailuresPerMinute` budgets; none: no budget).
+   * @throws ApiError `unauthenticated` for a missing, malformed, unknown or revoked key;
+   *   `rate_limited` for an address that sent too many of those.
    */
-  async authenticate(header: string | undefined) {
-    this.verifier ??= this.deps.store().then((s) => new KeyVerifier(s.apiKeys));
-    return (await this.verifier).authenticate(header);
+  async authenticate(header: string | undefined, address?: string) {
+    this.verifier ??= this.deps.store().then((s) => new KeyVerifier(s.apiKeys, this.authFailures));
+    return (await this.verifier).authenticate(header, address);
+  }
+
+  /**
+   * Counts `cost` requests (≥ 1) against the rate limit of `caller`'s key, shared by every server
+   * over the memory database. Undefined when there is no limit (turned off, or a caller without
+   * a key, as the local operator).
+   * @throws Error of the database when it cannot count.
+   */
+  async charge(caller: Caller, cost = 1): Promise<RateVerdict | undefined> {
+    const keyId = callerKey(caller);
+    return keyId === undefined ? undefined : this.rateLimit.take(keyId, cost);
   }
 
   /**

@@ -1,10 +1,11 @@
 /**
- * Memory operations: store, retrieve, search, list and stats of memory entries. A tenant's key
+ * Memory operations: store, retrieve, search, list, delete and stats of memory entries. A tenant's key
  * acts in its tenant (an entry's scope defaults to `tenant`); only the operator writes `global`
  * entries, the knowledge every tenant reads, and reads the totals of every tenant.
  */
 import { z } from 'zod';
 import {
+  encodeListCursor,
   LAYERS,
   listMemoryInputSchema,
   memoryIdentitySchema,
@@ -29,13 +30,20 @@ function entryScope(caller: { tenantId: string }, raw: Record<string, unknown>) 
 /** The memory type of an entry stored without one (the HTTP API's contract sends none). */
 export const DEFAULT_MEMORY_TYPE = 'knowledge';
 
+/** The scope of an entry named without one: the key's tenant, or shared knowledge for the operator. */
+const scopeDefault = <T extends z.ZodType>(scope: T): T =>
+  scope.describe('default: `tenant` with a tenant’s key, `global` with an operator key');
+
 export const storeInput = z
   .strictObject({
     ...storeMemoryInputSchema.shape,
     memoryType: storeMemoryInputSchema.shape.memoryType.default(DEFAULT_MEMORY_TYPE),
+    scope: scopeDefault(storeMemoryInputSchema.shape.scope),
   })
   .superRefine(requireScopeOwner);
-export const retrieveInput = z.strictObject(memoryIdentitySchema.shape).superRefine(requireScopeOwner);
+export const retrieveInput = z
+  .strictObject({ ...memoryIdentitySchema.shape, scope: scopeDefault(memoryIdentitySchema.shape.scope) })
+  .superRefine(requireScopeOwner);
 /** One value or several: the contract's `layer` and `scope` filters take either. */
 const oneOrMore = <T extends readonly [string, ...string[]]>(values: T) => {
   const one = z.enum(values);
@@ -59,7 +67,14 @@ function flatHit(hit: MemorySearchHit) {
   const { kind, rank, explain } = hit;
   return { kind, rank, ...(hit.kind === 'entry' ? hit.entry : hit.message), ...(explain ? { explain } : {}) };
 }
-export const listInput = z.strictObject(listMemoryInputSchema.shape);
+const { before: _before, ...listShape } = listMemoryInputSchema.shape;
+/** A page of entries: the list's filters, `cursor` (the last page's `nextCursor`) and a `limit` of at most 200. */
+export const listInput = z.strictObject({
+  ...listShape,
+  limit: z.number().int().min(1).max(200).default(50),
+});
+/** The identity of the entry to delete, as retrieve takes it. */
+export const deleteInput = retrieveInput;
 export const statsInput = z.strictObject({
   ...statsInputSchema.shape,
   /** The totals of every tenant (the operator's only). */
@@ -144,13 +159,33 @@ export function memoryOperations(store: () => Promise<MemoryStore>) {
 
     list: operation({
       name: 'memory.list',
-      summary: 'List memory entries, newest first',
+      summary: 'List memory entries, newest first, a page at a time',
       subject: 'memory list',
       what: 'listing memory',
       input: listInput,
       access: (input) => (input.allTenants ? 'operator' : 'reader'),
-      run: async (_caller, input) => (await store()).entries.list(input),
-      answer: (entries) => ({ success: true as const, entries }),
+      run: async (_caller, input) => {
+        const page = await (await store()).entries.page(input);
+        return { entries: page.entries, nextCursor: page.nextCursor ? encodeListCursor(page.nextCursor) : null };
+      },
+      /** `nextCursor` is null on the last page; otherwise pass it back as `cursor` for the next one. */
+      answer: (page) => ({ success: true as const, ...page }),
+    }),
+
+    delete: operation({
+      name: 'memory.delete',
+      summary: 'Delete (forget) one memory entry by key, scope and owners',
+      subject: 'memory identity',
+      what: 'deleting memory',
+      input: deleteInput,
+      scope: entryScope,
+      // As for store: shared knowledge is the operator's.
+      access: (identity) => (identity.scope === 'global' ? 'operator' : 'writer'),
+      /** Whether there was an entry (live, expired or archived) to delete; deleting nothing is no error. */
+      run: async (_caller, identity): Promise<{ deleted: boolean }> => ({
+        deleted: await (await store()).entries.delete(identity),
+      }),
+      answer: ({ deleted }) => ({ success: true as const, deleted }),
     }),
 
     stats: operation({

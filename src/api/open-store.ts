@@ -42,6 +42,22 @@ export interface OpenedApi {
 }
 
 /**
+ * `open`, called once and its promise shared, until it fails: a connection refused now (the
+ * server restarting) is tried again by the next call instead of failing every call after it.
+ */
+function openOnce<T>(open: () => Promise<T>): { get(): Promise<T>; opened(): Promise<T> | undefined } {
+  let pending: Promise<T> | undefined;
+  return {
+    get: () =>
+      (pending ??= open().catch((error: unknown) => {
+        pending = undefined;
+        throw error;
+      })),
+    opened: () => pending,
+  };
+}
+
+/**
  * The API over `config`'s memory database and Temporal, each connected on first use (a command
  * that reads memory never waits for Temporal). For Node services beside the stack and the CLI.
  */
@@ -50,20 +66,18 @@ export function openApi(
   logger: Logger,
   storeOptions: { poolSize?: number; cacheMaxEntries?: number } = {},
 ): OpenedApi {
-  let client: Promise<BrainOpsClient> | undefined;
-  let store: Promise<MemoryStore> | undefined;
   // The Temporal SDK is loaded only by what talks to Temporal.
   const loadClient = () =>
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('../client/brainops-client') as typeof import('../client/brainops-client');
-  const openClient = () => (client ??= loadClient().BrainOpsClient.connect(config, logger));
-  const openStore = () => (store ??= openMemoryStore(config, logger, storeOptions));
+  const client = openOnce<BrainOpsClient>(() => loadClient().BrainOpsClient.connect(config, logger));
+  const store = openOnce(() => openMemoryStore(config, logger, storeOptions));
   return {
-    api: new BrainOpsApi({ config, logger, store: openStore, client: openClient }),
-    client: openClient,
+    api: new BrainOpsApi({ config, logger, store: store.get, client: client.get }),
+    client: client.get,
     close: async () => {
-      if (client) await (await client.catch(() => undefined))?.close();
-      if (store) await (await store.catch(() => undefined))?.close();
+      await (await client.opened()?.catch(() => undefined))?.close();
+      await (await store.opened()?.catch(() => undefined))?.close();
     },
   };
 }

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { text } from '../contracts/limits';
 import { ownerId } from '../contracts/memory';
 import {
   addTaskInputSchema,
@@ -35,7 +36,8 @@ export const messageInput = z.strictObject({ ...ref, ...messageInputSchema.shape
 const { reason: handoffReason, ...handoffShape } = handoffInputSchema.shape;
 /** A handoff: why (`handoffReason`), to whom, the critical facts and what to do next. */
 export const handoffInput = z.strictObject({ ...ref, ...handoffShape, handoffReason });
-export const endInput = z.strictObject({ ...ref, ...endInputSchema.shape });
+/** An end: the contract's `reason` (`completed`), or a `summary` of the session. */
+export const endInput = z.strictObject({ ...ref, ...endInputSchema.shape, reason: text(200, 1).optional() });
 export const addTaskInput = z.strictObject({ ...ref, ...addTaskInputSchema.shape });
 export const completeTaskInput = z.strictObject({ ...ref, ...completeTaskInputSchema.shape });
 
@@ -190,7 +192,13 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>, store: 
       access: 'writer',
       run: inSession(async (s, ref, { handoffReason, ...rest }) => {
         const result = await s.handoff(ref, { ...rest, reason: handoffReason });
-        return { success: true as const, ...result, contextSnapshot: snapshotAnswer(result.contextSnapshot) };
+        return {
+          success: true as const,
+          ...result,
+          // The contract always names who handed off: null when the session had no agent yet.
+          fromAgent: result.fromAgent ?? null,
+          contextSnapshot: snapshotAnswer(result.contextSnapshot),
+        };
       }),
     }),
 
@@ -201,10 +209,11 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>, store: 
       what: 'ending a session',
       input: endInput,
       access: 'writer',
-      run: inSession(async (s, ref, rest) => ({
+      // The contract's `reason` (why the session ended) is the final snapshot's summary when none is given.
+      run: inSession(async (s, ref, { reason, summary }) => ({
         success: true as const,
         sessionId: ref.sessionId,
-        snapshot: snapshotAnswer(await s.end(ref, rest)),
+        snapshot: snapshotAnswer(await s.end(ref, { summary: summary ?? (reason && `ended: ${reason}`) })),
       })),
     }),
 
@@ -221,7 +230,15 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>, store: 
           withConversation(db, await (await sessions()).context(ref)),
           sessionMemory(db, ref),
         ]);
-        return { success: true as const, context: { ...context, memory: { ...context.memory, ...memory } } };
+        const { current = null, previous = null } = context.agents;
+        return {
+          success: true as const,
+          context: {
+            ...context,
+            agents: { ...context.agents, current, previous },
+            memory: { ...context.memory, ...memory },
+          },
+        };
       },
     }),
 

@@ -9,6 +9,7 @@ import { failureCause } from '../domain/failure-cause';
 import { createCliContext, type CliContext } from './context';
 import { registerDatabaseCommands } from './commands/database';
 import { registerDeployCommands } from './commands/deploy';
+import { registerErasureCommands } from './commands/erasure';
 import { registerErrorCommands } from './commands/errors';
 import { registerLearningCommands } from './commands/learning';
 import { registerMemoryCommands } from './commands/memory';
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   registerOperationCommands(program, ctx);
   registerSessionCommands(program, ctx);
   registerMemoryCommands(program, ctx);
+  registerErasureCommands(program, ctx);
   registerErrorCommands(program, ctx);
   registerDatabaseCommands(program, ctx);
   registerLearningCommands(program, ctx);

@@ -159,7 +159,11 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
   app.post('/sign-in', { schema: { hide: true }, preHandler: app.csrfProtection }, async (request, reply) => {
     const body = (request.body ?? {}) as { key?: unknown; next?: unknown };
     const next = safeNext(body.next);
-    const signed = typeof body.key === 'string' ? await opts.api.consoleSessions.signIn(body.key) : null;
+    // The API's budget of unknown keys per address holds here too: no look-up once it is spent.
+    const wait = opts.api.authFailures.take(request.ip);
+    if (wait > 0) void reply.header('retry-after', String(wait));
+    const signed = wait === 0 && typeof body.key === 'string' ? await opts.api.consoleSessions.signIn(body.key) : null;
+    if (signed) opts.api.authFailures.refund(request.ip);
     if (!signed) {
       const csrf = reply.generateCsrf({
         path: CONSOLE_PREFIX,
@@ -167,6 +171,12 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsolePluginOpt
         httpOnly: true,
         secure: secure(request),
       });
+      if (wait > 0)
+        return anonymous(
+          reply,
+          429,
+          signInPage({ csrf, next, css, error: `Too many unknown keys from this address; try again in ${wait}s.` }),
+        );
       return anonymous(reply, 401, signInPage({ csrf, next, css, error: 'That key is unknown or revoked.' }));
     }
     reply.setCookie(SESSION_COOKIE, signed.sessionId, {

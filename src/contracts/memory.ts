@@ -166,7 +166,50 @@ export const searchMemoryInputSchema = z.object({
 });
 export type SearchMemoryInput = z.input<typeof searchMemoryInputSchema>;
 
-/** A list of entries: newest first, keyset-paginated by `updatedAt`. */
+/**
+ * Where a list page ends: the last entry's `updated_at` in UTC with its microseconds (which a JS
+ * Date would round away, and so repeat or skip rows), and its id.
+ */
+export interface ListCursor {
+  updatedAt: string;
+  id: string;
+}
+
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The opaque text of a list cursor (base64url of JSON): callers hand it back, never read it. */
+export function encodeListCursor(cursor: ListCursor): string {
+  return Buffer.from(JSON.stringify([cursor.updatedAt, cursor.id])).toString('base64url');
+}
+
+/** The cursor an opaque text stands for, or undefined when it is not one {@link encodeListCursor} made. */
+export function decodeListCursor(text: string): ListCursor | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2) return undefined;
+    const [updatedAt, id] = value as unknown[];
+    if (typeof updatedAt !== 'string' || !CURSOR_TIME.test(updatedAt) || Number.isNaN(Date.parse(updatedAt)))
+      return undefined;
+    if (typeof id !== 'string' || !UUID.test(id)) return undefined;
+    return { updatedAt, id };
+  } catch {
+    return undefined;
+  }
+}
+
+/** An opaque list cursor (the `nextCursor` of the page before), parsed into its keyset. */
+export const listCursor = z
+  .string()
+  .max(200)
+  .transform((text, ctx) => {
+    const cursor = decodeListCursor(text);
+    if (!cursor)
+      ctx.addIssue({ code: 'custom', message: 'not a cursor this API answered (pass next_cursor back as is)' });
+    return cursor ?? z.NEVER;
+  });
+
+/** A list of entries: newest first, keyset-paginated by (`updatedAt`, `id`). */
 export const listMemoryInputSchema = z.object({
   /** The tenant listed; without it, only entries of no tenant (global and system entries). */
   tenantId: ownerId.optional(),
@@ -177,9 +220,14 @@ export const listMemoryInputSchema = z.object({
   agentId: ownerId.optional(),
   layer: z.enum(LAYERS).optional(),
   memoryType: z.enum(MEMORY_TYPES).optional(),
+  scope: z.enum(SCOPES).optional(),
+  /** Entries must carry all of these tags. */
+  tags: z.array(tag).max(LIMITS.tags).optional(),
   keyPrefix: text(LIMITS.memoryKeyChars).optional(),
   includeExpired: z.boolean().default(false),
   before: time().optional(),
+  /** Continue after this page's end: the `nextCursor` of the page before. */
+  cursor: listCursor.optional(),
   limit: z.number().int().min(1).max(1000).default(50),
 });
 export type ListMemoryInput = z.input<typeof listMemoryInputSchema>;

@@ -7,7 +7,7 @@
 import { STATUS_OF_KIND, type ApiError } from '../api';
 import { wireErrorBody } from '../api/wire';
 
-/** Seconds a client should wait before trying again after a 429 or 503. */
+/** Seconds a client should wait before trying again after a 429 or 503 that does not say. */
 const RETRY_AFTER_SECONDS = 1;
 
 /** The status, body and (for 429 and 503) `Retry-After` seconds of an API error. */
@@ -16,6 +16,6 @@ export function errorAnswer(error: ApiError): { status: number; body: object; re
   return {
     status,
     body: wireErrorBody(error),
-    ...(status === 429 || status === 503 ? { retryAfter: RETRY_AFTER_SECONDS } : {}),
+    ...(status === 429 || status === 503 ? { retryAfter: error.retryAfterSeconds ?? RETRY_AFTER_SECONDS } : {}),
   };
 }

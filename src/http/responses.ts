@@ -43,6 +43,32 @@ export const searchResponse = z.object({
   resultCount: z.number(),
   results: z.array(z.looseObject({ kind: z.enum(['entry', 'message']), rank: z.number() })),
 });
+export const listResponse = z.object({
+  ...ok,
+  entries: z.array(memoryEntryResponse),
+  nextCursor: z.string().nullable().describe('pass back as `cursor` for the next page; null on the last page'),
+});
+export const deleteResponse = z.object({
+  ...ok,
+  deleted: z.boolean().describe('false when there was no such entry (deleting it again is no error)'),
+});
+export const erasureStartResponse = z.object({
+  ...ok,
+  erasureId: z.string().describe('read its receipt at GET /memory/erase/{erasure_id}'),
+  status: z.literal('running'),
+});
+export const erasureReceiptResponse = z.object({
+  ...ok,
+  erasureId: z.string(),
+  tenantId: z.string(),
+  subject: z.enum(['user', 'tenant']),
+  userId: z.string().nullable(),
+  requestedBy: z.object({ keyId: z.string().nullable(), prefix: z.string().nullable(), name: z.string().nullable() }),
+  status: z.enum(['running', 'finished']),
+  counts: z.record(z.string(), z.number()).describe('rows deleted per table'),
+  startedAt: time,
+  finishedAt: time.nullable(),
+});
 export const statsResponse = z.object({ ...ok, stats: z.looseObject({ entries: z.number() }) });
 export const sessionResponse = z.object({
   ...ok,
@@ -69,13 +95,23 @@ export const handoffResponse = z.looseObject({
   ...ok,
   sessionId: z.string(),
   handoffId: z.string(),
+  fromAgent: z.string().nullable().describe('the agent that handed off; null when the session had none'),
   toAgent: z.string(),
   timestamp: time,
   contextSnapshot: z.looseObject({ conversationSummary: z.string() }),
 });
 export const contextResponse = z.object({
   ...ok,
-  context: z.looseObject({ sessionId: z.string(), status: z.string() }),
+  context: z.looseObject({
+    sessionId: z.string(),
+    status: z.string(),
+    agents: z.looseObject({
+      current: z.string().nullable(),
+      previous: z.string().nullable().describe('the agent before the current one; null when none'),
+      active: z.array(z.string()),
+      handoffCount: z.number(),
+    }),
+  }),
 });
 export const endResponse = z.object({
   ...ok,

@@ -23,12 +23,14 @@ interface Route {
   params?: z.ZodType;
   querystring?: z.ZodType;
   response: z.ZodType;
+  /** The status of a success: 202 for work accepted and still running. @defaultValue 200 */
+  status?: 200 | 202;
   /** Answers the request itself (another content type); otherwise the operation's JSON answer. */
   reply?: (caller: Caller, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
 /** Every error status a route may answer, each with the JSON error body. */
-const errorStatuses = [400, 401, 403, 404, 409, 413, 415, 429, 500, 503] as const;
+const errorStatuses = [400, 401, 403, 404, 408, 409, 413, 415, 429, 500, 503] as const;
 
 /**
  * The documented body of an operation's input, as the wire names it: `tenant_id` is optional (the
@@ -60,6 +62,7 @@ const sessionFromPath = (request: FastifyRequest) => request.params;
 function routes(api: BrainOpsApi): Route[] {
   const context = ['memory context'];
   const session = ['memory session'];
+  const erasure = ['memory erasure'];
   const knowledge = ['errors and knowledge'];
   const operator = ['operator (admin keys)'];
   return [
@@ -83,6 +86,37 @@ function routes(api: BrainOpsApi): Route[] {
       tags: context,
       operation: api.memory.search,
       response: r.searchResponse,
+    },
+    {
+      method: 'POST',
+      url: '/memory/context/list',
+      tags: context,
+      operation: api.memory.list,
+      response: r.listResponse,
+    },
+    {
+      method: 'POST',
+      url: '/memory/context/delete',
+      tags: context,
+      operation: api.memory.delete,
+      response: r.deleteResponse,
+    },
+    {
+      method: 'POST',
+      url: '/memory/erase',
+      tags: erasure,
+      operation: api.erasure.start,
+      status: 202,
+      response: r.erasureStartResponse,
+    },
+    {
+      method: 'GET',
+      url: '/memory/erase/:erasure_id',
+      tags: erasure,
+      operation: api.erasure.status,
+      params: z.strictObject({ erasure_id: z.string() }),
+      input: (request) => request.params,
+      response: r.erasureReceiptResponse,
     },
     {
       method: 'GET',
@@ -226,7 +260,7 @@ export function registerRoutes(app: FastifyInstance, api: BrainOpsApi): void {
         ...(route.params ? { params: route.params } : {}),
         ...(route.querystring ? { querystring: route.querystring } : {}),
         response: {
-          200: wireSchema(route.response),
+          [route.status ?? 200]: wireSchema(route.response),
           ...Object.fromEntries(errorStatuses.map((s) => [s, r.errorResponse])),
         },
       },
@@ -237,6 +271,7 @@ export function registerRoutes(app: FastifyInstance, api: BrainOpsApi): void {
         if (issues.length) throw wireIssuesError(issues);
         const result = await operation.call(caller, input);
         request.cacheHit = cacheHitOf(result);
+        if (route.status) reply.code(route.status);
         return toWire(operation.answer(result));
       },
     });

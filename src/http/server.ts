@@ -1,9 +1,11 @@
 /**
  * The HTTP API server (Fastify 5): the routes of `routes.ts` over the API's operations, the
- * OpenAPI 3.1 document at `/openapi.json` (a docs page at `/docs`), API keys, a rate limit per
- * key, a body limit matching the input limits, CORS only for configured origins, JSON errors and
- * the access log. Other protocols served on the same port (MCP at `/mcp`) are extensions the
- * caller registers, so this adapter knows nothing of them.
+ * OpenAPI 3.1 document at `/openapi.json` (a docs page at `/docs`), API keys, the limits (a
+ * rate limit per key shared by every server over the database, a budget of failed keys per client
+ * address, timeouts for headers, bodies and idle connections, a cap on connections, a body limit
+ * matching the input limits), CORS only for configured origins, JSON errors and the access log.
+ * Other protocols served on the same port (MCP at `/mcp`) are extensions the caller registers, so
+ * this adapter knows nothing of them.
  */
 import Fastify, {
   LogController,
@@ -13,14 +15,13 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { BrainOpsConfig } from '../../temporal.config';
 import { LIMITS } from '../contracts/limits';
-import { callerKey, invalid, isOperator, toApiError, type BrainOpsApi, type Caller } from '../api';
+import { callerKey, invalid, isOperator, rateLimited, toApiError, type BrainOpsApi, type Caller } from '../api';
 import { errorAnswer } from './answers';
 import { registerRoutes } from './routes';
 
@@ -28,10 +29,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Caller | null;
     cacheHit: boolean | null;
+    /** The request's operations were logged one by one (each call of an MCP batch): no row for the request. */
+    accessLogged: boolean;
   }
   interface FastifyContextConfig {
     /** Name of the operation in the access log; routes without one need no key. */
     operation?: string;
+    /** Units of the key's rate limit a request spends (each message of an MCP batch); default 1. */
+    cost?: (request: FastifyRequest) => number;
   }
 }
 
@@ -42,8 +47,19 @@ declare module 'fastify' {
 export const REQUEST_BODY_BYTES =
   LIMITS.memoryValueBytes + 6 * (LIMITS.memoryContentChars + LIMITS.memoryTitleChars) + LIMITS.metadataBytes + 65_536;
 
-/** Registers more routes on the server (MCP over streamable HTTP, for one). `caller` is the request's authenticated caller. */
-export type ServerExtension = (app: FastifyInstance, context: { caller(request: FastifyRequest): Caller }) => void;
+/** What an extension's routes get from the server. */
+export interface ExtensionContext {
+  /** The request's authenticated caller. */
+  caller(request: FastifyRequest): Caller;
+  /**
+   * Logs one operation a request made (a request that makes several logs each of them); the
+   * request then gets no row of its own.
+   */
+  logCall(request: FastifyRequest, call: { operation: string; status: number; latencyMs: number }): void;
+}
+
+/** Registers more routes on the server (MCP over streamable HTTP, for one). */
+export type ServerExtension = (app: FastifyInstance, context: ExtensionContext) => void;
 
 export interface ApiServerDeps {
   config: BrainOpsConfig;
@@ -62,11 +78,23 @@ function answerFor(error: FastifyError, logger: Logger): { status: number; body:
       status: 413,
       body: { error: 'PayloadTooLarge', message: `request bodies are limited to ${REQUEST_BODY_BYTES} bytes` },
     };
-  if (error.statusCode === 429) return { status: 429, body: { error: 'TooManyRequests', message: error.message } };
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
     return { status: error.statusCode, body: invalid([{ field: '', reason: error.message }]).body() };
   logger.error({ err: error }, 'API request failed');
   return { status: 500, body: { error: 'InternalError', message: 'the request failed; see the server log' } };
+}
+
+/**
+ * Node's http server options of the limits: how long headers and a whole request may take to
+ * arrive (checked every quarter of the shorter, so a stalled request is closed soon after its time).
+ */
+function httpLimits(limits: BrainOpsConfig['api']) {
+  const shorter = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(shorter / 4))),
+  };
 }
 
 /** Builds the API server (not listening yet). */
@@ -74,9 +102,14 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   const { config, api, logger } = deps;
   const app = Fastify({
     bodyLimit: REQUEST_BODY_BYTES,
+    requestTimeout: config.api.requestTimeoutMs,
+    connectionTimeout: config.api.idleTimeoutMs,
+    maxRequestsPerSocket: config.api.maxRequestsPerSocket,
+    http: httpLimits(config.api),
     loggerInstance: logger.child({ component: 'api' }) as FastifyBaseLogger, // The access log records requests; one log line each would only slow them down.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  if (config.api.maxConnections > 0) app.server.maxConnections = config.api.maxConnections;
   // Each operation validates its own input (one rule for HTTP, MCP and the CLI): the route
   // schemas document the API and do not validate a second time.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
@@ -84,6 +117,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('principal', null);
   app.decorateRequest('cacheHit', null);
+  app.decorateRequest('accessLogged', false);
 
   await app.register(swagger, {
     openapi: {
@@ -103,30 +137,41 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.routeOptions.config.operation)
-      request.principal = await api.authenticate(request.headers.authorization);
+      request.principal = await api.authenticate(request.headers.authorization, request.ip);
   });
-  if (config.api.rateLimitPerMinute > 0)
-    await app.register(rateLimit, {
-      max: config.api.rateLimitPerMinute,
-      timeWindow: 60_000,
-      hook: 'preValidation',
-      keyGenerator: (request) => (request.principal ? callerKey(request.principal) : undefined) ?? request.ip,
-      allowList: (request) => !request.routeOptions.config.operation,
+  // After the body is parsed (an MCP batch costs a unit per message) and the routes' own checks.
+  app.addHook('preHandler', async (request, reply) => {
+    const { operation, cost } = request.routeOptions.config;
+    if (!operation || !request.principal) return;
+    const verdict = await api.charge(request.principal, cost ? cost(request) : 1);
+    if (!verdict) return;
+    void reply.headers({
+      'x-ratelimit-limit': verdict.limit,
+      'x-ratelimit-remaining': verdict.remaining,
+      'x-ratelimit-reset': verdict.resetSeconds,
     });
-  app.addHook('onResponse', async (request, reply) => {
-    const operation = request.routeOptions.config.operation;
+    if (!verdict.allowed)
+      throw rateLimited(
+        `this API key may make ${verdict.limit} requests a minute; try again in ${verdict.resetSeconds}s`,
+        verdict.resetSeconds,
+      );
+  });
+  const log = (request: FastifyRequest, call: { operation: string; status: number; latencyMs: number }) => {
     const caller = request.principal;
     const keyId = caller && callerKey(caller);
-    if (!operation || !caller || !keyId) return;
+    if (!caller || !keyId) return;
     api.accessLog?.record({
       at: new Date(),
       keyId,
       tenantId: isOperator(caller) ? null : caller.tenantId,
-      operation,
-      status: reply.statusCode,
-      latencyMs: reply.elapsedTime,
+      ...call,
       cacheHit: request.cacheHit,
     });
+  };
+  app.addHook('onResponse', async (request, reply) => {
+    const operation = request.routeOptions.config.operation;
+    if (!operation || request.accessLogged) return;
+    log(request, { operation, status: reply.statusCode, latencyMs: reply.elapsedTime });
   });
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const { status, body, retryAfter } = answerFor(error, logger);
@@ -148,7 +193,14 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   registerRoutes(app, api);
-  for (const extend of deps.extensions ?? []) extend(app, { caller: (request) => request.principal! });
+  const context: ExtensionContext = {
+    caller: (request) => request.principal!,
+    logCall: (request, call) => {
+      request.accessLogged = true;
+      log(request, call);
+    },
+  };
+  for (const extend of deps.extensions ?? []) extend(app, context);
   await app.ready();
   return app;
 }

@@ -3,8 +3,9 @@
  * acting for one caller (an API key's tenant and role). Each tool is an operation of the API,
  * called with the tool's arguments exactly as an HTTP route calls it with its body: the same
  * validation, the same JSON answer, and a refusal answers `isError` with the route's JSON error
- * body (its status included). Tool input schemas are the operations' JSON Schemas without
- * `tenantId` (the tenant is the key's).
+ * body (its HTTP status added as `status`); an unexpected failure answers the route's 500 body
+ * and is logged, as HTTP does, rather than a JSON-RPC error carrying the failure's own message.
+ * Tool input schemas are the operations' JSON Schemas without `tenantId` (the tenant is the key's).
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
@@ -45,6 +46,18 @@ export function mcpTools(api: BrainOpsApi): Tool[] {
       name: 'memory_retrieve',
       description: 'Read one memory entry by key, scope and owners.',
       operation: api.memory.retrieve,
+    },
+    {
+      name: 'memory_list',
+      description:
+        'List memory entries newest first, filtered by layer, scope, memoryType, tags, owners; pass nextCursor back as cursor for the next page.',
+      operation: api.memory.list,
+    },
+    {
+      name: 'memory_delete',
+      description:
+        'Delete (forget) one memory entry by key, scope and owners; answers deleted: false when there was none.',
+      operation: api.memory.delete,
     },
     {
       name: 'session_brief',
@@ -102,31 +115,62 @@ function answer(value: unknown, isError = false): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(value) }], ...(isError ? { isError: true } : {}) };
 }
 
+/** The body of a failure no API error stands for: the HTTP API's 500 body (the failure itself goes to the log). */
+const INTERNAL_ERROR = { status: 500, error: 'InternalError', message: 'the request failed; see the server log' };
+
+/** A tool's answer and the HTTP status it stands for (200, or its error body's). */
+interface Outcome {
+  result: CallToolResult;
+  status: number;
+}
+
+/** A refusal: the error body with its status, as `isError`. */
+function refusal(body: { status: number; error: string; message: string }): Outcome {
+  return { result: answer(body, true), status: body.status };
+}
+
 /** Calls `operation` with the tool's arguments (wire names), answering a refusal as the route's JSON error body. */
-async function run(operation: Operation, caller: Caller, args: unknown): Promise<CallToolResult> {
+async function run(api: BrainOpsApi, operation: Operation, caller: Caller, args: unknown): Promise<Outcome> {
   try {
     const { input, issues } = fromWire(args ?? {});
     if (issues.length) throw wireIssuesError(issues);
-    return answer(toWire(operation.answer(await operation.call(caller, input))));
+    return { result: answer(toWire(operation.answer(await operation.call(caller, input)))), status: 200 };
   } catch (error) {
     const known = toApiError(error);
-    if (!known) throw error;
-    return answer({ status: STATUS_OF_KIND[known.kind], ...wireErrorBody(known) }, true);
+    if (known) return refusal({ status: STATUS_OF_KIND[known.kind], ...wireErrorBody(known) });
+    api.logger.error({ err: error, operation: operation.name }, 'MCP tool call failed');
+    return refusal(INTERNAL_ERROR);
   }
 }
 
-/** An MCP server for `caller`: its tools and the brief resource. */
-export function createMcpServer(api: BrainOpsApi, caller: Caller): Server {
+/** One tool call, for the access log. */
+export interface ToolCall {
+  /** The tool's name; `unknown` for a name that is not a tool. */
+  tool: string;
+  /** The status of the answer (200, or its error body's). */
+  status: number;
+  latencyMs: number;
+}
+
+/**
+ * An MCP server for `caller`: its tools and the brief resource. `onToolCall` hears of each tool
+ * call once it is answered (the HTTP transport logs each call of a batch).
+ */
+export function createMcpServer(api: BrainOpsApi, caller: Caller, onToolCall?: (call: ToolCall) => void): Server {
   const server = new Server({ name: 'brainops', version: '1.0.0' }, { capabilities: { tools: {}, resources: {} } });
   const tools = mcpTools(api);
   const byName = new Map(tools.map((t) => [t.name, t]));
   server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: tools.map((t) => ({ name: t.name, description: t.description, inputSchema: toolSchema(t.operation) })),
   }));
-  server.setRequestHandler(CallToolRequestSchema, (request) => {
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const started = performance.now();
     const tool = byName.get(request.params.name);
-    if (!tool) return answer({ status: 404, error: 'NotFound', message: `no tool ${request.params.name}` }, true);
-    return run(tool.operation, caller, request.params.arguments);
+    const { result, status } = tool
+      ? await run(api, tool.operation, caller, request.params.arguments)
+      : refusal({ status: 404, error: 'NotFound', message: `no tool ${request.params.name}` });
+    onToolCall?.({ tool: tool?.name ?? 'unknown', status, latencyMs: performance.now() - started });
+    return result;
   });
   server.setRequestHandler(ListResourcesRequestSchema, () => ({
     resources: [

@@ -9,6 +9,13 @@ import { OPERATOR_ROLE, type AccessLogRow, type ApiKeyCreate, type ApiKeyRecord 
 import type { Queryable } from './connections';
 
 const KEY_PREFIX = 'bo_';
+/** The shape of every key {@link ApiKeyStore.create} makes: `bo_` and 43 base64url characters (32 bytes). */
+const KEY_SHAPE = /^bo_[A-Za-z0-9_-]{43}$/;
+
+/** Whether `key` has the shape of a key this store makes; a key of another shape cannot exist, so needs no look-up. */
+export function isWellFormedApiKey(key: string): boolean {
+  return KEY_SHAPE.test(key);
+}
 const COLUMNS = `id, prefix, tenant_id as "tenantId", role, name, created_at as "createdAt",
   last_used_at as "lastUsedAt", revoked_at as "revokedAt"`;
 
@@ -41,7 +48,7 @@ export class ApiKeyStore {
 
   /** The live (not revoked) key whose secret is `key`, or null. */
   async verify(key: string): Promise<ApiKeyRecord | null> {
-    if (!key.startsWith(KEY_PREFIX) || key.length > 200) return null;
+    if (!isWellFormedApiKey(key)) return null;
     const result = await this.db.query<ApiKeyRecord>(
       `select ${COLUMNS} from api_keys where key_hash = $1 and revoked_at is null`,
       [hashApiKey(key)],

@@ -7,6 +7,7 @@ import type { QueryConfig } from 'pg';
 import { StaleWriteError } from '../contracts/errors';
 import type { z } from 'zod';
 import type {
+  ListCursor,
   listMemoryInputSchema,
   MemoryEntry,
   memoryIdentitySchema,
@@ -257,8 +258,8 @@ export async function addAccesses(db: Queryable, ids: string[], counts: number[]
   );
 }
 
-/** Entries newest first, filtered; page with `before` = the last `updatedAt` seen. */
-export async function listEntries(db: Queryable, input: ListInput): Promise<MemoryEntry[]> {
+/** The filters of a list, shared by {@link listEntries} and {@link listEntryPage}. */
+function listConditions(input: ListInput): Conditions {
   const where = new Conditions();
   const add = where.bind.bind(where);
   // A tenant's entries; without one, the entries of no tenant (global and system ones) — every
@@ -270,16 +271,48 @@ export async function listEntries(db: Queryable, input: ListInput): Promise<Memo
   if (input.agentId) add((p) => `agent_id = ${p}`, input.agentId);
   if (input.layer) add((p) => `layer = ${p}`, input.layer);
   if (input.memoryType) add((p) => `memory_type = ${p}`, input.memoryType);
+  if (input.scope) add((p) => `scope = ${p}`, input.scope);
+  if (input.tags?.length) add((p) => `tags @> ${p}::text[]`, input.tags);
   if (input.keyPrefix) add((p) => `starts_with(key, ${p})`, input.keyPrefix);
   if (input.before) add((p) => `updated_at < ${p}`, input.before);
+  if (input.cursor) {
+    // A row comparison, which the (tenant_id, updated_at desc, id desc) index serves.
+    const at = where.param(input.cursor.updatedAt);
+    const id = where.param(input.cursor.id);
+    where.add(`(updated_at, id) < (${at}::timestamptz, ${id}::uuid)`);
+  }
   where.add(input.includeExpired ? 'archived_at is null' : LIVE);
-  const limit = where.param(input.limit);
-  const result = await db.query<MemoryEntry>(
-    `select ${ENTRY_COLUMNS} from memory_entries where ${where.sql}
-     order by updated_at desc limit ${limit}`,
+  return where;
+}
+
+/** Entries newest first, filtered; page with `cursor` (or `before` = the last `updatedAt` seen). */
+export async function listEntries(db: Queryable, input: ListInput): Promise<MemoryEntry[]> {
+  return (await listEntryPage(db, input)).entries;
+}
+
+/**
+ * One page of entries, newest first in a stable order (`updated_at`, then `id`), and where the
+ * next page starts (undefined on the last page). One statement reads `limit + 1` rows: the extra
+ * row only tells whether there is a next page.
+ */
+export async function listEntryPage(
+  db: Queryable,
+  input: ListInput,
+): Promise<{ entries: MemoryEntry[]; nextCursor?: ListCursor }> {
+  const where = listConditions(input);
+  const limit = where.param(input.limit + 1);
+  const result = await db.query<MemoryEntry & { cursorAt: string }>(
+    `select ${ENTRY_COLUMNS}, to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorAt" from memory_entries where ${where.sql}
+     order by updated_at desc, id desc limit ${limit}`,
     where.params,
   );
-  return result.rows;
+  const rows = result.rows.slice(0, input.limit);
+  const last = rows.at(-1);
+  const entries = rows.map(({ cursorAt: _cursorAt, ...entry }) => entry);
+  return {
+    entries,
+    ...(result.rows.length > input.limit && last ? { nextCursor: { updatedAt: last.cursorAt, id: last.id } } : {}),
+  };
 }
 
 /**
@@ -297,7 +330,7 @@ export function archiveMovedSql(reason: string, archivedBy = 'null'): string {
   from moved`;
 }
 
-/** Moves one entry to `memory_archive` ("delete" never destroys). Returns whether it existed. */
+/** Moves one entry to `memory_archive` (see {@link deleteEntry} for a delete for good). Returns whether it existed. */
 export async function archiveEntry(db: Queryable, identity: Identity, reason: string): Promise<boolean> {
   const where = identityPredicate(identity);
   const result = await db.query(
@@ -306,6 +339,43 @@ export async function archiveEntry(db: Queryable, identity: Identity, reason: st
     [...where.params, reason],
   );
   return (result.rowCount ?? 0) > 0;
+}
+
+/** What deleting one entry removed: the entry (0 or 1), archived copies of its identity, versions. */
+export interface DeletedEntry {
+  entries: number;
+  archived: number;
+  versions: number;
+  /** Ids of the rows removed, whose operator-side history (layer changes) goes next. */
+  ids: string[];
+}
+
+/**
+ * Deletes the entry with this identity for good — unlike {@link archiveEntry} — with the archived
+ * copies of the same identity and the version history of both (its embeddings go with it: their
+ * foreign key cascades). One statement, so a reader sees all of it or none.
+ */
+export async function deleteEntry(db: Queryable, identity: Identity): Promise<DeletedEntry> {
+  const where = identityPredicate(identity);
+  const result = await db.query<DeletedEntry>(
+    `with gone as (delete from memory_entries where ${where.sql} returning id),
+       archived as (delete from memory_archive where ${where.sql} returning id),
+       versions as (
+         delete from memory_entry_versions
+         where entry_id in (select id from gone union all select id from archived) returning 1)
+     select (select count(*) from gone)::int as entries, (select count(*) from archived)::int as archived,
+       (select count(*) from versions)::int as versions,
+       array(select id::text from gone union all select id::text from archived) as ids`,
+    where.params,
+  );
+  return result.rows[0]!;
+}
+
+/** Deletes the layer-change history of these entries (operator-side: that table has no tenant). */
+export async function deleteLayerChanges(db: Queryable, entryIds: readonly string[]): Promise<number> {
+  if (entryIds.length === 0) return 0;
+  const result = await db.query('delete from memory_layer_changes where entry_id = any($1::uuid[])', [entryIds]);
+  return result.rowCount ?? 0;
 }
 
 /** Moves up to `limit` expired entries to the archive; returns how many moved. */

@@ -8,7 +8,13 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { Embedder } from '../contracts/embedding';
-import { expiryFor, type MemoryEntry, type MemorySearchHit, type MemoryStats } from '../contracts/memory';
+import {
+  expiryFor,
+  type ListCursor,
+  type MemoryEntry,
+  type MemorySearchHit,
+  type MemoryStats,
+} from '../contracts/memory';
 import type { MemoryCache } from './cache';
 import type { Connections } from './connections';
 import * as entries from './entries';
@@ -145,6 +151,30 @@ export class EntryRepository {
   /** Entries newest first, filtered (no text query). */
   list(input: ListInput): Promise<MemoryEntry[]> {
     return this.db.run(input.tenantId, (q) => entries.listEntries(q, input));
+  }
+
+  /**
+   * One page of entries, newest first (`updatedAt`, then `id`), and the cursor of the next page
+   * (absent on the last one).
+   */
+  page(input: ListInput): Promise<{ entries: MemoryEntry[]; nextCursor?: ListCursor }> {
+    return this.db.run(input.tenantId, (q) => entries.listEntryPage(q, input));
+  }
+
+  /**
+   * Forgets the entry with this identity: deletes it (not an archive), the archived copies of the
+   * same identity, their versions, embeddings and layer-change history, and drops it from this
+   * process's caches. Returns whether there was anything to delete.
+   */
+  async delete(identity: Identity): Promise<boolean> {
+    const key = cacheKey(identity);
+    const ephemeral = this.ephemeral.delete(key);
+    this.cache?.delete(key);
+    const deleted = await this.db.run(identity.tenantId, (q) => entries.deleteEntry(q, identity));
+    // A read that started before the delete may have put the entry back: drop it again.
+    this.cache?.delete(key);
+    await entries.deleteLayerChanges(this.db.operator, deleted.ids);
+    return ephemeral || deleted.entries + deleted.archived > 0;
   }
 
   /** Moves the entry to the archive (reason default `deleted`). Returns false when there was none. */

@@ -4,7 +4,8 @@
  */
 export * from '../contracts/memory';
 export { MemoryStore, type MemoryStoreOptions } from './store';
-export { ApiKeyStore, hashApiKey } from './api-keys';
+export { ApiKeyStore, hashApiKey, isWellFormedApiKey } from './api-keys';
+export { RateLimitStore, type WindowCount } from './rate-limits';
 export { Batcher } from './batcher';
 export * from '../contracts/api';
 export { migrate, migrationFiles, MIGRATIONS_TABLE, type MigrationStatus } from './migrate';

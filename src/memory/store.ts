@@ -9,6 +9,7 @@ import { Pool, type PoolConfig } from 'pg';
 import type { Logger } from 'pino';
 import type { Embedder } from '../contracts/embedding';
 import { ApiKeyStore } from './api-keys';
+import { RateLimitStore } from './rate-limits';
 import { MemoryCache } from './cache';
 import { Connections } from './connections';
 import { consoleRepository } from './console';
@@ -17,6 +18,7 @@ import { decisionRepository } from './decisions';
 import { deploymentRepository } from './deployments';
 import { embeddingRepository } from './embeddings';
 import { EntryRepository } from './entry-repository';
+import { erasureRepository } from './erasure';
 import { errorEventRepository } from './error-events';
 import { guidanceRepository } from './guidance';
 import { healthRepository } from './health';
@@ -86,10 +88,14 @@ export class MemoryStore {
   readonly health: ReturnType<typeof healthRepository>;
   /** API keys and the access log. */
   readonly apiKeys: ApiKeyStore;
+  /** Rate-limit counters shared by the API servers (operator-owned, no tenant rows). */
+  readonly rateLimits: RateLimitStore;
   /** The web console's reads, sign-in sessions and record of actions. */
   readonly console: ReturnType<typeof consoleRepository>;
   /** The database-backed series of `/metrics`. */
   readonly metrics: ReturnType<typeof metricsRepository>;
+  /** Erasure of a data subject: batches and receipts. */
+  readonly erasure: ReturnType<typeof erasureRepository>;
 
   private constructor(
     private readonly db: Connections,
@@ -116,8 +122,10 @@ export class MemoryStore {
     this.embeddings = embeddingRepository(db);
     this.health = healthRepository(db);
     this.apiKeys = new ApiKeyStore(db.operator);
+    this.rateLimits = new RateLimitStore(db.operator);
     this.console = consoleRepository(db);
     this.metrics = metricsRepository(db);
+    this.erasure = erasureRepository(db);
   }
 
   /**

@@ -40,7 +40,7 @@ export async function serveApi(
   observeMemory(metrics, store, logger);
   const extensions = [
     metricsExtension(metrics, { token: config.metrics.token }),
-    registerMcpRoute(api),
+    registerMcpRoute(api, config.api.mcpBatchMax),
     consoleExtension(api, config),
   ];
   const server = await startApiServer({ config, api, logger, extensions }, port);

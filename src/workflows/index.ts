@@ -14,6 +14,7 @@ export { deploymentWorkflow } from './deployment';
 export { embeddingCatchUpWorkflow } from './embedding-catch-up';
 export { procedureWorkflow } from './procedure';
 export { orchestrateWorkflow } from './orchestrate';
+export { erasureWorkflow } from './erasure';
 
 /** Activities start error-learning by its type name; this stops compiling if the name stops matching. */
 export type ErrorLearningWorkflowByName = (typeof import('./error-learning'))[typeof ERROR_LEARNING_WORKFLOW_TYPE];

@@ -34,7 +34,7 @@ function parseValue(text: string): unknown {
 }
 
 export function registerMemoryCommands(program: Command, ctx: () => CliContext): void {
-  const memory = program.command('memory').description('memory entries: store, get, search, stats');
+  const memory = program.command('memory').description('memory entries: store, retrieve, list, search, delete, stats');
 
   withOwners(memory.command('store').description('store (upsert) a memory entry'))
     .argument('<key>', 'entry key')
@@ -87,6 +87,60 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
           `${entry.key} (${entry.memoryType}, ${entry.layer}, v${entry.syncVersion}, read ${entry.accessCount} times)`,
           JSON.stringify(entry.value, null, 2),
         );
+    });
+
+  withOwners(memory.command('delete').description('delete (forget) one memory entry by key, scope and owners'))
+    .argument('<key>', 'entry key')
+    .action(async (key: string, o: Owners) => {
+      const { deleted } = await ctx().call((api) => api.memory.delete, { key, ...owners(o) });
+      if (o.json) return printJson({ deleted });
+      if (!deleted) process.exitCode = 1;
+      printLines(deleted ? `Deleted ${key}` : `No memory entry "${key}" in scope ${o.scope}`);
+    });
+
+  memory
+    .command('list')
+    .description('list memory entries newest first, a page at a time')
+    .option('-t, --tenant <id>', 'tenant id (without it: entries with no tenant)')
+    .option('--scope <scope>', SCOPES.join(' | '))
+    .option('--layer <layer>', LAYERS.join(' | '))
+    .option('--type <memoryType>', MEMORY_TYPES.join(' | '))
+    .option('--tag <tag...>', 'entries must carry all these tags')
+    .option('--user <id>', 'only this user')
+    .option('--session <id>', 'only this session')
+    .option('--agent <id>', 'only this agent')
+    .option('--prefix <text>', 'only keys starting with this')
+    .option('--include-expired', 'include expired entries')
+    .option('--cursor <cursor>', 'continue after the page that printed this cursor')
+    .option('--limit <n>', 'entries per page (at most 200)', countOption, 50)
+    .option('--json', 'print JSON')
+    .action(async (o: ListOptions) => {
+      const page = await ctx().call((api) => api.memory.list, {
+        tenantId: o.tenant,
+        scope: o.scope as never,
+        layer: o.layer as never,
+        memoryType: o.type as never,
+        tags: o.tag,
+        userId: o.user,
+        sessionId: o.session,
+        agentId: o.agent,
+        keyPrefix: o.prefix,
+        includeExpired: o.includeExpired ?? false,
+        cursor: o.cursor,
+        limit: o.limit,
+      });
+      if (o.json) return printJson(page);
+      printTable(
+        page.entries.map((e) => ({
+          key: e.key,
+          scope: e.scope,
+          layer: e.layer,
+          type: e.memoryType,
+          updated: e.updatedAt.toISOString(),
+        })),
+        ['key', 'scope', 'layer', 'type', 'updated'],
+      );
+      if (page.nextCursor) printLines(`More: --cursor ${page.nextCursor}`);
     });
 
   memory
@@ -145,6 +199,22 @@ export function registerMemoryCommands(program: Command, ctx: () => CliContext):
         `By type:     ${JSON.stringify(stats.byType)}`,
       );
     });
+}
+
+interface ListOptions {
+  tenant?: string;
+  scope?: string;
+  layer?: string;
+  type?: string;
+  tag?: string[];
+  user?: string;
+  session?: string;
+  agent?: string;
+  prefix?: string;
+  includeExpired?: boolean;
+  cursor?: string;
+  limit: number;
+  json?: boolean;
 }
 
 interface SearchOptions {
