@@ -29,6 +29,7 @@ import autocannon from 'autocannon';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { loadConfig } from '../temporal.config';
+import { toWire } from '../src/api/wire';
 import { ApiKeyStore, MemoryStore, memoryInput, migrate } from '../src/memory';
 import { VOCABULARY } from './vocabulary';
 import {
@@ -129,14 +130,14 @@ async function httpCell(url: string, key: string, op: Op, connections: number, t
     ...(WARMUP_SECONDS > 0 ? { warmup: { connections, duration: WARMUP_SECONDS } } : {}),
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(op === 'retrieve' ? RETRIEVE : SEARCH),
+    body: JSON.stringify(toWire(op === 'retrieve' ? RETRIEVE : SEARCH)),
     ...(op === 'store'
       ? {
           requests: [
             {
               setupRequest: (request: object) => ({
                 ...request,
-                body: JSON.stringify(entryBody(`http-${tag}-${connections}-${n}`, n++)),
+                body: JSON.stringify(toWire(entryBody(`http-${tag}-${connections}-${n}`, n++))),
               }),
             },
           ],
@@ -312,7 +313,8 @@ async function main(): Promise<void> {
         const precise: [string, Cell][] =
           c === 1
             ? await interleaved({
-                http: (n) => post(`${started.url}/memory/context/${op}`, key, bodyOf(op, n), apiAgent),
+                // The API speaks snake_case on the wire; the floor server takes the store's own input.
+                http: (n) => post(`${started.url}/memory/context/${op}`, key, toWire(bodyOf(op, n)), apiAgent),
                 floor: (n) => post(`${started.floorUrl}/${op}`, key, floorBodyOf(op, n), floorAgent),
                 inProcess: (n) => inProcess[op](n, 0),
                 raw: (n) => raw[op](n, 0),

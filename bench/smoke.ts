@@ -13,20 +13,24 @@ export const SMOKE_SIZES: { script: string; env: Record<string, string>; args?: 
   { script: 'bench:sessions', env: { BENCH_SMOKE: '1' } },
   { script: 'bench:errors', env: { BENCH_ERRORS: '5', BENCH_RATE: '5', BENCH_CONCURRENCY: '2' } },
   { script: 'bench:learning', env: { BENCH_ENTRIES: '2000', BENCH_WORK: '500' } },
+  // The LoCoMo conversations live beside the repository; a clone alone has this small one.
   { script: 'bench:recall', env: { BENCH_LAG_SECONDS: '2' }, args: ['bench/fixtures/recall-smoke'] },
   { script: 'bench:similar', env: {} },
   {
     script: 'bench:api',
     env: {
       BENCH_SECONDS: '1',
-      BENCH_WARMUP_SECONDS: '0',
+      BENCH_WARMUP_SECONDS: '1',
       BENCH_API_ENTRIES: '500',
       BENCH_ROUNDS: '20',
       BENCH_MCP_CALLS: '20',
     },
   },
   { script: 'bench:console', env: { BENCH_ENTRIES: '5000', BENCH_ROUNDS: '5' } },
-  { script: 'bench:search', env: { BENCH_DOCS: '200', BENCH_QUERIES: '20' } },
+  {
+    script: 'bench:search',
+    env: { BENCH_DOCS: '200', BENCH_QUERIES: '20', BENCH_LOCOMO: 'bench/fixtures/recall-smoke' },
+  },
   { script: 'bench:cli', env: { BENCH_RUNS: '2', BENCH_ENTRIES: '50' } },
   { script: 'bench:erasure', env: { BENCH_ENTRIES: '2000', BENCH_USER_ENTRIES: '200', BENCH_SESSIONS: '5' } },
 ];
