@@ -143,9 +143,11 @@ export const envSchema = z.object({
   /**
    * Workflows a worker keeps in memory (each open session is one; about 1.5 MB each). Beyond it,
    * the least recently used is evicted and replayed from history when it next gets work.
-   * @defaultValue the SDK's default, sized from available memory
+   * An idle session waits in Temporal, not here: past this many, it costs the worker nothing until
+   * its next lifecycle event replays its short history. (A cached workflow costs about 2 MB.)
+   * @defaultValue 200
    */
-  BRAINOPS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  BRAINOPS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).default(200),
   /** How long a session waits to batch messages before persisting them. @defaultValue `200ms` */
   BRAINOPS_SESSION_FLUSH_INTERVAL: duration.default(ms('200ms')),
   /** How long a session may go without a message, task or handoff before it ends itself; `0` never. @defaultValue `24h` */

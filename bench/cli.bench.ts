@@ -52,7 +52,7 @@ function runsBuild(): boolean {
     const stamp = fs.statSync(path.join(ROOT, 'dist/BUILD')).mtimeMs;
     const newest = (dir: string): number =>
       Math.max(
-        0,
+        fs.statSync(dir).mtimeMs,
         ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
           const full = path.join(dir, e.name);
           return e.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs;

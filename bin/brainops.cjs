@@ -8,9 +8,9 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const stamp = path.join(root, 'dist', 'BUILD');
 
-/** The newest modification time (ms) of the files under `dir`. */
+/** The newest modification time (ms) of `dir`, its folders and files (a folder's changes when a file in it is added, renamed or removed). */
 function newest(dir) {
-  let latest = 0;
+  let latest = fs.statSync(dir).mtimeMs;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     latest = Math.max(latest, entry.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs);

@@ -9,6 +9,8 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const tsc = require.resolve('typescript/bin/tsc');
+// A fresh build each time: a file removed or renamed in src/ must not live on in dist/.
+fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
 fs.cpSync(path.join(root, 'src'), path.join(root, 'dist', 'src'), {
   recursive: true,
