@@ -406,7 +406,7 @@ export const configSchema = envSchema
         workerPort: e.BRAINOPS_WORKER_METRICS_PORT,
       },
       cacheMaxEntries: e.BRAINOPS_CACHE_MAX_ENTRIES,
-      /** Workflows cached per worker; undefined leaves the SDK's default. */
+      /** Workflows cached per worker (200 unless set). */
       maxCachedWorkflows: e.BRAINOPS_MAX_CACHED_WORKFLOWS,
       /** ms a session waits to batch messages before persisting them. */
       sessionFlushIntervalMs: e.BRAINOPS_SESSION_FLUSH_INTERVAL,
