@@ -178,7 +178,7 @@ export async function matchingInsights(db: Queryable, { task, limit = 5 }: TaskQ
     `with t as ${ANY_WORD}
      select key, coalesce(title, key) as title, least(1, ts_rank(search_vector, t.q) * 10)::float8 as relevance
      from memory_entries, t
-     where t.q is not null and 'insight' = any(tags) and archived_at is null and search_vector @@ t.q
+     where t.q is not null and tags @> array['insight'] and archived_at is null and search_vector @@ t.q
      order by relevance desc limit $2`,
     [task, limit],
   );

@@ -206,7 +206,8 @@ export async function listInsights(
        metadata->>'firstSeenAt' as "firstSeenAt", metadata->>'lastSeenAt' as "lastSeenAt", metadata->>'status' as status,
        metadata->>'windowEnd' as "windowEnd", updated_at as "updatedAt", sync_version as "syncVersion"
      from memory_entries
-     where 'insight' = any(tags) and archived_at is null
+     -- Containment, not "= any": the tags' GIN index finds the insights among millions of entries.
+     where tags @> array['insight'] and archived_at is null
        and ($1::text is null or starts_with(key, $1)) and ($2::text[] is null or category = any($2))
        and ($3::text is null or metadata->>'status' = $3)
      order by array_position(array['critical','high','medium','low','info'], metadata->>'severity'), key
