@@ -1,20 +1,26 @@
 /**
- * `npm run chaos`: session messages sent through the client API while the stack is broken, one
- * fault at a time, on loopback only:
+ * `npm run chaos`: session messages sent while the stack is broken, one fault at a time, on
+ * loopback only, through two transports at once: the client (`BrainOpsClient.addMessage`) and HTTP
+ * (`POST /memory/session/message` to a `brainops serve` process of its own, with a writer key):
  *   (a) the worker process is SIGKILLed and started again;
- *   (b) PostgreSQL is stopped in immediate mode and started again;
- *   (c) the Temporal dev server is stopped and started again (its state is in a SQLite file, so the
+ *   (b) the API server process is SIGKILLed and started again;
+ *   (c) PostgreSQL is stopped in immediate mode and started again;
+ *   (d) the Temporal dev server is stopped and started again (its state is in a SQLite file, so the
  *       workflows survive).
- * Each fault gets its own session, fed at CHAOS_RATE messages/s (50) for CHAOS_SECONDS (20 s) with
- * the fault CHAOS_FAULT_AT seconds in (6). It prints, per fault: sent, acknowledged (the signal was
- * accepted), stored, duplicated, quarantined (`quarantined_messages` when that table exists) and
- * lost (acknowledged but not stored). Exits non-zero when any message was lost or duplicated.
+ * Each fault and transport gets its own session, fed at CHAOS_RATE messages/s (50) for
+ * CHAOS_SECONDS (20 s) with the fault CHAOS_FAULT_AT seconds in (6); CHAOS_FAULTS (a comma-separated
+ * list of words of the fault names, e.g. `postgresql,temporal`) runs only those. Every message carries a
+ * message id and is sent once (no retries): what failed is simply not acknowledged. It prints, per
+ * fault and transport: sent, acknowledged (a 2xx or a resolved call), stored, duplicated,
+ * quarantined and lost (acknowledged but not stored). Exits non-zero when any message was lost or
+ * duplicated.
  *
  * PostgreSQL: an embedded server in a temporary directory (or a scratch database on the server of
  * `DATABASE_URL` — then fault (b) is skipped, it is not ours to stop). Temporal: the dev server of
  * the cached CLI, in a temporary directory. Everything is stopped at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import { freeLoopbackPort } from '../src/stack/free-port';
 import os from 'node:os';
@@ -26,7 +32,10 @@ import { migrate } from '../src/memory';
 import { runDevServer, type DevServerHandle } from '../src/stack/dev-server';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/stack/embedded-postgres';
 import { resolveTemporalCli, type TemporalCliSource } from '../src/stack/temporal-cli';
+import type { SessionRef } from '../src/client/brainops-client';
 import { createBenchLogger, envInt, sleep } from './lib';
+
+const execFileAsync = promisify(execFile);
 
 const ROOT = path.join(__dirname, '..');
 const RATE = envInt('CHAOS_RATE', 50);
@@ -39,6 +48,7 @@ const progress = (text: string) =>
 
 interface FaultResult {
   fault: string;
+  transport: string;
   sent: number;
   acknowledged: number;
   stored: number;
@@ -46,6 +56,8 @@ interface FaultResult {
   quarantined: number;
   lost: number;
   note: string;
+  /** Why the calls that were not acknowledged failed, counted (`3× HTTP 503; …`). */
+  refused: string;
 }
 
 async function main(): Promise<number> {
@@ -136,13 +148,45 @@ async function main(): Promise<number> {
     const config = loadConfig(env as Record<string, string>);
     const client = await BrainOpsClient.connect(config, logger);
     closers.unshift(() => client.close());
-    // A pool, not one connection: PostgreSQL goes away during fault (b).
+    // A pool, not one connection: PostgreSQL goes away during fault (c).
     const db = new Pool({ connectionString: dbUrl, max: 2 });
     db.on('error', () => undefined);
     closers.unshift(() => db.end());
     progress('worker started; waiting for it to poll');
     await client.startSession({ tenantId: 'chaos', sessionId: 'warm-up' });
     await client.endSession({ tenantId: 'chaos', sessionId: 'warm-up' });
+
+    // The API server: a process of its own, so that it can be killed like the worker.
+    const apiPort = await freeLoopbackPort();
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const apiEnv = { ...env, BRAINOPS_API_PORT: String(apiPort) };
+    const key = await createWriterKey(apiEnv, 'chaos');
+    let api: ChildProcess | undefined;
+    let stopping = false;
+    const apiLog = fs.openSync(path.join(dir, 'api.log'), 'a');
+    const startApi = async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve'], {
+        cwd: ROOT,
+        env: apiEnv,
+        stdio: ['ignore', apiLog, apiLog],
+      });
+      child.once('exit', (code, signal) => {
+        if (signal === 'SIGKILL' || stopping) return;
+        const tail = fs.readFileSync(path.join(dir, 'api.log'), 'utf8').split('\n').slice(-30).join('\n');
+        progress(`API server exited on its own (code ${code}, signal ${signal}); its last lines:\n${tail}`);
+      });
+      api = child;
+      await waitForHttp(`${apiUrl}/healthz`, 60_000);
+    };
+    await startApi();
+    closers.unshift(async () => {
+      stopping = true;
+      if (api && api.exitCode === null) {
+        api.kill('SIGTERM');
+        await new Promise((r) => api!.once('exit', r));
+      }
+    });
+    progress(`API server on ${apiUrl}`);
 
     const faults: { name: string; inject: () => Promise<string> }[] = [
       {
@@ -153,6 +197,16 @@ async function main(): Promise<number> {
           progress('  worker SIGKILLed; starting a new one');
           await startWorker();
           return 'new worker started at once';
+        },
+      },
+      {
+        name: 'API server SIGKILL',
+        inject: async () => {
+          api!.kill('SIGKILL');
+          await new Promise((r) => api!.once('exit', r));
+          progress('  API server SIGKILLed; starting a new one');
+          await startApi();
+          return 'new API server started at once';
         },
       },
       {
@@ -180,81 +234,66 @@ async function main(): Promise<number> {
       },
     ];
 
+    const transports: {
+      name: string;
+      send: (ref: SessionRef, messageId: string, content: string) => Promise<unknown>;
+    }[] = [
+      {
+        name: 'client',
+        send: (ref, messageId, content) => client.addMessage(ref, { role: 'user', content, messageId }),
+      },
+      {
+        name: 'http',
+        send: (ref, messageId, content) =>
+          postMessage(apiUrl, key, { session_id: ref.sessionId, role: 'user', content, message_id: messageId }),
+      },
+    ];
+
     const results: FaultResult[] = [];
-    for (const fault of faults) {
-      const ref = { tenantId: 'chaos', sessionId: fault.name.replace(/\W+/g, '-').toLowerCase() };
+    const chosen = process.env.CHAOS_FAULTS?.split(',').map((f) => f.trim().toLowerCase());
+    for (const fault of faults.filter((f) => !chosen || chosen.some((c) => f.name.toLowerCase().includes(c)))) {
+      const sessions = transports.map((t) => ({
+        transport: t,
+        ref: { tenantId: 'chaos', sessionId: `${fault.name.replace(/\W+/g, '-').toLowerCase()}-${t.name}` },
+      }));
+      for (const { ref } of sessions) await client.startSession(ref);
       progress(
-        `${fault.name}: ${RATE} messages/s for ${SECONDS} s into session ${ref.sessionId}, fault at ${FAULT_AT} s`,
+        `${fault.name}: ${RATE} messages/s for ${SECONDS} s into ${sessions.map((s) => s.ref.sessionId).join(' and ')}, fault at ${FAULT_AT} s`,
       );
-      let sent = 0;
-      const acknowledged = new Set<string>();
-      const sends: Promise<void>[] = [];
       let note = '';
       const faultDone = sleep(FAULT_AT * 1000).then(async () => {
         note = await fault.inject();
       });
-      const total = RATE * SECONDS;
-      const t0 = Date.now();
-      for (let i = 0; i < total; i++) {
-        const due = t0 + (i * 1000) / RATE;
-        if (due > Date.now()) await sleep(due - Date.now());
-        const content = `${ref.sessionId} #${i}`;
-        sent++;
-        sends.push(
-          client
-            .addMessage(ref, { role: 'user', content, messageId: `${ref.sessionId}-${i}` })
-            .then(() => void acknowledged.add(content))
-            .catch(() => undefined),
-        );
-        if (i > 0 && i % (RATE * 5) === 0) progress(`  sent ${i}, acknowledged ${acknowledged.size}`);
-      }
-      await Promise.all(sends);
+      const fed = await Promise.all(sessions.map(({ transport, ref }) => feed(ref, transport.send)));
       await faultDone;
-      progress(`  sent ${sent}, acknowledged ${acknowledged.size}; ending the session`);
-      const deadline = Date.now() + 120_000;
-      for (;;) {
-        try {
-          await client.endSession(ref);
-          break;
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await sleep(1000);
-        }
+      for (const [i, { transport, ref }] of sessions.entries()) {
+        const { sent, acknowledged, refused } = fed[i]!;
+        progress(`  ${transport.name}: sent ${sent}, acknowledged ${acknowledged.size}; ending the session`);
+        await endWithin(120_000, () => client.endSession(ref));
+        const r = {
+          fault: fault.name,
+          transport: transport.name,
+          sent,
+          note,
+          refused,
+          ...(await count(db, ref, acknowledged)),
+        };
+        results.push(r);
+        progress(`  ${JSON.stringify(r)}`);
       }
-      const rows = await db.query<{ content: string; n: number }>(
-        'select content, count(*)::int as n from session_messages where tenant_id = $1 and session_id = $2 group by content',
-        [ref.tenantId, ref.sessionId],
-      );
-      const stored = new Set(rows.rows.map((r) => r.content));
-      const duplicated = rows.rows.reduce((acc, r) => acc + r.n - 1, 0);
-      const hasQuarantine = (await db.query(`select to_regclass('quarantined_messages') is not null as t`)).rows[0]
-        ?.t as boolean;
-      const quarantined = hasQuarantine
-        ? Number(
-            (
-              await db.query(
-                'select count(*)::int as n from quarantined_messages where tenant_id = $1 and session_id = $2',
-                [ref.tenantId, ref.sessionId],
-              )
-            ).rows[0]?.n ?? 0,
-          )
-        : 0;
-      const lost = [...acknowledged].filter((c) => !stored.has(c)).length;
-      const r = {
-        fault: fault.name,
-        sent,
-        acknowledged: acknowledged.size,
-        stored: stored.size,
-        duplicated,
-        quarantined,
-        lost,
-        note,
-      };
-      results.push(r);
-      progress(`  ${JSON.stringify(r)}`);
     }
 
-    const header = ['fault', 'sent', 'acknowledged', 'stored', 'duplicated', 'quarantined', 'lost', 'note'] as const;
+    const header = [
+      'fault',
+      'transport',
+      'sent',
+      'acknowledged',
+      'stored',
+      'duplicated',
+      'quarantined',
+      'lost',
+      'note',
+    ] as const;
     const table = [header.map(String), ...results.map((r) => header.map((h) => String(r[h])))];
     const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
     for (const row of table) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
@@ -263,6 +302,120 @@ async function main(): Promise<number> {
   } finally {
     for (const close of closers) await close().catch((e: unknown) => progress(`while stopping: ${String(e)}`));
   }
+}
+
+/** Sends `RATE` messages/s for `SECONDS` s into `ref`, each once; which were acknowledged (by content). */
+async function feed(
+  ref: SessionRef,
+  send: (ref: SessionRef, messageId: string, content: string) => Promise<unknown>,
+): Promise<{ sent: number; acknowledged: Set<string>; refused: string }> {
+  const acknowledged = new Set<string>();
+  const refusals = new Map<string, number>();
+  const sends: Promise<void>[] = [];
+  const total = RATE * SECONDS;
+  const t0 = Date.now();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / RATE;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const content = `${ref.sessionId} #${i}`;
+    sends.push(
+      send(ref, `${ref.sessionId}-${i}`, content).then(
+        () => void acknowledged.add(content),
+        (error: unknown) => {
+          const why = error instanceof Error ? error.message.slice(0, 40) : String(error);
+          refusals.set(why, (refusals.get(why) ?? 0) + 1);
+        },
+      ),
+    );
+  }
+  await Promise.all(sends);
+  const refused = [...refusals].map(([why, n]) => `${n}× ${why}`).join('; ');
+  return { sent: total, acknowledged, refused };
+}
+
+/** POSTs one session message; rejects unless the answer is a 2xx (a 2xx means stored). */
+async function postMessage(apiUrl: string, key: string, body: Record<string, string>): Promise<void> {
+  const response = await fetch(`${apiUrl}/memory/session/message`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+}
+
+/** What the database holds of `ref`'s messages against what was acknowledged. */
+async function count(
+  db: Pool,
+  ref: SessionRef,
+  acknowledged: Set<string>,
+): Promise<Pick<FaultResult, 'acknowledged' | 'stored' | 'duplicated' | 'quarantined' | 'lost'>> {
+  const rows = await db.query<{ content: string; n: number }>(
+    'select content, count(*)::int as n from session_messages where tenant_id = $1 and session_id = $2 group by content',
+    [ref.tenantId, ref.sessionId],
+  );
+  const stored = new Set(rows.rows.map((r) => r.content));
+  const quarantined = await db.query<{ n: number }>(
+    'select count(*)::int as n from quarantined_messages where tenant_id = $1 and session_id = $2',
+    [ref.tenantId, ref.sessionId],
+  );
+  return {
+    acknowledged: acknowledged.size,
+    stored: stored.size,
+    duplicated: rows.rows.reduce((acc, r) => acc + r.n - 1, 0),
+    quarantined: quarantined.rows[0]?.n ?? 0,
+    lost: [...acknowledged].filter((c) => !stored.has(c)).length,
+  };
+}
+
+/** Retries `end` once a second until it succeeds or `withinMs` has passed (then its last error). */
+async function endWithin(withinMs: number, end: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      await end();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(1000);
+    }
+  }
+}
+
+/** A writer key of `tenantId`, made by the CLI (`brainops api-key create`) against the chaos stack. */
+async function createWriterKey(env: NodeJS.ProcessEnv, tenantId: string): Promise<string> {
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'src/cli/main.ts'),
+      'api-key',
+      'create',
+      '--tenant',
+      tenantId,
+      '--role',
+      'writer',
+      '--json',
+    ],
+    { cwd: ROOT, env },
+  );
+  return (JSON.parse(stdout) as { key: string }).key;
+}
+
+/** Waits until `url` answers 200, polling every 200 ms. @throws after `withinMs` */
+async function waitForHttp(url: string, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(200);
+  }
+  throw new Error(`${url} did not answer within ${withinMs} ms`);
 }
 
 process.on('uncaughtException', (error) => {

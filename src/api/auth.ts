@@ -61,7 +61,11 @@ export class KeyVerifier {
     // A malformed key is neither looked up nor cached: it cannot exist, and random ones would push good keys out.
     if (!isWellFormedApiKey(key)) throw unauthenticated('malformed API key: keys are bo_ and 43 base64url characters');
     if (!known) {
-      const record = await this.keys.verify(key);
+      const record = await this.keys.verify(key).catch((error: unknown) => {
+        // The database did not answer: that says nothing about the key, so it costs no budget.
+        if (address !== undefined) this.failures.refund(address);
+        throw error;
+      });
       known = { caller: record && callerOfKey(record) };
       this.cache.set(key, known);
     }

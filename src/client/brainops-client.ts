@@ -86,11 +86,16 @@ export class BrainOpsClient {
 
   /**
    * Starts a session, or resumes it: a running session is reused, an ended one continues with
-   * its numbering and open tasks. Returns the workflow id.
+   * its numbering and open tasks. Answers once the session's row is open in the database (the
+   * `ready` update), so a message sent right after over any transport is stored, never a 404.
+   * Returns the workflow id.
    * @throws ValidationError on a bad tenant, session, user or agent id.
    */
   async startSession(input: SessionStart): Promise<{ workflowId: string; runId: string }> {
-    return this.sessions.start(parseInput(sessionStartSchema, input, 'session'));
+    const start = parseInput(sessionStartSchema, input, 'session');
+    const started = await this.sessions.start(start);
+    await this.sessions.ready(start);
+    return started;
   }
 
   /**

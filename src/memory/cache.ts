@@ -55,8 +55,17 @@ export class MemoryCache {
     this.listening = false;
     this.entries.clear();
     this.logger.warn({ err: error }, 'memory cache lost its invalidation channel; bypassing cache until reconnected');
+    this.reconnect();
+  }
+
+  /** Tries to listen again every second until it succeeds or the cache is closed. */
+  private reconnect(): void {
     this.reconnectTimer = setTimeout(() => {
-      this.start().catch((e: Error) => this.lost(e));
+      if (this.closed) return;
+      const previous = this.listener;
+      this.listener = undefined;
+      void previous?.end().catch(() => undefined);
+      this.start().catch(() => this.reconnect());
     }, 1000);
     this.reconnectTimer.unref();
   }

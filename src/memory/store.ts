@@ -5,7 +5,8 @@
  * low-latency API can use it directly. Repository methods take input already parsed by the edge
  * that received it (HTTP, MCP, the CLI, a workflow's signal or update); inside, types.
  */
-import { Pool, type PoolConfig } from 'pg';
+import type { Pool, PoolConfig } from 'pg';
+import { openPool } from './pool';
 import type { Logger } from 'pino';
 import type { Embedder } from '../contracts/embedding';
 import { ApiKeyStore } from './api-keys';
@@ -134,8 +135,7 @@ export class MemoryStore {
    */
   static async connect(options: MemoryStoreOptions): Promise<MemoryStore> {
     const config: PoolConfig = { connectionString: options.databaseUrl, max: options.poolSize ?? 10 };
-    const pool = new Pool(config);
-    pool.on('error', (error) => options.logger.error({ err: error }, 'idle memory database connection failed'));
+    const pool = openPool(config, options.logger, 'memory database');
     const db = new Connections(pool, new TenantScope(config, options.logger));
     const cacheSize = options.cacheMaxEntries ?? 10_000;
     const cache = cacheSize > 0 ? new MemoryCache(cacheSize, config, options.logger) : undefined;

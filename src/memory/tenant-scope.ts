@@ -5,7 +5,8 @@
  * WHERE still returns nothing of another tenant. Operator and maintenance work uses the pool of
  * the connecting role (the tables' owner, which the policies do not apply to) instead.
  */
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
+import { openPool } from './pool';
 import type { Logger } from 'pino';
 import { parseInput } from '../contracts/validate';
 import { ownerId } from '../contracts/memory';
@@ -28,8 +29,7 @@ export class TenantScope {
   private readonly switchedTo = new WeakMap<PoolClient, string>();
 
   constructor(config: PoolConfig, logger: Logger) {
-    this.pool = new Pool(config);
-    this.pool.on('error', (error) => logger.error({ err: error }, 'idle tenant database connection failed'));
+    this.pool = openPool(config, logger, 'tenant database');
   }
 
   /**
