@@ -138,7 +138,9 @@ export const envSchema = z.object({
     .string()
     .default('alertname,service,job')
     .transform((list) => list.split(',').map((label) => label.trim()))
-    .pipe(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected Prometheus label names, comma-separated')).min(1)),
+    .pipe(
+      z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected Prometheus label names, comma-separated')).min(1),
+    ),
   /**
    * How long a remediation of an alert's error waits for Alertmanager to report the alert resolved
    * before it counts as not verified. @defaultValue `15m`

@@ -4,6 +4,7 @@ import { Client } from '@temporalio/client';
 import { agentForWorkflow } from '../agents';
 import { errorSignature, normaliseMessage } from '../domain/error-signature';
 import { solutionConfidence } from '../domain/confidence';
+import { alertSignaturePrefix } from '../domain/alert-signature';
 import { validateRemediation } from '../contracts/remediation';
 import { BrainOpsError } from '../contracts/errors';
 import { memoryInput } from '../contracts/memory';
@@ -36,7 +37,8 @@ export function createErrorLearningActivities(
     /**
      * Candidates for an error, best first: knowledge-base solutions with the same or a similar
      * signature or message whose action is still registered, then the remediation configured for
-     * the failing target, or for the alert's name (`alert`, an Alertmanager `alertname`).
+     * the failing target, or for the alert's name (`alert`, an Alertmanager `alertname`: then only
+     * solutions learned for alerts of that name are known fixes).
      */
     async findSolutions(input: {
       signature: string;
@@ -54,7 +56,10 @@ export function createErrorLearningActivities(
         const r = registry[action]!;
         return { action, kind: r.kind, ...(r.kind === 'sequence' ? { steps: r.steps } : {}) };
       };
+      // An alert's known fixes are those of alerts of its name (see `alertSignaturePrefix`).
+      const alertPrefix = input.alert === undefined ? undefined : alertSignaturePrefix(input.alert);
       for (const row of rows) {
+        if (alertPrefix !== undefined && !row.problemSignature.startsWith(alertPrefix)) continue;
         if (!registry[row.action]) {
           logger.warn(
             { solution: row.id, action: row.action },

@@ -9,6 +9,9 @@
  *   two tenants is two problems, each with its own error-learning run.
  * - Message: the `summary` annotation, then the `description`, joined by ` — `; the alert's name
  *   and signature labels when it has neither.
+ * - Known fixes: only those learned for alerts of the same name ({@link alertSignaturePrefix}):
+ *   `DiskFull{service="cache"}` reads much like `RedisDown{service="cache"}`, yet a fix of one is
+ *   no fix of the other.
  * - Dedupe key: tenant, fingerprint and `startsAt`. Alertmanager re-sends a firing alert on
  *   `repeat_interval` and whenever its group changes; the same fingerprint and start are the same
  *   firing. A new firing of it starts at another time.
@@ -39,6 +42,14 @@ export function alertSignature(alert: AlertIdentity, labelNames: readonly string
     .map((name) => `${name}=${quoted(alert.labels[name]!)}`);
   const tenant = alert.tenantId === undefined ? '' : ` tenant=${alert.tenantId}`;
   return `${ALERT_ERROR_TYPE}: ${alert.labels.alertname ?? ''}{${parts.join(', ')}}${tenant}`;
+}
+
+/**
+ * The start every signature of alerts named `alertname` shares (`Alert: <name>{`): an alert's
+ * known fixes are those learned for alerts of its name, never those of a similar-looking name.
+ */
+export function alertSignaturePrefix(alertname: string): string {
+  return `${ALERT_ERROR_TYPE}: ${alertname}{`;
 }
 
 /** The message of an alert's error event: summary — description, or its name and labels. */

@@ -43,7 +43,10 @@ export async function insertErrorEvent(db: Queryable, e: ErrorEventInput): Promi
  * Records an error event once per `dedupeKey`: its id, and whether this call recorded it (false:
  * an event of that key was there already, and its id is answered).
  */
-export async function insertErrorEventOnce(db: Queryable, e: ErrorEventInput): Promise<{ id: number; created: boolean }> {
+export async function insertErrorEventOnce(
+  db: Queryable,
+  e: ErrorEventInput,
+): Promise<{ id: number; created: boolean }> {
   const result = await db.query<{ id: number; created: boolean }>(
     `with ins as (
        insert into error_events (signature, error_type, message, stack, context, source, agent_id, dedupe_key,

@@ -110,7 +110,11 @@ async function fire(
     {
       signature,
       dedupeKey: alertDedupeKey({ fingerprint: alert.fingerprint, startsAt: alert.startsAt, tenantId }),
-      alert: { name: alert.labels.alertname!, fingerprint: alert.fingerprint, verifyTimeoutMs: settings.verifyTimeoutMs },
+      alert: {
+        name: alert.labels.alertname!,
+        fingerprint: alert.fingerprint,
+        verifyTimeoutMs: settings.verifyTimeoutMs,
+      },
     },
   );
   return { outcome: receipt.duplicate ? 'duplicate' : 'recorded', errorEventId: receipt.errorEventId };
