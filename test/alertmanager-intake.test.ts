@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Worker } from '@temporalio/worker';
 import { statusQuery, type ErrorLearningStatus } from '../src/contracts/error-learning-messages';
+import { alertDedupeKey, alertMessage, alertSignature, alertSignaturePrefix } from '../src/domain/alert-signature';
 import { ApiKeyStore } from '../src/memory';
 import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { loadConfig } from '../temporal.config';
@@ -297,6 +298,13 @@ describe('Alertmanager intake (recorded notifications of Alertmanager v0.35.0, r
       ['an unknown status', (b) => (b.alerts[0].status = 'pending'), 'alerts.0.status'],
       ['no fingerprint', (b) => delete b.alerts[0].fingerprint, 'alerts.0.fingerprint'],
       ['a label value that is no string', (b) => (b.alerts[0].labels.port = 6379), 'alerts.0.labels.port'],
+      [
+        'labels and annotations above 64 KiB',
+        (b) => {
+          for (let i = 0; i < 8; i++) b.alerts[0].annotations[`note${i}`] = 'x'.repeat(9000);
+        },
+        'alerts.0.annotations',
+      ],
     ];
     for (const [what, change, field] of cases) {
       const body = JSON.parse(recorded('firing').body);
@@ -316,5 +324,64 @@ describe('Alertmanager intake (recorded notifications of Alertmanager v0.35.0, r
     const answer = await post(added, { key: key.writer });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal(answer.body.alerts[0].outcome, 'recorded');
+  });
+});
+
+describe('an alert as an error: signature, message, dedupe key (src/domain/alert-signature.ts)', () => {
+  const labels = { alertname: 'RedisDown', job: 'redis', service: 'cache', instance: '10.0.0.7:6379' };
+
+  it('makes the signature of the listed labels the alert has, in the operator’s order, and the tenant', () => {
+    const defaults = ['alertname', 'service', 'job'];
+    assert.equal(alertSignature({ labels }, defaults), 'Alert: RedisDown{service="cache", job="redis"}');
+    assert.equal(
+      alertSignature({ labels, tenantId: 'acme' }, ['job', 'alertname', 'zone', 'service']),
+      'Alert: RedisDown{job="redis", service="cache"} tenant=acme',
+      'listed order; a label the alert lacks is left out; alertname is the name only',
+    );
+    assert.equal(
+      alertSignature({ labels: { alertname: 'X', path: 'C:\\a "b"' } }, ['path']),
+      'Alert: X{path="C:\\\\a \\"b\\""}',
+      'quoted as PromQL quotes',
+    );
+    assert.notEqual(
+      alertSignature({ labels, tenantId: 'acme' }, defaults),
+      alertSignature({ labels, tenantId: 'globex' }, defaults),
+    );
+    assert.ok(alertSignature({ labels }, defaults).startsWith(alertSignaturePrefix('RedisDown')));
+    assert.ok(
+      !alertSignature({ labels: { ...labels, alertname: 'RedisDownSoon' } }, defaults).startsWith(
+        alertSignaturePrefix('RedisDown'),
+      ),
+    );
+  });
+
+  it('takes the message from summary and description, else names the alert', () => {
+    const names = ['alertname', 'service'];
+    assert.equal(
+      alertMessage({ labels, annotations: { summary: ' down ', description: 'refused' } }, names),
+      'down — refused',
+    );
+    assert.equal(alertMessage({ labels, annotations: { description: 'refused' } }, names), 'refused');
+    assert.equal(alertMessage({ labels, annotations: {} }, names), 'alert RedisDown{service="cache"} is firing');
+  });
+
+  it('keys a firing by tenant, fingerprint and start', () => {
+    const firing = { fingerprint: 'c621577e2ff52202', startsAt: '2026-12-04T16:25:10Z' };
+    assert.equal(alertDedupeKey(firing), 'alertmanager/-/c621577e2ff52202/2026-12-04T16:25:10Z');
+    assert.notEqual(alertDedupeKey({ ...firing, tenantId: 'acme' }), alertDedupeKey({ ...firing, tenantId: 'globex' }));
+    assert.notEqual(alertDedupeKey(firing), alertDedupeKey({ ...firing, startsAt: '2026-12-04T17:00:00Z' }));
+  });
+
+  it('reads BRAINOPS_ALERT_SIGNATURE_LABELS and refuses what is no label name', () => {
+    assert.deepEqual(
+      loadConfig({ BRAINOPS_ALERT_SIGNATURE_LABELS: ' alertname, instance ' }).errorLearning.alertSignatureLabels,
+      ['alertname', 'instance'],
+    );
+    assert.throws(
+      () => loadConfig({ BRAINOPS_ALERT_SIGNATURE_LABELS: 'alertname,bad-label' }),
+      /BRAINOPS_ALERT_SIGNATURE_LABELS/,
+    );
+    assert.throws(() => loadConfig({ BRAINOPS_ALERT_REMEDIATIONS: '["RedisDown"]' }), /BRAINOPS_ALERT_REMEDIATIONS/);
+    assert.equal(loadConfig({ BRAINOPS_ALERT_VERIFY_TIMEOUT: '90s' }).errorLearning.alertVerifyTimeoutMs, 90_000);
   });
 });

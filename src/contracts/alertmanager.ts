@@ -7,7 +7,7 @@
  * `routeLabels`) are tolerated; the fields BrainOps reads are checked.
  */
 import { z } from 'zod';
-import { storable } from './limits';
+import { LIMITS, storable } from './limits';
 
 /** The most alerts one notification may carry (Alertmanager's `max_alerts`, 0 = all, is the sender's cap). */
 export const MAX_ALERTS_PER_NOTIFICATION = 1000;
@@ -18,19 +18,32 @@ const labelSet = z.record(storable(z.string().max(200)), storable(z.string().max
 /** Alertmanager's time stamps: RFC 3339 with any precision and offset (`0001-01-01T00:00:00Z` when unset). */
 const time = z.iso.datetime({ offset: true });
 
-/** One alert of a notification. */
-export const alertmanagerAlertSchema = z.looseObject({
-  status: z.enum(['firing', 'resolved']),
-  labels: labelSet.refine((labels) => typeof labels.alertname === 'string' && labels.alertname.length > 0, {
-    message: 'an alert needs its alertname label',
-  }),
-  annotations: labelSet.default({}),
-  startsAt: time,
-  endsAt: time.optional(),
-  generatorURL: z.string().max(10_000).default(''),
-  /** Alertmanager's hash of the alert's labels: one alert across its notifications. */
-  fingerprint: z.string().min(1).max(200),
-});
+/**
+ * One alert of a notification. Its labels and annotations together, as UTF-8 JSON, are at most
+ * `LIMITS.metadataBytes` (64 KiB: they are its error event's context).
+ */
+export const alertmanagerAlertSchema = z
+  .looseObject({
+    status: z.enum(['firing', 'resolved']),
+    labels: labelSet.refine((labels) => typeof labels.alertname === 'string' && labels.alertname.length > 0, {
+      message: 'an alert needs its alertname label',
+    }),
+    annotations: labelSet.default({}),
+    startsAt: time,
+    endsAt: time.optional(),
+    generatorURL: z.string().max(10_000).default(''),
+    /** Alertmanager's hash of the alert's labels: one alert across its notifications. */
+    fingerprint: z.string().min(1).max(200),
+  })
+  .superRefine((alert, ctx) => {
+    const bytes = Buffer.byteLength(JSON.stringify([alert.labels, alert.annotations]), 'utf8');
+    if (bytes > LIMITS.metadataBytes)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['annotations'],
+        message: `labels and annotations are ${bytes} bytes of JSON together; at most ${LIMITS.metadataBytes}`,
+      });
+  });
 export type AlertmanagerAlert = z.output<typeof alertmanagerAlertSchema>;
 
 /** The webhook body (version "4"). */
