@@ -125,6 +125,27 @@ export const envSchema = z.object({
   BRAINOPS_SHARED_STATUS: json.pipe(z.array(z.string().min(1).max(100))).optional(),
   /** Health target name → remediation name: SystemMonitor starts error-learning with it. */
   BRAINOPS_TARGET_REMEDIATIONS: json.pipe(z.record(z.string(), z.string())).optional(),
+  /**
+   * Alertmanager alert name (`alertname`) → remediation name: error-learning of a firing alert
+   * received at `POST /ingest/alertmanager` tries it, like `BRAINOPS_TARGET_REMEDIATIONS`.
+   */
+  BRAINOPS_ALERT_REMEDIATIONS: json.pipe(z.record(z.string(), z.string())).optional(),
+  /**
+   * Comma-separated labels an alert's error signature is made of, besides its `alertname`
+   * (`src/domain/alert-signature.ts`). @defaultValue `alertname,service,job`
+   */
+  BRAINOPS_ALERT_SIGNATURE_LABELS: z
+    .string()
+    .default('alertname,service,job')
+    .transform((list) => list.split(',').map((label) => label.trim()))
+    .pipe(
+      z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected Prometheus label names, comma-separated')).min(1),
+    ),
+  /**
+   * How long a remediation of an alert's error waits for Alertmanager to report the alert resolved
+   * before it counts as not verified. @defaultValue `15m`
+   */
+  BRAINOPS_ALERT_VERIFY_TIMEOUT: duration.default(ms('15m')),
   /** Apply a known solution automatically at or above this confidence (0..1). @defaultValue 0.5 */
   BRAINOPS_AUTO_REMEDIATION_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
   /** How long an escalated error waits for a person (resolve, retry, ignore). @defaultValue `24h` */
@@ -326,6 +347,12 @@ export const configSchema = envSchema
         remediations: e.BRAINOPS_REMEDIATIONS ?? {},
         /** Health target name → remediation name to try first when it goes down. */
         targetRemediations: e.BRAINOPS_TARGET_REMEDIATIONS ?? {},
+        /** Alertmanager alert name → remediation name to try when it fires. */
+        alertRemediations: e.BRAINOPS_ALERT_REMEDIATIONS ?? {},
+        /** Labels of an alert's signature besides its name, in order. */
+        alertSignatureLabels: e.BRAINOPS_ALERT_SIGNATURE_LABELS,
+        /** ms a remediation of an alert waits for it to be reported resolved. */
+        alertVerifyTimeoutMs: e.BRAINOPS_ALERT_VERIFY_TIMEOUT,
         autoRemediationConfidence: e.BRAINOPS_AUTO_REMEDIATION_CONFIDENCE,
         /** ms an escalation waits for a person. */
         escalationTimeoutMs: e.BRAINOPS_ESCALATION_TIMEOUT,

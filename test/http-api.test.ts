@@ -6,6 +6,8 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- the tests read JSON answers field by field */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { validate } from '@readme/openapi-parser';
@@ -172,8 +174,16 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     assert.equal((await call('GET', '/readyz')).status, 200);
     const doc = (await call('GET', '/openapi.json')).body as any;
     assert.equal(doc.openapi, '3.1.0');
-    for (const path of ['/memory/context/store', '/memory/session/resume/{session_id}', '/errors', '/knowledge/lookup'])
+    for (const path of [
+      '/memory/context/store',
+      '/memory/session/resume/{session_id}',
+      '/errors',
+      '/knowledge/lookup',
+      '/ingest/alertmanager',
+    ])
       assert.ok(doc.paths[path], `documents ${path}`);
+    const alertBody = doc.paths['/ingest/alertmanager'].post.requestBody.content['application/json'].schema;
+    assert.ok(alertBody.properties.groupLabels, 'Alertmanager’s own field names, as it sends them');
     const store = doc.paths['/memory/context/store'].post.requestBody.content['application/json'].schema;
     assert.ok(store.properties.memory_type.enum.includes('knowledge'), 'the contract’s vocabulary');
     assert.ok(!(store.required ?? []).includes('tenant_id'), 'the tenant is the key’s: a body need not name it');
@@ -198,6 +208,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       ['POST', '/memory/session/task/complete'],
       ['GET', '/memory/session/brief'],
       ['POST', '/errors'],
+      ['POST', '/ingest/alertmanager'],
       ['POST', '/knowledge/lookup'],
       ['POST', '/knowledge/solutions'],
       ['POST', '/admin/monitor/run'],
@@ -646,6 +657,15 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     assert.ok(
       events.some((e) => e.source === 'billing-api'),
       'recorded for the key’s tenant',
+    );
+    // Alertmanager's webhook, as a real one sent it (test/alertmanager-intake.test.ts has the rest).
+    const alert = JSON.parse(fs.readFileSync(join(__dirname, 'fixtures/alertmanager/firing.json'), 'utf8'));
+    const taken = await ok('POST', '/ingest/alertmanager', { key: key.writer, body: alert });
+    assert.equal(taken.alerts[0].outcome, 'recorded');
+    assertField(
+      await call('POST', '/ingest/alertmanager', { key: key.writer, body: { ...alert, alerts: [{}] } }),
+      400,
+      'alerts.0.status',
     );
 
     const solution = {

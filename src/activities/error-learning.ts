@@ -4,6 +4,7 @@ import { Client } from '@temporalio/client';
 import { agentForWorkflow } from '../agents';
 import { errorSignature, normaliseMessage } from '../domain/error-signature';
 import { solutionConfidence } from '../domain/confidence';
+import { alertSignaturePrefix } from '../domain/alert-signature';
 import { validateRemediation } from '../contracts/remediation';
 import { BrainOpsError } from '../contracts/errors';
 import { memoryInput } from '../contracts/memory';
@@ -36,9 +37,15 @@ export function createErrorLearningActivities(
     /**
      * Candidates for an error, best first: knowledge-base solutions with the same or a similar
      * signature or message whose action is still registered, then the remediation configured for
-     * the failing target.
+     * the failing target, or for the alert's name (`alert`, an Alertmanager `alertname`: then only
+     * solutions learned for alerts of that name are known fixes).
      */
-    async findSolutions(input: { signature: string; message?: string; target?: string }): Promise<Candidate[]> {
+    async findSolutions(input: {
+      signature: string;
+      message?: string;
+      target?: string;
+      alert?: string;
+    }): Promise<Candidate[]> {
       const rows = await store.knowledge.findSimilarSolutions({
         signature: input.signature,
         message: input.message === undefined ? undefined : normaliseMessage(input.message),
@@ -49,7 +56,10 @@ export function createErrorLearningActivities(
         const r = registry[action]!;
         return { action, kind: r.kind, ...(r.kind === 'sequence' ? { steps: r.steps } : {}) };
       };
+      // An alert's known fixes are those of alerts of its name (see `alertSignaturePrefix`).
+      const alertPrefix = input.alert === undefined ? undefined : alertSignaturePrefix(input.alert);
       for (const row of rows) {
+        if (alertPrefix !== undefined && !row.problemSignature.startsWith(alertPrefix)) continue;
         if (!registry[row.action]) {
           logger.warn(
             { solution: row.id, action: row.action },
@@ -67,23 +77,21 @@ export function createErrorLearningActivities(
           origin: 'knowledge base',
         });
       }
-      const configured = input.target ? settings.targetRemediations[input.target] : undefined;
-      if (
-        configured &&
-        registry[configured] &&
-        !candidates.some((c) => c.action === configured && c.similarity === 1)
-      ) {
-        // Declared by a person for this target: trusted like a taught solution with no record yet,
-        // and tried after known solutions of equal confidence (the sort below is stable).
+      const configured = (action: string | undefined, origin: Candidate['origin']) => {
+        if (!action || !registry[action] || candidates.some((c) => c.action === action && c.similarity === 1)) return;
+        // Declared by a person for this target or alert: trusted like a taught solution with no
+        // record yet, and tried after known solutions of equal confidence (the sort below is stable).
         candidates.push({
           problemSignature: input.signature,
-          ...described(configured),
+          ...described(action),
           params: {},
           similarity: 1,
           confidence: solutionConfidence(1, 0, 0),
-          origin: 'configured for the target',
+          origin,
         });
-      }
+      };
+      configured(input.target ? settings.targetRemediations[input.target] : undefined, 'configured for the target');
+      configured(input.alert ? settings.alertRemediations[input.alert] : undefined, 'configured for the alert');
       return candidates.sort((a, b) => b.confidence - a.confidence);
     },
 

@@ -40,6 +40,7 @@ const areas = {
   memory: () => require('./memory') as typeof import('./memory'),
   sessions: () => require('./sessions') as typeof import('./sessions'),
   knowledge: () => require('./knowledge') as typeof import('./knowledge'),
+  alerts: () => require('./alerts') as typeof import('./alerts'),
   operator: () => require('./operator') as typeof import('./operator'),
   procedures: () => require('./procedures') as typeof import('./procedures'),
   deployments: () => require('./deployments') as typeof import('./deployments'),
@@ -88,6 +89,11 @@ export class BrainOpsApi {
   get knowledge() {
     const { store, client, config } = this.deps;
     return this.area('knowledge', () => areas.knowledge().knowledgeOperations(store, client, config));
+  }
+  /** Alert intake (Prometheus Alertmanager's webhook). */
+  get alerts() {
+    const { store, client, config } = this.deps;
+    return this.area('alerts', () => areas.alerts().alertOperations(store, client, config));
   }
   /** The brief, the monitor, metrics, insights, backups. */
   get operator() {

@@ -1,6 +1,6 @@
 /**
  * What `errorLearningWorkflow` accepts, answers and is sent: its input, its signals (`occurrence`,
- * `resolve`, `retry`, `ignore`) and its `status` query, declared once for the workflow, the
+ * `cleared`, `resolve`, `retry`, `ignore`) and its `status` query, declared once for the workflow, the
  * activities that start it, the client and the `temporal` CLI
  * (`temporal workflow signal --workflow-id error-learning/… --name ignore`), with the shapes its
  * activities return (candidates, remediation results).
@@ -23,7 +23,7 @@ export interface Candidate {
   params: Record<string, unknown>;
   similarity: number;
   confidence: number;
-  origin: 'knowledge base' | 'configured for the target';
+  origin: 'knowledge base' | 'configured for the target' | 'configured for the alert';
 }
 
 /** What carrying out one remediation gave. */
@@ -47,6 +47,12 @@ export interface ErrorLearningInput {
    * re-checks it. Anything else a caller puts here is ignored.
    */
   target?: HealthCheckRef;
+  /**
+   * The Alertmanager alert this error is: the remediation configured for its name
+   * (`BRAINOPS_ALERT_REMEDIATIONS`) is a candidate, and a remediation counts as verified once every
+   * firing alert of the run has been reported resolved (`cleared` signals) within `verifyTimeoutMs`.
+   */
+  alert?: AlertRef;
   /** Apply automatically at or above this confidence. @defaultValue 0.5 */
   autoConfidence?: number;
   /** ms an escalation waits for a person. @defaultValue 24 h */
@@ -55,13 +61,29 @@ export interface ErrorLearningInput {
   verifyAttempts?: number;
 }
 
+/** An alert an error-learning run verifies by: its name, and the fingerprint of the firing alert. */
+export interface AlertRef {
+  /** The `alertname` label. */
+  name: string;
+  /** Alertmanager's fingerprint of the alert (a hash of its labels). */
+  fingerprint: string;
+  /** ms a remediation's verification waits for the alert to be resolved. @defaultValue 15 min */
+  verifyTimeoutMs?: number;
+}
+
 /** A person's answer to an escalation. */
 export type HumanDecision =
   | { kind: 'resolve'; action: string; params?: Record<string, unknown>; description?: string }
   | { kind: 'retry' }
   | { kind: 'ignore'; reason?: string };
 
-export const occurrenceSignal = defineSignal<[{ errorEventId?: number }]>('occurrence');
+/** Another occurrence; an alert's (`fingerprint`) is firing again until a `cleared` names it. */
+export const occurrenceSignal = defineSignal<[{ errorEventId?: number; fingerprint?: string }]>('occurrence');
+/**
+ * Outside evidence that the error stopped: Alertmanager reported the alert of `fingerprint`
+ * resolved. Verification of a run with an `alert` waits for it.
+ */
+export const clearedSignal = defineSignal<[{ fingerprint: string; source: string }]>('cleared');
 export const resolveSignal =
   defineSignal<[{ action: string; params?: Record<string, unknown>; description?: string }]>('resolve');
 export const retrySignal = defineSignal('retry');
@@ -78,7 +100,13 @@ export interface ErrorLearningStatus {
     verified: boolean;
     detail: string;
   }[];
-  resolvedBy?: { solutionId?: number; action: string; by: 'automation' | 'person' };
+  /**
+   * What resolved it: a solution applied automatically, a person's fix, or (`by: 'alert'`, action
+   * `alert resolved`) its alert resolving while the run waited for a person, with nothing learned.
+   */
+  resolvedBy?: { solutionId?: number; action: string; by: 'automation' | 'person' | 'alert' };
+  /** Fingerprints of the run's alerts still firing (runs with an `alert` only). */
+  firingAlerts?: string[];
   /** Why the last answer of a person could not be carried out (an unregistered action, say). */
   lastRejectedAnswer?: string;
 }

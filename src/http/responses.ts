@@ -138,6 +138,25 @@ export const errorReportResponse = z.object({
   signature: z.string(),
   workflowId: z.string(),
 });
+export const alertIntakeResponse = z.object({
+  ...ok,
+  alerts: z.array(
+    z.object({
+      alertname: z.string(),
+      fingerprint: z.string(),
+      status: z.enum(['firing', 'resolved']),
+      outcome: z
+        .enum(['recorded', 'duplicate', 'cleared', 'resolved'])
+        .describe(
+          'recorded: a firing alert handed to error-learning; duplicate: that firing was recorded before, nothing started; cleared: resolved, told to the error-learning run in flight (it verifies and resolves); resolved: resolved with no run in flight, its error events marked resolved',
+        ),
+      signature: z.string(),
+      workflowId: z.string(),
+      errorEventId: z.number().optional(),
+      resolvedEvents: z.number().optional(),
+    }),
+  ),
+});
 export const solutionLookupResponse = z.object({
   ...ok,
   signature: z.string(),

@@ -7,7 +7,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { invalid, type BrainOpsApi, type Caller, type Operation } from '../api';
+import { ApiError, invalid, type BrainOpsApi, type Caller, type Operation } from '../api';
+import { ValidationError } from '../contracts/errors';
 import { fromWire, toWire, wireIssuesError, wireSchema } from '../api/wire';
 import * as r from './responses';
 
@@ -25,6 +26,11 @@ interface Route {
   response: z.ZodType;
   /** The status of a success: 202 for work accepted and still running. @defaultValue 200 */
   status?: 200 | 202;
+  /**
+   * The body is another system's format (Alertmanager's camelCase), documented by the operation's
+   * input and taken as sent: not renamed from snake_case, and a refusal names its fields as sent.
+   */
+  asSent?: true;
   /** Answers the request itself (another content type); otherwise the operation's JSON answer. */
   reply?: (caller: Caller, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
@@ -65,6 +71,7 @@ function routes(api: BrainOpsApi): Route[] {
   const erasure = ['memory erasure'];
   const knowledge = ['errors and knowledge'];
   const operator = ['operator (admin keys)'];
+  const ingest = ['ingest'];
   return [
     {
       method: 'POST',
@@ -206,6 +213,14 @@ function routes(api: BrainOpsApi): Route[] {
     },
     {
       method: 'POST',
+      url: '/ingest/alertmanager',
+      tags: ingest,
+      operation: api.alerts.alertmanager,
+      asSent: true,
+      response: r.alertIntakeResponse,
+    },
+    {
+      method: 'POST',
       url: '/knowledge/lookup',
       tags: knowledge,
       operation: api.knowledge.lookup,
@@ -237,6 +252,20 @@ function routes(api: BrainOpsApi): Route[] {
   ];
 }
 
+/** Calls `operation` with a body taken as sent; a refusal names the fields as the body has them. */
+async function callAsSent(operation: Operation, caller: Caller, body: unknown): Promise<unknown> {
+  try {
+    return await operation.call(caller, body);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const { message, issues, subject } = invalid(
+      error.issues.map((i) => ({ field: i.field, reason: i.message })),
+      error.subject,
+    );
+    throw new ApiError('invalid', 'ValidationError', message, issues, subject, true);
+  }
+}
+
 /** Whether a result says the process cache served it (a retrieve), for the access log. */
 function cacheHitOf(result: unknown): boolean | null {
   const hit = (result as { cacheHit?: unknown } | null)?.cacheHit;
@@ -247,7 +276,11 @@ function cacheHitOf(result: unknown): boolean | null {
 export function registerRoutes(app: FastifyInstance, api: BrainOpsApi): void {
   for (const route of routes(api)) {
     const { operation } = route;
-    const body = route.method === 'POST' && !route.input ? documentedBody(operation.input) : undefined;
+    const body = route.asSent
+      ? operation.input
+      : route.method === 'POST' && !route.input
+        ? documentedBody(operation.input)
+        : undefined;
     app.route({
       method: route.method,
       url: route.url,
@@ -267,6 +300,7 @@ export function registerRoutes(app: FastifyInstance, api: BrainOpsApi): void {
       handler: async (request, reply) => {
         const caller = request.principal!;
         if (route.reply) return route.reply(caller, request, reply);
+        if (route.asSent) return toWire(operation.answer(await callAsSent(operation, caller, request.body)));
         const { input, issues } = fromWire(route.input ? route.input(request) : request.body);
         if (issues.length) throw wireIssuesError(issues);
         const result = await operation.call(caller, input);

@@ -36,15 +36,26 @@ export interface ErrorEventRow extends ErrorEventInput {
 
 /** Records an error event once per `dedupeKey`. Returns its id. */
 export async function insertErrorEvent(db: Queryable, e: ErrorEventInput): Promise<number> {
-  const result = await db.query<{ id: number }>(
+  return (await insertErrorEventOnce(db, e)).id;
+}
+
+/**
+ * Records an error event once per `dedupeKey`: its id, and whether this call recorded it (false:
+ * an event of that key was there already, and its id is answered).
+ */
+export async function insertErrorEventOnce(
+  db: Queryable,
+  e: ErrorEventInput,
+): Promise<{ id: number; created: boolean }> {
+  const result = await db.query<{ id: number; created: boolean }>(
     `with ins as (
        insert into error_events (signature, error_type, message, stack, context, source, agent_id, dedupe_key,
          workflow_id, activity_type, attempt, tenant_id)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        on conflict (dedupe_key) do nothing
        returning id)
-     select id::int from ins
-     union all select id::int from error_events where dedupe_key = $8
+     select id::int, true as created from ins
+     union all select id::int, false from error_events where dedupe_key = $8
      limit 1`,
     [
       e.signature,
@@ -61,7 +72,7 @@ export async function insertErrorEvent(db: Queryable, e: ErrorEventInput): Promi
       e.tenantId ?? null,
     ],
   );
-  return result.rows[0]!.id;
+  return result.rows[0]!;
 }
 
 /** Newest error events first. */
@@ -100,6 +111,24 @@ export async function resolveErrorEvents(
        resolution_ms = case when $2 = 'escalated' then null else (extract(epoch from now() - occurred_at) * 1000)::bigint end
      where signature = $1 and status in ('open', 'escalated')`,
     [e.signature, e.status, e.solutionId ?? null],
+  );
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Marks the open and escalated events of one alert resolved: those of `signature` whose context
+ * names `fingerprint`, of the tenant `tenantId` (none: events of no tenant). Returns how many.
+ */
+export async function resolveAlertEvents(
+  db: Queryable,
+  e: { signature: string; fingerprint: string; tenantId?: string },
+): Promise<number> {
+  const result = await db.query(
+    `update error_events set status = 'resolved', resolved_at = now(),
+       resolution_ms = (extract(epoch from now() - occurred_at) * 1000)::bigint
+     where signature = $1 and context->>'fingerprint' = $2 and tenant_id is not distinct from $3
+       and status in ('open', 'escalated')`,
+    [e.signature, e.fingerprint, e.tenantId ?? null],
   );
   return result.rowCount ?? 0;
 }
@@ -146,6 +175,8 @@ export function errorEventRepository(db: Connections) {
   return {
     /** Records an error event (redacted) once per `dedupeKey`; returns its id. */
     record: (e: ErrorEventInput) => insertErrorEvent(db.operator, db.redact(e)),
+    /** Records an error event (redacted) once per `dedupeKey`: its id, and whether this call recorded it. */
+    recordOnce: (e: ErrorEventInput) => insertErrorEventOnce(db.operator, db.redact(e)),
     /**
      * Newest first: a tenant's with `tenantId` (under row-level security); without it, those of
      * no tenant (system errors); every tenant's only with `allTenants: true`.
@@ -153,6 +184,8 @@ export function errorEventRepository(db: Connections) {
     list: (opts: ListErrorEventsInput) => db.run(opts.tenantId, (q) => listErrorEvents(q, opts)),
     /** Marks a signature's open and escalated events resolved, ignored or escalated. */
     resolve: (e: Parameters<typeof resolveErrorEvents>[1]) => resolveErrorEvents(db.operator, e),
+    /** Marks one alert's open and escalated events resolved (its fingerprint, its tenant's). */
+    resolveAlert: (e: Parameters<typeof resolveAlertEvents>[1]) => resolveAlertEvents(db.operator, e),
     /** Error events since a time, by signature, with time to resolution. */
     summarise: (opts: Parameters<typeof summariseErrors>[1]) => summariseErrors(db.operator, opts),
   };

@@ -41,7 +41,7 @@ export async function startErrorLearning(
       },
     ],
     signal: occurrenceSignal,
-    signalArgs: [{ errorEventId: occurrence.errorEventId }],
+    signalArgs: [{ errorEventId: occurrence.errorEventId, fingerprint: occurrence.alert?.fingerprint }],
     typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'SystemMonitor' }],
     memo: { signature: occurrence.signature, source: occurrence.source },
   });

@@ -1,12 +1,14 @@
 /**
- * An error reported from outside the worker (a service over HTTP or MCP, the CLI): recorded as an
- * error event of its tenant, then handed to error-learning — started for its signature, or
- * counted by the run already in flight. SystemMonitor's activities hand their failures over the
- * same way (`error-learning-start.ts`).
+ * An error reported from outside the worker (a service over HTTP or MCP, the CLI, an Alertmanager
+ * alert): recorded as an error event of its tenant, then handed to error-learning — started for
+ * its signature, or counted by the run already in flight. SystemMonitor's activities hand their
+ * failures over the same way (`error-learning-start.ts`).
  */
 import type { Client } from '@temporalio/client';
 import type { ReportError } from '../contracts/error-report';
+import type { AlertRef } from '../contracts/error-learning-messages';
 import { errorSignature } from '../domain/error-signature';
+import { errorLearningWorkflowId } from '../domain/signature-hash';
 import type { MemoryStore } from '../memory';
 import { startErrorLearning, type ErrorLearningStart } from './error-learning-start';
 
@@ -15,6 +17,21 @@ export interface ErrorReportReceipt {
   errorEventId: number;
   signature: string;
   workflowId: string;
+  /**
+   * True when the report's `dedupeKey` had been recorded before: the event answered is that one,
+   * and error-learning was neither started nor told again.
+   */
+  duplicate?: boolean;
+}
+
+/** How a report is grouped and verified when it is not a plain error (an alert, say). */
+export interface ReportOptions {
+  /** The signature to group it by. @defaultValue `errorSignature(errorType, message, stack)` */
+  signature?: string;
+  /** Records the report once per key: a repeat is answered `duplicate` and starts nothing. */
+  dedupeKey?: string;
+  /** The alert it is: its configured remediation is a candidate; verification waits for it to resolve. */
+  alert?: AlertRef;
 }
 
 /** Records `report` (parsed) and hands it to error-learning. */
@@ -23,9 +40,10 @@ export async function reportError(
   temporal: Client,
   settings: ErrorLearningStart,
   report: ReportError,
+  options: ReportOptions = {},
 ): Promise<ErrorReportReceipt> {
-  const signature = errorSignature(report.errorType, report.message, report.stack);
-  const errorEventId = await store.errorEvents.record({
+  const signature = options.signature ?? errorSignature(report.errorType, report.message, report.stack);
+  const { id: errorEventId, created } = await store.errorEvents.recordOnce({
     signature,
     errorType: report.errorType,
     message: report.message,
@@ -34,7 +52,9 @@ export async function reportError(
     source: report.source,
     workflowId: report.workflowId,
     tenantId: report.tenantId,
+    dedupeKey: options.dedupeKey,
   });
+  if (!created) return { errorEventId, signature, workflowId: errorLearningWorkflowId(signature), duplicate: true };
   const workflowId = await startErrorLearning(temporal, settings, {
     signature,
     errorType: report.errorType,
@@ -42,6 +62,7 @@ export async function reportError(
     source: report.source,
     errorEventId,
     failedWorkflowId: report.workflowId,
+    ...(options.alert ? { alert: options.alert } : {}),
   });
   return { errorEventId, signature, workflowId };
 }

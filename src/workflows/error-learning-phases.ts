@@ -45,8 +45,14 @@ export async function tryCandidates(ctx: ErrorLearningContext, tried: Set<string
     signature: input.signature,
     message: input.message,
     target: input.target?.name,
+    alert: input.alert?.name,
   });
   for (const candidate of candidates) {
+    // The alert resolved before (another) remediation was applied: nothing more to do.
+    if (ctx.state.cleared) {
+      await resolveByAlert(ctx);
+      return true;
+    }
     const key = `${candidate.solutionId ?? 'configured'}:${candidate.action}`;
     if (tried.has(key) || candidate.confidence < threshold) continue;
     tried.add(key);
@@ -73,7 +79,7 @@ async function tryCandidate(ctx: ErrorLearningContext, candidate: Candidate): Pr
     },
   });
   const applied = await apply(ctx, candidate);
-  const verified = applied.ok && (await verify(input));
+  const verified = applied.ok && (await verify(ctx));
   state.status.attempts.push({
     action: candidate.action,
     solutionId: candidate.solutionId,
@@ -97,8 +103,13 @@ function apply(ctx: ErrorLearningContext, candidate: Candidate): Promise<Remedia
     : remediation.applyRemediation({ action: candidate.action, params: candidate.params, failedWorkflowId });
 }
 
-/** Re-checks the failing target, 1 s apart; an error with no target counts as fixed once applied. */
-async function verify(input: ErrorLearningInput): Promise<boolean> {
+/**
+ * Re-checks the failing target, 1 s apart; an alert's error waits for its alerts to be reported
+ * resolved; an error with neither counts as fixed once applied.
+ */
+async function verify(ctx: ErrorLearningContext): Promise<boolean> {
+  const { input, state } = ctx;
+  if (input.alert) return state.awaitCleared(input.alert.verifyTimeoutMs ?? 15 * 60_000);
   if (!input.target) return true;
   // Only the name (and the deployment it belongs to): the worker resolves it from its configuration.
   const { name, deployment } = input.target;
@@ -165,6 +176,10 @@ export async function awaitPerson(ctx: ErrorLearningContext): Promise<'retry' | 
       state.status.state = 'unresolved';
       return 'ended';
     }
+    if (decision === 'cleared') {
+      await resolveByAlert(ctx);
+      return 'ended';
+    }
     if (decision.kind === 'retry') return 'retry';
     if (decision.kind === 'ignore') {
       await acts.markErrors({ signature: input.signature, status: 'ignored' });
@@ -197,6 +212,13 @@ async function resolveByPerson(
   }
   await markResolved(ctx, solutionId, decision.action, 'person');
   return true;
+}
+
+/** The run's alerts resolved with no remediation of its verified: its errors are resolved, nothing is learned. */
+async function resolveByAlert(ctx: ErrorLearningContext): Promise<void> {
+  await acts.markErrors({ signature: ctx.input.signature, status: 'resolved' });
+  ctx.state.status.state = 'resolved';
+  ctx.state.status.resolvedBy = { action: 'alert resolved', by: 'alert' };
 }
 
 async function markResolved(

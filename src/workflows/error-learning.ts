@@ -12,7 +12,7 @@ import { ErrorLearningState } from './error-learning-state';
 
 export async function errorLearningWorkflow(input: ErrorLearningInput): Promise<ErrorLearningStatus> {
   const state = new ErrorLearningState();
-  state.listen();
+  state.listen(input.alert);
   const ctx: ErrorLearningContext = { input, state, applications: 0 };
   // Candidates tried since the last escalation: a person's `retry` lets every one be tried again.
   const tried = new Set<string>();
