@@ -240,6 +240,11 @@ export const envSchema = z.object({
   BRAINOPS_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** The log file of `brainops hook claude-code` (one line per hook call). @defaultValue `~/.brainops/hook.log` */
   BRAINOPS_HOOK_LOG: z.string().min(1).max(4096).optional(),
+  /**
+   * How long `brainops hook claude-code` may take, from its process's start: it answers within it
+   * or gives up (logged). @defaultValue `1s`
+   */
+  BRAINOPS_HOOK_TIMEOUT: duration.default(ms('1s')),
   /** Serve the web console at `/console` on the API server. @defaultValue true */
   BRAINOPS_CONSOLE: bool.default(true),
   /** How long a console sign-in lasts. @defaultValue `12h` */
@@ -403,6 +408,8 @@ export const configSchema = envSchema
       hook: {
         /** The log file of `brainops hook claude-code`. */
         logFile: path.resolve(e.BRAINOPS_HOOK_LOG ?? path.join(os.homedir(), '.brainops', 'hook.log')),
+        /** ms a hook call may take from its process's start. */
+        timeoutMs: e.BRAINOPS_HOOK_TIMEOUT,
       },
       console: {
         enabled: e.BRAINOPS_CONSOLE,

@@ -11,8 +11,8 @@
  * - `SessionEnd`: ends the session, which stores its final snapshot.
  *
  * Every message has a key derived from the event, so an event delivered twice stores nothing
- * twice. A hook never holds up or breaks the AI session: it answers within {@link DEADLINE_MS} of
- * the process's start or gives up; it always exits 0; it prints nothing but the SessionStart JSON;
+ * twice. A hook never holds up or breaks the AI session: it answers within `BRAINOPS_HOOK_TIMEOUT`
+ * (1 s) of the process's start or gives up; it always exits 0; it prints nothing but the SessionStart JSON;
  * and it writes one line per call to its log (`BRAINOPS_HOOK_LOG`), where a failure is told.
  */
 import fs from 'node:fs';
@@ -33,10 +33,10 @@ import { writeLogLine } from './log';
 import { hookSettings, type HookSettings } from './settings';
 import { lastTurnReplies } from './transcript';
 
-/** ms after the process started by which every request has ended (aborted if need be). */
-export const DEADLINE_MS = 850;
-/** ms after the process started at which the hook stops waiting, whatever it was doing. */
-export const HARD_STOP_MS = 950;
+/** ms before the end of the hook's time (`BRAINOPS_HOOK_TIMEOUT`) by which every request has ended (aborted if need be). */
+export const REQUESTS_MARGIN_MS = 150;
+/** ms before the end of the hook's time at which it stops waiting, whatever it was doing. */
+export const STOP_MARGIN_MS = 50;
 /** Bytes of stdin read at most (a tool's response can be large). */
 export const STDIN_MAX_BYTES = 32 * 1024 * 1024;
 /** Characters of the brief given to Claude Code (it keeps about 10,000 of a hook's context). */
@@ -147,8 +147,8 @@ const handlers: Record<HookEvent['name'], (ctx: Ctx) => Promise<Handled>> = {
       ctx.api.getText('/memory/session/brief?format=markdown'),
     ]);
     const startOutcome =
-      started.status === 'fulfilled' ? `session ${source}` : `session not started: ${String(started.reason)}`;
-    if (brief.status === 'rejected') return { outcome: `gave up: brief: ${String(brief.reason)}; ${startOutcome}` };
+      started.status === 'fulfilled' ? `session ${source}` : `session not started: ${describe(started.reason)}`;
+    if (brief.status === 'rejected') return { outcome: `gave up: brief: ${describe(brief.reason)}; ${startOutcome}` };
     const context = cut(
       `BrainOps memory of earlier work (this conversation is recorded as BrainOps session \`${ctx.sessionId}\`):\n\n${brief.value}`,
       BRIEF_CHARS,
@@ -259,20 +259,19 @@ function describe(error: unknown): string {
 }
 
 /**
- * Handles the one event on `io.stdin`. Never throws and never waits past {@link HARD_STOP_MS}
- * after the process started (at least 300 ms after it is called): what fails is logged.
+ * Handles the one event on `io.stdin`. Never throws and never waits past the hook's time
+ * (`BRAINOPS_HOOK_TIMEOUT` after the process started, less {@link STOP_MARGIN_MS}; at least 300 ms
+ * after it is called): what fails is logged.
  */
 export async function runClaudeCodeHook(
   io: HookIo = { stdin: process.stdin, stdout: process.stdout, env: process.env },
 ): Promise<void> {
   const started = performance.now();
-  const requestsEnd = Math.max(DEADLINE_MS, started + 200);
-  const hardStop = Math.max(HARD_STOP_MS, started + 300);
   const line = { event: '', session: '' };
   let settings: HookSettings | undefined;
   let logFile = '';
   const log = (outcome: string) => {
-    if (logFile) writeLogLine(logFile, { ...line, outcome, ms: performance.now() - started });
+    if (logFile) writeLogLine(logFile, { ...line, outcome, ms: performance.now() });
   };
   const requests = new AbortController();
   const timers: NodeJS.Timeout[] = [];
@@ -281,9 +280,12 @@ export async function runClaudeCodeHook(
       settings = hookSettings(io.env);
       logFile = settings.logFile;
     } catch (error) {
-      logFile = hookSettings({ ...io.env, BRAINOPS_API_URL: undefined }).logFile;
+      logFile = hookSettings({ ...io.env, BRAINOPS_API_URL: undefined, BRAINOPS_HOOK_TIMEOUT: undefined }).logFile;
       throw error;
     }
+    // From the process's start (performance.now() counts from it): Node's own start-up counts.
+    const requestsEnd = Math.max(settings.timeoutMs - REQUESTS_MARGIN_MS, started + 200);
+    const hardStop = Math.max(settings.timeoutMs - STOP_MARGIN_MS, started + 300);
     const ready = settings;
     timers.push(setTimeout(() => requests.abort(), Math.max(0, requestsEnd - performance.now())));
     const late = new Promise<'late'>((resolve) =>

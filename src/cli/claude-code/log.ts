@@ -1,5 +1,6 @@
 /**
- * The hook's log: one line per call (time, event, session, what happened, ms), appended to the
+ * The hook's log: one line per call (time, event, session, ms since its process started, what
+ * happened), appended to the
  * file of `BRAINOPS_HOOK_LOG`, whose folder is created. Above {@link LOG_MAX_BYTES} the file is
  * moved to `<file>.1` (replacing the older one) first. Logging never throws: a hook whose log
  * cannot be written still answers.

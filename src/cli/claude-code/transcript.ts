@@ -9,6 +9,9 @@ import fs from 'node:fs';
 /** Bytes read from the end of the transcript. */
 export const TAIL_BYTES = 2 * 1024 * 1024;
 
+/** Replies a hook stores at most per call (the latest). */
+export const MAX_REPLIES = 20;
+
 /** An assistant entry with text: its `uuid` and its text blocks joined. */
 export interface Reply {
   uuid: string;
@@ -69,23 +72,21 @@ function tailEntries(file: string): Entry[] {
 }
 
 /**
- * The replies of the last turn: the assistant entries with text after the last prompt, oldest
- * first (the main conversation's, not a side chain's); when the last prompt has none yet, the last
- * assistant entry with text. At most `max` (the latest).
+ * The replies of the last `turns` turns: the assistant entries with text after the `turns`-th
+ * last prompt, oldest first (the main conversation's, not a side chain's); when there are none,
+ * the last assistant entry with text. At most {@link MAX_REPLIES} (the latest).
  * @throws Error of the file system when the transcript cannot be read.
  */
-export function lastTurnReplies(file: string, max = 20): Reply[] {
+export function lastTurnReplies(file: string, turns = 1): Reply[] {
   const entries = tailEntries(file).filter((e) => e.isSidechain !== true);
   const replies = (from: Entry[]) =>
     from
       .filter((e) => e.type === 'assistant' && typeof e.uuid === 'string')
       .map((e) => ({ uuid: e.uuid as string, text: textOf(e.message?.content) }))
       .filter((r) => r.text.trim().length > 0);
-  let lastPrompt = -1;
-  entries.forEach((e, i) => {
-    if (isPrompt(e)) lastPrompt = i;
-  });
-  const turn = replies(entries.slice(lastPrompt + 1));
-  if (turn.length > 0) return turn.slice(-max);
+  const prompts = entries.flatMap((e, i) => (isPrompt(e) ? [i] : []));
+  const from = prompts.length >= turns ? prompts[prompts.length - turns]! + 1 : 0;
+  const recent = replies(entries.slice(from));
+  if (recent.length > 0) return recent.slice(-MAX_REPLIES);
   return replies(entries).slice(-1);
 }
