@@ -16,7 +16,6 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
 import { serveApi } from '../src/stack/api-server';
 import {
