@@ -19,6 +19,7 @@ import { ApiKeyStore } from '../src/memory';
 import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { hookSettings } from '../src/cli/claude-code/settings';
 import { TOOL_JSON_BYTES } from '../src/cli/claude-code/bounded';
+import { LOG_MAX_BYTES } from '../src/cli/claude-code/log';
 import { loadConfig } from '../temporal.config';
 import { BIN } from './cli-helper';
 import { closedLoopbackPort, logger, testConfig, testWorker, useTestStack } from './helpers';
@@ -329,6 +330,8 @@ describe('brainops hook claude-code (running API server, real Temporal and Postg
     const context: string = JSON.parse(start.stdout).hookSpecificOutput.additionalContext;
     assert.match(context, new RegExp(`Session \`${sessionId}\``));
     assert.match(context, /Keep the zebra migration plan/);
+    // What was said last, from the snapshot.
+    assert.match(context, /- Latest messages:\n(  - .*\n)*  - assistant: Fixed: the zebra build passes now\.\n/);
   });
 
   it('SessionEnd ends the session; a prompt after it (claude --resume) continues it', async () => {
@@ -386,6 +389,16 @@ describe('brainops hook claude-code (running API server, real Temporal and Postg
     assertQuiet(await hook({ ...base, hook_event_name: 'Notification' }), /gave up: event "Notification" is not one/);
     assertQuiet(await hook({ hook_event_name: 'Stop' }), /gave up: no session_id/);
     assertQuiet(await hook(prompt, { BRAINOPS_API_URL: 'ftp://example' }), /gave up: BRAINOPS_API_URL: expected/);
+
+    // A log above 1 MB is moved aside first; the hook creates the log's folder.
+    const rotated = path.join(dir, 'rotated', 'hook.log');
+    fs.mkdirSync(path.dirname(rotated), { recursive: true });
+    fs.writeFileSync(rotated, 'x'.repeat(LOG_MAX_BYTES + 1));
+    const bad = await hook('not json', { BRAINOPS_HOOK_LOG: rotated });
+    assert.equal(bad.code, 0);
+    assert.equal(fs.statSync(`${rotated}.1`).size, LOG_MAX_BYTES + 1);
+    assert.match(fs.readFileSync(rotated, 'utf8'), /^\S+ - - \d+ms gave up: not JSON .*\n$/);
+
     assert.equal(
       (await stack.store.sessions.list({ tenantId: 'acme', limit: 50 })).filter((s) => s.sessionId.includes('gave-up'))
         .length,
