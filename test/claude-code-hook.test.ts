@@ -339,6 +339,8 @@ describe('brainops hook claude-code (running API server, real Temporal and Postg
       await hook({ ...base, hook_event_name: 'SessionEnd', reason: 'prompt_input_exit' }),
       /SessionEnd .* ok: ended \(prompt_input_exit\), \d+ messages/,
     );
+    const again = await hook({ ...base, hook_event_name: 'SessionEnd', reason: 'prompt_input_exit' });
+    assertQuiet(again, /SessionEnd .* ok: /);
     let [row] = (await stack.store.sessions.list({ tenantId: 'acme', limit: 10 })).filter(
       (s) => s.sessionId === sessionId,
     );

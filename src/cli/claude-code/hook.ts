@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import { secretValues } from '../../domain/redact';
 import { CallFailed, hookApi, type HookApi } from './api';
-import { boundedJson, cut, messageText } from './bounded';
+import { boundedJson, cut, messageText, storable } from './bounded';
 import {
   AGENT_ID,
   brainOpsSessionId,
@@ -223,7 +223,7 @@ const handlers: Record<HookEvent['name'], (ctx: Ctx) => Promise<Handled>> = {
 /** Records a tool call in work history: redacted, its input and response bounded. */
 async function toolCall(ctx: Ctx, failed: boolean): Promise<Handled> {
   const { raw } = ctx.event;
-  const tool = typeof raw.tool_name === 'string' && raw.tool_name ? raw.tool_name : 'unknown';
+  const tool = typeof raw.tool_name === 'string' && raw.tool_name ? storable(raw.tool_name) : 'unknown';
   const response = raw.tool_response as Record<string, unknown> | undefined;
   const isError = failed || (response !== null && typeof response === 'object' && response.is_error === true);
   const errorText = typeof raw.error === 'string' ? raw.error : isError ? JSON.stringify(response ?? null) : '';
@@ -232,7 +232,7 @@ async function toolCall(ctx: Ctx, failed: boolean): Promise<Handled> {
   );
   const callId =
     typeof raw.tool_use_id === 'string' && raw.tool_use_id
-      ? cut(raw.tool_use_id, 200)
+      ? cut(storable(raw.tool_use_id), 200)
       : `${AGENT_ID}:${digest(ctx.event.claudeSessionId, tool, JSON.stringify(raw.tool_input ?? null), String(transcriptBytes(ctx.event))).slice(0, 40)}`;
   await ctx.api.post('/memory/session/tool', {
     session_id: ctx.sessionId,
