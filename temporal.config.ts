@@ -252,8 +252,20 @@ export const envSchema = z.object({
     .transform(Number)
     .pipe(z.number().max(36_500, 'at most 36500 days (0 keeps rows forever)'))
     .default(30),
-  /** The API key `brainops mcp` (stdio) acts with. */
+  /** The API key `brainops mcp` (stdio) and `brainops hook claude-code` act with. */
   BRAINOPS_API_KEY: z.string().min(1).max(200).optional(),
+  /**
+   * Base URL of the HTTP API that `brainops hook claude-code` calls.
+   * @defaultValue `http://127.0.0.1:<BRAINOPS_API_PORT>`
+   */
+  BRAINOPS_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The log file of `brainops hook claude-code` (one line per hook call). @defaultValue `~/.brainops/hook.log` */
+  BRAINOPS_HOOK_LOG: z.string().min(1).max(4096).optional(),
+  /**
+   * How long `brainops hook claude-code` may take, from its process's start: it answers within it
+   * or gives up (logged). @defaultValue `1s`
+   */
+  BRAINOPS_HOOK_TIMEOUT: duration.default(ms('1s')),
   /** Serve the web console at `/console` on the API server. @defaultValue true */
   BRAINOPS_CONSOLE: bool.default(true),
   /** How long a console sign-in lasts. @defaultValue `12h` */
@@ -415,8 +427,16 @@ export const configSchema = envSchema
         corsOrigins: e.BRAINOPS_API_CORS_ORIGINS ?? [],
         /** Days an access-log row is kept; 0: forever. */
         accessLogDays: e.BRAINOPS_API_ACCESS_LOG_DAYS,
-        /** The key `brainops mcp` acts with. */
+        /** The key `brainops mcp` and `brainops hook claude-code` act with. */
         key: e.BRAINOPS_API_KEY,
+        /** Base URL of the HTTP API a client (`brainops hook claude-code`) calls, no trailing slash. */
+        url: (e.BRAINOPS_API_URL ?? `http://127.0.0.1:${e.BRAINOPS_API_PORT}`).replace(/\/+$/, ''),
+      },
+      hook: {
+        /** The log file of `brainops hook claude-code`. */
+        logFile: path.resolve(e.BRAINOPS_HOOK_LOG ?? path.join(os.homedir(), '.brainops', 'hook.log')),
+        /** ms a hook call may take from its process's start. */
+        timeoutMs: e.BRAINOPS_HOOK_TIMEOUT,
       },
       console: {
         enabled: e.BRAINOPS_CONSOLE,

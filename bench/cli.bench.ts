@@ -13,7 +13,6 @@
  * database `brainops_bench` on that server (dropped and recreated).
  */
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +29,7 @@ import {
   printFacts,
   printTable,
   runBench,
+  runsCompiledBuild,
   startBenchDatabase,
   summarize,
 } from './lib';
@@ -44,24 +44,6 @@ async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const start = now();
   await run(process.execPath, args, { env, cwd: ROOT, timeout: 60_000 });
   return now() - start;
-}
-
-/** Whether bin/brainops.cjs will run the compiled build (its stamp newer than every source). */
-function runsBuild(): boolean {
-  try {
-    const stamp = fs.statSync(path.join(ROOT, 'dist/BUILD')).mtimeMs;
-    const newest = (dir: string): number =>
-      Math.max(
-        fs.statSync(dir).mtimeMs,
-        ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
-          const full = path.join(dir, e.name);
-          return e.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs;
-        }),
-      );
-    return stamp >= newest(path.join(ROOT, 'src'));
-  } catch {
-    return false;
-  }
 }
 
 async function main() {
@@ -108,7 +90,9 @@ async function main() {
       ['runs', `${runs} of each, interleaved; ${entries} entries in tenant "bench"`],
       [
         'brainops runs',
-        runsBuild() ? 'the compiled build (dist/)' : 'the TypeScript sources through tsx (dist/ stale: npm run build)',
+        runsCompiledBuild(ROOT)
+          ? 'the compiled build (dist/)'
+          : 'the TypeScript sources through tsx (dist/ stale: npm run build)',
       ],
       [
         'load average',

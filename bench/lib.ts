@@ -219,6 +219,29 @@ export async function serverVersion(url: string): Promise<string> {
 }
 
 /** One line describing the machine, for the top of a report. */
+/**
+ * Whether `bin/brainops.cjs` runs the compiled build (dist/BUILD newer than every file and folder
+ * of src/ and than temporal.config.ts), as it decides itself; otherwise it runs the sources through tsx.
+ */
+export function runsCompiledBuild(root: string): boolean {
+  const newest = (dir: string): number =>
+    Math.max(
+      fs.statSync(dir).mtimeMs,
+      ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
+        const full = path.join(dir, e.name);
+        return e.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs;
+      }),
+    );
+  try {
+    const stamp = fs.statSync(path.join(root, 'dist/BUILD')).mtimeMs;
+    return (
+      stamp >= newest(path.join(root, 'src')) && stamp >= fs.statSync(path.join(root, 'temporal.config.ts')).mtimeMs
+    );
+  } catch {
+    return false;
+  }
+}
+
 export function machineLine(): string {
   const cpus = os.cpus();
   return `node ${process.version}, ${cpus.length} CPU (${cpus[0]?.model.trim() ?? '?'}), ${fmtMb(os.totalmem())} MB RAM, ${os.platform()} ${os.release()}`;

@@ -206,6 +206,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       ['GET', '/memory/session/context/s1'],
       ['POST', '/memory/session/task/add'],
       ['POST', '/memory/session/task/complete'],
+      ['POST', '/memory/session/tool'],
       ['GET', '/memory/session/brief'],
       ['POST', '/errors'],
       ['POST', '/ingest/alertmanager'],
@@ -477,6 +478,31 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       body: { session_id: 'web-1', task_id: 'review', title: 'Review auth module' },
     });
     assert.equal(task.task.status, 'open');
+    const toolCall = {
+      session_id: 'web-1',
+      agent_id: 'claude-code',
+      tool: 'Bash',
+      call_id: 'toolu_1',
+      input: { command: 'curl -H "Authorization: Bearer abcdefgh12345678" https://example.com' },
+      output: { stdout: 'ok' },
+      duration_ms: 12,
+    };
+    const recorded = await ok('POST', '/memory/session/tool', { key: key.writer, body: toolCall });
+    assert.equal(recorded.call_id, 'toolu_1');
+    await ok('POST', '/memory/session/tool', { key: key.writer, body: toolCall });
+    const calls = await stack.store.workHistory.list({ tenantId: 'acme', agentId: 'claude-code' });
+    assert.equal(calls.length, 1, 'a resent call_id adds nothing');
+    assert.equal(calls[0]!.workflowId, 'session/acme/web-1');
+    assert.doesNotMatch(JSON.stringify(calls[0]!.input), /abcdefgh12345678/, 'redacted');
+    assert.equal((await call('POST', '/memory/session/tool', { key: key.reader, body: toolCall })).status, 403);
+    assertField(
+      await call('POST', '/memory/session/tool', {
+        key: key.writer,
+        body: { ...toolCall, output: { stdout: 'x'.repeat(20_000) } },
+      }),
+      400,
+      'output',
+    );
     const context = await ok('GET', '/memory/session/context/web-1', { key: key.reader });
     assert.equal(context.context.conversation.message_count, 1);
     const brief = await ok('GET', '/memory/session/brief', { key: key.reader });

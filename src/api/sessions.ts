@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { text } from '../contracts/limits';
+import { jsonValue, text } from '../contracts/limits';
+import { sessionWorkflowId } from '../contracts/names';
 import { ownerId } from '../contracts/memory';
 import {
   addTaskInputSchema,
@@ -40,6 +41,26 @@ export const handoffInput = z.strictObject({ ...ref, ...handoffShape, handoffRea
 export const endInput = z.strictObject({ ...ref, ...endInputSchema.shape, reason: text(200, 1).optional() });
 export const addTaskInput = z.strictObject({ ...ref, ...addTaskInputSchema.shape });
 export const completeTaskInput = z.strictObject({ ...ref, ...completeTaskInputSchema.shape });
+
+/** Bytes a tool call's input or output may hold in work history (the caller summarises larger ones). */
+export const TOOL_CALL_JSON_BYTES = 16 * 1024;
+
+/**
+ * A tool call an AI session made (e.g. a Claude Code hook's `PostToolUse`), for work history: the
+ * agent, the tool, its input and (a summary of) its output, each at most {@link TOOL_CALL_JSON_BYTES}.
+ * `callId` (the tool's call id) makes a resend harmless.
+ */
+export const toolCallInput = z.strictObject({
+  ...ref,
+  agentId: ownerId,
+  tool: text(200, 1),
+  callId: text(200, 1).optional(),
+  input: jsonValue(TOOL_CALL_JSON_BYTES).optional(),
+  output: jsonValue(TOOL_CALL_JSON_BYTES).optional(),
+  success: z.boolean().default(true),
+  error: text(2000).optional(),
+  durationMs: z.number().int().min(0).max(86_400_000).default(0),
+});
 
 /**
  * The live context with its conversation as the database has it (messages are data: the workflow
@@ -250,6 +271,42 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>, store: 
       input: addTaskInput,
       access: 'writer',
       run: inSession(async (s, ref, rest) => ({ success: true as const, task: await s.addTask(ref, rest) })),
+    }),
+
+    toolCall: operation({
+      name: 'session.tool_call',
+      summary: 'Record a tool call of the session in work history',
+      subject: 'tool call',
+      what: 'recording a tool call',
+      input: toolCallInput,
+      access: 'writer',
+      /**
+       * One work-history row (redacted by the store) under the session's workflow id, keyed by
+       * `callId` (a new id without one): a resend of the same call adds nothing. Answered once stored.
+       */
+      run: async (_caller, { tenantId, sessionId, callId = `api-${randomUUID()}`, ...call }) => {
+        const at = new Date();
+        await (
+          await store()
+        ).workHistory.record({
+          agentId: call.agentId,
+          action: call.tool,
+          input: call.input ?? null,
+          output: call.output ?? null,
+          success: call.success,
+          error: call.error,
+          durationMs: call.durationMs,
+          workflowId: sessionWorkflowId(tenantId, sessionId),
+          runId: 'tool-call',
+          activityId: callId,
+          attempt: 1,
+          tenantId,
+          sessionId,
+          startedAt: new Date(at.getTime() - call.durationMs).toISOString(),
+          finishedAt: at.toISOString(),
+        });
+        return { success: true as const, sessionId, callId };
+      },
     }),
 
     completeTask: operation({

@@ -17,6 +17,7 @@ import { registerOperationCommands } from './commands/operations';
 import { registerSessionCommands } from './commands/session';
 import { registerProcedureCommands } from './commands/procedures';
 import { registerApiCommands } from './commands/api';
+import { registerHookCommands } from './commands/hook';
 
 let context: CliContext | undefined;
 const ctx = (): CliContext =>
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDeployCommands(program, ctx);
   registerProcedureCommands(program, ctx);
   registerApiCommands(program, ctx);
+  registerHookCommands(program);
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

@@ -122,6 +122,11 @@ export const taskResponse = z.object({
   ...ok,
   task: z.looseObject({ taskId: z.string(), title: z.string(), status: z.string() }),
 });
+export const toolCallResponse = z.object({
+  ...ok,
+  sessionId: z.string(),
+  callId: z.string().describe('the work-history key of the call: the one sent, or a new one'),
+});
 export const briefResponse = z.object({
   ...ok,
   brief: z.looseObject({

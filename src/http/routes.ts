@@ -189,6 +189,13 @@ function routes(api: BrainOpsApi): Route[] {
       response: r.taskResponse,
     },
     {
+      method: 'POST',
+      url: '/memory/session/tool',
+      tags: session,
+      operation: api.sessions.toolCall,
+      response: r.toolCallResponse,
+    },
+    {
       method: 'GET',
       url: '/memory/session/brief',
       tags: session,

@@ -66,6 +66,21 @@ export async function buildBrief(
   };
 }
 
+/** Messages of the last context the Markdown brief shows (the latest), and characters of each. */
+export const BRIEF_MESSAGES = 6;
+export const BRIEF_MESSAGE_CHARS = 300;
+
+/** `text` on one line, cut to `max` characters (marked with …). */
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+/**
+ * The brief as Markdown, for a person or an AI session's context: the last context (its summary,
+ * what to continue with, critical facts and its latest {@link BRIEF_MESSAGES} messages, each cut to
+ * {@link BRIEF_MESSAGE_CHARS} characters on one line), open tasks, system status, recent errors.
+ */
 export function briefToMarkdown(brief: SessionBrief): string {
   const lines = [
     `# Session brief — tenant ${brief.tenantId}`,
@@ -79,6 +94,7 @@ export function briefToMarkdown(brief: SessionBrief): string {
       conversationSummary?: string;
       continuationInstructions?: string;
       criticalFacts?: Record<string, unknown>;
+      recentMessages?: { role?: unknown; content?: unknown }[];
     } | null;
     lines.push(
       `- Session \`${brief.lastContext.sessionId}\` (${brief.lastContext.status}, last active ${brief.lastContext.lastActivityAt.toISOString()})`,
@@ -86,6 +102,10 @@ export function briefToMarkdown(brief: SessionBrief): string {
     if (snap?.conversationSummary) lines.push(`- Conversation: ${snap.conversationSummary}`);
     if (snap?.continuationInstructions) lines.push(`- Continue with: ${snap.continuationInstructions}`);
     for (const [k, v] of Object.entries(snap?.criticalFacts ?? {})) lines.push(`- ${k}: ${JSON.stringify(v)}`);
+    const latest = (Array.isArray(snap?.recentMessages) ? snap.recentMessages : []).slice(-BRIEF_MESSAGES);
+    if (latest.length) lines.push('- Latest messages:');
+    for (const m of latest)
+      lines.push(`  - ${String(m.role)}: ${oneLine(String(m.content ?? ''), BRIEF_MESSAGE_CHARS)}`);
   } else lines.push('- No earlier session.');
   lines.push('', '## Open tasks');
   if (brief.openTasks.length === 0) lines.push('- None.');
