@@ -24,6 +24,7 @@ export { KEY_CACHE_MS, bearerKey } from './auth';
 export type * from './console/pages';
 export type { KeyMetrics } from './access-log';
 export type { AuthFailureBudget, RateVerdict } from './limits';
+export type { OtlpEncoding, OtlpExportResult } from './capture';
 
 /** What the API is built over; each opened on first use (or given ready). */
 export interface ApiDeps {
@@ -46,6 +47,7 @@ const areas = {
   keys: () => require('./keys') as typeof import('./keys'),
   erasure: () => require('./erasure') as typeof import('./erasure'),
   console: () => require('./console') as typeof import('./console'),
+  capture: () => require('./capture') as typeof import('./capture'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -107,6 +109,11 @@ export class BrainOpsApi {
   get erasure() {
     const { store, client, config } = this.deps;
     return this.area('erasure', () => areas.erasure().erasureOperations(store, client, config));
+  }
+  /** Capture of what services emit: OpenTelemetry intake (traces, logs) and endpoint performance. */
+  get capture() {
+    const { store, client, config } = this.deps;
+    return this.area('capture', () => areas.capture().captureOperations(store, client, config));
   }
   /** API keys. */
   get keys() {

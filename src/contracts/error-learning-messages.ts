@@ -61,7 +61,11 @@ export type HumanDecision =
   | { kind: 'retry' }
   | { kind: 'ignore'; reason?: string };
 
-export const occurrenceSignal = defineSignal<[{ errorEventId?: number }]>('occurrence');
+/**
+ * Occurrences of the signature: `count` of them (default 1), as a batch of identical errors
+ * reported at once (an OpenTelemetry export) arrives as one signal.
+ */
+export const occurrenceSignal = defineSignal<[{ errorEventId?: number; count?: number }]>('occurrence');
 export const resolveSignal =
   defineSignal<[{ action: string; params?: Record<string, unknown>; description?: string }]>('resolve');
 export const retrySignal = defineSignal('retry');

@@ -17,31 +17,44 @@ export interface ErrorReportReceipt {
   workflowId: string;
 }
 
-/** Records `report` (parsed) and hands it to error-learning. */
+/**
+ * Records `report` (parsed) and hands it to error-learning. `occurrences` > 1: that many identical
+ * occurrences at once (an OpenTelemetry export's errors of one signature), recorded as that many
+ * error events in one statement and counted by one signal; the receipt names the first event.
+ */
 export async function reportError(
   store: MemoryStore,
   temporal: Client,
   settings: ErrorLearningStart,
   report: ReportError,
+  occurrences = 1,
 ): Promise<ErrorReportReceipt> {
   const signature = errorSignature(report.errorType, report.message, report.stack);
-  const errorEventId = await store.errorEvents.record({
-    signature,
-    errorType: report.errorType,
-    message: report.message,
-    stack: report.stack,
-    context: report.context,
-    source: report.source,
-    workflowId: report.workflowId,
-    tenantId: report.tenantId,
-  });
-  const workflowId = await startErrorLearning(temporal, settings, {
-    signature,
-    errorType: report.errorType,
-    message: report.message,
-    source: report.source,
-    errorEventId,
-    failedWorkflowId: report.workflowId,
-  });
+  const errorEventId = await store.errorEvents.record(
+    {
+      signature,
+      errorType: report.errorType,
+      message: report.message,
+      stack: report.stack,
+      context: report.context,
+      source: report.source,
+      workflowId: report.workflowId,
+      tenantId: report.tenantId,
+    },
+    occurrences,
+  );
+  const workflowId = await startErrorLearning(
+    temporal,
+    settings,
+    {
+      signature,
+      errorType: report.errorType,
+      message: report.message,
+      source: report.source,
+      errorEventId,
+      failedWorkflowId: report.workflowId,
+    },
+    occurrences,
+  );
   return { errorEventId, signature, workflowId };
 }

@@ -24,7 +24,10 @@ export class ErrorLearningState {
 
   /** Registers the signal and query handlers; call before the first activity. */
   listen(): void {
-    setHandler(occurrenceSignal, () => void this.status.occurrences++);
+    setHandler(occurrenceSignal, (o) => {
+      const count = o?.count;
+      this.status.occurrences += typeof count === 'number' && Number.isInteger(count) && count > 1 ? count : 1;
+    });
     setHandler(resolveSignal, (d) => void (this.decision = { kind: 'resolve', ...d }));
     setHandler(retrySignal, () => void (this.decision = { kind: 'retry' }));
     setHandler(ignoreSignal, (d) => void (this.decision = { kind: 'ignore', reason: d?.reason }));
