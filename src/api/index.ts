@@ -1,6 +1,7 @@
 /**
  * The operations every client of BrainOps offers — memory, sessions and tasks, the brief, errors
- * and solutions, guidance and procedures, deployments, keys and the operator's actions — as
+ * and solutions, guidance and procedures, deployments, keys, the operator's actions, and capture
+ * (OpenTelemetry intake, endpoint performance) — as
  * transport-free {@link Operation}s over the memory store and the Temporal client, and the web
  * console's page reads, actions and sign-in sessions. HTTP, MCP, the CLI and the console are
  * adapters over this object: each calls `operation.call(caller, input)`
