@@ -239,6 +239,18 @@ export const envSchema = z.object({
   BRAINOPS_API_MAX_REQUESTS_PER_SOCKET: z.coerce.number().int().min(0).max(1_000_000).default(1000),
   /** Messages one JSON-RPC batch to `/mcp` may hold; a larger batch is refused. @defaultValue 10 */
   BRAINOPS_API_MCP_BATCH_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * Largest OTLP request body (`POST /v1/traces`, `/v1/logs`), bytes, as sent and after gzip is
+   * undone; larger bodies get 413. @defaultValue 16777216 (16 MiB)
+   */
+  BRAINOPS_OTLP_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1_073_741_824).default(16_777_216),
+  /**
+   * Spans (or log records) one OTLP request may carry; the ones beyond are refused and counted in
+   * the answer's partial success. @defaultValue 20000
+   */
+  BRAINOPS_OTLP_MAX_SPANS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+  /** OTLP requests one server works on at once; more get 503 with `Retry-After`. 0: no cap. @defaultValue 64 */
+  BRAINOPS_OTLP_MAX_CONCURRENT: z.coerce.number().int().min(0).max(100_000).default(64),
   /** JSON array of browser origins allowed by CORS, e.g. `["https://app.example.com"]`. @defaultValue none: CORS off */
   BRAINOPS_API_CORS_ORIGINS: json.pipe(z.array(z.url({ protocol: /^https?$/ })).max(100)).optional(),
   /**
@@ -437,6 +449,14 @@ export const configSchema = envSchema
         logFile: path.resolve(e.BRAINOPS_HOOK_LOG ?? path.join(os.homedir(), '.brainops', 'hook.log')),
         /** ms a hook call may take from its process's start. */
         timeoutMs: e.BRAINOPS_HOOK_TIMEOUT,
+      },
+      otlp: {
+        /** Bytes of an OTLP request body, sent and unzipped. */
+        maxBodyBytes: e.BRAINOPS_OTLP_MAX_BODY_BYTES,
+        /** Spans or log records per OTLP request; the rest are refused (partial success). */
+        maxRecordsPerRequest: e.BRAINOPS_OTLP_MAX_SPANS,
+        /** OTLP requests worked on at once per server; 0: no cap. */
+        maxConcurrent: e.BRAINOPS_OTLP_MAX_CONCURRENT,
       },
       console: {
         enabled: e.BRAINOPS_CONSOLE,

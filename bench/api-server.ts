@@ -1,7 +1,7 @@
 /**
  * The API server alone for `npm run bench:api`, in its own process so that the load generator
- * does not share its event loop: memory routes only need PostgreSQL (its Temporal client is lazy
- * and never used by them). Prints `{"url": …, "floorUrl": …}` on stdout once listening; SIGTERM
+ * does not share its event loop: memory routes only need PostgreSQL (its Temporal client, at
+ * `TEMPORAL_ADDRESS`, is lazy and never used by them; `bench:capture`'s error spans use it). Prints `{"url": …, "floorUrl": …}` on stdout once listening; SIGTERM
  * stops it.
  *
  * Beside it, in the same process and on the same `MemoryStore`, a bare `node:http` server (the
@@ -13,7 +13,7 @@
 import { memoryInput } from '../src/contracts/memory';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../temporal.config';
 import { BrainOpsClient } from '../src/client/brainops-client';
 import { MemoryStore } from '../src/memory';
@@ -64,7 +64,12 @@ async function main(): Promise<void> {
     cacheMaxEntries: config.cacheMaxEntries,
     logger,
   });
-  const client = new BrainOpsClient(new Client(), config, logger);
+  // Connected on first use: the memory routes never use it; OTLP error spans (bench:capture) reach TEMPORAL_ADDRESS.
+  const temporal = new Client({
+    connection: Connection.lazy({ address: config.temporal.address ?? '127.0.0.1:7233' }),
+    namespace: config.temporal.namespace,
+  });
+  const client = new BrainOpsClient(temporal, config, logger);
   const server = await serveApi({ config, client, store, logger }, 0);
   const floorUrl = await startFloorServer(store);
   process.stdout.write(`${JSON.stringify({ url: server.url, floorUrl })}\n`);

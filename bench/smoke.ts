@@ -33,6 +33,10 @@ export const SMOKE_SIZES: { script: string; env: Record<string, string>; args?: 
   },
   { script: 'bench:cli', env: { BENCH_RUNS: '2', BENCH_ENTRIES: '50' } },
   { script: 'bench:hook', env: { BENCH_RUNS: '2' } },
+  {
+    script: 'bench:capture',
+    env: { BENCH_SECONDS: '1', BENCH_WARMUP_SECONDS: '1', BENCH_ERROR_SPANS: '5', BENCH_SERVICES: '2' },
+  },
   { script: 'bench:erasure', env: { BENCH_ENTRIES: '2000', BENCH_USER_ENTRIES: '200', BENCH_SESSIONS: '5' } },
 ];
 

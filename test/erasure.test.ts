@@ -39,6 +39,7 @@ async function subjectCounts(
     error_events: `tenant_id = $1 and (context->>'userId' = $2 or workflow_id in (select workflow_id from sessions where tenant_id = $1 and user_id = $2))`,
     sessions: 'tenant_id = $1 and user_id = $2',
     api_access_log: 'false and $1::text is not null',
+    endpoint_performance: 'false and $1::text is not null',
   };
   const counts = {} as Record<ErasureTable, number>;
   for (const table of ERASURE_TABLES)
@@ -118,6 +119,11 @@ describe('erasure (real Temporal and PostgreSQL)', () => {
       `insert into api_access_log (at, key_id, tenant_id, operation, status, latency_ms) values (now(), 'k', $1, 'memory.store', 200, 1)`,
       [tenantId],
     );
+    await query(
+      `insert into endpoint_performance (tenant_id, service, route, method, minute, requests, errors, sum_ms, max_ms, buckets)
+       values ($1, 'shop', '/cart', 'GET', date_trunc('minute', now()), 1, 0, 5, 5, '{1}') on conflict do nothing`,
+      [tenantId],
+    );
   }
 
   it('erases a user in resumable batches, a worker killed mid-way, and leaves a receipt that counts every row', async () => {
@@ -130,7 +136,7 @@ describe('erasure (real Temporal and PostgreSQL)', () => {
       await seed(client.api, 'globex', 'u1', 3);
     });
     const before = await subjectCounts(query, 'acme', 'u1');
-    for (const table of ERASURE_TABLES.filter((t) => t !== 'api_access_log'))
+    for (const table of ERASURE_TABLES.filter((t) => t !== 'api_access_log' && t !== 'endpoint_performance'))
       assert.ok(before[table] > 0, `the user has rows in ${table}`);
     const others = [await subjectCounts(query, 'acme', 'u2'), await subjectCounts(query, 'globex', 'u1')];
     const accessLog = (await query('select count(*)::int as n from api_access_log', [])).rows[0]!.n;
@@ -226,6 +232,7 @@ describe('erasure (real Temporal and PostgreSQL)', () => {
         name: 'privacy officer',
       });
       assert.ok((receipt.counts.api_access_log ?? 0) >= 1);
+      assert.equal(receipt.counts.endpoint_performance, 1, 'the tenant’s endpoint performance');
       assert.ok((receipt.counts.sessions ?? 0) >= 1);
       for (const table of ERASURE_TABLES.filter((t) => !['entry_embeddings', 'memory_layer_changes'].includes(t)))
         assert.equal(

@@ -214,6 +214,9 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
       ['POST', '/knowledge/solutions'],
       ['POST', '/admin/monitor/run'],
       ['GET', '/admin/metrics'],
+      ['GET', '/ops/endpoints'],
+      ['POST', '/v1/traces'],
+      ['POST', '/v1/logs'],
       ['POST', '/mcp'],
     ];
     for (const [method, path] of routes) {
@@ -719,6 +722,9 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     assert.equal((await call('POST', '/admin/monitor/run', { key: key.admin })).status, 403);
     const monitored = await ok('POST', '/admin/monitor/run', { key: key.operator });
     assert.ok(monitored.result, 'the monitor run’s result');
+    const endpoints = await ok('GET', '/ops/endpoints?since=1h&limit=5', { key: key.reader });
+    assert.ok(Array.isArray(endpoints.routes), 'routes of the tenant (test/otlp-intake.test.ts fills them)');
+    assertField(await call('GET', '/ops/endpoints?since=forever', { key: key.reader }), 400, 'since');
     assert.equal((await call('GET', '/admin/metrics', { key: key.writer })).status, 403);
     const metrics = await ok('GET', '/admin/metrics', {
       key: key.admin,

@@ -12,12 +12,14 @@ import { storeMemoryInputSchema, memoryIdentitySchema, memoryInput } from '../sr
 import { buildBrief } from '../src/services/brief';
 import { CURSOR_START } from '../src/memory/embeddings';
 import { TenantScope } from '../src/memory/tenant-scope';
+import { aggregateRequests } from '../src/domain/endpoint-aggregation';
 import type { MemoryStore } from '../src/memory';
 import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
 
 const TENANTS = ['acme', 'globex'] as const;
 /** Every table with a `tenant_id` column; the test checks this list against the schema. */
 const TENANT_TABLES = [
+  'endpoint_performance',
   'entry_embeddings',
   'erasure_receipts',
   'error_events',
@@ -117,6 +119,19 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
           source: 'shop',
           tenantId: tenant,
         });
+        await store.endpointPerformance.add(
+          tenant,
+          aggregateRequests([
+            {
+              service: `shop ${marker(tenant)}`,
+              route: '/cart',
+              method: 'GET',
+              startMs: Date.now(),
+              durationMs: 12,
+              failed: false,
+            },
+          ]),
+        );
       }
       await client.reportError({ errorType: 'SystemError', message: 'system broke zanzibar', source: 'system' });
       context = await client.sessionContext({ tenantId: TENANTS[0], sessionId: 's1' });
@@ -182,6 +197,8 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
       quarantined: await store.sessions.listQuarantinedMessages({ tenantId: a, sessionId: 's1' }),
       tasks: await store.sessions.listTasks({ tenantId: a }),
       errors: await store.errorEvents.list({ tenantId: a, limit: 1000 }),
+      endpoints: await store.endpointPerformance.stats({ tenantId: a, since: new Date(0), limit: 1000 }),
+      endpointMinutes: await store.endpointPerformance.minutes({ tenantId: a, since: new Date(0), limit: 1000 }),
       workHistory: await store.workHistory.list({ tenantId: a, limit: 1000 }),
       brief: await buildBrief(store, a),
       context,
@@ -199,6 +216,7 @@ describe('row-level security (real Temporal, real PostgreSQL)', () => {
     assert.ok(!JSON.stringify(reads.search).includes('zanzibar legacy'), 'never an untenanted user entry');
     assert.equal(reads.stats.tenants, 1);
     assert.ok(reads.errors.length > 0 && reads.workHistory.length > 0 && reads.messages.length > 0);
+    assert.ok(reads.endpoints.length === 1 && reads.endpointMinutes.length === 1, 'the tenant’s own route');
 
     // The same tables, read with no WHERE at all, as the tenant.
     const scope = new TenantScope({ connectionString: stack.db.url, max: 1 }, logger);

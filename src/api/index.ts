@@ -1,6 +1,7 @@
 /**
  * The operations every client of BrainOps offers — memory, sessions and tasks, the brief, errors
- * and solutions, guidance and procedures, deployments, keys and the operator's actions — as
+ * and solutions, guidance and procedures, deployments, keys, the operator's actions, and capture
+ * (OpenTelemetry intake, endpoint performance) — as
  * transport-free {@link Operation}s over the memory store and the Temporal client, and the web
  * console's page reads, actions and sign-in sessions. HTTP, MCP, the CLI and the console are
  * adapters over this object: each calls `operation.call(caller, input)`
@@ -24,6 +25,7 @@ export { KEY_CACHE_MS, bearerKey } from './auth';
 export type * from './console/pages';
 export type { KeyMetrics } from './access-log';
 export type { AuthFailureBudget, RateVerdict } from './limits';
+export type { OtlpEncoding, OtlpExportResult } from './capture';
 
 /** What the API is built over; each opened on first use (or given ready). */
 export interface ApiDeps {
@@ -47,6 +49,7 @@ const areas = {
   keys: () => require('./keys') as typeof import('./keys'),
   erasure: () => require('./erasure') as typeof import('./erasure'),
   console: () => require('./console') as typeof import('./console'),
+  capture: () => require('./capture') as typeof import('./capture'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -113,6 +116,11 @@ export class BrainOpsApi {
   get erasure() {
     const { store, client, config } = this.deps;
     return this.area('erasure', () => areas.erasure().erasureOperations(store, client, config));
+  }
+  /** Capture of what services emit: OpenTelemetry intake (traces, logs) and endpoint performance. */
+  get capture() {
+    const { store, client, config } = this.deps;
+    return this.area('capture', () => areas.capture().captureOperations(store, client, config));
   }
   /** API keys. */
   get keys() {

@@ -11,6 +11,7 @@ import { registerDatabaseCommands } from './commands/database';
 import { registerDeployCommands } from './commands/deploy';
 import { registerErasureCommands } from './commands/erasure';
 import { registerErrorCommands } from './commands/errors';
+import { registerEndpointCommands } from './commands/endpoints';
 import { registerLearningCommands } from './commands/learning';
 import { registerMemoryCommands } from './commands/memory';
 import { registerOperationCommands } from './commands/operations';
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   registerMemoryCommands(program, ctx);
   registerErasureCommands(program, ctx);
   registerErrorCommands(program, ctx);
+  registerEndpointCommands(program, ctx);
   registerDatabaseCommands(program, ctx);
   registerLearningCommands(program, ctx);
   registerDeployCommands(program, ctx);

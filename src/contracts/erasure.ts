@@ -27,7 +27,14 @@ export const ERASURE_TABLES = Object.freeze([
   'error_events',
   'sessions',
   'api_access_log',
+  'endpoint_performance',
 ] as const);
+
+/**
+ * The patch that added `endpoint_performance` to {@link ERASURE_TABLES}: erasures that started
+ * before it (their history has no marker) do not clear it.
+ */
+export const ERASURE_ENDPOINT_PERFORMANCE_PATCH = 'erasure-endpoint-performance';
 export type ErasureTable = (typeof ERASURE_TABLES)[number];
 
 /** Who asked for an erasure: an API key (its id; prefix and name are looked up) or the operator by name. */

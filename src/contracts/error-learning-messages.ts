@@ -77,8 +77,13 @@ export type HumanDecision =
   | { kind: 'retry' }
   | { kind: 'ignore'; reason?: string };
 
-/** Another occurrence; an alert's (`fingerprint`) is firing again until a `cleared` names it. */
-export const occurrenceSignal = defineSignal<[{ errorEventId?: number; fingerprint?: string }]>('occurrence');
+/**
+ * Occurrences of the signature: `count` of them (default 1), as a batch of identical errors
+ * reported at once (an OpenTelemetry export) arrives as one signal; an alert's (`fingerprint`)
+ * is firing again until a `cleared` names it.
+ */
+export const occurrenceSignal =
+  defineSignal<[{ errorEventId?: number; fingerprint?: string; count?: number }]>('occurrence');
 /**
  * Outside evidence that the error stopped: Alertmanager reported the alert of `fingerprint`
  * resolved. Verification of a run with an `alert` waits for it.

@@ -210,3 +210,23 @@ export const errorResponse = z.object({
   reason: z.string().optional(),
   issues: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
 });
+
+/** `GET /ops/endpoints`: routes of a window, most requested first; latencies in ms. */
+export const endpointsResponse = z.object({
+  routes: z.array(
+    z.object({
+      tenantId: z.string(),
+      service: z.string(),
+      route: z.string(),
+      method: z.string(),
+      requests: z.number(),
+      errors: z.number(),
+      errorRate: z.number().describe('errors / requests, 0–1'),
+      meanMs: z.number(),
+      maxMs: z.number(),
+      p50Ms: z.number().nullable(),
+      p95Ms: z.number().nullable(),
+      p99Ms: z.number().nullable(),
+    }),
+  ),
+});

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ApiError, invalid, type BrainOpsApi, type Caller, type Operation } from '../api';
 import { ValidationError } from '../contracts/errors';
 import { fromWire, toWire, wireIssuesError, wireSchema } from '../api/wire';
+import ms, { type StringValue } from 'ms';
 import * as r from './responses';
 
 /** One route: an operation behind a method and a path. */
@@ -63,6 +64,27 @@ function queryWithBooleans(query: unknown, names: string[]): Record<string, unkn
   return fields;
 }
 const sessionFromPath = (request: FastifyRequest) => request.params;
+
+/**
+ * `GET /ops/endpoints`'s input from its query: `since` a duration back from now (`1h`, `7d`;
+ * default `1h`), `limit` a number; other fields as they are (the operation checks them).
+ */
+function endpointsQuery(request: FastifyRequest): Record<string, unknown> {
+  const { since = '1h', limit, ...rest } = request.query as Record<string, string | undefined>;
+  let back: number | undefined;
+  try {
+    back = ms(since as StringValue);
+  } catch {
+    back = undefined;
+  }
+  if (back === undefined || !Number.isFinite(back) || back <= 0)
+    throw invalid([{ field: 'since', reason: 'expected a duration such as 15m, 1h or 7d' }]);
+  return {
+    ...rest,
+    since: new Date(Date.now() - back),
+    ...(limit === undefined ? {} : { limit: /^\d+$/.test(limit) ? Number(limit) : limit }),
+  };
+}
 
 /** The route table. */
 function routes(api: BrainOpsApi): Route[] {
@@ -239,6 +261,20 @@ function routes(api: BrainOpsApi): Route[] {
       tags: operator,
       operation: api.knowledge.addSolution,
       response: r.solutionResponse,
+    },
+    {
+      method: 'GET',
+      url: '/ops/endpoints',
+      tags: ['capture (OpenTelemetry)'],
+      operation: api.capture.endpoints,
+      querystring: z.strictObject({
+        service: z.string().optional(),
+        route: z.string().optional(),
+        since: z.string().optional().describe('how far back, e.g. 15m, 1h, 7d (default 1h)'),
+        limit: z.string().optional().describe('routes at most (1–1000, default 50)'),
+      }),
+      input: endpointsQuery,
+      response: r.endpointsResponse,
     },
     {
       method: 'POST',

@@ -23,6 +23,7 @@ import type { BrainOpsConfig } from '../../temporal.config';
 import { LIMITS } from '../contracts/limits';
 import { callerKey, invalid, isOperator, rateLimited, toApiError, type BrainOpsApi, type Caller } from '../api';
 import { errorAnswer } from './answers';
+import { registerOtlpRoutes } from './otlp';
 import { registerRoutes } from './routes';
 
 declare module 'fastify' {
@@ -193,6 +194,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   registerRoutes(app, api);
+  registerOtlpRoutes(app, api, config.otlp.maxBodyBytes);
   const context: ExtensionContext = {
     caller: (request) => request.principal!,
     logCall: (request, call) => {

@@ -64,7 +64,8 @@ function subjectCondition(table: ErasureTable, userId: string | undefined): stri
     case 'sessions':
       return userId === undefined ? 'tenant_id = $1' : 'tenant_id = $1 and user_id = $2';
     case 'api_access_log':
-      // The access log records keys, not users: only a whole tenant's goes.
+    case 'endpoint_performance':
+      // The access log records keys and endpoint performance sums requests, not users: only a whole tenant's goes.
       return userId === undefined ? 'tenant_id = $1' : 'false';
   }
 }

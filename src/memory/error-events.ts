@@ -75,6 +75,36 @@ export async function insertErrorEventOnce(
   return result.rows[0]!;
 }
 
+/**
+ * Records `count` (≥ 2) identical occurrences of an error in one statement (no dedupe key).
+ * Returns the first one's id.
+ */
+export async function insertErrorOccurrences(db: Queryable, e: ErrorEventInput, count: number): Promise<number> {
+  const result = await db.query<{ id: number }>(
+    `with ins as (
+       insert into error_events (signature, error_type, message, stack, context, source, agent_id,
+         workflow_id, activity_type, attempt, tenant_id)
+       select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 from generate_series(1, $12)
+       returning id)
+     select min(id)::int as id from ins`,
+    [
+      e.signature,
+      e.errorType,
+      e.message,
+      e.stack ?? null,
+      JSON.stringify(e.context ?? {}),
+      e.source,
+      e.agentId ?? null,
+      e.workflowId ?? null,
+      e.activityType ?? null,
+      e.attempt ?? null,
+      e.tenantId ?? null,
+      count,
+    ],
+  );
+  return result.rows[0]!.id;
+}
+
 /** Newest error events first. */
 export async function listErrorEvents(db: Queryable, opts: ListErrorEventsInput): Promise<ErrorEventRow[]> {
   const result = await db.query<ErrorEventRow>(
@@ -174,7 +204,10 @@ export async function summariseErrors(db: Queryable, opts: { since: Date; limit?
 export function errorEventRepository(db: Connections) {
   return {
     /** Records an error event (redacted) once per `dedupeKey`; returns its id. */
-    record: (e: ErrorEventInput) => insertErrorEvent(db.operator, db.redact(e)),
+    record: (e: ErrorEventInput, occurrences = 1) =>
+      occurrences > 1
+        ? insertErrorOccurrences(db.operator, db.redact(e), occurrences)
+        : insertErrorEvent(db.operator, db.redact(e)),
     /** Records an error event (redacted) once per `dedupeKey`: its id, and whether this call recorded it. */
     recordOnce: (e: ErrorEventInput) => insertErrorEventOnce(db.operator, db.redact(e)),
     /**

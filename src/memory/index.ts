@@ -15,6 +15,7 @@ export { conversationFigures } from './sessions';
 export { isDataError, recordDeadLetters, type MessageToStore } from './session-messages';
 export type { WorkHistoryRecord } from './work-history';
 export type { ErrorEventInput, ErrorEventRow, ErrorSummary } from './error-events';
+export type { EndpointStats, EndpointWindow, EndpointMinuteRow } from './endpoint-performance';
 export type { Solution, SolutionInput } from '../contracts/knowledge';
 export type { Decision, DecisionRow } from './decisions';
 export type { BackupRecord, MigrationRun } from '../contracts/database-guardian';

@@ -21,6 +21,7 @@ import { embeddingRepository } from './embeddings';
 import { EntryRepository } from './entry-repository';
 import { erasureRepository } from './erasure';
 import { errorEventRepository } from './error-events';
+import { endpointPerformanceRepository } from './endpoint-performance';
 import { guidanceRepository } from './guidance';
 import { healthRepository } from './health';
 import { insightRepository } from './insights';
@@ -97,6 +98,8 @@ export class MemoryStore {
   readonly metrics: ReturnType<typeof metricsRepository>;
   /** Erasure of a data subject: batches and receipts. */
   readonly erasure: ReturnType<typeof erasureRepository>;
+  /** Endpoint performance from OpenTelemetry server spans: per service, route, method and minute. */
+  readonly endpointPerformance: ReturnType<typeof endpointPerformanceRepository>;
 
   private constructor(
     private readonly db: Connections,
@@ -127,6 +130,7 @@ export class MemoryStore {
     this.console = consoleRepository(db);
     this.metrics = metricsRepository(db);
     this.erasure = erasureRepository(db);
+    this.endpointPerformance = endpointPerformanceRepository(db);
   }
 
   /**

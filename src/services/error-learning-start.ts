@@ -28,6 +28,8 @@ export async function startErrorLearning(
   client: Client,
   start: ErrorLearningStart,
   occurrence: ErrorOccurrence,
+  /** Identical occurrences this call stands for (one signal counts them all). @defaultValue 1 */
+  count = 1,
 ): Promise<string> {
   const workflowId = errorLearningWorkflowId(occurrence.signature);
   await client.workflow.signalWithStart(ERROR_LEARNING_WORKFLOW_TYPE, {
@@ -41,7 +43,13 @@ export async function startErrorLearning(
       },
     ],
     signal: occurrenceSignal,
-    signalArgs: [{ errorEventId: occurrence.errorEventId, fingerprint: occurrence.alert?.fingerprint }],
+    signalArgs: [
+      {
+        errorEventId: occurrence.errorEventId,
+        ...(occurrence.alert ? { fingerprint: occurrence.alert.fingerprint } : {}),
+        ...(count > 1 ? { count } : {}),
+      },
+    ],
     typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.agent, value: 'SystemMonitor' }],
     memo: { signature: occurrence.signature, source: occurrence.source },
   });

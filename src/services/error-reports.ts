@@ -26,6 +26,12 @@ export interface ErrorReportReceipt {
 
 /** How a report is grouped and verified when it is not a plain error (an alert, say). */
 export interface ReportOptions {
+  /**
+   * Identical occurrences the report stands for (an OpenTelemetry export's errors of one
+   * signature): recorded as that many error events in one statement and counted by one signal;
+   * the receipt names the first event. Not with `dedupeKey`. @defaultValue 1
+   */
+  occurrences?: number;
   /** The signature to group it by. @defaultValue `errorSignature(errorType, message, stack)` */
   signature?: string;
   /** Records the report once per key: a repeat is answered `duplicate` and starts nothing. */
@@ -34,7 +40,7 @@ export interface ReportOptions {
   alert?: AlertRef;
 }
 
-/** Records `report` (parsed) and hands it to error-learning. */
+/** Records `report` (parsed) and hands it to error-learning (see {@link ReportOptions}). */
 export async function reportError(
   store: MemoryStore,
   temporal: Client,
@@ -43,7 +49,7 @@ export async function reportError(
   options: ReportOptions = {},
 ): Promise<ErrorReportReceipt> {
   const signature = options.signature ?? errorSignature(report.errorType, report.message, report.stack);
-  const { id: errorEventId, created } = await store.errorEvents.recordOnce({
+  const event = {
     signature,
     errorType: report.errorType,
     message: report.message,
@@ -52,17 +58,26 @@ export async function reportError(
     source: report.source,
     workflowId: report.workflowId,
     tenantId: report.tenantId,
-    dedupeKey: options.dedupeKey,
-  });
+  };
+  const occurrences = options.occurrences ?? 1;
+  const { id: errorEventId, created } =
+    options.dedupeKey === undefined
+      ? { id: await store.errorEvents.record(event, occurrences), created: true }
+      : await store.errorEvents.recordOnce({ ...event, dedupeKey: options.dedupeKey });
   if (!created) return { errorEventId, signature, workflowId: errorLearningWorkflowId(signature), duplicate: true };
-  const workflowId = await startErrorLearning(temporal, settings, {
-    signature,
-    errorType: report.errorType,
-    message: report.message,
-    source: report.source,
-    errorEventId,
-    failedWorkflowId: report.workflowId,
-    ...(options.alert ? { alert: options.alert } : {}),
-  });
+  const workflowId = await startErrorLearning(
+    temporal,
+    settings,
+    {
+      signature,
+      errorType: report.errorType,
+      message: report.message,
+      source: report.source,
+      errorEventId,
+      failedWorkflowId: report.workflowId,
+      ...(options.alert ? { alert: options.alert } : {}),
+    },
+    occurrences,
+  );
   return { errorEventId, signature, workflowId };
 }

@@ -6,9 +6,14 @@
  * activity that commits on its own, so a worker killed anywhere resumes where the database
  * stands: deleted rows stay deleted, the rest is found again.
  */
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { ERASURE_TABLES, type ErasureInput, type ErasureOutcome } from '../contracts/erasure';
+import {
+  ERASURE_ENDPOINT_PERFORMANCE_PATCH,
+  ERASURE_TABLES,
+  type ErasureInput,
+  type ErasureOutcome,
+} from '../contracts/erasure';
 
 /** A batch heartbeats while it runs: a killed worker's batch is retried elsewhere within 10 s. */
 const { eraseBatch, finishErasure } = proxyActivities<ReturnType<typeof createActivities>>({
@@ -22,7 +27,9 @@ const MAX_HISTORY_EVENTS = 10_000;
 
 export async function erasureWorkflow(input: ErasureInput): Promise<ErasureOutcome> {
   const { erasureId, batchSize = 500 } = input;
+  const withEndpoints = patched(ERASURE_ENDPOINT_PERFORMANCE_PATCH);
   for (const table of ERASURE_TABLES) {
+    if (table === 'endpoint_performance' && !withEndpoints) continue;
     for (;;) {
       const deleted = await eraseBatch({ erasureId, table, limit: batchSize });
       if (deleted === 0) break;

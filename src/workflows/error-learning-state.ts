@@ -38,7 +38,8 @@ export class ErrorLearningState {
       this.status.firingAlerts = [alert.fingerprint];
     }
     setHandler(occurrenceSignal, (o) => {
-      this.status.occurrences++;
+      const count = o?.count;
+      this.status.occurrences += typeof count === 'number' && Number.isInteger(count) && count > 1 ? count : 1;
       if (this.firing && o?.fingerprint) this.setFiring(o.fingerprint, true);
     });
     setHandler(clearedSignal, (c) => {
