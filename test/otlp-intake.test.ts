@@ -17,6 +17,8 @@ import { ApiKeyStore } from '../src/memory';
 import { statusQuery } from '../src/contracts/error-learning-messages';
 import { errorLearningWorkflowId } from '../src/domain/signature-hash';
 import { serveApi, type ServedApi } from '../src/stack/api-server';
+import { BrainOpsApi, toApiError, type TenantCaller } from '../src/api';
+import type { MemoryStore } from '../src/memory';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Worker } from '@temporalio/worker';
@@ -443,6 +445,56 @@ describe('OTLP intake (running server, real Temporal and PostgreSQL)', () => {
       body: '{}',
     });
     assert.equal(brotli.status, 415);
+  });
+
+  it('answers 429 with Retry-After over the key’s rate limit, and 503 beyond the exports one server works on at once', async () => {
+    const base = testConfig(stack.db.url);
+    const limited = await serveApi(
+      {
+        config: { ...base, api: { ...base.api, host: '127.0.0.1', rateLimitPerMinute: 1 } },
+        client: stack.client(base),
+        store: stack.store,
+        logger,
+      },
+      0,
+    );
+    try {
+      const { key: fresh } = await new ApiKeyStore(stack.store.pool).create({ tenantId: 'acme', role: 'writer' });
+      const send = () =>
+        fetch(`${limited.url}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${fresh}` },
+          body: '{}',
+        });
+      assert.equal((await send()).status, 200);
+      const refused = await send();
+      assert.equal(refused.status, 429);
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1, 'Retry-After');
+      assert.match(((await refused.json()) as any).message, /requests a minute/);
+    } finally {
+      await limited.close();
+    }
+
+    // One export at a time: while one waits for the store, the next is refused as unavailable (503).
+    let open!: (store: MemoryStore) => void;
+    const gate = new Promise<MemoryStore>((resolve) => (open = resolve));
+    const api = new BrainOpsApi({
+      config: { ...base, otlp: { ...base.otlp, maxConcurrent: 1 } },
+      logger,
+      store: () => gate,
+      client: () => Promise.resolve(stack.client(base)),
+    });
+    const writer: TenantCaller = { keyId: 'k', tenantId: 'acme', role: 'writer' };
+    const span = traceRequest('gate', [serverSpan({ route: '/gate' })]);
+    const first = api.capture.traces.call(writer, { encoding: 'protobuf', body: protobuf(span) });
+    const second = await api.capture.traces
+      .call(writer, { encoding: 'protobuf', body: protobuf(span) })
+      .catch((e) => e);
+    assert.equal(toApiError(second)?.kind, 'unavailable', String(second));
+    open(stack.store);
+    assert.equal((await first).requests, 1);
+    const third = await api.capture.traces.call(writer, { encoding: 'protobuf', body: protobuf(span) });
+    assert.equal(third.groups, 1, 'taken again once the first was done');
   });
 
   it('lists routes with `brainops endpoints`', async () => {
