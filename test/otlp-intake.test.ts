@@ -16,7 +16,12 @@ import { Field, Type } from 'protobufjs';
 import { ApiKeyStore } from '../src/memory';
 import { statusQuery } from '../src/contracts/error-learning-messages';
 import { errorLearningWorkflowId } from '../src/domain/signature-hash';
+import { aggregateRequests } from '../src/domain/endpoint-aggregation';
+import { bucketOf, histogramQuantile, LATENCY_BOUNDARIES_MS, LATENCY_BUCKETS } from '../src/domain/latency-histogram';
+import { normaliseRoute } from '../src/domain/otlp-records';
 import { serveApi, type ServedApi } from '../src/stack/api-server';
+import { BrainOpsApi, toApiError, type TenantCaller } from '../src/api';
+import type { MemoryStore } from '../src/memory';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Worker } from '@temporalio/worker';
@@ -63,6 +68,49 @@ function serverSpan(o: { route?: string; path?: string; status?: number; ms?: nu
 }
 const traceRequest = (service: string, spans: object[]) => ({
   resourceSpans: [{ resource: { attributes: [str('service.name', service)] }, scopeSpans: [{ spans }] }],
+});
+
+describe('endpoint performance rules (pure)', () => {
+  it('writes id-like path segments as :id and drops the query', () => {
+    assert.equal(normaliseRoute('/users/42/orders?x=1#top'), '/users/:id/orders');
+    assert.equal(normaliseRoute('/o/3f2504e0-4f89-11d3-9a0c-0305e82c3301'), '/o/:id');
+    assert.equal(normaliseRoute('https://shop.example/cart/abcdef0123456789abcd'), '/cart/:id');
+    assert.equal(normaliseRoute('/health'), '/health');
+  });
+
+  it('sums requests per service, route, method and minute, and reads percentiles within a bucket’s width', () => {
+    const t = Date.UTC(2026, 0, 1, 12, 0, 30);
+    const requests = Array.from({ length: 1000 }, (_, i) => ({
+      service: 'svc',
+      route: `/r${i % 3}`,
+      method: 'GET',
+      startMs: t + (i % 2) * 60_000,
+      durationMs: i + 1,
+      failed: i % 10 === 0,
+    }));
+    const groups = aggregateRequests(requests);
+    assert.equal(groups.length, 6);
+    assert.equal(
+      groups.reduce((n, g) => n + g.requests, 0),
+      1000,
+    );
+    assert.equal(
+      groups.reduce((n, g) => n + g.errors, 0),
+      100,
+    );
+    const all = new Array<number>(LATENCY_BUCKETS).fill(0);
+    for (const r of requests) all[bucketOf(r.durationMs)]!++;
+    for (const [q, exact] of [
+      [0.5, 500],
+      [0.95, 950],
+      [0.99, 990],
+    ] as const) {
+      const estimate = histogramQuantile(all, q, 1000)!;
+      assert.ok(Math.abs(estimate - exact) / exact < 0.125, `p${q * 100}: ${estimate} for ${exact}`);
+    }
+    assert.equal(histogramQuantile(new Array<number>(LATENCY_BUCKETS).fill(0), 0.5), null);
+    assert.equal(bucketOf(1e9), LATENCY_BOUNDARIES_MS.length, 'beyond every boundary: the last bucket');
+  });
 });
 
 describe('OTLP intake (running server, real Temporal and PostgreSQL)', () => {
@@ -443,6 +491,56 @@ describe('OTLP intake (running server, real Temporal and PostgreSQL)', () => {
       body: '{}',
     });
     assert.equal(brotli.status, 415);
+  });
+
+  it('answers 429 with Retry-After over the key’s rate limit, and 503 beyond the exports one server works on at once', async () => {
+    const base = testConfig(stack.db.url);
+    const limited = await serveApi(
+      {
+        config: { ...base, api: { ...base.api, host: '127.0.0.1', rateLimitPerMinute: 1 } },
+        client: stack.client(base),
+        store: stack.store,
+        logger,
+      },
+      0,
+    );
+    try {
+      const { key: fresh } = await new ApiKeyStore(stack.store.pool).create({ tenantId: 'acme', role: 'writer' });
+      const send = () =>
+        fetch(`${limited.url}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${fresh}` },
+          body: '{}',
+        });
+      assert.equal((await send()).status, 200);
+      const refused = await send();
+      assert.equal(refused.status, 429);
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1, 'Retry-After');
+      assert.match(((await refused.json()) as any).message, /requests a minute/);
+    } finally {
+      await limited.close();
+    }
+
+    // One export at a time: while one waits for the store, the next is refused as unavailable (503).
+    let open!: (store: MemoryStore) => void;
+    const gate = new Promise<MemoryStore>((resolve) => (open = resolve));
+    const api = new BrainOpsApi({
+      config: { ...base, otlp: { ...base.otlp, maxConcurrent: 1 } },
+      logger,
+      store: () => gate,
+      client: () => Promise.resolve(stack.client(base)),
+    });
+    const writer: TenantCaller = { keyId: 'k', tenantId: 'acme', role: 'writer' };
+    const span = traceRequest('gate', [serverSpan({ route: '/gate' })]);
+    const first = api.capture.traces.call(writer, { encoding: 'protobuf', body: protobuf(span) });
+    const second = await api.capture.traces
+      .call(writer, { encoding: 'protobuf', body: protobuf(span) })
+      .catch((e) => e);
+    assert.equal(toApiError(second)?.kind, 'unavailable', String(second));
+    open(stack.store);
+    assert.equal((await first).requests, 1);
+    const third = await api.capture.traces.call(writer, { encoding: 'protobuf', body: protobuf(span) });
+    assert.equal(third.groups, 1, 'taken again once the first was done');
   });
 
   it('lists routes with `brainops endpoints`', async () => {
