@@ -47,6 +47,17 @@ export interface FiveMinuteResult {
   insights: string[];
   /** Procedure compliance in the window, per procedure version: steps run, failed, skipped with approval, blocked (and released), warned. */
   procedureCompliance?: ProcedureComplianceFigures[];
+  /** Routes whose error rate spiked against the hour before (each its tenant's insight `key`). */
+  endpointErrorSpikes?: EndpointFindingFigures[];
+}
+
+/** A service route a learning cycle found something about, and the key of its tenant's insight. */
+export interface EndpointFindingFigures {
+  tenantId: string;
+  service: string;
+  route: string;
+  method: string;
+  key: string;
 }
 
 export interface ProcedureComplianceFigures {
@@ -86,6 +97,8 @@ export interface HourlyResult {
   actionable: number;
   /** Success rate per procedure version over the 24 hours to the window's end. */
   procedureEffectiveness?: ProcedureEffectivenessFigures[];
+  /** Routes whose p95 regressed against the same hour the day before (each its tenant's insight `key`). */
+  endpointRegressions?: EndpointFindingFigures[];
 }
 
 /** Report of the daily memory optimisation for its window. */

@@ -135,6 +135,9 @@ export const briefResponse = z.object({
     openTasks: z.array(z.unknown()),
     systemStatus: z.array(z.unknown()),
     recentErrors: z.array(z.unknown()),
+    servicePerformance: z
+      .array(z.unknown())
+      .describe('error-rate spikes and p95 regressions the learning cycles found in the tenant’s routes'),
   }),
 });
 export const errorReportResponse = z.object({

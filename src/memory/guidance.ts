@@ -173,14 +173,22 @@ export interface InsightMatch {
   relevance: number;
 }
 
-export async function matchingInsights(db: Queryable, { task, limit = 5 }: TaskQuery): Promise<InsightMatch[]> {
+/**
+ * Insights whose words match the task: the global ones, and `tenantId`'s own (a tenant's endpoint
+ * findings name its services and routes: no other tenant's guidance may show them).
+ */
+export async function matchingInsights(
+  db: Queryable,
+  { task, limit = 5, tenantId }: TaskQuery & { tenantId?: string },
+): Promise<InsightMatch[]> {
   const result = await db.query<InsightMatch>(
     `with t as ${ANY_WORD}
      select key, coalesce(title, key) as title, least(1, ts_rank(search_vector, t.q) * 10)::float8 as relevance
      from memory_entries, t
      where t.q is not null and tags @> array['insight'] and archived_at is null and search_vector @@ t.q
+       and (tenant_id is null or tenant_id = $3)
      order by relevance desc limit $2`,
-    [task, limit],
+    [task, limit, tenantId ?? null],
   );
   return result.rows;
 }

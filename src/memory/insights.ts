@@ -52,10 +52,10 @@ function rows(insights: Insight[], metadata: (i: Insight) => Record<string, unkn
 }
 
 const INSERT = `
-  insert into memory_entries as m (key, value, title, content, memory_type, layer, scope, priority, importance,
-    category, source, tags, metadata, expires_at, last_write_id)
-  select r.key, r.value, r.title, r.content, $13, 'short_term', 'global', r.priority, r.importance,
-    r.category, $10, r.tags::text[], r.metadata, $11, $12
+  insert into memory_entries as m (key, value, title, content, memory_type, layer, scope, tenant_id, priority,
+    importance, category, source, tags, metadata, expires_at, last_write_id)
+  select r.key, r.value, r.title, r.content, $13, 'short_term', case when $14::text is null then 'global' else 'tenant' end,
+    $14::text, r.priority, r.importance, r.category, $10, r.tags::text[], r.metadata, $11, $12
   from unnest($1::text[], $2::jsonb[], $3::text[], $4::text[], $5::text[], $6::real[], $7::text[], $8::text[], $9::jsonb[])
     as r(key, value, title, content, priority, importance, category, tags, metadata)
   on conflict (key, scope, tenant_id, user_id, session_id, agent_id) do update set
@@ -65,13 +65,17 @@ const INSERT = `
     source = excluded.source, tags = excluded.tags, expires_at = excluded.expires_at,
     last_write_id = excluded.last_write_id, updated_at = now(), sync_version = m.sync_version + 1`;
 
-/** The parameters of {@link INSERT}, in its order: the rows' columns, then source, expiry, write id, type. */
+/**
+ * The parameters of {@link INSERT}, in its order: the rows' columns, then source, expiry, write
+ * id, type and the tenant (none: a `global` insight; a tenant's: `tenant` scope, its rows only).
+ */
 function insertParams(
   r: ReturnType<typeof rows>,
   source: string,
   expiresAt: Date,
   writeId: string,
   memoryType: string,
+  tenantId: string | null = null,
 ) {
   return [
     r.keys,
@@ -87,6 +91,7 @@ function insertParams(
     expiresAt,
     writeId,
     memoryType,
+    tenantId,
   ];
 }
 
@@ -164,6 +169,8 @@ export async function upsertWindowInsights(
     windowEnd: Date;
     writeId: string;
     memoryType?: InsightMemoryType;
+    /** The tenant whose insights these are (its own data, seen by it and the operator only); none: global. */
+    tenantId?: string;
   },
 ): Promise<string[]> {
   if (insights.length === 0) return [];
@@ -178,7 +185,7 @@ export async function upsertWindowInsights(
        and (m.value, m.title, m.content, m.priority, m.metadata, m.tags, m.expires_at)
          is distinct from (excluded.value, excluded.title, excluded.content, excluded.priority, excluded.metadata, excluded.tags, excluded.expires_at)
      returning key`,
-    insertParams(r, opts.source, expiresAt, opts.writeId, opts.memoryType ?? 'ai_insight'),
+    insertParams(r, opts.source, expiresAt, opts.writeId, opts.memoryType ?? 'ai_insight', opts.tenantId ?? null),
   );
   return result.rows.map((row) => row.key);
 }
@@ -186,7 +193,14 @@ export async function upsertWindowInsights(
 /** Live insights under `keyPrefix`, most severe first. */
 export async function listInsights(
   db: Queryable,
-  opts: { keyPrefix?: string; kinds?: string[]; status?: 'open' | 'resolved'; limit?: number } = {},
+  opts: {
+    keyPrefix?: string;
+    kinds?: string[];
+    status?: 'open' | 'resolved';
+    limit?: number;
+    /** Only this tenant's insights (on its row-level security, see the repository). */
+    tenantId?: string;
+  } = {},
 ): Promise<
   (Insight & {
     timesSeen: number | null;
@@ -209,10 +223,10 @@ export async function listInsights(
      -- Containment, not "= any": the tags' GIN index finds the insights among millions of entries.
      where tags @> array['insight'] and archived_at is null
        and ($1::text is null or starts_with(key, $1)) and ($2::text[] is null or category = any($2))
-       and ($3::text is null or metadata->>'status' = $3)
+       and ($3::text is null or metadata->>'status' = $3) and ($5::text is null or tenant_id = $5)
      order by array_position(array['critical','high','medium','low','info'], metadata->>'severity'), key
      limit $4`,
-    [opts.keyPrefix ?? null, opts.kinds ?? null, opts.status ?? null, opts.limit ?? 200],
+    [opts.keyPrefix ?? null, opts.kinds ?? null, opts.status ?? null, opts.limit ?? 200, opts.tenantId ?? null],
   );
   return result.rows as never;
 }
@@ -227,7 +241,8 @@ export function insightRepository(db: Connections) {
     /** Upserts the insights of one window (redacted); returns the keys written. */
     recordWindowInsights: (w: Parameters<typeof upsertWindowInsights>[1]) =>
       upsertWindowInsights(db.operator, { ...w, insights: db.redact(w.insights) }),
-    list: (opts: Parameters<typeof listInsights>[1] = {}) => listInsights(db.operator, opts),
+    /** Live insights, most severe first: every tenant's and the global ones (operator), or a tenant's own. */
+    list: (opts: Parameters<typeof listInsights>[1] = {}) => db.run(opts.tenantId, (q) => listInsights(q, opts)),
   };
 }
 export type InsightRepository = ReturnType<typeof insightRepository>;

@@ -1,6 +1,7 @@
 /**
  * The session-start brief for a new AI session: last context snapshot, open tasks, latest
- * system status and recent errors, read from memory, as data or Markdown.
+ * system status, recent errors and service performance findings, read from memory, as data or
+ * Markdown.
  */
 import { memoryInput } from '../contracts/memory';
 import type { MemoryStore } from '../memory';
@@ -13,7 +14,15 @@ export interface SessionBrief {
   openTasks: { sessionId: string; taskId: string; title: string; priority: string; createdAt: string }[];
   systemStatus: HealthCheckResult[];
   recentErrors: { id: number; message: string; source: string; occurredAt: Date; status: string }[];
+  /**
+   * What the learning cycles found in the tenant's services (OpenTelemetry intake): error-rate
+   * spikes and p95 regressions of routes, most severe first.
+   */
+  servicePerformance: { title: string; severity: string; recommendedAction: string; windowEnd: string | null }[];
 }
+
+/** The insight kinds of endpoint performance a brief shows. */
+const SERVICE_PERFORMANCE_KINDS = ['endpoint-error-spike', 'endpoint-p95-regression'];
 
 /**
  * A tenant's brief holds only that tenant's own work (sessions, tasks, its error events) plus the
@@ -25,13 +34,14 @@ export async function buildBrief(
   tenantId: string,
   sharedStatus: readonly string[] = [],
 ): Promise<SessionBrief> {
-  const [sessions, tasks, health, errors] = await Promise.all([
+  const [sessions, tasks, health, errors, findings] = await Promise.all([
     store.sessions.list({ tenantId, limit: 20 }),
     store.sessions.listTasks({ tenantId, status: 'open', limit: 20 }),
     sharedStatus.length === 0
       ? Promise.resolve([])
       : store.entries.list(memoryInput.list({ memoryType: 'health_check', keyPrefix: 'health/', limit: 100 })),
     store.errorEvents.list({ tenantId, limit: 10 }),
+    store.insights.list({ tenantId, kinds: SERVICE_PERFORMANCE_KINDS, limit: 10 }),
   ]);
   const last = sessions.find((s) => s.contextSnapshot) ?? sessions[0];
   return {
@@ -63,6 +73,12 @@ export async function buildBrief(
       occurredAt: e.occurredAt,
       status: e.status,
     })),
+    servicePerformance: findings.map((f) => ({
+      title: f.title,
+      severity: f.severity,
+      recommendedAction: f.recommendedAction,
+      windowEnd: f.windowEnd,
+    })),
   };
 }
 
@@ -79,7 +95,8 @@ function oneLine(text: string, max: number): string {
 /**
  * The brief as Markdown, for a person or an AI session's context: the last context (its summary,
  * what to continue with, critical facts and its latest {@link BRIEF_MESSAGES} messages, each cut to
- * {@link BRIEF_MESSAGE_CHARS} characters on one line), open tasks, system status, recent errors.
+ * {@link BRIEF_MESSAGE_CHARS} characters on one line), open tasks, system status, recent errors
+ * and, when the learning cycles found any, the service performance findings.
  */
 export function briefToMarkdown(brief: SessionBrief): string {
   const lines = [
@@ -121,5 +138,7 @@ export function briefToMarkdown(brief: SessionBrief): string {
   if (brief.recentErrors.length === 0) lines.push('- None.');
   for (const e of brief.recentErrors)
     lines.push(`- ${e.occurredAt.toISOString()} [${e.source}, ${e.status}] ${e.message}`);
+  if (brief.servicePerformance.length) lines.push('', '## Service performance');
+  for (const f of brief.servicePerformance) lines.push(`- [${f.severity}] ${f.title} — ${f.recommendedAction}`);
   return `${lines.join('\n')}\n`;
 }

@@ -37,7 +37,7 @@ export async function computeGuidance(
     store.guidance.matchingSolutions({ task }),
     store.guidance.matchingProcedures({ task }),
     store.guidance.similarTasks({ signature: taskSignature(task) }),
-    store.guidance.matchingInsights({ task }),
+    store.guidance.matchingInsights({ task, tenantId: input.tenantId }),
   ]);
   const topRank = Math.max(1e-9, ...hits.map((h) => h.rank));
   const other: GuidanceEvidence[] = [

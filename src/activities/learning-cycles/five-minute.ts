@@ -1,11 +1,13 @@
 /**
  * The five-minute cycle: agent performance of the window (recomputed into `agent_performance`),
  * each agent's performance record over the 24 hours to the window's end, rising error signatures
- * and capabilities with a low success rate, as insights.
+ * and capabilities with a low success rate, and error-rate spikes of the services' routes (their
+ * tenants' insights), as insights.
  */
 import type { CycleWindow, FiveMinuteResult, ProcedureComplianceFigures } from '../../contracts/learning';
 import { signatureHash } from '../../domain/signature-hash';
 import type { CapabilityPerformance, Insight, MemoryStore, SignatureTrend } from '../../memory';
+import { findErrorRateSpikes } from './endpoints';
 import { bounds, recordCycleResult, DAY_MS, hhmm, LEARNING_RULES, pct, rate, type WindowWriter } from './rules';
 
 /** A rising error signature and a capability with a low success rate, each as an insight. */
@@ -136,6 +138,7 @@ export function createFiveMinuteActivities(store: MemoryStore, writeWindow: Wind
         agentsRecorded: agents,
         insights: insights.map((i) => i.key).sort(),
         procedureCompliance: compliance,
+        endpointErrorSpikes: await findErrorRateSpikes(store, writeWindow, w),
       };
       return recordCycleResult(store, w, result);
     },

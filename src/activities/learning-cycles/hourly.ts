@@ -1,11 +1,13 @@
 /**
  * The hourly cycle: recommendations from the last hour and day — signatures failing repeatedly
  * (actionable when no fix is known or the known fix does not work), capabilities whose success
- * rate dropped or latency rose against the day.
+ * rate dropped or latency rose against the day, and routes of the services whose p95 regressed
+ * against the same hour the day before (their tenants' insights).
  */
 import type { CycleWindow, HourlyResult, ProcedureEffectivenessFigures } from '../../contracts/learning';
 import { signatureHash } from '../../domain/signature-hash';
 import type { CapabilityPerformance, FailingSignature, Insight, MemoryStore } from '../../memory';
+import { findP95Regressions } from './endpoints';
 import { bounds, recordCycleResult, DAY_MS, hhmm, LEARNING_RULES, pct, rate, type WindowWriter } from './rules';
 
 /** A signature failing repeatedly, as a recommendation: teach a fix, none needed, or review the known one. */
@@ -154,6 +156,7 @@ export function createHourlyActivities(store: MemoryStore, writeWindow: WindowWr
         insights: insights.map((i) => i.key).sort(),
         actionable: insights.filter((i) => i.actionable).length,
         procedureEffectiveness: effectiveness,
+        endpointRegressions: await findP95Regressions(store, writeWindow, w),
       };
       return recordCycleResult(store, w, result);
     },

@@ -72,15 +72,19 @@ export async function recordCycleResult<R>(store: MemoryStore, w: CycleWindow, r
   return result;
 }
 
-/** Writes a window's insights as ContextKeeper, keyed by the window (a re-run rewrites them). */
+/**
+ * Writes a window's insights as ContextKeeper, keyed by the window (a re-run rewrites them):
+ * global ones, or `tenantId`'s own (about its services: seen by it and the operator only).
+ */
 export type WindowWriter = (
   w: CycleWindow,
   insights: Insight[],
   memoryType?: 'performance_metric' | 'optimization',
+  tenantId?: string,
 ) => Promise<unknown>;
 
 export function windowWriter(store: MemoryStore): WindowWriter {
-  return (w, insights, memoryType) =>
+  return (w, insights, memoryType, tenantId) =>
     store.insights.recordWindowInsights({
       insights,
       source: 'ContextKeeper',
@@ -88,5 +92,6 @@ export function windowWriter(store: MemoryStore): WindowWriter {
       windowEnd: new Date(w.end),
       writeId: w.key,
       memoryType,
+      tenantId,
     });
 }
