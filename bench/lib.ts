@@ -3,6 +3,7 @@
  * tables, bounded concurrency, and the PostgreSQL a benchmark runs against (a throwaway embedded
  * server, or a scratch database on the server of `DATABASE_URL`).
  */
+import { isBuildFresh } from '../bin/build-stamp.cjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -219,27 +220,9 @@ export async function serverVersion(url: string): Promise<string> {
 }
 
 /** One line describing the machine, for the top of a report. */
-/**
- * Whether `bin/brainops.cjs` runs the compiled build (dist/BUILD newer than every file and folder
- * of src/ and than temporal.config.ts), as it decides itself; otherwise it runs the sources through tsx.
- */
+/** Whether `bin/brainops.cjs` runs the compiled build (dist/ current), as it decides itself; otherwise it runs the sources through tsx. */
 export function runsCompiledBuild(root: string): boolean {
-  const newest = (dir: string): number =>
-    Math.max(
-      fs.statSync(dir).mtimeMs,
-      ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
-        const full = path.join(dir, e.name);
-        return e.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs;
-      }),
-    );
-  try {
-    const stamp = fs.statSync(path.join(root, 'dist/BUILD')).mtimeMs;
-    return (
-      stamp >= newest(path.join(root, 'src')) && stamp >= fs.statSync(path.join(root, 'temporal.config.ts')).mtimeMs
-    );
-  } catch {
-    return false;
-  }
+  return isBuildFresh(root);
 }
 
 export function machineLine(): string {

@@ -22,29 +22,14 @@ import { TOOL_JSON_BYTES } from '../src/cli/claude-code/bounded';
 import { LOG_MAX_BYTES } from '../src/cli/claude-code/log';
 import { loadConfig } from '../temporal.config';
 import { BIN } from './cli-helper';
+import { isBuildFresh } from '../bin/build-stamp.cjs';
 import { closedLoopbackPort, logger, testConfig, testWorker, useTestStack } from './helpers';
 
 const ROOT = path.join(__dirname, '..');
 
 /** Builds dist/ when bin/brainops.cjs would not run it (its stamp older than a source), as `npm install` does. */
 function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    Math.max(
-      fs.statSync(dir).mtimeMs,
-      ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
-        const full = path.join(dir, e.name);
-        return e.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs;
-      }),
-    );
-  let fresh = false;
-  try {
-    const stamp = fs.statSync(path.join(ROOT, 'dist', 'BUILD')).mtimeMs;
-    fresh =
-      stamp >= newest(path.join(ROOT, 'src')) && stamp >= fs.statSync(path.join(ROOT, 'temporal.config.ts')).mtimeMs;
-  } catch {
-    fresh = false;
-  }
-  if (fresh) return;
+  if (isBuildFresh(ROOT)) return;
   const built = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'build.cjs')], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(built.status, 0, `npm run build: ${built.stdout}${built.stderr}`);
 }

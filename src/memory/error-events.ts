@@ -39,6 +39,28 @@ export async function insertErrorEvent(db: Queryable, e: ErrorEventInput): Promi
   return (await insertErrorEventOnce(db, e)).id;
 }
 
+/** The columns an error event is inserted with, and {@link errorEventValues} in their order. */
+const ERROR_EVENT_COLUMNS = `signature, error_type, message, stack, context, source, agent_id, dedupe_key,
+  workflow_id, activity_type, attempt, tenant_id`;
+
+/** The values of an error event, `$1`…`$12` in the order of {@link ERROR_EVENT_COLUMNS}. */
+function errorEventValues(e: ErrorEventInput): unknown[] {
+  return [
+    e.signature,
+    e.errorType,
+    e.message,
+    e.stack ?? null,
+    JSON.stringify(e.context ?? {}),
+    e.source,
+    e.agentId ?? null,
+    e.dedupeKey ?? null,
+    e.workflowId ?? null,
+    e.activityType ?? null,
+    e.attempt ?? null,
+    e.tenantId ?? null,
+  ];
+}
+
 /**
  * Records an error event once per `dedupeKey`: its id, and whether this call recorded it (false:
  * an event of that key was there already, and its id is answered).
@@ -49,58 +71,30 @@ export async function insertErrorEventOnce(
 ): Promise<{ id: number; created: boolean }> {
   const result = await db.query<{ id: number; created: boolean }>(
     `with ins as (
-       insert into error_events (signature, error_type, message, stack, context, source, agent_id, dedupe_key,
-         workflow_id, activity_type, attempt, tenant_id)
+       insert into error_events (${ERROR_EVENT_COLUMNS})
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        on conflict (dedupe_key) do nothing
        returning id)
      select id::int, true as created from ins
      union all select id::int, false from error_events where dedupe_key = $8
      limit 1`,
-    [
-      e.signature,
-      e.errorType,
-      e.message,
-      e.stack ?? null,
-      JSON.stringify(e.context ?? {}),
-      e.source,
-      e.agentId ?? null,
-      e.dedupeKey ?? null,
-      e.workflowId ?? null,
-      e.activityType ?? null,
-      e.attempt ?? null,
-      e.tenantId ?? null,
-    ],
+    errorEventValues(e),
   );
   return result.rows[0]!;
 }
 
 /**
- * Records `count` (≥ 2) identical occurrences of an error in one statement (no dedupe key).
- * Returns the first one's id.
+ * Records `count` (≥ 2) identical occurrences of an error in one statement (no dedupe key: each
+ * is an occurrence of its own). Returns the first one's id.
  */
 export async function insertErrorOccurrences(db: Queryable, e: ErrorEventInput, count: number): Promise<number> {
   const result = await db.query<{ id: number }>(
     `with ins as (
-       insert into error_events (signature, error_type, message, stack, context, source, agent_id,
-         workflow_id, activity_type, attempt, tenant_id)
-       select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 from generate_series(1, $12)
+       insert into error_events (${ERROR_EVENT_COLUMNS})
+       select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 from generate_series(1, $13)
        returning id)
      select min(id)::int as id from ins`,
-    [
-      e.signature,
-      e.errorType,
-      e.message,
-      e.stack ?? null,
-      JSON.stringify(e.context ?? {}),
-      e.source,
-      e.agentId ?? null,
-      e.workflowId ?? null,
-      e.activityType ?? null,
-      e.attempt ?? null,
-      e.tenantId ?? null,
-      count,
-    ],
+    [...errorEventValues({ ...e, dedupeKey: undefined }), count],
   );
   return result.rows[0]!.id;
 }

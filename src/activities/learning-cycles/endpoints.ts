@@ -95,36 +95,42 @@ const finding = (r: RouteFigures, insight: Insight): EndpointFindingFigures => (
 const routesOf = (store: MemoryStore, since: Date, until: Date) =>
   store.endpointPerformance.stats({ since, until, limit: MAX_ROUTES });
 
-/** Five-minute cycle: error-rate spikes of the window against the hour before, written as insights. */
-export async function findErrorRateSpikes(
-  store: MemoryStore,
-  writeWindow: WindowWriter,
-  w: CycleWindow,
-): Promise<EndpointFindingFigures[]> {
-  const start = new Date(w.start);
-  const end = new Date(w.end);
-  const spikes = errorRateSpikes(
-    await routesOf(store, start, end),
-    await routesOf(store, new Date(start.getTime() - HOUR_MS), start),
-  );
-  const found = spikes.map((s) => ({ tenantId: s.route.tenantId, insight: spikeInsight(s, start, end) }));
-  await writePerTenant(writeWindow, w, found);
-  return spikes.map((s, i) => finding(s.route, found[i]!.insight));
+/** A rule over a window's routes against a baseline window's, and the insight of each finding. */
+interface EndpointRule<F extends { route: RouteFigures }> {
+  /** The baseline window of [start, end). */
+  baseline: (start: Date, end: Date) => [Date, Date];
+  find: (window: RouteFigures[], baseline: RouteFigures[]) => F[];
+  insight: (finding: F, start: Date, end: Date) => Insight;
 }
 
-/** Hourly cycle: p95 regressions of the hour against the same hour the day before, written as insights. */
-export async function findP95Regressions(
+/** Applies `rule` to window `w` and writes each finding as its tenant's insight. */
+async function applyRule<F extends { route: RouteFigures }>(
   store: MemoryStore,
   writeWindow: WindowWriter,
   w: CycleWindow,
+  rule: EndpointRule<F>,
 ): Promise<EndpointFindingFigures[]> {
   const start = new Date(w.start);
   const end = new Date(w.end);
-  const regressions = p95Regressions(
-    await routesOf(store, start, end),
-    await routesOf(store, new Date(start.getTime() - DAY_MS), new Date(end.getTime() - DAY_MS)),
-  );
-  const found = regressions.map((g) => ({ tenantId: g.route.tenantId, insight: regressionInsight(g, start, end) }));
+  const [baseStart, baseEnd] = rule.baseline(start, end);
+  const findings = rule.find(await routesOf(store, start, end), await routesOf(store, baseStart, baseEnd));
+  const found = findings.map((f) => ({ tenantId: f.route.tenantId, insight: rule.insight(f, start, end) }));
   await writePerTenant(writeWindow, w, found);
-  return regressions.map((g, i) => finding(g.route, found[i]!.insight));
+  return findings.map((f, i) => finding(f.route, found[i]!.insight));
 }
+
+/** Five-minute cycle: error-rate spikes of the window against the hour before, written as insights. */
+export const findErrorRateSpikes = (store: MemoryStore, writeWindow: WindowWriter, w: CycleWindow) =>
+  applyRule(store, writeWindow, w, {
+    baseline: (start) => [new Date(start.getTime() - HOUR_MS), start],
+    find: errorRateSpikes,
+    insight: spikeInsight,
+  });
+
+/** Hourly cycle: p95 regressions of the hour against the same hour the day before, written as insights. */
+export const findP95Regressions = (store: MemoryStore, writeWindow: WindowWriter, w: CycleWindow) =>
+  applyRule(store, writeWindow, w, {
+    baseline: (start, end) => [new Date(start.getTime() - DAY_MS), new Date(end.getTime() - DAY_MS)],
+    find: p95Regressions,
+    insight: regressionInsight,
+  });
