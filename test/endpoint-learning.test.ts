@@ -73,6 +73,24 @@ describe('endpoint findings (pure rules)', () => {
 describe('endpoint learning (real Temporal, real PostgreSQL)', () => {
   const stack = useTestStack();
 
+  it('a brief shows a storm of one error as one line with its count', async () => {
+    const event = (message: string) => ({
+      signature: `PaymentDeclined: ${message}`,
+      errorType: 'PaymentDeclined',
+      message,
+      source: 'checkout',
+      tenantId: 'storm',
+    });
+    await stack.store.errorEvents.record(event('card declined'), 50);
+    await stack.store.errorEvents.record(event('gateway timeout'));
+    const brief = await buildBrief(stack.store, 'storm');
+    assert.deepEqual(brief.recentErrors.map((e) => [e.message, e.occurrences]).sort(), [
+      ['card declined', 50],
+      ['gateway timeout', 1],
+    ]);
+    assert.match(briefToMarkdown(brief), /card declined \(×50\)/);
+  });
+
   it('five-minute and hourly cycles write error-rate spikes and p95 regressions as the tenant’s insights; its brief and guidance show them, another tenant sees none', async () => {
     const config = testConfig(stack.db.url);
     const client = stack.client(config);

@@ -4,7 +4,7 @@
  * Markdown.
  */
 import { memoryInput } from '../contracts/memory';
-import type { MemoryStore } from '../memory';
+import type { ErrorEventRow, MemoryStore } from '../memory';
 import type { HealthCheckResult } from '../contracts/health';
 
 export interface SessionBrief {
@@ -13,12 +13,46 @@ export interface SessionBrief {
   lastContext: { sessionId: string; status: string; lastActivityAt: Date; snapshot: unknown } | null;
   openTasks: { sessionId: string; taskId: string; title: string; priority: string; createdAt: string }[];
   systemStatus: HealthCheckResult[];
-  recentErrors: { id: number; message: string; source: string; occurredAt: Date; status: string }[];
+  /**
+   * The newest errors, one per signature (the latest occurrence) with how many of the last
+   * {@link BRIEF_ERROR_EVENTS} events it stands for: a storm of one error is one line.
+   */
+  recentErrors: {
+    id: number;
+    message: string;
+    source: string;
+    occurredAt: Date;
+    status: string;
+    occurrences: number;
+  }[];
   /**
    * What the learning cycles found in the tenant's services (OpenTelemetry intake): error-rate
    * spikes and p95 regressions of routes, most severe first.
    */
   servicePerformance: { title: string; severity: string; recommendedAction: string; windowEnd: string | null }[];
+}
+
+/** Error events a brief reads, and the signatures it shows of them. */
+const BRIEF_ERROR_EVENTS = 200;
+const BRIEF_ERRORS = 10;
+
+/** `events` (newest first) as one entry per signature: its newest event, and how many there were. */
+function bySignature(events: ErrorEventRow[]): SessionBrief['recentErrors'] {
+  const groups = new Map<string, SessionBrief['recentErrors'][number]>();
+  for (const e of events) {
+    const group = groups.get(e.signature);
+    if (group) group.occurrences++;
+    else
+      groups.set(e.signature, {
+        id: e.id,
+        message: e.message,
+        source: e.source,
+        occurredAt: e.occurredAt,
+        status: e.status,
+        occurrences: 1,
+      });
+  }
+  return [...groups.values()];
 }
 
 /** The insight kinds of endpoint performance a brief shows. */
@@ -40,7 +74,7 @@ export async function buildBrief(
     sharedStatus.length === 0
       ? Promise.resolve([])
       : store.entries.list(memoryInput.list({ memoryType: 'health_check', keyPrefix: 'health/', limit: 100 })),
-    store.errorEvents.list({ tenantId, limit: 10 }),
+    store.errorEvents.list({ tenantId, limit: BRIEF_ERROR_EVENTS }),
     store.insights.list({ tenantId, kinds: SERVICE_PERFORMANCE_KINDS, limit: 10 }),
   ]);
   const last = sessions.find((s) => s.contextSnapshot) ?? sessions[0];
@@ -66,13 +100,7 @@ export async function buildBrief(
       .filter((e) => e.tenantId === null && e.scope === 'global')
       .map((e) => e.value as HealthCheckResult)
       .filter((r) => sharedStatus.includes(r.target)),
-    recentErrors: errors.map((e) => ({
-      id: e.id,
-      message: e.message,
-      source: e.source,
-      occurredAt: e.occurredAt,
-      status: e.status,
-    })),
+    recentErrors: bySignature(errors).slice(0, BRIEF_ERRORS),
     servicePerformance: findings.map((f) => ({
       title: f.title,
       severity: f.severity,
@@ -137,7 +165,9 @@ export function briefToMarkdown(brief: SessionBrief): string {
   lines.push('', '## Recent errors');
   if (brief.recentErrors.length === 0) lines.push('- None.');
   for (const e of brief.recentErrors)
-    lines.push(`- ${e.occurredAt.toISOString()} [${e.source}, ${e.status}] ${e.message}`);
+    lines.push(
+      `- ${e.occurredAt.toISOString()} [${e.source}, ${e.status}] ${e.message}${e.occurrences > 1 ? ` (×${e.occurrences})` : ''}`,
+    );
   if (brief.servicePerformance.length) lines.push('', '## Service performance');
   for (const f of brief.servicePerformance) lines.push(`- [${f.severity}] ${f.title} — ${f.recommendedAction}`);
   return `${lines.join('\n')}\n`;

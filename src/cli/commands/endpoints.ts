@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { countOption, durationOption } from '../options';
 import { printJson, printTable } from '../output';
@@ -15,7 +15,7 @@ export function registerEndpointCommands(program: Command, ctx: () => CliContext
     .option('--service <name>', 'only this service (its service.name)')
     .option('--route <route>', 'only this route')
     .option('-t, --tenant <id>', "only this tenant's routes (default: every tenant's)")
-    .option('--since <duration>', 'how far back', durationOption, 3600 * 1000)
+    .addOption(new Option('--since <duration>', 'how far back').argParser(durationOption).default(3_600_000, '1h'))
     .option('--limit <n>', 'how many routes', countOption, 50)
     .option('--json', 'print JSON')
     .action(
@@ -37,6 +37,7 @@ export function registerEndpointCommands(program: Command, ctx: () => CliContext
         if (o.json) return printJson(routes);
         printTable(
           routes.map((r) => ({
+            tenant: r.tenantId,
             service: r.service,
             method: r.method || '-',
             route: r.route,
@@ -46,7 +47,18 @@ export function registerEndpointCommands(program: Command, ctx: () => CliContext
             p95: latency(r.p95Ms),
             p99: latency(r.p99Ms),
           })),
-          ['service', 'method', 'route', 'requests', 'errors', 'p50', 'p95', 'p99'],
+          [
+            // Every tenant's routes (the operator): which tenant's each is.
+            ...(o.tenant === undefined ? ['tenant' as const] : []),
+            'service',
+            'method',
+            'route',
+            'requests',
+            'errors',
+            'p50',
+            'p95',
+            'p99',
+          ],
         );
       },
     );

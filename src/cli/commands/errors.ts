@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CliContext } from '../context';
 import { countOption, durationOption, idOption, jsonObjectOption } from '../options';
 import { printJson, printLines, printTable } from '../output';
@@ -69,7 +69,7 @@ export function registerErrorCommands(program: Command, ctx: () => CliContext): 
     .description(
       'errors by signature over a window: occurrences, status, the fix that resolved them, time to resolution',
     )
-    .option('--since <duration>', 'how far back', durationOption, 24 * 3600 * 1000)
+    .addOption(new Option('--since <duration>', 'how far back').argParser(durationOption).default(86_400_000, '24h'))
     .option('--limit <n>', 'how many signatures', countOption, 20)
     .option('--json', 'print JSON')
     .action(async (o: { since: number; limit: number; json?: boolean }) => {
