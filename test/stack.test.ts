@@ -34,7 +34,13 @@ describe('brainops start supervises itself (real embedded PostgreSQL, real dev s
   const decoys: ChildProcess[] = [];
 
   before(async () => {
-    const [pg, temporal, ui] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+    // Free ports of its own, so a BrainOps the developer runs on the defaults does not get in the way.
+    const [pg, temporal, ui, api] = [
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+      await freeLoopbackPort(),
+    ];
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -44,6 +50,7 @@ describe('brainops start supervises itself (real embedded PostgreSQL, real dev s
       EMBEDDED_POSTGRES_PORT: String(pg),
       TEMPORAL_DEV_SERVER_PORT: String(temporal),
       TEMPORAL_UI_PORT: String(ui),
+      BRAINOPS_API_PORT: String(api),
       // Nothing runs on a schedule during the test but what start-up itself does.
       BRAINOPS_MONITOR_INTERVAL: '1h',
       BRAINOPS_LOG_LEVEL: 'info',
