@@ -86,6 +86,14 @@ async function phaseHttp(stack: BenchStack, base: string, key: string) {
   } as autocannon.Options);
   const answered = result['2xx'];
   const errors = result.errors + result.non2xx + result.timeouts;
+  // What the errors were: statuses other than 2xx, socket errors, timeouts.
+  const whatErrors = [
+    ...Object.entries(result.statusCodeStats ?? {})
+      .filter(([code]) => !code.startsWith('2'))
+      .map(([code, stat]) => `HTTP ${code} ×${(stat as { count: number }).count}`),
+    ...(result.errors ? [`socket errors ×${result.errors}`] : []),
+    ...(result.timeouts ? [`timeouts ×${result.timeouts}`] : []),
+  ];
   const rows = await stack.store.pool.query<{ seq: string; content: string; message_id: string }>(
     `select seq, content, message_id from session_messages where tenant_id = $1 and session_id = $2 order by seq`,
     [TENANT, sessionId],
@@ -130,6 +138,7 @@ async function phaseHttp(stack: BenchStack, base: string, key: string) {
     ['exactly once', `${ids.size === rows.rowCount ? 'yes' : 'NO'}: ${ids.size} distinct message ids`],
     ['seqs gap-free 1..n', gapFree ? 'yes' : 'NO'],
     ['causal order (per connection)', outOfOrder === 0 ? 'yes' : `NO: ${outOfOrder} out of order`],
+    ['errors', whatErrors.length ? whatErrors.join(', ') : 'none'],
     ['autocannon', 'latency in whole ms'],
   ]);
 }

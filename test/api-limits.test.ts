@@ -163,6 +163,22 @@ describe('API limits (running servers, real PostgreSQL)', () => {
     );
   });
 
+  it('a burst of one good key on a server that has not verified it yet is one look-up and no 429, whatever the budget of failures', async () => {
+    const server = await serve({ authFailuresPerMinute: 3 });
+    const good = await keys.create({ tenantId: 'acme', role: 'reader' });
+    const before = lookUps;
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => call(server.url, '/memory/context/stats', { key: good.key })),
+    );
+    assert.deepEqual([...new Set(answers.map((a) => a.status))], [200]);
+    assert.equal(lookUps - before, 1, 'the burst shared one look-up');
+    const unknown = randomKey();
+    const refused = await Promise.all(
+      Array.from({ length: 10 }, () => call(server.url, '/memory/context/stats', { key: unknown })),
+    );
+    assert.deepEqual([...new Set(refused.map((a) => a.status))], [401], 'one unknown key at once: one failure');
+  });
+
   it('holds the console’s sign-in to the same budget of failed keys per address', async () => {
     const server = await serve({ authFailuresPerMinute: 3 });
     const page = await fetch(`${server.url}/console/sign-in`);

@@ -31,6 +31,8 @@ export function callerOfKey(record: Pick<ApiKeyRecord, 'id' | 'prefix' | 'tenant
 /** Verifies API keys, with a short-lived cache of answers and a budget of failures per client address. */
 export class KeyVerifier {
   private readonly cache = new LRUCache<string, { caller: Caller | null }>({ max: 10_000, ttl: KEY_CACHE_MS });
+  /** Look-ups in flight, by key: concurrent requests with one key share one. */
+  private readonly lookups = new Map<string, Promise<{ caller: Caller | null }>>();
 
   /** `failures`: the budget of unknown or malformed keys per address; none: no budget. */
   constructor(
@@ -51,6 +53,15 @@ export class KeyVerifier {
     if (!key) throw unauthenticated();
     let known = this.cache.get(key);
     if (known?.caller) return known.caller;
+    // The same key already being looked up (a burst of one client's requests as its cached answer
+    // expired): wait for that answer; each of them spending the failure budget would refuse a
+    // good key's burst with 429.
+    const pending = known ? undefined : this.lookups.get(key);
+    if (pending) {
+      const caller = (await pending).caller;
+      if (!caller) throw unauthenticated('unknown or revoked API key');
+      return caller;
+    }
     // Counted before the look-up (refunded for a good key): requests at once cannot outrun the budget.
     const wait = address === undefined ? 0 : this.failures.take(address);
     if (wait > 0)
@@ -61,12 +72,17 @@ export class KeyVerifier {
     // A malformed key is neither looked up nor cached: it cannot exist, and random ones would push good keys out.
     if (!isWellFormedApiKey(key)) throw unauthenticated('malformed API key: keys are bo_ and 43 base64url characters');
     if (!known) {
-      const record = await this.keys.verify(key).catch((error: unknown) => {
+      const lookup = this.keys.verify(key).then((record) => ({ caller: record && callerOfKey(record) }));
+      this.lookups.set(key, lookup);
+      try {
+        known = await lookup;
+      } catch (error) {
         // The database did not answer: that says nothing about the key, so it costs no budget.
         if (address !== undefined) this.failures.refund(address);
         throw error;
-      });
-      known = { caller: record && callerOfKey(record) };
+      } finally {
+        this.lookups.delete(key);
+      }
       this.cache.set(key, known);
     }
     if (!known.caller) throw unauthenticated('unknown or revoked API key');
