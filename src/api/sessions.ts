@@ -155,9 +155,8 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>, store: 
       input: sessionStartInput,
       access: 'writer',
       run: async (_caller, { initialContext, ...start }) => {
-        const s = await sessions();
-        const { workflowId } = await s.start({ ...start, metadata: initialContext });
-        return sessionSummary(await store(), await s.ready(start), workflowId);
+        const { workflowId, context } = await (await sessions()).startReady({ ...start, metadata: initialContext });
+        return sessionSummary(await store(), context, workflowId);
       },
     }),
 
@@ -172,8 +171,8 @@ export function sessionOperations(client: () => Promise<BrainOpsClient>, store: 
       run: async (_caller, ref) => {
         const s = await sessions();
         const previous = await s.context(ref);
-        const { workflowId } = await s.start({ ...ref, userId: previous.userId });
-        return sessionSummary(await store(), await s.ready(ref), workflowId);
+        const { workflowId, context } = await s.startReady({ ...ref, userId: previous.userId });
+        return sessionSummary(await store(), context, workflowId);
       },
     }),
 

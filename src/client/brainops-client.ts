@@ -92,10 +92,8 @@ export class BrainOpsClient {
    * @throws ValidationError on a bad tenant, session, user or agent id.
    */
   async startSession(input: SessionStart): Promise<{ workflowId: string; runId: string }> {
-    const start = parseInput(sessionStartSchema, input, 'session');
-    const started = await this.sessions.start(start);
-    await this.sessions.ready(start);
-    return started;
+    const { workflowId, runId } = await this.sessions.startReady(parseInput(sessionStartSchema, input, 'session'));
+    return { workflowId, runId };
   }
 
   /**

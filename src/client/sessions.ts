@@ -6,7 +6,12 @@
  * stores it through the same statement. Every workflow has the readable id `session/<tenant>/<session>`.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowIdConflictPolicy,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { z } from 'zod';
 import type { BrainOpsConfig } from '../../temporal.config';
 import { SEARCH_ATTRIBUTES, sessionWorkflowId } from '../contracts/names';
@@ -80,6 +85,29 @@ export class SessionsClient {
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     });
     return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+  }
+
+  /**
+   * Starts a session (or reuses the running one) and answers its live context once its row is
+   * open in the database: one update-with-start call (Temporal "Update-With-Start"), answered by
+   * the run's first workflow task. A run started before the `ready` update existed answers the
+   * query instead.
+   */
+  async startReady(start: Start): Promise<{ workflowId: string; runId: string; context: SessionContext }> {
+    const operation = new WithStartWorkflowOperation(sessionWorkflow, {
+      ...this.startOptions(start),
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+    let context: SessionContext;
+    try {
+      context = await this.temporal.workflow.executeUpdateWithStart(readyUpdate, { startWorkflowOperation: operation });
+    } catch (error) {
+      if (!/No registered handler/i.test(String((error as { cause?: unknown }).cause ?? error))) throw error;
+      context = await this.context(start);
+    }
+    // The SDK makes this handle with the start's run id as `firstExecutionRunId`; its type omits it.
+    const handle = (await operation.workflowHandle()) as WorkflowHandle & { firstExecutionRunId?: string };
+    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId ?? '', context };
   }
 
   /** Appends a message by signal-with-start: a message to an unknown or ended session starts it. */

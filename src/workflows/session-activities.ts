@@ -2,7 +2,13 @@
  * The activities of the session workflow, with their timeouts and retries, and how it words a
  * refused input. Workflow code: activities are imported as types only.
  */
-import { ApplicationFailure, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { utf8Bytes } from '../contracts/limits';
 import type { MessageInput, SendMessageResult } from '../contracts/session';
 
@@ -12,6 +18,14 @@ import type { createActivities } from '../activities';
 
 /** The lifecycle's activities (open, tasks, handoffs, snapshots, end, reads). */
 export const acts = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
+});
+/**
+ * Opening the session's row: a local activity (one statement; retried with backoff while the
+ * database is unreachable, as the regular activities are).
+ */
+export const localActs = proxyLocalActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '10s' },
 });

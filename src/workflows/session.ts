@@ -49,7 +49,7 @@ import {
   sendMessageUpdate,
 } from '../contracts/session-messages';
 import { conversationSummary } from '../domain/conversation-summary';
-import { acts, invalid, issuesText, MessageInbox, persistActs } from './session-activities';
+import { acts, invalid, issuesText, localActs, MessageInbox, persistActs } from './session-activities';
 import { SessionState, type CarriedSessionState } from './session-state';
 
 /**
@@ -66,6 +66,19 @@ export const SESSION_HARDENING_PATCH = 'session-hardening-1';
  * after the inactivity timeout. Runs recorded before it keep numbering and persisting themselves.
  */
 export const MESSAGES_AS_DATA_PATCH = 'messages-as-data';
+/**
+ * Patch of the quick open: the run opens its row with a local activity (Temporal "Local
+ * Activities": run by the worker inside the workflow task), so a start and its `ready` update
+ * are answered by the first workflow task instead of waiting for an activity task and a second
+ * workflow task. Runs recorded before it opened with a regular activity, and replay so.
+ */
+export const OPEN_LOCALLY_PATCH = 'session-open-local';
+/**
+ * Patch of the quick end: the end's one statement (mark ended, count, store the final snapshot)
+ * runs as a local activity, so the `end` update is answered by the workflow task that received
+ * it. Runs recorded before it ended with a regular activity, and replay so.
+ */
+export const END_LOCALLY_PATCH = 'session-end-local';
 /** UTF-8 JSON bytes of messages per persistence activity (Temporal's payload limit is 2 MB). */
 const BATCH_BYTES = 1024 * 1024;
 /** UTF-8 JSON bytes of unpersisted messages a run may carry into continue-as-new. */
@@ -338,13 +351,12 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
   ]);
 
   if (!carried) {
-    state.applyOpened(
-      await acts.openSession({
-        ...start,
-        workflowId: workflowInfo().workflowId,
-        chainId: workflowInfo().firstExecutionRunId,
-      }),
-    );
+    const open = {
+      ...start,
+      workflowId: workflowInfo().workflowId,
+      chainId: workflowInfo().firstExecutionRunId,
+    };
+    state.applyOpened(await (patched(OPEN_LOCALLY_PATCH) ? localActs.openSession(open) : acts.openSession(open)));
     opened = true;
   }
 
@@ -464,7 +476,7 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Cont
     // Messages an older client sent before the end are stored (and counted) before it.
     await condition(() => inbox.empty);
     // Marked ended first, then counted: a message either committed before (and is counted) or is refused.
-    snapshot = await acts.endSessionWithConversation({ ...key, snapshot });
+    snapshot = await (patched(END_LOCALLY_PATCH) ? localActs : acts).endSessionWithConversation({ ...key, snapshot });
   } else await acts.endSession({ ...key, snapshot });
   state.status = 'ended';
   finalSnapshot = snapshot;
