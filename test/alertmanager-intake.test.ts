@@ -14,13 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { Worker } from '@temporalio/worker';
 import { statusQuery, type ErrorLearningStatus } from '../src/contracts/error-learning-messages';
 import { alertDedupeKey, alertMessage, alertSignature, alertSignaturePrefix } from '../src/domain/alert-signature';
 import { ApiKeyStore } from '../src/memory';
-import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { loadConfig } from '../temporal.config';
-import { eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, useTestApiServer } from './helpers';
 
 const run = promisify(execFile);
 const fixtures = path.join(__dirname, 'fixtures', 'alertmanager');
@@ -47,15 +45,18 @@ function variant(name: 'firing' | 'resolved', alertname: string, startsAt = '202
 }
 
 describe('Alertmanager intake (recorded notifications of Alertmanager v0.35.0, real Temporal and PostgreSQL)', () => {
-  let worker: Worker;
-  let running: Promise<void>;
-  let server: ServedApi;
-  after(async () => {
-    await server?.close();
-    worker?.shutdown();
-    await running;
+  const served = useTestApiServer((stack) => {
+    // As an operator configures it: the environment variables, parsed by temporal.config.ts.
+    const configured = loadConfig({
+      BRAINOPS_REMEDIATIONS: JSON.stringify({
+        'restart-redis': { kind: 'command', argv: startRedis, timeoutMs: 10_000 },
+      }),
+      BRAINOPS_ALERT_REMEDIATIONS: JSON.stringify({ RedisDown: 'restart-redis' }),
+      BRAINOPS_ALERT_VERIFY_TIMEOUT: '2m',
+    });
+    return testConfig(stack.db.url, { errorLearning: configured.errorLearning });
   });
-  const stack = useTestStack();
+  const { stack } = served;
   const key = { writer: '', reader: '', other: '', operator: '' };
 
   const port = 6440 + (process.pid % 50);
@@ -86,7 +87,7 @@ describe('Alertmanager intake (recorded notifications of Alertmanager v0.35.0, r
 
   /** POSTs `body` (an object, or the recorded bytes) to /ingest/alertmanager as Alertmanager does. */
   async function post(body: unknown, opts: { key?: string; headers?: Record<string, string> } = {}) {
-    const response = await fetch(`${server.url}/ingest/alertmanager`, {
+    const response = await fetch(`${served.server.url}/ingest/alertmanager`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -108,32 +109,12 @@ describe('Alertmanager intake (recorded notifications of Alertmanager v0.35.0, r
     stack.env.client.workflow.getHandle(workflowId).query(statusQuery) as Promise<ErrorLearningStatus>;
 
   before(async () => {
-    // As an operator configures it: the environment variables, parsed by temporal.config.ts.
-    const configured = loadConfig({
-      BRAINOPS_REMEDIATIONS: JSON.stringify({
-        'restart-redis': { kind: 'command', argv: startRedis, timeoutMs: 10_000 },
-      }),
-      BRAINOPS_ALERT_REMEDIATIONS: JSON.stringify({ RedisDown: 'restart-redis' }),
-      BRAINOPS_ALERT_VERIFY_TIMEOUT: '2m',
-    });
-    const config = testConfig(stack.db.url, { errorLearning: configured.errorLearning });
-    assert.deepEqual(config.errorLearning.alertSignatureLabels, ['alertname', 'service', 'job'], 'the default');
-    worker = await testWorker(stack.env, config, stack.store);
-    running = worker.run();
+    assert.deepEqual(served.config.errorLearning.alertSignatureLabels, ['alertname', 'service', 'job'], 'the default');
     const keys = new ApiKeyStore(stack.store.pool);
     key.writer = (await keys.create({ tenantId: 'acme', role: 'writer' })).key;
     key.reader = (await keys.create({ tenantId: 'acme', role: 'reader' })).key;
     key.other = (await keys.create({ tenantId: 'globex', role: 'writer' })).key;
     key.operator = (await keys.create({ operator: true })).key;
-    server = await serveApi(
-      {
-        config: { ...config, api: { ...config.api, host: '127.0.0.1' } },
-        client: stack.client(config),
-        store: stack.store,
-        logger,
-      },
-      0,
-    );
   });
 
   it('heals a real Redis: the firing notification restarts it, the resolved one verifies the fix and resolves the events', async (t) => {

@@ -14,16 +14,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Worker } from '@temporalio/worker';
 import { ApiKeyStore } from '../src/memory';
-import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { hookSettings } from '../src/cli/claude-code/settings';
 import { TOOL_JSON_BYTES } from '../src/cli/claude-code/bounded';
 import { LOG_MAX_BYTES } from '../src/cli/claude-code/log';
 import { loadConfig } from '../temporal.config';
 import { BIN } from './cli-helper';
 import { isBuildFresh } from '../bin/build-stamp.cjs';
-import { closedLoopbackPort, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { closedLoopbackPort, useTestApiServer } from './helpers';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -61,16 +59,8 @@ function entry(type: 'user' | 'assistant', uuid: string, content: unknown, extra
 }
 
 describe('brainops hook claude-code (running API server, real Temporal and PostgreSQL)', () => {
-  let worker: Worker;
-  let running: Promise<void>;
-  let server: ServedApi;
-  // Registered before the stack's: the server and worker stop before the servers they use.
-  after(async () => {
-    await server?.close();
-    worker?.shutdown();
-    await running;
-  });
-  const stack = useTestStack();
+  const served = useTestApiServer();
+  const { stack } = served;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-hook-'));
   const logFile = path.join(dir, 'logs', 'hook.log');
   const transcript = path.join(dir, 'transcript.jsonl');
@@ -79,21 +69,9 @@ describe('brainops hook claude-code (running API server, real Temporal and Postg
 
   before(async () => {
     ensureBuilt();
-    const config = testConfig(stack.db.url);
-    worker = await testWorker(stack.env, config, stack.store);
-    running = worker.run();
     const keys = new ApiKeyStore(stack.store.pool);
     writerKey = (await keys.create({ tenantId: 'acme', role: 'writer', name: 'claude code' })).key;
     readerKey = (await keys.create({ tenantId: 'acme', role: 'reader' })).key;
-    server = await serveApi(
-      {
-        config: { ...config, api: { ...config.api, host: '127.0.0.1' } },
-        client: stack.client(config),
-        store: stack.store,
-        logger,
-      },
-      0,
-    );
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -112,7 +90,7 @@ describe('brainops hook claude-code (running API server, real Temporal and Postg
         env: {
           PATH: process.env.PATH,
           HOME: dir,
-          BRAINOPS_API_URL: server.url,
+          BRAINOPS_API_URL: served.server.url,
           BRAINOPS_API_KEY: writerKey,
           BRAINOPS_HOOK_LOG: logFile,
           BRAINOPS_HOOK_TIMEOUT: '20s',
@@ -141,7 +119,7 @@ describe('brainops hook claude-code (running API server, real Temporal and Postg
   }
 
   async function api(method: string, url: string, body?: unknown, key = writerKey): Promise<any> {
-    const response = await fetch(`${server.url}${url}`, {
+    const response = await fetch(`${served.server.url}${url}`, {
       method,
       headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 import { Client } from 'pg';
 import pino from 'pino';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type BrainOpsConfig } from '../temporal.config';
 import type { z } from 'zod';
@@ -22,6 +22,7 @@ import { assembleStack } from '../src/stack/assemble';
 import { quoteIdent } from '../src/domain/sql-identifier';
 import { startTestServer } from '../src/stack/dev-server';
 import { createWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../src/worker';
+import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { withDatabase } from '../src/domain/database-url';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
@@ -222,6 +223,49 @@ export function useTestStack(opts: { database?: boolean; embedder?: Embedder } =
   });
   return stack;
 }
+
+/**
+ * A test file's stack (as {@link useTestStack}) with a worker and the HTTP API server running on
+ * it for the whole file, on a free loopback port. `configOf` gives the configuration (default
+ * {@link testConfig}); the server and worker stop before the stack's servers they use.
+ */
+export function useTestApiServer(configOf?: (stack: TestStack) => BrainOpsConfig) {
+  const running: { worker?: Worker; run?: Promise<void>; server?: ServedApi; config?: BrainOpsConfig } = {};
+  // Registered before the stack's own: node:test runs `after` hooks in the order they were added.
+  after(async () => {
+    await running.server?.close();
+    running.worker?.shutdown();
+    await running.run;
+  });
+  const stack = useTestStack();
+  before(async () => {
+    const config = configOf?.(stack) ?? testConfig(stack.db.url);
+    running.config = config;
+    running.worker = await testWorker(stack.env, config, stack.store);
+    running.run = running.worker.run();
+    running.server = await serveApi(
+      {
+        config: { ...config, api: { ...config.api, host: '127.0.0.1' } },
+        client: stack.client(config),
+        store: stack.store,
+        logger,
+      },
+      0,
+    );
+  });
+  return {
+    stack,
+    /** The running API server (inside tests and later hooks). */
+    get server(): ServedApi {
+      return running.server!;
+    },
+    /** The configuration the worker and server run with. */
+    get config(): BrainOpsConfig {
+      return running.config!;
+    },
+  };
+}
+type TestStack = ReturnType<typeof useTestStack>;
 
 /**
  * Waits (at most `seconds`) until the current minute has `seconds` left, so the requests a test

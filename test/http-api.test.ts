@@ -8,16 +8,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { Worker } from '@temporalio/worker';
+import { before, describe, it } from 'node:test';
 import { validate } from '@readme/openapi-parser';
 import Fastify from 'fastify';
 import type { z } from 'zod';
 import { ApiKeyStore } from '../src/memory';
 import { registerRoutes } from '../src/http/routes';
 import { BrainOpsApi } from '../src/api';
-import { serveApi, type ServedApi } from '../src/stack/api-server';
-import { awayFromMinuteEdge, eventually, logger, testConfig, testWorker, useTestStack } from './helpers';
+import { serveApi } from '../src/stack/api-server';
+import { awayFromMinuteEdge, eventually, logger, testConfig, useTestApiServer } from './helpers';
 import { loadConfig } from '../temporal.config';
 
 type Answer = { status: number; body: Record<string, unknown> & { field?: string; reason?: string } };
@@ -63,16 +62,18 @@ function undocumentedFields(answer: unknown, parsed: unknown, at = ''): string[]
 const UNDOCUMENTED = /^\/(healthz|readyz|openapi\.json|docs(\/.*)?|mcp)$/;
 
 describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
-  let worker: Worker;
-  let running: Promise<void>;
-  let server: ServedApi;
-  // Registered before the stack's: the server and worker stop before the servers they use.
-  after(async () => {
-    await server?.close();
-    worker?.shutdown();
-    await running;
+  const served = useTestApiServer((stack) => {
+    const config = testConfig(stack.db.url, {
+      errorLearning: {
+        ...testConfig(stack.db.url).errorLearning,
+        remediations: { 'wait-a-bit': { kind: 'wait', delayMs: 1 } },
+      },
+    });
+    // This file sends a bad key to every route from one address: more than the default budget
+    // of failed keys per address (test/api-limits.test.ts holds that budget).
+    return { ...config, api: { ...config.api, authFailuresPerMinute: 1000 } };
   });
-  const stack = useTestStack();
+  const { stack } = served;
   const key: Record<'reader' | 'writer' | 'admin' | 'operator' | 'other', string> = {
     reader: '',
     writer: '',
@@ -115,7 +116,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     path: string,
     opts: { key?: string; body?: unknown; raw?: string; base?: string; headers?: Record<string, string> } = {},
   ) {
-    const response = await fetch(`${opts.base ?? server.url}${path}`, {
+    const response = await fetch(`${opts.base ?? served.server.url}${path}`, {
       method,
       headers: {
         ...opts.headers,
@@ -143,30 +144,11 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
   }
 
   before(async () => {
-    const config = testConfig(stack.db.url, {
-      errorLearning: {
-        ...testConfig(stack.db.url).errorLearning,
-        remediations: { 'wait-a-bit': { kind: 'wait', delayMs: 1 } },
-      },
-    });
-    worker = await testWorker(stack.env, config, stack.store);
-    running = worker.run();
     const keys = new ApiKeyStore(stack.store.pool);
     for (const role of ['reader', 'writer', 'admin'] as const)
       key[role] = (await keys.create({ tenantId: 'acme', role, name: `${role} key` })).key;
     key.other = (await keys.create({ tenantId: 'globex', role: 'admin' })).key;
     key.operator = (await keys.create({ operator: true, name: 'operator key' })).key;
-    server = await serveApi(
-      {
-        // This file sends a bad key to every route from one address: more than the default budget
-        // of failed keys per address (test/api-limits.test.ts holds that budget).
-        config: { ...config, api: { ...config.api, host: '127.0.0.1', authFailuresPerMinute: 1000 } },
-        client: stack.client(config),
-        store: stack.store,
-        logger,
-      },
-      0,
-    );
   });
 
   it('serves health, readiness and an OpenAPI 3.1 document that validates, with a docs page', async () => {
@@ -188,7 +170,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
     assert.ok(store.properties.memory_type.enum.includes('knowledge'), 'the contract’s vocabulary');
     assert.ok(!(store.required ?? []).includes('tenant_id'), 'the tenant is the key’s: a body need not name it');
     await validate(structuredClone(doc));
-    const docs = await fetch(`${server.url}/docs`);
+    const docs = await fetch(`${served.server.url}/docs`);
     assert.equal(docs.status, 200);
   });
 
@@ -423,10 +405,10 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
         method: 'OPTIONS',
         headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
       });
-    const closed = await preflight(server.url, 'https://evil.example');
+    const closed = await preflight(served.server.url, 'https://evil.example');
     assert.equal(closed.headers.get('access-control-allow-origin'), null, 'no origins configured: no CORS');
     assert.equal(
-      (await fetch(`${server.url}/healthz`, { headers: { origin: 'https://evil.example' } })).headers.get(
+      (await fetch(`${served.server.url}/healthz`, { headers: { origin: 'https://evil.example' } })).headers.get(
         'access-control-allow-origin',
       ),
       null,
@@ -747,7 +729,7 @@ describe('HTTP API (running server, real Temporal and PostgreSQL)', () => {
         key: key.reader,
         body: { key: 'cached', scope: 'tenant' },
       });
-    await server.api.drain();
+    await served.server.api.drain();
     const keys = new ApiKeyStore(stack.store.pool);
     const reads = (await keys.listAccesses({ tenantId: 'acme', limit: 1000 })).filter(
       (r) => r.operation === 'memory.retrieve' && r.status === 200,
