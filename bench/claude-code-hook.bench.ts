@@ -29,7 +29,7 @@ import {
   printFacts,
   printTable,
   runBench,
-  runsCompiledBuild,
+  cliRunFacts,
   summarize,
 } from './lib';
 import { withBenchStack } from './stack';
@@ -135,19 +135,7 @@ async function main() {
           ['machine', machineLine()],
           ['database', db.description],
           ['runs', `${runs} Claude Code sessions, one process after another, the floor first in each`],
-          [
-            'brainops runs',
-            runsCompiledBuild(ROOT)
-              ? 'the compiled build (dist/)'
-              : 'the TypeScript sources through tsx (dist/ stale: npm run build)',
-          ],
-          [
-            'load average',
-            os
-              .loadavg()
-              .map((l) => l.toFixed(2))
-              .join(' '),
-          ],
+          ...cliRunFacts(ROOT),
           ['messages stored', `${stored.rows[0]!.n} (expected ${runs * 3}: a prompt and two replies per session)`],
         ]);
         const floor = summarize(samples.get('node -e (floor)')!).p50;

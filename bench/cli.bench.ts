@@ -13,7 +13,6 @@
  * database `brainops_bench` on that server (dropped and recreated).
  */
 import { execFile } from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MemoryStore, memoryInput, migrate } from '../src/memory';
@@ -29,7 +28,7 @@ import {
   printFacts,
   printTable,
   runBench,
-  runsCompiledBuild,
+  cliRunFacts,
   startBenchDatabase,
   summarize,
 } from './lib';
@@ -88,19 +87,7 @@ async function main() {
       ['machine', machineLine()],
       ['database', db.description],
       ['runs', `${runs} of each, interleaved; ${entries} entries in tenant "bench"`],
-      [
-        'brainops runs',
-        runsCompiledBuild(ROOT)
-          ? 'the compiled build (dist/)'
-          : 'the TypeScript sources through tsx (dist/ stale: npm run build)',
-      ],
-      [
-        'load average',
-        os
-          .loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' '),
-      ],
+      ...cliRunFacts(ROOT),
     ]);
     const floor = summarize(samples[0]!).p50;
     printTable(

@@ -225,6 +225,25 @@ export function runsCompiledBuild(root: string): boolean {
   return isBuildFresh(root);
 }
 
+/** The facts of a CLI benchmark's process runs: which code `brainops` runs, and the load average now. */
+export function cliRunFacts(root: string): [string, string][] {
+  return [
+    [
+      'brainops runs',
+      runsCompiledBuild(root)
+        ? 'the compiled build (dist/)'
+        : 'the TypeScript sources through tsx (dist/ stale: npm run build)',
+    ],
+    [
+      'load average',
+      os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' '),
+    ],
+  ];
+}
+
 export function machineLine(): string {
   const cpus = os.cpus();
   return `node ${process.version}, ${cpus.length} CPU (${cpus[0]?.model.trim() ?? '?'}), ${fmtMb(os.totalmem())} MB RAM, ${os.platform()} ${os.release()}`;

@@ -10,15 +10,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { statusQuery, type ErrorLearningStatus } from '../src/contracts/error-learning-messages';
 import { alertDedupeKey, alertMessage, alertSignature, alertSignaturePrefix } from '../src/domain/alert-signature';
 import { ApiKeyStore } from '../src/memory';
 import { loadConfig } from '../temporal.config';
-import { eventually, testConfig, useTestApiServer } from './helpers';
+import { eventually, testConfig, useTestApiServer, useTestRedis } from './helpers';
 
 const run = promisify(execFile);
 const fixtures = path.join(__dirname, 'fixtures', 'alertmanager');
@@ -59,31 +58,8 @@ describe('Alertmanager intake (recorded notifications of Alertmanager v0.35.0, r
   const { stack } = served;
   const key = { writer: '', reader: '', other: '', operator: '' };
 
-  const port = 6440 + (process.pid % 50);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-alert-redis-'));
-  // The configured remediation of RedisDown: the very command that starts this Redis (argv, no
-  // shell; snapshots, if any, go to its own directory).
-  const startRedis = [
-    'redis-server',
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--daemonize',
-    'yes',
-    '--dir',
-    dir,
-  ];
-  const stopRedis = () => run('redis-cli', ['-p', String(port), 'shutdown', 'nosave']).catch(() => undefined);
-  const ping = () =>
-    run('redis-cli', ['-p', String(port), 'ping']).then(
-      ({ stdout }) => stdout.trim(),
-      () => 'no answer',
-    );
-  after(async () => {
-    await stopRedis();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  // The configured remediation of RedisDown: the very command that starts this Redis.
+  const { start: startRedis, stop: stopRedis, ping } = useTestRedis(6440);
 
   /** POSTs `body` (an object, or the recorded bytes) to /ingest/alertmanager as Alertmanager does. */
   async function post(body: unknown, opts: { key?: string; headers?: Record<string, string> } = {}) {

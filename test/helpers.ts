@@ -3,7 +3,10 @@
  * stack assembled as `npm start` assembles it (`src/stack/assemble.ts`).
  */
 import { randomUUID } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import { promisify } from 'node:util';
 import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -24,6 +27,8 @@ import { startTestServer } from '../src/stack/dev-server';
 import { createWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../src/worker';
 import { serveApi, type ServedApi } from '../src/stack/api-server';
 import { withDatabase } from '../src/domain/database-url';
+
+const execFileAsync = promisify(execFile);
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 
@@ -266,6 +271,41 @@ export function useTestApiServer(configOf?: (stack: TestStack) => BrainOpsConfig
   };
 }
 type TestStack = ReturnType<typeof useTestStack>;
+
+/**
+ * A redis-server of the test file's own on loopback (`basePort` + a share of the pid, its files
+ * in a directory of its own), stopped and its directory removed after the file: `start` is the command that
+ * starts it (argv, no shell), which the self-healing tests configure as the remediation itself.
+ */
+export function useTestRedis(basePort: number) {
+  const port = basePort + (process.pid % 50);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-redis-'));
+  const start = [
+    'redis-server',
+    ...['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes'],
+    // Snapshots, if any, go to its own directory (an empty `--save ''` is not a valid argv word).
+    ...['--appendonly', 'no', '--dir', dir],
+  ];
+  const cli = (...args: string[]) => execFileAsync('redis-cli', ['-p', String(port), ...args]);
+  const redis = {
+    port,
+    start,
+    /** Starts it with {@link start}. */
+    run: () => execFileAsync(start[0]!, start.slice(1)),
+    stop: () => cli('shutdown', 'nosave').catch(() => undefined),
+    /** `PONG`, or `no answer`. */
+    ping: () =>
+      cli('ping').then(
+        ({ stdout }) => stdout.trim(),
+        () => 'no answer',
+      ),
+  };
+  after(async () => {
+    await redis.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return redis;
+}
 
 /**
  * Waits (at most `seconds`) until the current minute has `seconds` left, so the requests a test

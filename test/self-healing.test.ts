@@ -1,42 +1,18 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { errorLearningWorkflowId } from '../src/domain/signature-hash';
 import type { HealthTarget } from '../src/contracts/health';
 import type { ErrorLearningStatus } from '../src/contracts/error-learning-messages';
-import { eventually, testConfig, testWorker, useTestStack } from './helpers';
+import { eventually, testConfig, testWorker, useTestRedis, useTestStack } from './helpers';
 
 const run = promisify(execFile);
 
 describe('SystemMonitor heals a real Redis on loopback (real Temporal, real PostgreSQL)', () => {
   const stack = useTestStack();
-  const port = 6390 + (process.pid % 50);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainops-redis-'));
-  // The configured remediation: the very command that starts this Redis (argv, no shell).
-  const startRedis = [
-    'redis-server',
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--daemonize',
-    'yes',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-  ];
-  const stopRedis = () => run('redis-cli', ['-p', String(port), 'shutdown', 'nosave']).catch(() => undefined);
-  after(async () => {
-    await stopRedis();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  // The configured remediation: the very command that starts this Redis.
+  const { port, start: startRedis, stop: stopRedis } = useTestRedis(6390);
 
   it('detects Redis going down, restarts it with the configured command, verifies and learns', async (t) => {
     await run(startRedis[0]!, startRedis.slice(1));
