@@ -162,13 +162,15 @@ export const envSchema = z.object({
   /** Entries kept by the read-through cache of each process. @defaultValue 10000 */
   BRAINOPS_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
   /**
-   * Workflows a worker keeps in memory (each open session is one; about 1.5 MB each). Beyond it,
-   * the least recently used is evicted and replayed from history when it next gets work.
-   * An idle session waits in Temporal, not here: past this many, it costs the worker nothing until
-   * its next lifecycle event replays its short history. (A cached workflow costs about 2 MB.)
-   * @defaultValue 200
+   * Workflows a worker keeps in memory (each open session is one). Beyond it, the least recently
+   * used is evicted and replayed from history when it next gets work. An idle session waits in
+   * Temporal, not here: past this many, it costs the worker nothing until its next lifecycle event
+   * replays its short history. A cached workflow costs about 6 MB of RSS (`bench:sessions` with
+   * 2,000 idle sessions: +1.2 GB with 200 cached, +0.33 GB with 50), and a session's workflow gets
+   * few events since messages are data, so a small cache costs little replay.
+   * @defaultValue 50
    */
-  BRAINOPS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).default(200),
+  BRAINOPS_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).default(50),
   /** How long a session waits to batch messages before persisting them. @defaultValue `200ms` */
   BRAINOPS_SESSION_FLUSH_INTERVAL: duration.default(ms('200ms')),
   /** How long a session may go without a message, task or handoff before it ends itself; `0` never. @defaultValue `24h` */
