@@ -45,7 +45,7 @@ export interface OpenedApi {
  * `open`, called once and its promise shared, until it fails: a connection refused now (the
  * server restarting) is tried again by the next call instead of failing every call after it.
  */
-function openOnce<T>(open: () => Promise<T>): { get(): Promise<T>; opened(): Promise<T> | undefined } {
+export function openOnce<T>(open: () => Promise<T>): { get(): Promise<T>; opened(): Promise<T> | undefined } {
   let pending: Promise<T> | undefined;
   return {
     get: () =>
