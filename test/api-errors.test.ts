@@ -6,9 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Connection } from '@temporalio/client';
+import os from 'node:os';
 import { Client } from 'pg';
 import { toApiError } from '../src/api';
+import { connectClient } from '../src/client/connection';
+import { loadConfig } from '../temporal.config';
 import { errorAnswer } from '../src/http/answers';
 import { closedLoopbackPort, rejectionOf } from './helpers';
 import { StaleWriteError, ValidationError } from '../src/contracts/errors';
@@ -27,7 +29,11 @@ describe('API errors at the edge', () => {
 
   it('answers a Temporal server that is not there with 503 and Retry-After', async () => {
     const port = await closedLoopbackPort();
-    const error = await rejectionOf(() => Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 1000 }));
+    // As the API connects (BrainOpsClient.connect): a typed error naming the address.
+    const error = await rejectionOf(() =>
+      connectClient(loadConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, BRAINOPS_DATA_DIR: os.tmpdir() })),
+    );
+    assert.match(String(error), new RegExp(`cannot reach Temporal at 127\\.0\\.0\\.1:${port}`));
     const answer = errorAnswer(toApiError(error)!);
     assert.equal(answer.status, 503, String(error));
     assert.equal(answer.retryAfter, 1);

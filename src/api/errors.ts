@@ -5,7 +5,13 @@
  * {@link toApiError} turns what the layers below throw (bad input, stale writes, Temporal's
  * "not found" and update failures, a database that cannot be reached) into one.
  */
-import { BrainOpsError, OverloadedError, StaleWriteError, ValidationError } from '../contracts/errors';
+import {
+  BrainOpsError,
+  OverloadedError,
+  StaleWriteError,
+  TEMPORAL_UNREACHABLE,
+  ValidationError,
+} from '../contracts/errors';
 import { failureCause } from '../domain/failure-cause';
 
 export const API_ERROR_KINDS = Object.freeze([
@@ -128,8 +134,8 @@ function isTemporalUnavailable(error: unknown): boolean {
     depth++
   ) {
     if (e.name === 'TransportError') return true;
-    // A client's first connection gives a plain Error with this message (@temporalio/client Connection.connect).
-    if (/Failed to connect before the deadline/.test(String((e as Error).message))) return true;
+    // A client's first connection that failed (src/client/connection.ts).
+    if (e instanceof BrainOpsError && e.code === TEMPORAL_UNREACHABLE) return true;
     if (typeof e.code === 'number' && GRPC_UNAVAILABLE.has(e.code)) return true;
     e = e.cause as typeof e;
   }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { Connection, isGrpcServiceError, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporalAddress, type BrainOpsConfig } from '../../temporal.config';
+import { BrainOpsError, TEMPORAL_UNREACHABLE } from '../contracts/errors';
 
 function tlsOptions(config: BrainOpsConfig): ConnectionOptions['tls'] {
   const t = config.temporal;
@@ -23,15 +24,17 @@ export function connectionOptions(config: BrainOpsConfig) {
 
 /**
  * A client connection; fails with a message naming the address when the server cannot be reached.
- * @throws Error "cannot reach Temporal at <address>: …"
+ * @throws BrainOpsError {@link TEMPORAL_UNREACHABLE} (retryable) "cannot reach Temporal at <address>: …"
  */
 export async function connectClient(config: BrainOpsConfig): Promise<Connection> {
   const options = connectionOptions(config);
   try {
     return await Connection.connect({ ...options, connectTimeout: '5s' });
   } catch (error) {
-    throw new Error(
+    throw new BrainOpsError(
+      TEMPORAL_UNREACHABLE,
       `cannot reach Temporal at ${options.address}: ${(error as Error).message}. Is \`npm start\` running, or TEMPORAL_ADDRESS set?`,
+      true,
     );
   }
 }

@@ -15,6 +15,9 @@ export class BrainOpsError extends Error {
   }
 }
 
+/** The code of the error a client connection throws when the Temporal server cannot be reached (retryable). */
+export const TEMPORAL_UNREACHABLE = 'TemporalUnreachable';
+
 /** Bad input: names the field and why. */
 export class ValidationError extends BrainOpsError {
   constructor(
