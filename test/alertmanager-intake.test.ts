@@ -255,6 +255,13 @@ describe('Alertmanager intake (recorded notifications of Alertmanager v0.35.0, r
       ['an unknown status', (b) => (b.alerts[0].status = 'pending'), 'alerts.0.status'],
       ['no fingerprint', (b) => delete b.alerts[0].fingerprint, 'alerts.0.fingerprint'],
       ['a label value that is no string', (b) => (b.alerts[0].labels.port = 6379), 'alerts.0.labels.port'],
+      ['a NUL in the fingerprint', (b) => (b.alerts[0].fingerprint = 'ab\u0000cd'), 'alerts.0.fingerprint'],
+      [
+        'a lone surrogate in the generator URL',
+        (b) => (b.alerts[0].generatorURL = 'http://x/\ud800'),
+        'alerts.0.generatorURL',
+      ],
+      ['a NUL in the group key', (b) => (b.groupKey = '{}:\u0000'), 'groupKey'],
       [
         'labels and annotations above 64 KiB',
         (b) => {

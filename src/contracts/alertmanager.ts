@@ -31,9 +31,9 @@ export const alertmanagerAlertSchema = z
     annotations: labelSet.default({}),
     startsAt: time,
     endsAt: time.optional(),
-    generatorURL: z.string().max(10_000).default(''),
+    generatorURL: storable(z.string().max(10_000)).default(''),
     /** Alertmanager's hash of the alert's labels: one alert across its notifications. */
-    fingerprint: z.string().min(1).max(200),
+    fingerprint: storable(z.string().min(1).max(200)),
   })
   .superRefine((alert, ctx) => {
     const bytes = Buffer.byteLength(JSON.stringify([alert.labels, alert.annotations]), 'utf8');
@@ -49,14 +49,14 @@ export type AlertmanagerAlert = z.output<typeof alertmanagerAlertSchema>;
 /** The webhook body (version "4"). */
 export const alertmanagerNotificationShape = {
   version: z.literal('4', { error: 'expected "4", the webhook protocol version Alertmanager sends' }),
-  receiver: z.string().max(1000).default(''),
+  receiver: storable(z.string().max(1000)).default(''),
   status: z.enum(['firing', 'resolved']),
   alerts: z.array(alertmanagerAlertSchema).min(1).max(MAX_ALERTS_PER_NOTIFICATION),
   groupLabels: labelSet.default({}),
   commonLabels: labelSet.default({}),
   commonAnnotations: labelSet.default({}),
-  externalURL: z.string().max(10_000).default(''),
-  groupKey: z.string().max(10_000).default(''),
+  externalURL: storable(z.string().max(10_000)).default(''),
+  groupKey: storable(z.string().max(10_000)).default(''),
   truncatedAlerts: z.number().int().min(0).default(0),
 };
 export const alertmanagerNotificationSchema = z.looseObject(alertmanagerNotificationShape);
