@@ -182,6 +182,21 @@ describe('OTLP intake (running server, real Temporal and PostgreSQL)', () => {
     return ((await response.json()) as { routes: any[] }).routes;
   }
 
+  it('GET /ops/endpoints refuses a service or route it cannot look up (NUL, too long) naming the field', async () => {
+    for (const [query, field] of [
+      ['service=a%00b', 'service'],
+      [`route=/${'r'.repeat(200)}`, 'route'],
+      [`service=${'s'.repeat(201)}`, 'service'],
+    ] as const) {
+      const response = await fetch(`${server.url}/ops/endpoints?${query}&since=1h`, {
+        headers: { authorization: `Bearer ${key.reader}` },
+      });
+      const body = (await response.json()) as { field?: string };
+      assert.equal(response.status, 400, `${query}: ${JSON.stringify(body)}`);
+      assert.equal(body.field, field, query);
+    }
+  });
+
   it('fills endpoint performance and error events from a service instrumented with the OpenTelemetry SDK (environment only), and starts error-learning once for a storm of one error', async () => {
     const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'otel-service.cjs')], {
       env: {

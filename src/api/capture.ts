@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { BrainOpsConfig } from '../../temporal.config';
 import { OverloadedError } from '../contracts/errors';
 import { ownerId } from '../contracts/memory';
+import { text } from '../contracts/limits';
 import { aggregateRequests } from '../domain/endpoint-aggregation';
 import { errorSignature } from '../domain/error-signature';
 import { captureLogs, captureTraces, type CapturedError, type CapturedExport } from '../domain/otlp-records';
@@ -29,8 +30,8 @@ export const endpointsInput = z.strictObject({
   /** Minutes from this time on. */
   since: z.date(),
   until: z.date().optional(),
-  service: z.string().min(1).max(200).optional(),
-  route: z.string().min(1).max(200).optional(),
+  service: text(200, 1).optional(),
+  route: text(200, 1).optional(),
   limit: z.number().int().min(1).max(1000).default(50),
 });
 
